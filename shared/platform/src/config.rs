@@ -1,0 +1,264 @@
+//! Typed configuration from environment variables, with defaults for local development.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A configuration value that could not be used; names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Identity of one service: its name and local default port.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceInfo {
+    /// Short name: `directory`, `case`, `committee`, `dialogue`, `training`.
+    pub name: &'static str,
+    /// Human title for the OpenAPI document.
+    pub title: &'static str,
+    /// What the service does, for the OpenAPI document.
+    pub description: &'static str,
+    /// Default local port (8081..8085).
+    pub default_port: u16,
+}
+
+/// How tokens are verified.
+#[derive(Debug, Clone)]
+pub enum AuthKeys {
+    /// HS256 with a shared secret: development and tests only, and only when set explicitly.
+    DevSecret(String),
+    /// RS256/ES256 keys from the identity provider's JWKS endpoint.
+    JwksUrl(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub keys: AuthKeys,
+    pub issuer: String,
+    pub audience: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub service: ServiceInfo,
+    pub http_addr: SocketAddr,
+    pub database_url: String,
+    pub db_pool_size: usize,
+    pub amqp_url: String,
+    pub events_exchange: String,
+    pub events_max_deliveries: u32,
+    pub auth: AuthConfig,
+    pub cors_allowed_origins: Vec<String>,
+    pub max_json_bytes: usize,
+    pub max_upload_bytes: usize,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub otlp_endpoint: Option<String>,
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env(service: ServiceInfo) -> Result<Self, ConfigError> {
+        Self::from_lookup(service, |key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(
+        service: ServiceInfo,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let http_addr = parse_or(
+            &get,
+            "QMF_HTTP_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], service.default_port)),
+        )?;
+        let database_url = get("QMF_DATABASE_URL").unwrap_or_else(|| {
+            format!("postgres://postgres@127.0.0.1:55432/qmf_{}", service.name)
+        });
+        require_prefix("QMF_DATABASE_URL", &database_url, &["postgres://", "postgresql://"])?;
+        let amqp_url = get("QMF_AMQP_URL")
+            .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5673/%2f".to_string());
+        require_prefix("QMF_AMQP_URL", &amqp_url, &["amqp://", "amqps://"])?;
+
+        let keys = match (get("QMF_AUTH_DEV_SECRET"), get("QMF_AUTH_JWKS_URL")) {
+            (Some(_), Some(url)) => {
+                return Err(ConfigError {
+                    variable: "QMF_AUTH_DEV_SECRET".into(),
+                    value: "<hidden>".into(),
+                    reason: format!(
+                        "set either a development secret or QMF_AUTH_JWKS_URL ({url}), not both"
+                    ),
+                });
+            }
+            (Some(secret), None) => {
+                if secret.len() < 32 {
+                    return Err(ConfigError {
+                        variable: "QMF_AUTH_DEV_SECRET".into(),
+                        value: "<hidden>".into(),
+                        reason: "must be at least 32 characters".into(),
+                    });
+                }
+                AuthKeys::DevSecret(secret)
+            }
+            (None, Some(url)) => {
+                require_prefix("QMF_AUTH_JWKS_URL", &url, &["https://", "http://"])?;
+                AuthKeys::JwksUrl(url)
+            }
+            (None, None) => {
+                return Err(ConfigError {
+                    variable: "QMF_AUTH_JWKS_URL".into(),
+                    value: String::new(),
+                    reason: "no token verification configured: set QMF_AUTH_JWKS_URL \
+                             (production) or QMF_AUTH_DEV_SECRET (development)"
+                        .into(),
+                });
+            }
+        };
+
+        let log_format = match get("QMF_LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "QMF_LOG_FORMAT".into(),
+                    value: other.into(),
+                    reason: "expected json or pretty".into(),
+                });
+            }
+        };
+
+        Ok(Config {
+            service,
+            http_addr,
+            database_url,
+            db_pool_size: parse_or(&get, "QMF_DB_POOL_SIZE", 10usize)?,
+            amqp_url,
+            events_exchange: get("QMF_EVENTS_EXCHANGE").unwrap_or_else(|| "qmf.events".into()),
+            events_max_deliveries: parse_or(&get, "QMF_EVENTS_MAX_DELIVERIES", 5u32)?,
+            auth: AuthConfig {
+                keys,
+                issuer: get("QMF_AUTH_ISSUER").unwrap_or_else(|| "qmf-dev".into()),
+                audience: get("QMF_AUTH_AUDIENCE").unwrap_or_else(|| "qmf".into()),
+            },
+            cors_allowed_origins: get("QMF_CORS_ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_json_bytes: parse_or(&get, "QMF_MAX_JSON_BYTES", 256 * 1024usize)?,
+            max_upload_bytes: parse_or(&get, "QMF_MAX_UPLOAD_BYTES", 5 * 1024 * 1024usize)?,
+            log_filter: get("QMF_LOG").unwrap_or_else(|| "info".into()),
+            log_format,
+            otlp_endpoint: get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            shutdown_timeout: Duration::from_secs(parse_or(
+                &get,
+                "QMF_SHUTDOWN_TIMEOUT_SECS",
+                20u64,
+            )?),
+        })
+    }
+}
+
+fn parse_or<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match get(key) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError {
+            variable: key.into(),
+            value: raw.clone(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn require_prefix(key: &str, value: &str, prefixes: &[&str]) -> Result<(), ConfigError> {
+    if prefixes.iter().any(|p| value.starts_with(p)) {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            variable: key.into(),
+            value: value.into(),
+            reason: format!("must start with {}", prefixes.join(" or ")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const INFO: ServiceInfo = ServiceInfo {
+        name: "directory",
+        title: "t",
+        description: "d",
+        default_port: 8081,
+    };
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(INFO, |k| map.get(k).cloned())
+    }
+
+    const SECRET: (&str, &str) = ("QMF_AUTH_DEV_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn defaults_are_local() {
+        let c = config(&[SECRET]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:8081");
+        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:55432/qmf_directory");
+        assert!(c.cors_allowed_origins.is_empty());
+        assert_eq!(c.events_max_deliveries, 5);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let err = config(&[SECRET, ("QMF_HTTP_ADDR", "not-an-address")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("QMF_HTTP_ADDR".to_string()));
+        let err = config(&[SECRET, ("QMF_DB_POOL_SIZE", "ten")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("QMF_DB_POOL_SIZE".to_string()));
+        let err = config(&[SECRET, ("QMF_DATABASE_URL", "mysql://x")]).err();
+        assert_eq!(err.map(|e| e.variable), Some("QMF_DATABASE_URL".to_string()));
+    }
+
+    #[test]
+    fn token_verification_must_be_configured_explicitly() {
+        assert!(config(&[]).is_err());
+        assert!(config(&[("QMF_AUTH_DEV_SECRET", "short")]).is_err());
+        assert!(
+            config(&[SECRET, ("QMF_AUTH_JWKS_URL", "https://idp.example/jwks")]).is_err()
+        );
+        let c = config(&[("QMF_AUTH_JWKS_URL", "https://idp.example/jwks")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(c.auth.keys, AuthKeys::JwksUrl(_)));
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_list() {
+        let c = config(&[SECRET, ("QMF_CORS_ALLOWED_ORIGINS", "https://a.example, https://b.example")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.cors_allowed_origins, vec!["https://a.example", "https://b.example"]);
+    }
+}

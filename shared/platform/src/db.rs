@@ -1,0 +1,101 @@
+//! Database pool and migrations.
+
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel::migration::{Migration, MigrationSource};
+use diesel::pg::Pg;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The connection pool every service uses for request handling.
+pub type DbPool = Pool<AsyncPgConnection>;
+
+/// Tables of the shared HTTP mechanisms (idempotency keys); every service applies them.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Key of the advisory lock that serialises migrations across replicas starting at once.
+const MIGRATION_LOCK_KEY: i64 = 0x514D_465F_4D49_4752; // "QMF_MIGR"
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot build the database pool: {0}")]
+    Pool(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+pub fn pool(database_url: &str, max_size: usize) -> Result<DbPool, DbError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// Applies `sets` in order (platform, events, the service's own) under a session advisory lock,
+/// so that several replicas starting at once migrate one after another.
+///
+/// Blocking: it runs on its own thread with its own runtime, because diesel-async's migration
+/// harness needs a multi-threaded runtime and actix workers are single-threaded.
+pub fn run_migrations(database_url: &str, sets: &[EmbeddedMigrations]) -> Result<usize, DbError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| DbError::Migration(e.to_string()))?;
+                runtime.block_on(migrate(database_url, sets))
+            })
+            .join()
+            .map_err(|_| DbError::Migration("migration thread panicked".into()))?
+    })
+}
+
+async fn migrate(url: &str, sets: &[EmbeddedMigrations]) -> Result<usize, DbError> {
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .map_err(|e| DbError::Connect(e.to_string()))?;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    let mut applied = 0;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let mut outcome = Ok(());
+    for set in sets {
+        match harness.run_pending_migrations(Borrowed(set)) {
+            Ok(versions) => applied += versions.len(),
+            Err(e) => {
+                outcome = Err(DbError::Migration(e.to_string()));
+                break;
+            }
+        }
+    }
+    let mut conn = harness.into_inner();
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    outcome.map(|_| applied)
+}
+
+/// Whether the database answers; used by readiness.
+pub async fn ping(pool: &DbPool) -> bool {
+    match pool.get().await {
+        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Lets a borrowed migration set be applied (the harness takes its source by value).
+struct Borrowed<'a>(&'a EmbeddedMigrations);
+
+impl MigrationSource<Pg> for Borrowed<'_> {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<Pg>>>> {
+        MigrationSource::<Pg>::migrations(self.0)
+    }
+}

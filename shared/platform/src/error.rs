@@ -1,0 +1,318 @@
+//! RFC 9457 problem details: the one error shape every QMF endpoint returns.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Base of the `type` URIs of our problems; each problem kind has a stable slug.
+pub const PROBLEM_TYPE_BASE: &str = "https://qmf-heilbronn-franken.de/problems/";
+
+/// One invalid input field, addressed by a JSON pointer (RFC 6901) into the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"pointer": "/name", "message": "must not be empty"}))]
+pub struct FieldError {
+    /// JSON pointer to the offending field (`/address/postal_code`), or to a CSV cell (`/rows/3/name`).
+    pub pointer: String,
+    /// What is wrong, in plain English.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The body of every error response (`application/problem+json`, RFC 9457).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://qmf-heilbronn-franken.de/problems/validation",
+    "title": "The request is not valid",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "errors": [{"pointer": "/name", "message": "must not be empty"}]
+}))]
+pub struct Problem {
+    /// URI identifying the kind of problem; stable, safe to switch on.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the problem kind.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// Explanation of this occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Field-level validation errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The domain rule that refused a command (for 409 conflicts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+/// Every error a handler can return. Converts into a problem response.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    #[error("conflict with rule {rule}: {detail}")]
+    Conflict { rule: String, detail: String },
+    #[error("precondition required: {0}")]
+    PreconditionRequired(String),
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyReused,
+    #[error("a request with this idempotency key is still being processed")]
+    IdempotencyKeyInFlight,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected; the cause goes to the log, never to the client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(pointer, message)])
+    }
+
+    pub fn conflict(rule: impl Into<String>, detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            rule: rule.into(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("bad-request", "The request is malformed"),
+            ApiError::Validation(_) => ("validation", "The request is not valid"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            ApiError::Forbidden(_) => ("forbidden", "This action is not allowed for you"),
+            ApiError::NotFound(_) => ("not-found", "The resource does not exist"),
+            ApiError::MethodNotAllowed { .. } => (
+                "method-not-allowed",
+                "The method is not allowed on this resource",
+            ),
+            ApiError::Conflict { .. } => ("conflict", "The request conflicts with a rule"),
+            ApiError::PreconditionRequired(_) => (
+                "precondition-required",
+                "An If-Match header is required",
+            ),
+            ApiError::PreconditionFailed(_) => (
+                "precondition-failed",
+                "The resource has changed since it was read",
+            ),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            ApiError::UnsupportedMediaType(_) => (
+                "unsupported-media-type",
+                "The request body has the wrong content type",
+            ),
+            ApiError::IdempotencyKeyReused => (
+                "idempotency-key-reused",
+                "The idempotency key was used for a different request",
+            ),
+            ApiError::IdempotencyKeyInFlight => (
+                "idempotency-key-in-flight",
+                "A request with this idempotency key is still being processed",
+            ),
+            ApiError::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// The problem body; 5xx bodies are generic so no internals leak.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let status = self.status_code().as_u16();
+        let (detail, errors, rule) = match self {
+            ApiError::Validation(errors) => (
+                Some(match errors.len() {
+                    1 => "1 field is invalid".to_string(),
+                    n => format!("{n} fields are invalid"),
+                }),
+                errors.clone(),
+                None,
+            ),
+            ApiError::Conflict { rule, detail } => (Some(detail.clone()), vec![], Some(rule.clone())),
+            ApiError::MethodNotAllowed { allow } => (
+                Some(format!("allowed methods: {}", allow.join(", "))),
+                vec![],
+                None,
+            ),
+            ApiError::Internal(_) => (
+                Some("The request could not be completed; the cause has been logged.".into()),
+                vec![],
+                None,
+            ),
+            ApiError::Unavailable(_) => (
+                Some("A dependency of the service is unavailable; try again later.".into()),
+                vec![],
+                None,
+            ),
+            ApiError::IdempotencyKeyReused | ApiError::IdempotencyKeyInFlight => {
+                (None, vec![], None)
+            }
+            ApiError::BadRequest(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
+            | ApiError::NotFound(d)
+            | ApiError::PreconditionRequired(d)
+            | ApiError::PreconditionFailed(d)
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d) => (Some(d.clone()), vec![], None),
+        };
+        Problem {
+            problem_type: format!("{PROBLEM_TYPE_BASE}{slug}"),
+            title: title.to_string(),
+            status,
+            detail,
+            errors,
+            rule,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } | ApiError::IdempotencyKeyInFlight => StatusCode::CONFLICT,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status_code().is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        match self {
+            ApiError::Unauthorized(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"qmf\""),
+                ));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                    response.insert_header((header::ALLOW, value));
+                }
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => ApiError::NotFound("no such resource".into()),
+            other => ApiError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        ApiError::Unavailable(format!("database pool: {error}"))
+    }
+}
+
+/// Maps actix's JSON body errors (syntax, unknown fields, size, content type) to problems.
+pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::OverflowKnownLength { length, limit } => {
+            ApiError::PayloadTooLarge(format!("body has {length} bytes, the limit is {limit}"))
+        }
+        E::Overflow { limit } => ApiError::PayloadTooLarge(format!("the limit is {limit} bytes")),
+        E::ContentType => {
+            ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
+        }
+        E::Deserialize(e) if e.is_data() => ApiError::Validation(vec![FieldError::new(
+            "",
+            strip_serde_position(&e.to_string()),
+        )]),
+        E::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON: {e}")),
+        E::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge("the request body is too large".into())
+        }
+        other => ApiError::BadRequest(format!("could not read the body: {other}")),
+    };
+    api.into()
+}
+
+/// serde's messages end in "at line 1 column 42", which is noise for clients.
+fn strip_serde_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Maps path extractor errors (a malformed id in the URL) to 404: such a resource cannot exist.
+pub fn path_error_handler(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("no resource at this path ({err})")).into()
+}
+
+/// Maps query-string extractor errors to 400 with the reason.
+pub fn query_error_handler(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {}", strip_serde_position(&err.to_string())))
+        .into()
+}
+
+/// Maps raw payload errors (CSV upload bodies) to problems.
+pub fn payload_error(err: actix_web::error::PayloadError) -> ApiError {
+    match err {
+        actix_web::error::PayloadError::Overflow => {
+            ApiError::PayloadTooLarge("the request body is too large".into())
+        }
+        other => ApiError::BadRequest(format!("could not read the body: {other}")),
+    }
+}
+
+/// Result alias for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,376 @@
+//! The HTTP shell every service shares: middleware, health, metrics, OpenAPI and docs, problem
+//! responses for unknown routes and methods. A service only adds its own routes.
+
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, get, web};
+use serde::Serialize;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::ToSchema;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, ResponseBuilder, ServerBuilder,
+};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::Authenticator;
+use crate::config::ServiceInfo;
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::idempotency::{self, IdempotencyLimit};
+use crate::metrics::{self, Metrics};
+
+/// A readiness check beyond the database (e.g. the broker connection).
+pub type ReadinessCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Everything the shared HTTP shell needs; built once per process, cloned into each worker.
+#[derive(Clone)]
+pub struct AppContext {
+    pub info: ServiceInfo,
+    pub pool: DbPool,
+    pub authenticator: Arc<Authenticator>,
+    pub metrics: Metrics,
+    pub broker_ready: ReadinessCheck,
+    pub cors_allowed_origins: Vec<String>,
+    pub max_json_bytes: usize,
+    pub max_upload_bytes: usize,
+}
+
+/// Builds the application: the service's routes inside the shared shell.
+pub fn app<F>(
+    ctx: &AppContext,
+    routes: F,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+>
+where
+    F: FnOnce(&mut ServiceConfig),
+{
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(base_document(&ctx.info))
+        .service(health_live)
+        .service(health_ready)
+        .service(metrics_endpoint)
+        .configure(routes)
+        .split_for_parts();
+    let api = finish_document(api);
+    let known_routes = web::Data::new(KnownRoutes::from_document(&api));
+
+    app.app_data(web::Data::new(ctx.pool.clone()))
+        .app_data(web::Data::from(ctx.authenticator.clone()))
+        .app_data(web::Data::new(ctx.metrics.clone()))
+        .app_data(web::Data::new(Readiness(ctx.broker_ready.clone())))
+        .app_data(IdempotencyLimit(ctx.max_upload_bytes))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(ctx.max_json_bytes)
+                .error_handler(crate::error::json_error_handler),
+        )
+        .app_data(web::PayloadConfig::default().limit(ctx.max_upload_bytes))
+        .app_data(web::PathConfig::default().error_handler(crate::error::path_error_handler))
+        .app_data(web::QueryConfig::default().error_handler(crate::error::query_error_handler))
+        .app_data(known_routes)
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(fallback))
+        .wrap(from_fn(idempotency::middleware))
+        .wrap(cors(&ctx.cors_allowed_origins))
+        .wrap(from_fn(metrics::middleware))
+        .wrap(from_fn(request_id))
+        .wrap(TracingLogger::default())
+}
+
+/// The service's OpenAPI document, exactly as `/openapi.json` serves it.
+pub fn document<F>(info: &ServiceInfo, routes: F) -> OpenApi
+where
+    F: FnOnce(&mut ServiceConfig),
+{
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(base_document(info))
+        .service(health_live)
+        .service(health_ready)
+        .service(metrics_endpoint)
+        .configure(routes)
+        .split_for_parts();
+    finish_document(api)
+}
+
+fn base_document(info: &ServiceInfo) -> OpenApi {
+    let mut api = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title(info.title)
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(format!(
+                    "{}\n\n{}",
+                    info.description, CONVENTIONS
+                )))
+                .build(),
+        )
+        .servers(Some([ServerBuilder::new()
+            .url(format!("http://127.0.0.1:{}", info.default_port))
+            .description(Some("local development (`cargo xtask up`)"))
+            .build()]))
+        .build();
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "JWT with claims `sub`, `org` (organisation id) and `roles`. \
+                     Development tokens: `cargo xtask token --role admin`.",
+                ))
+                .build(),
+        ),
+    );
+    components
+        .schemas
+        .insert("Problem".into(), <Problem as utoipa::PartialSchema>::schema());
+    components
+        .schemas
+        .insert("FieldError".into(), <FieldError as utoipa::PartialSchema>::schema());
+    api.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    api
+}
+
+const CONVENTIONS: &str = "\
+**Conventions.** Errors are RFC 9457 problem details (`application/problem+json`) with `type`, \
+`title`, `status`, `detail`, and for validation errors a list `errors` of `{pointer, message}`. \
+Lists use cursor pagination: `limit` (1-200, default 50) and `cursor` in, `items` and \
+`next_cursor` out. Every POST accepts an `Idempotency-Key` header: repeating a request with the \
+same key returns the stored response (header `Idempotent-Replayed: true`); the same key with a \
+different request is refused with 422. Reads of mutable resources return a strong `ETag`; \
+updates require `If-Match` with it (428 when missing, 412 when stale). Times are RFC 3339 UTC, \
+dates ISO 8601. Every response carries an `X-Request-Id`.";
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .into()
+}
+
+/// Adds the responses every operation can give, so each handler documents only its own.
+fn finish_document(mut api: OpenApi) -> OpenApi {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let public = path.starts_with("/health") || path == "/metrics";
+        let operations: [(&str, &mut Option<Operation>); 5] = [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem_response(description));
+            };
+            if !public {
+                add("401", "Missing, malformed or expired bearer token.");
+            }
+            if method != "get" {
+                add("400", "The body is not well-formed JSON or a query parameter is malformed.");
+            }
+            if operation.request_body.is_some() {
+                add("413", "The body exceeds the size limit.");
+                add("415", "The body has an unsupported content type.");
+                add("422", "The body is valid JSON but violates the schema or a validation rule; `errors` lists each field.");
+            }
+            if method == "post" {
+                add("409", "A request with the same Idempotency-Key is still being processed.");
+            }
+            add("500", "Unexpected error; the body is generic, the cause is logged under the request id.");
+            add("503", "A dependency (database, broker, identity provider) is unavailable.");
+        }
+    }
+    api
+}
+
+/// Path templates and methods of the documented API, used to answer 405 instead of 404 when
+/// the path exists but the method does not.
+struct KnownRoutes(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl KnownRoutes {
+    fn from_document(api: &OpenApi) -> Self {
+        let mut routes: Vec<(Vec<String>, Vec<&'static str>)> = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m)
+                .collect();
+                (segments(path), methods)
+            })
+            .collect();
+        routes.push((segments("/openapi.json"), vec!["GET"]));
+        KnownRoutes(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Vec<String> {
+        let wanted = segments(path);
+        let mut allowed: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == wanted.len()
+                    && template
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(t, w)| (t.starts_with('{') && t.ends_with('}')) || t == w)
+            })
+            .flat_map(|(_, methods)| methods.iter().map(|m| m.to_string()))
+            .collect();
+        allowed.sort();
+        allowed.dedup();
+        allowed
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(str::to_string)
+        .collect()
+}
+
+async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<HttpResponse, ApiError> {
+    let allow = known.allowed(req.path());
+    if allow.is_empty() {
+        Err(ApiError::NotFound(format!("no resource at {}", req.path())))
+    } else {
+        Err(ApiError::MethodNotAllowed { allow })
+    }
+}
+
+async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let mut response = next.call(req).await?;
+    if let Some(id) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), id);
+    }
+    Ok(response)
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+struct Readiness(ReadinessCheck);
+
+/// Result of the readiness probe.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready", "database": "up", "broker": "up"}))]
+pub struct ReadinessReport {
+    /// `ready` or `not_ready`.
+    pub status: &'static str,
+    /// `up` or `down`.
+    pub database: &'static str,
+    /// `up` or `down`.
+    pub broker: &'static str,
+}
+
+/// Liveness: the process is running and serving HTTP.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "The process is alive.", body = serde_json::Value, example = json!({"status": "live"})))
+)]
+#[get("/health/live")]
+async fn health_live() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "live"}))
+}
+
+/// Readiness: the database and the message broker are reachable.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "Ready to serve traffic.", body = ReadinessReport),
+        (status = 503, description = "The database or the broker is unreachable.", body = ReadinessReport),
+    )
+)]
+#[get("/health/ready")]
+async fn health_ready(pool: web::Data<DbPool>, readiness: web::Data<Readiness>) -> HttpResponse {
+    let database = db::ping(&pool).await;
+    let broker = (readiness.0)();
+    let report = ReadinessReport {
+        status: if database && broker { "ready" } else { "not_ready" },
+        database: if database { "up" } else { "down" },
+        broker: if broker { "up" } else { "down" },
+    };
+    if database && broker {
+        HttpResponse::Ok().json(report)
+    } else {
+        HttpResponse::ServiceUnavailable().json(report)
+    }
+}
+
+/// Prometheus metrics in text exposition format.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "Metrics in Prometheus text format.", content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
+async fn metrics_endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
+    metrics::serve(metrics).await
+}
+

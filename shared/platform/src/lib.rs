@@ -1,0 +1,21 @@
+//! What every QMF service shares: configuration, telemetry, the HTTP conventions (problem
+//! details, pagination, ETags, idempotency), authentication, and database plumbing.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod etag;
+pub mod http;
+pub mod idempotency;
+pub mod metrics;
+pub mod pagination;
+pub mod server;
+pub mod telemetry;
+
+pub use auth::{Principal, Role};
+pub use config::{Config, ServiceInfo};
+pub use db::DbPool;
+pub use error::{ApiError, ApiResult, FieldError, Problem};
+pub use etag::IfMatch;
+pub use pagination::{Page, PageQuery};

@@ -1,0 +1,115 @@
+//! The command line every service binary shares: `serve` (default), `migrate`, `openapi`.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use diesel_migrations::EmbeddedMigrations;
+
+use crate::config::{Config, ServiceInfo};
+use crate::db;
+
+/// Error type of a service's `serve` function.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a service binary can do besides serving.
+pub struct Commands {
+    pub info: ServiceInfo,
+    /// Migration sets in the order they are applied.
+    pub migrations: Vec<EmbeddedMigrations>,
+    /// The OpenAPI document (no database needed).
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
+    /// Extra subcommands printing a document, e.g. `asyncapi`.
+    pub documents: Vec<(&'static str, fn() -> serde_json::Value)>,
+}
+
+/// Runs the binary: parses the subcommand, loads configuration, starts telemetry, migrates, serves.
+pub fn main<F, Fut>(commands: Commands, serve: F) -> ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: Future<Output = Result<(), BoxError>>,
+{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    let print = |value: serde_json::Value| match serde_json::to_string_pretty(&value) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot render document: {e}");
+            ExitCode::FAILURE
+        }
+    };
+    match command {
+        "openapi" => {
+            return print(serde_json::to_value((commands.openapi)()).unwrap_or_default());
+        }
+        "serve" | "migrate" => {}
+        "help" | "--help" | "-h" => {
+            print_usage(&commands);
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            if let Some((_, document)) = commands.documents.iter().find(|(name, _)| *name == other) {
+                return print(document());
+            }
+            eprintln!("unknown command {other:?}");
+            print_usage(&commands);
+            return ExitCode::from(2);
+        }
+    }
+
+    let config = match Config::from_env(commands.info) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("qmf-{}: {e}", commands.info.name);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The batch span exporter needs a runtime context while it is built.
+    let _enter = runtime.enter();
+    let _telemetry = match crate::telemetry::init(&config) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("qmf-{}: {e}", commands.info.name);
+            return ExitCode::from(2);
+        }
+    };
+    match db::run_migrations(&config.database_url, &commands.migrations) {
+        Ok(applied) => tracing::info!(applied, "database schema is up to date"),
+        Err(e) => {
+            tracing::error!(error = %e, "migrations failed");
+            return ExitCode::FAILURE;
+        }
+    }
+    if command == "migrate" {
+        return ExitCode::SUCCESS;
+    }
+    match runtime.block_on(serve(config)) {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "service failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_usage(commands: &Commands) {
+    let extra: Vec<&str> = commands.documents.iter().map(|(name, _)| *name).collect();
+    eprintln!(
+        "usage: qmf-{} [serve | migrate | openapi{}]\n\
+         Configuration comes from QMF_* environment variables; see the README.",
+        commands.info.name,
+        extra.iter().map(|e| format!(" | {e}")).collect::<String>()
+    );
+}
