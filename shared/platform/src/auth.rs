@@ -145,7 +145,10 @@ impl Authenticator {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| ApiError::Unauthorized(format!("malformed token: {e}")))?;
         let (key, algorithm) = match &self.config.keys {
-            AuthKeys::DevSecret(secret) => (DecodingKey::from_secret(secret.as_bytes()), Algorithm::HS256),
+            AuthKeys::DevSecret(secret) => (
+                DecodingKey::from_secret(secret.as_bytes()),
+                Algorithm::HS256,
+            ),
             AuthKeys::JwksUrl(url) => {
                 let kid = header
                     .kid
@@ -189,7 +192,10 @@ impl Authenticator {
             }
         }
         let mut cache = self.jwks.write().await;
-        if !cache.fetched_at.is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL) {
+        if !cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL)
+        {
             cache.fetched_at = Some(Instant::now());
             match self.fetch_jwks(url).await {
                 Ok(keys) => cache.keys = keys,
@@ -267,7 +273,9 @@ impl FromRequest for Principal {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| {
-                    ApiError::Unauthorized("the Authorization header must use the Bearer scheme".into())
+                    ApiError::Unauthorized(
+                        "the Authorization header must use the Bearer scheme".into(),
+                    )
                 })?;
             authenticator.authenticate(token).await
         })
@@ -303,13 +311,20 @@ mod tests {
     }
 
     fn sign(c: &Claims, secret: &str) -> String {
-        encode(&Header::new(Algorithm::HS256), c, &EncodingKey::from_secret(secret.as_bytes()))
-            .unwrap()
+        encode(
+            &Header::new(Algorithm::HS256),
+            c,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
     async fn valid_token_gives_principal_with_known_roles() {
-        let p = dev().authenticate(&sign(&claims("qmf-dev", "qmf", 600), SECRET)).await.unwrap();
+        let p = dev()
+            .authenticate(&sign(&claims("qmf-dev", "qmf", 600), SECRET))
+            .await
+            .unwrap();
         assert_eq!(p.subject, "u1");
         assert_eq!(p.roles, vec![Role::Admin]);
         assert_eq!(p.organization, Some(Uuid::nil()));
@@ -318,11 +333,27 @@ mod tests {
     #[tokio::test]
     async fn expired_wrong_issuer_wrong_audience_and_wrong_secret_are_refused() {
         let a = dev();
-        assert!(a.authenticate(&sign(&claims("qmf-dev", "qmf", -600), SECRET)).await.is_err());
-        assert!(a.authenticate(&sign(&claims("evil", "qmf", 600), SECRET)).await.is_err());
-        assert!(a.authenticate(&sign(&claims("qmf-dev", "other", 600), SECRET)).await.is_err());
+        assert!(
+            a.authenticate(&sign(&claims("qmf-dev", "qmf", -600), SECRET))
+                .await
+                .is_err()
+        );
+        assert!(
+            a.authenticate(&sign(&claims("evil", "qmf", 600), SECRET))
+                .await
+                .is_err()
+        );
+        assert!(
+            a.authenticate(&sign(&claims("qmf-dev", "other", 600), SECRET))
+                .await
+                .is_err()
+        );
         let other = "ffffffffffffffffffffffffffffffff";
-        assert!(a.authenticate(&sign(&claims("qmf-dev", "qmf", 600), other)).await.is_err());
+        assert!(
+            a.authenticate(&sign(&claims("qmf-dev", "qmf", 600), other))
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

@@ -51,6 +51,8 @@ pub struct Config {
     pub amqp_url: String,
     pub events_exchange: String,
     pub events_max_deliveries: u32,
+    pub events_queue_prefix: String,
+    pub http_workers: usize,
     pub auth: AuthConfig,
     pub cors_allowed_origins: Vec<String>,
     pub max_json_bytes: usize,
@@ -84,10 +86,13 @@ impl Config {
             "QMF_HTTP_ADDR",
             SocketAddr::from(([127, 0, 0, 1], service.default_port)),
         )?;
-        let database_url = get("QMF_DATABASE_URL").unwrap_or_else(|| {
-            format!("postgres://postgres@127.0.0.1:55432/qmf_{}", service.name)
-        });
-        require_prefix("QMF_DATABASE_URL", &database_url, &["postgres://", "postgresql://"])?;
+        let database_url = get("QMF_DATABASE_URL")
+            .unwrap_or_else(|| format!("postgres://postgres@127.0.0.1:55432/qmf_{}", service.name));
+        require_prefix(
+            "QMF_DATABASE_URL",
+            &database_url,
+            &["postgres://", "postgresql://"],
+        )?;
         let amqp_url = get("QMF_AMQP_URL")
             .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5673/%2f".to_string());
         require_prefix("QMF_AMQP_URL", &amqp_url, &["amqp://", "amqps://"])?;
@@ -147,6 +152,8 @@ impl Config {
             amqp_url,
             events_exchange: get("QMF_EVENTS_EXCHANGE").unwrap_or_else(|| "qmf.events".into()),
             events_max_deliveries: parse_or(&get, "QMF_EVENTS_MAX_DELIVERIES", 5u32)?,
+            events_queue_prefix: get("QMF_EVENTS_QUEUE_PREFIX").unwrap_or_default(),
+            http_workers: parse_or(&get, "QMF_HTTP_WORKERS", 0usize)?,
             auth: AuthConfig {
                 keys,
                 issuer: get("QMF_AUTH_ISSUER").unwrap_or_else(|| "qmf-dev".into()),
@@ -217,8 +224,10 @@ mod tests {
     };
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(INFO, |k| map.get(k).cloned())
     }
 
@@ -228,7 +237,10 @@ mod tests {
     fn defaults_are_local() {
         let c = config(&[SECRET]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:8081");
-        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:55432/qmf_directory");
+        assert_eq!(
+            c.database_url,
+            "postgres://postgres@127.0.0.1:55432/qmf_directory"
+        );
         assert!(c.cors_allowed_origins.is_empty());
         assert_eq!(c.events_max_deliveries, 5);
     }
@@ -238,18 +250,22 @@ mod tests {
         let err = config(&[SECRET, ("QMF_HTTP_ADDR", "not-an-address")]).err();
         assert_eq!(err.map(|e| e.variable), Some("QMF_HTTP_ADDR".to_string()));
         let err = config(&[SECRET, ("QMF_DB_POOL_SIZE", "ten")]).err();
-        assert_eq!(err.map(|e| e.variable), Some("QMF_DB_POOL_SIZE".to_string()));
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("QMF_DB_POOL_SIZE".to_string())
+        );
         let err = config(&[SECRET, ("QMF_DATABASE_URL", "mysql://x")]).err();
-        assert_eq!(err.map(|e| e.variable), Some("QMF_DATABASE_URL".to_string()));
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("QMF_DATABASE_URL".to_string())
+        );
     }
 
     #[test]
     fn token_verification_must_be_configured_explicitly() {
         assert!(config(&[]).is_err());
         assert!(config(&[("QMF_AUTH_DEV_SECRET", "short")]).is_err());
-        assert!(
-            config(&[SECRET, ("QMF_AUTH_JWKS_URL", "https://idp.example/jwks")]).is_err()
-        );
+        assert!(config(&[SECRET, ("QMF_AUTH_JWKS_URL", "https://idp.example/jwks")]).is_err());
         let c = config(&[("QMF_AUTH_JWKS_URL", "https://idp.example/jwks")])
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(c.auth.keys, AuthKeys::JwksUrl(_)));
@@ -257,8 +273,17 @@ mod tests {
 
     #[test]
     fn cors_origins_are_a_comma_list() {
-        let c = config(&[SECRET, ("QMF_CORS_ALLOWED_ORIGINS", "https://a.example, https://b.example")])
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.cors_allowed_origins, vec!["https://a.example", "https://b.example"]);
+        let c = config(&[
+            SECRET,
+            (
+                "QMF_CORS_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example",
+            ),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.cors_allowed_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! Database pool and migrations.
 
+use diesel::migration::{Migration, MigrationSource};
+use diesel::pg::Pg;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
-use diesel::migration::{Migration, MigrationSource};
-use diesel::pg::Pg;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 /// The connection pool every service uses for request handling.
@@ -86,7 +86,10 @@ async fn migrate(url: &str, sets: &[EmbeddedMigrations]) -> Result<usize, DbErro
 /// Whether the database answers; used by readiness.
 pub async fn ping(pool: &DbPool) -> bool {
     match pool.get().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+        Ok(mut conn) => diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok(),
         Err(_) => false,
     }
 }

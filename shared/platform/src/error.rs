@@ -120,10 +120,9 @@ impl ApiError {
                 "The method is not allowed on this resource",
             ),
             ApiError::Conflict { .. } => ("conflict", "The request conflicts with a rule"),
-            ApiError::PreconditionRequired(_) => (
-                "precondition-required",
-                "An If-Match header is required",
-            ),
+            ApiError::PreconditionRequired(_) => {
+                ("precondition-required", "An If-Match header is required")
+            }
             ApiError::PreconditionFailed(_) => (
                 "precondition-failed",
                 "The resource has changed since it was read",
@@ -159,7 +158,9 @@ impl ApiError {
                 errors.clone(),
                 None,
             ),
-            ApiError::Conflict { rule, detail } => (Some(detail.clone()), vec![], Some(rule.clone())),
+            ApiError::Conflict { rule, detail } => {
+                (Some(detail.clone()), vec![], Some(rule.clone()))
+            }
             ApiError::MethodNotAllowed { allow } => (
                 Some(format!("allowed methods: {}", allow.join(", "))),
                 vec![],
@@ -262,7 +263,10 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
 }
 
 /// Maps actix's JSON body errors (syntax, unknown fields, size, content type) to problems.
-pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn json_error_handler(
+    err: actix_web::error::JsonPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let api = match &err {
         E::OverflowKnownLength { length, limit } => {
@@ -294,14 +298,23 @@ fn strip_serde_position(message: &str) -> String {
 }
 
 /// Maps path extractor errors (a malformed id in the URL) to 404: such a resource cannot exist.
-pub fn path_error_handler(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+pub fn path_error_handler(
+    err: actix_web::error::PathError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     ApiError::NotFound(format!("no resource at this path ({err})")).into()
 }
 
 /// Maps query-string extractor errors to 400 with the reason.
-pub fn query_error_handler(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("invalid query string: {}", strip_serde_position(&err.to_string())))
-        .into()
+pub fn query_error_handler(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!(
+        "invalid query string: {}",
+        strip_serde_position(&err.to_string())
+    ))
+    .into()
 }
 
 /// Maps raw payload errors (CSV upload bodies) to problems.

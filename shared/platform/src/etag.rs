@@ -44,9 +44,7 @@ pub fn stale(current_version: i32) -> ApiError {
 
 pub fn parse_if_match(value: Option<&str>) -> Result<IfMatch, ApiError> {
     let value = value.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag of the version you read".into(),
-        )
+        ApiError::PreconditionRequired("send If-Match with the ETag of the version you read".into())
     })?;
     value
         .split(',')
@@ -70,7 +68,9 @@ impl FromRequest for IfMatch {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         ready(parse_if_match(
-            req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()),
+            req.headers()
+                .get(header::IF_MATCH)
+                .and_then(|v| v.to_str().ok()),
         ))
     }
 }
@@ -81,11 +81,23 @@ mod tests {
 
     #[test]
     fn if_match_rules() {
-        assert!(matches!(parse_if_match(None), Err(ApiError::PreconditionRequired(_))));
+        assert!(matches!(
+            parse_if_match(None),
+            Err(ApiError::PreconditionRequired(_))
+        ));
         assert_eq!(parse_if_match(Some("\"3\"")).ok(), Some(IfMatch(3)));
-        assert!(matches!(parse_if_match(Some("W/\"3\"")), Err(ApiError::PreconditionFailed(_))));
-        assert!(matches!(parse_if_match(Some("*")), Err(ApiError::PreconditionFailed(_))));
+        assert!(matches!(
+            parse_if_match(Some("W/\"3\"")),
+            Err(ApiError::PreconditionFailed(_))
+        ));
+        assert!(matches!(
+            parse_if_match(Some("*")),
+            Err(ApiError::PreconditionFailed(_))
+        ));
         assert!(IfMatch(3).check(3).is_ok());
-        assert!(matches!(IfMatch(2).check(3), Err(ApiError::PreconditionFailed(_))));
+        assert!(matches!(
+            IfMatch(2).check(3),
+            Err(ApiError::PreconditionFailed(_))
+        ));
     }
 }

@@ -8,21 +8,24 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, web};
 use serde::Serialize;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::ToSchema;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, ResponseBuilder, ServerBuilder,
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, ResponseBuilder,
+    ServerBuilder,
 };
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Authenticator;
-use crate::config::ServiceInfo;
+use crate::config::{Config, ServiceInfo};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::idempotency::{self, IdempotencyLimit};
@@ -44,9 +47,73 @@ pub struct AppContext {
     pub max_upload_bytes: usize,
 }
 
+impl AppContext {
+    /// The context for `config`; `broker_ready` reports the service's broker connections.
+    pub fn new(
+        config: &Config,
+        pool: DbPool,
+        broker_ready: ReadinessCheck,
+    ) -> Result<Self, String> {
+        Ok(AppContext {
+            info: config.service,
+            pool,
+            authenticator: Authenticator::new(config.auth.clone()),
+            metrics: Metrics::new(config.service.name).map_err(|e| e.to_string())?,
+            broker_ready,
+            cors_allowed_origins: config.cors_allowed_origins.clone(),
+            max_json_bytes: config.max_json_bytes,
+            max_upload_bytes: config.max_upload_bytes,
+        })
+    }
+}
+
+/// A bound, not yet awaited HTTP server.
+pub struct HttpService {
+    /// The bound address (useful when the configured port was 0).
+    pub addr: std::net::SocketAddr,
+    /// Await it to serve until SIGINT/SIGTERM or `handle().stop(true)`.
+    pub server: actix_web::dev::Server,
+}
+
+/// Binds the service's HTTP server with graceful shutdown.
+pub fn bind<F>(config: &Config, ctx: AppContext, routes: F) -> std::io::Result<HttpService>
+where
+    F: Fn(&mut ServiceConfig) + Clone + Send + 'static,
+{
+    let mut server = HttpServer::new(move || app(ctx.clone(), routes.clone()))
+        .shutdown_timeout(config.shutdown_timeout.as_secs());
+    if config.http_workers > 0 {
+        server = server.workers(config.http_workers);
+    }
+    let server = server.bind(config.http_addr)?;
+    let addr = server.addrs().first().copied().unwrap_or(config.http_addr);
+    tracing::info!(%addr, "listening");
+    Ok(HttpService {
+        addr,
+        server: server.run(),
+    })
+}
+
+/// Periodic upkeep of the shared tables (expired idempotency keys), hourly.
+pub fn spawn_housekeeping(pool: DbPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            match idempotency::purge_expired(&pool).await {
+                Ok(purged) if purged > 0 => {
+                    tracing::info!(purged, "expired idempotency keys removed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not purge idempotency keys"),
+            }
+        }
+    })
+}
+
 /// Builds the application: the service's routes inside the shared shell.
 pub fn app<F>(
-    ctx: &AppContext,
+    ctx: AppContext,
     routes: F,
 ) -> App<
     impl ServiceFactory<
@@ -76,6 +143,7 @@ where
         .app_data(web::Data::new(ctx.metrics.clone()))
         .app_data(web::Data::new(Readiness(ctx.broker_ready.clone())))
         .app_data(IdempotencyLimit(ctx.max_upload_bytes))
+        .app_data(crate::json::JsonLimit(ctx.max_json_bytes))
         .app_data(
             web::JsonConfig::default()
                 .limit(ctx.max_json_bytes)
@@ -116,10 +184,7 @@ fn base_document(info: &ServiceInfo) -> OpenApi {
             InfoBuilder::new()
                 .title(info.title)
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(format!(
-                    "{}\n\n{}",
-                    info.description, CONVENTIONS
-                )))
+                .description(Some(format!("{}\n\n{}", info.description, CONVENTIONS)))
                 .build(),
         )
         .servers(Some([ServerBuilder::new()
@@ -141,13 +206,18 @@ fn base_document(info: &ServiceInfo) -> OpenApi {
                 .build(),
         ),
     );
-    components
-        .schemas
-        .insert("Problem".into(), <Problem as utoipa::PartialSchema>::schema());
-    components
-        .schemas
-        .insert("FieldError".into(), <FieldError as utoipa::PartialSchema>::schema());
-    api.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    components.schemas.insert(
+        "Problem".into(),
+        <Problem as utoipa::PartialSchema>::schema(),
+    );
+    components.schemas.insert(
+        "FieldError".into(),
+        <FieldError as utoipa::PartialSchema>::schema(),
+    );
+    api.security = Some(vec![SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
     api
 }
 
@@ -186,6 +256,26 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
+            if method == "post" {
+                operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+                    ParameterBuilder::new()
+                        .name("Idempotency-Key")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "Unique key (1-255 characters) per intended write; repeating the request \
+                             with the same key returns the stored response instead of writing twice.",
+                        ))
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1))
+                                .max_length(Some(255)),
+                        ))
+                        .example(Some(serde_json::json!("5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b")))
+                        .build(),
+                ));
+            }
             let responses = &mut operation.responses.responses;
             let mut add = |status: &str, description: &str| {
                 responses
@@ -196,18 +286,45 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
                 add("401", "Missing, malformed or expired bearer token.");
             }
             if method != "get" {
-                add("400", "The body is not well-formed JSON or a query parameter is malformed.");
+                add(
+                    "400",
+                    "The body is not well-formed JSON or a query parameter is malformed.",
+                );
             }
             if operation.request_body.is_some() {
                 add("413", "The body exceeds the size limit.");
                 add("415", "The body has an unsupported content type.");
-                add("422", "The body is valid JSON but violates the schema or a validation rule; `errors` lists each field.");
+                add(
+                    "422",
+                    "The body is valid JSON but violates the schema or a validation rule; `errors` lists each field.",
+                );
             }
             if method == "post" {
-                add("409", "A request with the same Idempotency-Key is still being processed.");
+                add(
+                    "409",
+                    "A request with the same Idempotency-Key is still being processed.",
+                );
             }
-            add("500", "Unexpected error; the body is generic, the cause is logged under the request id.");
-            add("503", "A dependency (database, broker, identity provider) is unavailable.");
+            let takes_if_match = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
+            if takes_if_match {
+                add(
+                    "412",
+                    "`If-Match` does not match the current version: read the resource again.",
+                );
+                add("428", "`If-Match` is missing.");
+            }
+            add(
+                "500",
+                "Unexpected error; the body is generic, the cause is logged under the request id.",
+            );
+            add(
+                "503",
+                "A dependency (database, broker, identity provider) is unavailable.",
+            );
         }
     }
     api
@@ -269,7 +386,10 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<HttpResponse, ApiError> {
+async fn fallback(
+    req: HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
     let allow = known.allowed(req.path());
     if allow.is_empty() {
         Err(ApiError::NotFound(format!("no resource at {}", req.path())))
@@ -352,7 +472,11 @@ async fn health_ready(pool: web::Data<DbPool>, readiness: web::Data<Readiness>) 
     let database = db::ping(&pool).await;
     let broker = (readiness.0)();
     let report = ReadinessReport {
-        status: if database && broker { "ready" } else { "not_ready" },
+        status: if database && broker {
+            "ready"
+        } else {
+            "not_ready"
+        },
         database: if database { "up" } else { "down" },
         broker: if broker { "up" } else { "down" },
     };
@@ -373,4 +497,3 @@ async fn health_ready(pool: web::Data<DbPool>, readiness: web::Data<Readiness>) 
 async fn metrics_endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
     metrics::serve(metrics).await
 }
-

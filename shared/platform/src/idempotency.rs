@@ -96,7 +96,12 @@ pub async fn middleware(
     }
     let body = body.freeze();
     let method = req.method().to_string();
-    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -150,9 +155,8 @@ pub async fn middleware(
             let Some(status) = stored.status else {
                 return Ok(reply(req, ApiError::IdempotencyKeyInFlight));
             };
-            let mut response = HttpResponse::build(
-                StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
-            );
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK));
             if let Some(serde_json::Value::Object(headers)) = stored.headers {
                 for (name, value) in headers {
                     if let Some(value) = value.as_str() {

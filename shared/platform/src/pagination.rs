@@ -86,7 +86,9 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::validation("/query/cursor", "is not a cursor returned by this list"))
+        .ok_or_else(|| {
+            ApiError::validation("/query/cursor", "is not a cursor returned by this list")
+        })
 }
 
 #[cfg(test)]
@@ -97,7 +99,10 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {
         let c = encode_cursor(&(42i64, "x"));
-        assert_eq!(decode_cursor::<(i64, String)>(&c).unwrap(), (42, "x".to_string()));
+        assert_eq!(
+            decode_cursor::<(i64, String)>(&c).unwrap(),
+            (42, "x".to_string())
+        );
         assert!(decode_cursor::<(i64, String)>("not a cursor").is_err());
         assert!(decode_cursor::<(i64, String)>(&encode_cursor(&"other shape")).is_err());
     }
@@ -106,14 +111,23 @@ mod tests {
     fn page_has_cursor_only_when_more_rows_exist() {
         let page = Page::from_rows(vec![1, 2, 3], 2, |n| *n);
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(page.next_cursor.as_deref().map(decode_cursor::<i32>).map(Result::ok), Some(Some(2)));
+        assert_eq!(
+            page.next_cursor
+                .as_deref()
+                .map(decode_cursor::<i32>)
+                .map(Result::ok),
+            Some(Some(2))
+        );
         let last = Page::from_rows(vec![1, 2], 2, |n| *n);
         assert!(last.next_cursor.is_none());
     }
 
     #[test]
     fn limit_is_bounded() {
-        let q = |l| PageQuery { limit: Some(l), cursor: None };
+        let q = |l| PageQuery {
+            limit: Some(l),
+            cursor: None,
+        };
         assert!(q(0).limit().is_err());
         assert!(q(201).limit().is_err());
         assert_eq!(q(200).limit().unwrap(), 200);

@@ -50,7 +50,8 @@ where
             return ExitCode::SUCCESS;
         }
         other => {
-            if let Some((_, document)) = commands.documents.iter().find(|(name, _)| *name == other) {
+            if let Some((_, document)) = commands.documents.iter().find(|(name, _)| *name == other)
+            {
                 return print(document());
             }
             eprintln!("unknown command {other:?}");
@@ -66,7 +67,10 @@ where
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

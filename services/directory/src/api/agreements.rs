@@ -1,0 +1,216 @@
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use qmf_contracts::directory::AgreementKind;
+use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::people::require_active_organization;
+use super::{created, list_key, list_order, ok_with_etag, page_params, today};
+use crate::domain::access;
+use crate::domain::agreement::{AgreementDraft, Termination, is_valid};
+use crate::events;
+use crate::store::agreements::{self as store, AgreementFilter, AgreementRow};
+use crate::store::parse_code;
+
+/// A signed agreement. Agreements are records of signed documents: they are never edited,
+/// only terminated.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01936f41-0000-7000-8000-000000000002", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "kind": "quality_development_agreement", "signed_on": "2021-06-30",
+    "signed_by": "Dr. Maria Muster, Einrichtungsleitung", "terminated_on": null,
+    "termination_reason": null, "valid": true, "version": 1,
+    "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct AgreementResponse {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub kind: AgreementKind,
+    pub signed_on: NaiveDate,
+    pub signed_by: String,
+    pub terminated_on: Option<NaiveDate>,
+    pub termination_reason: Option<String>,
+    /// Valid today: signed and not terminated.
+    pub valid: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn response(row: AgreementRow) -> ApiResult<AgreementResponse> {
+    Ok(AgreementResponse {
+        id: row.id,
+        organization_id: row.organization_id,
+        kind: parse_code(&row.kind)?,
+        valid: is_valid(row.signed_on, row.terminated_on, today()),
+        signed_on: row.signed_on,
+        signed_by: row.signed_by,
+        terminated_on: row.terminated_on,
+        termination_reason: row.termination_reason,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Record a signed agreement.
+///
+/// Admins and coordinators. From 2021 only the quality development agreement can be signed;
+/// an organisation has at most one running agreement of each kind. Publishes
+/// `directory.agreement.signed.v1` (subject: the organisation).
+#[utoipa::path(
+    tag = "agreements",
+    request_body = AgreementDraft,
+    responses(
+        (status = 201, description = "Recorded.", body = AgreementResponse,
+            headers(("ETag" = String, description = "Strong ETag of version 1"), ("Location" = String, description = "URL of the agreement"))),
+        (status = 403, description = "Only admins and coordinators.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `organization_inactive` or `one_running_agreement_per_kind`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/agreements")]
+pub async fn create(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    body: Json<AgreementDraft>,
+) -> ApiResult<HttpResponse> {
+    access::require_writer(&principal)?;
+    let draft = body.into_inner();
+    draft.validate(today()).map_err(ApiError::Validation)?;
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            require_active_organization(conn, draft.organization_id).await?;
+            let row = store::insert(conn, Uuid::now_v7(), &draft).await?;
+            events::agreement_signed(conn, &row).await?;
+            Ok(row)
+        })
+        .await?;
+    let version = row.version;
+    let location = format!("/v1/agreements/{}", row.id);
+    Ok(created(&response(row)?, version, location))
+}
+
+/// Filters of the agreement list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementListQuery {
+    pub organization_id: Option<Uuid>,
+    pub kind: Option<AgreementKind>,
+    /// Only agreements valid (`true`) or not valid (`false`) today.
+    pub valid: Option<bool>,
+    /// Only agreements changed after this time; switches to change order.
+    pub modified_since: Option<DateTime<Utc>>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List agreements. Every authenticated caller may read them.
+#[utoipa::path(
+    tag = "agreements",
+    params(AgreementListQuery),
+    responses((status = 200, description = "One page of agreements.", body = Page<AgreementResponse>))
+)]
+#[get("/v1/agreements")]
+pub async fn list(
+    _principal: Principal,
+    pool: web::Data<DbPool>,
+    query: web::Query<AgreementListQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let (limit, after) = page_params(query.limit, query.cursor)?;
+    let order = list_order(query.modified_since);
+    let filter = AgreementFilter {
+        organization_id: query.organization_id,
+        kind: query.kind,
+        valid_on: query.valid.map(|v| (today(), v)),
+        modified_since: query.modified_since,
+    };
+    let mut conn = pool.get().await?;
+    let rows = store::list(&mut conn, &filter, order, after, limit).await?;
+    let page = Page::from_rows(rows, limit, |row| list_key(order, row.id, row.change_seq));
+    let items = page
+        .items
+        .into_iter()
+        .map(response)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Read one agreement.
+#[utoipa::path(
+    tag = "agreements",
+    params(("id" = Uuid, Path, description = "Agreement id")),
+    responses(
+        (status = 200, description = "The agreement.", body = AgreementResponse, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 404, description = "No such agreement.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/agreements/{id}")]
+pub async fn get(
+    _principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = pool.get().await?;
+    let row = store::find(&mut conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such agreement".into()))?;
+    let version = row.version;
+    Ok(ok_with_etag(&response(row)?, version))
+}
+
+/// Terminate an agreement.
+///
+/// Admins and coordinators; requires `If-Match`. Publishes `directory.agreement.terminated.v1`.
+#[utoipa::path(
+    tag = "agreements",
+    request_body = Termination,
+    params(
+        ("id" = Uuid, Path, description = "Agreement id"),
+        ("If-Match" = String, Header, description = "ETag of the current version"),
+    ),
+    responses(
+        (status = 200, description = "Terminated.", body = AgreementResponse, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and coordinators.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agreement.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `agreement_already_terminated`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/agreements/{id}/terminate")]
+pub async fn terminate(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<Termination>,
+) -> ApiResult<HttpResponse> {
+    access::require_writer(&principal)?;
+    let termination = body.into_inner();
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let current = store::lock(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such agreement".into()))?;
+            if_match.check(current.version)?;
+            termination.check(current.signed_on, current.terminated_on)?;
+            let row = store::terminate(conn, id, &termination).await?;
+            events::agreement_terminated(conn, &row).await?;
+            Ok(row)
+        })
+        .await?;
+    let version = row.version;
+    Ok(ok_with_etag(&response(row)?, version))
+}

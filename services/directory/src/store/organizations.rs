@@ -1,0 +1,300 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_contracts::directory::{District, OrganizationKind};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use super::schema::{agreements, organizations};
+use super::{code, conflict_or, next_change_seq};
+use crate::domain::organization::OrganizationDraft;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub district: Option<String>,
+    pub umbrella_carrier: Option<String>,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub external_ids: serde_json::Value,
+    pub active: bool,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub change_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organisation with whether it has a valid agreement today.
+pub type OrganizationWithStatus = (OrganizationRow, bool);
+
+/// Filters of the organisation list.
+#[derive(Debug, Default, Clone)]
+pub struct OrganizationFilter {
+    pub kind: Option<OrganizationKind>,
+    pub district: Option<District>,
+    pub active: Option<bool>,
+    pub has_valid_agreement: Option<bool>,
+    pub modified_since: Option<DateTime<Utc>>,
+    pub name_contains: Option<String>,
+}
+
+/// Sort order of a list: creation order by default, change order for incremental sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    Created,
+    Changed,
+}
+
+/// Cursor key: the last id (creation order) or the last change sequence (change order).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum ListKey {
+    Id(Uuid),
+    Seq(i64),
+}
+
+macro_rules! valid_agreement_exists {
+    ($today:expr) => {
+        exists(
+            agreements::table.filter(
+                agreements::organization_id
+                    .eq(organizations::id)
+                    .and(agreements::signed_on.le($today))
+                    .and(
+                        agreements::terminated_on
+                            .is_null()
+                            .or(agreements::terminated_on.gt($today)),
+                    ),
+            ),
+        )
+    };
+}
+
+fn draft_values(
+    draft: &OrganizationDraft,
+) -> (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    serde_json::Value,
+) {
+    (
+        draft.name.clone(),
+        code(&draft.kind),
+        draft.district.as_ref().map(code),
+        draft.umbrella_carrier.clone(),
+        draft.address.street.clone(),
+        draft.address.postal_code.clone(),
+        draft.address.city.clone(),
+        draft.email.clone(),
+        draft.phone.clone(),
+        serde_json::to_value(&draft.external_ids).unwrap_or_default(),
+    )
+}
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    draft: &OrganizationDraft,
+) -> Result<OrganizationRow, ApiError> {
+    let (name, kind, district, umbrella, street, postal_code, city, email, phone, external_ids) =
+        draft_values(draft);
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::id.eq(id),
+            organizations::name.eq(name),
+            organizations::kind.eq(kind),
+            organizations::district.eq(district),
+            organizations::umbrella_carrier.eq(umbrella),
+            organizations::street.eq(street),
+            organizations::postal_code.eq(postal_code),
+            organizations::city.eq(city),
+            organizations::email.eq(email),
+            organizations::phone.eq(phone),
+            organizations::external_ids.eq(external_ids),
+        ))
+        .returning(OrganizationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(conflict_or)
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    today: NaiveDate,
+) -> Result<Option<OrganizationWithStatus>, ApiError> {
+    Ok(organizations::table
+        .filter(organizations::id.eq(id))
+        .select((OrganizationRow::as_select(), valid_agreement_exists!(today)))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Locks the row for a write and returns it.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<OrganizationRow>, ApiError> {
+    Ok(organizations::table
+        .filter(organizations::id.eq(id))
+        .select(OrganizationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &OrganizationFilter,
+    order: ListOrder,
+    after: Option<ListKey>,
+    limit: i64,
+    today: NaiveDate,
+) -> Result<Vec<OrganizationWithStatus>, ApiError> {
+    let mut query = organizations::table
+        .select((OrganizationRow::as_select(), valid_agreement_exists!(today)))
+        .into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(organizations::kind.eq(code(kind)));
+    }
+    if let Some(district) = &filter.district {
+        query = query.filter(organizations::district.eq(code(district)));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(organizations::active.eq(active));
+    }
+    if let Some(valid) = filter.has_valid_agreement {
+        if valid {
+            query = query.filter(valid_agreement_exists!(today));
+        } else {
+            query = query.filter(diesel::dsl::not(valid_agreement_exists!(today)));
+        }
+    }
+    if let Some(since) = filter.modified_since {
+        query = query.filter(organizations::updated_at.gt(since));
+    }
+    if let Some(text) = &filter.name_contains {
+        query = query.filter(organizations::name.ilike(format!("%{}%", escape_like(text))));
+    }
+    query = match (order, after) {
+        (ListOrder::Created, Some(ListKey::Id(id))) => query.filter(organizations::id.gt(id)),
+        (ListOrder::Changed, Some(ListKey::Seq(seq))) => {
+            query.filter(organizations::change_seq.gt(seq))
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::validation(
+                "/query/cursor",
+                "belongs to a list with other filters",
+            ));
+        }
+        (_, None) => query,
+    };
+    query = match order {
+        ListOrder::Created => query.order(organizations::id.asc()),
+        ListOrder::Changed => query.order(organizations::change_seq.asc()),
+    };
+    Ok(query.limit(limit + 1).load(conn).await?)
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    draft: &OrganizationDraft,
+) -> Result<OrganizationRow, ApiError> {
+    let (name, kind, district, umbrella, street, postal_code, city, email, phone, external_ids) =
+        draft_values(draft);
+    diesel::update(organizations::table.filter(organizations::id.eq(id)))
+        .set((
+            organizations::name.eq(name),
+            organizations::kind.eq(kind),
+            organizations::district.eq(district),
+            organizations::umbrella_carrier.eq(umbrella),
+            organizations::street.eq(street),
+            organizations::postal_code.eq(postal_code),
+            organizations::city.eq(city),
+            organizations::email.eq(email),
+            organizations::phone.eq(phone),
+            organizations::external_ids.eq(external_ids),
+            organizations::version.eq(organizations::version + 1),
+            organizations::change_seq.eq(next_change_seq()),
+            organizations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(OrganizationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(conflict_or)
+}
+
+pub async fn deactivate(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<OrganizationRow, ApiError> {
+    Ok(
+        diesel::update(organizations::table.filter(organizations::id.eq(id)))
+            .set((
+                organizations::active.eq(false),
+                organizations::deactivated_at.eq(diesel::dsl::now),
+                organizations::version.eq(organizations::version + 1),
+                organizations::change_seq.eq(next_change_seq()),
+                organizations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(OrganizationRow::as_returning())
+            .get_result(conn)
+            .await?,
+    )
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in LIKE patterns.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// Names (lower-cased) among `names_lower` that are already taken.
+pub async fn taken_names(
+    conn: &mut AsyncPgConnection,
+    names_lower: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let rows: Vec<NameRow> = diesel::sql_query(
+        "SELECT lower(name) AS name FROM organizations WHERE lower(name) = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(names_lower)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+/// Id and active flag of each existing organisation among `ids`.
+pub async fn activity(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, bool)>, ApiError> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::active))
+        .load(conn)
+        .await?)
+}

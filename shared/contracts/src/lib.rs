@@ -1,0 +1,20 @@
+//! Event payloads exchanged between QMF services, one module per producing service.
+//!
+//! Every event travels in a CloudEvents 1.0 envelope on the topic exchange `qmf.events` with the
+//! event type as routing key. Type names carry their version (`.v1`); a breaking change gets a
+//! new type, never a changed payload.
+
+pub mod asyncapi;
+pub mod directory;
+
+/// One event type: its routing key, what it means, and its payload schema.
+pub struct EventType {
+    /// Routing key and CloudEvents `type`, e.g. `directory.organization.registered.v1`.
+    pub name: &'static str,
+    /// CloudEvents `source` of the producing service.
+    pub source: &'static str,
+    /// When the event is published and what consumers can rely on.
+    pub description: &'static str,
+    /// Name of the payload schema.
+    pub payload: &'static str,
+}

@@ -1,0 +1,180 @@
+//! JSON request bodies whose errors point at the offending field.
+//!
+//! Like `actix_web::web::Json`, but a body that does not match the schema is answered with a
+//! 422 problem whose `errors[].pointer` names the field (`/address/postal_code`), so clients
+//! can show the error next to the input.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// Size limit of JSON bodies, registered as app data by the HTTP shell.
+#[derive(Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+/// A JSON body of type `T`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<JsonLimit>()
+            .map(|l| l.0)
+            .unwrap_or(256 * 1024);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let mut payload = payload.take();
+        Box::pin(async move {
+            match content_type.as_deref() {
+                Some("application/json") => {}
+                Some(ct) if ct.starts_with("application/") && ct.ends_with("+json") => {}
+                _ => {
+                    return Err(ApiError::UnsupportedMediaType(
+                        "expected Content-Type: application/json".into(),
+                    ));
+                }
+            }
+            let mut body = actix_web::web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(crate::error::payload_error)?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge(format!(
+                        "the limit is {limit} bytes"
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(Json)
+        })
+    }
+}
+
+/// Deserializes `body`, reporting syntax errors as 400 and schema mismatches as 422 with a pointer.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let pointer = pointer(error.path());
+        let inner = error.into_inner();
+        if inner.is_data() {
+            ApiError::Validation(vec![FieldError::new(
+                pointer,
+                strip_position(&inner.to_string()),
+            )])
+        } else {
+            ApiError::BadRequest(format!("invalid JSON: {inner}"))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .map(|s| format!("/{s}"))
+        .collect()
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[allow(dead_code)]
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        name: String,
+        inner: Inner,
+        list: Vec<u8>,
+    }
+
+    #[allow(dead_code)]
+    #[derive(Debug, Deserialize)]
+    struct Inner {
+        code: u8,
+    }
+
+    fn pointer_of(body: &str) -> Option<String> {
+        match parse::<Outer>(body.as_bytes()) {
+            Err(ApiError::Validation(errors)) => Some(errors[0].pointer.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn schema_errors_point_at_the_field() {
+        assert_eq!(
+            pointer_of(r#"{"name":"a","inner":{"code":"x"},"list":[]}"#).as_deref(),
+            Some("/inner/code")
+        );
+        assert_eq!(
+            pointer_of(r#"{"name":"a","inner":{"code":1},"list":[1,"x"]}"#).as_deref(),
+            Some("/list/1")
+        );
+        assert_eq!(
+            pointer_of(r#"{"name":"a","inner":{"code":1}}"#).as_deref(),
+            Some("")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        assert!(matches!(
+            parse::<Outer>(b"{\"name\":"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse::<Outer>(br#"{"name":"a","inner":{"code":1},"list":[]} x"#),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+}
