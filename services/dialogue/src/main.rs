@@ -1,1 +1,3 @@
-fn main() {}
+fn main() -> std::process::ExitCode {
+    qmf_platform::server::main(qmf_dialogue::commands(), qmf_dialogue::serve)
+}

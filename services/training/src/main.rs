@@ -1,1 +1,3 @@
-fn main() {}
+fn main() -> std::process::ExitCode {
+    qmf_platform::server::main(qmf_training::commands(), qmf_training::serve)
+}

@@ -117,3 +117,72 @@ fn print_usage(commands: &Commands) {
         extra.iter().map(|e| format!(" | {e}")).collect::<String>()
     );
 }
+
+/// The events settings of a service from its configuration.
+pub fn events_config(config: &Config) -> qmf_events::EventsConfig {
+    let mut events = qmf_events::EventsConfig::new(config.amqp_url.clone(), config.service.name);
+    events.exchange = config.events_exchange.clone();
+    events.queue_prefix = config.events_queue_prefix.clone();
+    events.max_deliveries = config.events_max_deliveries;
+    // Events nobody has subscribed to yet must not hold back the others.
+    events.require_route = false;
+    events
+}
+
+/// What a service consumes: routing keys to bind and the handler applying them.
+pub struct Subscription {
+    pub bindings: Vec<String>,
+    pub handler: std::sync::Arc<dyn qmf_events::EventHandler>,
+}
+
+/// A started service: HTTP bound, outbox relay and (optionally) consumer running.
+pub struct Running {
+    pub http: crate::http::HttpService,
+    pub relay: qmf_events::RelayHandle,
+    pub consumer: Option<qmf_events::ConsumerHandle>,
+}
+
+/// Starts a service on the current runtime; the database must already be migrated.
+pub fn start<F>(
+    config: &Config,
+    routes: F,
+    subscription: Option<Subscription>,
+) -> Result<Running, BoxError>
+where
+    F: Fn(&mut utoipa_actix_web::service_config::ServiceConfig) + Clone + Send + 'static,
+{
+    let pool = db::pool(&config.database_url, config.db_pool_size)?;
+    let events = events_config(config);
+    let relay = qmf_events::spawn_relay(pool.clone(), events.clone());
+    let consumer = subscription
+        .map(|s| qmf_events::spawn_consumer(pool.clone(), events.clone(), s.bindings, s.handler));
+    let relay_status = relay.broker_status();
+    let consumer_status = consumer.as_ref().map(|c| c.broker_status());
+    let broker_ready: crate::http::ReadinessCheck = std::sync::Arc::new(move || {
+        relay_status.is_connected()
+            && consumer_status
+                .as_ref()
+                .is_none_or(|status| status.is_connected())
+    });
+    let ctx = crate::http::AppContext::new(config, pool.clone(), broker_ready)?;
+    crate::http::spawn_housekeeping(pool);
+    let http = crate::http::bind(config, ctx, routes)?;
+    Ok(Running {
+        http,
+        relay,
+        consumer,
+    })
+}
+
+impl Running {
+    /// Serves until SIGINT/SIGTERM (or a stop through the server handle), then drains HTTP
+    /// and stops the relay and consumer, so no event or message is left half-handled.
+    pub async fn serve(self) -> Result<(), BoxError> {
+        self.http.server.await?;
+        if let Some(consumer) = self.consumer {
+            consumer.stop().await;
+        }
+        self.relay.stop().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE directory_agreements;
+DROP TABLE directory_organizations;
