@@ -118,3 +118,70 @@ async fn training_shell() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let cluster = common::Cluster::new();
+    let service = cluster
+        .start_with(
+            qmf_directory::SERVICE,
+            qmf_directory::commands(),
+            qmf_directory::start,
+            &[("QMF_CORS_ALLOWED_ORIGINS", "https://frontend.example")],
+        )
+        .await;
+    let http = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, service.url("/v1/organizations"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type, idempotency-key",
+            )
+            .send()
+    };
+    let allowed = preflight("https://frontend.example").await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://frontend.example"
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_uploads_are_refused_as_problems() {
+    let cluster = common::Cluster::new();
+    let service = cluster
+        .start_with(
+            qmf_directory::SERVICE,
+            qmf_directory::commands(),
+            qmf_directory::start,
+            &[("QMF_MAX_UPLOAD_BYTES", "1000")],
+        )
+        .await;
+    let response = reqwest::Client::new()
+        .post(service.url("/v1/organizations/import"))
+        .bearer_auth(qmf_testkit::auth::token(&["admin"], None))
+        .header("Content-Type", "text/csv")
+        .body("x".repeat(5000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["status"], 413);
+    service.stop().await;
+}

@@ -156,6 +156,7 @@ where
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(fallback))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(problem_fallback))
         .wrap(cors(&ctx.cors_allowed_origins))
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id))
@@ -410,6 +411,51 @@ async fn request_id(
             .insert(header::HeaderName::from_static("x-request-id"), id);
     }
     Ok(response)
+}
+
+/// Turns error responses that did not come from our handlers (actix's own plain-text errors,
+/// e.g. for an oversized upload) into problem details, so clients see one error format.
+async fn problem_fallback(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return Ok(response.map_into_boxed_body());
+    }
+    let error = match status.as_u16() {
+        400 => ApiError::BadRequest("the request could not be read".into()),
+        404 => ApiError::NotFound("no such resource".into()),
+        413 => ApiError::PayloadTooLarge("the request body is too large".into()),
+        415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
+        code if code >= 500 => ApiError::Internal(format!("unmapped error response {code}")),
+        code => {
+            // Keep the status; describe it generically.
+            let (request, _) = response.into_parts();
+            let problem = Problem {
+                problem_type: "about:blank".into(),
+                title: status.canonical_reason().unwrap_or("Error").into(),
+                status: code,
+                detail: None,
+                errors: vec![],
+                rule: None,
+            };
+            let reply = HttpResponse::build(status)
+                .content_type("application/problem+json")
+                .json(problem);
+            return Ok(ServiceResponse::new(request, reply));
+        }
+    };
+    let (request, _) = response.into_parts();
+    Ok(ServiceResponse::new(
+        request,
+        actix_web::ResponseError::error_response(&error),
+    ))
 }
 
 fn cors(origins: &[String]) -> Cors {

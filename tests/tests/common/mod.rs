@@ -46,8 +46,20 @@ impl Cluster {
         commands: Commands,
         start: fn(&Config) -> Result<Running, BoxError>,
     ) -> Service {
+        self.start_with(info, commands, start, &[]).await
+    }
+
+    /// Like `start`, with extra environment variables.
+    pub async fn start_with(
+        &self,
+        info: ServiceInfo,
+        commands: Commands,
+        start: fn(&Config) -> Result<Running, BoxError>,
+        extra: &[(&str, &str)],
+    ) -> Service {
         let db = qmf_testkit::create_database().await;
-        let env = qmf_testkit::service_env(&db.url, &self.exchange, &self.queue_prefix);
+        let mut env = qmf_testkit::service_env(&db.url, &self.exchange, &self.queue_prefix);
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(info, |k| env.get(k).cloned()).unwrap();
         qmf_platform::db::run_migrations(&config.database_url, &commands.migrations).unwrap();
         let running = start(&config).unwrap();

@@ -1,0 +1,41 @@
+//! Several replicas starting at once migrate one after another, without errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_migrations_apply_once() {
+    let db = qmf_testkit::create_database().await;
+    let results: Vec<_> = (0..4)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                qmf_platform::db::run_migrations(
+                    &url,
+                    &[qmf_platform::db::MIGRATIONS, qmf_events::MIGRATIONS],
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let applied: usize = results.into_iter().map(|r| r.unwrap()).sum();
+    // Two migrations exist in the two sets; whichever replica came first applied them.
+    assert_eq!(applied, 2);
+    // A later start finds nothing to do.
+    let again = qmf_platform::db::run_migrations(
+        &db.url,
+        &[qmf_platform::db::MIGRATIONS, qmf_events::MIGRATIONS],
+    )
+    .unwrap();
+    assert_eq!(again, 0);
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_error() {
+    let error = qmf_platform::db::run_migrations(
+        "postgres://postgres@127.0.0.1:1/none",
+        &[qmf_platform::db::MIGRATIONS],
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("cannot connect"), "{error}");
+}
