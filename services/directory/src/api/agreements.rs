@@ -63,6 +63,7 @@ fn response(row: AgreementRow) -> ApiResult<AgreementResponse> {
 /// `directory.agreement.signed.v1` (subject: the organisation).
 #[utoipa::path(
     tag = "agreements",
+    operation_id = "create_agreement",
     request_body = AgreementDraft,
     responses(
         (status = 201, description = "Recorded.", body = AgreementResponse,
@@ -115,6 +116,7 @@ pub struct AgreementListQuery {
 /// List agreements. Every authenticated caller may read them.
 #[utoipa::path(
     tag = "agreements",
+    operation_id = "list_agreements",
     params(AgreementListQuery),
     responses((status = 200, description = "One page of agreements.", body = Page<AgreementResponse>))
 )]
@@ -150,6 +152,7 @@ pub async fn list(
 /// Read one agreement.
 #[utoipa::path(
     tag = "agreements",
+    operation_id = "get_agreement",
     params(("id" = Uuid, Path, description = "Agreement id")),
     responses(
         (status = 200, description = "The agreement.", body = AgreementResponse, headers(("ETag" = String, description = "Strong ETag"))),
@@ -175,6 +178,7 @@ pub async fn get(
 /// Admins and coordinators; requires `If-Match`. Publishes `directory.agreement.terminated.v1`.
 #[utoipa::path(
     tag = "agreements",
+    operation_id = "terminate_agreement",
     request_body = Termination,
     params(
         ("id" = Uuid, Path, description = "Agreement id"),

@@ -281,6 +281,7 @@ fn organization_from_row(row: &Row, errors: &mut Vec<FieldError>) -> Option<Orga
 /// is the header. Publishes `directory.organization.registered.v1` for each row.
 #[utoipa::path(
     tag = "organizations",
+    operation_id = "import_organizations",
     request_body(content = String, content_type = "text/csv", description = "CSV with a header row",
         example = "name,kind,district,umbrella_carrier,street,postal_code,city,email,phone,external_ids\nKinder- und Jugendhilfe Öhringen,institution,hohenlohekreis,Diakonie Württemberg,Hunnenstraße 12,74613,Öhringen,info@kjh-oehringen.example,+49 7941 1234-0,okjug=INST-0042\n"),
     responses(
@@ -418,6 +419,7 @@ fn person_from_row(row: &Row, errors: &mut Vec<FieldError>) -> Option<PersonDraf
 /// Publishes `directory.person.registered.v1` for each row.
 #[utoipa::path(
     tag = "people",
+    operation_id = "import_people",
     request_body(content = String, content_type = "text/csv", description = "CSV with a header row",
         example = "organization_id,given_name,family_name,email,phone,functions,active_from,active_until\n01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f,Lena,Beispiel,l.beispiel@jugendamt.example,,caseworker;qmf_coordinator,2024-01-01,\n"),
     responses(

@@ -81,6 +81,7 @@ pub fn response(
 /// has one active youth office. Publishes `directory.organization.registered.v1`.
 #[utoipa::path(
     tag = "organizations",
+    operation_id = "create_organization",
     request_body = OrganizationDraft,
     responses(
         (status = 201, description = "Registered.", body = OrganizationResponse,
@@ -142,6 +143,7 @@ pub struct OrganizationListQuery {
 /// inserts), or change order with `modified_since`.
 #[utoipa::path(
     tag = "organizations",
+    operation_id = "list_organizations",
     params(OrganizationListQuery),
     responses(
         (status = 200, description = "One page of organisations.", body = Page<OrganizationResponse>),
@@ -183,6 +185,7 @@ pub async fn list(
 /// Read one organisation.
 #[utoipa::path(
     tag = "organizations",
+    operation_id = "get_organization",
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The organisation.", body = OrganizationResponse,
@@ -209,6 +212,7 @@ pub async fn get(
 /// Admins and coordinators; requires `If-Match`. Publishes `directory.organization.updated.v1`.
 #[utoipa::path(
     tag = "organizations",
+    operation_id = "update_organization",
     request_body = OrganizationDraft,
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
@@ -258,6 +262,7 @@ pub async fn update(
 /// Publishes `directory.organization.deactivated.v1`.
 #[utoipa::path(
     tag = "organizations",
+    operation_id = "deactivate_organization",
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
         ("If-Match" = String, Header, description = "ETag of the version being deactivated"),

@@ -91,6 +91,7 @@ pub async fn require_active_organization(
 /// `directory.person.registered.v1`.
 #[utoipa::path(
     tag = "people",
+    operation_id = "create_person",
     request_body = PersonDraft,
     responses(
         (status = 201, description = "Registered.", body = PersonResponse,
@@ -150,6 +151,7 @@ pub struct PersonListQuery {
 /// `PersonResponse`.
 #[utoipa::path(
     tag = "people",
+    operation_id = "list_people",
     params(PersonListQuery),
     responses((status = 200, description = "One page of people.", body = Page<PersonResponse>))
 )]
@@ -186,6 +188,7 @@ pub async fn list(
 /// Read one staff member.
 #[utoipa::path(
     tag = "people",
+    operation_id = "get_person",
     params(("id" = Uuid, Path, description = "Person id")),
     responses(
         (status = 200, description = "The person.", body = PersonResponse, headers(("ETag" = String, description = "Strong ETag"))),
@@ -212,6 +215,7 @@ pub async fn get(
 /// another organisation is a new registration. Publishes `directory.person.updated.v1`.
 #[utoipa::path(
     tag = "people",
+    operation_id = "update_person",
     request_body = PersonDraft,
     params(
         ("id" = Uuid, Path, description = "Person id"),
@@ -271,6 +275,7 @@ pub struct Deactivation {
 /// Admins and coordinators; requires `If-Match`. Publishes `directory.person.deactivated.v1`.
 #[utoipa::path(
     tag = "people",
+    operation_id = "deactivate_person",
     request_body = Deactivation,
     params(
         ("id" = Uuid, Path, description = "Person id"),
