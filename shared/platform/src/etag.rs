@@ -20,7 +20,7 @@ pub fn with_etag(builder: &mut HttpResponseBuilder, version: i32) -> &mut HttpRe
 }
 
 /// The version the client last saw, from a required `If-Match` header.
-/// Missing header → 428; a header that names no version of ours (`*`, weak tags, garbage) → 412.
+/// Missing, empty or `*` → 428; a header that names no version of ours (weak tags, garbage) → 412.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub i32);
 

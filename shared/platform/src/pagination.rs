@@ -40,7 +40,11 @@ impl PageQuery {
 
     /// Decodes the cursor into the sort key type `K` of the list.
     pub fn after<K: DeserializeOwned>(&self) -> Result<Option<K>, ApiError> {
-        self.cursor.as_deref().map(decode_cursor).transpose()
+        self.cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()
     }
 }
 

@@ -196,8 +196,8 @@ pub async fn terminate(
     principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: Json<Termination>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
     let termination = body.into_inner();

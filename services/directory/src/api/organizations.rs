@@ -230,8 +230,8 @@ pub async fn update(
     principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: Json<OrganizationDraft>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
     let draft = body.into_inner().normalized();

@@ -232,8 +232,8 @@ pub async fn update(
     principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: Json<PersonDraft>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
     let draft = body.into_inner().normalized();
@@ -293,8 +293,8 @@ pub async fn deactivate(
     principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
     body: Json<Deactivation>,
+    if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
     let until = body.active_until;
