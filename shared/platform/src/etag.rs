@@ -43,9 +43,15 @@ pub fn stale(current_version: i32) -> ApiError {
 }
 
 pub fn parse_if_match(value: Option<&str>) -> Result<IfMatch, ApiError> {
-    let value = value.ok_or_else(|| {
+    let value = value.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
         ApiError::PreconditionRequired("send If-Match with the ETag of the version you read".into())
     })?;
+    // `*` would skip the concurrency check this API relies on.
+    if value == "*" {
+        return Err(ApiError::PreconditionRequired(
+            "If-Match: * is not accepted; send the ETag of the version you read".into(),
+        ));
+    }
     value
         .split(',')
         .map(str::trim)
@@ -92,6 +98,14 @@ mod tests {
         ));
         assert!(matches!(
             parse_if_match(Some("*")),
+            Err(ApiError::PreconditionRequired(_))
+        ));
+        assert!(matches!(
+            parse_if_match(Some(" ")),
+            Err(ApiError::PreconditionRequired(_))
+        ));
+        assert!(matches!(
+            parse_if_match(Some("\"x\"")),
             Err(ApiError::PreconditionFailed(_))
         ));
         assert!(IfMatch(3).check(3).is_ok());

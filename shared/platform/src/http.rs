@@ -286,10 +286,10 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
             if !public {
                 add("401", "Missing, malformed or expired bearer token.");
             }
-            if method != "get" {
+            if !public {
                 add(
                     "400",
-                    "The body is not well-formed JSON or a query parameter is malformed.",
+                    "The body is not well-formed JSON, or the query string has a malformed or unknown parameter.",
                 );
             }
             if operation.request_body.is_some() {
