@@ -43,9 +43,14 @@ pub fn stale(current_version: i32) -> ApiError {
 }
 
 pub fn parse_if_match(value: Option<&str>) -> Result<IfMatch, ApiError> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-        ApiError::PreconditionRequired("send If-Match with the ETag of the version you read".into())
-    })?;
+    let value = value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::PreconditionRequired(
+                "send If-Match with the ETag of the version you read".into(),
+            )
+        })?;
     // `*` would skip the concurrency check this API relies on.
     if value == "*" {
         return Err(ApiError::PreconditionRequired(

@@ -305,6 +305,21 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
                     "409",
                     "A request with the same Idempotency-Key is still being processed.",
                 );
+                add(
+                    "422",
+                    "The Idempotency-Key was already used with a different request.",
+                );
+            }
+            let paged = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
+            if paged {
+                add(
+                    "422",
+                    "`limit` is out of range, `cursor` does not come from this list, or a filter value is invalid.",
+                );
             }
             let takes_if_match = operation
                 .parameters
