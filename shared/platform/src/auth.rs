@@ -192,9 +192,9 @@ impl Authenticator {
             }
         }
         let mut cache = self.jwks.write().await;
-        if !cache
+        if cache
             .fetched_at
-            .is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL)
+            .is_none_or(|at| at.elapsed() >= JWKS_REFRESH_INTERVAL)
         {
             cache.fetched_at = Some(Instant::now());
             match self.fetch_jwks(url).await {

@@ -89,6 +89,13 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let pointer = pointer(error.path());
         let inner = error.into_inner();
+        // A schema mismatch can surface before a syntax error further on (`{"a":1} x`, a
+        // truncated body): malformed JSON is a 400 wherever the syntax breaks.
+        if inner.is_data()
+            && let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        {
+            return ApiError::BadRequest(format!("invalid JSON: {syntax}"));
+        }
         if inner.is_data() {
             ApiError::Validation(vec![FieldError::new(
                 pointer,
@@ -174,6 +181,14 @@ mod tests {
         ));
         assert!(matches!(
             parse::<Outer>(br#"{"name":"a","inner":{"code":1},"list":[]} x"#),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse::<Outer>(br#"{"name":"a"} x"#),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse::<Outer>(br#"{"name":1, "inner": "#),
             Err(ApiError::BadRequest(_))
         ));
     }

@@ -11,6 +11,9 @@ use crate::db;
 /// Error type of a service's `serve` function.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// A subcommand printing a document: its name and the document.
+pub type Document = (&'static str, fn() -> serde_json::Value);
+
 /// What a service binary can do besides serving.
 pub struct Commands {
     pub info: ServiceInfo,
@@ -19,7 +22,7 @@ pub struct Commands {
     /// The OpenAPI document (no database needed).
     pub openapi: fn() -> utoipa::openapi::OpenApi,
     /// Extra subcommands printing a document, e.g. `asyncapi`.
-    pub documents: Vec<(&'static str, fn() -> serde_json::Value)>,
+    pub documents: Vec<Document>,
 }
 
 /// Runs the binary: parses the subcommand, loads configuration, starts telemetry, migrates, serves.

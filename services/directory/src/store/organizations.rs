@@ -77,32 +77,37 @@ macro_rules! valid_agreement_exists {
     };
 }
 
-fn draft_values(
-    draft: &OrganizationDraft,
-) -> (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    serde_json::Value,
-) {
-    (
-        draft.name.clone(),
-        code(&draft.kind),
-        draft.district.as_ref().map(code),
-        draft.umbrella_carrier.clone(),
-        draft.address.street.clone(),
-        draft.address.postal_code.clone(),
-        draft.address.city.clone(),
-        draft.email.clone(),
-        draft.phone.clone(),
-        serde_json::to_value(&draft.external_ids).unwrap_or_default(),
-    )
+/// The columns a client writes, for inserts and full updates.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+struct OrganizationValues {
+    name: String,
+    kind: String,
+    district: Option<String>,
+    umbrella_carrier: Option<String>,
+    street: String,
+    postal_code: String,
+    city: String,
+    email: Option<String>,
+    phone: Option<String>,
+    external_ids: serde_json::Value,
+}
+
+impl From<&OrganizationDraft> for OrganizationValues {
+    fn from(draft: &OrganizationDraft) -> Self {
+        OrganizationValues {
+            name: draft.name.clone(),
+            kind: code(&draft.kind),
+            district: draft.district.as_ref().map(code),
+            umbrella_carrier: draft.umbrella_carrier.clone(),
+            street: draft.address.street.clone(),
+            postal_code: draft.address.postal_code.clone(),
+            city: draft.address.city.clone(),
+            email: draft.email.clone(),
+            phone: draft.phone.clone(),
+            external_ids: serde_json::to_value(&draft.external_ids).unwrap_or_default(),
+        }
+    }
 }
 
 pub async fn insert(
@@ -110,22 +115,8 @@ pub async fn insert(
     id: Uuid,
     draft: &OrganizationDraft,
 ) -> Result<OrganizationRow, ApiError> {
-    let (name, kind, district, umbrella, street, postal_code, city, email, phone, external_ids) =
-        draft_values(draft);
     diesel::insert_into(organizations::table)
-        .values((
-            organizations::id.eq(id),
-            organizations::name.eq(name),
-            organizations::kind.eq(kind),
-            organizations::district.eq(district),
-            organizations::umbrella_carrier.eq(umbrella),
-            organizations::street.eq(street),
-            organizations::postal_code.eq(postal_code),
-            organizations::city.eq(city),
-            organizations::email.eq(email),
-            organizations::phone.eq(phone),
-            organizations::external_ids.eq(external_ids),
-        ))
+        .values((organizations::id.eq(id), OrganizationValues::from(draft)))
         .returning(OrganizationRow::as_returning())
         .get_result(conn)
         .await
@@ -217,20 +208,9 @@ pub async fn update(
     id: Uuid,
     draft: &OrganizationDraft,
 ) -> Result<OrganizationRow, ApiError> {
-    let (name, kind, district, umbrella, street, postal_code, city, email, phone, external_ids) =
-        draft_values(draft);
     diesel::update(organizations::table.filter(organizations::id.eq(id)))
         .set((
-            organizations::name.eq(name),
-            organizations::kind.eq(kind),
-            organizations::district.eq(district),
-            organizations::umbrella_carrier.eq(umbrella),
-            organizations::street.eq(street),
-            organizations::postal_code.eq(postal_code),
-            organizations::city.eq(city),
-            organizations::email.eq(email),
-            organizations::phone.eq(phone),
-            organizations::external_ids.eq(external_ids),
+            OrganizationValues::from(draft),
             organizations::version.eq(organizations::version + 1),
             organizations::change_seq.eq(next_change_seq()),
             organizations::updated_at.eq(diesel::dsl::now),

@@ -1,0 +1,93 @@
+//! Building the service binaries and the environment they run with.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::Result;
+use crate::ctx::{Ctx, SERVICES, Service};
+use crate::process::{self, capture_stdout, describe};
+use crate::token;
+
+/// The five service binaries, by binary name.
+pub struct Binaries(BTreeMap<String, PathBuf>);
+
+impl Binaries {
+    pub fn get(&self, service: Service) -> Result<&PathBuf> {
+        self.0.get(&service.binary()).ok_or_else(|| {
+            format!(
+                "`cargo build --bins` produced no binary named {}",
+                service.binary()
+            )
+            .into()
+        })
+    }
+}
+
+/// `cargo build --bins`, reading the binaries' paths from cargo's JSON messages (so a custom
+/// target directory works). Diagnostics and progress go to the terminal.
+pub fn build_bins(ctx: &Ctx) -> Result<Binaries> {
+    println!("xtask: cargo build --bins");
+    let mut cmd = process::cargo();
+    cmd.args([
+        "build",
+        "--bins",
+        "--message-format=json-render-diagnostics",
+    ])
+    .current_dir(&ctx.root);
+    let (status, stdout) = capture_stdout(&mut cmd)?;
+    if !status.success() {
+        return Err(format!("`{}` failed ({status})", describe(&cmd)).into());
+    }
+    let mut binaries = BTreeMap::new();
+    for line in stdout.lines() {
+        let Ok(message) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        if let (Some(name), Some(executable)) = (
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) && SERVICES.iter().any(|s| s.binary() == name)
+        {
+            binaries.insert(name.to_string(), PathBuf::from(executable));
+        }
+    }
+    let result = Binaries(binaries);
+    for service in SERVICES {
+        result.get(service)?;
+    }
+    Ok(result)
+}
+
+/// The environment a service runs with locally.
+pub fn service_env(ctx: &Ctx, service: Service) -> Result<Vec<(&'static str, String)>> {
+    Ok(vec![
+        ("QMF_HTTP_ADDR", format!("127.0.0.1:{}", service.port)),
+        ("QMF_DATABASE_URL", ctx.database_url(&service.database())),
+        ("QMF_AMQP_URL", ctx.amqp_url()),
+        ("QMF_AUTH_DEV_SECRET", token::dev_secret(ctx)?),
+        ("QMF_AUTH_ISSUER", token::issuer()),
+        ("QMF_AUTH_AUDIENCE", token::audience()),
+        (
+            "QMF_LOG",
+            std::env::var("QMF_LOG")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| "info".to_string()),
+        ),
+    ])
+}
+
+/// A command for a service binary with its local environment.
+pub fn service_command(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<Command> {
+    let mut cmd = Command::new(binaries.get(service)?);
+    cmd.envs(service_env(ctx, service)?).current_dir(&ctx.root);
+    // A JWKS URL from the developer's shell would conflict with the development secret.
+    cmd.env_remove("QMF_AUTH_JWKS_URL");
+    Ok(cmd)
+}

@@ -1,0 +1,128 @@
+//! Developer commands for the QMF workspace, run as `cargo xtask <command>`.
+
+mod build;
+mod check;
+mod ctx;
+mod infra;
+mod openapi;
+mod process;
+mod seed;
+mod seed_data;
+mod token;
+mod up;
+
+use std::error::Error;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::ctx::Ctx;
+use crate::token::Role;
+
+pub type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// Developer tooling of the QMF platform.
+///
+/// Local state (database files, broker data, logs, the development secret) lives in `.qmf/`
+/// at the repository root. For a second, independent environment set QMF_STATE_DIR,
+/// QMF_PG_PORT (default 55432) and QMF_AMQP_PORT (default 5673; management on +10000,
+/// Erlang distribution on +20000).
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    about,
+    long_about
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start PostgreSQL, RabbitMQ and all five services, seed demo data, stay in the foreground
+    /// (Ctrl-C stops everything this invocation started).
+    Up,
+    /// Start, stop or inspect only PostgreSQL and RabbitMQ.
+    Infra {
+        #[command(subcommand)]
+        action: InfraAction,
+    },
+    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, rustfmt and clippy.
+    Test,
+    /// Regenerate openapi/<service>.json and openapi/asyncapi.json from the code.
+    Openapi,
+    /// Seed the regional demo data through the directory API.
+    Seed {
+        /// Base URL of the directory service.
+        #[arg(long, default_value = "http://127.0.0.1:8081")]
+        url: String,
+    },
+    /// Print a signed development JWT (HS256 with the development secret).
+    Token {
+        /// Role claim; repeat for several roles.
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<Role>,
+        /// Organisation id (`org` claim).
+        #[arg(long)]
+        org: Option<Uuid>,
+        /// Subject (`sub` claim); defaults to `dev-<first role>`.
+        #[arg(long)]
+        sub: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum InfraAction {
+    /// Start PostgreSQL and RabbitMQ (reusing instances that already run) and leave them running.
+    Up,
+    /// Stop the PostgreSQL and RabbitMQ instances that run from the state directory.
+    Down,
+    /// Show whether PostgreSQL, RabbitMQ and the services are reachable.
+    Status,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) if process::is_interrupted(error.as_ref()) => {
+            eprintln!("xtask: interrupted");
+            ExitCode::from(130)
+        }
+        Err(error) => {
+            eprintln!("xtask: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Ctx::from_env()?;
+    match cli.command {
+        Command::Up => up::run(&ctx).map(|()| ExitCode::SUCCESS),
+        Command::Infra { action } => {
+            match action {
+                InfraAction::Up => infra::up_command(&ctx)?,
+                InfraAction::Down => infra::down_command(&ctx)?,
+                InfraAction::Status => infra::status_command(&ctx)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Test => check::run(&ctx),
+        Command::Openapi => openapi::write_all(&ctx).map(|()| ExitCode::SUCCESS),
+        Command::Seed { url } => {
+            let token = token::admin_token(&ctx)?;
+            let outcome = seed::run(&url, &token)?;
+            println!("{outcome}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { roles, org, sub } => {
+            println!("{}", token::mint(&ctx, &roles, org, sub.as_deref())?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! `cargo xtask seed`: the regional demo data, written through the directory API.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{ETAG, HeaderMap};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::seed_data::{self, OrgKind};
+
+/// What a seed run did.
+pub enum Outcome {
+    Skipped { url: String },
+    Seeded { url: String, counts: Counts },
+}
+
+#[derive(Default)]
+pub struct Counts {
+    youth_offices: usize,
+    state_youth_offices: usize,
+    education_providers: usize,
+    institutions: usize,
+    people: usize,
+    agreements: usize,
+    terminated: usize,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Skipped { url } => write!(
+                f,
+                "demo data: the directory at {url} already holds organisations; nothing seeded"
+            ),
+            Outcome::Seeded { url, counts: c } => write!(
+                f,
+                "demo data seeded into {url}: {} organisations ({} youth offices, {} state youth \
+                 office, {} education provider, {} institutions), {} people, {} agreements \
+                 ({} terminated)",
+                c.youth_offices + c.state_youth_offices + c.education_providers + c.institutions,
+                c.youth_offices,
+                c.state_youth_offices,
+                c.education_providers,
+                c.institutions,
+                c.people,
+                c.agreements,
+                c.terminated
+            ),
+        }
+    }
+}
+
+/// Seed unless the directory already holds organisations.
+pub fn run(url: &str, token: &str) -> Result<Outcome> {
+    let api = Api::new(url, token)?;
+    let url = api.base.clone();
+    let existing = api.get("/v1/organizations?limit=1")?;
+    let items = existing["items"].as_array().ok_or_else(|| {
+        format!("GET {url}/v1/organizations?limit=1 answered without an `items` list: {existing}")
+    })?;
+    if !items.is_empty() {
+        return Ok(Outcome::Skipped { url });
+    }
+
+    println!("xtask: seeding demo data into {url}");
+    let mut counts = Counts::default();
+    for org in seed_data::plan() {
+        let (created, _) = api.post("/v1/organizations", &org.body, None)?;
+        let id = id_of(&created, "organisation")?;
+        match org.kind {
+            OrgKind::YouthOffice => counts.youth_offices += 1,
+            OrgKind::StateYouthOffice => counts.state_youth_offices += 1,
+            OrgKind::EducationProvider => counts.education_providers += 1,
+            OrgKind::Institution => counts.institutions += 1,
+        }
+        for person in org.people {
+            api.post("/v1/people", &with_org(person, &id), None)?;
+            counts.people += 1;
+        }
+        for agreement in org.agreements {
+            let (created, headers) =
+                api.post("/v1/agreements", &with_org(agreement.body, &id), None)?;
+            counts.agreements += 1;
+            if let Some(termination) = agreement.termination {
+                let agreement_id = id_of(&created, "agreement")?;
+                let etag = headers
+                    .get(ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or("POST /v1/agreements answered without an ETag header")?
+                    .to_string();
+                api.post(
+                    &format!("/v1/agreements/{agreement_id}/terminate"),
+                    &termination,
+                    Some(&etag),
+                )?;
+                counts.terminated += 1;
+            }
+        }
+    }
+    Ok(Outcome::Seeded { url, counts })
+}
+
+fn with_org(mut body: Map<String, Value>, id: &str) -> Value {
+    body.insert("organization_id".into(), Value::String(id.to_string()));
+    Value::Object(body)
+}
+
+fn id_of(created: &Value, what: &str) -> Result<String> {
+    created["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("the created {what} has no `id`: {created}").into())
+}
+
+struct Api {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    fn new(url: &str, token: &str) -> Result<Api> {
+        Ok(Api {
+            client: Client::builder().timeout(Duration::from_secs(30)).build()?,
+            base: url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+        })
+    }
+
+    fn send(&self, method: &str, path: &str, request: RequestBuilder) -> Result<Response> {
+        request.bearer_auth(&self.token).send().map_err(|e| {
+            format!(
+                "{method} {}{path}: {e} (is the directory service running? \
+                 `cargo xtask up` starts it)",
+                self.base
+            )
+            .into()
+        })
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let url = format!("{}{path}", self.base);
+        let response = self.send("GET", path, self.client.get(&url))?;
+        let (status, _, body) = read(response)?;
+        if !status.is_success() {
+            return Err(format!("GET {url} failed with {status}: {body}").into());
+        }
+        serde_json::from_str(&body)
+            .map_err(|e| format!("GET {url}: response is not JSON ({e}): {body}").into())
+    }
+
+    fn post(&self, path: &str, body: &Value, if_match: Option<&str>) -> Result<(Value, HeaderMap)> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .client
+            .post(&url)
+            .header("Idempotency-Key", Uuid::new_v4().to_string())
+            .json(body);
+        if let Some(etag) = if_match {
+            request = request.header("If-Match", etag);
+        }
+        let (status, headers, text) = read(self.send("POST", path, request)?)?;
+        if !status.is_success() {
+            return Err(
+                format!("POST {url} failed with {status}: {text}\nrequest body: {body}").into(),
+            );
+        }
+        let value = serde_json::from_str(&text)
+            .map_err(|e| format!("POST {url}: response is not JSON ({e}): {text}"))?;
+        Ok((value, headers))
+    }
+}
+
+fn read(response: Response) -> Result<(StatusCode, HeaderMap, String)> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text()?;
+    Ok((status, headers, text))
+}

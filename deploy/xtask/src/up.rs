@@ -1,0 +1,178 @@
+//! `cargo xtask up`: the whole platform on this machine, in the foreground.
+
+use std::fs::{self, File};
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::Result;
+use crate::build::{self, Binaries};
+use crate::ctx::{Ctx, DIRECTORY, SERVICES, Service};
+use crate::infra::Infra;
+use crate::process::{self, GroupChild, Interrupted, port_open, tail};
+use crate::seed;
+use crate::token;
+
+const READY_TIMEOUT: Duration = Duration::from_secs(180);
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+pub fn run(ctx: &Ctx) -> Result<()> {
+    process::install_signal_handler()?;
+    let mut infra = Infra::up(ctx)?;
+    let mut services = Vec::new();
+    let result = start_and_serve(ctx, &infra, &mut services);
+    if !services.is_empty() {
+        eprintln!("xtask: stopping the services");
+        process::stop_groups(&mut services, STOP_GRACE);
+    }
+    infra.stop_started(ctx);
+    if result.is_ok() {
+        eprintln!("xtask: everything stopped");
+    }
+    result
+}
+
+fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> Result<()> {
+    let databases: Vec<String> = SERVICES.iter().map(|s| s.database()).collect();
+    crate::infra::ensure_databases(ctx, &databases)?;
+    process::check_interrupted()?;
+
+    let binaries = build::build_bins(ctx)?;
+    process::check_interrupted()?;
+
+    for service in SERVICES {
+        if port_open(service.port) {
+            return Err(format!(
+                "port {} for the {} service is already in use (another `cargo xtask up`? \
+                 see `cargo xtask infra status`)",
+                service.port, service.name
+            )
+            .into());
+        }
+    }
+    fs::create_dir_all(ctx.logs_dir())?;
+    for service in SERVICES {
+        services.push(spawn(ctx, &binaries, service)?);
+    }
+    for (service, child) in SERVICES.iter().zip(services.iter_mut()) {
+        wait_ready(ctx, *service, child)?;
+    }
+
+    let token = token::admin_token(ctx)?;
+    let seeded = seed::run(&DIRECTORY.base_url(), &token)?;
+    print_banner(ctx, infra, &token, &seeded.to_string());
+
+    let mut reported = vec![false; services.len()];
+    while !process::stop_requested() {
+        for (i, child) in services.iter_mut().enumerate() {
+            if !reported[i]
+                && let Some(status) = child.poll()
+            {
+                reported[i] = true;
+                let log = ctx.logs_dir().join(format!("{}.log", SERVICES[i].name));
+                eprintln!(
+                    "xtask: {} exited ({status}); the others keep running. Last lines of {}:\n{}",
+                    child.name,
+                    ctx.display_path(&log),
+                    tail(&log, 20)
+                );
+            }
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+fn spawn(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<GroupChild> {
+    let log_path = ctx.logs_dir().join(format!("{}.log", service.name));
+    let log = File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let mut cmd = build::service_command(ctx, binaries, service)?;
+    cmd.arg("serve")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // Own process group: Ctrl-C reaches only us, and we stop the services in order.
+        .process_group(0);
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", service.binary()))?;
+    println!(
+        "xtask: started {} (pid {}), log {}",
+        service.binary(),
+        child.id(),
+        ctx.display_path(&log_path)
+    );
+    Ok(GroupChild::new(service.binary(), child))
+}
+
+fn wait_ready(ctx: &Ctx, service: Service, child: &mut GroupChild) -> Result<()> {
+    let url = format!("{}/health/ready", service.base_url());
+    let log = ctx.logs_dir().join(format!("{}.log", service.name));
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(status) = child.poll() {
+            return Err(format!(
+                "{} exited ({status}) before it became ready. Last lines of {}:\n{}",
+                service.binary(),
+                ctx.display_path(&log),
+                tail(&log, 30)
+            )
+            .into());
+        }
+        if process::stop_requested() {
+            return Err(Box::new(Interrupted));
+        }
+        let last = match client.get(&url).send() {
+            Ok(response) if response.status().is_success() => return Ok(()),
+            Ok(response) => format!("HTTP {}", response.status()),
+            Err(e) if e.is_connect() => "connection refused".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{} did not become ready within {} s (GET {url}: {last}). Last lines of {}:\n{}",
+                service.binary(),
+                READY_TIMEOUT.as_secs(),
+                ctx.display_path(&log),
+                tail(&log, 30)
+            )
+            .into());
+        }
+        thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn print_banner(ctx: &Ctx, infra: &Infra, token: &str, seeded: &str) {
+    println!();
+    println!("QMF platform is up.");
+    println!("  {}", infra.describe(ctx));
+    println!("  {seeded}");
+    println!();
+    println!("  {:<10} {:<24} {:<30} log", "service", "URL", "API docs");
+    for service in SERVICES {
+        let base = service.base_url();
+        println!(
+            "  {:<10} {:<24} {:<30} {}",
+            service.name,
+            base,
+            format!("{base}/docs/"),
+            ctx.display_path(&ctx.logs_dir().join(format!("{}.log", service.name)))
+        );
+    }
+    println!();
+    println!("Admin token (valid 12 h; others: cargo xtask token --role ROLE [--org UUID]):");
+    println!("{token}");
+    println!();
+    println!("Try:");
+    println!(
+        "curl -s -H 'Authorization: Bearer {token}' '{}/v1/organizations?limit=5'",
+        DIRECTORY.base_url()
+    );
+    println!();
+    println!("Press Ctrl-C to stop the services and the infrastructure this command started.");
+}
