@@ -29,13 +29,13 @@ async fn organisation_and_agreement_changes_reach_the_case_read_copy() {
     let cluster = common::Cluster::new();
     // The case service starts first so its queue is bound before the directory publishes.
     let case = cluster
-        .start(qmf_case::SERVICE, qmf_case::commands(), qmf_case::start)
+        .start(qmf_case::SERVICE, qmf_case::commands(), common::case)
         .await;
     let directory = cluster
         .start(
             qmf_directory::SERVICE,
             qmf_directory::commands(),
-            qmf_directory::start,
+            common::directory,
         )
         .await;
     let http = reqwest::Client::new();

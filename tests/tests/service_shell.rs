@@ -3,15 +3,10 @@
 
 mod common;
 
-use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
-use qmf_platform::server::{BoxError, Commands, Running};
+use qmf_platform::server::Commands;
 
-async fn check(
-    info: ServiceInfo,
-    commands: Commands,
-    start: fn(&Config) -> Result<Running, BoxError>,
-) {
+async fn check(info: ServiceInfo, commands: Commands, start: common::Starter) {
     let cluster = common::Cluster::new();
     let service = cluster.start(info, commands, start).await;
     let http = reqwest::Client::new();
@@ -79,14 +74,14 @@ async fn directory_shell() {
     check(
         qmf_directory::SERVICE,
         qmf_directory::commands(),
-        qmf_directory::start,
+        common::directory,
     )
     .await;
 }
 
 #[tokio::test]
 async fn case_shell() {
-    check(qmf_case::SERVICE, qmf_case::commands(), qmf_case::start).await;
+    check(qmf_case::SERVICE, qmf_case::commands(), common::case).await;
 }
 
 #[tokio::test]
@@ -94,7 +89,7 @@ async fn committee_shell() {
     check(
         qmf_committee::SERVICE,
         qmf_committee::commands(),
-        qmf_committee::start,
+        common::committee,
     )
     .await;
 }
@@ -104,7 +99,7 @@ async fn dialogue_shell() {
     check(
         qmf_dialogue::SERVICE,
         qmf_dialogue::commands(),
-        qmf_dialogue::start,
+        common::dialogue,
     )
     .await;
 }
@@ -114,7 +109,7 @@ async fn training_shell() {
     check(
         qmf_training::SERVICE,
         qmf_training::commands(),
-        qmf_training::start,
+        common::training,
     )
     .await;
 }
@@ -126,7 +121,7 @@ async fn cors_allows_only_the_configured_origins() {
         .start_with(
             qmf_directory::SERVICE,
             qmf_directory::commands(),
-            qmf_directory::start,
+            common::directory,
             &[("QMF_CORS_ALLOWED_ORIGINS", "https://frontend.example")],
         )
         .await;
@@ -164,7 +159,7 @@ async fn oversized_uploads_are_refused_as_problems() {
         .start_with(
             qmf_directory::SERVICE,
             qmf_directory::commands(),
-            qmf_directory::start,
+            common::directory,
             &[("QMF_MAX_UPLOAD_BYTES", "1000")],
         )
         .await;

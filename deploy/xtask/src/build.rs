@@ -66,7 +66,7 @@ pub fn build_bins(ctx: &Ctx) -> Result<Binaries> {
 
 /// The environment a service runs with locally.
 pub fn service_env(ctx: &Ctx, service: Service) -> Result<Vec<(&'static str, String)>> {
-    Ok(vec![
+    let mut env = vec![
         ("QMF_HTTP_ADDR", format!("127.0.0.1:{}", service.port)),
         ("QMF_DATABASE_URL", ctx.database_url(&service.database())),
         ("QMF_AMQP_URL", ctx.amqp_url()),
@@ -80,7 +80,11 @@ pub fn service_env(ctx: &Ctx, service: Service) -> Result<Vec<(&'static str, Str
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| "info".to_string()),
         ),
-    ])
+    ];
+    if service.name == "case" {
+        env.push(("QMF_CASE_KEYS", token::case_keys(ctx)?));
+    }
+    Ok(env)
 }
 
 /// A command for a service binary with its local environment.

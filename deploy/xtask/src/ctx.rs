@@ -107,6 +107,11 @@ impl Ctx {
         self.state.join("dev-secret")
     }
 
+    /// The development encryption key of the case service's personal data.
+    pub fn case_key_file(&self) -> PathBuf {
+        self.state.join("case-key")
+    }
+
     pub fn database_url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.pg_port)
     }

@@ -5,6 +5,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
+use base64::Engine;
 use chrono::{Duration, Utc};
 use clap::ValueEnum;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -151,4 +152,40 @@ pub fn mint(ctx: &Ctx, roles: &[Role], org: Option<Uuid>, sub: Option<&str>) -> 
 
 pub fn admin_token(ctx: &Ctx) -> Result<String> {
     mint(ctx, &[Role::Admin], None, None)
+}
+
+/// QMF_CASE_KEYS when set, else a development key kept in `.qmf/case-key` (generated on first
+/// use): the case service encrypts names and dates of birth with it. Losing the file makes the
+/// local case data unreadable, as it would in production.
+pub fn case_keys(ctx: &Ctx) -> Result<String> {
+    if let Some(keys) = env::var("QMF_CASE_KEYS")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        return Ok(keys);
+    }
+    let path = ctx.case_key_file();
+    fs::create_dir_all(&ctx.state)?;
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(Uuid::new_v4().as_bytes());
+    bytes.extend_from_slice(Uuid::new_v4().as_bytes());
+    let fresh = format!(
+        "dev:{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(mut file) => {
+            file.write_all(format!("{fresh}\n").as_bytes())?;
+            Ok(fresh)
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            Ok(fs::read_to_string(&path)?.trim().to_string())
+        }
+        Err(e) => Err(format!("cannot create {}: {e}", path.display()).into()),
+    }
 }

@@ -56,3 +56,26 @@ impl EventHandler for DirectoryCopy {
         })
     }
 }
+
+/// Publishes `case.opened.v1` for a new case: pseudonym, office, help kind, date.
+pub async fn case_opened(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::cases::CaseRow,
+) -> Result<(), qmf_platform::ApiError> {
+    use qmf_contracts::case as published;
+    let data = published::CaseOpenedV1 {
+        case: row.pseudonym,
+        office_id: row.responsible_office_id,
+        help_kind: row.help_kind.clone(),
+        opened_on: row.opened_on,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::CASE_OPENED,
+        &row.pseudonym.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,23 +1,33 @@
 //! The case service: every help case (§§27 ff., 35a, 41 SGB VIII) through the region's one
-//! process. For now it keeps its read copy of the directory, fed by directory events.
+//! process, with encrypted personal data, access decided in the queries and an append-only
+//! audit log. It keeps a read copy of the directory, fed by directory events.
 
 pub mod api;
+pub mod crypto;
+pub mod domain;
 pub mod events;
+pub mod settings;
 pub mod store;
 
 use std::sync::Arc;
 
+use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
 use qmf_platform::server::{BoxError, Commands, Running, Subscription};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::settings::CaseSettings;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "case",
     title: "QMF case service",
     description: "Help cases (Hilfe zur Erziehung, §35a, §41 SGB VIII) through the region's one \
         process with its unified instruments. The service keeps a read copy of the directory's \
-        organisations and agreements from its events; the case endpoints follow in their own issue.",
+        organisations and agreements from its events. Names and dates of birth are encrypted at \
+        rest; access is decided per case in the database query (the responsible youth office, or \
+        the institution delivering the current plan); every read and write is audited.",
     default_port: 8082,
 };
 
@@ -41,14 +51,20 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Starts HTTP, the outbox relay and the directory consumer; the database must be migrated.
-pub fn start(config: &Config) -> Result<Running, BoxError> {
+pub fn start(config: &Config, settings: CaseSettings) -> Result<Running, BoxError> {
     let subscription = Subscription {
         bindings: events::bindings(),
         handler: Arc::new(events::DirectoryCopy),
     };
-    qmf_platform::server::start(config, api::routes, Some(subscription))
+    let settings = web::Data::new(settings);
+    let routes = move |cfg: &mut ServiceConfig| {
+        cfg.app_data(settings.clone());
+        api::routes(cfg);
+    };
+    qmf_platform::server::start(config, routes, Some(subscription))
 }
 
 pub async fn serve(config: Config) -> Result<(), BoxError> {
-    start(&config)?.serve().await
+    let settings = CaseSettings::from_env()?;
+    start(&config, settings)?.serve().await
 }

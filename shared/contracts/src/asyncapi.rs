@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{EventType, directory};
+use crate::{EventType, case, directory};
 
 /// All payload schemas by name, including the enums they reference.
 fn schemas() -> Map<String, Value> {
@@ -34,6 +34,7 @@ fn schemas() -> Map<String, Value> {
         directory::District,
         directory::AgreementKind,
         directory::StaffFunction,
+        case::CaseOpenedV1,
     );
     let mut map = Map::new();
     for (name, schema) in all {
@@ -44,7 +45,7 @@ fn schemas() -> Map<String, Value> {
 }
 
 fn all_events() -> Vec<&'static EventType> {
-    directory::EVENTS.iter().collect()
+    directory::EVENTS.iter().chain(case::EVENTS).collect()
 }
 
 /// The AsyncAPI document describing every event on `qmf.events`.

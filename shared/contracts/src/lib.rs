@@ -5,6 +5,7 @@
 //! new type, never a changed payload.
 
 pub mod asyncapi;
+pub mod case;
 pub mod directory;
 
 /// One event type: its routing key, what it means, and its payload schema.

@@ -44,6 +44,8 @@ pub enum Role {
     Trainer,
     /// Machine client of integrating software, scoped by `org`.
     Service,
+    /// Reads archived (closed and restricted) help cases of the own youth office.
+    Archivist,
 }
 
 impl Role {

@@ -28,6 +28,11 @@ pub fn service_env(
         ("QMF_EVENTS_QUEUE_PREFIX", queue_prefix.to_string()),
         ("QMF_EVENTS_MAX_DELIVERIES", "3".to_string()),
         ("QMF_AUTH_DEV_SECRET", auth::DEV_SECRET.to_string()),
+        // Encryption key of the case service (test only; protects nothing).
+        (
+            "QMF_CASE_KEYS",
+            "test:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_string(),
+        ),
         ("QMF_LOG_FORMAT", "pretty".to_string()),
     ]
     .into_iter()

@@ -6,6 +6,30 @@ use qmf_platform::config::ServiceInfo;
 use qmf_platform::server::{BoxError, Commands, Running};
 use qmf_testkit::TestDatabase;
 
+/// Starts a service from its configuration and its environment (for service-specific settings).
+pub type Starter = fn(&Config, &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError>;
+
+/// The starters of the five services.
+pub fn directory(config: &Config, _: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {
+    qmf_directory::start(config)
+}
+
+pub fn case(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {
+    qmf_case::start(config, qmf_case::settings::CaseSettings::from_lookup(env)?)
+}
+
+pub fn committee(config: &Config, _: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {
+    qmf_committee::start(config)
+}
+
+pub fn dialogue(config: &Config, _: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {
+    qmf_dialogue::start(config)
+}
+
+pub fn training(config: &Config, _: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {
+    qmf_training::start(config)
+}
+
 /// One running service under test.
 pub struct Service {
     pub base: String,
@@ -40,12 +64,7 @@ impl Cluster {
         }
     }
 
-    pub async fn start(
-        &self,
-        info: ServiceInfo,
-        commands: Commands,
-        start: fn(&Config) -> Result<Running, BoxError>,
-    ) -> Service {
+    pub async fn start(&self, info: ServiceInfo, commands: Commands, start: Starter) -> Service {
         self.start_with(info, commands, start, &[]).await
     }
 
@@ -54,7 +73,7 @@ impl Cluster {
         &self,
         info: ServiceInfo,
         commands: Commands,
-        start: fn(&Config) -> Result<Running, BoxError>,
+        start: Starter,
         extra: &[(&str, &str)],
     ) -> Service {
         let db = qmf_testkit::create_database().await;
@@ -62,7 +81,7 @@ impl Cluster {
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(info, |k| env.get(k).cloned()).unwrap();
         qmf_platform::db::run_migrations(&config.database_url, &commands.migrations).unwrap();
-        let running = start(&config).unwrap();
+        let running = start(&config, &|key: &str| env.get(key).cloned()).unwrap();
         let base = format!("http://{}", running.http.addr);
         let server = running.http.server.handle();
         tokio::spawn(running.http.server);

@@ -1,0 +1,13 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_is_append_only();
+DROP TABLE case_steps;
+DROP TABLE review_schedule;
+DROP TABLE goal_ratings;
+DROP TABLE reviews;
+DROP TABLE plan_goals;
+DROP TABLE plans;
+DROP TABLE case_documents;
+DROP TABLE instruments;
+DROP TABLE case_external_ids;
+DROP TABLE cases;
+DROP SEQUENCE case_change_seq;

@@ -1,0 +1,7 @@
+//! The case service's rules: plain Rust, no I/O.
+
+pub mod access;
+pub mod case_file;
+pub mod codes;
+pub mod participation;
+pub mod process;

@@ -1,0 +1,91 @@
+//! The append-only audit log: every read and write of case data, in the same transaction as
+//! the access itself, so no access happens without its record.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::{ApiError, Principal};
+use uuid::Uuid;
+
+use super::schema::audit_log;
+
+/// Records that `principal` did `action` on `case_id` (no content, only the fact).
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    case_id: Option<Uuid>,
+    action: &str,
+) -> Result<(), ApiError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::subject.eq(&principal.subject),
+            audit_log::organization_id.eq(principal.organization),
+            audit_log::case_id.eq(case_id),
+            audit_log::action.eq(action),
+        ))
+        .execute(conn)
+        .await
+        .map_err(|e| ApiError::Internal(format!("audit record refused: {e}")))?;
+    Ok(())
+}
+
+/// Records one read per listed case.
+pub async fn record_reads(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    case_ids: &[Uuid],
+    action: &str,
+) -> Result<(), ApiError> {
+    if case_ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = case_ids
+        .iter()
+        .map(|id| {
+            (
+                audit_log::subject.eq(&principal.subject),
+                audit_log::organization_id.eq(principal.organization),
+                audit_log::case_id.eq(Some(*id)),
+                audit_log::action.eq(action),
+            )
+        })
+        .collect();
+    diesel::insert_into(audit_log::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map_err(|e| ApiError::Internal(format!("audit record refused: {e}")))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub subject: String,
+    pub organization_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub action: String,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    case_id: Option<Uuid>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .into_boxed();
+    if let Some(case_id) = case_id {
+        query = query.filter(audit_log::case_id.eq(case_id));
+    }
+    if let Some(after) = after {
+        query = query.filter(audit_log::id.gt(after));
+    }
+    Ok(query
+        .order(audit_log::id.asc())
+        .limit(limit + 1)
+        .load(conn)
+        .await?)
+}

@@ -1,0 +1,309 @@
+//! Cases and their external ids. Every query that reads cases takes the caller's audience and
+//! applies the access rules in SQL (`visible`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::exists;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use super::code;
+use super::schema::{case_external_ids, cases, plans};
+use crate::domain::access::Audience;
+use crate::domain::codes::{HelpKind, Phase};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub pseudonym: Uuid,
+    pub responsible_office_id: Uuid,
+    pub caseworker_id: Uuid,
+    pub help_kind: String,
+    pub phase: String,
+    pub personal_data: Option<Vec<u8>>,
+    pub personal_key_id: Option<String>,
+    pub birth_year: Option<i32>,
+    pub opened_on: NaiveDate,
+    pub help_started_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub end_kind: Option<String>,
+    pub end_reason: Option<String>,
+    pub transfer_to_office_id: Option<Uuid>,
+    pub transfer_reason: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub erased_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub change_seq: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+type Visible = Box<dyn BoxableExpression<cases::table, Pg, SqlType = Bool>>;
+
+/// The access rules as a SQL condition on `cases`:
+/// - the responsible office sees its cases, archived ones only with the archive role;
+/// - an institution sees a case while the help runs (plan agreed, running, ending) and the
+///   case's current plan (proposed or accepted, not superseded or declined) is its own.
+pub fn visible(audience: Audience, archive_reader: bool) -> Visible {
+    match audience {
+        Audience::Office(office) => {
+            let own = cases::responsible_office_id.eq(office);
+            if archive_reader {
+                Box::new(own)
+            } else {
+                Box::new(own.and(cases::archived_at.is_null()))
+            }
+        }
+        Audience::Provider(institution) => Box::new(
+            cases::archived_at
+                .is_null()
+                .and(cases::phase.eq_any(["plan_agreed", "help_running", "ending"]))
+                .and(exists(
+                    plans::table
+                        .filter(plans::case_id.eq(cases::id))
+                        .filter(plans::provider_id.eq(institution))
+                        .filter(plans::status.eq_any(["proposed", "accepted"])),
+                )),
+        ),
+    }
+}
+
+pub struct NewCase<'a> {
+    pub id: Uuid,
+    pub office_id: Uuid,
+    pub caseworker_id: Uuid,
+    pub help_kind: HelpKind,
+    pub personal_data: &'a [u8],
+    pub personal_key_id: &'a str,
+    pub birth_year: i32,
+    pub opened_on: NaiveDate,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<CaseRow, ApiError> {
+    Ok(diesel::insert_into(cases::table)
+        .values((
+            cases::id.eq(new.id),
+            cases::pseudonym.eq(Uuid::new_v4()),
+            cases::responsible_office_id.eq(new.office_id),
+            cases::caseworker_id.eq(new.caseworker_id),
+            cases::help_kind.eq(code(&new.help_kind)),
+            cases::phase.eq(code(&Phase::Intake)),
+            cases::personal_data.eq(new.personal_data),
+            cases::personal_key_id.eq(new.personal_key_id),
+            cases::birth_year.eq(new.birth_year),
+            cases::opened_on.eq(new.opened_on),
+        ))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// A case the caller may see, or `None` (also when it exists but is not theirs).
+pub async fn find_visible(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    audience: Audience,
+    archive_reader: bool,
+) -> Result<Option<CaseRow>, ApiError> {
+    Ok(cases::table
+        .filter(cases::id.eq(id))
+        .filter(visible(audience, archive_reader))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Like `find_visible`, locking the row for a command.
+pub async fn lock_visible(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    audience: Audience,
+) -> Result<Option<CaseRow>, ApiError> {
+    Ok(cases::table
+        .filter(cases::id.eq(id))
+        .filter(visible(audience, false))
+        .select(CaseRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    pub caseworker_id: Option<Uuid>,
+    pub phase: Option<Phase>,
+    pub help_kind: Option<HelpKind>,
+    pub modified_since: Option<DateTime<Utc>>,
+}
+
+/// Cursor key of case lists: creation order (id) or change order (change sequence).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub enum CaseKey {
+    Id(Uuid),
+    Seq(i64),
+}
+
+pub async fn list_visible(
+    conn: &mut AsyncPgConnection,
+    audience: Audience,
+    archive_reader: bool,
+    filter: &CaseFilter,
+    after: Option<CaseKey>,
+    limit: i64,
+) -> Result<Vec<CaseRow>, ApiError> {
+    let mut query = cases::table
+        .filter(visible(audience, archive_reader))
+        .select(CaseRow::as_select())
+        .into_boxed();
+    if let Some(caseworker) = filter.caseworker_id {
+        query = query.filter(cases::caseworker_id.eq(caseworker));
+    }
+    if let Some(phase) = &filter.phase {
+        query = query.filter(cases::phase.eq(code(phase)));
+    }
+    if let Some(kind) = &filter.help_kind {
+        query = query.filter(cases::help_kind.eq(code(kind)));
+    }
+    let by_change = filter.modified_since.is_some();
+    if let Some(since) = filter.modified_since {
+        query = query.filter(cases::updated_at.gt(since));
+    }
+    query = match (by_change, after) {
+        (false, Some(CaseKey::Id(id))) => query.filter(cases::id.gt(id)),
+        (true, Some(CaseKey::Seq(seq))) => query.filter(cases::change_seq.gt(seq)),
+        (_, Some(_)) => {
+            return Err(ApiError::validation(
+                "/query/cursor",
+                "belongs to a list with other filters",
+            ));
+        }
+        (_, None) => query,
+    };
+    query = if by_change {
+        query.order(cases::change_seq.asc())
+    } else {
+        query.order(cases::id.asc())
+    };
+    Ok(query.limit(limit + 1).load(conn).await?)
+}
+
+/// Base data of an update.
+pub struct BaseData<'a> {
+    pub caseworker_id: Uuid,
+    pub help_kind: HelpKind,
+    pub personal_data: &'a [u8],
+    pub personal_key_id: &'a str,
+    pub birth_year: i32,
+}
+
+pub async fn update_base(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    data: BaseData<'_>,
+) -> Result<CaseRow, ApiError> {
+    Ok(diesel::update(cases::table.filter(cases::id.eq(id)))
+        .set((
+            cases::caseworker_id.eq(data.caseworker_id),
+            cases::help_kind.eq(code(&data.help_kind)),
+            cases::personal_data.eq(data.personal_data),
+            cases::personal_key_id.eq(data.personal_key_id),
+            cases::birth_year.eq(data.birth_year),
+            cases::version.eq(cases::version + 1),
+            cases::change_seq.eq(next_change_seq()),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Moves a case to `phase` and bumps its version; further column changes come with `changes`.
+pub async fn set_phase(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    phase: Phase,
+) -> Result<CaseRow, ApiError> {
+    Ok(diesel::update(cases::table.filter(cases::id.eq(id)))
+        .set((
+            cases::phase.eq(code(&phase)),
+            cases::version.eq(cases::version + 1),
+            cases::change_seq.eq(next_change_seq()),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('case_change_seq')")
+}
+
+/// The case an integrating system knows under `system`/`external_id` at `office`.
+pub async fn find_by_external_id(
+    conn: &mut AsyncPgConnection,
+    office: Uuid,
+    system: &str,
+    external_id: &str,
+) -> Result<Option<Uuid>, ApiError> {
+    Ok(case_external_ids::table
+        .filter(case_external_ids::office_id.eq(office))
+        .filter(case_external_ids::system.eq(system))
+        .filter(case_external_ids::external_id.eq(external_id))
+        .select(case_external_ids::case_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Replaces the external ids of a case; an id already used for another case of the office is a conflict.
+pub async fn set_external_ids(
+    conn: &mut AsyncPgConnection,
+    office: Uuid,
+    case_id: Uuid,
+    ids: &std::collections::BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    diesel::delete(case_external_ids::table.filter(case_external_ids::case_id.eq(case_id)))
+        .execute(conn)
+        .await?;
+    for (system, external_id) in ids {
+        let inserted = diesel::insert_into(case_external_ids::table)
+            .values((
+                case_external_ids::office_id.eq(office),
+                case_external_ids::system.eq(system),
+                case_external_ids::external_id.eq(external_id),
+                case_external_ids::case_id.eq(case_id),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if inserted == 0 {
+            return Err(ApiError::conflict(
+                "external_id_unique",
+                format!(
+                    "{system} id {external_id:?} already belongs to another case of this office"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn external_ids(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    let rows: Vec<(String, String)> = case_external_ids::table
+        .filter(case_external_ids::case_id.eq(case_id))
+        .select((case_external_ids::system, case_external_ids::external_id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -1,0 +1,177 @@
+//! Starts the case service in-process against its own database and broker names, with a
+//! directory read copy filled directly (as the directory's events would).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use diesel_async::RunQueryDsl;
+use qmf_platform::Config;
+use qmf_testkit::{EventProbe, TestDatabase, auth};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: Client,
+    pub db: TestDatabase,
+    pub exchange: String,
+    /// A youth office, a second youth office, an institution with a valid agreement and one without.
+    pub office: Uuid,
+    pub other_office: Uuid,
+    pub provider: Uuid,
+    pub provider_without_agreement: Uuid,
+    server: actix_web::dev::ServerHandle,
+    _running: (qmf_events::RelayHandle, Option<qmf_events::ConsumerHandle>),
+}
+
+pub async fn spawn() -> TestApp {
+    let db = qmf_testkit::create_database().await;
+    let (exchange, queue_prefix) = qmf_testkit::unique_names();
+    let env = qmf_testkit::service_env(&db.url, &exchange, &queue_prefix);
+    let config = Config::from_lookup(qmf_case::SERVICE, |k| env.get(k).cloned()).unwrap();
+    let settings = qmf_case::settings::CaseSettings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    qmf_platform::db::run_migrations(&config.database_url, &qmf_case::commands().migrations)
+        .unwrap();
+    let running = qmf_case::start(&config, settings).unwrap();
+    let base = format!("http://{}", running.http.addr);
+    let server = running.http.server.handle();
+    tokio::spawn(running.http.server);
+    let app = TestApp {
+        base,
+        http: Client::new(),
+        db,
+        exchange,
+        office: Uuid::now_v7(),
+        other_office: Uuid::now_v7(),
+        provider: Uuid::now_v7(),
+        provider_without_agreement: Uuid::now_v7(),
+        server,
+        _running: (running.relay, running.consumer),
+    };
+    app.seed_directory().await;
+    app
+}
+
+impl TestApp {
+    async fn seed_directory(&self) {
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        for (id, name, kind) in [
+            (self.office, "Jugendamt A", "youth_office"),
+            (self.other_office, "Jugendamt B", "youth_office"),
+            (self.provider, "Einrichtung mit Vereinbarung", "institution"),
+            (
+                self.provider_without_agreement,
+                "Einrichtung ohne Vereinbarung",
+                "institution",
+            ),
+        ] {
+            diesel::sql_query(format!(
+                "INSERT INTO directory_organizations (id, name, kind, active, version) \
+                 VALUES ('{id}', '{name}', '{kind}', true, 1)"
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        diesel::sql_query(format!(
+            "INSERT INTO directory_agreements (id, organization_id, kind, signed_on) \
+             VALUES ('{}', '{}', 'quality_development_agreement', '2021-06-30')",
+            Uuid::now_v7(),
+            self.provider
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn post(&self, path: &str, token: &str) -> RequestBuilder {
+        self.http.post(self.url(path)).bearer_auth(token)
+    }
+
+    pub fn put(&self, path: &str, token: &str) -> RequestBuilder {
+        self.http.put(self.url(path)).bearer_auth(token)
+    }
+
+    /// A caseworker of the responsible office.
+    pub fn caseworker(&self) -> String {
+        auth::token_for("caseworker-1", &["caseworker"], Some(self.office))
+    }
+
+    pub fn other_office_staff(&self) -> String {
+        auth::token_for("caseworker-2", &["caseworker"], Some(self.other_office))
+    }
+
+    pub fn provider_staff(&self) -> String {
+        auth::token_for(
+            "provider-staff",
+            &["institution_staff"],
+            Some(self.provider),
+        )
+    }
+
+    pub async fn probe(&self) -> EventProbe {
+        EventProbe::bind(&self.exchange, "case.#").await
+    }
+
+    /// Opens a case as the office's caseworker and returns its body.
+    pub async fn open_case(&self) -> Value {
+        let response = self
+            .post("/v1/cases", &self.caseworker())
+            .json(&case_draft())
+            .send()
+            .await
+            .unwrap();
+        expect_status(response, StatusCode::CREATED).await
+    }
+
+    /// Runs one SQL statement against the service's database and returns the rows as JSON.
+    pub async fn sql(&self, query: &str) -> Vec<Value> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Jsonb)]
+            row: Value,
+        }
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        let rows: Vec<Row> =
+            diesel::sql_query(format!("SELECT to_jsonb(t) AS row FROM ({query}) t"))
+                .load(&mut conn)
+                .await
+                .unwrap();
+        rows.into_iter().map(|r| r.row).collect()
+    }
+
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+}
+
+pub async fn expect_status(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+pub fn case_draft() -> Value {
+    json!({
+        "caseworker_id": "01936f40-0000-7000-8000-000000000001",
+        "help_kind": "family_help",
+        "young_person": {"given_name": "Mia", "family_name": "Beispiel", "date_of_birth": "2014-03-02"},
+        "custody_holders": [{"given_name": "Sandra", "family_name": "Beispiel", "relation": "mother",
+            "address": "Musterweg 3, 74072 Heilbronn", "phone": "+49 7131 555-0101", "email": null}],
+        "external_ids": {}
+    })
+}
