@@ -35,6 +35,12 @@ fn schemas() -> Map<String, Value> {
         directory::AgreementKind,
         directory::StaffFunction,
         case::CaseOpenedV1,
+        case::AssessmentCompletedV1,
+        case::PlanAgreedV1,
+        case::HelpStartedV1,
+        case::ReviewHeldV1,
+        case::TransferredV1,
+        case::ClosedV1,
     );
     let mut map = Map::new();
     for (name, schema) in all {

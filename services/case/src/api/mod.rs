@@ -1,6 +1,9 @@
 //! HTTP endpoints of the case service.
 
 pub mod cases;
+pub mod commands;
+pub mod instruments;
+pub mod records;
 
 use chrono::{NaiveDate, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -13,7 +16,27 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cases::get_by_external_id)
         .service(cases::get)
         .service(cases::update)
-        .service(cases::timeline);
+        .service(cases::timeline)
+        .service(commands::complete_assessment)
+        .service(commands::agree_plan)
+        .service(commands::accept_plan)
+        .service(commands::decline_plan)
+        .service(commands::start_help)
+        .service(commands::hold_review)
+        .service(commands::end_help)
+        .service(commands::close)
+        .service(commands::close_without_help)
+        .service(commands::request_transfer)
+        .service(commands::accept_transfer)
+        .service(commands::decline_transfer)
+        .service(commands::reopen)
+        .service(records::overview)
+        .service(records::list_plans)
+        .service(records::document)
+        .service(records::due_reviews)
+        .service(instruments::list)
+        .service(instruments::get)
+        .service(instruments::release);
 }
 
 /// The day rules are evaluated on (UTC).

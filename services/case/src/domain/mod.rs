@@ -3,5 +3,6 @@
 pub mod access;
 pub mod case_file;
 pub mod codes;
+pub mod instruments;
 pub mod participation;
 pub mod process;

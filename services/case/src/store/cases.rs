@@ -46,13 +46,17 @@ pub struct CaseRow {
 type Visible = Box<dyn BoxableExpression<cases::table, Pg, SqlType = Bool>>;
 
 /// The access rules as a SQL condition on `cases`:
-/// - the responsible office sees its cases, archived ones only with the archive role;
+/// - the responsible office sees its cases, archived ones only with the archive role; an office
+///   a transfer is offered to sees the case until it answers;
 /// - an institution sees a case while the help runs (plan agreed, running, ending) and the
 ///   case's current plan (proposed or accepted, not superseded or declined) is its own.
 pub fn visible(audience: Audience, archive_reader: bool) -> Visible {
     match audience {
         Audience::Office(office) => {
-            let own = cases::responsible_office_id.eq(office);
+            // The office a transfer is offered to reads the case to decide on it.
+            let own = cases::responsible_office_id
+                .eq(office)
+                .or(cases::transfer_to_office_id.eq(office).assume_not_null());
             if archive_reader {
                 Box::new(own)
             } else {
@@ -224,24 +228,6 @@ pub async fn update_base(
         .await?)
 }
 
-/// Moves a case to `phase` and bumps its version; further column changes come with `changes`.
-pub async fn set_phase(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    phase: Phase,
-) -> Result<CaseRow, ApiError> {
-    Ok(diesel::update(cases::table.filter(cases::id.eq(id)))
-        .set((
-            cases::phase.eq(code(&phase)),
-            cases::version.eq(cases::version + 1),
-            cases::change_seq.eq(next_change_seq()),
-            cases::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(CaseRow::as_returning())
-        .get_result(conn)
-        .await?)
-}
-
 pub fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
     diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('case_change_seq')")
 }
@@ -306,4 +292,60 @@ pub async fn external_ids(
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Columns a command changes; `None` leaves a column as it is, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChange {
+    pub phase: Option<String>,
+    pub responsible_office_id: Option<Uuid>,
+    pub help_started_on: Option<Option<NaiveDate>>,
+    pub ended_on: Option<Option<NaiveDate>>,
+    pub closed_on: Option<Option<NaiveDate>>,
+    pub end_kind: Option<Option<String>>,
+    pub end_reason: Option<Option<String>>,
+    pub transfer_to_office_id: Option<Option<Uuid>>,
+    pub transfer_reason: Option<Option<String>>,
+}
+
+/// Applies a command's changes and bumps the version and change sequence.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    change: CaseChange,
+) -> Result<CaseRow, ApiError> {
+    Ok(diesel::update(cases::table.filter(cases::id.eq(id)))
+        .set((
+            change,
+            cases::version.eq(cases::version + 1),
+            cases::change_seq.eq(next_change_seq()),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// After a transfer the external ids belong to the new office.
+pub async fn move_external_ids(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    office: Uuid,
+) -> Result<(), ApiError> {
+    diesel::update(case_external_ids::table.filter(case_external_ids::case_id.eq(case_id)))
+        .set(case_external_ids::office_id.eq(office))
+        .execute(conn)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::conflict(
+                "external_id_unique",
+                "an external id of the case is already used by the receiving office",
+            ),
+            other => ApiError::from(other),
+        })?;
+    Ok(())
 }

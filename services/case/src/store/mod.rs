@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod cases;
 pub mod directory_copy;
+pub mod instruments;
+pub mod plans;
 pub mod schema;
 pub mod steps;
 

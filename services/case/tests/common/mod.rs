@@ -132,7 +132,8 @@ impl TestApp {
         expect_status(response, StatusCode::CREATED).await
     }
 
-    /// Runs one SQL statement against the service's database and returns the rows as JSON.
+    /// Runs one SQL statement (a SELECT, or a write with RETURNING) against the service's database
+    /// and returns the rows as JSON.
     pub async fn sql(&self, query: &str) -> Vec<Value> {
         #[derive(diesel::QueryableByName)]
         struct Row {
@@ -141,11 +142,12 @@ impl TestApp {
         }
         let pool = self.db.pool(1);
         let mut conn = pool.get().await.unwrap();
-        let rows: Vec<Row> =
-            diesel::sql_query(format!("SELECT to_jsonb(t) AS row FROM ({query}) t"))
-                .load(&mut conn)
-                .await
-                .unwrap();
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "WITH t AS ({query}) SELECT to_jsonb(t) AS row FROM t"
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
         rows.into_iter().map(|r| r.row).collect()
     }
 

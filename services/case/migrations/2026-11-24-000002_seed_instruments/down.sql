@@ -1,0 +1,1 @@
+DELETE FROM instruments WHERE released_by = 'seed' AND version = 1;

@@ -1,0 +1,120 @@
+//! The instrument catalogue: read by everyone who works with cases, released by the coordination.
+
+use actix_web::{HttpResponse, get, post, web};
+use qmf_platform::{ApiError, ApiResult, DbPool, Json, Principal, Role};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::domain::instruments::{self, InstrumentKey};
+use crate::store::instruments::{self as store, InstrumentRow};
+
+/// Every released instrument version, by key and version.
+#[utoipa::path(
+    tag = "instruments",
+    operation_id = "list_instruments",
+    responses((status = 200, description = "All versions.", body = Vec<InstrumentRow>))
+)]
+#[get("/v1/instruments")]
+pub async fn list(_principal: Principal, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut conn = pool.get().await?;
+    Ok(HttpResponse::Ok().json(store::list(&mut conn).await?))
+}
+
+/// One instrument version with its JSON Schema.
+#[utoipa::path(
+    tag = "instruments",
+    operation_id = "get_instrument_version",
+    params(("key" = InstrumentKey, Path, description = "Instrument"), ("version" = i32, Path, description = "Version")),
+    responses(
+        (status = 200, description = "The version.", body = InstrumentRow),
+        (status = 404, description = "No such version.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/instruments/{key}/versions/{version}")]
+pub async fn get(
+    _principal: Principal,
+    pool: web::Data<DbPool>,
+    path: web::Path<(InstrumentKey, i32)>,
+) -> ApiResult<HttpResponse> {
+    let (key, version) = path.into_inner();
+    let mut conn = pool.get().await?;
+    let row = store::find(&mut conn, key, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such instrument version".into()))?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// A new instrument version.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Hilfeplangespräch / Fortschreibung (2027)", "description": "Adopted by the Forum on 2026-11-05.",
+    "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["development"],
+        "properties": {"development": {"type": "string", "minLength": 1}}}}))]
+pub struct Release {
+    pub title: String,
+    pub description: String,
+    /// JSON Schema (2020-12) of the documents.
+    #[schema(value_type = Object)]
+    pub schema: Value,
+}
+
+/// Release the next version of an instrument (as adopted by the Forum).
+///
+/// Admins and coordinators. Existing documents keep the version they were filled with.
+#[utoipa::path(
+    tag = "instruments",
+    operation_id = "release_instrument_version",
+    request_body = Release,
+    params(("key" = InstrumentKey, Path, description = "Instrument")),
+    responses(
+        (status = 201, description = "Released.", body = InstrumentRow),
+        (status = 403, description = "Only admins and coordinators.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/instruments/{key}/versions")]
+pub async fn release(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    key: web::Path<InstrumentKey>,
+    body: Json<Release>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Admin, Role::Coordinator])?;
+    let input = body.into_inner();
+    let mut errors = Vec::new();
+    if input.title.trim().is_empty() || input.title.chars().count() > 200 {
+        errors.push(qmf_platform::FieldError::new(
+            "/title",
+            "must have 1 to 200 characters",
+        ));
+    }
+    if input.description.chars().count() > 4000 {
+        errors.push(qmf_platform::FieldError::new(
+            "/description",
+            "must have at most 4000 characters",
+        ));
+    }
+    if let Err(mut schema_errors) = instruments::check_schema(&input.schema) {
+        errors.append(&mut schema_errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let key = *key;
+    let mut conn = pool.get().await?;
+    use diesel_async::AsyncConnection;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            store::release(
+                conn,
+                key,
+                input.title.trim(),
+                &input.description,
+                &input.schema,
+                &principal.subject,
+            )
+            .await
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(row))
+}

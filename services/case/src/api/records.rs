@@ -1,0 +1,373 @@
+//! Reads of a case's plans, reviews and documents, and the compound overview for integrating
+//! software (one request instead of five).
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use qmf_platform::{ApiError, ApiResult, DbPool, Principal};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cases::{CaseResponse, response};
+use super::today;
+use crate::domain::access::{self, Audience};
+use crate::domain::instruments::InstrumentKey;
+use crate::settings::CaseSettings;
+use crate::store::plans::{self as plan_store, PlanRow, ReviewRow};
+use crate::store::{audit, cases as case_store, instruments as instrument_store, parse_code};
+
+/// A goal of a plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Goal {
+    pub id: Uuid,
+    pub position: i32,
+    pub description: String,
+}
+
+/// A help-plan version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Plan {
+    pub version: i32,
+    /// `proposed` (waits for the provider), `accepted` (in force), `declined` or `superseded`.
+    pub status: String,
+    pub provider_id: Uuid,
+    pub start_on: NaiveDate,
+    pub hours_per_week: Option<f32>,
+    pub review_interval_months: i32,
+    pub measures: Vec<String>,
+    pub goals: Vec<Goal>,
+    #[schema(value_type = Object)]
+    pub participation: Value,
+    pub document_id: Option<Uuid>,
+    pub decision_reason: Option<String>,
+    pub agreed_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A held review (or, with `final`, the end-of-help evaluation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Review {
+    pub id: Uuid,
+    pub plan_version: i32,
+    pub held_on: NaiveDate,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    pub progress_report: Option<String>,
+    /// Goal id → rating (1-5).
+    pub ratings: Vec<RatingOut>,
+    pub next_review_on: Option<NaiveDate>,
+    #[schema(value_type = Object)]
+    pub participation: Value,
+    pub document_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingOut {
+    pub goal_id: Uuid,
+    pub rating: i32,
+}
+
+/// A case with everything an integration needs at once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseOverview {
+    pub case: CaseResponse,
+    /// The plan in force (accepted), if any.
+    pub current_plan: Option<Plan>,
+    /// A newer version waiting for the provider's answer, if any.
+    pub proposed_plan: Option<Plan>,
+    pub reviews: Vec<Review>,
+    /// When the next review is due; overdue when in the past.
+    pub next_review_due: Option<NaiveDate>,
+}
+
+async fn plan_out(conn: &mut AsyncPgConnection, row: PlanRow) -> ApiResult<Plan> {
+    let goals = plan_store::goals(conn, row.id)
+        .await?
+        .into_iter()
+        .map(|g| Goal {
+            id: g.id,
+            position: g.position,
+            description: g.description,
+        })
+        .collect();
+    Ok(Plan {
+        version: row.plan_version,
+        status: row.status,
+        provider_id: row.provider_id,
+        start_on: row.start_on,
+        hours_per_week: row.hours_per_week,
+        review_interval_months: row.review_interval_months,
+        measures: serde_json::from_value(row.measures).unwrap_or_default(),
+        goals,
+        participation: row.participation,
+        document_id: row.document_id,
+        decision_reason: row.decision_reason,
+        agreed_at: row.agreed_at,
+        decided_at: row.decided_at,
+    })
+}
+
+async fn review_out(
+    conn: &mut AsyncPgConnection,
+    row: ReviewRow,
+    plans: &[PlanRow],
+) -> ApiResult<Review> {
+    let ratings = plan_store::ratings_of(conn, row.id)
+        .await?
+        .into_iter()
+        .map(|(goal_id, rating)| RatingOut { goal_id, rating })
+        .collect();
+    Ok(Review {
+        id: row.id,
+        plan_version: plans
+            .iter()
+            .find(|p| p.id == row.plan_id)
+            .map(|p| p.plan_version)
+            .unwrap_or_default(),
+        held_on: row.held_on,
+        is_final: row.is_final,
+        progress_report: row.progress_report,
+        ratings,
+        next_review_on: row.next_review_on,
+        participation: row.participation,
+        document_id: row.document_id,
+    })
+}
+
+/// Read a case with its plan in force, a proposed plan, its reviews and the next review date.
+///
+/// Visible to the responsible office and to the institution delivering the current plan;
+/// audited as one read.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "get_case_overview",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "The case and its plan, reviews and next review.", body = CaseOverview),
+        (status = 403, description = "The caller never sees single cases.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/cases/{id}/overview")]
+pub async fn overview(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    settings: web::Data<CaseSettings>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let audience = access::audience(&principal)?;
+    let archive = access::may_read_archive(&principal);
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let settings = settings.into_inner();
+    let overview = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let row = case_store::find_visible(conn, id, audience, archive)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
+            audit::record(conn, &principal, Some(id), "case.overview").await?;
+            let ids = case_store::external_ids(conn, id).await?;
+            let plans = plan_store::versions(conn, id).await?;
+            let mut current_plan = None;
+            let mut proposed_plan = None;
+            for plan in plans.iter().cloned() {
+                match plan.status.as_str() {
+                    "accepted" => current_plan = Some(plan_out(conn, plan).await?),
+                    "proposed" => proposed_plan = Some(plan_out(conn, plan).await?),
+                    _ => {}
+                }
+            }
+            let mut reviews = Vec::new();
+            for review in plan_store::reviews_of(conn, id).await? {
+                reviews.push(review_out(conn, review, &plans).await?);
+            }
+            Ok(CaseOverview {
+                case: response(row, ids, audience, &settings)?,
+                current_plan,
+                proposed_plan,
+                reviews,
+                next_review_due: plan_store::next_due(conn, id).await?,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(overview))
+}
+
+/// Every plan version of a case, newest first; old versions stay readable.
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "list_case_plans",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "Plan versions.", body = Vec<Plan>),
+        (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/cases/{id}/plans")]
+pub async fn list_plans(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let audience = access::audience(&principal)?;
+    let archive = access::may_read_archive(&principal);
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let plans = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            case_store::find_visible(conn, id, audience, archive)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
+            audit::record(conn, &principal, Some(id), "case.plans").await?;
+            let mut out = Vec::new();
+            for plan in plan_store::versions(conn, id).await? {
+                // An institution sees only the versions addressed to it.
+                if matches!(audience, Audience::Provider(org) if org != plan.provider_id) {
+                    continue;
+                }
+                out.push(plan_out(conn, plan).await?);
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(plans))
+}
+
+/// A filled instrument.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Document {
+    pub id: Uuid,
+    pub instrument: InstrumentKey,
+    /// The instrument version the document was filled with (it never changes).
+    pub instrument_version: i32,
+    /// The content; `null` once erased after the retention period.
+    #[schema(value_type = Object)]
+    pub content: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// Read a document of a case (decrypted).
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "get_case_document",
+    params(("id" = Uuid, Path, description = "Case id"), ("document_id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The document.", body = Document),
+        (status = 404, description = "No such case or document, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/cases/{id}/documents/{document_id}")]
+pub async fn document(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    settings: web::Data<CaseSettings>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let audience = access::audience(&principal)?;
+    let archive = access::may_read_archive(&principal);
+    let (id, document_id) = path.into_inner();
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            case_store::find_visible(conn, id, audience, archive)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
+            let row = instrument_store::find_document(conn, id, document_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such document".into()))?;
+            audit::record(conn, &principal, Some(id), "case.document").await?;
+            Ok(row)
+        })
+        .await?;
+    let content = match (&row.content, &row.content_key_id) {
+        (Some(sealed), Some(key_id)) => Some(
+            settings
+                .keyring
+                .open_json(id, key_id, sealed)
+                .map_err(ApiError::internal)?,
+        ),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(Document {
+        id: row.id,
+        instrument: parse_code(&row.instrument_key)?,
+        instrument_version: row.instrument_version,
+        content,
+        created_at: row.created_at,
+        created_by: row.created_by,
+    }))
+}
+
+/// Window of the due-reviews list.
+#[derive(Debug, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DueQuery {
+    /// Include reviews due within this many days from today (0-365, default 30); overdue ones
+    /// are always included.
+    #[param(minimum = 0, maximum = 365)]
+    pub within_days: Option<i64>,
+    /// Only overdue reviews.
+    pub overdue_only: Option<bool>,
+}
+
+/// A review that is due.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueReview {
+    pub case_id: Uuid,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+/// Reviews due and overdue at the caller's youth office, earliest first (at most 500).
+#[utoipa::path(
+    tag = "cases",
+    operation_id = "list_due_reviews",
+    params(DueQuery),
+    responses(
+        (status = 200, description = "Due reviews.", body = Vec<DueReview>),
+        (status = 403, description = "Only youth-office staff.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/reviews/due")]
+pub async fn due_reviews(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    query: web::Query<DueQuery>,
+) -> ApiResult<HttpResponse> {
+    let office = access::require_office(access::audience(&principal)?)?;
+    let within = query.within_days.unwrap_or(30);
+    if !(0..=365).contains(&within) {
+        return Err(ApiError::validation(
+            "/query/within_days",
+            "must be 0 to 365",
+        ));
+    }
+    let today = today();
+    let until = if query.overdue_only.unwrap_or(false) {
+        today.pred_opt().unwrap_or(today)
+    } else {
+        today + chrono::Duration::days(within)
+    };
+    let mut conn = pool.get().await?;
+    let due = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let due = plan_store::due_reviews(conn, office, until, 500).await?;
+            let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
+            audit::record_reads(conn, &principal, &ids, "case.review_due").await?;
+            Ok(due)
+        })
+        .await?;
+    let out: Vec<DueReview> = due
+        .into_iter()
+        .map(|(case_id, due_on)| DueReview {
+            case_id,
+            due_on,
+            overdue: due_on < today,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}

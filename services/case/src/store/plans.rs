@@ -1,0 +1,357 @@
+//! Help plans, their goals, reviews and goal ratings.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use super::schema::{goal_ratings, plan_goals, plans, review_schedule, reviews};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub plan_version: i32,
+    pub provider_id: Uuid,
+    pub start_on: NaiveDate,
+    pub hours_per_week: Option<f32>,
+    pub review_interval_months: i32,
+    pub measures: serde_json::Value,
+    pub participation: serde_json::Value,
+    pub document_id: Option<Uuid>,
+    pub status: String,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub agreed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plan_goals)]
+pub struct GoalRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub position: i32,
+    pub description: String,
+}
+
+pub struct NewPlan<'a> {
+    pub case_id: Uuid,
+    pub provider_id: Uuid,
+    pub start_on: NaiveDate,
+    pub hours_per_week: Option<f32>,
+    pub review_interval_months: i32,
+    pub measures: &'a [String],
+    pub participation: serde_json::Value,
+    pub document_id: Option<Uuid>,
+    pub goals: &'a [String],
+}
+
+/// Inserts the next plan version as `proposed`, with its goals.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    new: NewPlan<'_>,
+) -> Result<(PlanRow, Vec<GoalRow>), ApiError> {
+    let version: Option<i32> = plans::table
+        .filter(plans::case_id.eq(new.case_id))
+        .select(diesel::dsl::max(plans::plan_version))
+        .first(conn)
+        .await?;
+    let plan: PlanRow = diesel::insert_into(plans::table)
+        .values((
+            plans::id.eq(Uuid::now_v7()),
+            plans::case_id.eq(new.case_id),
+            plans::plan_version.eq(version.unwrap_or(0) + 1),
+            plans::provider_id.eq(new.provider_id),
+            plans::start_on.eq(new.start_on),
+            plans::hours_per_week.eq(new.hours_per_week),
+            plans::review_interval_months.eq(new.review_interval_months),
+            plans::measures.eq(serde_json::json!(new.measures)),
+            plans::participation.eq(new.participation),
+            plans::document_id.eq(new.document_id),
+            plans::status.eq("proposed"),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let goals: Vec<_> = new
+        .goals
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            (
+                plan_goals::id.eq(Uuid::now_v7()),
+                plan_goals::plan_id.eq(plan.id),
+                plan_goals::position.eq(i as i32 + 1),
+                plan_goals::description.eq(text.trim()),
+            )
+        })
+        .collect();
+    let goals = diesel::insert_into(plan_goals::table)
+        .values(goals)
+        .returning(GoalRow::as_returning())
+        .get_results(conn)
+        .await?;
+    Ok((plan, goals))
+}
+
+/// Every plan version of a case, newest first.
+pub async fn versions(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Vec<PlanRow>, ApiError> {
+    Ok(plans::table
+        .filter(plans::case_id.eq(case_id))
+        .select(PlanRow::as_select())
+        .order(plans::plan_version.desc())
+        .load(conn)
+        .await?)
+}
+
+pub async fn find_version(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    version: i32,
+) -> Result<Option<PlanRow>, ApiError> {
+    Ok(plans::table
+        .filter(plans::case_id.eq(case_id))
+        .filter(plans::plan_version.eq(version))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The plan in force: the accepted version, if any.
+pub async fn accepted(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Option<PlanRow>, ApiError> {
+    Ok(plans::table
+        .filter(plans::case_id.eq(case_id))
+        .filter(plans::status.eq("accepted"))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The version waiting for the provider's answer, if any.
+pub async fn proposed(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Option<PlanRow>, ApiError> {
+    Ok(plans::table
+        .filter(plans::case_id.eq(case_id))
+        .filter(plans::status.eq("proposed"))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn goals(conn: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Vec<GoalRow>, ApiError> {
+    Ok(plan_goals::table
+        .filter(plan_goals::plan_id.eq(plan_id))
+        .select(GoalRow::as_select())
+        .order(plan_goals::position.asc())
+        .load(conn)
+        .await?)
+}
+
+/// Records the provider's answer. An accepted version supersedes the previously accepted one.
+pub async fn decide(
+    conn: &mut AsyncPgConnection,
+    plan: &PlanRow,
+    accept: bool,
+    reason: Option<&str>,
+) -> Result<PlanRow, ApiError> {
+    if accept {
+        diesel::update(
+            plans::table
+                .filter(plans::case_id.eq(plan.case_id))
+                .filter(plans::status.eq("accepted")),
+        )
+        .set(plans::status.eq("superseded"))
+        .execute(conn)
+        .await?;
+    }
+    Ok(diesel::update(plans::table.filter(plans::id.eq(plan.id)))
+        .set((
+            plans::status.eq(if accept { "accepted" } else { "declined" }),
+            plans::decision_reason.eq(reason),
+            plans::decided_at.eq(diesel::dsl::now),
+        ))
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// A still unanswered older version is replaced by a new proposal.
+pub async fn withdraw_proposed(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<(), ApiError> {
+    diesel::update(
+        plans::table
+            .filter(plans::case_id.eq(case_id))
+            .filter(plans::status.eq("proposed")),
+    )
+    .set(plans::status.eq("superseded"))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reviews)]
+pub struct ReviewRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub plan_id: Uuid,
+    pub held_on: NaiveDate,
+    pub is_final: bool,
+    pub progress_report: Option<String>,
+    pub participation: serde_json::Value,
+    pub next_review_on: Option<NaiveDate>,
+    pub document_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewReview<'a> {
+    pub case_id: Uuid,
+    pub plan_id: Uuid,
+    pub held_on: NaiveDate,
+    pub is_final: bool,
+    pub progress_report: Option<&'a str>,
+    pub participation: serde_json::Value,
+    pub next_review_on: Option<NaiveDate>,
+    pub document_id: Option<Uuid>,
+    pub ratings: &'a [(Uuid, i32)],
+}
+
+pub async fn insert_review(
+    conn: &mut AsyncPgConnection,
+    new: NewReview<'_>,
+) -> Result<ReviewRow, ApiError> {
+    let review: ReviewRow = diesel::insert_into(reviews::table)
+        .values((
+            reviews::id.eq(Uuid::now_v7()),
+            reviews::case_id.eq(new.case_id),
+            reviews::plan_id.eq(new.plan_id),
+            reviews::held_on.eq(new.held_on),
+            reviews::is_final.eq(new.is_final),
+            reviews::progress_report.eq(new.progress_report),
+            reviews::participation.eq(new.participation),
+            reviews::next_review_on.eq(new.next_review_on),
+            reviews::document_id.eq(new.document_id),
+        ))
+        .returning(ReviewRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let ratings: Vec<_> = new
+        .ratings
+        .iter()
+        .map(|(goal, rating)| {
+            (
+                goal_ratings::review_id.eq(review.id),
+                goal_ratings::goal_id.eq(*goal),
+                goal_ratings::rating.eq(*rating),
+            )
+        })
+        .collect();
+    diesel::insert_into(goal_ratings::table)
+        .values(ratings)
+        .execute(conn)
+        .await?;
+    Ok(review)
+}
+
+pub async fn reviews_of(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Vec<ReviewRow>, ApiError> {
+    Ok(reviews::table
+        .filter(reviews::case_id.eq(case_id))
+        .select(ReviewRow::as_select())
+        .order((reviews::held_on.asc(), reviews::created_at.asc()))
+        .load(conn)
+        .await?)
+}
+
+pub async fn ratings_of(
+    conn: &mut AsyncPgConnection,
+    review_id: Uuid,
+) -> Result<Vec<(Uuid, i32)>, ApiError> {
+    Ok(goal_ratings::table
+        .filter(goal_ratings::review_id.eq(review_id))
+        .select((goal_ratings::goal_id, goal_ratings::rating))
+        .load(conn)
+        .await?)
+}
+
+/// Sets (or clears, with `None`) when the next review of a case is due.
+pub async fn schedule_review(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    office_id: Uuid,
+    due_on: Option<NaiveDate>,
+) -> Result<(), ApiError> {
+    match due_on {
+        Some(due_on) => {
+            diesel::insert_into(review_schedule::table)
+                .values((
+                    review_schedule::case_id.eq(case_id),
+                    review_schedule::office_id.eq(office_id),
+                    review_schedule::due_on.eq(due_on),
+                ))
+                .on_conflict(review_schedule::case_id)
+                .do_update()
+                .set((
+                    review_schedule::office_id.eq(office_id),
+                    review_schedule::due_on.eq(due_on),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        None => {
+            diesel::delete(review_schedule::table.filter(review_schedule::case_id.eq(case_id)))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Reviews of an office due by `until`, earliest first.
+pub async fn due_reviews(
+    conn: &mut AsyncPgConnection,
+    office_id: Uuid,
+    until: NaiveDate,
+    limit: i64,
+) -> Result<Vec<(Uuid, NaiveDate)>, ApiError> {
+    Ok(review_schedule::table
+        .filter(review_schedule::office_id.eq(office_id))
+        .filter(review_schedule::due_on.le(until))
+        .select((review_schedule::case_id, review_schedule::due_on))
+        .order((
+            review_schedule::due_on.asc(),
+            review_schedule::case_id.asc(),
+        ))
+        .limit(limit)
+        .load(conn)
+        .await?)
+}
+
+pub async fn next_due(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Option<NaiveDate>, ApiError> {
+    Ok(review_schedule::table
+        .filter(review_schedule::case_id.eq(case_id))
+        .select(review_schedule::due_on)
+        .first(conn)
+        .await
+        .optional()?)
+}
