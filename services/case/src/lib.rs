@@ -6,6 +6,7 @@ pub mod api;
 pub mod crypto;
 pub mod domain;
 pub mod events;
+pub mod retention;
 pub mod settings;
 pub mod store;
 
@@ -56,6 +57,8 @@ pub fn start(config: &Config, settings: CaseSettings) -> Result<Running, BoxErro
         bindings: events::bindings(),
         handler: Arc::new(events::DirectoryCopy),
     };
+    let job_pool = qmf_platform::db::pool(&config.database_url, 1)?;
+    retention::spawn(job_pool, settings.retention);
     let settings = web::Data::new(settings);
     let routes = move |cfg: &mut ServiceConfig| {
         cfg.app_data(settings.clone());

@@ -4,6 +4,7 @@ use qmf_platform::config::ConfigError;
 
 use crate::crypto::Keyring;
 use crate::domain::process::ProcessSettings;
+use crate::domain::retention::RetentionSettings;
 
 #[derive(Debug, Clone)]
 pub struct CaseSettings {
@@ -11,12 +12,14 @@ pub struct CaseSettings {
     pub process: ProcessSettings,
     /// Default months between help-plan reviews.
     pub default_review_interval_months: i32,
+    pub retention: RetentionSettings,
 }
 
 impl CaseSettings {
     /// Reads `QMF_CASE_KEYS` (required: `id:base64key[,id:base64key…]`, 32-byte keys),
     /// `QMF_CASE_CURRENT_KEY` (default: the first id), `QMF_CASE_REOPEN_WITHIN_DAYS` (365) and
-    /// `QMF_CASE_REVIEW_INTERVAL_MONTHS` (6).
+    /// `QMF_CASE_REVIEW_INTERVAL_MONTHS` (6), `QMF_CASE_ARCHIVE_AFTER_DAYS` (365),
+    /// `QMF_CASE_ERASE_AFTER_YEARS` (10) and `QMF_CASE_RETAIN_UNTIL_AGE` (30).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
         let invalid = |variable: &str, value: &str, reason: String| ConfigError {
@@ -61,6 +64,11 @@ impl CaseSettings {
             },
             default_review_interval_months: number("QMF_CASE_REVIEW_INTERVAL_MONTHS", 6, 1..=24)?
                 as i32,
+            retention: RetentionSettings {
+                archive_after_days: number("QMF_CASE_ARCHIVE_AFTER_DAYS", 365, 0..=36500)?,
+                erase_after_years: number("QMF_CASE_ERASE_AFTER_YEARS", 10, 0..=100)? as u32,
+                retain_until_age: number("QMF_CASE_RETAIN_UNTIL_AGE", 30, 0..=120)? as i32,
+            },
         })
     }
 

@@ -3,6 +3,7 @@
 pub mod cases;
 pub mod commands;
 pub mod instruments;
+pub mod oversight;
 pub mod records;
 
 use chrono::{NaiveDate, Utc};
@@ -36,7 +37,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(records::due_reviews)
         .service(instruments::list)
         .service(instruments::get)
-        .service(instruments::release);
+        .service(instruments::release)
+        .service(oversight::outcomes)
+        .service(oversight::audit_log);
 }
 
 /// The day rules are evaluated on (UTC).

@@ -6,3 +6,4 @@ pub mod codes;
 pub mod instruments;
 pub mod participation;
 pub mod process;
+pub mod retention;

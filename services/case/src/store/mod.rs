@@ -5,7 +5,9 @@ pub mod cases;
 pub mod directory_copy;
 pub mod instruments;
 pub mod plans;
+pub mod retention;
 pub mod schema;
+pub mod statistics;
 pub mod steps;
 
 use qmf_platform::ApiError;

@@ -177,3 +177,131 @@ pub fn case_draft() -> Value {
         "external_ids": {}
     })
 }
+
+// The help process, step by step.
+
+pub fn participation() -> Value {
+    json!({"participants": ["young_person", "parent", "caseworker"], "young_person_heard": true,
+        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null})
+}
+
+pub fn assessment() -> Value {
+    json!({
+        "document": {"content": {
+            "occasion": "Schulabsentismus, Überforderung der Mutter",
+            "needs_areas": [{"area": "school_and_work", "need_level": 3}, {"area": "upbringing_and_care", "need_level": 2}],
+            "resources": [{"holder": "family", "description": "Großmutter unterstützt"}],
+            "risks": [{"risk": "Schulabbruch", "severity": "high"}],
+            "child_protection_concern": false,
+            "recommendation": {"help_needed": true, "help_kind": "family_help"}
+        }},
+        "participation": participation()
+    })
+}
+
+pub fn plan(provider: &str) -> Value {
+    json!({
+        "provider_id": provider, "start_on": "2026-01-15", "hours_per_week": 6.0,
+        "goals": ["Mia besucht regelmäßig die Schule.", "Die Mutter setzt verlässliche Tagesstrukturen um."],
+        "measures": ["Zwei Hausbesuche pro Woche"],
+        "participation": participation(),
+        "document": {"content": {"wishes_of_family": "Träger in Wohnortnähe", "tasks": [{"by": "provider", "task": "Hausbesuche"}]}}
+    })
+}
+
+pub struct Flow<'a> {
+    pub app: &'a TestApp,
+    pub id: String,
+    pub etag: String,
+}
+
+impl<'a> Flow<'a> {
+    pub async fn open(app: &'a TestApp) -> Flow<'a> {
+        let case = app.open_case().await;
+        Flow {
+            app,
+            id: case["id"].as_str().unwrap().to_string(),
+            etag: "\"1\"".into(),
+        }
+    }
+
+    /// Sends a command with the current ETag and returns the response body, updating the ETag.
+    pub async fn command(
+        &mut self,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> Value {
+        let mut request = self
+            .app
+            .post(&format!("/v1/cases/{}{path}", self.id), token)
+            .header("If-Match", &self.etag);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        if let Some(etag) = response.headers().get("etag") {
+            self.etag = etag.to_str().unwrap().to_string();
+        }
+        expect_status(response, status).await
+    }
+
+    pub async fn overview(&self, token: &str) -> Value {
+        let response = self
+            .app
+            .get(&format!("/v1/cases/{}/overview", self.id), token)
+            .send()
+            .await
+            .unwrap();
+        expect_status(response, StatusCode::OK).await
+    }
+}
+
+impl<'a> Flow<'a> {
+    /// Runs a whole help from intake to close with the given final ratings and end kind.
+    pub async fn full_help(app: &'a TestApp, final_ratings: [i32; 2], end_kind: &str) -> Flow<'a> {
+        let cw = app.caseworker();
+        let mut flow = Flow::open(app).await;
+        flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
+            .await;
+        flow.command(
+            &cw,
+            "/plans",
+            Some(plan(&app.provider.to_string())),
+            StatusCode::OK,
+        )
+        .await;
+        flow.command(
+            &app.provider_staff(),
+            "/plans/1/accept",
+            Some(json!({})),
+            StatusCode::OK,
+        )
+        .await;
+        let today = chrono::Utc::now().date_naive();
+        flow.command(
+            &cw,
+            "/help-start",
+            Some(json!({"started_on": today})),
+            StatusCode::OK,
+        )
+        .await;
+        let goals: Vec<String> = flow.overview(&cw).await["current_plan"]["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_string())
+            .collect();
+        let end = json!({
+            "ended_on": today, "end_kind": end_kind, "end_reason": "goals_reached",
+            "final_ratings": [{"goal_id": goals[0], "rating": final_ratings[0]}, {"goal_id": goals[1], "rating": final_ratings[1]}],
+            "participation": participation(),
+            "document": {"content": {"summary": "Ende", "satisfaction_young_person": 4, "satisfaction_parents": 4, "follow_up": "none"}}
+        });
+        flow.command(&cw, "/help-end", Some(end), StatusCode::OK)
+            .await;
+        flow.command(&cw, "/close", None, StatusCode::OK).await;
+        flow
+    }
+}
