@@ -60,9 +60,9 @@ pub async fn erase(
         format!(
             "UPDATE plans SET measures = '[]'::jsonb, decision_reason = NULL WHERE case_id {any}"
         ),
-        format!(
-            "INSERT INTO audit_log (subject, case_id, action) SELECT 'retention-job', id, 'case.erase' FROM unnest($1) AS id"
-        ),
+        "INSERT INTO audit_log (subject, case_id, action) \
+         SELECT 'retention-job', id, 'case.erase' FROM unnest($1) AS id"
+            .to_string(),
     ] {
         diesel::sql_query(statement)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
