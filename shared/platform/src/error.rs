@@ -278,7 +278,7 @@ pub fn json_error_handler(
         }
         E::Deserialize(e) if e.is_data() => ApiError::Validation(vec![FieldError::new(
             "",
-            strip_serde_position(&e.to_string()),
+            crate::json::strip_position(&e.to_string()),
         )]),
         E::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON: {e}")),
         E::Payload(actix_web::error::PayloadError::Overflow) => {
@@ -287,14 +287,6 @@ pub fn json_error_handler(
         other => ApiError::BadRequest(format!("could not read the body: {other}")),
     };
     api.into()
-}
-
-/// serde's messages end in "at line 1 column 42", which is noise for clients.
-fn strip_serde_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_string(),
-        None => message.to_string(),
-    }
 }
 
 /// Maps path extractor errors (a malformed id in the URL) to 404: such a resource cannot exist.
@@ -312,7 +304,7 @@ pub fn query_error_handler(
 ) -> actix_web::Error {
     ApiError::BadRequest(format!(
         "invalid query string: {}",
-        strip_serde_position(&err.to_string())
+        crate::json::strip_position(&err.to_string())
     ))
     .into()
 }

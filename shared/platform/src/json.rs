@@ -123,11 +123,26 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
         .collect()
 }
 
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_string(),
-        None => message.to_string(),
+/// serde's message without its position and without the submitted value: request bodies may
+/// hold personal data, and error messages end up in logs.
+pub(crate) fn strip_position(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(index) => &message[..index],
+        None => message,
+    };
+    for (prefix, replacement) in [
+        ("invalid type: ", "invalid type"),
+        ("invalid value: ", "invalid value"),
+        ("unknown variant ", "unknown value"),
+    ] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            return match rest.rfind(", expected ") {
+                Some(index) => format!("{replacement}{}", &rest[index..]),
+                None => replacement.to_string(),
+            };
+        }
     }
+    message.to_string()
 }
 
 #[cfg(test)]
@@ -170,6 +185,21 @@ mod tests {
         assert_eq!(
             pointer_of(r#"{"name":"a","inner":{"code":1}}"#).as_deref(),
             Some("")
+        );
+    }
+
+    #[test]
+    fn messages_never_repeat_the_submitted_value() {
+        let errors =
+            match parse::<Outer>(br#"{"name":"a","inner":{"code":"Mia Beispiel"},"list":[]}"#) {
+                Err(ApiError::Validation(errors)) => errors,
+                other => panic!("{other:?}"),
+            };
+        assert!(!errors[0].message.contains("Mia"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.starts_with("invalid type, expected"),
+            "{}",
+            errors[0].message
         );
     }
 
