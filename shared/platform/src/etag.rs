@@ -19,15 +19,16 @@ pub fn with_etag(builder: &mut HttpResponseBuilder, version: i32) -> &mut HttpRe
     builder
 }
 
-/// The version the client last saw, from a required `If-Match` header.
-/// Missing, empty or `*` → 428; a header that names no version of ours (weak tags, garbage) → 412.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub i32);
+/// The versions the client accepts, from a required `If-Match` header (a list of strong ETags;
+/// any of them may match, RFC 9110). Missing, empty or `*` → 428; a header that names no version
+/// of ours (weak tags, garbage) → 412.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfMatch(pub Vec<i32>);
 
 impl IfMatch {
-    /// 412 unless the stored version is the one the client saw.
-    pub fn check(self, current_version: i32) -> Result<(), ApiError> {
-        if self.0 == current_version {
+    /// 412 unless the stored version is one the client named.
+    pub fn check(&self, current_version: i32) -> Result<(), ApiError> {
+        if self.0.contains(&current_version) {
             Ok(())
         } else {
             Err(stale(current_version))
@@ -57,20 +58,21 @@ pub fn parse_if_match(value: Option<&str>) -> Result<IfMatch, ApiError> {
             "If-Match: * is not accepted; send the ETag of the version you read".into(),
         ));
     }
-    value
+    let versions: Vec<i32> = value
         .split(',')
         .map(str::trim)
-        .find_map(|tag| {
+        .filter_map(|tag| {
             tag.strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
                 .and_then(|t| t.parse::<i32>().ok())
         })
-        .map(IfMatch)
-        .ok_or_else(|| {
-            ApiError::PreconditionFailed(format!(
-                "If-Match {value:?} does not name a version of this resource (expected a strong ETag such as \"3\")"
-            ))
-        })
+        .collect();
+    if versions.is_empty() {
+        return Err(ApiError::PreconditionFailed(format!(
+            "If-Match {value:?} does not name a version of this resource (expected a strong ETag such as \"3\")"
+        )));
+    }
+    Ok(IfMatch(versions))
 }
 
 impl FromRequest for IfMatch {
@@ -96,7 +98,12 @@ mod tests {
             parse_if_match(None),
             Err(ApiError::PreconditionRequired(_))
         ));
-        assert_eq!(parse_if_match(Some("\"3\"")).ok(), Some(IfMatch(3)));
+        assert_eq!(parse_if_match(Some("\"3\"")).ok(), Some(IfMatch(vec![3])));
+        assert_eq!(
+            parse_if_match(Some("\"5\", W/\"2\", \"1\"")).ok(),
+            Some(IfMatch(vec![5, 1]))
+        );
+        assert!(parse_if_match(Some("\"5\", \"1\"")).is_ok_and(|m| m.check(1).is_ok()));
         assert!(matches!(
             parse_if_match(Some("W/\"3\"")),
             Err(ApiError::PreconditionFailed(_))
@@ -113,9 +120,9 @@ mod tests {
             parse_if_match(Some("\"x\"")),
             Err(ApiError::PreconditionFailed(_))
         ));
-        assert!(IfMatch(3).check(3).is_ok());
+        assert!(IfMatch(vec![3]).check(3).is_ok());
         assert!(matches!(
-            IfMatch(2).check(3),
+            IfMatch(vec![2]).check(3),
             Err(ApiError::PreconditionFailed(_))
         ));
     }
