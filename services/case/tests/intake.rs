@@ -341,3 +341,46 @@ async fn case_data_is_validated_with_pointers() {
     assert_eq!(problem["errors"][0]["pointer"], "/help_kind");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_whose_audit_record_fails_fails_too() {
+    let app = spawn().await;
+    let id = app.open_case().await["id"].as_str().unwrap().to_string();
+    // Make the audit log refuse new rows, as a full disk or a broken grant would.
+    {
+        let pool = app.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit storage unavailable'; END; $$",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        diesel::sql_query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let read = app
+        .get(&format!("/v1/cases/{id}"), &app.caseworker())
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_status(read, StatusCode::INTERNAL_SERVER_ERROR).await;
+    assert!(problem.get("young_person").is_none());
+    assert!(!problem.to_string().contains("Mia"));
+    let open = app
+        .post("/v1/cases", &app.caseworker())
+        .json(&case_draft())
+        .send()
+        .await
+        .unwrap();
+    expect_status(open, StatusCode::INTERNAL_SERVER_ERROR).await;
+    assert_eq!(
+        app.sql("SELECT id FROM cases").await.len(),
+        1,
+        "the write was rolled back with its audit record"
+    );
+    app.stop().await;
+}

@@ -682,3 +682,67 @@ async fn instruments_are_versioned_and_documents_keep_their_version() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn institutions_do_not_read_the_assessment_document() {
+    let app = spawn().await;
+    let cw = app.caseworker();
+    let mut flow = Flow::open(&app).await;
+    flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
+        .await;
+    flow.command(
+        &cw,
+        "/plans",
+        Some(plan(&app.provider.to_string())),
+        StatusCode::OK,
+    )
+    .await;
+    let timeline = expect_status(
+        app.get(&format!("/v1/cases/{}/timeline", flow.id), &cw)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let assessment_doc = timeline[1]["details"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let overview = flow.overview(&app.provider_staff()).await;
+    let plan_doc = overview["proposed_plan"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = |doc: &str| format!("/v1/cases/{}/documents/{doc}", flow.id);
+    expect_status(
+        app.get(&path(&assessment_doc), &app.provider_staff())
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect_status(
+        app.get(&path(&plan_doc), &app.provider_staff())
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    expect_status(
+        app.get(&path(&assessment_doc), &cw).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    expect_status(
+        app.get(&path(&assessment_doc), &app.other_office_staff())
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    app.stop().await;
+}

@@ -249,7 +249,8 @@ pub struct Document {
     pub created_by: String,
 }
 
-/// Read a document of a case (decrypted).
+/// Read a document of a case (decrypted). Institutions read the help plan, reviews and final
+/// evaluation of cases they deliver, not the needs assessment.
 #[utoipa::path(
     tag = "cases",
     operation_id = "get_case_document",
@@ -278,6 +279,11 @@ pub async fn document(
             let row = instrument_store::find_document(conn, id, document_id)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("no such document".into()))?;
+            // The delivering institution needs the plan and the reviews, not the assessment
+            // of the family (data minimisation).
+            if matches!(audience, Audience::Provider(_)) && row.instrument_key == "assessment" {
+                return Err(ApiError::NotFound("no such document".into()));
+            }
             audit::record(conn, &principal, Some(id), "case.document").await?;
             Ok(row)
         })
