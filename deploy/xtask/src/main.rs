@@ -1,5 +1,6 @@
 //! Developer commands for the QMF workspace, run as `cargo xtask <command>`.
 
+mod bench;
 mod build;
 mod check;
 mod ctx;
@@ -73,6 +74,9 @@ enum Command {
         #[arg(long)]
         sub: Option<String>,
     },
+    /// Benchmark the case service: 100,000 seeded cases, reads and the help-plan write path at
+    /// several concurrency levels; prints throughput and p50/p99 latency.
+    Bench(bench::Options),
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -124,5 +128,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", token::mint(&ctx, &roles, org, sub.as_deref())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(options) => bench::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
 }

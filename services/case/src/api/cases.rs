@@ -307,10 +307,11 @@ pub async fn list(
             let rows = store::list_visible(conn, audience, archive, &filter, after, limit).await?;
             let shown: Vec<Uuid> = rows.iter().take(limit as usize).map(|r| r.id).collect();
             audit::record_reads(conn, &principal, &shown, "case.list").await?;
-            let mut ids = Vec::with_capacity(shown.len());
-            for id in &shown {
-                ids.push(store::external_ids(conn, *id).await?);
-            }
+            let mut ids = store::external_ids_of(conn, &shown).await?;
+            let ids: Vec<_> = shown
+                .iter()
+                .map(|id| ids.remove(id).unwrap_or_default())
+                .collect();
             Ok((rows, ids))
         })
         .await?;

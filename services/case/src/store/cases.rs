@@ -349,3 +349,25 @@ pub async fn move_external_ids(
         })?;
     Ok(())
 }
+
+/// External ids of several cases in one query (for lists).
+pub async fn external_ids_of(
+    conn: &mut AsyncPgConnection,
+    case_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, std::collections::BTreeMap<String, String>>, ApiError> {
+    let rows: Vec<(Uuid, String, String)> = case_external_ids::table
+        .filter(case_external_ids::case_id.eq_any(case_ids))
+        .select((
+            case_external_ids::case_id,
+            case_external_ids::system,
+            case_external_ids::external_id,
+        ))
+        .load(conn)
+        .await?;
+    let mut out: std::collections::HashMap<Uuid, std::collections::BTreeMap<String, String>> =
+        std::collections::HashMap::new();
+    for (case_id, system, external_id) in rows {
+        out.entry(case_id).or_default().insert(system, external_id);
+    }
+    Ok(out)
+}
