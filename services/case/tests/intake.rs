@@ -253,7 +253,14 @@ async fn upsert_by_external_id_is_idempotent_and_scoped_to_the_office() {
         .unwrap();
     expect_status(foreign, StatusCode::NOT_FOUND).await;
     assert_eq!(app.sql("SELECT id FROM cases").await.len(), 1);
-    let list = expect_status(app.get("/v1/cases", &app.caseworker()).send().await.unwrap(), StatusCode::OK).await;
+    let list = expect_status(
+        app.get("/v1/cases", &app.caseworker())
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(list["items"][0]["external_ids"]["okjug"], "2026-000123");
     app.stop().await;
 }

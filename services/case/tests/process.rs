@@ -379,6 +379,7 @@ async fn stale_and_missing_etags_are_refused_for_commands() {
 #[tokio::test]
 async fn responsibility_moves_to_another_office_only_when_it_accepts() {
     let app = spawn().await;
+    let mut probe = app.probe().await;
     let cw = app.caseworker();
     let mut flow = Flow::open(&app).await;
     let same = flow
@@ -456,6 +457,20 @@ async fn responsibility_moves_to_another_office_only_when_it_accepts() {
     expect_status(old, StatusCode::NOT_FOUND).await;
     flow.command(&target, "/transfer/accept", None, StatusCode::CONFLICT)
         .await;
+    let events = probe.drain(Duration::from_millis(1500)).await;
+    let transferred: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["type"] == "case.transferred.v1")
+        .collect();
+    assert_eq!(transferred.len(), 1);
+    assert_eq!(
+        transferred[0]["data"]["from_office_id"],
+        app.office.to_string()
+    );
+    assert_eq!(
+        transferred[0]["data"]["to_office_id"],
+        app.other_office.to_string()
+    );
     app.stop().await;
 }
 
