@@ -55,6 +55,7 @@ pub struct OutcomeGroup {
     params(OutcomeQuery),
     responses(
         (status = 200, description = "One entry per institution and help kind.", body = Vec<OutcomeGroup>),
+        (status = 422, description = "`from` lies after `to`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only the overall coordination.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -335,6 +335,7 @@ pub struct DueReview {
     params(DueQuery),
     responses(
         (status = 200, description = "Due reviews.", body = Vec<DueReview>),
+        (status = 422, description = "`within_days` is out of range.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only youth-office staff.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
