@@ -216,6 +216,15 @@ async fn outcome_statistics_suppress_small_groups_and_are_for_the_coordination_o
     assert_eq!(small["suppressed"], true);
     assert!(small["cases"].is_null() && small["goal_attainment"].is_null());
 
+    let reversed = app
+        .get(
+            "/v1/statistics/outcomes?from=2026-02-01&to=2026-01-01",
+            &coordinator,
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_status(reversed, StatusCode::UNPROCESSABLE_ENTITY).await;
     for token in [
         cw.clone(),
         app.provider_staff(),

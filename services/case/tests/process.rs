@@ -564,6 +564,18 @@ async fn reviews_rate_every_goal_and_appear_in_the_due_list() {
     let due = expect_status(due, StatusCode::OK).await;
     assert_eq!(due[0]["case_id"], flow.id.as_str());
     assert_eq!(due[0]["overdue"], true);
+    let window = app
+        .get("/v1/reviews/due?within_days=400", &cw)
+        .send()
+        .await
+        .unwrap();
+    expect_status(window, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let institution = app
+        .get("/v1/reviews/due", &app.provider_staff())
+        .send()
+        .await
+        .unwrap();
+    expect_status(institution, StatusCode::FORBIDDEN).await;
     let foreign = app
         .get("/v1/reviews/due", &app.other_office_staff())
         .send()
