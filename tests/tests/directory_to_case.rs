@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::Utc;
-use qmf_case::store::directory_copy;
+use qmf_directory_copy::store as directory_copy;
 use qmf_testkit::auth;
 use serde_json::{Value, json};
 

@@ -40,6 +40,7 @@ pub fn commands() -> Commands {
         migrations: vec![
             qmf_platform::db::MIGRATIONS,
             qmf_events::MIGRATIONS,
+            qmf_directory_copy::MIGRATIONS,
             MIGRATIONS,
         ],
         openapi,
@@ -54,8 +55,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Starts HTTP, the outbox relay and the directory consumer; the database must be migrated.
 pub fn start(config: &Config, settings: CaseSettings) -> Result<Running, BoxError> {
     let subscription = Subscription {
-        bindings: events::bindings(),
-        handler: Arc::new(events::DirectoryCopy),
+        bindings: qmf_directory_copy::bindings(),
+        handler: Arc::new(qmf_directory_copy::DirectoryCopy),
     };
     let job_pool = qmf_platform::db::pool(&config.database_url, 1)?;
     retention::spawn(job_pool, settings.retention);

@@ -24,7 +24,8 @@ use crate::settings::CaseSettings;
 use crate::store::cases::{self as case_store, CaseChange, CaseRow};
 use crate::store::instruments::{self as instrument_store, NewDocument};
 use crate::store::plans::{self as plan_store, NewPlan, NewReview, PlanRow};
-use crate::store::{audit, code, directory_copy, steps};
+use crate::store::{audit, code, steps};
+use qmf_directory_copy::store as directory_copy;
 
 /// A filled instrument attached to a step.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

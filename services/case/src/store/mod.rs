@@ -2,7 +2,6 @@
 
 pub mod audit;
 pub mod cases;
-pub mod directory_copy;
 pub mod instruments;
 pub mod plans;
 pub mod retention;

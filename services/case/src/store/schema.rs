@@ -1,29 +1,6 @@
 // Diesel table definitions; they mirror migrations/.
 
 diesel::table! {
-    directory_organizations (id) {
-        id -> Uuid,
-        name -> Text,
-        kind -> Text,
-        district -> Nullable<Text>,
-        active -> Bool,
-        version -> Int4,
-        synced_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    directory_agreements (id) {
-        id -> Uuid,
-        organization_id -> Uuid,
-        kind -> Text,
-        signed_on -> Date,
-        terminated_on -> Nullable<Date>,
-        synced_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     cases (id) {
         id -> Uuid,
         pseudonym -> Uuid,
@@ -180,5 +157,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_schedule,
     case_steps,
     audit_log,
-    directory_organizations,
 );

@@ -9,7 +9,7 @@ use qmf_contracts::directory::{
 };
 use uuid::Uuid;
 
-use super::schema::{directory_agreements, directory_organizations};
+use crate::schema::{directory_agreements, directory_organizations};
 
 fn code<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
