@@ -773,3 +773,35 @@ async fn institutions_do_not_read_the_assessment_document() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reopened_case_needs_a_new_accepted_plan() {
+    let app = spawn().await;
+    let cw = app.caseworker();
+    let mut flow = Flow::full_help(&app, [4, 4], "planned").await;
+    flow.command(
+        &cw,
+        "/reopen",
+        Some(json!({"reason": "Rückfall"})),
+        StatusCode::OK,
+    )
+    .await;
+    let refused = Flow::full_help_reopen_check(&app, &mut flow).await;
+    assert_eq!(refused["rule"], "help_start_requires_accepted_plan");
+    let plans = expect_status(
+        app.get(&format!("/v1/cases/{}/plans", flow.id), &cw)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let statuses: Vec<&str> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["proposed", "superseded"]);
+    app.stop().await;
+}

@@ -1334,6 +1334,8 @@ pub async fn reopen(
         .transaction::<_, ApiError, _>(async |conn| {
             let case = lock_for_office(conn, id, audience, if_match).await?;
             let phase = next_phase(conn, &case, Command::Reopen, &settings).await?;
+            // The reopened case needs a new assessment and a new plan; the old ones stay readable.
+            plan_store::supersede_all(conn, id).await?;
             let row = case_store::change(
                 conn,
                 id,

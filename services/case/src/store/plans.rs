@@ -188,6 +188,19 @@ pub async fn decide(
         .await?)
 }
 
+/// Ends every plan version still in force or waiting (a reopened case starts afresh).
+pub async fn supersede_all(conn: &mut AsyncPgConnection, case_id: Uuid) -> Result<(), ApiError> {
+    diesel::update(
+        plans::table
+            .filter(plans::case_id.eq(case_id))
+            .filter(plans::status.eq_any(["proposed", "accepted"])),
+    )
+    .set(plans::status.eq("superseded"))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A still unanswered older version is replaced by a new proposal.
 pub async fn withdraw_proposed(
     conn: &mut AsyncPgConnection,

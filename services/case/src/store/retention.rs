@@ -58,7 +58,13 @@ pub async fn erase(
             "UPDATE plan_goals SET description = '' WHERE plan_id IN (SELECT id FROM plans WHERE case_id {any})"
         ),
         format!(
-            "UPDATE plans SET measures = '[]'::jsonb, decision_reason = NULL WHERE case_id {any}"
+            "UPDATE plans SET measures = '[]'::jsonb, decision_reason = NULL, \
+             participation = participation - 'not_heard_reason' - 'no_agreement_reason' \
+             WHERE case_id {any}"
+        ),
+        format!(
+            "UPDATE reviews SET participation = participation - 'not_heard_reason' \
+             - 'no_agreement_reason' WHERE case_id {any}"
         ),
         "INSERT INTO audit_log (subject, case_id, action) \
          SELECT 'retention-job', id, 'case.erase' FROM unnest($1) AS id"

@@ -305,3 +305,28 @@ impl<'a> Flow<'a> {
         flow
     }
 }
+
+impl<'a> Flow<'a> {
+    /// For a reopened case: assess again, agree a new plan, and try to start the help before the
+    /// provider answered; returns the refusal.
+    pub async fn full_help_reopen_check(app: &TestApp, flow: &mut Flow<'_>) -> Value {
+        let cw = app.caseworker();
+        flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
+            .await;
+        flow.command(
+            &cw,
+            "/plans",
+            Some(plan(&app.provider.to_string())),
+            StatusCode::OK,
+        )
+        .await;
+        let today = chrono::Utc::now().date_naive();
+        flow.command(
+            &cw,
+            "/help-start",
+            Some(json!({"started_on": today})),
+            StatusCode::CONFLICT,
+        )
+        .await
+    }
+}
