@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{EventType, case, directory};
+use crate::{EventType, case, committee, directory};
 
 /// All payload schemas by name, including the enums they reference.
 fn schemas() -> Map<String, Value> {
@@ -41,6 +41,7 @@ fn schemas() -> Map<String, Value> {
         case::ReviewHeldV1,
         case::TransferredV1,
         case::ClosedV1,
+        committee::ManagementTermStartedV1,
     );
     let mut map = Map::new();
     for (name, schema) in all {
@@ -51,7 +52,11 @@ fn schemas() -> Map<String, Value> {
 }
 
 fn all_events() -> Vec<&'static EventType> {
-    directory::EVENTS.iter().chain(case::EVENTS).collect()
+    directory::EVENTS
+        .iter()
+        .chain(case::EVENTS)
+        .chain(committee::EVENTS)
+        .collect()
 }
 
 /// The AsyncAPI document describing every event on `qmf.events`.

@@ -6,6 +6,7 @@
 
 pub mod asyncapi;
 pub mod case;
+pub mod committee;
 pub mod directory;
 
 /// One event type: its routing key, what it means, and its payload schema.

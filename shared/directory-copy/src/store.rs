@@ -143,3 +143,16 @@ pub async fn is_eligible_provider(
     .await?;
     Ok(row.eligible)
 }
+
+/// Active youth offices with their names, by name.
+pub async fn active_youth_offices(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(Uuid, String)>> {
+    directory_organizations::table
+        .filter(directory_organizations::kind.eq("youth_office"))
+        .filter(directory_organizations::active.eq(true))
+        .select((directory_organizations::id, directory_organizations::name))
+        .order(directory_organizations::name.asc())
+        .load(conn)
+        .await
+}

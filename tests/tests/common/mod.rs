@@ -18,8 +18,11 @@ pub fn case(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Result<Run
     qmf_case::start(config, qmf_case::settings::CaseSettings::from_lookup(env)?)
 }
 
-pub fn committee(config: &Config, _: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {
-    qmf_committee::start(config)
+pub fn committee(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Running, BoxError> {
+    qmf_committee::start(config, qmf_committee::TermSettings::from_lookup(env)?)
 }
 
 pub fn dialogue(config: &Config, _: &dyn Fn(&str) -> Option<String>) -> Result<Running, BoxError> {

@@ -1,0 +1,3 @@
+DROP TABLE memberships;
+DROP TABLE management_terms;
+DROP TABLE bodies;

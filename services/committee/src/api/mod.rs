@@ -1,0 +1,16 @@
+//! HTTP endpoints of the committee service.
+
+pub mod bodies;
+pub mod terms;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every committee endpoint.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(bodies::list)
+        .service(bodies::get)
+        .service(bodies::memberships)
+        .service(terms::list)
+        .service(terms::proposal)
+        .service(terms::create);
+}

@@ -1,0 +1,4 @@
+//! The committee service's rules: plain Rust, no I/O.
+
+pub mod bodies;
+pub mod terms;

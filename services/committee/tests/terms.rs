@@ -1,0 +1,409 @@
+//! Bodies, management terms and the memberships derived from them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel_async::RunQueryDsl;
+use qmf_platform::Config;
+use qmf_testkit::auth;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+struct App {
+    base: String,
+    http: reqwest::Client,
+    db: qmf_testkit::TestDatabase,
+    exchange: String,
+    offices: Vec<Uuid>,
+    institution: Uuid,
+    _running: (
+        actix_web::dev::ServerHandle,
+        qmf_events::RelayHandle,
+        Option<qmf_events::ConsumerHandle>,
+    ),
+}
+
+async fn spawn() -> App {
+    let db = qmf_testkit::create_database().await;
+    let (exchange, prefix) = qmf_testkit::unique_names();
+    let env = qmf_testkit::service_env(&db.url, &exchange, &prefix);
+    let config = Config::from_lookup(qmf_committee::SERVICE, |k| env.get(k).cloned()).unwrap();
+    qmf_platform::db::run_migrations(&config.database_url, &qmf_committee::commands().migrations)
+        .unwrap();
+    let running = qmf_committee::start(&config, qmf_committee::TermSettings { years: 2 }).unwrap();
+    let base = format!("http://{}", running.http.addr);
+    let handle = running.http.server.handle();
+    tokio::spawn(running.http.server);
+    // The directory read copy, as the directory's events would fill it.
+    let offices: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+    let institution = Uuid::now_v7();
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    for (i, id) in offices.iter().enumerate() {
+        diesel::sql_query(format!("INSERT INTO directory_organizations (id, name, kind, active, version) VALUES ('{id}', 'Jugendamt {}', 'youth_office', true, 1)", ["A", "B", "C"][i]))
+            .execute(&mut conn).await.unwrap();
+    }
+    diesel::sql_query(format!("INSERT INTO directory_organizations (id, name, kind, active, version) VALUES ('{institution}', 'Einrichtung', 'institution', true, 1)"))
+        .execute(&mut conn).await.unwrap();
+    App {
+        base,
+        http: reqwest::Client::new(),
+        db,
+        exchange,
+        offices,
+        institution,
+        _running: (handle, running.relay, running.consumer),
+    }
+}
+
+impl App {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let code = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(code, status, "{text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+}
+
+fn secretary() -> String {
+    auth::token(&["committee_secretary"], None)
+}
+
+#[tokio::test]
+async fn the_region_s_bodies_are_there() {
+    let app = spawn().await;
+    let reader = auth::token(&["institution_staff"], Some(app.institution));
+    let page = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/bodies?limit=200",
+            &reader,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "Forum Jugendhilfe",
+        "Geschäftsführung",
+        "Steuerungsgruppe",
+        "Gesamtkoordination",
+        "AK QMF",
+        "AK QMF-Koordination",
+        "AK Jugendhilfe–Psychiatrie",
+        "AK Personal",
+        "UAK Kooperationsvereinbarung",
+    ] {
+        assert!(names.contains(&name), "{name} missing in {names:?}");
+    }
+    let groups = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/bodies?kind=working_group",
+            &reader,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let psych = groups["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "AK Jugendhilfe–Psychiatrie")
+        .unwrap()
+        .clone();
+    let sub = groups["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "UAK Kooperationsvereinbarung")
+        .unwrap()
+        .clone();
+    assert_eq!(sub["parent_id"], psych["id"]);
+    assert_eq!(psych["permanent"], false);
+    app.call(
+        reqwest::Method::GET,
+        "/v1/bodies?status=gone",
+        &reader,
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    app.call(
+        reqwest::Method::GET,
+        &format!("/v1/bodies/{}", Uuid::now_v7()),
+        &reader,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let anonymous = app
+        .http
+        .get(format!("{}/v1/bodies", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn terms_rotate_among_youth_offices_without_gap_or_overlap() {
+    let app = spawn().await;
+    let mut probe = qmf_testkit::EventProbe::bind(&app.exchange, "committee.#").await;
+    let s = secretary();
+    let [a, b, c] = [app.offices[0], app.offices[1], app.offices[2]];
+
+    let proposal = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/management-terms/proposal",
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(proposal["office_id"], a.to_string(), "no history: by name");
+    let first = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &s,
+            Some(json!({"office_id": a, "start_on": "2025-01-01"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(first["end_on"], "2026-12-31");
+
+    let overlap = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &s,
+            Some(json!({"office_id": b, "start_on": "2026-06-01"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(overlap["rule"], "terms_do_not_overlap");
+    let gap = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &s,
+            Some(json!({"office_id": b, "start_on": "2027-03-01"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(gap["rule"], "terms_without_gap");
+    let not_office = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &s,
+            Some(json!({"office_id": app.institution, "start_on": "2027-01-01"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(not_office["rule"], "term_requires_youth_office");
+    let unknown = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &s,
+            Some(json!({"office_id": Uuid::now_v7(), "start_on": "2027-01-01"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(unknown["rule"], "term_requires_youth_office");
+
+    let proposal = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/management-terms/proposal",
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(proposal["office_id"], b.to_string());
+    assert_eq!(proposal["start_on"], "2027-01-01");
+    app.call(
+        reqwest::Method::POST,
+        "/v1/management-terms",
+        &s,
+        Some(json!({"office_id": b, "start_on": "2027-01-01"})),
+        StatusCode::CREATED,
+    )
+    .await;
+    let proposal = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/management-terms/proposal",
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(proposal["office_id"], c.to_string(), "C never held it");
+    app.call(
+        reqwest::Method::POST,
+        "/v1/management-terms",
+        &s,
+        Some(json!({"office_id": c, "start_on": "2029-01-01"})),
+        StatusCode::CREATED,
+    )
+    .await;
+    let proposal = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/management-terms/proposal",
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        proposal["office_id"],
+        a.to_string(),
+        "A's term lies furthest back"
+    );
+    let all = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/management-terms",
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 3);
+
+    let events = probe.drain(std::time::Duration::from_millis(1500)).await;
+    let started: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "committee.management_term.started.v1")
+        .collect();
+    assert_eq!(started.len(), 3);
+    assert_eq!(started[0]["data"]["office_id"], a.to_string());
+    assert_eq!(started[0]["data"]["end_on"], "2026-12-31");
+}
+
+#[tokio::test]
+async fn the_holder_chairs_the_forum_and_the_steering_group_for_the_term() {
+    let app = spawn().await;
+    let s = secretary();
+    let office = app.offices[1];
+    let term = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &s,
+            Some(json!({"office_id": office, "start_on": "2025-01-01"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let bodies = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/bodies?limit=200",
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    for name in ["Forum Jugendhilfe", "Steuerungsgruppe"] {
+        let body = bodies["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == name)
+            .unwrap();
+        let id = body["id"].as_str().unwrap();
+        let during = app
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/bodies/{id}/memberships?active_on=2026-06-01"),
+                &s,
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        let chair = &during["items"][0];
+        assert_eq!(chair["role"], "chair");
+        assert_eq!(chair["organization_id"], office.to_string());
+        assert_eq!(chair["term_id"], term["id"]);
+        assert_eq!(chair["start_on"], "2025-01-01");
+        assert_eq!(chair["end_on"], "2026-12-31");
+        let after = app
+            .call(
+                reqwest::Method::GET,
+                &format!("/v1/bodies/{id}/memberships?active_on=2027-01-01"),
+                &s,
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(after["items"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn only_admins_and_the_secretary_record_terms() {
+    let app = spawn().await;
+    for role in [
+        "coordinator",
+        "youth_office_staff",
+        "institution_staff",
+        "caseworker",
+        "auditor",
+        "trainer",
+        "service",
+    ] {
+        let token = auth::token(&[role], Some(app.offices[0]));
+        app.call(
+            reqwest::Method::POST,
+            "/v1/management-terms",
+            &token,
+            Some(json!({"office_id": app.offices[0], "start_on": "2025-01-01"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let admin = auth::token(&["admin"], None);
+    app.call(
+        reqwest::Method::POST,
+        "/v1/management-terms",
+        &admin,
+        Some(json!({"office_id": app.offices[0], "start_on": "2025-01-01"})),
+        StatusCode::CREATED,
+    )
+    .await;
+    let pool = app.db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    // The database itself refuses overlapping terms, whatever writes them.
+    let overlap = diesel::sql_query(format!(
+        "INSERT INTO management_terms (id, office_id, start_on, end_on, created_by) VALUES ('{}', '{}', '2026-01-01', '2027-12-31', 'x')",
+        Uuid::now_v7(), app.offices[1]
+    ))
+    .execute(&mut conn)
+    .await;
+    assert!(overlap.is_err());
+}

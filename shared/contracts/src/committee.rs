@@ -1,0 +1,31 @@
+//! Events of the committee service.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::EventType;
+
+pub const SOURCE: &str = "/qmf/committee";
+
+pub const MANAGEMENT_TERM_STARTED: &str = "committee.management_term.started.v1";
+
+/// A youth office was entrusted with the management (Geschäftsführung) for a term; it chairs
+/// the Forum and the steering group from `start_on` to `end_on`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"term_id": "01937b00-0000-7000-8000-000000000001", "office_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "start_on": "2027-01-01", "end_on": "2028-12-31"}))]
+pub struct ManagementTermStartedV1 {
+    pub term_id: Uuid,
+    pub office_id: Uuid,
+    pub start_on: NaiveDate,
+    pub end_on: NaiveDate,
+}
+
+pub const EVENTS: &[EventType] = &[EventType {
+    name: MANAGEMENT_TERM_STARTED,
+    source: SOURCE,
+    description: "A management term was recorded; its youth office chairs the Forum and the steering group for the term.",
+    payload: "ManagementTermStartedV1",
+}];
