@@ -27,3 +27,47 @@ pub async fn management_term_started(
     .await?;
     Ok(())
 }
+
+pub async fn membership_started(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::bodies::MembershipRow,
+) -> Result<(), ApiError> {
+    let data = published::MembershipStartedV1 {
+        membership_id: row.id,
+        body_id: row.body_id,
+        person_id: row.person_id,
+        organization_id: row.organization_id,
+        role: row.role.clone(),
+        start_on: row.start_on,
+        end_on: row.end_on,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::MEMBERSHIP_STARTED,
+        &row.body_id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn membership_ended(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::bodies::MembershipRow,
+) -> Result<(), ApiError> {
+    let data = published::MembershipEndedV1 {
+        membership_id: row.id,
+        body_id: row.body_id,
+        end_on: row.end_on.unwrap_or(row.start_on),
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::MEMBERSHIP_ENDED,
+        &row.body_id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}

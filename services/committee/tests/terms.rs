@@ -407,3 +407,162 @@ async fn only_admins_and_the_secretary_record_terms() {
     .await;
     assert!(overlap.is_err());
 }
+
+async fn body_id(app: &App, name: &str) -> String {
+    let bodies = app
+        .call(
+            reqwest::Method::GET,
+            "/v1/bodies?limit=200",
+            &secretary(),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    bodies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn memberships_follow_the_rules_of_each_body() {
+    let app = spawn().await;
+    let mut probe = qmf_testkit::EventProbe::bind(&app.exchange, "committee.membership.#").await;
+    let s = secretary();
+    let ak = body_id(&app, "AK QMF").await;
+    let forum = body_id(&app, "Forum Jugendhilfe").await;
+    let person = Uuid::now_v7();
+    let seat = |role: &str, org: Uuid| json!({"person_id": person, "organization_id": org, "role": role, "start_on": "2026-01-01"});
+
+    let speaker = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{ak}/memberships"),
+            &s,
+            Some(seat("speaker", app.institution)),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(speaker["role"], "speaker");
+    let refused = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{forum}/memberships"),
+            &s,
+            Some(seat("speaker", app.institution)),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(refused["rule"], "speaker_only_in_working_groups");
+    let chair = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{forum}/memberships"),
+            &s,
+            Some(seat("chair", app.offices[0])),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(chair["rule"], "chair_comes_with_the_management_term");
+    let unknown_org = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{forum}/memberships"),
+            &s,
+            Some(seat("guest", Uuid::now_v7())),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(unknown_org["errors"][0]["pointer"], "/organization_id");
+    let mut backwards = seat("member", app.institution);
+    backwards["end_on"] = json!("2025-01-01");
+    app.call(
+        reqwest::Method::POST,
+        &format!("/v1/bodies/{ak}/memberships"),
+        &s,
+        Some(backwards),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let staff = auth::token(&["institution_staff"], Some(app.institution));
+    app.call(
+        reqwest::Method::POST,
+        &format!("/v1/bodies/{ak}/memberships"),
+        &staff,
+        Some(seat("member", app.institution)),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    let id = speaker["id"].as_str().unwrap();
+    let end = |etag: &'static str| {
+        app.http
+            .post(format!("{}/v1/memberships/{id}/end", app.base))
+            .bearer_auth(secretary())
+            .header("If-Match", etag)
+            .json(&json!({"end_on": "2026-12-31"}))
+            .send()
+    };
+    assert_eq!(
+        end("\"7\"").await.unwrap().status(),
+        StatusCode::PRECONDITION_FAILED
+    );
+    let ended = end("\"1\"").await.unwrap();
+    assert_eq!(ended.status(), StatusCode::OK);
+    assert_eq!(ended.headers()["etag"], "\"2\"");
+    let again = end("\"2\"").await.unwrap().json::<Value>().await.unwrap();
+    assert_eq!(again["rule"], "membership_already_ended");
+
+    let events = probe.drain(std::time::Duration::from_millis(1500)).await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "committee.membership.started.v1",
+            "committee.membership.ended.v1"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn seats_that_come_with_a_term_end_with_it() {
+    let app = spawn().await;
+    app.call(
+        reqwest::Method::POST,
+        "/v1/management-terms",
+        &secretary(),
+        Some(json!({"office_id": app.offices[0], "start_on": "2025-01-01"})),
+        StatusCode::CREATED,
+    )
+    .await;
+    let forum = body_id(&app, "Forum Jugendhilfe").await;
+    let seats = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/bodies/{forum}/memberships"),
+            &secretary(),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let id = seats["items"][0]["id"].as_str().unwrap();
+    let response = app
+        .http
+        .post(format!("{}/v1/memberships/{id}/end", app.base))
+        .bearer_auth(secretary())
+        .header("If-Match", "\"1\"")
+        .json(&json!({"end_on": "2025-06-30"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["rule"],
+        "membership_comes_with_a_term"
+    );
+}

@@ -23,9 +23,51 @@ pub struct ManagementTermStartedV1 {
     pub end_on: NaiveDate,
 }
 
-pub const EVENTS: &[EventType] = &[EventType {
-    name: MANAGEMENT_TERM_STARTED,
-    source: SOURCE,
-    description: "A management term was recorded; its youth office chairs the Forum and the steering group for the term.",
-    payload: "ManagementTermStartedV1",
-}];
+pub const MEMBERSHIP_STARTED: &str = "committee.membership.started.v1";
+pub const MEMBERSHIP_ENDED: &str = "committee.membership.ended.v1";
+
+/// Someone took a seat in a body (or a membership's data changed at its start).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"membership_id": "01937b01-0000-7000-8000-000000000002", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "role": "speaker", "start_on": "2026-01-01", "end_on": null}))]
+pub struct MembershipStartedV1 {
+    pub membership_id: Uuid,
+    pub body_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub organization_id: Uuid,
+    /// chair, deputy, speaker, member, guest or expert.
+    pub role: String,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+}
+
+/// A membership ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"membership_id": "01937b01-0000-7000-8000-000000000002", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11", "end_on": "2026-12-31"}))]
+pub struct MembershipEndedV1 {
+    pub membership_id: Uuid,
+    pub body_id: Uuid,
+    pub end_on: NaiveDate,
+}
+
+pub const EVENTS: &[EventType] = &[
+    EventType {
+        name: MANAGEMENT_TERM_STARTED,
+        source: SOURCE,
+        description: "A management term was recorded; its youth office chairs the Forum and the steering group for the term.",
+        payload: "ManagementTermStartedV1",
+    },
+    EventType {
+        name: MEMBERSHIP_STARTED,
+        source: SOURCE,
+        description: "A membership in a body was recorded.",
+        payload: "MembershipStartedV1",
+    },
+    EventType {
+        name: MEMBERSHIP_ENDED,
+        source: SOURCE,
+        description: "A membership in a body ended.",
+        payload: "MembershipEndedV1",
+    },
+];

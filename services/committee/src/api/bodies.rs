@@ -1,13 +1,16 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use qmf_directory_copy::store as directory;
 use qmf_platform::etag::with_etag;
-use qmf_platform::{ApiError, ApiResult, DbPool, Page, PageQuery, Principal};
+use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Page, PageQuery, Principal, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::bodies::{BodyKind, MembershipRole};
-use crate::store::bodies::{self as store, BodyRow, MembershipRow};
+use crate::domain::bodies::{BodyKind, MembershipRole, check_membership};
+use crate::events;
+use crate::store::bodies::{self as store, BodyRow, MembershipRow, NewMembership};
 use crate::store::parse_code;
 
 /// A body of the cooperation.
@@ -219,4 +222,161 @@ pub async fn memberships(
         items,
         next_cursor: page.next_cursor,
     }))
+}
+
+/// A new membership.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "role": "speaker", "start_on": "2026-01-01", "end_on": null}))]
+pub struct NewMembershipInput {
+    /// The member, a directory person.
+    pub person_id: Uuid,
+    /// The organisation the member represents (known from the directory).
+    pub organization_id: Uuid,
+    pub role: MembershipRole,
+    pub start_on: NaiveDate,
+    #[serde(default)]
+    pub end_on: Option<NaiveDate>,
+}
+
+/// Record a membership.
+///
+/// Admins and the committee secretary. Speakers belong to working groups; the Forum's and the
+/// steering group's chair comes with the management term. Publishes
+/// `committee.membership.started.v1`.
+#[utoipa::path(
+    tag = "bodies",
+    operation_id = "create_membership",
+    request_body = NewMembershipInput,
+    params(("id" = Uuid, Path, description = "Body id")),
+    responses(
+        (status = 201, description = "Recorded.", body = Membership, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `body_dissolved`, `speaker_only_in_working_groups` or `chair_comes_with_the_management_term`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bodies/{id}/memberships")]
+pub async fn create_membership(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    body: Json<NewMembershipInput>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
+    let input = body.into_inner();
+    let body_id = *id;
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let target = store::find(conn, body_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
+            let kind: BodyKind = parse_code(&target.kind)?;
+            check_membership(
+                kind,
+                target.status == "active",
+                input.role,
+                input.start_on,
+                input.end_on,
+            )?;
+            if directory::find_organization(conn, input.organization_id)
+                .await?
+                .is_none()
+            {
+                return Err(ApiError::validation(
+                    "/organization_id",
+                    "no such organisation",
+                ));
+            }
+            let row = store::insert_membership(
+                conn,
+                NewMembership {
+                    body_id,
+                    person_id: Some(input.person_id),
+                    organization_id: input.organization_id,
+                    role: input.role,
+                    start_on: input.start_on,
+                    end_on: input.end_on,
+                    term_id: None,
+                },
+            )
+            .await?;
+            events::membership_started(conn, &row).await?;
+            Ok(row)
+        })
+        .await?;
+    let version = row.version;
+    Ok(with_etag(&mut HttpResponse::Created(), version).json(membership(row)?))
+}
+
+/// The end of a membership.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"end_on": "2026-12-31"}))]
+pub struct MembershipEnd {
+    /// Last day; not before the start.
+    pub end_on: NaiveDate,
+}
+
+/// End a membership.
+///
+/// Admins and the committee secretary; requires `If-Match`. Memberships that come with a
+/// management term end with it. Publishes `committee.membership.ended.v1`.
+#[utoipa::path(
+    tag = "bodies",
+    operation_id = "end_membership",
+    request_body = MembershipEnd,
+    params(("id" = Uuid, Path, description = "Membership id"), ("If-Match" = String, Header, description = "ETag of the membership")),
+    responses(
+        (status = 200, description = "Ended.", body = Membership, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such membership.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `membership_comes_with_a_term` or `membership_already_ended`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/memberships/{id}/end")]
+pub async fn end_membership(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    body: Json<MembershipEnd>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
+    let end_on = body.end_on;
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = store::lock_membership(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such membership".into()))?;
+            if_match.check(current.version)?;
+            if current.term_id.is_some() {
+                return Err(ApiError::conflict(
+                    "membership_comes_with_a_term",
+                    "this seat ends with its management term",
+                ));
+            }
+            if let Some(ended) = current.end_on {
+                return Err(ApiError::conflict(
+                    "membership_already_ended",
+                    format!("the membership ends on {ended}"),
+                ));
+            }
+            if end_on < current.start_on {
+                return Err(ApiError::validation(
+                    "/end_on",
+                    "must not be before the start",
+                ));
+            }
+            let row = store::end_membership(conn, id, end_on).await?;
+            events::membership_ended(conn, &row).await?;
+            Ok(row)
+        })
+        .await?;
+    let version = row.version;
+    Ok(with_etag(&mut HttpResponse::Ok(), version).json(membership(row)?))
 }

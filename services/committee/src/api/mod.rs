@@ -10,6 +10,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(bodies::list)
         .service(bodies::get)
         .service(bodies::memberships)
+        .service(bodies::create_membership)
+        .service(bodies::end_membership)
         .service(terms::list)
         .service(terms::proposal)
         .service(terms::create);

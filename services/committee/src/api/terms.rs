@@ -154,7 +154,7 @@ pub async fn create(
             let row = store::insert(conn, term, &principal.subject).await?;
             for kind in [BodyKind::Forum, BodyKind::SteeringGroup] {
                 let body = body_store::central(conn, kind).await?;
-                body_store::insert_membership(
+                let seat = body_store::insert_membership(
                     conn,
                     NewMembership {
                         body_id: body.id,
@@ -167,6 +167,7 @@ pub async fn create(
                     },
                 )
                 .await?;
+                events::membership_started(conn, &seat).await?;
             }
             events::management_term_started(conn, &row).await?;
             Ok(row)

@@ -144,3 +144,34 @@ pub async fn memberships_of(
         .load(conn)
         .await?)
 }
+
+pub async fn lock_membership(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<MembershipRow>, ApiError> {
+    Ok(memberships::table
+        .filter(memberships::id.eq(id))
+        .select(MembershipRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn end_membership(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    end_on: NaiveDate,
+) -> Result<MembershipRow, ApiError> {
+    Ok(
+        diesel::update(memberships::table.filter(memberships::id.eq(id)))
+            .set((
+                memberships::end_on.eq(Some(end_on)),
+                memberships::version.eq(memberships::version + 1),
+                memberships::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(MembershipRow::as_returning())
+            .get_result(conn)
+            .await?,
+    )
+}
