@@ -14,7 +14,7 @@ use crate::seed_data::{self, OrgKind};
 
 /// What a seed run did.
 pub enum Outcome {
-    Skipped { url: String },
+    Skipped { url: String, republished: u64 },
     Seeded { url: String, counts: Counts },
 }
 
@@ -32,9 +32,10 @@ pub struct Counts {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Skipped { url } => write!(
+            Outcome::Skipped { url, republished } => write!(
                 f,
-                "demo data: the directory at {url} already holds organisations; nothing seeded"
+                "demo data: the directory at {url} already holds organisations; nothing seeded, \
+                 {republished} organisations republished so every read copy is current"
             ),
             Outcome::Seeded { url, counts: c } => write!(
                 f,
@@ -63,7 +64,13 @@ pub fn run(url: &str, token: &str) -> Result<Outcome> {
         format!("GET {url}/v1/organizations?limit=1 answered without an `items` list: {existing}")
     })?;
     if !items.is_empty() {
-        return Ok(Outcome::Skipped { url });
+        // Services whose read copies started after the data was written (a new service, a
+        // rebuilt database) catch up from the directory's snapshots.
+        let (republished, _) = api.post("/v1/admin/republish", &serde_json::json!({}), None)?;
+        return Ok(Outcome::Skipped {
+            url,
+            republished: republished["organizations"].as_u64().unwrap_or_default(),
+        });
     }
 
     println!("xtask: seeding demo data into {url}");

@@ -1,5 +1,6 @@
 //! HTTP endpoints of the directory.
 
+pub mod admin;
 pub mod agreements;
 pub mod import;
 pub mod organizations;
@@ -32,7 +33,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(agreements::create)
         .service(agreements::list)
         .service(agreements::get)
-        .service(agreements::terminate);
+        .service(agreements::terminate)
+        .service(admin::republish);
 }
 
 /// The day rules are evaluated on (UTC).

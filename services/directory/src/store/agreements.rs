@@ -149,3 +149,12 @@ pub async fn terminate(
             .await?,
     )
 }
+
+/// Every agreement (for republishing snapshots).
+pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<AgreementRow>, ApiError> {
+    Ok(agreements::table
+        .select(AgreementRow::as_select())
+        .order(agreements::id.asc())
+        .load(conn)
+        .await?)
+}

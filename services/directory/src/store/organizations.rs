@@ -278,3 +278,12 @@ pub async fn activity(
         .load(conn)
         .await?)
 }
+
+/// Every organisation (for republishing snapshots; the directory holds hundreds, not millions).
+pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<OrganizationRow>, ApiError> {
+    Ok(organizations::table
+        .select(OrganizationRow::as_select())
+        .order(organizations::id.asc())
+        .load(conn)
+        .await?)
+}

@@ -177,3 +177,12 @@ pub async fn end_activity(
         .get_result(conn)
         .await?)
 }
+
+/// Every person (for republishing snapshots).
+pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<PersonRow>, ApiError> {
+    Ok(people::table
+        .select(PersonRow::as_select())
+        .order(people::id.asc())
+        .load(conn)
+        .await?)
+}

@@ -1,0 +1,65 @@
+//! Operations for administrators.
+
+use actix_web::{HttpResponse, post, web};
+use diesel_async::AsyncConnection;
+use qmf_platform::{ApiError, ApiResult, DbPool, Principal, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::events;
+use crate::store::{agreements, organizations, people};
+
+/// What a republish put into the outbox.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"organizations": 47, "people": 176, "agreements": 78}))]
+pub struct Republished {
+    pub organizations: usize,
+    pub people: usize,
+    pub agreements: usize,
+}
+
+/// Republish the whole directory as events.
+///
+/// Admins only. Publishes a snapshot of every organisation and person
+/// (`directory.organization.updated.v1`, `directory.person.updated.v1`) and every agreement
+/// (`directory.agreement.signed.v1`, plus `…terminated.v1` for terminated ones). Consumers
+/// apply snapshots idempotently, so this is safe at any time; it lets a service that started
+/// consuming after the directory had data (a new service, a rebuilt read copy) catch up.
+#[utoipa::path(
+    tag = "administration",
+    operation_id = "republish_directory",
+    responses(
+        (status = 200, description = "Everything is in the outbox and will be published.", body = Republished),
+        (status = 403, description = "Only admins.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/admin/republish")]
+pub async fn republish(principal: Principal, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Admin])?;
+    let mut conn = pool.get().await?;
+    let counts = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let orgs = organizations::all(conn).await?;
+            for row in &orgs {
+                events::organization_updated(conn, row).await?;
+            }
+            let staff = people::all(conn).await?;
+            for row in &staff {
+                events::person_updated(conn, row).await?;
+            }
+            let signed = agreements::all(conn).await?;
+            for row in &signed {
+                events::agreement_signed(conn, row).await?;
+                if row.terminated_on.is_some() {
+                    events::agreement_terminated(conn, row).await?;
+                }
+            }
+            Ok(Republished {
+                organizations: orgs.len(),
+                people: staff.len(),
+                agreements: signed.len(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(counts))
+}
