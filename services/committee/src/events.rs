@@ -71,3 +71,47 @@ pub async fn membership_ended(
     .await?;
     Ok(())
 }
+
+pub async fn body_established(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::bodies::BodyRow,
+) -> Result<(), ApiError> {
+    let data = published::BodyEstablishedV1 {
+        body_id: row.id,
+        kind: row.kind.clone(),
+        name: row.name.clone(),
+        parent_id: row.parent_id,
+        permanent: row.permanent,
+        established_on: row.established_on,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::BODY_ESTABLISHED,
+        &row.id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn body_dissolved(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::bodies::BodyRow,
+    memberships_ended: usize,
+) -> Result<(), ApiError> {
+    let data = published::BodyDissolvedV1 {
+        body_id: row.id,
+        dissolved_on: row.dissolved_on.unwrap_or_default(),
+        memberships_ended: memberships_ended as i64,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::BODY_DISSOLVED,
+        &row.id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}

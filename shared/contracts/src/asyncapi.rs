@@ -42,6 +42,8 @@ fn schemas() -> Map<String, Value> {
         case::TransferredV1,
         case::ClosedV1,
         committee::ManagementTermStartedV1,
+        committee::BodyEstablishedV1,
+        committee::BodyDissolvedV1,
         committee::MembershipStartedV1,
         committee::MembershipEndedV1,
     );

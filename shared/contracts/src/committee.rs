@@ -51,7 +51,44 @@ pub struct MembershipEndedV1 {
     pub end_on: NaiveDate,
 }
 
+pub const BODY_ESTABLISHED: &str = "committee.body.established.v1";
+pub const BODY_DISSOLVED: &str = "committee.body.dissolved.v1";
+
+/// A working group (or sub-group) was set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11", "kind": "working_group", "name": "AK Inklusion",
+    "parent_id": null, "permanent": false, "established_on": "2026-11-05"}))]
+pub struct BodyEstablishedV1 {
+    pub body_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub permanent: bool,
+    pub established_on: Option<NaiveDate>,
+}
+
+/// A working group was dissolved; its memberships ended the same day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11", "dissolved_on": "2027-06-30", "memberships_ended": 9}))]
+pub struct BodyDissolvedV1 {
+    pub body_id: Uuid,
+    pub dissolved_on: NaiveDate,
+    pub memberships_ended: i64,
+}
+
 pub const EVENTS: &[EventType] = &[
+    EventType {
+        name: BODY_ESTABLISHED,
+        source: SOURCE,
+        description: "A working group or sub-group was set up.",
+        payload: "BodyEstablishedV1",
+    },
+    EventType {
+        name: BODY_DISSOLVED,
+        source: SOURCE,
+        description: "A working group was dissolved; its open memberships ended with it.",
+        payload: "BodyDissolvedV1",
+    },
     EventType {
         name: MANAGEMENT_TERM_STARTED,
         source: SOURCE,

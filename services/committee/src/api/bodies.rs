@@ -380,3 +380,187 @@ pub async fn end_membership(
     let version = row.version;
     Ok(with_etag(&mut HttpResponse::Ok(), version).json(membership(row)?))
 }
+
+/// A new working group or sub-group.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "AK Inklusion", "short_name": "AK Inkl", "permanent": false,
+    "mandate": "Inclusive help for young people with disabilities (SGB VIII reform).", "parent_id": null, "established_on": "2026-11-05"}))]
+pub struct NewWorkingGroup {
+    /// Unique among all bodies.
+    pub name: String,
+    #[serde(default)]
+    pub short_name: Option<String>,
+    /// Permanent (like AK QMF) or temporary until its mandate ends.
+    pub permanent: bool,
+    #[serde(default)]
+    pub mandate: Option<String>,
+    /// The working group this one is a sub-group of.
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+    pub established_on: NaiveDate,
+}
+
+/// Set up a working group (or a sub-group of one).
+///
+/// Admins and the committee secretary, e.g. after the Forum decided it. Publishes
+/// `committee.body.established.v1`.
+#[utoipa::path(
+    tag = "bodies",
+    operation_id = "create_working_group",
+    request_body = NewWorkingGroup,
+    responses(
+        (status = 201, description = "Set up.", body = Body, headers(("ETag" = String, description = "Strong ETag"), ("Location" = String, description = "URL of the body"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `body_name_unique` or `parent_must_be_an_active_working_group`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bodies")]
+pub async fn create_working_group(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    input: Json<NewWorkingGroup>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
+    let input = input.into_inner();
+    let name = input.name.trim().to_string();
+    let mut errors = Vec::new();
+    if name.chars().count() < 2 || name.chars().count() > 200 {
+        errors.push(qmf_platform::FieldError::new(
+            "/name",
+            "must have 2 to 200 characters",
+        ));
+    }
+    if input
+        .short_name
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty() || s.chars().count() > 50)
+    {
+        errors.push(qmf_platform::FieldError::new(
+            "/short_name",
+            "must have 1 to 50 characters",
+        ));
+    }
+    if input
+        .mandate
+        .as_deref()
+        .is_some_and(|m| m.chars().count() > 4000)
+    {
+        errors.push(qmf_platform::FieldError::new(
+            "/mandate",
+            "must have at most 4000 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(parent) = input.parent_id {
+                let parent = store::find(conn, parent).await?;
+                if !parent.is_some_and(|p| p.kind == "working_group" && p.status == "active") {
+                    return Err(ApiError::conflict(
+                        "parent_must_be_an_active_working_group",
+                        "sub-groups belong to an active working group",
+                    ));
+                }
+            }
+            let row = store::insert_working_group(
+                conn,
+                store::NewBody {
+                    name: &name,
+                    short_name: input.short_name.as_deref().map(str::trim),
+                    permanent: input.permanent,
+                    mandate: input.mandate.as_deref(),
+                    parent_id: input.parent_id,
+                    established_on: input.established_on,
+                },
+            )
+            .await?;
+            events::body_established(conn, &row).await?;
+            Ok(row)
+        })
+        .await?;
+    let version = row.version;
+    let location = format!("/v1/bodies/{}", row.id);
+    let mut reply = HttpResponse::Created();
+    reply.insert_header((actix_web::http::header::LOCATION, location));
+    Ok(with_etag(&mut reply, version).json(body(row)?))
+}
+
+/// Dissolving a working group.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"dissolved_on": "2027-06-30"}))]
+pub struct Dissolution {
+    /// Last day of the body; its open memberships end on it.
+    pub dissolved_on: NaiveDate,
+}
+
+/// Dissolve a temporary working group; its open memberships end the same day.
+///
+/// Admins and the committee secretary; requires `If-Match`. Publishes
+/// `committee.body.dissolved.v1`.
+#[utoipa::path(
+    tag = "bodies",
+    operation_id = "dissolve_working_group",
+    request_body = Dissolution,
+    params(("id" = Uuid, Path, description = "Body id"), ("If-Match" = String, Header, description = "ETag of the body")),
+    responses(
+        (status = 200, description = "Dissolved.", body = Body, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `only_temporary_working_groups_dissolve`, `body_dissolved` or `dissolve_sub_groups_first`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bodies/{id}/dissolve")]
+pub async fn dissolve(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    body_input: Json<Dissolution>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
+    let on = body_input.dissolved_on;
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = store::lock(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
+            if_match.check(current.version)?;
+            if current.kind != "working_group" || current.permanent {
+                return Err(ApiError::conflict(
+                    "only_temporary_working_groups_dissolve",
+                    "the central bodies and the permanent working groups stay",
+                ));
+            }
+            if current.status != "active" {
+                return Err(ApiError::conflict(
+                    "body_dissolved",
+                    "the body is already dissolved",
+                ));
+            }
+            if current.established_on.is_some_and(|start| on < start) {
+                return Err(ApiError::validation(
+                    "/dissolved_on",
+                    "must not be before the body was set up",
+                ));
+            }
+            if store::active_children(conn, id).await? > 0 {
+                return Err(ApiError::conflict(
+                    "dissolve_sub_groups_first",
+                    "the body still has active sub-groups",
+                ));
+            }
+            let (row, ended) = store::dissolve(conn, id, on).await?;
+            events::body_dissolved(conn, &row, ended).await?;
+            Ok(row)
+        })
+        .await?;
+    let version = row.version;
+    Ok(with_etag(&mut HttpResponse::Ok(), version).json(body(row)?))
+}

@@ -175,3 +175,92 @@ pub async fn end_membership(
             .await?,
     )
 }
+
+pub struct NewBody<'a> {
+    pub name: &'a str,
+    pub short_name: Option<&'a str>,
+    pub permanent: bool,
+    pub mandate: Option<&'a str>,
+    pub parent_id: Option<Uuid>,
+    pub established_on: NaiveDate,
+}
+
+/// Inserts a working group; a taken name is a 409.
+pub async fn insert_working_group(
+    conn: &mut AsyncPgConnection,
+    new: NewBody<'_>,
+) -> Result<BodyRow, ApiError> {
+    diesel::insert_into(bodies::table)
+        .values((
+            bodies::id.eq(Uuid::now_v7()),
+            bodies::kind.eq(code(&BodyKind::WorkingGroup)),
+            bodies::name.eq(new.name),
+            bodies::short_name.eq(new.short_name),
+            bodies::permanent.eq(new.permanent),
+            bodies::mandate.eq(new.mandate),
+            bodies::parent_id.eq(new.parent_id),
+            bodies::established_on.eq(new.established_on),
+        ))
+        .returning(BodyRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::conflict("body_name_unique", "a body with this name exists"),
+            other => ApiError::from(other),
+        })
+}
+
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<BodyRow>, ApiError> {
+    Ok(bodies::table
+        .filter(bodies::id.eq(id))
+        .select(BodyRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Active sub-groups of a body.
+pub async fn active_children(conn: &mut AsyncPgConnection, id: Uuid) -> Result<i64, ApiError> {
+    Ok(bodies::table
+        .filter(bodies::parent_id.eq(id))
+        .filter(bodies::status.eq("active"))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Dissolves a body and ends its open memberships on the same day; returns the body and how
+/// many memberships ended.
+pub async fn dissolve(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    on: NaiveDate,
+) -> Result<(BodyRow, usize), ApiError> {
+    let ended = diesel::update(
+        memberships::table
+            .filter(memberships::body_id.eq(id))
+            .filter(memberships::end_on.is_null().or(memberships::end_on.gt(on))),
+    )
+    .set((
+        memberships::end_on.eq(Some(on)),
+        memberships::version.eq(memberships::version + 1),
+        memberships::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    let body = diesel::update(bodies::table.filter(bodies::id.eq(id)))
+        .set((
+            bodies::status.eq("dissolved"),
+            bodies::dissolved_on.eq(Some(on)),
+            bodies::version.eq(bodies::version + 1),
+            bodies::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(BodyRow::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok((body, ended))
+}

@@ -566,3 +566,105 @@ async fn seats_that_come_with_a_term_end_with_it() {
         "membership_comes_with_a_term"
     );
 }
+
+#[tokio::test]
+async fn temporary_working_groups_are_set_up_and_dissolved_with_their_memberships() {
+    let app = spawn().await;
+    let mut probe = qmf_testkit::EventProbe::bind(&app.exchange, "committee.body.#").await;
+    let s = secretary();
+    let group = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/bodies",
+            &s,
+            Some(
+                json!({"name": "AK Inklusion", "permanent": false, "established_on": "2026-01-01"}),
+            ),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(group["kind"], "working_group");
+    let id = group["id"].as_str().unwrap().to_string();
+    let taken = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/bodies",
+            &s,
+            Some(
+                json!({"name": "AK Inklusion", "permanent": false, "established_on": "2026-01-01"}),
+            ),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(taken["rule"], "body_name_unique");
+    let forum = body_id(&app, "Forum Jugendhilfe").await;
+    let bad_parent = app.call(reqwest::Method::POST, "/v1/bodies", &s, Some(json!({"name": "UAK X", "permanent": false, "parent_id": forum, "established_on": "2026-01-01"})), StatusCode::CONFLICT).await;
+    assert_eq!(bad_parent["rule"], "parent_must_be_an_active_working_group");
+    let sub = app.call(reqwest::Method::POST, "/v1/bodies", &s, Some(json!({"name": "UAK Schule", "permanent": false, "parent_id": id, "established_on": "2026-02-01"})), StatusCode::CREATED).await;
+    app.call(reqwest::Method::POST, &format!("/v1/bodies/{id}/memberships"), &s,
+        Some(json!({"person_id": Uuid::now_v7(), "organization_id": app.institution, "role": "member", "start_on": "2026-01-01"})), StatusCode::CREATED).await;
+
+    let dissolve = |target: String, etag: &'static str| {
+        app.http
+            .post(format!("{}/v1/bodies/{target}/dissolve", app.base))
+            .bearer_auth(secretary())
+            .header("If-Match", etag)
+            .json(&json!({"dissolved_on": "2026-12-31"}))
+            .send()
+    };
+    let blocked = dissolve(id.clone(), "\"1\"").await.unwrap();
+    assert_eq!(blocked.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        blocked.json::<Value>().await.unwrap()["rule"],
+        "dissolve_sub_groups_first"
+    );
+    assert_eq!(
+        dissolve(sub["id"].as_str().unwrap().to_string(), "\"1\"")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let done = dissolve(id.clone(), "\"1\"").await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["status"], "dissolved");
+    let open = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/bodies/{id}/memberships?active_on=2027-01-01"),
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(open["items"], json!([]), "memberships ended with the body");
+    let ak_qmf = body_id(&app, "AK QMF").await;
+    let permanent = dissolve(ak_qmf, "\"1\"").await.unwrap();
+    assert_eq!(
+        permanent.json::<Value>().await.unwrap()["rule"],
+        "only_temporary_working_groups_dissolve"
+    );
+    let staff = auth::token(&["institution_staff"], Some(app.institution));
+    app.call(
+        reqwest::Method::POST,
+        "/v1/bodies",
+        &staff,
+        Some(json!({"name": "AK Y", "permanent": false, "established_on": "2026-01-01"})),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    let events = probe.drain(std::time::Duration::from_millis(1500)).await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "committee.body.established.v1",
+            "committee.body.established.v1",
+            "committee.body.dissolved.v1",
+            "committee.body.dissolved.v1"
+        ]
+    );
+    assert_eq!(events[3]["data"]["memberships_ended"], 1);
+}
