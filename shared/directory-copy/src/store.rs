@@ -7,16 +7,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_contracts::directory::{
     AgreementSignedV1, AgreementTerminatedV1, OrganizationDeactivatedV1, OrganizationV1,
 };
+use qmf_platform::codes::code;
 use uuid::Uuid;
 
 use crate::schema::{directory_agreements, directory_organizations};
-
-fn code<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
 
 /// Stores a snapshot unless a newer version is already there (events may be redelivered late).
 pub async fn upsert_organization(

@@ -2,6 +2,7 @@
 //! details, pagination, ETags, idempotency), authentication, and database plumbing.
 
 pub mod auth;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -73,11 +73,12 @@ impl<T> Page<T> {
         }
     }
 
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
+    /// Converts every item (e.g. a row into its response), failing on the first error.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
             next_cursor: self.next_cursor,
-        }
+        })
     }
 }
 

@@ -103,15 +103,7 @@ pub async fn list(
     let mut conn = pool.get().await?;
     let rows = store::list(&mut conn, query.kind, query.status.as_deref(), after, limit).await?;
     let page = Page::from_rows(rows, limit, |row| row.id);
-    let items = page
-        .items
-        .into_iter()
-        .map(body)
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page.try_map(body)?))
 }
 
 /// Read one body.
@@ -213,15 +205,7 @@ pub async fn memberships(
         .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
     let rows = store::memberships_of(&mut conn, *id, query.active_on, after, limit).await?;
     let page = Page::from_rows(rows, limit, |row| row.id);
-    let items = page
-        .items
-        .into_iter()
-        .map(membership)
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page.try_map(membership)?))
 }
 
 /// A new membership.

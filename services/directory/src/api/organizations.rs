@@ -171,15 +171,7 @@ pub async fn list(
     let page = Page::from_rows(rows, limit, |(row, _)| {
         list_key(order, row.id, row.change_seq)
     });
-    let items = page
-        .items
-        .into_iter()
-        .map(|(row, valid)| response(row, valid))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page.try_map(|(row, valid)| response(row, valid))?))
 }
 
 /// Read one organisation.

@@ -174,15 +174,7 @@ pub async fn list(
     let mut conn = pool.get().await?;
     let rows = store::list(&mut conn, &filter, order, after, limit).await?;
     let page = Page::from_rows(rows, limit, |row| list_key(order, row.id, row.change_seq));
-    let items = page
-        .items
-        .into_iter()
-        .map(|row| response(row, &principal))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(page.try_map(|row| response(row, &principal))?))
 }
 
 /// Read one staff member.

@@ -5,24 +5,10 @@ pub mod organizations;
 pub mod people;
 pub mod schema;
 
+pub use qmf_platform::codes::{code, parse_code};
+
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use qmf_platform::ApiError;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-/// The text code of an enum as stored (its snake_case serde name).
-pub fn code<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-/// Reads a stored enum code back; a mismatch means the schema and code disagree.
-pub fn parse_code<T: DeserializeOwned>(value: &str) -> Result<T, ApiError> {
-    serde_json::from_value(serde_json::Value::String(value.to_string()))
-        .map_err(|_| ApiError::Internal(format!("unknown stored code {value:?}")))
-}
 
 /// Turns violations of the directory's unique indexes into 409 problems naming the rule.
 pub fn conflict_or(error: DieselError) -> ApiError {
