@@ -1,6 +1,7 @@
 //! HTTP endpoints of the committee service.
 
 pub mod bodies;
+pub mod meetings;
 pub mod terms;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,6 +15,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(bodies::memberships)
         .service(bodies::create_membership)
         .service(bodies::end_membership)
+        .service(meetings::plan)
+        .service(meetings::list)
+        .service(meetings::get)
+        .service(meetings::transition)
+        .service(meetings::add_item)
+        .service(meetings::reorder)
+        .service(meetings::remove_item)
+        .service(meetings::forum_report)
         .service(terms::list)
         .service(terms::proposal)
         .service(terms::create);

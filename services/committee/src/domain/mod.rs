@@ -1,4 +1,5 @@
 //! The committee service's rules: plain Rust, no I/O.
 
 pub mod bodies;
+pub mod meetings;
 pub mod terms;

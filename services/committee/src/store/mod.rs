@@ -1,6 +1,7 @@
 //! Queries of the committee service's own database.
 
 pub mod bodies;
+pub mod meetings;
 pub mod schema;
 pub mod terms;
 

@@ -45,4 +45,36 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(bodies, management_terms, memberships);
+diesel::table! {
+    meetings (id) {
+        id -> Uuid,
+        body_id -> Uuid,
+        title -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        place -> Text,
+        public -> Bool,
+        state -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agenda_items (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        position -> Int4,
+        title -> Text,
+        public -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    bodies,
+    management_terms,
+    memberships,
+    meetings,
+    agenda_items
+);

@@ -1,0 +1,2 @@
+DROP TABLE agenda_items;
+DROP TABLE meetings;

@@ -1,0 +1,493 @@
+//! Meetings of the bodies and their agenda; the Forum-meetings report.
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Datelike, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use qmf_platform::etag::with_etag;
+use qmf_platform::{ApiError, ApiResult, DbPool, FieldError, IfMatch, Json, Principal, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::domain::meetings::{self, FORUM_MEETINGS_PER_YEAR, MeetingState, MeetingTransition};
+use crate::store::bodies as body_store;
+use crate::store::meetings::{self as store, MeetingRow, NewMeeting};
+use crate::store::parse_code;
+
+const WRITERS: &[Role] = &[Role::Admin, Role::CommitteeSecretary];
+
+/// An agenda item (Tagesordnungspunkt).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgendaItem {
+    pub id: Uuid,
+    /// 1-based position on the agenda.
+    pub position: i32,
+    pub title: String,
+    /// Public items appear in the OParl interface.
+    pub public: bool,
+}
+
+/// A meeting with its agenda.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z", "ends_at": "2027-03-17T13:00:00Z",
+    "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true, "state": "planned",
+    "agenda": [{"id": "01937c01-0000-7000-8000-000000000004", "position": 1, "title": "Begrüßung", "public": true}], "version": 2}))]
+pub struct Meeting {
+    pub id: Uuid,
+    pub body_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place: String,
+    pub public: bool,
+    pub state: MeetingState,
+    pub agenda: Vec<AgendaItem>,
+    /// Version of the meeting; agenda changes count too.
+    pub version: i32,
+}
+
+async fn meeting_out(conn: &mut AsyncPgConnection, row: MeetingRow) -> ApiResult<Meeting> {
+    let agenda = store::agenda(conn, row.id)
+        .await?
+        .into_iter()
+        .map(|item| AgendaItem {
+            id: item.id,
+            position: item.position,
+            title: item.title,
+            public: item.public,
+        })
+        .collect();
+    Ok(Meeting {
+        id: row.id,
+        body_id: row.body_id,
+        title: row.title,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        place: row.place,
+        public: row.public,
+        state: parse_code(&row.state)?,
+        agenda,
+        version: row.version,
+    })
+}
+
+fn reply(status: actix_web::http::StatusCode, meeting: Meeting) -> HttpResponse {
+    let version = meeting.version;
+    with_etag(&mut HttpResponse::build(status), version).json(meeting)
+}
+
+/// A new meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z",
+    "ends_at": "2027-03-17T13:00:00Z", "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true}))]
+pub struct NewMeetingInput {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    /// After `starts_at`.
+    pub ends_at: DateTime<Utc>,
+    pub place: String,
+    /// Public meetings appear in the OParl interface.
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// Plan a meeting of a body.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "plan_meeting",
+    request_body = NewMeetingInput,
+    params(("id" = Uuid, Path, description = "Body id")),
+    responses(
+        (status = 201, description = "Planned.", body = Meeting, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `body_dissolved`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bodies/{id}/meetings")]
+pub async fn plan(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<NewMeetingInput>,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let input = input.into_inner();
+    let mut errors = Vec::new();
+    for (pointer, text, max) in [("/title", &input.title, 300), ("/place", &input.place, 300)] {
+        let len = text.trim().chars().count();
+        if len == 0 || len > max {
+            errors.push(FieldError::new(
+                pointer,
+                format!("must have 1 to {max} characters"),
+            ));
+        }
+    }
+    if input.ends_at <= input.starts_at {
+        errors.push(FieldError::new("/ends_at", "must be after starts_at"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let body_id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let body = body_store::find(conn, body_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
+            if body.status != "active" {
+                return Err(ApiError::conflict(
+                    "body_dissolved",
+                    "the body is dissolved",
+                ));
+            }
+            let row = store::insert(
+                conn,
+                NewMeeting {
+                    body_id,
+                    title: input.title.trim(),
+                    starts_at: input.starts_at,
+                    ends_at: input.ends_at,
+                    place: input.place.trim(),
+                    public: input.public,
+                },
+            )
+            .await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::CREATED, meeting))
+}
+
+/// The meetings of a body, in time order.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "list_body_meetings",
+    params(("id" = Uuid, Path, description = "Body id")),
+    responses(
+        (status = 200, description = "The meetings.", body = Vec<Meeting>),
+        (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/bodies/{id}/meetings")]
+pub async fn list(
+    _principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = pool.get().await?;
+    body_store::find(&mut conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
+    let mut out = Vec::new();
+    for row in store::of_body(&mut conn, *id).await? {
+        out.push(meeting_out(&mut conn, row).await?);
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Read a meeting with its agenda.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "get_meeting",
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "The meeting.", body = Meeting, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/meetings/{id}")]
+pub async fn get(
+    _principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = pool.get().await?;
+    let row = store::find(&mut conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such meeting".into()))?;
+    Ok(reply(
+        actix_web::http::StatusCode::OK,
+        meeting_out(&mut conn, row).await?,
+    ))
+}
+
+/// Locks a meeting, checks the client's ETag and returns its state.
+async fn lock_checked(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<MeetingState> {
+    let current = store::lock(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such meeting".into()))?;
+    if_match.check(current.version)?;
+    parse_code(&current.state)
+}
+
+/// A state change of a meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"transition": "mark_held"}))]
+pub struct TransitionInput {
+    pub transition: MeetingTransition,
+}
+
+/// Mark a meeting held, approve its minutes or cancel it.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "change_meeting_state",
+    request_body = TransitionInput,
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "Changed.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held` or `minutes_require_held_meeting`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/meetings/{id}/transitions")]
+pub async fn transition(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<TransitionInput>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let requested = input.transition;
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let state = lock_checked(conn, id, &if_match).await?;
+            let next = meetings::transition(state, requested)?;
+            let row = store::touch(conn, id, Some(next)).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
+}
+
+/// A new agenda item.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Empfehlung zur Kooperation Jugendhilfe–Psychiatrie", "public": true}))]
+pub struct NewAgendaItem {
+    pub title: String,
+    #[serde(default = "public_by_default")]
+    pub public: bool,
+}
+
+fn public_by_default() -> bool {
+    true
+}
+
+/// Add an item at the end of the agenda (until the meeting is held).
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "add_agenda_item",
+    request_body = NewAgendaItem,
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "The meeting with its new agenda.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `agenda_fixed_after_meeting`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/meetings/{id}/agenda-items")]
+pub async fn add_item(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<NewAgendaItem>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let input = input.into_inner();
+    let len = input.title.trim().chars().count();
+    if len == 0 || len > 500 {
+        return Err(ApiError::validation(
+            "/title",
+            "must have 1 to 500 characters",
+        ));
+    }
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?)?;
+            store::add_item(conn, id, input.title.trim(), input.public).await?;
+            let row = store::touch(conn, id, None).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
+}
+
+/// The new order of the agenda.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaOrder {
+    /// Every item id of the agenda exactly once, in the new order.
+    pub item_ids: Vec<Uuid>,
+}
+
+/// Reorder the agenda (until the meeting is held).
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "reorder_agenda",
+    request_body = AgendaOrder,
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "Reordered.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `agenda_fixed_after_meeting`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/meetings/{id}/agenda-order")]
+pub async fn reorder(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<AgendaOrder>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let order = input.into_inner().item_ids;
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?)?;
+            let mut current: Vec<Uuid> = store::agenda(conn, id)
+                .await?
+                .into_iter()
+                .map(|i| i.id)
+                .collect();
+            let mut wanted = order.clone();
+            current.sort();
+            wanted.sort();
+            if current != wanted {
+                return Err(ApiError::validation(
+                    "/item_ids",
+                    "must name every agenda item exactly once",
+                ));
+            }
+            store::reorder(conn, id, &order).await?;
+            let row = store::touch(conn, id, None).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
+}
+
+/// Remove an agenda item (until the meeting is held); later items move up.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "remove_agenda_item",
+    params(("id" = Uuid, Path, description = "Meeting id"), ("item_id" = Uuid, Path, description = "Agenda item id"),
+        ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "Removed.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting or item.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `agenda_fixed_after_meeting`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/meetings/{id}/agenda-items/{item_id}")]
+pub async fn remove_item(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let (id, item_id) = path.into_inner();
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?)?;
+            if !store::remove_item(conn, id, item_id).await? {
+                return Err(ApiError::NotFound("no such agenda item".into()));
+            }
+            let rest: Vec<Uuid> = store::agenda(conn, id)
+                .await?
+                .into_iter()
+                .map(|i| i.id)
+                .collect();
+            store::reorder(conn, id, &rest).await?;
+            let row = store::touch(conn, id, None).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
+}
+
+/// Years of the Forum report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ForumReportQuery {
+    /// First year (default: last year).
+    pub from_year: Option<i32>,
+    /// Last year (default: next year).
+    pub to_year: Option<i32>,
+}
+
+/// Forum meetings of one year.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"year": 2027, "planned": 2, "held": 1, "below_minimum": false}))]
+pub struct ForumYear {
+    pub year: i32,
+    /// Meetings planned or held (not cancelled).
+    pub planned: i64,
+    /// Meetings held.
+    pub held: i64,
+    /// Fewer than two meetings planned or held: the Forum meets twice a year.
+    pub below_minimum: bool,
+}
+
+/// Forum meetings per year, flagging years below the two meetings the cooperation agreed on.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "forum_meetings_report",
+    params(ForumReportQuery),
+    responses(
+        (status = 200, description = "One row per year.", body = Vec<ForumYear>),
+        (status = 422, description = "The years are reversed or span more than 50 years.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/reports/forum-meetings")]
+pub async fn forum_report(
+    _principal: Principal,
+    pool: web::Data<DbPool>,
+    query: web::Query<ForumReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let this_year = Utc::now().year();
+    let from = query.from_year.unwrap_or(this_year - 1);
+    let to = query.to_year.unwrap_or(this_year + 1);
+    if from > to || to - from > 50 {
+        return Err(ApiError::validation(
+            "/query/from_year",
+            "must not be after to_year, at most 50 years apart",
+        ));
+    }
+    let mut conn = pool.get().await?;
+    let rows = store::forum_counts(&mut conn, from, to).await?;
+    let years: Vec<ForumYear> = rows
+        .into_iter()
+        .map(|r| ForumYear {
+            year: r.year,
+            planned: r.planned,
+            held: r.held,
+            below_minimum: r.planned < FORUM_MEETINGS_PER_YEAR,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(years))
+}
