@@ -1,83 +1,14 @@
 //! Bodies, management terms and the memberships derived from them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::*;
 use diesel_async::RunQueryDsl;
-use qmf_platform::Config;
 use qmf_testkit::auth;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-struct App {
-    base: String,
-    http: reqwest::Client,
-    db: qmf_testkit::TestDatabase,
-    exchange: String,
-    offices: Vec<Uuid>,
-    institution: Uuid,
-    _running: (
-        actix_web::dev::ServerHandle,
-        qmf_events::RelayHandle,
-        Option<qmf_events::ConsumerHandle>,
-    ),
-}
-
-async fn spawn() -> App {
-    let db = qmf_testkit::create_database().await;
-    let (exchange, prefix) = qmf_testkit::unique_names();
-    let env = qmf_testkit::service_env(&db.url, &exchange, &prefix);
-    let config = Config::from_lookup(qmf_committee::SERVICE, |k| env.get(k).cloned()).unwrap();
-    qmf_platform::db::run_migrations(&config.database_url, &qmf_committee::commands().migrations)
-        .unwrap();
-    let running = qmf_committee::start(&config, qmf_committee::TermSettings { years: 2 }).unwrap();
-    let base = format!("http://{}", running.http.addr);
-    let handle = running.http.server.handle();
-    tokio::spawn(running.http.server);
-    // The directory read copy, as the directory's events would fill it.
-    let offices: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-    let institution = Uuid::now_v7();
-    let pool = db.pool(1);
-    let mut conn = pool.get().await.unwrap();
-    for (i, id) in offices.iter().enumerate() {
-        diesel::sql_query(format!("INSERT INTO directory_organizations (id, name, kind, active, version) VALUES ('{id}', 'Jugendamt {}', 'youth_office', true, 1)", ["A", "B", "C"][i]))
-            .execute(&mut conn).await.unwrap();
-    }
-    diesel::sql_query(format!("INSERT INTO directory_organizations (id, name, kind, active, version) VALUES ('{institution}', 'Einrichtung', 'institution', true, 1)"))
-        .execute(&mut conn).await.unwrap();
-    App {
-        base,
-        http: reqwest::Client::new(),
-        db,
-        exchange,
-        offices,
-        institution,
-        _running: (handle, running.relay, running.consumer),
-    }
-}
-
-impl App {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let code = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(code, status, "{text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-}
 
 fn secretary() -> String {
     auth::token(&["committee_secretary"], None)

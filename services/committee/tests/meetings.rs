@@ -1,85 +1,12 @@
 //! Meetings, their agenda and the Forum report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qmf_platform::Config;
+mod common;
+
+use common::*;
 use qmf_testkit::auth;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-struct App {
-    base: String,
-    http: reqwest::Client,
-    _db: qmf_testkit::TestDatabase,
-    _running: (
-        actix_web::dev::ServerHandle,
-        qmf_events::RelayHandle,
-        Option<qmf_events::ConsumerHandle>,
-    ),
-}
-
-async fn spawn() -> App {
-    let db = qmf_testkit::create_database().await;
-    let (exchange, prefix) = qmf_testkit::unique_names();
-    let env = qmf_testkit::service_env(&db.url, &exchange, &prefix);
-    let config = Config::from_lookup(qmf_committee::SERVICE, |k| env.get(k).cloned()).unwrap();
-    qmf_platform::db::run_migrations(&config.database_url, &qmf_committee::commands().migrations)
-        .unwrap();
-    let running = qmf_committee::start(&config, qmf_committee::TermSettings { years: 2 }).unwrap();
-    let base = format!("http://{}", running.http.addr);
-    let handle = running.http.server.handle();
-    tokio::spawn(running.http.server);
-    App {
-        base,
-        http: reqwest::Client::new(),
-        _db: db,
-        _running: (handle, running.relay, running.consumer),
-    }
-}
-
-impl App {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        etag: Option<&str>,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> (Value, String) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(auth::token(&["committee_secretary"], None));
-        if let Some(etag) = etag {
-            request = request.header("If-Match", etag);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let code = response.status();
-        let etag = response
-            .headers()
-            .get("etag")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        let text = response.text().await.unwrap();
-        assert_eq!(code, status, "{text}");
-        (serde_json::from_str(&text).unwrap_or(Value::Null), etag)
-    }
-
-    async fn forum(&self) -> String {
-        let (page, _) = self
-            .call(
-                Method::GET,
-                "/v1/bodies?kind=forum",
-                None,
-                None,
-                StatusCode::OK,
-            )
-            .await;
-        page["items"][0]["id"].as_str().unwrap().to_string()
-    }
-}
 
 fn meeting(starts: &str) -> Value {
     json!({"title": "Forum Jugendhilfe", "starts_at": format!("{starts}T09:00:00Z"), "ends_at": format!("{starts}T13:00:00Z"),
@@ -91,7 +18,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     let app = spawn().await;
     let forum = app.forum().await;
     let (created, mut etag) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/bodies/{forum}/meetings"),
             None,
@@ -103,7 +30,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     let id = created["id"].as_str().unwrap().to_string();
     for title in ["Begrüßung", "Bericht der Geschäftsführung", "Verschiedenes"] {
         let (_, next) = app
-            .call(
+            .send(
                 Method::POST,
                 &format!("/v1/meetings/{id}/agenda-items"),
                 Some(&etag),
@@ -114,7 +41,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         etag = next;
     }
     let (stale, _) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/meetings/{id}/agenda-items"),
             Some("\"1\""),
@@ -125,7 +52,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     assert_eq!(stale["status"], 412);
 
     let (read, _) = app
-        .call(
+        .send(
             Method::GET,
             &format!("/v1/meetings/{id}"),
             None,
@@ -140,7 +67,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect();
     let (bad, _) = app
-        .call(
+        .send(
             Method::PUT,
             &format!("/v1/meetings/{id}/agenda-order"),
             Some(&etag),
@@ -150,7 +77,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         .await;
     assert_eq!(bad["errors"][0]["pointer"], "/item_ids");
     let (reordered, next) = app
-        .call(
+        .send(
             Method::PUT,
             &format!("/v1/meetings/{id}/agenda-order"),
             Some(&etag),
@@ -164,7 +91,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         "Bericht der Geschäftsführung"
     );
     let (removed, next) = app
-        .call(
+        .send(
             Method::DELETE,
             &format!("/v1/meetings/{id}/agenda-items/{}", ids[0]),
             Some(&etag),
@@ -190,7 +117,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     );
 
     let (held, next) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/meetings/{id}/transitions"),
             Some(&etag),
@@ -201,7 +128,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     etag = next;
     assert_eq!(held["state"], "held");
     let (fixed, _) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/meetings/{id}/agenda-items"),
             Some(&etag),
@@ -211,7 +138,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         .await;
     assert_eq!(fixed["rule"], "agenda_fixed_after_meeting");
     let (cancel, _) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/meetings/{id}/transitions"),
             Some(&etag),
@@ -221,7 +148,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         .await;
     assert_eq!(cancel["rule"], "meeting_already_held");
     let (approved, _) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/meetings/{id}/transitions"),
             Some(&etag),
@@ -242,7 +169,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     assert_eq!(staff.status(), StatusCode::FORBIDDEN);
     let mut backwards = meeting("2027-09-01");
     backwards["ends_at"] = json!("2027-09-01T08:00:00Z");
-    app.call(
+    app.send(
         Method::POST,
         &format!("/v1/bodies/{forum}/meetings"),
         None,
@@ -257,7 +184,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
     let app = spawn().await;
     let forum = app.forum().await;
     for day in ["2027-03-17", "2027-10-06", "2028-04-12"] {
-        app.call(
+        app.send(
             Method::POST,
             &format!("/v1/bodies/{forum}/meetings"),
             None,
@@ -268,7 +195,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
     }
     // Meetings of other bodies are not Forum meetings.
     let (groups, _) = app
-        .call(
+        .send(
             Method::GET,
             "/v1/bodies?kind=working_group",
             None,
@@ -277,7 +204,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
         )
         .await;
     let group = groups["items"][0]["id"].as_str().unwrap().to_string();
-    app.call(
+    app.send(
         Method::POST,
         &format!("/v1/bodies/{group}/meetings"),
         None,
@@ -287,7 +214,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
     .await;
     // A cancelled meeting does not count.
     let (cancelled, _) = app
-        .call(
+        .send(
             Method::POST,
             &format!("/v1/bodies/{forum}/meetings"),
             None,
@@ -295,7 +222,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
             StatusCode::CREATED,
         )
         .await;
-    app.call(
+    app.send(
         Method::POST,
         &format!(
             "/v1/meetings/{}/transitions",
@@ -307,7 +234,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
     )
     .await;
     let (report, _) = app
-        .call(
+        .send(
             Method::GET,
             "/v1/reports/forum-meetings?from_year=2027&to_year=2029",
             None,
@@ -323,7 +250,7 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
             {"year": 2029, "planned": 0, "held": 0, "below_minimum": true},
         ])
     );
-    app.call(
+    app.send(
         Method::GET,
         "/v1/reports/forum-meetings?from_year=2030&to_year=2029",
         None,
