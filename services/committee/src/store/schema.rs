@@ -58,6 +58,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        minutes -> Nullable<Text>,
+        invitations_sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -68,6 +70,104 @@ diesel::table! {
         position -> Int4,
         title -> Text,
         public -> Bool,
+        topic_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    meeting_attendance (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        person_id -> Nullable<Uuid>,
+        organization_id -> Nullable<Uuid>,
+        name -> Nullable<Text>,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    committee_people (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        given_name -> Text,
+        family_name -> Text,
+        active -> Bool,
+        directory_version -> Int4,
+        public_consent -> Bool,
+        consent_changed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> Uuid,
+        origin_body_id -> Uuid,
+        state -> Text,
+        title -> Text,
+        draft_number -> Int4,
+        referred_at_draft -> Nullable<Int4>,
+        meeting_id -> Nullable<Uuid>,
+        agenda_item_id -> Nullable<Uuid>,
+        finding_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    topic_drafts (topic_id, number) {
+        topic_id -> Uuid,
+        number -> Int4,
+        title -> Text,
+        text -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    topic_history (id) {
+        id -> Int8,
+        topic_id -> Uuid,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        draft_number -> Int4,
+        meeting_id -> Nullable<Uuid>,
+        reason -> Nullable<Text>,
+        actor -> Text,
+        at -> Timestamptz,
+    }
+}
+
+/// The generated full-text column `search` is queried with SQL fragments and left out here.
+diesel::table! {
+    decisions (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        topic_id -> Nullable<Uuid>,
+        kind -> Text,
+        title -> Text,
+        text -> Text,
+        decided_on -> Date,
+        body_id -> Nullable<Uuid>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oparl_tombstones (kind, id) {
+        kind -> Text,
+        id -> Uuid,
+        created_at -> Timestamptz,
+        deleted_at -> Timestamptz,
     }
 }
 
@@ -76,5 +176,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     management_terms,
     memberships,
     meetings,
-    agenda_items
+    agenda_items,
+    meeting_attendance,
+    committee_people,
+    topics,
+    topic_drafts,
+    topic_history,
+    decisions,
+    oparl_tombstones
 );
