@@ -1,5 +1,4 @@
-//! What the committee service publishes. (It consumes the directory's organisation events
-//! through `qmf_directory_copy`.)
+//! What the committee service publishes. What it consumes is in `consumer.rs`.
 
 use diesel_async::AsyncPgConnection;
 use qmf_contracts::committee as published;
@@ -109,6 +108,145 @@ pub async fn body_dissolved(
         conn,
         published::SOURCE,
         published::BODY_DISSOLVED,
+        &row.id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn topic_transitioned(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::topics::TopicRow,
+    action: &str,
+    from_state: Option<crate::domain::topics::TopicState>,
+) -> Result<(), ApiError> {
+    let data = published::TopicTransitionedV1 {
+        topic_id: row.id,
+        origin_body_id: row.origin_body_id,
+        action: action.to_string(),
+        from_state: from_state.map(|s| crate::store::code(&s)),
+        to_state: row.state.clone(),
+        draft_number: row.draft_number,
+        meeting_id: row.meeting_id,
+        finding_id: row.finding_id,
+        version: row.version,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::TOPIC_TRANSITIONED,
+        &row.id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn decision_recorded(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::decisions::DecisionRow,
+) -> Result<(), ApiError> {
+    let data = published::DecisionRecordedV1 {
+        decision_id: row.id,
+        meeting_id: row.meeting_id,
+        topic_id: row.topic_id,
+        kind: row.kind.clone(),
+        title: row.title.clone(),
+        decided_on: row.decided_on,
+        body_id: row.body_id,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::DECISION_RECORDED,
+        &row.meeting_id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn meeting_scheduled(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::meetings::MeetingRow,
+) -> Result<(), ApiError> {
+    let data = published::MeetingScheduledV1 {
+        meeting_id: row.id,
+        body_id: row.body_id,
+        title: row.title.clone(),
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        place: row.place.clone(),
+        public: row.public,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::MEETING_SCHEDULED,
+        &row.id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn meeting_invitations_sent(
+    conn: &mut AsyncPgConnection,
+    data: &published::MeetingInvitationsSentV1,
+) -> Result<(), ApiError> {
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::MEETING_INVITATIONS_SENT,
+        &data.meeting_id.to_string(),
+        data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn meeting_held(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::meetings::MeetingRow,
+    attendance: &[crate::store::meetings::AttendanceRow],
+) -> Result<(), ApiError> {
+    let count = |status: &str| attendance.iter().filter(|a| a.status == status).count() as i64;
+    let data = published::MeetingHeldV1 {
+        meeting_id: row.id,
+        body_id: row.body_id,
+        starts_at: row.starts_at,
+        present: count("present"),
+        excused: count("excused"),
+        guests: count("guest"),
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::MEETING_HELD,
+        &row.id.to_string(),
+        &data,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn meeting_cancelled(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::meetings::MeetingRow,
+    ics: Option<String>,
+) -> Result<(), ApiError> {
+    let data = published::MeetingCancelledV1 {
+        meeting_id: row.id,
+        body_id: row.body_id,
+        starts_at: row.starts_at,
+        invitations_were_sent: row.invitations_sent_at.is_some(),
+        ics,
+    };
+    qmf_events::enqueue(
+        conn,
+        published::SOURCE,
+        published::MEETING_CANCELLED,
         &row.id.to_string(),
         &data,
     )

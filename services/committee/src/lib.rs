@@ -2,6 +2,7 @@
 //! group, overall coordination, working groups), who sits where, and the management's terms.
 
 pub mod api;
+pub mod consumer;
 pub mod domain;
 pub mod events;
 pub mod store;
@@ -20,8 +21,10 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
     title: "QMF committee service",
     description: "The cooperation's bodies: Forum Jugendhilfe, management (Geschäftsführung), \
         steering group, overall coordination and working groups; their memberships and the \
-        management's two-year terms, held in rotation by the youth offices. Meetings, topics, \
-        decisions and the OParl interface follow.",
+        management's two-year terms, held in rotation by the youth offices; meetings with agenda, \
+        attendance, minutes and invitations; topics (Vorlagen) on their way from a working group \
+        through the steering group to a Forum decision; the decision register; and a public \
+        read-only OParl 1.1 interface.",
     default_port: 8083,
 };
 
@@ -70,11 +73,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     qmf_platform::http::document(&SERVICE, api::routes)
 }
 
-/// Starts HTTP, the outbox relay and the directory consumer; the database must be migrated.
+/// Starts HTTP, the outbox relay and the consumer (directory, escalated findings); the
+/// database must be migrated.
 pub fn start(config: &Config, settings: TermSettings) -> Result<Running, BoxError> {
     let subscription = Subscription {
-        bindings: qmf_directory_copy::bindings(),
-        handler: Arc::new(qmf_directory_copy::DirectoryCopy),
+        bindings: consumer::bindings(),
+        handler: Arc::new(consumer::CommitteeConsumer),
     };
     let settings = web::Data::new(settings);
     let routes = move |cfg: &mut ServiceConfig| {

@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{EventType, case, committee, directory};
+use crate::{EventType, case, committee, dialogue, directory};
 
 /// All payload schemas by name, including the enums they reference.
 fn schemas() -> Map<String, Value> {
@@ -46,6 +46,13 @@ fn schemas() -> Map<String, Value> {
         committee::BodyDissolvedV1,
         committee::MembershipStartedV1,
         committee::MembershipEndedV1,
+        committee::MeetingScheduledV1,
+        committee::MeetingInvitationsSentV1,
+        committee::MeetingHeldV1,
+        committee::MeetingCancelledV1,
+        committee::TopicTransitionedV1,
+        committee::DecisionRecordedV1,
+        dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();
     for (name, schema) in all {
@@ -60,6 +67,7 @@ fn all_events() -> Vec<&'static EventType> {
         .iter()
         .chain(case::EVENTS)
         .chain(committee::EVENTS)
+        .chain(dialogue::EVENTS)
         .collect()
 }
 

@@ -1,6 +1,6 @@
 //! Events of the committee service.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -76,7 +76,181 @@ pub struct BodyDissolvedV1 {
     pub memberships_ended: i64,
 }
 
+pub const MEETING_SCHEDULED: &str = "committee.meeting.scheduled.v1";
+pub const MEETING_INVITATIONS_SENT: &str = "committee.meeting.invitations_sent.v1";
+pub const MEETING_HELD: &str = "committee.meeting.held.v1";
+pub const MEETING_CANCELLED: &str = "committee.meeting.cancelled.v1";
+
+/// A meeting of a body was planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z", "ends_at": "2027-03-17T13:00:00Z",
+    "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true}))]
+pub struct MeetingScheduledV1 {
+    pub meeting_id: Uuid,
+    pub body_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place: String,
+    pub public: bool,
+}
+
+/// One agenda item as sent with an invitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvitationAgendaItem {
+    pub position: i32,
+    pub title: String,
+}
+
+/// Someone invited: a member's seat on the meeting day. Mail addresses are looked up in the
+/// directory by `person_id`, or sent to the organisation when the seat names no person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InvitationRecipient {
+    pub person_id: Option<Uuid>,
+    pub organization_id: Uuid,
+    /// chair, deputy, speaker, member, guest or expert.
+    pub role: String,
+}
+
+/// Invitations to a meeting were sent (the meeting is now `invited`). Carries everything a
+/// mail or calendar service needs: the meeting, its agenda, who is invited and an iCalendar
+/// object (RFC 5545, one VEVENT whose UID is stable per meeting) to attach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "body_name": "Forum Jugendhilfe", "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z",
+    "ends_at": "2027-03-17T13:00:00Z", "place": "Landratsamt Künzelsau, Sitzungssaal", "message": "Bitte beachten Sie die Vorlage zu TOP 2.",
+    "agenda": [{"position": 1, "title": "Begrüßung"}, {"position": 2, "title": "Empfehlung Kooperation Jugendhilfe–Psychiatrie"}],
+    "recipients": [{"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "role": "member"}],
+    "ics_filename": "sitzung-01937c00-0000-7000-8000-000000000003.ics",
+    "ics": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//QMF Heilbronn-Franken//committee//DE\r\nBEGIN:VEVENT\r\n...\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}))]
+pub struct MeetingInvitationsSentV1 {
+    pub meeting_id: Uuid,
+    pub body_id: Uuid,
+    pub body_name: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub place: String,
+    /// Optional text of the invitation.
+    pub message: Option<String>,
+    pub agenda: Vec<InvitationAgendaItem>,
+    pub recipients: Vec<InvitationRecipient>,
+    /// Suggested file name of the attachment.
+    pub ics_filename: String,
+    /// The iCalendar object, CRLF line endings, lines folded at 75 octets.
+    pub ics: String,
+}
+
+/// A meeting took place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "starts_at": "2027-03-17T09:00:00Z", "present": 14, "excused": 3, "guests": 2}))]
+pub struct MeetingHeldV1 {
+    pub meeting_id: Uuid,
+    pub body_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    /// Attendance as recorded when the meeting was marked held.
+    pub present: i64,
+    pub excused: i64,
+    pub guests: i64,
+}
+
+/// A meeting was cancelled. If invitations had gone out, `ics` cancels the calendar entry
+/// (same UID, `STATUS:CANCELLED`, higher `SEQUENCE`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "starts_at": "2027-03-17T09:00:00Z", "invitations_were_sent": true, "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR\r\n"}))]
+pub struct MeetingCancelledV1 {
+    pub meeting_id: Uuid,
+    pub body_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub invitations_were_sent: bool,
+    pub ics: Option<String>,
+}
+
+pub const TOPIC_TRANSITIONED: &str = "committee.topic.transitioned.v1";
+
+/// A topic (Vorlage) moved along its route: drafted, submitted to the steering group,
+/// forwarded or referred back, scheduled on a Forum agenda, decided by the Forum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"topic_id": "01937d00-0000-7000-8000-000000000005", "origin_body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "action": "refer_back", "from_state": "submitted", "to_state": "referred_back", "draft_number": 1,
+    "meeting_id": null, "finding_id": null, "version": 3}))]
+pub struct TopicTransitionedV1 {
+    pub topic_id: Uuid,
+    pub origin_body_id: Uuid,
+    /// draft, raise, escalate, submit, forward, refer_back, schedule, unschedule or decide.
+    pub action: String,
+    pub from_state: Option<String>,
+    /// draft, submitted, referred_back, forwarded, scheduled, postponed, adopted,
+    /// adopted_with_changes or rejected.
+    pub to_state: String,
+    pub draft_number: i32,
+    /// The Forum meeting for `schedule`, `unschedule` and `decide`.
+    pub meeting_id: Option<Uuid>,
+    /// The quality-dialogue finding the topic came from, if escalated.
+    pub finding_id: Option<Uuid>,
+    /// Version of the topic after the step.
+    pub version: i32,
+}
+
+pub const DECISION_RECORDED: &str = "committee.decision.recorded.v1";
+
+/// The Forum took a decision (Beschluss) in a held meeting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"decision_id": "01937e00-0000-7000-8000-000000000006", "meeting_id": "01937c00-0000-7000-8000-000000000003",
+    "topic_id": "01937d00-0000-7000-8000-000000000005", "kind": "establish_working_group", "title": "Einrichtung AK Inklusion",
+    "decided_on": "2027-03-17", "body_id": "01937e01-0000-7000-8000-000000000007"}))]
+pub struct DecisionRecordedV1 {
+    pub decision_id: Uuid,
+    pub meeting_id: Uuid,
+    pub topic_id: Option<Uuid>,
+    /// guideline, recommendation, establish_working_group, dissolve_working_group, event or other.
+    pub kind: String,
+    pub title: String,
+    pub decided_on: NaiveDate,
+    /// The working group set up or dissolved by the decision.
+    pub body_id: Option<Uuid>,
+}
+
 pub const EVENTS: &[EventType] = &[
+    EventType {
+        name: MEETING_SCHEDULED,
+        source: SOURCE,
+        description: "A meeting of a body was planned.",
+        payload: "MeetingScheduledV1",
+    },
+    EventType {
+        name: MEETING_INVITATIONS_SENT,
+        source: SOURCE,
+        description: "Invitations to a meeting were sent; carries the agenda, the recipients and an iCalendar attachment.",
+        payload: "MeetingInvitationsSentV1",
+    },
+    EventType {
+        name: MEETING_HELD,
+        source: SOURCE,
+        description: "A meeting took place; carries the attendance counts.",
+        payload: "MeetingHeldV1",
+    },
+    EventType {
+        name: MEETING_CANCELLED,
+        source: SOURCE,
+        description: "A meeting was cancelled; carries an iCalendar cancellation when invitations had gone out.",
+        payload: "MeetingCancelledV1",
+    },
+    EventType {
+        name: TOPIC_TRANSITIONED,
+        source: SOURCE,
+        description: "A topic took a step on its route from a working group (or the steering group) to a Forum decision.",
+        payload: "TopicTransitionedV1",
+    },
+    EventType {
+        name: DECISION_RECORDED,
+        source: SOURCE,
+        description: "The Forum's decision was recorded in the decision register.",
+        payload: "DecisionRecordedV1",
+    },
     EventType {
         name: BODY_ESTABLISHED,
         source: SOURCE,

@@ -7,6 +7,7 @@
 pub mod asyncapi;
 pub mod case;
 pub mod committee;
+pub mod dialogue;
 pub mod directory;
 
 /// One event type: its routing key, what it means, and its payload schema.

@@ -9,7 +9,7 @@ pub use db::{TestDatabase, create_database};
 pub mod auth;
 pub mod probe;
 
-pub use probe::EventProbe;
+pub use probe::{EventProbe, publish};
 
 /// Environment for a service under test: its own database, broker names and the test secret,
 /// bound to a free port. Pass it to the service's configuration lookup.

@@ -96,3 +96,42 @@ impl EventProbe {
         events
     }
 }
+
+/// Publishes `body` (a serialised CloudEvents envelope) to `exchange` under `routing_key`,
+/// as another service's relay would, and waits for the broker's confirm. Returns whether a
+/// queue was bound to take it (the message is mandatory, so an unroutable one comes back).
+pub async fn publish(exchange: &str, routing_key: &str, body: &[u8]) -> bool {
+    use lapin::BasicProperties;
+    use lapin::Confirmation;
+    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+    let connection =
+        Connection::connect(&crate::broker::amqp_url(), ConnectionProperties::default())
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to RabbitMQ: {e}"));
+    let channel = connection
+        .create_channel()
+        .await
+        .unwrap_or_else(|e| panic!("channel: {e}"));
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("confirm: {e}"));
+    let confirm = channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body,
+            BasicProperties::default()
+                .with_content_type("application/cloudevents+json".into())
+                .with_delivery_mode(2),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("publish: {e}"))
+        .await
+        .unwrap_or_else(|e| panic!("confirm: {e}"));
+    matches!(confirm, Confirmation::Ack(None))
+}

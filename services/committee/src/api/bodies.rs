@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use qmf_directory_copy::store as directory;
 use qmf_platform::etag::with_etag;
 use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Page, PageQuery, Principal, Role};
@@ -407,64 +407,13 @@ pub async fn create_working_group(
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
     let input = input.into_inner();
-    let name = input.name.trim().to_string();
-    let mut errors = Vec::new();
-    if name.chars().count() < 2 || name.chars().count() > 200 {
-        errors.push(qmf_platform::FieldError::new(
-            "/name",
-            "must have 2 to 200 characters",
-        ));
-    }
-    if input
-        .short_name
-        .as_deref()
-        .is_some_and(|s| s.trim().is_empty() || s.chars().count() > 50)
-    {
-        errors.push(qmf_platform::FieldError::new(
-            "/short_name",
-            "must have 1 to 50 characters",
-        ));
-    }
-    if input
-        .mandate
-        .as_deref()
-        .is_some_and(|m| m.chars().count() > 4000)
-    {
-        errors.push(qmf_platform::FieldError::new(
-            "/mandate",
-            "must have at most 4000 characters",
-        ));
-    }
+    let errors = validate_working_group(&input, "");
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let mut conn = pool.get().await?;
     let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(parent) = input.parent_id {
-                let parent = store::find(conn, parent).await?;
-                if !parent.is_some_and(|p| p.kind == "working_group" && p.status == "active") {
-                    return Err(ApiError::conflict(
-                        "parent_must_be_an_active_working_group",
-                        "sub-groups belong to an active working group",
-                    ));
-                }
-            }
-            let row = store::insert_working_group(
-                conn,
-                store::NewBody {
-                    name: &name,
-                    short_name: input.short_name.as_deref().map(str::trim),
-                    permanent: input.permanent,
-                    mandate: input.mandate.as_deref(),
-                    parent_id: input.parent_id,
-                    established_on: input.established_on,
-                },
-            )
-            .await?;
-            events::body_established(conn, &row).await?;
-            Ok(row)
-        })
+        .transaction::<_, ApiError, _>(async |conn| establish_working_group(conn, &input).await)
         .await?;
     let version = row.version;
     let location = format!("/v1/bodies/{}", row.id);
@@ -512,39 +461,120 @@ pub async fn dissolve(
     let mut conn = pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = store::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
-            if_match.check(current.version)?;
-            if current.kind != "working_group" || current.permanent {
-                return Err(ApiError::conflict(
-                    "only_temporary_working_groups_dissolve",
-                    "the central bodies and the permanent working groups stay",
-                ));
-            }
-            if current.status != "active" {
-                return Err(ApiError::conflict(
-                    "body_dissolved",
-                    "the body is already dissolved",
-                ));
-            }
-            if current.established_on.is_some_and(|start| on < start) {
-                return Err(ApiError::validation(
-                    "/dissolved_on",
-                    "must not be before the body was set up",
-                ));
-            }
-            if store::active_children(conn, id).await? > 0 {
-                return Err(ApiError::conflict(
-                    "dissolve_sub_groups_first",
-                    "the body still has active sub-groups",
-                ));
-            }
-            let (row, ended) = store::dissolve(conn, id, on).await?;
-            events::body_dissolved(conn, &row, ended).await?;
-            Ok(row)
+            dissolve_working_group(conn, id, on, Some(&if_match)).await
         })
         .await?;
     let version = row.version;
     Ok(with_etag(&mut HttpResponse::Ok(), version).json(body(row)?))
+}
+
+/// Field errors of a new working group; `prefix` places the pointers inside a larger body.
+pub(crate) fn validate_working_group(
+    input: &NewWorkingGroup,
+    prefix: &str,
+) -> Vec<qmf_platform::FieldError> {
+    let mut errors = Vec::new();
+    let name = input.name.trim().chars().count();
+    if !(2..=200).contains(&name) {
+        errors.push(qmf_platform::FieldError::new(
+            format!("{prefix}/name"),
+            "must have 2 to 200 characters",
+        ));
+    }
+    if input
+        .short_name
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty() || s.chars().count() > 50)
+    {
+        errors.push(qmf_platform::FieldError::new(
+            format!("{prefix}/short_name"),
+            "must have 1 to 50 characters",
+        ));
+    }
+    if input
+        .mandate
+        .as_deref()
+        .is_some_and(|m| m.chars().count() > 4000)
+    {
+        errors.push(qmf_platform::FieldError::new(
+            format!("{prefix}/mandate"),
+            "must have at most 4000 characters",
+        ));
+    }
+    errors
+}
+
+/// Sets up a working group inside the caller's transaction and publishes
+/// `committee.body.established.v1`; used by the endpoint and by Forum decisions.
+pub(crate) async fn establish_working_group(
+    conn: &mut AsyncPgConnection,
+    input: &NewWorkingGroup,
+) -> ApiResult<BodyRow> {
+    if let Some(parent) = input.parent_id {
+        let parent = store::find(conn, parent).await?;
+        if !parent.is_some_and(|p| p.kind == "working_group" && p.status == "active") {
+            return Err(ApiError::conflict(
+                "parent_must_be_an_active_working_group",
+                "sub-groups belong to an active working group",
+            ));
+        }
+    }
+    let row = store::insert_working_group(
+        conn,
+        store::NewBody {
+            name: input.name.trim(),
+            short_name: input.short_name.as_deref().map(str::trim),
+            permanent: input.permanent,
+            mandate: input.mandate.as_deref(),
+            parent_id: input.parent_id,
+            established_on: input.established_on,
+        },
+    )
+    .await?;
+    events::body_established(conn, &row).await?;
+    Ok(row)
+}
+
+/// Dissolves a temporary working group inside the caller's transaction, ending its open
+/// memberships, and publishes `committee.body.dissolved.v1`; used by the endpoint (with the
+/// client's ETag) and by Forum decisions.
+pub(crate) async fn dissolve_working_group(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    on: NaiveDate,
+    if_match: Option<&IfMatch>,
+) -> ApiResult<BodyRow> {
+    let current = store::lock(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
+    if let Some(if_match) = if_match {
+        if_match.check(current.version)?;
+    }
+    if current.kind != "working_group" || current.permanent {
+        return Err(ApiError::conflict(
+            "only_temporary_working_groups_dissolve",
+            "the central bodies and the permanent working groups stay",
+        ));
+    }
+    if current.status != "active" {
+        return Err(ApiError::conflict(
+            "body_dissolved",
+            "the body is already dissolved",
+        ));
+    }
+    if current.established_on.is_some_and(|start| on < start) {
+        return Err(ApiError::validation(
+            "/dissolved_on",
+            "must not be before the body was set up",
+        ));
+    }
+    if store::active_children(conn, id).await? > 0 {
+        return Err(ApiError::conflict(
+            "dissolve_sub_groups_first",
+            "the body still has active sub-groups",
+        ));
+    }
+    let (row, ended) = store::dissolve(conn, id, on).await?;
+    events::body_dissolved(conn, &row, ended).await?;
+    Ok(row)
 }

@@ -9,10 +9,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::meetings::{self, FORUM_MEETINGS_PER_YEAR, MeetingState, MeetingTransition};
+use super::topics;
+use crate::domain::ical::{CalendarEvent, calendar as ical};
+use crate::domain::meetings::{
+    self, AttendanceStatus, FORUM_MEETINGS_PER_YEAR, MeetingState, MeetingTransition,
+};
+use crate::events;
 use crate::store::bodies as body_store;
-use crate::store::meetings::{self as store, MeetingRow, NewMeeting};
+use crate::store::meetings::{self as store, MeetingRow, NewAttendance, NewMeeting};
 use crate::store::parse_code;
+use crate::store::topics as topic_store;
+use qmf_contracts::committee::{
+    InvitationAgendaItem, InvitationRecipient, MeetingInvitationsSentV1,
+};
 
 const WRITERS: &[Role] = &[Role::Admin, Role::CommitteeSecretary];
 
@@ -25,6 +34,8 @@ pub struct AgendaItem {
     pub title: String,
     /// Public items appear in the OParl interface.
     pub public: bool,
+    /// The topic this item deliberates, if it was scheduled from one.
+    pub topic_id: Option<Uuid>,
 }
 
 /// A meeting with its agenda.
@@ -32,7 +43,8 @@ pub struct AgendaItem {
 #[schema(example = json!({"id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
     "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z", "ends_at": "2027-03-17T13:00:00Z",
     "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true, "state": "planned",
-    "agenda": [{"id": "01937c01-0000-7000-8000-000000000004", "position": 1, "title": "Begrüßung", "public": true}], "version": 2}))]
+    "agenda": [{"id": "01937c01-0000-7000-8000-000000000004", "position": 1, "title": "Begrüßung", "public": true, "topic_id": null}],
+    "attendance": [], "minutes": null, "invitations_sent_at": null, "version": 2}))]
 pub struct Meeting {
     pub id: Uuid,
     pub body_id: Uuid,
@@ -43,8 +55,30 @@ pub struct Meeting {
     pub public: bool,
     pub state: MeetingState,
     pub agenda: Vec<AgendaItem>,
-    /// Version of the meeting; agenda changes count too.
+    /// Who attended or sent apologies.
+    pub attendance: Vec<Attendance>,
+    /// The minutes (Protokoll), once written.
+    pub minutes: Option<String>,
+    /// When the invitations went out.
+    pub invitations_sent_at: Option<DateTime<Utc>>,
+    /// Version of the meeting; agenda, attendance and minutes changes count too.
     pub version: i32,
+}
+
+/// One entry of the attendance list: a directory person, an organisation's seat, or a named
+/// guest without a directory entry.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "name": null, "status": "present"}))]
+pub struct Attendance {
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// For guests without a directory entry, e.g. an invited expert (1 to 200 characters).
+    #[serde(default)]
+    pub name: Option<String>,
+    pub status: AttendanceStatus,
 }
 
 async fn meeting_out(conn: &mut AsyncPgConnection, row: MeetingRow) -> ApiResult<Meeting> {
@@ -56,8 +90,21 @@ async fn meeting_out(conn: &mut AsyncPgConnection, row: MeetingRow) -> ApiResult
             position: item.position,
             title: item.title,
             public: item.public,
+            topic_id: item.topic_id,
         })
         .collect();
+    let attendance = store::attendance(conn, row.id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            Ok(Attendance {
+                person_id: a.person_id,
+                organization_id: a.organization_id,
+                name: a.name,
+                status: parse_code(&a.status)?,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(Meeting {
         id: row.id,
         body_id: row.body_id,
@@ -68,6 +115,9 @@ async fn meeting_out(conn: &mut AsyncPgConnection, row: MeetingRow) -> ApiResult
         public: row.public,
         state: parse_code(&row.state)?,
         agenda,
+        attendance,
+        minutes: row.minutes,
+        invitations_sent_at: row.invitations_sent_at,
         version: row.version,
     })
 }
@@ -100,7 +150,7 @@ pub struct NewMeetingInput {
     request_body = NewMeetingInput,
     params(("id" = Uuid, Path, description = "Body id")),
     responses(
-        (status = 201, description = "Planned.", body = Meeting, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 201, description = "Planned; publishes `committee.meeting.scheduled.v1`.", body = Meeting, headers(("ETag" = String, description = "Strong ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Rule `body_dissolved`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
@@ -156,6 +206,7 @@ pub async fn plan(
                 },
             )
             .await?;
+            events::meeting_scheduled(conn, &row).await?;
             meeting_out(conn, row).await
         })
         .await?;
@@ -215,17 +266,18 @@ pub async fn get(
     ))
 }
 
-/// Locks a meeting, checks the client's ETag and returns its state.
+/// Locks a meeting, checks the client's ETag and returns it with its state.
 async fn lock_checked(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     if_match: &IfMatch,
-) -> ApiResult<MeetingState> {
+) -> ApiResult<(MeetingRow, MeetingState)> {
     let current = store::lock(conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such meeting".into()))?;
     if_match.check(current.version)?;
-    parse_code(&current.state)
+    let state = parse_code(&current.state)?;
+    Ok((current, state))
 }
 
 /// A state change of a meeting.
@@ -237,6 +289,11 @@ pub struct TransitionInput {
 }
 
 /// Mark a meeting held, approve its minutes or cancel it.
+///
+/// `mark_held` publishes `committee.meeting.held.v1` with the attendance counts;
+/// `approve_minutes` needs written minutes; `cancel` takes scheduled topics off the agenda
+/// (back to `forwarded`) and publishes `committee.meeting.cancelled.v1`, with an iCalendar
+/// cancellation when invitations had gone out.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "change_meeting_state",
@@ -246,7 +303,7 @@ pub struct TransitionInput {
         (status = 200, description = "Changed.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held` or `minutes_require_held_meeting`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held`, `minutes_require_held_meeting` or `minutes_missing`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/meetings/{id}/transitions")]
@@ -263,9 +320,27 @@ pub async fn transition(
     let mut conn = pool.get().await?;
     let meeting = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let state = lock_checked(conn, id, &if_match).await?;
+            let (current, state) = lock_checked(conn, id, &if_match).await?;
             let next = meetings::transition(state, requested)?;
+            if requested == MeetingTransition::ApproveMinutes {
+                meetings::minutes_present(current.minutes.as_deref())?;
+            }
             let row = store::touch(conn, id, Some(next)).await?;
+            match requested {
+                MeetingTransition::MarkHeld => {
+                    let attendance = store::attendance(conn, id).await?;
+                    events::meeting_held(conn, &row, &attendance).await?;
+                }
+                MeetingTransition::Cancel => {
+                    topics::unschedule_meeting(conn, id, &principal.subject).await?;
+                    let ics = match row.invitations_sent_at {
+                        Some(_) => Some(calendar(conn, &row, true).await?),
+                        None => None,
+                    };
+                    events::meeting_cancelled(conn, &row, ics).await?;
+                }
+                MeetingTransition::ApproveMinutes => {}
+            }
             meeting_out(conn, row).await
         })
         .await?;
@@ -320,8 +395,8 @@ pub async fn add_item(
     let mut conn = pool.get().await?;
     let meeting = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?)?;
-            store::add_item(conn, id, input.title.trim(), input.public).await?;
+            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?.1)?;
+            store::add_item(conn, id, input.title.trim(), input.public, None).await?;
             let row = store::touch(conn, id, None).await?;
             meeting_out(conn, row).await
         })
@@ -364,7 +439,7 @@ pub async fn reorder(
     let mut conn = pool.get().await?;
     let meeting = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?)?;
+            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?.1)?;
             let mut current: Vec<Uuid> = store::agenda(conn, id)
                 .await?
                 .into_iter()
@@ -388,6 +463,9 @@ pub async fn reorder(
 }
 
 /// Remove an agenda item (until the meeting is held); later items move up.
+///
+/// A topic scheduled with the item goes back to `forwarded`. A public item of a public
+/// meeting stays visible in the OParl interface as a deleted object.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "remove_agenda_item",
@@ -412,9 +490,22 @@ pub async fn remove_item(
     let mut conn = pool.get().await?;
     let meeting = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            meetings::agenda_editable(lock_checked(conn, id, &if_match).await?)?;
-            if !store::remove_item(conn, id, item_id).await? {
-                return Err(ApiError::NotFound("no such agenda item".into()));
+            let (meeting, state) = lock_checked(conn, id, &if_match).await?;
+            meetings::agenda_editable(state)?;
+            let removed = store::remove_item(conn, &meeting, item_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no such agenda item".into()))?;
+            if let Some(topic_id) = removed.topic_id
+                && let Some(topic) = topic_store::lock(conn, topic_id).await?
+            {
+                topics::unschedule(
+                    conn,
+                    &topic,
+                    id,
+                    "the agenda item was removed",
+                    &principal.subject,
+                )
+                .await?;
             }
             let rest: Vec<Uuid> = store::agenda(conn, id)
                 .await?
@@ -490,4 +581,271 @@ pub async fn forum_report(
         })
         .collect();
     Ok(HttpResponse::Ok().json(years))
+}
+
+/// The meeting as an iCalendar object; the description lists the agenda.
+async fn calendar(
+    conn: &mut AsyncPgConnection,
+    row: &MeetingRow,
+    cancelled: bool,
+) -> ApiResult<String> {
+    let body = body_store::find(conn, row.body_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("meeting without body"))?;
+    let agenda = store::agenda(conn, row.id).await?;
+    let mut description = format!("{}\nTagesordnung:", body.name);
+    for item in &agenda {
+        description.push_str(&format!("\nTOP {}: {}", item.position, item.title));
+    }
+    Ok(ical(&CalendarEvent {
+        meeting_id: row.id,
+        sequence: row.version,
+        title: &row.title,
+        place: &row.place,
+        description: &description,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        cancelled,
+        stamp: Utc::now(),
+    }))
+}
+
+/// Sending the invitations.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"message": "Bitte beachten Sie die Vorlage zu TOP 2."}))]
+pub struct InvitationInput {
+    /// Optional text for the invitation, up to 4000 characters.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Send the invitations: the meeting becomes `invited`.
+///
+/// Publishes `committee.meeting.invitations_sent.v1` with the meeting, its agenda, everyone
+/// holding a seat in the body on the meeting day, and an iCalendar attachment; a mail or
+/// calendar service sends them. Only once, from `planned`, with at least one agenda item.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "send_invitations",
+    request_body = InvitationInput,
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "Sent; the meeting is `invited`.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `agenda_empty`, `invitations_already_sent`, `meeting_already_held` or `meeting_is_final`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/meetings/{id}/invitations")]
+pub async fn invite(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<InvitationInput>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let message = input.into_inner().message.map(|m| m.trim().to_string());
+    if message.as_deref().is_some_and(|m| m.chars().count() > 4000) {
+        return Err(ApiError::validation(
+            "/message",
+            "must have at most 4000 characters",
+        ));
+    }
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (_, state) = lock_checked(conn, id, &if_match).await?;
+            let agenda = store::agenda(conn, id).await?;
+            meetings::invitations_allowed(state, agenda.len())?;
+            store::mark_invitations_sent(conn, id).await?;
+            let row = store::touch(conn, id, Some(MeetingState::Invited)).await?;
+            let body = body_store::find(conn, row.body_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("meeting without body"))?;
+            let recipients = store::seats_on(conn, row.body_id, row.starts_at.date_naive())
+                .await?
+                .into_iter()
+                .map(|(person_id, organization_id, role)| InvitationRecipient {
+                    person_id,
+                    organization_id,
+                    role,
+                })
+                .collect();
+            let data = MeetingInvitationsSentV1 {
+                meeting_id: row.id,
+                body_id: row.body_id,
+                body_name: body.name,
+                title: row.title.clone(),
+                starts_at: row.starts_at,
+                ends_at: row.ends_at,
+                place: row.place.clone(),
+                message,
+                agenda: agenda
+                    .into_iter()
+                    .map(|item| InvitationAgendaItem {
+                        position: item.position,
+                        title: item.title,
+                    })
+                    .collect(),
+                recipients,
+                ics_filename: format!("sitzung-{}.ics", row.id),
+                ics: calendar(conn, &row, false).await?,
+            };
+            events::meeting_invitations_sent(conn, &data).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
+}
+
+/// The whole attendance list of a meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"entries": [
+    {"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "status": "present"},
+    {"organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "status": "excused"},
+    {"name": "Dr. Beispiel (KJP Weinsberg)", "status": "guest"}]}))]
+pub struct AttendanceList {
+    /// Up to 500 entries; each names a person, an organisation or (for guests) a name.
+    pub entries: Vec<Attendance>,
+}
+
+/// Record who attended (present, excused, guest), replacing the previous list.
+///
+/// Until the minutes are approved; apologies can be recorded before the meeting.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "record_attendance",
+    request_body = AttendanceList,
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "Recorded.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `meeting_is_final`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/meetings/{id}/attendance")]
+pub async fn record_attendance(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<AttendanceList>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let entries = input.into_inner().entries;
+    let mut errors = Vec::new();
+    if entries.len() > 500 {
+        errors.push(FieldError::new("/entries", "must have at most 500 entries"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.person_id.is_none() && entry.organization_id.is_none() && entry.name.is_none() {
+            errors.push(FieldError::new(
+                format!("/entries/{i}"),
+                "must name a person, an organisation or a guest",
+            ));
+        }
+        if entry
+            .name
+            .as_deref()
+            .is_some_and(|n| !(1..=200).contains(&n.trim().chars().count()))
+        {
+            errors.push(FieldError::new(
+                format!("/entries/{i}/name"),
+                "must have 1 to 200 characters",
+            ));
+        }
+        if let Some(person) = entry.person_id
+            && !seen.insert(person)
+        {
+            errors.push(FieldError::new(
+                format!("/entries/{i}/person_id"),
+                "appears twice",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            meetings::attendance_editable(lock_checked(conn, id, &if_match).await?.1)?;
+            let status_codes: Vec<String> = entries
+                .iter()
+                .map(|e| crate::store::code(&e.status))
+                .collect();
+            let rows: Vec<NewAttendance<'_>> = entries
+                .iter()
+                .zip(&status_codes)
+                .map(|(e, status)| NewAttendance {
+                    person_id: e.person_id,
+                    organization_id: e.organization_id,
+                    name: e.name.as_deref().map(str::trim),
+                    status,
+                })
+                .collect();
+            store::replace_attendance(conn, id, &rows).await?;
+            let row = store::touch(conn, id, None).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
+}
+
+/// The minutes of a meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "TOP 1: Begrüßung durch die Geschäftsführung. TOP 2: Das Forum beschließt …"}))]
+pub struct MinutesInput {
+    /// 1 to 100,000 characters.
+    pub text: String,
+}
+
+/// Write or correct the minutes (Protokoll) of a held meeting, until they are approved.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "write_minutes",
+    request_body = MinutesInput,
+    params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = String, Header, description = "ETag of the meeting")),
+    responses(
+        (status = 200, description = "Saved.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `minutes_require_held_meeting` or `meeting_is_final`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/meetings/{id}/minutes")]
+pub async fn write_minutes(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    input: Json<MinutesInput>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    principal.require_any(WRITERS)?;
+    let text = input.into_inner().text;
+    if !(1..=100_000).contains(&text.trim().chars().count()) {
+        return Err(ApiError::validation(
+            "/text",
+            "must have 1 to 100000 characters",
+        ));
+    }
+    let id = *id;
+    let mut conn = pool.get().await?;
+    let meeting = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            meetings::minutes_editable(lock_checked(conn, id, &if_match).await?.1)?;
+            store::set_minutes(conn, id, text.trim()).await?;
+            let row = store::touch(conn, id, None).await?;
+            meeting_out(conn, row).await
+        })
+        .await?;
+    Ok(reply(actix_web::http::StatusCode::OK, meeting))
 }

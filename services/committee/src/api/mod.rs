@@ -1,8 +1,11 @@
 //! HTTP endpoints of the committee service.
 
 pub mod bodies;
+pub mod decisions;
 pub mod meetings;
+pub mod people;
 pub mod terms;
+pub mod topics;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -22,6 +25,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(meetings::add_item)
         .service(meetings::reorder)
         .service(meetings::remove_item)
+        .service(meetings::invite)
+        .service(meetings::record_attendance)
+        .service(meetings::write_minutes)
+        .service(topics::create)
+        .service(topics::list)
+        .service(topics::get)
+        .service(topics::history)
+        .service(topics::drafts)
+        .service(topics::add_draft)
+        .service(topics::transition)
+        .service(decisions::create)
+        .service(decisions::list)
+        .service(decisions::get)
+        .service(people::get)
+        .service(people::consent)
         .service(meetings::forum_report)
         .service(terms::list)
         .service(terms::proposal)

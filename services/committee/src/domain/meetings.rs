@@ -38,10 +38,7 @@ pub fn transition(
         (Planned | Invited, MarkHeld) => Ok(Held),
         (Held, ApproveMinutes) => Ok(MinutesApproved),
         (Planned | Invited, Cancel) => Ok(Cancelled),
-        (MinutesApproved | Cancelled, _) => Err(ApiError::conflict(
-            "meeting_is_final",
-            "the meeting's minutes are approved or it was cancelled",
-        )),
+        (MinutesApproved | Cancelled, _) => Err(final_state()),
         (Held, _) => Err(ApiError::conflict(
             "meeting_already_held",
             "the meeting was held",
@@ -62,6 +59,76 @@ pub fn agenda_editable(state: MeetingState) -> Result<(), ApiError> {
             "the agenda cannot change once the meeting was held or cancelled",
         )),
     }
+}
+
+/// Invitations go out once, while the meeting is planned and has an agenda.
+pub fn invitations_allowed(state: MeetingState, agenda_items: usize) -> Result<(), ApiError> {
+    match state {
+        MeetingState::Planned if agenda_items == 0 => Err(ApiError::conflict(
+            "agenda_empty",
+            "an invitation needs an agenda with at least one item",
+        )),
+        MeetingState::Planned => Ok(()),
+        MeetingState::Invited => Err(ApiError::conflict(
+            "invitations_already_sent",
+            "the invitations to this meeting were sent",
+        )),
+        MeetingState::Held => Err(ApiError::conflict(
+            "meeting_already_held",
+            "the meeting was held",
+        )),
+        MeetingState::MinutesApproved | MeetingState::Cancelled => Err(final_state()),
+    }
+}
+
+/// Attendance (including excuses sent beforehand) can be recorded until the minutes are
+/// approved.
+pub fn attendance_editable(state: MeetingState) -> Result<(), ApiError> {
+    match state {
+        MeetingState::Planned | MeetingState::Invited | MeetingState::Held => Ok(()),
+        MeetingState::MinutesApproved | MeetingState::Cancelled => Err(final_state()),
+    }
+}
+
+/// Minutes are written after the meeting was held and fixed by their approval.
+pub fn minutes_editable(state: MeetingState) -> Result<(), ApiError> {
+    match state {
+        MeetingState::Held => Ok(()),
+        MeetingState::Planned | MeetingState::Invited => Err(ApiError::conflict(
+            "minutes_require_held_meeting",
+            "minutes can be written after the meeting was held",
+        )),
+        MeetingState::MinutesApproved | MeetingState::Cancelled => Err(final_state()),
+    }
+}
+
+/// Minutes can be approved only when they were written.
+pub fn minutes_present(minutes: Option<&str>) -> Result<(), ApiError> {
+    match minutes {
+        Some(text) if !text.trim().is_empty() => Ok(()),
+        _ => Err(ApiError::conflict(
+            "minutes_missing",
+            "write the minutes before approving them",
+        )),
+    }
+}
+
+fn final_state() -> ApiError {
+    ApiError::conflict(
+        "meeting_is_final",
+        "the meeting's minutes are approved or it was cancelled",
+    )
+}
+
+/// How someone took part in a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceStatus {
+    Present,
+    /// Excused in advance (entschuldigt).
+    Excused,
+    /// A guest, e.g. KVJS or an invited expert.
+    Guest,
 }
 
 /// The Forum meets at least this often per year.
@@ -93,5 +160,39 @@ mod tests {
         assert_eq!(rule(transition(Cancelled, MarkHeld)), "meeting_is_final");
         assert!(agenda_editable(Invited).is_ok());
         assert!(agenda_editable(Held).is_err());
+    }
+
+    fn rule_of(r: Result<(), ApiError>) -> String {
+        match r {
+            Err(ApiError::Conflict { rule, .. }) => rule,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn invitations_attendance_minutes() {
+        use MeetingState::*;
+        assert!(invitations_allowed(Planned, 1).is_ok());
+        assert_eq!(rule_of(invitations_allowed(Planned, 0)), "agenda_empty");
+        assert_eq!(
+            rule_of(invitations_allowed(Invited, 3)),
+            "invitations_already_sent"
+        );
+        assert_eq!(
+            rule_of(invitations_allowed(Cancelled, 3)),
+            "meeting_is_final"
+        );
+        assert!(attendance_editable(Held).is_ok());
+        assert_eq!(
+            rule_of(attendance_editable(MinutesApproved)),
+            "meeting_is_final"
+        );
+        assert!(minutes_editable(Held).is_ok());
+        assert_eq!(
+            rule_of(minutes_editable(Invited)),
+            "minutes_require_held_meeting"
+        );
+        assert_eq!(rule_of(minutes_present(Some("  "))), "minutes_missing");
+        assert!(minutes_present(Some("Protokoll")).is_ok());
     }
 }

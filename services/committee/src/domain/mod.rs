@@ -1,5 +1,8 @@
 //! The committee service's rules: plain Rust, no I/O.
 
 pub mod bodies;
+pub mod decisions;
+pub mod ical;
 pub mod meetings;
 pub mod terms;
+pub mod topics;

@@ -5,7 +5,7 @@ use qmf_platform::ApiError;
 use uuid::Uuid;
 
 use super::code;
-use super::schema::{agenda_items, meetings};
+use super::schema::{agenda_items, meeting_attendance, meetings, memberships, oparl_tombstones};
 use crate::domain::meetings::MeetingState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,6 +22,8 @@ pub struct MeetingRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub minutes: Option<String>,
+    pub invitations_sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -32,6 +34,20 @@ pub struct AgendaItemRow {
     pub position: i32,
     pub title: String,
     pub public: bool,
+    pub topic_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = meeting_attendance)]
+pub struct AttendanceRow {
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub status: String,
 }
 
 pub struct NewMeeting<'a> {
@@ -139,12 +155,13 @@ pub async fn agenda(
         .await?)
 }
 
-/// Appends an item at the end of the agenda.
+/// Appends an item at the end of the agenda; `topic_id` when it carries a topic.
 pub async fn add_item(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
     title: &str,
     public: bool,
+    topic_id: Option<Uuid>,
 ) -> Result<AgendaItemRow, ApiError> {
     let last: Option<i32> = agenda_items::table
         .filter(agenda_items::meeting_id.eq(meeting_id))
@@ -158,6 +175,7 @@ pub async fn add_item(
             agenda_items::position.eq(last.unwrap_or(0) + 1),
             agenda_items::title.eq(title),
             agenda_items::public.eq(public),
+            agenda_items::topic_id.eq(topic_id),
         ))
         .returning(AgendaItemRow::as_returning())
         .get_result(conn)
@@ -165,6 +183,7 @@ pub async fn add_item(
 }
 
 /// Puts the items in the given order (positions 1..n); the caller checked it is a permutation.
+/// Items whose position changes count as modified.
 pub async fn reorder(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -174,32 +193,150 @@ pub async fn reorder(
         .execute(conn)
         .await?;
     for (i, id) in order.iter().enumerate() {
+        let position = i as i32 + 1;
         diesel::update(
             agenda_items::table
                 .filter(agenda_items::meeting_id.eq(meeting_id))
-                .filter(agenda_items::id.eq(id)),
+                .filter(agenda_items::id.eq(id))
+                .filter(agenda_items::position.ne(position)),
         )
-        .set(agenda_items::position.eq(i as i32 + 1))
+        .set((
+            agenda_items::position.eq(position),
+            agenda_items::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .await?;
     }
     Ok(())
 }
 
-/// Removes an item; returns whether it existed.
+/// Removes an item and returns it; a public item of a public meeting leaves a tombstone for
+/// the OParl interface.
 pub async fn remove_item(
     conn: &mut AsyncPgConnection,
-    meeting_id: Uuid,
+    meeting: &MeetingRow,
     item_id: Uuid,
-) -> Result<bool, ApiError> {
-    Ok(diesel::delete(
+) -> Result<Option<AgendaItemRow>, ApiError> {
+    let removed: Option<AgendaItemRow> = diesel::delete(
         agenda_items::table
-            .filter(agenda_items::meeting_id.eq(meeting_id))
+            .filter(agenda_items::meeting_id.eq(meeting.id))
             .filter(agenda_items::id.eq(item_id)),
     )
-    .execute(conn)
-    .await?
-        > 0)
+    .returning(AgendaItemRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    if let Some(item) = &removed
+        && item.public
+        && meeting.public
+    {
+        diesel::insert_into(oparl_tombstones::table)
+            .values((
+                oparl_tombstones::kind.eq("AgendaItem"),
+                oparl_tombstones::id.eq(item.id),
+                oparl_tombstones::created_at.eq(item.created_at),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(removed)
+}
+
+/// The recorded attendance, present first.
+pub async fn attendance(
+    conn: &mut AsyncPgConnection,
+    meeting_id: Uuid,
+) -> Result<Vec<AttendanceRow>, ApiError> {
+    Ok(meeting_attendance::table
+        .filter(meeting_attendance::meeting_id.eq(meeting_id))
+        .select(AttendanceRow::as_select())
+        .order((
+            meeting_attendance::status.desc(),
+            meeting_attendance::id.asc(),
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// One attendance entry to record.
+pub struct NewAttendance<'a> {
+    pub person_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub name: Option<&'a str>,
+    pub status: &'a str,
+}
+
+/// Replaces the whole attendance list of a meeting.
+pub async fn replace_attendance(
+    conn: &mut AsyncPgConnection,
+    meeting_id: Uuid,
+    entries: &[NewAttendance<'_>],
+) -> Result<(), ApiError> {
+    diesel::delete(meeting_attendance::table.filter(meeting_attendance::meeting_id.eq(meeting_id)))
+        .execute(conn)
+        .await?;
+    for entry in entries {
+        diesel::insert_into(meeting_attendance::table)
+            .values((
+                meeting_attendance::id.eq(Uuid::now_v7()),
+                meeting_attendance::meeting_id.eq(meeting_id),
+                meeting_attendance::person_id.eq(entry.person_id),
+                meeting_attendance::organization_id.eq(entry.organization_id),
+                meeting_attendance::name.eq(entry.name),
+                meeting_attendance::status.eq(entry.status),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_minutes(
+    conn: &mut AsyncPgConnection,
+    meeting_id: Uuid,
+    text: &str,
+) -> Result<(), ApiError> {
+    diesel::update(meetings::table.filter(meetings::id.eq(meeting_id)))
+        .set(meetings::minutes.eq(Some(text)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_invitations_sent(
+    conn: &mut AsyncPgConnection,
+    meeting_id: Uuid,
+) -> Result<(), ApiError> {
+    diesel::update(meetings::table.filter(meetings::id.eq(meeting_id)))
+        .set(meetings::invitations_sent_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Seats of a body on a day: (person, organisation, role).
+pub async fn seats_on(
+    conn: &mut AsyncPgConnection,
+    body_id: Uuid,
+    day: chrono::NaiveDate,
+) -> Result<Vec<(Option<Uuid>, Uuid, String)>, ApiError> {
+    Ok(memberships::table
+        .filter(memberships::body_id.eq(body_id))
+        .filter(memberships::start_on.le(day))
+        .filter(
+            memberships::end_on
+                .is_null()
+                .or(memberships::end_on.ge(day)),
+        )
+        .select((
+            memberships::person_id,
+            memberships::organization_id,
+            memberships::role,
+        ))
+        .order((memberships::role.asc(), memberships::id.asc()))
+        .load(conn)
+        .await?)
 }
 
 #[derive(Debug, diesel::QueryableByName)]

@@ -1,8 +1,11 @@
 //! Queries of the committee service's own database.
 
 pub mod bodies;
+pub mod decisions;
 pub mod meetings;
+pub mod people;
 pub mod schema;
 pub mod terms;
+pub mod topics;
 
 pub use qmf_platform::codes::{code, parse_code};

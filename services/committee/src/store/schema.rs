@@ -146,7 +146,7 @@ diesel::table! {
     }
 }
 
-/// The generated full-text column `search` is queried with SQL fragments and left out here.
+// The generated full-text column `search` is queried with SQL fragments and left out here.
 diesel::table! {
     decisions (id) {
         id -> Uuid,

@@ -91,10 +91,24 @@ impl App {
         body: Option<Value>,
         status: StatusCode,
     ) -> (Value, String) {
+        let token = auth::token(&["committee_secretary"], None);
+        self.send_as(&token, method, path, etag, body, status).await
+    }
+
+    /// Like `send`, with the given token.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        etag: Option<&str>,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> (Value, String) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
-            .bearer_auth(auth::token(&["committee_secretary"], None));
+            .bearer_auth(token);
         if let Some(etag) = etag {
             request = request.header("If-Match", etag);
         }
@@ -125,4 +139,69 @@ impl App {
             .await;
         page["items"][0]["id"].as_str().unwrap().to_string()
     }
+
+    /// Id of a body by its name.
+    pub async fn body(&self, name: &str) -> String {
+        let (page, _) = self
+            .send(
+                Method::GET,
+                "/v1/bodies?limit=200",
+                None,
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == name)
+            .unwrap_or_else(|| panic!("no body {name}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Gives `person` of `organization` a seat with `role` in a body, from 2026-01-01.
+    pub async fn seat(&self, body: &str, person: Uuid, organization: Uuid, role: &str) {
+        self.send(
+            Method::POST,
+            &format!("/v1/bodies/{body}/memberships"),
+            None,
+            Some(serde_json::json!({"person_id": person, "organization_id": organization, "role": role, "start_on": "2026-01-01"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+
+    /// Plans a meeting of a body on `day` (09:00–13:00 UTC) and returns its id and ETag.
+    pub async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> (String, String) {
+        let (meeting, etag) = self
+            .send(
+                Method::POST,
+                &format!("/v1/bodies/{body}/meetings"),
+                None,
+                Some(serde_json::json!({"title": format!("Sitzung {day}"), "starts_at": format!("{day}T09:00:00Z"),
+                    "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Heilbronn", "public": public})),
+                StatusCode::CREATED,
+            )
+            .await;
+        (meeting["id"].as_str().unwrap().to_string(), etag)
+    }
+
+    /// Current ETag of a resource.
+    pub async fn etag(&self, path: &str) -> String {
+        self.send(Method::GET, path, None, None, StatusCode::OK)
+            .await
+            .1
+    }
+}
+
+/// A token for a person (subject = person id) of an organisation.
+pub fn person_token(person: Uuid, organization: Uuid) -> String {
+    auth::token_for(
+        &person.to_string(),
+        &["institution_staff"],
+        Some(organization),
+    )
 }

@@ -1,0 +1,112 @@
+//! What the committee service consumes: the directory's organisations and agreements (read
+//! copy shared with the case service), the directory's people (names for the public OParl
+//! view), and findings escalated from quality dialogues, which become topics in the steering
+//! group's inbox exactly once per finding.
+
+use diesel_async::AsyncPgConnection;
+use futures_util::future::BoxFuture;
+use qmf_contracts::{dialogue, directory};
+use qmf_directory_copy::DirectoryCopy;
+use qmf_events::{Envelope, EventHandler, HandlerError};
+
+use crate::domain::bodies::BodyKind;
+use crate::domain::topics::TopicState;
+use crate::store::topics::{self as topic_store, NewTopic};
+use crate::store::{bodies as body_store, people};
+
+/// Routing keys of the committee service's queue.
+pub fn bindings() -> Vec<String> {
+    let mut keys = qmf_directory_copy::bindings();
+    keys.extend(
+        [
+            directory::PERSON_REGISTERED,
+            directory::PERSON_UPDATED,
+            directory::PERSON_DEACTIVATED,
+            dialogue::FINDING_ESCALATED,
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    keys
+}
+
+pub struct CommitteeConsumer;
+
+impl EventHandler for CommitteeConsumer {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        event: &'a Envelope,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            match event.event_type.as_str() {
+                directory::PERSON_REGISTERED | directory::PERSON_UPDATED => {
+                    let person = event.data_as().map_err(HandlerError::reject)?;
+                    people::upsert(conn, &person)
+                        .await
+                        .map_err(HandlerError::retry)
+                }
+                directory::PERSON_DEACTIVATED => {
+                    let person = event.data_as().map_err(HandlerError::reject)?;
+                    people::deactivate(conn, &person)
+                        .await
+                        .map_err(HandlerError::retry)
+                }
+                dialogue::FINDING_ESCALATED => {
+                    let finding = event.data_as().map_err(HandlerError::reject)?;
+                    escalate(conn, &finding).await
+                }
+                _ => DirectoryCopy.handle(conn, event).await,
+            }
+        })
+    }
+}
+
+/// Who the topic history names for escalated findings.
+pub const DIALOGUE_ACTOR: &str = dialogue::SOURCE;
+
+/// Puts an escalated finding into the steering group's inbox. The topic's `finding_id` is
+/// unique, so a second event for the same finding (redelivered, or re-sent with another event
+/// id) changes nothing.
+async fn escalate(
+    conn: &mut AsyncPgConnection,
+    finding: &dialogue::FindingEscalatedV1,
+) -> Result<(), HandlerError> {
+    let title = finding.title.trim();
+    let summary = finding.summary.trim();
+    if !(1..=300).contains(&title.chars().count())
+        || !(1..=20_000).contains(&summary.chars().count())
+    {
+        return Err(HandlerError::reject(
+            "finding title must have 1 to 300 and summary 1 to 20000 characters",
+        ));
+    }
+    let steering = body_store::central(conn, BodyKind::SteeringGroup)
+        .await
+        .map_err(HandlerError::retry)?;
+    let text = format!(
+        "{summary}\n\n(Ergebnis des Qualitätsdialogs vom {}; Dialog {}, Befund {})",
+        finding.held_on.format("%d.%m.%Y"),
+        finding.dialogue_id,
+        finding.finding_id
+    );
+    let inserted = topic_store::insert(
+        conn,
+        NewTopic {
+            origin_body_id: steering.id,
+            state: TopicState::Submitted,
+            title,
+            text: &text,
+            finding_id: Some(finding.finding_id),
+            created_by: DIALOGUE_ACTOR,
+        },
+    )
+    .await
+    .map_err(HandlerError::retry)?;
+    if let Some(row) = inserted {
+        crate::api::topics::log_step(conn, None, &row, "escalate", None, DIALOGUE_ACTOR)
+            .await
+            .map_err(HandlerError::retry)?;
+    }
+    Ok(())
+}
