@@ -367,7 +367,7 @@ async fn memberships_follow_the_rules_of_each_body() {
     let s = secretary();
     let ak = body_id(&app, "AK QMF").await;
     let forum = body_id(&app, "Forum Jugendhilfe").await;
-    let person = Uuid::now_v7();
+    let person = app.person(app.institution).await;
     let seat = |role: &str, org: Uuid| json!({"person_id": person, "organization_id": org, "role": role, "start_on": "2026-01-01"});
 
     let speaker = app
@@ -410,6 +410,44 @@ async fn memberships_follow_the_rules_of_each_body() {
         )
         .await;
     assert_eq!(unknown_org["errors"][0]["pointer"], "/organization_id");
+    // The person must be known from the directory, work for the organisation and be active.
+    let stranger = json!({"person_id": Uuid::now_v7(), "organization_id": app.institution, "role": "member", "start_on": "2026-01-01"});
+    let unknown_person = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{ak}/memberships"),
+            &s,
+            Some(stranger),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(unknown_person["errors"][0]["pointer"], "/person_id");
+    let other_org = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{ak}/memberships"),
+            &s,
+            Some(seat("member", app.offices[0])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert_eq!(other_org["errors"][0]["pointer"], "/organization_id");
+    let former = app.person(app.institution).await;
+    {
+        let pool = app.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query(format!(
+            "UPDATE committee_people SET active = false WHERE id = '{former}'"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let left = app
+        .call(reqwest::Method::POST, &format!("/v1/bodies/{ak}/memberships"), &s,
+            Some(json!({"person_id": former, "organization_id": app.institution, "role": "member", "start_on": "2026-01-01"})), StatusCode::CONFLICT)
+        .await;
+    assert_eq!(left["rule"], "person_inactive");
     let mut backwards = seat("member", app.institution);
     backwards["end_on"] = json!("2025-01-01");
     app.call(
@@ -533,7 +571,7 @@ async fn temporary_working_groups_are_set_up_and_dissolved_with_their_membership
     assert_eq!(bad_parent["rule"], "parent_must_be_an_active_working_group");
     let sub = app.call(reqwest::Method::POST, "/v1/bodies", &s, Some(json!({"name": "UAK Schule", "permanent": false, "parent_id": id, "established_on": "2026-02-01"})), StatusCode::CREATED).await;
     app.call(reqwest::Method::POST, &format!("/v1/bodies/{id}/memberships"), &s,
-        Some(json!({"person_id": Uuid::now_v7(), "organization_id": app.institution, "role": "member", "start_on": "2026-01-01"})), StatusCode::CREATED).await;
+        Some(json!({"person_id": app.person(app.institution).await, "organization_id": app.institution, "role": "member", "start_on": "2026-01-01"})), StatusCode::CREATED).await;
 
     let dissolve = |target: String, etag: &'static str| {
         app.http

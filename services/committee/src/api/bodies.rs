@@ -214,9 +214,10 @@ pub async fn memberships(
 #[schema(example = json!({"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
     "role": "speaker", "start_on": "2026-01-01", "end_on": null}))]
 pub struct NewMembershipInput {
-    /// The member, a directory person.
+    /// The member: an active directory person, known to the committee service from the
+    /// directory's events.
     pub person_id: Uuid,
-    /// The organisation the member represents (known from the directory).
+    /// The organisation the member represents: the person's own organisation.
     pub organization_id: Uuid,
     pub role: MembershipRole,
     pub start_on: NaiveDate,
@@ -238,7 +239,8 @@ pub struct NewMembershipInput {
         (status = 201, description = "Recorded.", body = Membership, headers(("ETag" = String, description = "Strong ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `body_dissolved`, `speaker_only_in_working_groups` or `chair_comes_with_the_management_term`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `body_dissolved`, `speaker_only_in_working_groups`, `chair_comes_with_the_management_term` or `person_inactive`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown organisation or person (the directory's events may not have arrived yet: retry), or a person of another organisation.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/bodies/{id}/memberships")]
@@ -274,6 +276,7 @@ pub async fn create_membership(
                     "no such organisation",
                 ));
             }
+            check_person(conn, input.person_id, input.organization_id).await?;
             let row = store::insert_membership(
                 conn,
                 NewMembership {
@@ -577,4 +580,29 @@ pub(crate) async fn dissolve_working_group(
     let (row, ended) = store::dissolve(conn, id, on).await?;
     events::body_dissolved(conn, &row, ended).await?;
     Ok(row)
+}
+
+/// A seat names a person the directory knows (through its events), who works for the
+/// organisation the seat represents and is still active there.
+async fn check_person(
+    conn: &mut AsyncPgConnection,
+    person_id: Uuid,
+    organization_id: Uuid,
+) -> ApiResult<()> {
+    let person = crate::store::people::find(conn, person_id)
+        .await?
+        .ok_or_else(|| ApiError::validation("/person_id", "no such person"))?;
+    if person.organization_id != organization_id {
+        return Err(ApiError::validation(
+            "/organization_id",
+            "must be the organisation the person works for",
+        ));
+    }
+    if !person.active {
+        return Err(ApiError::conflict(
+            "person_inactive",
+            "the person no longer works for the organisation",
+        ));
+    }
+    Ok(())
 }

@@ -162,8 +162,29 @@ impl App {
             .to_string()
     }
 
+    /// Records a person of `organization` as the directory's events would.
+    pub async fn person(&self, organization: Uuid) -> Uuid {
+        let id = Uuid::now_v7();
+        self.known_person(id, organization).await;
+        id
+    }
+
+    /// Makes sure the committee knows `id` as a person of `organization`.
+    pub async fn known_person(&self, id: Uuid, organization: Uuid) {
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO committee_people (id, organization_id, given_name, family_name, directory_version) \
+             VALUES ('{id}', '{organization}', 'Vorname', 'Nachname', 1) ON CONFLICT (id) DO NOTHING"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
     /// Gives `person` of `organization` a seat with `role` in a body, from 2026-01-01.
     pub async fn seat(&self, body: &str, person: Uuid, organization: Uuid, role: &str) {
+        self.known_person(person, organization).await;
         self.send(
             Method::POST,
             &format!("/v1/bodies/{body}/memberships"),
