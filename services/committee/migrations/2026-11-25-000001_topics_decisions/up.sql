@@ -59,8 +59,10 @@ CREATE TABLE topics (
     created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at        TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX topics_state ON topics (state, updated_at);
-CREATE INDEX topics_origin ON topics (origin_body_id, updated_at);
+-- Lists page by id within a state (inboxes) or an origin body.
+CREATE INDEX topics_state ON topics (state, id);
+CREATE INDEX topics_origin ON topics (origin_body_id, id);
+CREATE INDEX topics_meeting ON topics (meeting_id) WHERE meeting_id IS NOT NULL;
 
 CREATE TABLE topic_drafts (
     topic_id    UUID        NOT NULL REFERENCES topics (id),
@@ -103,6 +105,7 @@ CREATE TABLE decisions (
 );
 CREATE INDEX decisions_search ON decisions USING gin (search);
 CREATE INDEX decisions_date ON decisions (decided_on DESC, id DESC);
+CREATE INDEX decisions_topic ON decisions (topic_id) WHERE topic_id IS NOT NULL;
 
 -- Objects removed from the public OParl view (e.g. a deleted agenda item).
 CREATE TABLE oparl_tombstones (
