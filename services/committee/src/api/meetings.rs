@@ -1,5 +1,7 @@
 //! Meetings of the bodies and their agenda; the Forum-meetings report.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Datelike, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -82,44 +84,62 @@ pub struct Attendance {
 }
 
 async fn meeting_out(conn: &mut AsyncPgConnection, row: MeetingRow) -> ApiResult<Meeting> {
-    let agenda = store::agenda(conn, row.id)
+    meetings_out(conn, vec![row])
         .await?
-        .into_iter()
-        .map(|item| AgendaItem {
-            id: item.id,
-            position: item.position,
-            title: item.title,
-            public: item.public,
-            topic_id: item.topic_id,
-        })
-        .collect();
-    let attendance = store::attendance(conn, row.id)
-        .await?
-        .into_iter()
-        .map(|a| {
-            Ok(Attendance {
+        .pop()
+        .ok_or_else(|| ApiError::internal("meeting vanished while mapping"))
+}
+
+/// Maps meetings with their agenda and attendance, loaded in one query each.
+async fn meetings_out(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<MeetingRow>,
+) -> ApiResult<Vec<Meeting>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut agendas: HashMap<Uuid, Vec<AgendaItem>> = HashMap::new();
+    for item in store::agendas(conn, &ids).await? {
+        agendas
+            .entry(item.meeting_id)
+            .or_default()
+            .push(AgendaItem {
+                id: item.id,
+                position: item.position,
+                title: item.title,
+                public: item.public,
+                topic_id: item.topic_id,
+            });
+    }
+    let mut attendances: HashMap<Uuid, Vec<Attendance>> = HashMap::new();
+    for a in store::attendances(conn, &ids).await? {
+        attendances
+            .entry(a.meeting_id)
+            .or_default()
+            .push(Attendance {
                 person_id: a.person_id,
                 organization_id: a.organization_id,
                 name: a.name,
                 status: parse_code(&a.status)?,
+            });
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(Meeting {
+                id: row.id,
+                body_id: row.body_id,
+                title: row.title,
+                starts_at: row.starts_at,
+                ends_at: row.ends_at,
+                place: row.place,
+                public: row.public,
+                state: parse_code(&row.state)?,
+                agenda: agendas.remove(&row.id).unwrap_or_default(),
+                attendance: attendances.remove(&row.id).unwrap_or_default(),
+                minutes: row.minutes,
+                invitations_sent_at: row.invitations_sent_at,
+                version: row.version,
             })
         })
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Meeting {
-        id: row.id,
-        body_id: row.body_id,
-        title: row.title,
-        starts_at: row.starts_at,
-        ends_at: row.ends_at,
-        place: row.place,
-        public: row.public,
-        state: parse_code(&row.state)?,
-        agenda,
-        attendance,
-        minutes: row.minutes,
-        invitations_sent_at: row.invitations_sent_at,
-        version: row.version,
-    })
+        .collect()
 }
 
 fn reply(status: actix_web::http::StatusCode, meeting: Meeting) -> HttpResponse {
@@ -233,11 +253,8 @@ pub async fn list(
     body_store::find(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
-    let mut out = Vec::new();
-    for row in store::of_body(&mut conn, *id).await? {
-        out.push(meeting_out(&mut conn, row).await?);
-    }
-    Ok(HttpResponse::Ok().json(out))
+    let rows = store::of_body(&mut conn, *id).await?;
+    Ok(HttpResponse::Ok().json(meetings_out(&mut conn, rows).await?))
 }
 
 /// Read a meeting with its agenda.

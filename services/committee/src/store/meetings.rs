@@ -155,6 +155,36 @@ pub async fn agenda(
         .await?)
 }
 
+/// The agendas of several meetings, each in order.
+pub async fn agendas(
+    conn: &mut AsyncPgConnection,
+    meeting_ids: &[Uuid],
+) -> Result<Vec<AgendaItemRow>, ApiError> {
+    Ok(agenda_items::table
+        .filter(agenda_items::meeting_id.eq_any(meeting_ids))
+        .select(AgendaItemRow::as_select())
+        .order((agenda_items::meeting_id, agenda_items::position.asc()))
+        .load(conn)
+        .await?)
+}
+
+/// The attendance of several meetings, present first within each.
+pub async fn attendances(
+    conn: &mut AsyncPgConnection,
+    meeting_ids: &[Uuid],
+) -> Result<Vec<AttendanceRow>, ApiError> {
+    Ok(meeting_attendance::table
+        .filter(meeting_attendance::meeting_id.eq_any(meeting_ids))
+        .select(AttendanceRow::as_select())
+        .order((
+            meeting_attendance::meeting_id,
+            meeting_attendance::status.desc(),
+            meeting_attendance::id.asc(),
+        ))
+        .load(conn)
+        .await?)
+}
+
 /// Appends an item at the end of the agenda; `topic_id` when it carries a topic.
 pub async fn add_item(
     conn: &mut AsyncPgConnection,
