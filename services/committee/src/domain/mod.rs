@@ -2,4 +2,5 @@
 
 pub mod bodies;
 pub mod meetings;
+pub mod oparl;
 pub mod terms;
