@@ -2,6 +2,7 @@
 
 pub mod bodies;
 pub mod meetings;
+pub mod oparl;
 pub mod schema;
 pub mod terms;
 
