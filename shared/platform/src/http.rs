@@ -513,15 +513,24 @@ async fn open_data_cors(
         return Ok(req.into_response(reply.finish()));
     }
     req.headers_mut().remove(header::ORIGIN);
-    let request = req.request().clone();
-    let mut response = match next.call(req).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::from_err(error, request),
-    };
-    response
-        .headers_mut()
-        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, wildcard);
-    Ok(response)
+    match next.call(req).await {
+        Ok(response) => {
+            let mut response = response.map_into_boxed_body();
+            response
+                .headers_mut()
+                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, wildcard);
+            Ok(response)
+        }
+        Err(mut error) => {
+            error.add_response_mapper(move |mut response| {
+                response
+                    .headers_mut()
+                    .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, wildcard.clone());
+                response
+            });
+            Err(error)
+        }
+    }
 }
 
 fn cors(origins: &[String]) -> Cors {
