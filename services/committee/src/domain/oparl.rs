@@ -512,7 +512,7 @@ mod tests {
     #[test]
     fn labels_and_names() {
         assert_eq!(membership_role(MembershipRole::Guest), ("Gast", false));
-        assert_eq!(membership_role(MembershipRole::Speaker).1, true);
+        assert!(membership_role(MembershipRole::Speaker).1);
         assert_eq!(meeting_state(MeetingState::Cancelled), ("abgesagt", true));
         assert_eq!(
             organization_classification(BodyKind::WorkingGroup, true),
