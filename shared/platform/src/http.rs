@@ -158,6 +158,7 @@ where
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(problem_fallback))
         .wrap(cors(&ctx.cors_allowed_origins))
+        .wrap(from_fn(open_data_cors))
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id))
         .wrap(TracingLogger::default())
@@ -248,6 +249,7 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
 fn finish_document(mut api: OpenApi) -> OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
         let public = path.starts_with("/health") || path == "/metrics";
+        let anonymous = public || path.starts_with(OPEN_DATA_PREFIX);
         let operations: [(&str, &mut Option<Operation>); 5] = [
             ("get", &mut item.get),
             ("post", &mut item.post),
@@ -283,7 +285,7 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
                     .entry(status.to_string())
                     .or_insert_with(|| problem_response(description));
             };
-            if !public {
+            if !anonymous {
                 add("401", "Missing, malformed or expired bearer token.");
             }
             if !public {
@@ -471,6 +473,64 @@ async fn problem_fallback(
         request,
         actix_web::ResponseError::error_response(&error),
     ))
+}
+
+/// Path prefix of the open-data interface (OParl): anonymous, read-only, meant to be read by
+/// any web page. Its responses carry `Access-Control-Allow-Origin: *` whatever
+/// `QMF_CORS_ALLOWED_ORIGINS` says, as the OParl specification demands.
+pub const OPEN_DATA_PREFIX: &str = "/oparl/";
+
+/// Answers CORS for the open-data paths before the restrictive CORS layer sees the request:
+/// preflights get a wildcard answer for GET, other requests pass on without their `Origin`
+/// (so the configured origins do not apply) and get `Access-Control-Allow-Origin: *`.
+async fn open_data_cors(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if !req.path().starts_with(OPEN_DATA_PREFIX) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let wildcard = HeaderValue::from_static("*");
+    if req.method() == actix_web::http::Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut reply = HttpResponse::NoContent();
+        reply
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, wildcard))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, OPTIONS"),
+            ))
+            .insert_header((
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("86400"),
+            ));
+        if let Some(requested) = req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            reply.insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone()));
+        }
+        return Ok(req.into_response(reply.finish()));
+    }
+    req.headers_mut().remove(header::ORIGIN);
+    match next.call(req).await {
+        Ok(response) => {
+            let mut response = response.map_into_boxed_body();
+            response
+                .headers_mut()
+                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, wildcard);
+            Ok(response)
+        }
+        Err(mut error) => {
+            error.add_response_mapper(move |mut response| {
+                response
+                    .headers_mut()
+                    .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, wildcard.clone());
+                response
+            });
+            Err(error)
+        }
+    }
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -1,0 +1,490 @@
+//! Queries of the OParl interface: what is public, the object lists with their tombstones, and
+//! the `created`/`modified` stamps of every object.
+//!
+//! Public are: every body (Organization), people with publication consent (Person) and their
+//! memberships, public meetings (Meeting, Location), their public agenda items (AgendaItem),
+//! adopted topics whose decision is a guideline or recommendation (Paper), their agenda items in
+//! public meetings (Consultation, same id as the agenda item), and the management terms
+//! (LegislativeTerm). Objects that were public once and are not any more appear as tombstones
+//! from `oparl_tombstones` (kind = OParl type name); memberships of a person whose consent was
+//! withdrawn become tombstones with the person.
+//!
+//! `modified` is the latest change of any row an object is built from, including the objects
+//! embedded in it, so that `modified_since` finds every changed object. An agenda item counts
+//! its meeting's changes too: reordering the agenda changes positions without touching the
+//! items' own rows.
+//!
+//! A list page is read in two steps: the stamps (id, created, modified, deleted) of the page in
+//! id order, then the rows of the live objects among them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Int4, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use crate::domain::oparl::{ListFilter, ObjectType};
+
+type SqlUuid = diesel::sql_types::Uuid;
+
+/// Topics published as papers: adopted, with a guideline or recommendation decision (the
+/// latest one if there are several). The codes mirror `domain::oparl::PaperKind`.
+const PUBLISHED_PAPERS: &str = "published_papers AS (
+    SELECT t.id, t.title, t.origin_body_id, t.created_at, d.kind AS decision_kind, d.decided_on,
+           d.meeting_id AS decision_meeting_id, GREATEST(t.updated_at, d.created_at) AS modified
+    FROM topics t
+    CROSS JOIN LATERAL (
+        SELECT d.kind, d.decided_on, d.meeting_id, d.created_at FROM decisions d
+        WHERE d.topic_id = t.id AND d.kind IN ('guideline', 'recommendation')
+        ORDER BY d.decided_on DESC, d.created_at DESC, d.id DESC LIMIT 1) d
+    WHERE t.state IN ('adopted', 'adopted_with_changes'))";
+
+const ORGANIZATIONS: &str = "SELECT b.id, b.created_at AS created, b.updated_at AS modified,
+        b.kind, b.name, b.short_name, b.parent_id, b.established_on, b.dissolved_on
+    FROM bodies b";
+
+const PEOPLE: &str = "SELECT p.id, p.created_at AS created,
+        GREATEST(p.updated_at, p.consent_changed_at) AS modified, p.given_name, p.family_name
+    FROM committee_people p WHERE p.public_consent";
+
+const MEMBERSHIPS: &str = "SELECT m.id, m.created_at AS created,
+        GREATEST(m.updated_at, p.consent_changed_at) AS modified,
+        m.person_id, m.body_id, m.role, m.start_on, m.end_on
+    FROM memberships m JOIN committee_people p ON p.id = m.person_id AND p.public_consent";
+
+/// Memberships whose person was withdrawn from publication, as of the withdrawal.
+const MEMBERSHIP_TOMBSTONES: &str = "SELECT t.id, t.created_at AS created, t.deleted_at AS modified
+    FROM oparl_tombstones t WHERE t.kind = 'Membership'
+    UNION ALL
+    SELECT m.id, m.created_at, t.deleted_at FROM memberships m
+    JOIN oparl_tombstones t ON t.kind = 'Person' AND t.id = m.person_id
+    WHERE m.created_at <= t.deleted_at";
+
+const MEETINGS: &str = "SELECT m.id, m.created_at AS created,
+        GREATEST(m.updated_at, (SELECT max(pp.modified) FROM agenda_items ai
+            JOIN published_papers pp ON pp.id = ai.topic_id
+            WHERE ai.meeting_id = m.id AND ai.public)) AS modified,
+        m.body_id, m.title, m.starts_at, m.ends_at, m.place, m.state,
+        m.updated_at AS location_modified
+    FROM meetings m WHERE m.public";
+
+const LOCATIONS: &str = "SELECT m.id, m.created_at AS created, m.updated_at AS modified, m.place
+    FROM meetings m WHERE m.public";
+
+/// A meeting's place goes with the meeting.
+const LOCATION_TOMBSTONES: &str = "SELECT t.id, t.created_at AS created, t.deleted_at AS modified
+    FROM oparl_tombstones t WHERE t.kind IN ('Location', 'Meeting')";
+
+const AGENDA_ITEMS: &str = "SELECT ai.id, ai.created_at AS created,
+        GREATEST(ai.updated_at, m.updated_at, pp.modified) AS modified,
+        ai.meeting_id, ai.position, ai.title, pp.id AS paper_id
+    FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id AND m.public
+    LEFT JOIN published_papers pp ON pp.id = ai.topic_id
+    WHERE ai.public";
+
+const PAPERS: &str = "SELECT pp.id, pp.created_at AS created,
+        GREATEST(pp.modified, (SELECT max(GREATEST(ai.updated_at, m.updated_at)) FROM agenda_items ai
+            JOIN meetings m ON m.id = ai.meeting_id AND m.public
+            WHERE ai.topic_id = pp.id AND ai.public)) AS modified,
+        pp.title, pp.decision_kind, pp.decided_on, pp.origin_body_id
+    FROM published_papers pp";
+
+const CONSULTATIONS: &str = "SELECT ai.id, ai.created_at AS created,
+        GREATEST(ai.updated_at, m.updated_at, pp.modified) AS modified,
+        pp.id AS paper_id, m.id AS meeting_id, m.body_id,
+        (m.id = pp.decision_meeting_id) AS authoritative, m.starts_at
+    FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id AND m.public
+    JOIN published_papers pp ON pp.id = ai.topic_id
+    WHERE ai.public";
+
+/// The office's name comes from the directory copy, so its updates count as changes.
+const TERMS: &str = "SELECT mt.id, mt.created_at AS created,
+        GREATEST(mt.created_at, o.synced_at) AS modified,
+        mt.start_on, mt.end_on, o.name AS office_name
+    FROM management_terms mt LEFT JOIN directory_organizations o ON o.id = mt.office_id";
+
+/// The live objects of a listed type (columns `id`, `created`, `modified`, then its own) and
+/// the sources of its tombstones (`id`, `created`, `modified`).
+fn sources(kind: ObjectType) -> Result<(&'static str, String), ApiError> {
+    let plain = |kind: ObjectType| {
+        format!(
+            "SELECT t.id, t.created_at AS created, t.deleted_at AS modified \
+             FROM oparl_tombstones t WHERE t.kind = '{}'",
+            kind.tombstone_kind()
+        )
+    };
+    Ok(match kind {
+        ObjectType::Organization => (ORGANIZATIONS, plain(kind)),
+        ObjectType::Person => (PEOPLE, plain(kind)),
+        ObjectType::Membership => (MEMBERSHIPS, MEMBERSHIP_TOMBSTONES.to_string()),
+        ObjectType::Meeting => (MEETINGS, plain(kind)),
+        ObjectType::Location => (LOCATIONS, LOCATION_TOMBSTONES.to_string()),
+        ObjectType::AgendaItem => (AGENDA_ITEMS, plain(kind)),
+        ObjectType::Paper => (PAPERS, plain(kind)),
+        ObjectType::Consultation => (CONSULTATIONS, plain(kind)),
+        ObjectType::LegislativeTerm => (TERMS, plain(kind)),
+        ObjectType::System | ObjectType::Body => {
+            return Err(ApiError::Internal(format!("{kind:?} has no stored list")));
+        }
+    })
+}
+
+/// Identity and time stamps of a listed object; `deleted` for tombstones.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Stamp {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub deleted: bool,
+}
+
+/// Which part of a list to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub filter: ListFilter,
+    /// Start strictly after this id (the cursor).
+    pub after: Option<Uuid>,
+    /// Rows to read; read one more than the page size to know whether another page follows.
+    pub limit: i64,
+}
+
+fn boxed(sql: String) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    diesel::sql_query(sql).into_boxed::<Pg>()
+}
+
+async fn load<R>(
+    conn: &mut AsyncPgConnection,
+    query: BoxedSqlQuery<'static, Pg, SqlQuery>,
+) -> Result<Vec<R>, ApiError>
+where
+    R: QueryableByName<Pg> + Send + 'static,
+{
+    Ok(query.load::<R>(conn).await?)
+}
+
+/// The stamps of one page of a list in id order: live objects and tombstones (a tombstone of an
+/// object that is live again is left out). With `only`, the stamp of that one object.
+pub async fn stamps(
+    conn: &mut AsyncPgConnection,
+    kind: ObjectType,
+    window: &Window,
+    only: Option<Uuid>,
+) -> Result<Vec<Stamp>, ApiError> {
+    let (live, tombstones) = sources(kind)?;
+    let sql = format!(
+        "WITH {PUBLISHED_PAPERS} SELECT o.id, o.created, o.modified, o.deleted FROM (
+            SELECT l.id, l.created, l.modified, false AS deleted FROM ({live}) l
+            UNION ALL
+            (SELECT DISTINCT ON (x.id) x.id, x.created, x.modified, true
+             FROM ({tombstones}) x
+             WHERE NOT EXISTS (SELECT 1 FROM ({live}) l WHERE l.id = x.id)
+             ORDER BY x.id, x.modified DESC)
+         ) o
+         WHERE ($1::uuid IS NULL OR o.id = $1)
+           AND ($2::timestamptz IS NULL OR o.created >= $2)
+           AND ($3::timestamptz IS NULL OR o.created <= $3)
+           AND ($4::timestamptz IS NULL OR o.modified >= $4)
+           AND ($5::timestamptz IS NULL OR o.modified <= $5)
+           AND ($6::uuid IS NULL OR o.id > $6)
+         ORDER BY o.id LIMIT $7"
+    );
+    let f = window.filter;
+    let query = boxed(sql)
+        .bind::<Nullable<SqlUuid>, _>(only)
+        .bind::<Nullable<Timestamptz>, _>(f.created_since)
+        .bind::<Nullable<Timestamptz>, _>(f.created_until)
+        .bind::<Nullable<Timestamptz>, _>(f.modified_since)
+        .bind::<Nullable<Timestamptz>, _>(f.modified_until)
+        .bind::<Nullable<SqlUuid>, _>(window.after)
+        .bind::<BigInt, _>(window.limit);
+    load(conn, query).await
+}
+
+/// Rows of live public objects of one type.
+pub trait LiveRow: QueryableByName<Pg> + Send + 'static {
+    const KIND: ObjectType;
+    fn id(&self) -> Uuid;
+}
+
+/// The live rows among `ids` (in no particular order).
+pub async fn live<R: LiveRow>(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<R>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (live, _) = sources(R::KIND)?;
+    let query = boxed(format!(
+        "WITH {PUBLISHED_PAPERS} SELECT * FROM ({live}) o WHERE o.id = ANY($1)"
+    ))
+    .bind::<Array<SqlUuid>, _>(ids.to_vec());
+    load(conn, query).await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OrganizationRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub short_name: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub parent_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub established_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub dissolved_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PersonRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub given_name: String,
+    #[diesel(sql_type = Text)]
+    pub family_name: String,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MembershipRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = SqlUuid)]
+    pub person_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub body_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    #[diesel(sql_type = Date)]
+    pub start_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub end_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MeetingRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = SqlUuid)]
+    pub body_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub ends_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub place: String,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    /// `modified` of the meeting's place (Location).
+    #[diesel(sql_type = Timestamptz)]
+    pub location_modified: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LocationRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub place: String,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AgendaItemRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = SqlUuid)]
+    pub meeting_id: Uuid,
+    #[diesel(sql_type = Int4)]
+    pub position: i32,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    /// The published paper the item deliberates; its consultation has the item's id.
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub paper_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PaperRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub decision_kind: String,
+    #[diesel(sql_type = Date)]
+    pub decided_on: NaiveDate,
+    #[diesel(sql_type = SqlUuid)]
+    pub origin_body_id: Uuid,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ConsultationRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = SqlUuid)]
+    pub paper_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub meeting_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub body_id: Uuid,
+    /// The consultation in the meeting that took the decision.
+    #[diesel(sql_type = Bool)]
+    pub authoritative: bool,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TermRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub created: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub modified: DateTime<Utc>,
+    #[diesel(sql_type = Date)]
+    pub start_on: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub end_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub office_name: Option<String>,
+}
+
+macro_rules! live_row {
+    ($row:ty, $kind:expr) => {
+        impl LiveRow for $row {
+            const KIND: ObjectType = $kind;
+            fn id(&self) -> Uuid {
+                self.id
+            }
+        }
+    };
+}
+
+live_row!(OrganizationRow, ObjectType::Organization);
+live_row!(PersonRow, ObjectType::Person);
+live_row!(MembershipRow, ObjectType::Membership);
+live_row!(MeetingRow, ObjectType::Meeting);
+live_row!(LocationRow, ObjectType::Location);
+live_row!(AgendaItemRow, ObjectType::AgendaItem);
+live_row!(PaperRow, ObjectType::Paper);
+live_row!(ConsultationRow, ObjectType::Consultation);
+live_row!(TermRow, ObjectType::LegislativeTerm);
+
+/// The public agenda items of the given meetings, in agenda order.
+pub async fn agenda_of(
+    conn: &mut AsyncPgConnection,
+    meetings: &[Uuid],
+) -> Result<Vec<AgendaItemRow>, ApiError> {
+    if meetings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = boxed(format!(
+        "WITH {PUBLISHED_PAPERS} SELECT * FROM ({AGENDA_ITEMS}) o \
+         WHERE o.meeting_id = ANY($1) ORDER BY o.meeting_id, o.position, o.id"
+    ))
+    .bind::<Array<SqlUuid>, _>(meetings.to_vec());
+    load(conn, query).await
+}
+
+/// The consultations of the given papers, oldest meeting first.
+pub async fn consultations_of(
+    conn: &mut AsyncPgConnection,
+    papers: &[Uuid],
+) -> Result<Vec<ConsultationRow>, ApiError> {
+    if papers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = boxed(format!(
+        "WITH {PUBLISHED_PAPERS} SELECT * FROM ({CONSULTATIONS}) o \
+         WHERE o.paper_id = ANY($1) ORDER BY o.paper_id, o.starts_at, o.id"
+    ))
+    .bind::<Array<SqlUuid>, _>(papers.to_vec());
+    load(conn, query).await
+}
+
+/// Every management term, oldest first.
+pub async fn terms(conn: &mut AsyncPgConnection) -> Result<Vec<TermRow>, ApiError> {
+    load(
+        conn,
+        boxed(format!(
+            "SELECT * FROM ({TERMS}) o ORDER BY o.start_on, o.id"
+        )),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct BodyStamp {
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    created: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    modified: Option<DateTime<Utc>>,
+}
+
+/// `created` and `modified` of the body (and the system): created with the first committee, it
+/// changes with the legislative terms it embeds.
+pub async fn body_stamp(
+    conn: &mut AsyncPgConnection,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let rows: Vec<BodyStamp> = load(
+        conn,
+        boxed(format!(
+            "SELECT (SELECT min(created_at) FROM bodies) AS created,
+                GREATEST((SELECT min(created_at) FROM bodies),
+                         (SELECT max(o.modified) FROM ({TERMS}) o),
+                         (SELECT max(deleted_at) FROM oparl_tombstones
+                          WHERE kind = 'LegislativeTerm')) AS modified"
+        )),
+    )
+    .await?;
+    rows.into_iter()
+        .find_map(|row| row.created.zip(row.modified))
+        .ok_or_else(|| ApiError::Internal("the committee has no bodies".into()))
+}
