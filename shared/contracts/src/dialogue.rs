@@ -36,6 +36,6 @@ pub struct FindingEscalatedV1 {
 pub const EVENTS: &[EventType] = &[EventType {
     name: FINDING_ESCALATED,
     source: SOURCE,
-    description: "An important finding of a quality dialogue was escalated; the committee service makes it a topic in the steering group's inbox (exactly once per finding).",
+    description: "An important finding of a quality dialogue was escalated; the committee service makes it a topic in the steering group's inbox (exactly once per finding). The contract is fixed; the dialogue service does not publish it yet.",
     payload: "FindingEscalatedV1",
 }];
