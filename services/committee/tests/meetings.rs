@@ -447,6 +447,8 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
     assert_eq!(first["message"], "Bitte Unterlagen lesen.");
     assert_eq!(first["agenda"][0]["title"], "Bericht; Ausblick, Termine");
     assert_eq!(first["recipients"][0]["person_id"], member.to_string());
+    assert_eq!(first["recipients"][0]["name"], "Vorname Nachname");
+    assert_eq!(first["recipients"][0]["email"], "v.nachname@example.org");
     // Unfold the 75-octet lines (RFC 5545 3.1) before looking for values.
     let ics = first["ics"].as_str().unwrap().replace("\r\n ", "");
     assert!(

@@ -103,14 +103,18 @@ pub struct InvitationAgendaItem {
     pub title: String,
 }
 
-/// Someone invited: a member's seat on the meeting day. Mail addresses are looked up in the
-/// directory by `person_id`, or sent to the organisation when the seat names no person.
+/// Someone invited: a seat in the body on the meeting day. Seats that come with the management
+/// term name only the youth office (no person, name or e-mail): the mail service addresses the
+/// office. `email` is the person's work e-mail from the directory, when it has one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InvitationRecipient {
     pub person_id: Option<Uuid>,
     pub organization_id: Uuid,
     /// chair, deputy, speaker, member, guest or expert.
     pub role: String,
+    /// Given and family name.
+    pub name: Option<String>,
+    pub email: Option<String>,
 }
 
 /// Invitations to a meeting were sent (the meeting is now `invited`). Carries everything a
@@ -121,7 +125,8 @@ pub struct InvitationRecipient {
     "body_name": "Forum Jugendhilfe", "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z",
     "ends_at": "2027-03-17T13:00:00Z", "place": "Landratsamt Künzelsau, Sitzungssaal", "message": "Bitte beachten Sie die Vorlage zu TOP 2.",
     "agenda": [{"position": 1, "title": "Begrüßung"}, {"position": 2, "title": "Empfehlung Kooperation Jugendhilfe–Psychiatrie"}],
-    "recipients": [{"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "role": "member"}],
+    "recipients": [{"person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "role": "member",
+        "name": "Lena Beispiel", "email": "l.beispiel@jugendamt.example"}],
     "ics_filename": "sitzung-01937c00-0000-7000-8000-000000000003.ics",
     "ics": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//QMF Heilbronn-Franken//committee//DE\r\nBEGIN:VEVENT\r\n...\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}))]
 pub struct MeetingInvitationsSentV1 {

@@ -23,13 +23,16 @@ CREATE TABLE meeting_attendance (
 );
 CREATE INDEX meeting_attendance_meeting ON meeting_attendance (meeting_id);
 
--- People as the directory publishes them; `public_consent` is recorded in the committee
+-- People as the directory publishes them (name and work e-mail, for invitations and the
+-- public view); `public_consent` is recorded in the committee
 -- service and decides whether a person appears in the OParl interface.
 CREATE TABLE committee_people (
     id                  UUID PRIMARY KEY,
     organization_id     UUID        NOT NULL,
     given_name          TEXT        NOT NULL,
     family_name         TEXT        NOT NULL,
+    -- Work e-mail, for invitations.
+    email               TEXT,
     active              BOOLEAN     NOT NULL DEFAULT true,
     directory_version   INTEGER     NOT NULL,
     public_consent      BOOLEAN     NOT NULL DEFAULT false,

@@ -685,10 +685,15 @@ pub async fn invite(
             let recipients = store::seats_on(conn, row.body_id, row.starts_at.date_naive())
                 .await?
                 .into_iter()
-                .map(|(person_id, organization_id, role)| InvitationRecipient {
-                    person_id,
-                    organization_id,
-                    role,
+                .map(|seat| InvitationRecipient {
+                    person_id: seat.person_id,
+                    organization_id: seat.organization_id,
+                    role: seat.role,
+                    name: match (seat.given_name, seat.family_name) {
+                        (Some(given), Some(family)) => Some(format!("{given} {family}")),
+                        _ => None,
+                    },
+                    email: seat.email,
                 })
                 .collect();
             let data = MeetingInvitationsSentV1 {

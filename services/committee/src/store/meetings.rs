@@ -5,7 +5,9 @@ use qmf_platform::ApiError;
 use uuid::Uuid;
 
 use super::code;
-use super::schema::{agenda_items, meeting_attendance, meetings, memberships, oparl_tombstones};
+use super::schema::{
+    agenda_items, committee_people, meeting_attendance, meetings, memberships, oparl_tombstones,
+};
 use crate::domain::meetings::MeetingState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -345,13 +347,27 @@ pub async fn mark_invitations_sent(
     Ok(())
 }
 
-/// Seats of a body on a day: (person, organisation, role).
+/// A seat of a body on a day, with the person's name and e-mail when the directory sent them.
+#[derive(Debug, Queryable)]
+pub struct Seat {
+    pub person_id: Option<Uuid>,
+    pub organization_id: Uuid,
+    pub role: String,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Seats of a body on a day.
 pub async fn seats_on(
     conn: &mut AsyncPgConnection,
     body_id: Uuid,
     day: chrono::NaiveDate,
-) -> Result<Vec<(Option<Uuid>, Uuid, String)>, ApiError> {
+) -> Result<Vec<Seat>, ApiError> {
     Ok(memberships::table
+        .left_join(
+            committee_people::table.on(memberships::person_id.eq(committee_people::id.nullable())),
+        )
         .filter(memberships::body_id.eq(body_id))
         .filter(memberships::start_on.le(day))
         .filter(
@@ -363,6 +379,9 @@ pub async fn seats_on(
             memberships::person_id,
             memberships::organization_id,
             memberships::role,
+            committee_people::given_name.nullable(),
+            committee_people::family_name.nullable(),
+            committee_people::email.nullable(),
         ))
         .order((memberships::role.asc(), memberships::id.asc()))
         .load(conn)

@@ -1,5 +1,5 @@
-//! The people the committee knows: names as the directory publishes them, and whether the
-//! person agreed to appear in the public (OParl) interface.
+//! The people the committee knows: names and work e-mail as the directory publishes them
+//! (for invitations), and whether the person agreed to appear in the public (OParl) interface.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,6 +17,7 @@ pub struct PersonRow {
     pub organization_id: Uuid,
     pub given_name: String,
     pub family_name: String,
+    pub email: Option<String>,
     pub active: bool,
     pub directory_version: i32,
     pub public_consent: bool,
@@ -35,10 +36,10 @@ pub async fn upsert(
         .active_until
         .is_none_or(|until| until >= Utc::now().date_naive());
     diesel::sql_query(
-        "INSERT INTO committee_people (id, organization_id, given_name, family_name, active, directory_version) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO committee_people (id, organization_id, given_name, family_name, active, directory_version, email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, \
-             given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, \
+             given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, email = EXCLUDED.email, \
              active = EXCLUDED.active, directory_version = EXCLUDED.directory_version, updated_at = now() \
          WHERE committee_people.directory_version < EXCLUDED.directory_version",
     )
@@ -48,6 +49,7 @@ pub async fn upsert(
     .bind::<sql_types::Text, _>(&person.family_name)
     .bind::<sql_types::Bool, _>(active)
     .bind::<sql_types::Integer, _>(person.version)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(person.email.as_deref())
     .execute(conn)
     .await?;
     Ok(())

@@ -93,6 +93,7 @@ diesel::table! {
         organization_id -> Uuid,
         given_name -> Text,
         family_name -> Text,
+        email -> Nullable<Text>,
         active -> Bool,
         directory_version -> Int4,
         public_consent -> Bool,
