@@ -1,13 +1,15 @@
-//! `cargo xtask bench`: throughput and latency of a service with a realistic amount of data.
+//! `cargo xtask bench`: throughput and latency of the case and the committee service with a
+//! realistic amount of data.
 //!
 //! Each benchmarked service runs as its release binary in a child process against its own
 //! database (recreated every run) with its own broker names and port, so a running
 //! `cargo xtask up` is not disturbed. This module holds what the benchmarks share: the options,
 //! the release build, the database, the child process, the HTTP client, the seeding pool, the
-//! closed-loop runner with its latency statistics and the report; `case` seeds its data and
-//! defines its scenarios.
+//! closed-loop runner with its latency statistics and the report; `case` and `committee` seed
+//! their data and define their scenarios.
 
 mod case;
+mod committee;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -41,9 +43,31 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Requests in flight during a warm-up.
 const WARMUP_CONCURRENCY: usize = 8;
 
+/// Which benchmark `cargo xtask bench` runs.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The case benchmark, then the committee benchmark.
+    All,
+    Case,
+    Committee,
+}
+
+impl Which {
+    fn case(self) -> bool {
+        matches!(self, Which::All | Which::Case)
+    }
+
+    fn committee(self) -> bool {
+        matches!(self, Which::All | Which::Committee)
+    }
+}
+
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Options {
+    /// The benchmark to run: `all` runs the case and then the committee benchmark.
+    #[arg(long, value_enum, default_value_t = Which::All)]
+    pub service: Which,
     /// Seconds each scenario runs at each concurrency level.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub seconds: u64,
@@ -58,6 +82,8 @@ pub struct Options {
     pub seed_concurrency: usize,
     #[command(flatten)]
     pub case: case::CaseOptions,
+    #[command(flatten)]
+    pub committee: committee::CommitteeOptions,
 }
 
 impl Options {
@@ -68,7 +94,25 @@ impl Options {
         if self.seed_concurrency == 0 || self.seed_concurrency > 1024 {
             return Err("--seed-concurrency must be 1 to 1024".into());
         }
-        self.case.validate()
+        if self.service.case() {
+            self.case.validate()?;
+        } else {
+            only_for("case", &self.case.given(), self.service)?;
+        }
+        if self.service.committee() {
+            self.committee.validate()?;
+        } else {
+            only_for("committee", &self.committee.given(), self.service)?;
+        }
+        if self.service == Which::All && self.case.port() == self.committee.port() {
+            return Err(format!(
+                "--case-port and --committee-port are both {}; the two services need their own \
+                 ports",
+                self.case.port()
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// The options every benchmark shares, for a `reproduce:` line.
@@ -83,6 +127,26 @@ impl Options {
     }
 }
 
+/// Rejects options of a benchmark that does not run.
+fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
+    let (verb, pronoun) = match given {
+        [] => return Ok(()),
+        [_] => ("applies", "it"),
+        _ => ("apply", "them"),
+    };
+    let selected = match selected {
+        Which::All => "all",
+        Which::Case => "case",
+        Which::Committee => "committee",
+    };
+    Err(format!(
+        "{} {verb} only to the {service} benchmark, which --service {selected} does not run; \
+         drop {pronoun} or use --service {service} (or all)",
+        given.join(", ")
+    )
+    .into())
+}
+
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
     options.validate()?;
     process::install_signal_handler()?;
@@ -93,15 +157,31 @@ pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
 }
 
 fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
-    let target = case::target(&options.case);
-    ensure_port_free(&target)?;
-    let binaries = build_release(ctx, &[target.package()])?;
+    let case = options.service.case().then(|| case::target(&options.case));
+    let committee = options
+        .service
+        .committee()
+        .then(|| committee::target(&options.committee));
+    let targets: Vec<&Target> = case.iter().chain(committee.iter()).collect();
+    for target in &targets {
+        ensure_port_free(target)?;
+    }
+    let packages: Vec<String> = targets.iter().map(|t| t.package()).collect();
+    let binaries = build_release(ctx, &packages)?;
     process::check_interrupted()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let mut launched = launch(ctx, &runtime, infra, &target, &binaries)?;
-    runtime.block_on(case::measure(ctx, options, &mut launched))
+    // Each service stops (when `launched` is dropped) before the next one starts.
+    if let Some(target) = &case {
+        let mut launched = launch(ctx, &runtime, infra, target, &binaries)?;
+        runtime.block_on(case::measure(ctx, options, &mut launched))?;
+    }
+    if let Some(target) = &committee {
+        let mut launched = launch(ctx, &runtime, infra, target, &binaries)?;
+        runtime.block_on(committee::measure(ctx, options, &mut launched))?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,7 +1017,7 @@ fn cpu_model() -> Option<String> {
 mod tests {
     use clap::{CommandFactory, Parser};
 
-    use super::{Options, Rng, percentile};
+    use super::{Options, Rng, Which, percentile};
 
     #[derive(Parser)]
     struct Cli {
@@ -961,18 +1041,36 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_are_valid() {
+    fn both_benchmarks_run_by_default() {
         let options = parse(&[]);
+        assert_eq!(options.service, Which::All);
         assert!(options.validate().is_ok());
         assert_eq!(options.case.port(), 18182);
+        assert_eq!(options.committee.port(), 18183);
         assert_eq!(parse(&["--port", "19000"]).case.port(), 19000);
     }
 
     #[test]
+    fn options_of_a_benchmark_that_does_not_run_are_refused() {
+        let message = refusal(&["--service", "committee", "--cases", "600"]);
+        assert!(message.contains("--cases"), "{message}");
+        let message = refusal(&["--service", "case", "--topics", "100", "--meetings", "5"]);
+        assert!(message.contains("--meetings, --topics"), "{message}");
+        assert!(
+            parse(&["--service", "case", "--cases", "600", "--plan-cases", "10"])
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn values_out_of_range_are_refused() {
+        assert!(refusal(&["--topics", "5"]).contains("--topics must be"));
+        assert!(refusal(&["--meetings", "0"]).contains("--meetings must be"));
         assert!(refusal(&["--concurrency", "0"]).contains("--concurrency"));
+        assert!(refusal(&["--case-port", "18183"]).contains("own ports"));
         assert!(refusal(&["--cases", "100"]).contains("--cases must be"));
-        assert!(refusal(&["--case-port", "0"]).contains("--case-port"));
+        assert!(Cli::try_parse_from(["bench", "--service", "dialogue"]).is_err());
     }
 
     #[test]

@@ -62,6 +62,18 @@ impl CaseOptions {
         self.case_port.unwrap_or(DEFAULT_PORT)
     }
 
+    /// The options given on the command line.
+    pub(super) fn given(&self) -> Vec<&'static str> {
+        [
+            ("--cases", self.cases.is_some()),
+            ("--plan-cases", self.plan_cases.is_some()),
+            ("--case-port", self.case_port.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+
     pub(super) fn validate(&self) -> Result<()> {
         let (cases, plan_cases) = (self.cases(), self.plan_cases());
         let minimum = OFFICES * CASEWORKERS_PER_OFFICE;
@@ -84,7 +96,7 @@ impl CaseOptions {
 
 fn reproduce(options: &super::Options) -> String {
     format!(
-        "cargo xtask bench {} --cases {} --plan-cases {} --seed-concurrency {}",
+        "cargo xtask bench --service case {} --cases {} --plan-cases {} --seed-concurrency {}",
         options.reproduce_common(),
         options.case.cases(),
         options.case.plan_cases(),
