@@ -168,7 +168,6 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
     }
     let packages: Vec<String> = targets.iter().map(|t| t.package()).collect();
     let binaries = build_release(ctx, &packages)?;
-    process::check_interrupted()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -224,42 +223,41 @@ fn ensure_port_free(target: &Target) -> Result<()> {
     Ok(())
 }
 
-/// `cargo build --release -p <package>…`, returning the binaries' paths by package name from
-/// cargo's messages (so a custom target directory works).
+/// `cargo build --release -p <package>`, one package at a time, returning the binaries' paths
+/// by package name. One cargo run per package keeps the dependencies' features (and so the
+/// build cache) the same whichever benchmarks run.
 fn build_release(ctx: &Ctx, packages: &[String]) -> Result<BTreeMap<String, PathBuf>> {
-    let mut args = vec!["build".to_string(), "--release".to_string()];
+    let mut binaries = BTreeMap::new();
     for package in packages {
-        args.push("-p".to_string());
-        args.push(package.clone());
+        binaries.insert(package.clone(), build_package(ctx, package)?);
+        process::check_interrupted()?;
     }
-    println!("xtask: cargo {}", args.join(" "));
-    args.push("--message-format=json-render-diagnostics".to_string());
+    Ok(binaries)
+}
+
+/// `cargo build --release -p <package>`, returning the binary's path from cargo's messages (so
+/// a custom target directory works).
+fn build_package(ctx: &Ctx, package: &str) -> Result<PathBuf> {
+    println!("xtask: cargo build --release -p {package}");
     let mut cmd = process::cargo();
-    cmd.args(&args).current_dir(&ctx.root);
+    cmd.args([
+        "build",
+        "--release",
+        "-p",
+        package,
+        "--message-format=json-render-diagnostics",
+    ])
+    .current_dir(&ctx.root);
     let (status, stdout) = capture_stdout(&mut cmd)?;
     if !status.success() {
         return Err(format!("`{}` failed ({status})", describe(&cmd)).into());
     }
-    let mut binaries = BTreeMap::new();
-    for message in stdout
+    stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact")
-    {
-        if let (Some(name), Some(executable)) = (
-            message["target"]["name"].as_str(),
-            message["executable"].as_str(),
-        ) && packages.iter().any(|p| p == name)
-        {
-            binaries.insert(name.to_string(), PathBuf::from(executable));
-        }
-    }
-    for package in packages {
-        if !binaries.contains_key(package) {
-            return Err(format!("`cargo build --release` produced no {package} binary").into());
-        }
-    }
-    Ok(binaries)
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == package)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("`cargo build --release` produced no {package} binary").into())
 }
 
 #[derive(QueryableByName)]
