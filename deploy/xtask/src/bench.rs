@@ -1,12 +1,20 @@
-//! `cargo xtask bench`: throughput and latency of the case service with a realistic amount of
-//! data, the audit log on.
+//! `cargo xtask bench`: throughput and latency of the case and the committee service with a
+//! realistic amount of data.
 //!
-//! The release binary runs as a child process against its own database (`qmf_bench_case`,
-//! recreated every run) and its own broker names, so a running `cargo xtask up` is not
-//! disturbed. The directory read copy is written in SQL; the cases are opened through the API.
+//! Each benchmarked service runs as its release binary in a child process against its own
+//! database (recreated every run) with its own broker names and port, so a running
+//! `cargo xtask up` is not disturbed. This module holds what the benchmarks share: the options,
+//! the release build, the database, the child process, the HTTP client, the seeding pool, the
+//! closed-loop runner with its latency statistics and the report; `case` and `committee` seed
+//! their data and define their scenarios.
 
+mod case;
+mod committee;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::{self, File};
+use std::future::Future;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,38 +22,52 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 
 use crate::Result;
 use crate::build;
 use crate::ctx::{Ctx, SERVICES, Service};
 use crate::infra::Infra;
 use crate::process::{self, GroupChild, capture_stdout, describe, port_open, tail};
-use crate::token::{self, Role};
 
-const DATABASE: &str = "qmf_bench_case";
-const EXCHANGE: &str = "qmf.events.bench";
-const QUEUE_PREFIX: &str = "bench.";
-const OFFICES: usize = 5;
-const CASEWORKERS_PER_OFFICE: usize = 100;
-const INSTITUTIONS: usize = 20;
-const LIST_LIMIT: usize = 50;
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const OUTBOX_TIMEOUT: Duration = Duration::from_secs(600);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_GRACE: Duration = Duration::from_secs(15);
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+/// Requests in flight during a warm-up.
+const WARMUP_CONCURRENCY: usize = 8;
+
+/// Which benchmark `cargo xtask bench` runs.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The case benchmark, then the committee benchmark.
+    All,
+    Case,
+    Committee,
+}
+
+impl Which {
+    fn case(self) -> bool {
+        matches!(self, Which::All | Which::Case)
+    }
+
+    fn committee(self) -> bool {
+        matches!(self, Which::All | Which::Committee)
+    }
+}
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Options {
+    /// The benchmark to run: `all` runs the case and then the committee benchmark.
+    #[arg(long, value_enum, default_value_t = Which::All)]
+    pub service: Which,
     /// Seconds each scenario runs at each concurrency level.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub seconds: u64,
@@ -55,19 +77,13 @@ pub struct Options {
     /// Concurrency levels (requests or operations in flight), comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
     pub concurrency: Vec<usize>,
-    /// Cases to seed, spread over 5 youth offices with 100 caseworkers each.
-    #[arg(long, default_value_t = 100_000)]
-    pub cases: usize,
-    /// Of these, cases of the first office brought through assessment, plan, acceptance and
-    /// help start (the first scenario reads them).
-    #[arg(long, default_value_t = 1_000)]
-    pub plan_cases: usize,
     /// Requests in flight while seeding.
     #[arg(long, default_value_t = 32)]
     pub seed_concurrency: usize,
-    /// Port of the benchmarked case service.
-    #[arg(long, default_value_t = 18182)]
-    pub port: u16,
+    #[command(flatten)]
+    pub case: case::CaseOptions,
+    #[command(flatten)]
+    pub committee: committee::CommitteeOptions,
 }
 
 impl Options {
@@ -78,112 +94,157 @@ impl Options {
         if self.seed_concurrency == 0 || self.seed_concurrency > 1024 {
             return Err("--seed-concurrency must be 1 to 1024".into());
         }
-        let minimum = OFFICES * CASEWORKERS_PER_OFFICE;
-        if self.cases < minimum {
-            return Err(format!("--cases must be at least {minimum} (one per caseworker)").into());
+        if self.service.case() {
+            self.case.validate()?;
+        } else {
+            only_for("case", &self.case.given(), self.service)?;
         }
-        if self.plan_cases == 0 || self.plan_cases > self.cases / OFFICES / 2 {
+        if self.service.committee() {
+            self.committee.validate()?;
+        } else {
+            only_for("committee", &self.committee.given(), self.service)?;
+        }
+        if self.service == Which::All && self.case.port() == self.committee.port() {
             return Err(format!(
-                "--plan-cases must be 1 to {} (half of the first office's cases)",
-                self.cases / OFFICES / 2
+                "--case-port and --committee-port are both {}; the two services need their own \
+                 ports",
+                self.case.port()
             )
             .into());
         }
         Ok(())
     }
 
-    fn reproduce(&self) -> String {
+    /// The options every benchmark shares, for a `reproduce:` line.
+    fn reproduce_common(&self) -> String {
         let levels: Vec<String> = self.concurrency.iter().map(usize::to_string).collect();
         format!(
-            "cargo xtask bench --seconds {} --warmup {} --concurrency {} --cases {} \
-             --plan-cases {} --seed-concurrency {}",
+            "--seconds {} --warmup {} --concurrency {}",
             self.seconds,
             self.warmup,
-            levels.join(","),
-            self.cases,
-            self.plan_cases,
-            self.seed_concurrency
+            levels.join(",")
         )
     }
+}
+
+/// Rejects options of a benchmark that does not run.
+fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
+    let (verb, pronoun) = match given {
+        [] => return Ok(()),
+        [_] => ("applies", "it"),
+        _ => ("apply", "them"),
+    };
+    let selected = match selected {
+        Which::All => "all",
+        Which::Case => "case",
+        Which::Committee => "committee",
+    };
+    Err(format!(
+        "{} {verb} only to the {service} benchmark, which --service {selected} does not run; \
+         drop {pronoun} or use --service {service} (or all)",
+        given.join(", ")
+    )
+    .into())
 }
 
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
     options.validate()?;
     process::install_signal_handler()?;
     let mut infra = Infra::up(ctx)?;
-    let mut service: Option<GroupChild> = None;
-    let result = bench(ctx, options, &infra, &mut service);
-    if let Some(child) = service.take() {
-        eprintln!("xtask: stopping the benchmarked case service");
-        let mut children = [child];
-        process::stop_groups(&mut children, STOP_GRACE);
-    }
+    let result = run_selected(ctx, options, &infra);
     infra.stop_started(ctx);
     result
 }
 
-fn case_service() -> Result<Service> {
-    SERVICES
-        .iter()
-        .copied()
-        .find(|s| s.name == "case")
-        .ok_or_else(|| "the service list has no case service".into())
-}
-
-fn bench(
-    ctx: &Ctx,
-    options: &Options,
-    infra: &Infra,
-    service: &mut Option<GroupChild>,
-) -> Result<()> {
-    if port_open(options.port) {
-        return Err(format!(
-            "port {} is in use (another benchmark?); choose another with --port",
-            options.port
-        )
-        .into());
+fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
+    let case = options.service.case().then(|| case::target(&options.case));
+    let committee = options
+        .service
+        .committee()
+        .then(|| committee::target(&options.committee));
+    let targets: Vec<&Target> = case.iter().chain(committee.iter()).collect();
+    for target in &targets {
+        ensure_port_free(target)?;
     }
-    let binary = build_release(ctx)?;
-    process::check_interrupted()?;
-
+    let packages: Vec<String> = targets.iter().map(|t| t.package()).collect();
+    let binaries = build_release(ctx, &packages)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let admin_url = ctx.database_url("postgres");
-    let database_url = ctx.database_url(DATABASE);
-    let postgres = runtime.block_on(recreate_database(&admin_url))?;
-    process::check_interrupted()?;
-
-    fs::create_dir_all(ctx.logs_dir())?;
-    let log = ctx.logs_dir().join("bench-case.log");
-    *service = Some(spawn_service(ctx, &binary, options.port, &log)?);
-    let child = service.as_mut().ok_or("the case service was not started")?;
-    let environment = Environment {
-        binary: ctx.display_path(&binary),
-        log: ctx.display_path(&log),
-        postgres,
-        infra: infra.describe(ctx),
-    };
-    runtime.block_on(measure(
-        options,
-        &environment,
-        &database_url,
-        child,
-        &log,
-        ctx,
-    ))
+    // Each service stops (when `launched` is dropped) before the next one starts.
+    if let Some(target) = &case {
+        let mut launched = launch(ctx, &runtime, infra, target, &binaries)?;
+        runtime.block_on(case::measure(ctx, options, &mut launched))?;
+    }
+    if let Some(target) = &committee {
+        let mut launched = launch(ctx, &runtime, infra, target, &binaries)?;
+        runtime.block_on(committee::measure(ctx, options, &mut launched))?;
+    }
+    Ok(())
 }
 
-/// `cargo build --release -p qmf-case`, returning the binary's path from cargo's messages (so
+// ---------------------------------------------------------------------------------------------
+// the benchmarked service
+
+/// A service as a benchmark runs it: its own database, broker names and port.
+pub struct Target {
+    /// Name in the service list, e.g. `case`.
+    pub service: &'static str,
+    pub database: &'static str,
+    pub exchange: &'static str,
+    pub queue_prefix: &'static str,
+    pub port: u16,
+    /// The option that chooses the port, for messages.
+    pub port_option: &'static str,
+}
+
+impl Target {
+    fn package(&self) -> String {
+        format!("qmf-{}", self.service)
+    }
+
+    fn service(&self) -> Result<Service> {
+        SERVICES
+            .iter()
+            .copied()
+            .find(|s| s.name == self.service)
+            .ok_or_else(|| format!("the service list has no {} service", self.service).into())
+    }
+}
+
+fn ensure_port_free(target: &Target) -> Result<()> {
+    if port_open(target.port) {
+        return Err(format!(
+            "port {} is in use (another benchmark?); choose another with {}",
+            target.port, target.port_option
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `cargo build --release -p <package>`, one package at a time, returning the binaries' paths
+/// by package name. One cargo run per package keeps the dependencies' features (and so the
+/// build cache) the same whichever benchmarks run.
+fn build_release(ctx: &Ctx, packages: &[String]) -> Result<BTreeMap<String, PathBuf>> {
+    let mut binaries = BTreeMap::new();
+    for package in packages {
+        binaries.insert(package.clone(), build_package(ctx, package)?);
+        process::check_interrupted()?;
+    }
+    Ok(binaries)
+}
+
+/// `cargo build --release -p <package>`, returning the binary's path from cargo's messages (so
 /// a custom target directory works).
-fn build_release(ctx: &Ctx) -> Result<PathBuf> {
-    println!("xtask: cargo build --release -p qmf-case");
+fn build_package(ctx: &Ctx, package: &str) -> Result<PathBuf> {
+    println!("xtask: cargo build --release -p {package}");
     let mut cmd = process::cargo();
     cmd.args([
         "build",
         "--release",
         "-p",
-        "qmf-case",
+        package,
         "--message-format=json-render-diagnostics",
     ])
     .current_dir(&ctx.root);
@@ -194,52 +255,52 @@ fn build_release(ctx: &Ctx) -> Result<PathBuf> {
     stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "qmf-case")
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == package)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "`cargo build --release` produced no qmf-case binary".into())
+        .ok_or_else(|| format!("`cargo build --release` produced no {package} binary").into())
 }
 
 #[derive(QueryableByName)]
-struct TextRow {
+pub struct TextRow {
     #[diesel(sql_type = Text)]
-    value: String,
+    pub value: String,
 }
 
 #[derive(QueryableByName)]
-struct CountRow {
+pub struct CountRow {
     #[diesel(sql_type = BigInt)]
-    value: i64,
+    pub value: i64,
 }
 
-/// Drops and creates the benchmark database; returns the server version.
-async fn recreate_database(admin_url: &str) -> Result<String> {
+/// Drops and creates a benchmark database; returns the server version.
+async fn recreate_database(admin_url: &str, database: &str) -> Result<String> {
     // Scoped: its `first` would shadow the slice method elsewhere.
     use diesel_async::RunQueryDsl;
     let mut conn = AsyncPgConnection::establish(admin_url)
         .await
         .map_err(|e| format!("cannot connect to PostgreSQL at {admin_url}: {e}"))?;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
         .execute(&mut conn)
         .await?;
-    diesel::sql_query(format!("CREATE DATABASE {DATABASE}"))
+    diesel::sql_query(format!("CREATE DATABASE {database}"))
         .execute(&mut conn)
         .await?;
     let version: TextRow = diesel::sql_query("SELECT current_setting('server_version') AS value")
         .get_result(&mut conn)
         .await?;
-    println!("xtask: recreated database {DATABASE}");
+    println!("xtask: recreated database {database}");
     Ok(version.value)
 }
 
-fn spawn_service(ctx: &Ctx, binary: &Path, port: u16, log_path: &Path) -> Result<GroupChild> {
+fn spawn_service(ctx: &Ctx, target: &Target, binary: &Path, log_path: &Path) -> Result<GroupChild> {
     let log =
         File::create(log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let mut cmd = Command::new(binary);
-    cmd.envs(build::service_env(ctx, case_service()?)?)
-        .env("QMF_HTTP_ADDR", format!("127.0.0.1:{port}"))
-        .env("QMF_DATABASE_URL", ctx.database_url(DATABASE))
-        .env("QMF_EVENTS_EXCHANGE", EXCHANGE)
-        .env("QMF_EVENTS_QUEUE_PREFIX", QUEUE_PREFIX)
+    cmd.envs(build::service_env(ctx, target.service()?)?)
+        .env("QMF_HTTP_ADDR", format!("127.0.0.1:{}", target.port))
+        .env("QMF_DATABASE_URL", ctx.database_url(target.database))
+        .env("QMF_EVENTS_EXCHANGE", target.exchange)
+        .env("QMF_EVENTS_QUEUE_PREFIX", target.queue_prefix)
         // A JWKS URL from the developer's shell would conflict with the development secret.
         .env_remove("QMF_AUTH_JWKS_URL")
         .arg("serve")
@@ -253,650 +314,140 @@ fn spawn_service(ctx: &Ctx, binary: &Path, port: u16, log_path: &Path) -> Result
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     println!(
-        "xtask: started {} on 127.0.0.1:{port} (pid {}), log {}",
+        "xtask: started {} on 127.0.0.1:{} (pid {}), log {}",
         ctx.display_path(binary),
+        target.port,
         child.id(),
         ctx.display_path(log_path)
     );
-    Ok(GroupChild::new("qmf-case (bench)", child))
+    Ok(GroupChild::new(
+        format!("{} (bench)", target.package()),
+        child,
+    ))
 }
 
-struct Environment {
-    binary: String,
-    log: String,
-    postgres: String,
-    infra: String,
+/// What the report says about where the benchmark ran.
+pub struct Environment {
+    pub binary: String,
+    pub log: String,
+    pub postgres: String,
+    pub infra: String,
 }
 
-async fn measure(
-    options: &Options,
-    environment: &Environment,
-    database_url: &str,
-    child: &mut GroupChild,
-    log: &Path,
+/// A started benchmark service; stopped when dropped.
+pub struct Launched {
+    pub api: Api,
+    pub database_url: String,
+    pub environment: Environment,
+    pub database: &'static str,
+    pub exchange: &'static str,
+    pub queue_prefix: &'static str,
+    service: &'static str,
+    child: GroupChild,
+    log: PathBuf,
+    ctx: Ctx,
+}
+
+/// Recreates the target's database and starts its binary.
+fn launch(
     ctx: &Ctx,
-) -> Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .pool_max_idle_per_host(1024)
-        .build()?;
-    let api = Api {
-        client,
-        base: format!("http://127.0.0.1:{}", options.port),
+    runtime: &tokio::runtime::Runtime,
+    infra: &Infra,
+    target: &Target,
+    binaries: &BTreeMap<String, PathBuf>,
+) -> Result<Launched> {
+    let binary = binaries
+        .get(&target.package())
+        .ok_or_else(|| format!("`cargo build --release` produced no {}", target.package()))?;
+    ensure_port_free(target)?;
+    let postgres = runtime.block_on(recreate_database(
+        &ctx.database_url("postgres"),
+        target.database,
+    ))?;
+    process::check_interrupted()?;
+    let client = {
+        let _runtime = runtime.enter();
+        reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .pool_max_idle_per_host(1024)
+            .build()?
     };
-    wait_ready(&api, child, log, ctx).await?;
-
-    let directory_started = Instant::now();
-    let directory = seed_directory(database_url).await?;
-    let directory_time = directory_started.elapsed();
-    let tokens = Tokens::mint(ctx, &directory)?;
-    let bodies = Bodies::new(&directory)?;
-    let shared = Arc::new(Shared {
-        directory,
-        tokens,
-        bodies,
-    });
-    let seeded = seed_cases(&api, options, &shared).await?;
-    let outbox_started = Instant::now();
-    let outbox = wait_for_outbox(database_url).await?;
-    let outbox_time = outbox_started.elapsed();
-    check_alive(child, log, ctx)?;
-
-    let fixture = Arc::new(Fixture {
-        shared,
-        running: seeded.running,
-        intake: Queue::new(seeded.intake),
-    });
-    sanity_check(&api, &fixture, options.cases).await?;
-
-    let mut results = Vec::new();
-    for scenario in [
-        Scenario::Overview,
-        Scenario::CaseworkerList,
-        Scenario::WritePath,
-    ] {
-        if options.warmup > 0 {
-            println!(
-                "xtask: {}: warming up for {} s",
-                scenario.name(),
-                options.warmup
-            );
-            let warmup = Duration::from_secs(options.warmup);
-            run_level(&api, &fixture, scenario, 8, warmup).await?;
-        }
-        for &concurrency in &options.concurrency {
-            println!(
-                "xtask: {}: {} in flight for {} s",
-                scenario.name(),
-                concurrency,
-                options.seconds
-            );
-            let level = run_level(
-                &api,
-                &fixture,
-                scenario,
-                concurrency,
-                Duration::from_secs(options.seconds),
-            )
-            .await?;
-            check_alive(child, log, ctx)?;
-            results.push(level);
-        }
-    }
-    let totals = final_counts(database_url).await.ok();
-
-    let mut report = String::new();
-    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
-    let setting = |name: &str, default: String| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .map_or(default, |v| format!("{v} ({name})"))
-    };
-    let _ = writeln!(report);
-    let _ = writeln!(report, "QMF case service benchmark");
-    let _ = writeln!(
-        report,
-        "  machine      {cpus} CPUs{}; client, service, PostgreSQL and RabbitMQ share them",
-        cpu_model().map(|m| format!(" ({m})")).unwrap_or_default()
-    );
-    let _ = writeln!(
-        report,
-        "  service      {} (release profile), HTTP workers {}, DB pool {}, audit log on, log {}",
-        environment.binary,
-        setting("QMF_HTTP_WORKERS", format!("{cpus} (one per CPU)")),
-        setting("QMF_DB_POOL_SIZE", "10".to_string()),
-        environment.log
-    );
-    let _ = writeln!(report, "  infra        {}", environment.infra);
-    let _ = writeln!(
-        report,
-        "  bench names  database {DATABASE} (PostgreSQL {}), exchange {EXCHANGE}, queue \
-         prefix {QUEUE_PREFIX}",
-        environment.postgres
-    );
-    let _ = writeln!(
-        report,
-        "  data         {} cases: {OFFICES} youth offices x {CASEWORKERS_PER_OFFICE} caseworkers \
-         ({} cases each), {INSTITUTIONS} institutions with agreements; {} cases of office 1 with \
-         an accepted plan and running help",
-        options.cases,
-        options.cases / (OFFICES * CASEWORKERS_PER_OFFICE),
-        options.plan_cases
-    );
-    let _ = writeln!(
-        report,
-        "  seeding      directory copy (SQL) {}; {} cases opened through the API in {} ({:.0}/s, \
-         {} in flight); {} through the plan path (4 requests each) in {} ({:.0}/s); outbox \
-         ({} events) published {} later",
-        secs(directory_time),
-        options.cases,
-        secs(seeded.open_time),
-        per_second(options.cases, seeded.open_time),
-        options.seed_concurrency,
-        options.plan_cases,
-        secs(seeded.plan_time),
-        per_second(options.plan_cases, seeded.plan_time),
-        outbox,
-        secs(outbox_time)
-    );
-    let _ = writeln!(
-        report,
-        "  runs         {} s per scenario and concurrency level after {} s warm-up (8 in flight); \
-         closed loop: each worker sends its next request when the previous one is answered",
-        options.seconds, options.warmup
-    );
-    let _ = writeln!(report);
-    let _ = writeln!(
-        report,
-        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9}",
-        "scenario", "conc", "unit", "done", "errors", "per s", "p50 ms", "p99 ms"
-    );
-    let _ = writeln!(report, "{}", "-".repeat(84));
-    for level in &results {
-        let _ = writeln!(
-            report,
-            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2}",
-            level.scenario.name(),
-            level.concurrency,
-            level.scenario.unit(),
-            level.done,
-            level.errors,
-            per_second(level.done, level.elapsed),
-            level.p50_ms,
-            level.p99_ms
-        );
-    }
-    let _ = writeln!(report);
-    let _ = writeln!(
-        report,
-        "read case + plan:     GET /v1/cases/{{id}}/overview, random case of the {} with running help \
-         (caseworker of office 1)",
-        options.plan_cases
-    );
-    let _ = writeln!(
-        report,
-        "caseworker's cases:   GET /v1/cases?caseworker_id=..&limit={LIST_LIMIT}, random caseworker \
-         of the {} (token of their office)",
-        OFFICES * CASEWORKERS_PER_OFFICE
-    );
-    let _ = writeln!(
-        report,
-        "help-plan write path: one op = POST assessment, POST plans, POST plans/1/accept \
-         (provider), POST help-start on a fresh intake case"
-    );
-    for level in &results {
-        if let Some(error) = &level.first_error {
-            let _ = writeln!(
-                report,
-                "first error in {} at {}: {error}",
-                level.scenario.name(),
-                level.concurrency
-            );
-        }
-        if level.exhausted {
-            let _ = writeln!(
-                report,
-                "{} at {} ran out of intake cases before the time was up; seed more with --cases",
-                level.scenario.name(),
-                level.concurrency
-            );
-        }
-    }
-    if let Some((audit, size)) = totals {
-        let _ = writeln!(
-            report,
-            "afterwards: {audit} audit log rows, database {DATABASE} {size} (kept until the next run)"
-        );
-    }
-    let _ = writeln!(report, "reproduce: {}", options.reproduce());
-    print!("{report}");
-    Ok(())
-}
-
-fn secs(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
-}
-
-fn per_second(count: usize, duration: Duration) -> f64 {
-    let secs = duration.as_secs_f64();
-    if secs > 0.0 { count as f64 / secs } else { 0.0 }
-}
-
-fn cpu_model() -> Option<String> {
-    let info = fs::read_to_string("/proc/cpuinfo").ok()?;
-    info.lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, model)| model.trim().to_string())
-}
-
-fn check_alive(child: &mut GroupChild, log: &Path, ctx: &Ctx) -> Result<()> {
-    match child.poll() {
-        Some(status) => Err(format!(
-            "the case service exited ({status}). Last lines of {}:\n{}",
-            ctx.display_path(log),
-            tail(log, 30)
-        )
-        .into()),
-        None => Ok(()),
-    }
-}
-
-async fn wait_ready(api: &Api, child: &mut GroupChild, log: &Path, ctx: &Ctx) -> Result<()> {
-    let url = format!("{}/health/ready", api.base);
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        check_alive(child, log, ctx)?;
-        process::check_interrupted()?;
-        let last = match api.client.get(&url).send().await {
-            Ok(response) if response.status().is_success() => return Ok(()),
-            Ok(response) => format!("HTTP {}", response.status()),
-            Err(e) if e.is_connect() => "connection refused".to_string(),
-            Err(e) => e.to_string(),
-        };
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the case service did not become ready within {} s (GET {url}: {last}). Last \
-                 lines of {}:\n{}",
-                READY_TIMEOUT.as_secs(),
-                ctx.display_path(log),
-                tail(log, 30)
-            )
-            .into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// seeding
-
-/// The organisations of the directory read copy and the caseworkers of the offices.
-struct Directory {
-    offices: Vec<Uuid>,
-    institutions: Vec<Uuid>,
-    /// Office index and id of every caseworker.
-    caseworkers: Vec<(usize, Uuid)>,
-}
-
-/// Writes the organisations and agreements into the read copy, as the directory's events
-/// would (the service has migrated the database once it is ready).
-async fn seed_directory(database_url: &str) -> Result<Directory> {
-    // Scoped: its `first` would shadow the slice method elsewhere.
-    use diesel_async::RunQueryDsl;
-    let offices: Vec<Uuid> = (0..OFFICES).map(|_| Uuid::now_v7()).collect();
-    let institutions: Vec<Uuid> = (0..INSTITUTIONS).map(|_| Uuid::now_v7()).collect();
-    let mut organizations = Vec::new();
-    for (i, id) in offices.iter().enumerate() {
-        organizations.push(format!(
-            "('{id}', 'Bench-Jugendamt {}', 'youth_office', 'Bench-Kreis {}', true, 1)",
-            i + 1,
-            i + 1
-        ));
-    }
-    for (i, id) in institutions.iter().enumerate() {
-        organizations.push(format!(
-            "('{id}', 'Bench-Einrichtung {}', 'institution', 'Bench-Kreis {}', true, 1)",
-            i + 1,
-            i % OFFICES + 1
-        ));
-    }
-    let agreements: Vec<String> = institutions
-        .iter()
-        .map(|id| {
-            format!(
-                "('{}', '{id}', 'quality_development_agreement', '2021-06-30')",
-                Uuid::now_v7()
-            )
-        })
-        .collect();
-    let mut conn = AsyncPgConnection::establish(database_url)
-        .await
-        .map_err(|e| format!("cannot connect to {database_url}: {e}"))?;
-    diesel::sql_query(format!(
-        "INSERT INTO directory_organizations (id, name, kind, district, active, version) VALUES {}",
-        organizations.join(", ")
-    ))
-    .execute(&mut conn)
-    .await?;
-    diesel::sql_query(format!(
-        "INSERT INTO directory_agreements (id, organization_id, kind, signed_on) VALUES {}",
-        agreements.join(", ")
-    ))
-    .execute(&mut conn)
-    .await?;
-    let caseworkers = (0..OFFICES)
-        .flat_map(|office| (0..CASEWORKERS_PER_OFFICE).map(move |_| (office, Uuid::now_v7())))
-        .collect();
-    println!(
-        "xtask: seeded the directory read copy: {OFFICES} youth offices, {INSTITUTIONS} \
-         institutions with agreements"
-    );
-    Ok(Directory {
-        offices,
-        institutions,
-        caseworkers,
-    })
-}
-
-/// Development tokens: a caseworker per office, staff per institution.
-struct Tokens {
-    offices: Vec<String>,
-    institutions: Vec<String>,
-}
-
-impl Tokens {
-    fn mint(ctx: &Ctx, directory: &Directory) -> Result<Tokens> {
-        let offices = directory
-            .offices
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                token::mint(
-                    ctx,
-                    &[Role::Caseworker],
-                    Some(*id),
-                    Some(&format!("bench-caseworker-{}", i + 1)),
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let institutions = directory
-            .institutions
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                token::mint(
-                    ctx,
-                    &[Role::InstitutionStaff],
-                    Some(*id),
-                    Some(&format!("bench-institution-staff-{}", i + 1)),
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Tokens {
-            offices,
-            institutions,
-        })
-    }
-}
-
-/// A case opened through the API.
-#[derive(Clone)]
-struct OpenCase {
-    id: Uuid,
-    office: usize,
-    etag: String,
-}
-
-struct Seeded {
-    /// Cases of office 1 with an accepted plan and a running help.
-    running: Vec<Uuid>,
-    /// Cases in phase intake, for the write path.
-    intake: Vec<OpenCase>,
-    open_time: Duration,
-    plan_time: Duration,
-}
-
-const GIVEN_NAMES: [&str; 8] = [
-    "Mia", "Leon", "Emma", "Noah", "Lina", "Elias", "Lea", "Finn",
-];
-const FAMILY_NAMES: [&str; 6] = ["Beispiel", "Muster", "Schmidt", "Weber", "Keller", "Wagner"];
-const HELP_KINDS: [&str; 9] = [
-    "counselling",
-    "social_group_work",
-    "educational_assistant",
-    "family_help",
-    "day_group",
-    "foster_care",
-    "residential_care",
-    "intensive_individual_care",
-    "integration_help",
-];
-
-fn case_draft(n: usize, caseworker: Uuid) -> Value {
-    let family = FAMILY_NAMES[n % FAMILY_NAMES.len()];
-    json!({
-        "caseworker_id": caseworker,
-        "help_kind": HELP_KINDS[n % HELP_KINDS.len()],
-        "young_person": {
-            "given_name": GIVEN_NAMES[n % GIVEN_NAMES.len()],
-            "family_name": family,
-            "date_of_birth": format!("{}-{:02}-{:02}", 2008 + n % 13, n % 12 + 1, n % 28 + 1)
+    fs::create_dir_all(ctx.logs_dir())?;
+    let log = ctx.logs_dir().join(format!("bench-{}.log", target.service));
+    let child = spawn_service(ctx, target, binary, &log)?;
+    Ok(Launched {
+        api: Api {
+            client,
+            base: format!("http://127.0.0.1:{}", target.port),
         },
-        "custody_holders": [{
-            "given_name": "Sandra", "family_name": family, "relation": "mother",
-            "address": format!("Musterweg {}, 74072 Heilbronn", n % 200 + 1),
-            "phone": "+49 7131 555-0101", "email": null
-        }],
-        "external_ids": {}
+        database_url: ctx.database_url(target.database),
+        environment: Environment {
+            binary: ctx.display_path(binary),
+            log: ctx.display_path(&log),
+            postgres,
+            infra: infra.describe(ctx),
+        },
+        database: target.database,
+        exchange: target.exchange,
+        queue_prefix: target.queue_prefix,
+        service: target.service,
+        child,
+        log,
+        ctx: ctx.clone(),
     })
 }
 
-/// Opens `options.cases` cases (case n: office n mod 5, spread over the office's caseworkers),
-/// then brings `options.plan_cases` of the first office through the plan path.
-async fn seed_cases(api: &Api, options: &Options, shared: &Arc<Shared>) -> Result<Seeded> {
-    println!(
-        "xtask: opening {} cases through the API ({} in flight)",
-        options.cases, options.seed_concurrency
-    );
-    let plan = Arc::new(SeedPlan {
-        shared: shared.clone(),
-        total: options.cases,
-        next: AtomicUsize::new(0),
-        done: AtomicUsize::new(0),
-    });
-    let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..options.seed_concurrency {
-        let api = api.clone();
-        let plan = plan.clone();
-        workers.spawn(async move { open_worker(&api, &plan).await });
-    }
-    let progress = progress_reporter("opened", plan.total, plan.clone());
-    let mut opened = Vec::with_capacity(options.cases);
-    let mut failure = None;
-    while let Some(joined) = workers.join_next().await {
-        match joined {
-            Ok(Ok(cases)) => opened.extend(cases),
-            Ok(Err(e)) => {
-                failure.get_or_insert(e);
-                workers.abort_all();
-            }
-            Err(e) if e.is_cancelled() => {}
-            Err(e) => {
-                failure.get_or_insert(format!("a seeding task failed: {e}"));
-                workers.abort_all();
-            }
-        }
-    }
-    progress.abort();
-    let open_time = started.elapsed();
-    process::check_interrupted()?;
-    if let Some(e) = failure {
-        return Err(format!("opening cases failed: {e}").into());
-    }
-    println!(
-        "xtask: opened {} cases in {} ({:.0}/s)",
-        opened.len(),
-        secs(open_time),
-        per_second(opened.len(), open_time)
-    );
-
-    // Sort by the order they were requested, so office and caseworker spread stay even.
-    opened.sort_by_key(|(n, _)| *n);
-    let mut for_plans = Vec::new();
-    let mut intake = Vec::new();
-    for (_, case) in opened {
-        if case.office == 0 && for_plans.len() < options.plan_cases {
-            for_plans.push(case);
-        } else {
-            intake.push(case);
-        }
-    }
-
-    println!(
-        "xtask: bringing {} cases of office 1 through assessment, plan, acceptance and help start",
-        for_plans.len()
-    );
-    let running: Vec<Uuid> = for_plans.iter().map(|c| c.id).collect();
-    let queue = Arc::new(Queue::new(for_plans));
-    let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..options.seed_concurrency {
-        let api = api.clone();
-        let shared = shared.clone();
-        let queue = queue.clone();
-        workers.spawn(async move {
-            while !process::stop_requested() {
-                let Some(case) = queue.take() else {
-                    break;
-                };
-                help_plan_path(&api, &shared, case).await?;
-                queue.done.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok::<(), String>(())
-        });
-    }
-    let progress = progress_reporter("through the plan path", running.len(), queue.clone());
-    let mut failure = None;
-    while let Some(joined) = workers.join_next().await {
-        match joined {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                failure.get_or_insert(e);
-                workers.abort_all();
-            }
-            Err(e) if e.is_cancelled() => {}
-            Err(e) => {
-                failure.get_or_insert(format!("a seeding task failed: {e}"));
-                workers.abort_all();
-            }
-        }
-    }
-    progress.abort();
-    let plan_time = started.elapsed();
-    process::check_interrupted()?;
-    if let Some(e) = failure {
-        return Err(format!("the plan path failed: {e}").into());
-    }
-    println!(
-        "xtask: {} cases with running help in {} ({:.0}/s)",
-        running.len(),
-        secs(plan_time),
-        per_second(running.len(), plan_time)
-    );
-    Ok(Seeded {
-        running,
-        intake,
-        open_time,
-        plan_time,
-    })
-}
-
-struct SeedPlan {
-    shared: Arc<Shared>,
-    total: usize,
-    next: AtomicUsize,
-    done: AtomicUsize,
-}
-
-impl Progress for SeedPlan {
-    fn done(&self) -> usize {
-        self.done.load(Ordering::Relaxed)
-    }
-}
-
-trait Progress: Send + Sync + 'static {
-    fn done(&self) -> usize;
-}
-
-fn progress_reporter<P: Progress>(
-    what: &'static str,
-    total: usize,
-    progress: Arc<P>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let started = Instant::now();
-        loop {
-            tokio::time::sleep(PROGRESS_EVERY).await;
-            let done = progress.done();
-            println!(
-                "xtask:   {what} {done}/{total} ({:.0}/s)",
-                per_second(done, started.elapsed())
-            );
-        }
-    })
-}
-
-/// Opens cases until the plan's total is reached; returns them with their sequence numbers.
-async fn open_worker(
-    api: &Api,
-    plan: &SeedPlan,
-) -> std::result::Result<Vec<(usize, OpenCase)>, String> {
-    let mut opened = Vec::new();
-    while !process::stop_requested() {
-        let n = plan.next.fetch_add(1, Ordering::Relaxed);
-        if n >= plan.total {
-            break;
-        }
-        // Case n: office n mod 5, then round-robin over that office's caseworkers.
-        let office = n % OFFICES;
-        let caseworker = plan.shared.directory.caseworkers
-            [office * CASEWORKERS_PER_OFFICE + (n / OFFICES) % CASEWORKERS_PER_OFFICE]
-            .1;
-        let body = serde_json::to_vec(&case_draft(n, caseworker)).map_err(|e| e.to_string())?;
-        let reply = api
-            .send(
-                api.client
-                    .post(format!("{}/v1/cases", api.base))
-                    .bearer_auth(&plan.shared.tokens.offices[office])
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body),
+impl Launched {
+    pub fn check_alive(&mut self) -> Result<()> {
+        match self.child.poll() {
+            Some(status) => Err(format!(
+                "the {} service exited ({status}). Last lines of {}:\n{}",
+                self.service,
+                self.ctx.display_path(&self.log),
+                tail(&self.log, 30)
             )
-            .await?;
-        reply.expect(StatusCode::CREATED, "POST /v1/cases")?;
-        let id = reply
-            .location
-            .as_deref()
-            .and_then(|l| l.rsplit('/').next())
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .ok_or("POST /v1/cases: no case id in the Location header")?;
-        opened.push((
-            n,
-            OpenCase {
-                id,
-                office,
-                etag: reply.etag.unwrap_or_else(|| "\"1\"".to_string()),
-            },
-        ));
-        plan.done.fetch_add(1, Ordering::Relaxed);
+            .into()),
+            None => Ok(()),
+        }
     }
-    Ok(opened)
+
+    pub async fn wait_ready(&mut self) -> Result<()> {
+        let url = format!("{}/health/ready", self.api.base);
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            self.check_alive()?;
+            process::check_interrupted()?;
+            let last = match self.api.client.get(&url).send().await {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(e) if e.is_connect() => "connection refused".to_string(),
+                Err(e) => e.to_string(),
+            };
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the {} service did not become ready within {} s (GET {url}: {last}). Last \
+                     lines of {}:\n{}",
+                    self.service,
+                    READY_TIMEOUT.as_secs(),
+                    self.ctx.display_path(&self.log),
+                    tail(&self.log, 30)
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        eprintln!("xtask: stopping the benchmarked {} service", self.service);
+        process::stop_groups(std::slice::from_mut(&mut self.child), STOP_GRACE);
+    }
 }
 
 /// Polls until the relay has published every outbox row; returns how many rows there are.
-async fn wait_for_outbox(database_url: &str) -> Result<i64> {
+pub async fn wait_for_outbox(database_url: &str) -> Result<i64> {
     // Scoped: its `first` would shadow the slice method elsewhere.
     use diesel_async::RunQueryDsl;
     let mut conn = AsyncPgConnection::establish(database_url)
@@ -936,40 +487,26 @@ async fn wait_for_outbox(database_url: &str) -> Result<i64> {
     Ok(all.value)
 }
 
-async fn final_counts(database_url: &str) -> Result<(i64, String)> {
-    // Scoped: its `first` would shadow the slice method elsewhere.
-    use diesel_async::RunQueryDsl;
-    let mut conn = AsyncPgConnection::establish(database_url).await?;
-    let audit: CountRow = diesel::sql_query("SELECT count(*) AS value FROM audit_log")
-        .get_result(&mut conn)
-        .await?;
-    let size: TextRow =
-        diesel::sql_query("SELECT pg_size_pretty(pg_database_size(current_database())) AS value")
-            .get_result(&mut conn)
-            .await?;
-    Ok((audit.value, size.value))
-}
-
 // ---------------------------------------------------------------------------------------------
 // requests
 
 #[derive(Clone)]
-struct Api {
-    client: reqwest::Client,
-    base: String,
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
 }
 
 /// A response read to its end.
-struct Reply {
-    status: StatusCode,
-    etag: Option<String>,
-    location: Option<String>,
-    body: String,
+pub struct Reply {
+    pub status: StatusCode,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+    pub body: String,
     what: Option<String>,
 }
 
 impl Reply {
-    fn expect(&self, status: StatusCode, what: &str) -> std::result::Result<(), String> {
+    pub fn expect(&self, status: StatusCode, what: &str) -> std::result::Result<(), String> {
         if self.status == status {
             return Ok(());
         }
@@ -988,10 +525,20 @@ impl Reply {
             self.status
         ))
     }
+
+    /// The new ETag of a write.
+    pub fn etag(self) -> std::result::Result<String, String> {
+        let what = self.what.unwrap_or_default();
+        self.etag
+            .ok_or_else(|| format!("{what}: no ETag in the response"))
+    }
 }
 
 impl Api {
-    async fn send(&self, request: reqwest::RequestBuilder) -> std::result::Result<Reply, String> {
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> std::result::Result<Reply, String> {
         let response = request.send().await.map_err(|e| e.to_string())?;
         let header = |name| {
             response
@@ -1013,33 +560,49 @@ impl Api {
         })
     }
 
+    /// A write with a JSON body (and If-Match when given), expecting `status`.
+    pub async fn write(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        if_match: Option<&str>,
+        body: Vec<u8>,
+        status: StatusCode,
+    ) -> std::result::Result<Reply, String> {
+        let what = format!("{method} {path}");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(etag) = if_match {
+            request = request.header(IF_MATCH, etag);
+        }
+        let mut reply = self
+            .send(request)
+            .await
+            .map_err(|e| format!("{what}: {e}"))?;
+        reply.what = Some(what);
+        reply.expect(status, path)?;
+        Ok(reply)
+    }
+
     /// A process command: POST with If-Match, 200 expected; returns the new ETag.
-    async fn command(
+    pub async fn command(
         &self,
         token: &str,
         path: &str,
         etag: &str,
         body: Vec<u8>,
     ) -> std::result::Result<String, String> {
-        let mut reply = self
-            .send(
-                self.client
-                    .post(format!("{}{path}", self.base))
-                    .bearer_auth(token)
-                    .header(IF_MATCH, etag)
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body),
-            )
-            .await
-            .map_err(|e| format!("POST {path}: {e}"))?;
-        reply.what = Some(format!("POST {path}"));
-        reply.expect(StatusCode::OK, path)?;
-        reply
-            .etag
-            .ok_or_else(|| format!("POST {path}: no ETag in the response"))
+        self.write(Method::POST, token, path, Some(etag), body, StatusCode::OK)
+            .await?
+            .etag()
     }
 
-    async fn get(&self, token: &str, path: &str) -> std::result::Result<Reply, String> {
+    pub async fn get(&self, token: &str, path: &str) -> std::result::Result<Reply, String> {
         let mut reply = self
             .send(
                 self.client
@@ -1054,216 +617,134 @@ impl Api {
     }
 }
 
-/// Request bodies of the plan path, serialised once.
-struct Bodies {
-    assessment: Vec<u8>,
-    /// One plan per institution.
-    plans: Vec<Vec<u8>>,
-    accept: Vec<u8>,
-    help_start: Vec<u8>,
-}
+// ---------------------------------------------------------------------------------------------
+// seeding
 
-fn participation() -> Value {
-    json!({"participants": ["young_person", "parent", "caseworker"], "young_person_heard": true,
-        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null})
-}
-
-impl Bodies {
-    /// The plan starts and the help starts today (UTC), the day the cases were opened.
-    fn new(directory: &Directory) -> Result<Bodies> {
-        let today = Utc::now().date_naive();
-        let assessment = json!({
-            "document": {"content": {
-                "occasion": "Schulabsentismus, Überforderung der Mutter",
-                "needs_areas": [{"area": "school_and_work", "need_level": 3},
-                    {"area": "upbringing_and_care", "need_level": 2}],
-                "resources": [{"holder": "family", "description": "Großmutter unterstützt"}],
-                "risks": [{"risk": "Schulabbruch", "severity": "high"}],
-                "child_protection_concern": false,
-                "recommendation": {"help_needed": true, "help_kind": "family_help"}
-            }},
-            "participation": participation()
+/// Runs `task(n)` for n in 0..total with `concurrency` tasks in flight, printing progress every
+/// 10 s as `<progress> done/total`; returns the results in the order of n and the time it took.
+/// The first error stops all tasks and is returned after `failure: `.
+pub async fn seed_pool<T, F, Fut>(
+    progress: &'static str,
+    failure: &str,
+    total: usize,
+    concurrency: usize,
+    task: F,
+) -> Result<(Vec<T>, Duration)>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = std::result::Result<T, String>> + Send,
+{
+    let task = Arc::new(task);
+    let next = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let task = task.clone();
+        let next = next.clone();
+        let done = done.clone();
+        workers.spawn(async move {
+            let mut results = Vec::new();
+            while !process::stop_requested() {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
+                results.push((n, task(n).await?));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<_, String>(results)
         });
-        Ok(Bodies {
-            assessment: serde_json::to_vec(&assessment)?,
-            plans: directory
-                .institutions
-                .iter()
-                .map(|provider| serde_json::to_vec(&plan(*provider, today)))
-                .collect::<serde_json::Result<_>>()?,
-            accept: b"{}".to_vec(),
-            help_start: serde_json::to_vec(&json!({"started_on": today}))?,
-        })
     }
+    let reporter = progress_reporter(progress, total, done);
+    let mut results = Vec::with_capacity(total);
+    let mut first_failure = None;
+    while let Some(joined) = workers.join_next().await {
+        match joined {
+            Ok(Ok(part)) => results.extend(part),
+            Ok(Err(e)) => {
+                first_failure.get_or_insert(e);
+                workers.abort_all();
+            }
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => {
+                first_failure.get_or_insert(format!("a seeding task failed: {e}"));
+                workers.abort_all();
+            }
+        }
+    }
+    reporter.abort();
+    let elapsed = started.elapsed();
+    process::check_interrupted()?;
+    if let Some(e) = first_failure {
+        return Err(format!("{failure}: {e}").into());
+    }
+    results.sort_by_key(|(n, _)| *n);
+    Ok((results.into_iter().map(|(_, t)| t).collect(), elapsed))
 }
 
-fn plan(provider: Uuid, start_on: NaiveDate) -> Value {
-    json!({
-        "provider_id": provider, "start_on": start_on, "hours_per_week": 6.0,
-        "goals": ["Der junge Mensch besucht regelmäßig die Schule.",
-            "Die Eltern setzen verlässliche Tagesstrukturen um."],
-        "measures": ["Zwei Hausbesuche pro Woche"],
-        "participation": participation(),
-        "document": {"content": {"wishes_of_family": "Träger in Wohnortnähe",
-            "tasks": [{"by": "provider", "task": "Hausbesuche"}]}}
+fn progress_reporter(
+    what: &'static str,
+    total: usize,
+    done: Arc<AtomicUsize>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        loop {
+            tokio::time::sleep(PROGRESS_EVERY).await;
+            let done = done.load(Ordering::Relaxed);
+            println!(
+                "xtask:   {what} {done}/{total} ({:.0}/s)",
+                per_second(done, started.elapsed())
+            );
+        }
     })
 }
 
-/// Organisations, tokens and request bodies, shared by all tasks.
-struct Shared {
-    directory: Directory,
-    tokens: Tokens,
-    bodies: Bodies,
-}
-
-/// Cases handed out one by one to concurrent tasks.
-struct Queue {
-    cases: Vec<OpenCase>,
-    next: AtomicUsize,
-    done: AtomicUsize,
-}
-
-impl Queue {
-    fn new(cases: Vec<OpenCase>) -> Queue {
-        Queue {
-            cases,
-            next: AtomicUsize::new(0),
-            done: AtomicUsize::new(0),
-        }
-    }
-
-    fn take(&self) -> Option<&OpenCase> {
-        self.cases.get(self.next.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-impl Progress for Queue {
-    fn done(&self) -> usize {
-        self.done.load(Ordering::Relaxed)
-    }
-}
-
-/// Everything the scenarios pick from.
-struct Fixture {
-    shared: Arc<Shared>,
-    /// Cases of office 1 with a running help.
-    running: Vec<Uuid>,
-    /// Fresh cases in phase intake, used up by the write path.
-    intake: Queue,
-}
-
-/// Assessment, plan (provider by case), acceptance by the provider, help start: four requests.
-async fn help_plan_path(
-    api: &Api,
-    shared: &Shared,
-    case: &OpenCase,
-) -> std::result::Result<(), String> {
-    let office_token = &shared.tokens.offices[case.office];
-    let provider = (case.id.as_u128() % shared.tokens.institutions.len() as u128) as usize;
-    let provider_token = &shared.tokens.institutions[provider];
-    let bodies = &shared.bodies;
-    let plan = bodies.plans[provider].clone();
-    let id = case.id;
-    let etag = api
-        .command(
-            office_token,
-            &format!("/v1/cases/{id}/assessment"),
-            &case.etag,
-            bodies.assessment.clone(),
-        )
-        .await?;
-    let etag = api
-        .command(office_token, &format!("/v1/cases/{id}/plans"), &etag, plan)
-        .await?;
-    let etag = api
-        .command(
-            provider_token,
-            &format!("/v1/cases/{id}/plans/1/accept"),
-            &etag,
-            bodies.accept.clone(),
-        )
-        .await?;
-    api.command(
-        office_token,
-        &format!("/v1/cases/{id}/help-start"),
-        &etag,
-        bodies.help_start.clone(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Makes sure the scenarios read what they claim to: a plan in the overview, a full page.
-async fn sanity_check(api: &Api, fixture: &Fixture, cases: usize) -> Result<()> {
-    let shared = &fixture.shared;
-    let case = fixture
-        .running
-        .first()
-        .ok_or("no case with a running help")?;
-    let reply = api
-        .get(
-            &shared.tokens.offices[0],
-            &format!("/v1/cases/{case}/overview"),
-        )
-        .await?;
-    let overview: Value = serde_json::from_str(&reply.body)?;
-    if overview["current_plan"]["version"] != 1 || overview["case"]["phase"] != "help_running" {
-        return Err(format!("the overview of {case} shows no running help with a plan").into());
-    }
-    let (office, caseworker) = shared.directory.caseworkers[0];
-    let reply = api
-        .get(
-            &shared.tokens.offices[office],
-            &format!("/v1/cases?caseworker_id={caseworker}&limit={LIST_LIMIT}"),
-        )
-        .await?;
-    let page: Value = serde_json::from_str(&reply.body)?;
-    let items = page["items"].as_array().map_or(0, Vec::len);
-    // Case n goes to caseworker n / 5 mod 100 of office n mod 5: the first has the most.
-    let expected = LIST_LIMIT.min(cases.div_ceil(OFFICES * CASEWORKERS_PER_OFFICE));
-    if items != expected {
-        return Err(format!("a caseworker's list returned {items} cases, not {expected}").into());
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
-// scenarios
+// closed-loop runner
 
-#[derive(Debug, Clone, Copy)]
-enum Scenario {
-    Overview,
-    CaseworkerList,
-    WritePath,
-}
+/// A scenario of a benchmark.
+pub trait Scenario: Copy + Send + Sync + 'static {
+    fn name(self) -> &'static str;
 
-impl Scenario {
-    fn name(self) -> &'static str {
-        match self {
-            Scenario::Overview => "read case + plan",
-            Scenario::CaseworkerList => "caseworker's cases",
-            Scenario::WritePath => "help-plan write path",
-        }
-    }
-
+    /// What one unit is: `req` (a request) or `op` (several requests).
     fn unit(self) -> &'static str {
-        match self {
-            Scenario::WritePath => "op",
-            _ => "req",
-        }
+        "req"
     }
 }
 
-struct Level {
-    scenario: Scenario,
-    concurrency: usize,
-    done: usize,
-    errors: usize,
-    elapsed: Duration,
-    p50_ms: f64,
-    p99_ms: f64,
-    first_error: Option<String>,
-    exhausted: bool,
+/// What a benchmark's workers do: one unit of a scenario per call.
+pub trait Workload: Send + Sync + 'static {
+    type Scenario: Scenario;
+
+    fn once(
+        &self,
+        api: &Api,
+        scenario: Self::Scenario,
+        rng: &mut Rng,
+    ) -> impl Future<Output = std::result::Result<Outcome, String>> + Send;
+}
+
+pub enum Outcome {
+    Done,
+    /// The scenario ran out of data; the worker stops.
+    Exhausted,
+}
+
+/// The result of one scenario at one concurrency level.
+pub struct Level {
+    pub scenario: &'static str,
+    pub unit: &'static str,
+    pub concurrency: usize,
+    pub done: usize,
+    pub errors: usize,
+    pub elapsed: Duration,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub first_error: Option<String>,
+    pub exhausted: bool,
 }
 
 #[derive(Default)]
@@ -1275,15 +756,51 @@ struct WorkerStats {
     exhausted: bool,
 }
 
-enum Outcome {
-    Done,
-    Exhausted,
+/// Every scenario at every concurrency level of the options, each after its warm-up.
+pub async fn run_scenarios<W: Workload>(
+    launched: &mut Launched,
+    workload: &Arc<W>,
+    scenarios: &[W::Scenario],
+    options: &Options,
+) -> Result<Vec<Level>> {
+    let api = launched.api.clone();
+    let mut results = Vec::new();
+    for &scenario in scenarios {
+        if options.warmup > 0 {
+            println!(
+                "xtask: {}: warming up for {} s",
+                scenario.name(),
+                options.warmup
+            );
+            let warmup = Duration::from_secs(options.warmup);
+            run_level(&api, workload, scenario, WARMUP_CONCURRENCY, warmup).await?;
+        }
+        for &concurrency in &options.concurrency {
+            println!(
+                "xtask: {}: {} in flight for {} s",
+                scenario.name(),
+                concurrency,
+                options.seconds
+            );
+            let level = run_level(
+                &api,
+                workload,
+                scenario,
+                concurrency,
+                Duration::from_secs(options.seconds),
+            )
+            .await?;
+            launched.check_alive()?;
+            results.push(level);
+        }
+    }
+    Ok(results)
 }
 
-async fn run_level(
+async fn run_level<W: Workload>(
     api: &Api,
-    fixture: &Arc<Fixture>,
-    scenario: Scenario,
+    workload: &Arc<W>,
+    scenario: W::Scenario,
     concurrency: usize,
     duration: Duration,
 ) -> Result<Level> {
@@ -1292,9 +809,9 @@ async fn run_level(
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..concurrency {
         let api = api.clone();
-        let fixture = fixture.clone();
+        let workload = workload.clone();
         let seed = (worker as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ concurrency as u64;
-        workers.spawn(async move { run_worker(&api, &fixture, scenario, deadline, seed).await });
+        workers.spawn(async move { run_worker(&api, &*workload, scenario, deadline, seed).await });
     }
     let mut micros = Vec::new();
     let mut errors = 0;
@@ -1313,7 +830,8 @@ async fn run_level(
     process::check_interrupted()?;
     micros.sort_unstable();
     Ok(Level {
-        scenario,
+        scenario: scenario.name(),
+        unit: scenario.unit(),
         concurrency,
         done: micros.len(),
         errors,
@@ -1325,56 +843,18 @@ async fn run_level(
     })
 }
 
-/// Nearest-rank percentile of sorted microseconds, in milliseconds.
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
-    let index = rank.clamp(1, sorted.len()) - 1;
-    sorted[index] as f64 / 1000.0
-}
-
-async fn run_worker(
+async fn run_worker<W: Workload>(
     api: &Api,
-    fixture: &Fixture,
-    scenario: Scenario,
+    workload: &W,
+    scenario: W::Scenario,
     deadline: Instant,
     seed: u64,
 ) -> WorkerStats {
     let mut rng = Rng(seed);
     let mut stats = WorkerStats::default();
-    let shared = &fixture.shared;
     while Instant::now() < deadline && !process::stop_requested() {
         let started = Instant::now();
-        let outcome = match scenario {
-            Scenario::Overview => {
-                let case = fixture.running[rng.below(fixture.running.len())];
-                api.get(
-                    &shared.tokens.offices[0],
-                    &format!("/v1/cases/{case}/overview"),
-                )
-                .await
-                .map(|_| Outcome::Done)
-            }
-            Scenario::CaseworkerList => {
-                let (office, caseworker) =
-                    shared.directory.caseworkers[rng.below(shared.directory.caseworkers.len())];
-                api.get(
-                    &shared.tokens.offices[office],
-                    &format!("/v1/cases?caseworker_id={caseworker}&limit={LIST_LIMIT}"),
-                )
-                .await
-                .map(|_| Outcome::Done)
-            }
-            Scenario::WritePath => match fixture.intake.take() {
-                Some(case) => help_plan_path(api, shared, case)
-                    .await
-                    .map(|()| Outcome::Done),
-                None => Ok(Outcome::Exhausted),
-            },
-        };
-        match outcome {
+        match workload.once(api, scenario, &mut rng).await {
             Ok(Outcome::Done) => stats
                 .micros
                 .push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)),
@@ -1391,11 +871,21 @@ async fn run_worker(
     stats
 }
 
-/// SplitMix64: enough randomness to pick cases, reproducible per worker.
-struct Rng(u64);
+/// Nearest-rank percentile of sorted microseconds, in milliseconds.
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    let index = rank.clamp(1, sorted.len()) - 1;
+    sorted[index] as f64 / 1000.0
+}
+
+/// SplitMix64: enough randomness to pick test data, reproducible per worker.
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -1403,14 +893,183 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// report
+
+/// Title, machine, service, infrastructure and names; `service_notes` follow the pool size
+/// (e.g. `, audit log on`).
+pub fn write_header(report: &mut String, title: &str, launched: &Launched, service_notes: &str) {
+    let environment = &launched.environment;
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let setting = |name: &str, default: String| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map_or(default, |v| format!("{v} ({name})"))
+    };
+    let _ = writeln!(report);
+    let _ = writeln!(report, "{title}");
+    let _ = writeln!(
+        report,
+        "  machine      {cpus} CPUs{}; client, service, PostgreSQL and RabbitMQ share them",
+        cpu_model().map(|m| format!(" ({m})")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        report,
+        "  service      {} (release profile), HTTP workers {}, DB pool {}{service_notes}, log {}",
+        environment.binary,
+        setting("QMF_HTTP_WORKERS", format!("{cpus} (one per CPU)")),
+        setting("QMF_DB_POOL_SIZE", "10".to_string()),
+        environment.log
+    );
+    let _ = writeln!(report, "  infra        {}", environment.infra);
+    let _ = writeln!(
+        report,
+        "  bench names  database {} (PostgreSQL {}), exchange {}, queue prefix {}",
+        launched.database, environment.postgres, launched.exchange, launched.queue_prefix
+    );
+}
+
+/// How long each level ran.
+pub fn write_runs(report: &mut String, options: &Options) {
+    let _ = writeln!(
+        report,
+        "  runs         {} s per scenario and concurrency level after {} s warm-up \
+         ({WARMUP_CONCURRENCY} in flight); closed loop: each worker sends its next request when \
+         the previous one is answered",
+        options.seconds, options.warmup
+    );
+}
+
+/// The table of all levels, after an empty line.
+pub fn write_table(report: &mut String, results: &[Level]) {
+    let _ = writeln!(report);
+    let _ = writeln!(
+        report,
+        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9}",
+        "scenario", "conc", "unit", "done", "errors", "per s", "p50 ms", "p99 ms"
+    );
+    let _ = writeln!(report, "{}", "-".repeat(84));
+    for level in results {
+        let _ = writeln!(
+            report,
+            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2}",
+            level.scenario,
+            level.concurrency,
+            level.unit,
+            level.done,
+            level.errors,
+            per_second(level.done, level.elapsed),
+            level.p50_ms,
+            level.p99_ms
+        );
+    }
+    let _ = writeln!(report);
+}
+
+/// The first error of every level that had one, and the levels that ran out of data
+/// (`exhausted` says what to do then).
+pub fn write_problems(report: &mut String, results: &[Level], exhausted: &str) {
+    for level in results {
+        if let Some(error) = &level.first_error {
+            let _ = writeln!(
+                report,
+                "first error in {} at {}: {error}",
+                level.scenario, level.concurrency
+            );
+        }
+        if level.exhausted {
+            let _ = writeln!(
+                report,
+                "{} at {} {exhausted}",
+                level.scenario, level.concurrency
+            );
+        }
+    }
+}
+
+pub fn secs(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
+}
+
+pub fn per_second(count: usize, duration: Duration) -> f64 {
+    let secs = duration.as_secs_f64();
+    if secs > 0.0 { count as f64 / secs } else { 0.0 }
+}
+
+fn cpu_model() -> Option<String> {
+    let info = fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, model)| model.trim().to_string())
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{Rng, percentile};
+    use clap::{CommandFactory, Parser};
+
+    use super::{Options, Rng, Which, percentile};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        options: Options,
+    }
+
+    fn parse(args: &[&str]) -> Options {
+        let mut argv = vec!["bench"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|cli| cli.options).unwrap()
+    }
+
+    fn refusal(args: &[&str]) -> String {
+        parse(args).validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_options_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn both_benchmarks_run_by_default() {
+        let options = parse(&[]);
+        assert_eq!(options.service, Which::All);
+        assert!(options.validate().is_ok());
+        assert_eq!(options.case.port(), 18182);
+        assert_eq!(options.committee.port(), 18183);
+        assert_eq!(parse(&["--port", "19000"]).case.port(), 19000);
+    }
+
+    #[test]
+    fn options_of_a_benchmark_that_does_not_run_are_refused() {
+        let message = refusal(&["--service", "committee", "--cases", "600"]);
+        assert!(message.contains("--cases"), "{message}");
+        let message = refusal(&["--service", "case", "--topics", "100", "--meetings", "5"]);
+        assert!(message.contains("--meetings, --topics"), "{message}");
+        assert!(
+            parse(&["--service", "case", "--cases", "600", "--plan-cases", "10"])
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn values_out_of_range_are_refused() {
+        assert!(refusal(&["--topics", "5"]).contains("--topics must be"));
+        assert!(refusal(&["--meetings", "0"]).contains("--meetings must be"));
+        assert!(refusal(&["--concurrency", "0"]).contains("--concurrency"));
+        assert!(refusal(&["--case-port", "18183"]).contains("own ports"));
+        assert!(refusal(&["--cases", "100"]).contains("--cases must be"));
+        assert!(Cli::try_parse_from(["bench", "--service", "dialogue"]).is_err());
+    }
 
     #[test]
     fn percentiles_use_the_nearest_rank() {

@@ -74,7 +74,8 @@ enum Command {
         #[arg(long)]
         sub: Option<String>,
     },
-    /// Benchmark the case service: 100,000 seeded cases, reads and the help-plan write path at
+    /// Benchmark the case service (100,000 seeded cases: reads and the help-plan write path) and
+    /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) at
     /// several concurrency levels; prints throughput and p50/p99 latency.
     Bench(bench::Options),
 }
