@@ -1,9 +1,9 @@
 //! The committee service's read paths: a meeting with its whole agenda, and pages of the topic
 //! lists (a working group's topics, the steering group's inbox).
 //!
-//! The directory read copy (the organisations the seats represent) is written in SQL; seats,
-//! meetings with their agenda, attendance and minutes, and topics on their route are created
-//! through the API. The central bodies and the working groups come with the migrations.
+//! The directory read copy (the organisations and people the seats represent) is written in
+//! SQL; seats, meetings with their agenda, attendance and minutes, and topics on their route
+//! are created through the API. The central bodies and the working groups come with the migrations.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -142,7 +142,7 @@ pub(super) async fn measure(
 
     let setup_started = Instant::now();
     let directory = seed_directory(&database_url).await?;
-    let committee = Arc::new(seat_members(ctx, &api, &directory).await?);
+    let committee = Arc::new(seat_members(ctx, &api, &database_url, &directory).await?);
     let setup_time = setup_started.elapsed();
     let seeded_meetings = seed_meetings(&api, all, &committee, &directory).await?;
     let seeded_topics = seed_topics(&api, all, &committee).await?;
@@ -329,8 +329,18 @@ impl Committee {
 }
 
 /// Reads the bodies the migrations created and gives every working group a speaker and
-/// members, and the steering group members, through the API.
-async fn seat_members(ctx: &Ctx, api: &Api, directory: &Directory) -> Result<Committee> {
+/// members, and the steering group members, through the API. The people are written into the
+/// committee's copy of the directory's people first (in SQL), as the directory's events would.
+async fn seat_members(
+    ctx: &Ctx,
+    api: &Api,
+    database_url: &str,
+    directory: &Directory,
+) -> Result<Committee> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .map_err(|e| format!("cannot connect to {database_url}: {e}"))?;
     let secretary = token::mint(
         ctx,
         &[Role::CommitteeSecretary],
@@ -376,6 +386,12 @@ async fn seat_members(ctx: &Ctx, api: &Api, directory: &Directory) -> Result<Com
             )
         };
         let person = Uuid::now_v7();
+        diesel::sql_query(format!(
+            "INSERT INTO committee_people (id, organization_id, given_name, family_name, email, directory_version) \
+             VALUES ('{person}', '{organization}', 'Bench', 'Person {people}', 'person{people}@bench.example', 1)"
+        ))
+        .execute(&mut conn)
+        .await?;
         let body_json = serde_json::to_vec(&json!({"person_id": person,
             "organization_id": organization, "role": role, "start_on": start_on}))?;
         api.write(
