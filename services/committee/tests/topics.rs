@@ -1067,3 +1067,34 @@ async fn wait_for_topics(app: &App, count: usize) -> Value {
     }
     panic!("topics did not arrive");
 }
+
+#[tokio::test]
+async fn a_decision_carries_the_regional_day_of_its_meeting() {
+    let app = spawn().await;
+    let forum = app.forum().await;
+    // 23:30 UTC on 16 March is 00:30 on 17 March in Heilbronn (CET).
+    let (meeting, _) = app
+        .send(
+            Method::POST,
+            &format!("/v1/bodies/{forum}/meetings"),
+            None,
+            Some(
+                json!({"title": "Nachtsitzung", "starts_at": "2027-03-16T23:30:00Z",
+                "ends_at": "2027-03-17T01:00:00Z", "place": "Heilbronn"}),
+            ),
+            StatusCode::CREATED,
+        )
+        .await;
+    let id = meeting["id"].as_str().unwrap().to_string();
+    app.hold(&id).await;
+    let (decision, _) = app
+        .send(
+            Method::POST,
+            &format!("/v1/meetings/{id}/decisions"),
+            None,
+            Some(json!({"kind": "other", "title": "Termin", "text": "Nächste Sitzung im Herbst."})),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(decision["decided_on"], "2027-03-17");
+}

@@ -35,7 +35,7 @@ pub struct Decision {
     pub kind: DecisionKind,
     pub title: String,
     pub text: String,
-    /// Day of the meeting.
+    /// Day of the meeting (Europe/Berlin).
     pub decided_on: NaiveDate,
     /// The working group set up or dissolved by the decision.
     pub body_id: Option<Uuid>,
@@ -176,7 +176,7 @@ pub(crate) async fn record(
     input: &DecisionInput,
     actor: &str,
 ) -> ApiResult<DecisionRow> {
-    let decided_on = meeting.starts_at.date_naive();
+    let decided_on = crate::store::regional_day(conn, meeting.starts_at).await?;
     let body_id = match input.kind {
         DecisionKind::EstablishWorkingGroup => match &input.working_group {
             Some(spec) => Some(

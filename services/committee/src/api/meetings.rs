@@ -682,7 +682,8 @@ pub async fn invite(
             let body = body_store::find(conn, row.body_id)
                 .await?
                 .ok_or_else(|| ApiError::internal("meeting without body"))?;
-            let recipients = store::seats_on(conn, row.body_id, row.starts_at.date_naive())
+            let day = crate::store::regional_day(conn, row.starts_at).await?;
+            let recipients = store::seats_on(conn, row.body_id, day)
                 .await?
                 .into_iter()
                 .map(|seat| InvitationRecipient {

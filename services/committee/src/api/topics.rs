@@ -151,12 +151,13 @@ async fn actor(
     let steering = body_store::central(conn, BodyKind::SteeringGroup).await?;
     let management = body_store::central(conn, BodyKind::Management).await?;
     let person = Uuid::parse_str(&principal.subject).ok();
+    let today = crate::store::regional_day(conn, Utc::now()).await?;
     let seats = store::roles_in(
         conn,
         &[origin.id, steering.id, management.id],
         person,
         principal.organization,
-        Utc::now().date_naive(),
+        today,
     )
     .await?;
     let voting = |role: &str| matches!(role, "chair" | "deputy" | "speaker" | "member");
