@@ -197,26 +197,38 @@ async fn bad_paths_unknown_routes_and_wrong_methods() {
         (
             Method::DELETE,
             format!("/v1/organizations/{org}"),
-            "GET, PUT",
+            "GET, HEAD, PUT",
         ),
         (
             Method::PATCH,
             format!("/v1/organizations/{org}"),
-            "GET, PUT",
+            "GET, HEAD, PUT",
         ),
-        (Method::PUT, "/v1/organizations".to_string(), "GET, POST"),
-        (Method::DELETE, "/v1/organizations".to_string(), "GET, POST"),
+        (
+            Method::PUT,
+            "/v1/organizations".to_string(),
+            "GET, HEAD, POST",
+        ),
+        (
+            Method::DELETE,
+            "/v1/organizations".to_string(),
+            "GET, HEAD, POST",
+        ),
         (
             Method::GET,
             format!("/v1/organizations/{org}/deactivate"),
             "POST",
         ),
-        (Method::DELETE, "/v1/people".to_string(), "GET, POST"),
-        (Method::DELETE, format!("/v1/people/{org}"), "GET, PUT"),
+        (Method::DELETE, "/v1/people".to_string(), "GET, HEAD, POST"),
+        (
+            Method::DELETE,
+            format!("/v1/people/{org}"),
+            "GET, HEAD, PUT",
+        ),
         (Method::PUT, format!("/v1/people/{org}/deactivate"), "POST"),
-        (Method::PUT, "/v1/agreements".to_string(), "GET, POST"),
-        (Method::PUT, format!("/v1/agreements/{org}"), "GET"),
-        (Method::DELETE, format!("/v1/agreements/{org}"), "GET"),
+        (Method::PUT, "/v1/agreements".to_string(), "GET, HEAD, POST"),
+        (Method::PUT, format!("/v1/agreements/{org}"), "GET, HEAD"),
+        (Method::DELETE, format!("/v1/agreements/{org}"), "GET, HEAD"),
         (
             Method::GET,
             format!("/v1/agreements/{org}/terminate"),
@@ -227,6 +239,33 @@ async fn bad_paths_unknown_routes_and_wrong_methods() {
         reply.expect_problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
         assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
     }
+
+    // HEAD answers like GET, without the body; where there is no GET, 405.
+    let refused = app
+        .http
+        .head(format!("{}/v1/organizations/{org}/deactivate", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(refused.headers()["allow"], "POST");
+    let response = app
+        .http
+        .head(format!("{}/v1/organizations/{org}", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("etag"));
+    let length: usize = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(length > 0);
+    assert!(response.bytes().await.unwrap().is_empty());
     app.stop().await;
 }
 

@@ -162,6 +162,19 @@ where
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id))
         .wrap(TracingLogger::default())
+        .wrap(from_fn(head_as_get))
+}
+
+/// HEAD is answered like GET (RFC 9110 9.3.2): the request is routed as GET, and the HTTP layer,
+/// which saw the HEAD, sends the headers (Content-Length, ETag, …) without the body.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// The service's OpenAPI document, exactly as `/openapi.json` serves it.
@@ -368,12 +381,18 @@ impl KnownRoutes {
                 ]
                 .into_iter()
                 .filter(|(_, present)| *present)
-                .map(|(m, _)| m)
+                .flat_map(|(m, _)| {
+                    if m == "GET" {
+                        vec!["GET", "HEAD"]
+                    } else {
+                        vec![m]
+                    }
+                })
                 .collect();
                 (segments(path), methods)
             })
             .collect();
-        routes.push((segments("/openapi.json"), vec!["GET"]));
+        routes.push((segments("/openapi.json"), vec!["GET", "HEAD"]));
         KnownRoutes(routes)
     }
 
