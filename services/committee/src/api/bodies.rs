@@ -132,6 +132,9 @@ pub async fn get(
 
 /// A seat in a body.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01937b01-0000-7000-8000-000000000002", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "person_id": "01936f40-0000-7000-8000-000000000001", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "role": "speaker", "start_on": "2026-01-01", "end_on": null, "term_id": null, "version": 1}))]
 pub struct Membership {
     pub id: Uuid,
     pub body_id: Uuid,

@@ -29,6 +29,8 @@ const WRITERS: &[Role] = &[Role::Admin, Role::CommitteeSecretary];
 
 /// An agenda item (Tagesordnungspunkt).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01937c01-0000-7000-8000-000000000004", "position": 2,
+    "title": "Empfehlung zur Kooperation Jugendhilfe–Psychiatrie", "public": true, "topic_id": "01937d00-0000-7000-8000-000000000005"}))]
 pub struct AgendaItem {
     pub id: Uuid,
     /// 1-based position on the agenda.
@@ -424,6 +426,7 @@ pub async fn add_item(
 /// The new order of the agenda.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"item_ids": ["01937c01-0000-7000-8000-000000000006", "01937c01-0000-7000-8000-000000000004", "01937c01-0000-7000-8000-000000000005"]}))]
 pub struct AgendaOrder {
     /// Every item id of the agenda exactly once, in the new order.
     pub item_ids: Vec<Uuid>,

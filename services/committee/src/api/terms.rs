@@ -51,6 +51,8 @@ pub async fn list(_principal: Principal, pool: web::Data<DbPool>) -> ApiResult<H
 
 /// The proposed next term.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"office_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "office_name": "Jugendamt Hohenlohekreis",
+    "start_on": "2029-01-01", "end_on": "2030-12-31"}))]
 pub struct TermProposal {
     /// The youth office next in rotation: one that never held the management, else the one whose
     /// last term lies furthest back.

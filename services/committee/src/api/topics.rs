@@ -80,6 +80,9 @@ async fn topic_out(conn: &mut AsyncPgConnection, row: TopicRow) -> ApiResult<Top
 
 /// A topic in a list (without its text).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01937d00-0000-7000-8000-000000000005", "origin_body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "state": "submitted", "title": "Empfehlung zur Kooperation Jugendhilfe–Psychiatrie", "draft_number": 2, "meeting_id": null,
+    "finding_id": null, "version": 5, "updated_at": "2027-02-20T10:30:00Z"}))]
 pub struct TopicSummary {
     pub id: Uuid,
     pub origin_body_id: Uuid,
@@ -437,6 +440,9 @@ pub async fn history(
 
 /// One version of a topic's draft.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"number": 2, "title": "Empfehlung zur Kooperation Jugendhilfe–Psychiatrie",
+    "text": "Das Forum empfiehlt gemeinsame Fallkonferenzen …", "created_by": "01936f40-0000-7000-8000-000000000003",
+    "created_at": "2027-02-10T09:12:00Z"}))]
 pub struct Draft {
     pub number: i32,
     pub title: String,
