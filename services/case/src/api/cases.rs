@@ -22,6 +22,7 @@ use crate::store::{audit, parse_code, steps};
 
 /// A pending transfer of responsibility to another youth office (§86 SGB VIII).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"to_office_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e61", "reason": "Umzug der Familie in den Landkreis Schwäbisch Hall"}))]
 pub struct PendingTransfer {
     pub to_office_id: Uuid,
     pub reason: String,

@@ -43,6 +43,7 @@ pub struct DocumentInput {
 /// A rating of one goal of the plan in force.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"goal_id": "01937a30-0000-7000-8000-0000000000e1", "rating": 4}))]
 pub struct GoalRating {
     pub goal_id: Uuid,
     /// 1 not reached, 2 hardly, 3 partly, 4 largely, 5 fully reached.
@@ -158,6 +159,11 @@ fn phase_code(phase: Phase) -> Option<String> {
 /// Completing the needs assessment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "document": {"content": {"occasion": "Konflikte in Schule und Familie", "needs_areas": [{"area": "social_relations", "need_level": 2}],
+        "resources": [], "risks": [], "child_protection_concern": false, "recommendation": {"help_needed": true}}},
+    "participation": {"participants": ["young_person", "parent", "caseworker"], "young_person_heard": true,
+        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null}}))]
 pub struct AssessmentInput {
     /// The filled assessment instrument.
     pub document: DocumentInput,
@@ -386,6 +392,7 @@ pub async fn agree_plan(
 /// The provider's answer to a plan version.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Keine freie Kapazität vor Februar."}))]
 pub struct PlanAnswer {
     /// Required when declining.
     #[serde(default)]
@@ -679,6 +686,11 @@ fn check_ratings(ratings: &[GoalRating], goals: &[Uuid], pointer: &str) -> Vec<F
 /// A help-plan review (Hilfeplangespräch / Fortschreibung).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"held_on": "2027-05-10", "progress_report": "Regelmäßiger Schulbesuch, weniger Konflikte.",
+    "goal_ratings": [{"goal_id": "01937a30-0000-7000-8000-0000000000e1", "rating": 3}], "next_review_on": null,
+    "participation": {"participants": ["young_person", "parent", "caseworker", "provider"], "young_person_heard": true,
+        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null},
+    "document": {"content": {"development": "Fortschritte in der Schule", "continue_help": true}}}))]
 pub struct ReviewInput {
     /// Not in the future.
     pub held_on: NaiveDate,
@@ -834,6 +846,11 @@ pub async fn hold_review(
 /// End of a help with its evaluation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"ended_on": "2027-11-30", "end_kind": "planned", "end_reason": "goals_reached",
+    "final_ratings": [{"goal_id": "01937a30-0000-7000-8000-0000000000e1", "rating": 5}],
+    "participation": {"participants": ["young_person", "parent", "caseworker"], "young_person_heard": true,
+        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null},
+    "document": {"content": {"summary": "Ziel erreicht", "satisfaction_young_person": 5, "satisfaction_parents": 4, "follow_up": "none"}}}))]
 pub struct HelpEnd {
     /// Not before the help started, not in the future.
     pub ended_on: NaiveDate,

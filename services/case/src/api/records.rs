@@ -20,6 +20,7 @@ use crate::store::{audit, cases as case_store, instruments as instrument_store, 
 
 /// A goal of a plan.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01937a30-0000-7000-8000-0000000000e1", "position": 1, "description": "Jonas löst Konflikte ohne Gewalt."}))]
 pub struct Goal {
     pub id: Uuid,
     pub position: i32,
@@ -28,6 +29,13 @@ pub struct Goal {
 
 /// A help-plan version.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"version": 1, "status": "accepted", "provider_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+    "start_on": "2027-02-01", "hours_per_week": 6.0, "review_interval_months": 6, "measures": ["Einzelgespräche", "Elterngespräche"],
+    "goals": [{"id": "01937a30-0000-7000-8000-0000000000e1", "position": 1, "description": "Jonas löst Konflikte ohne Gewalt."}],
+    "participation": {"participants": ["young_person", "parent", "caseworker"], "young_person_heard": true,
+        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null},
+    "document_id": "01937a31-0000-7000-8000-0000000000f1", "decision_reason": null,
+    "agreed_at": "2027-01-20T10:00:00Z", "decided_at": "2027-01-22T08:30:00Z"}))]
 pub struct Plan {
     pub version: i32,
     /// `proposed` (waits for the provider), `accepted` (in force), `declined` or `superseded`.
@@ -48,6 +56,12 @@ pub struct Plan {
 
 /// A held review (or, with `final`, the end-of-help evaluation).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01937a32-0000-7000-8000-0000000000f2", "plan_version": 1, "held_on": "2027-08-01", "final": false,
+    "progress_report": "Regelmäßiger Schulbesuch.", "ratings": [{"goal_id": "01937a30-0000-7000-8000-0000000000e1", "rating": 3}],
+    "next_review_on": "2028-02-01",
+    "participation": {"participants": ["young_person", "parent", "caseworker", "provider"], "young_person_heard": true,
+        "not_heard_reason": null, "agreement_reached": true, "no_agreement_reason": null},
+    "document_id": "01937a31-0000-7000-8000-0000000000f3"}))]
 pub struct Review {
     pub id: Uuid,
     pub plan_version: i32,
@@ -63,7 +77,9 @@ pub struct Review {
     pub document_id: Option<Uuid>,
 }
 
+/// The rating of one goal (1 not reached … 5 fully reached).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"goal_id": "01937a30-0000-7000-8000-0000000000e1", "rating": 3}))]
 pub struct RatingOut {
     pub goal_id: Uuid,
     pub rating: i32,
@@ -237,6 +253,9 @@ pub async fn list_plans(
 
 /// A filled instrument.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01937a31-0000-7000-8000-0000000000f3", "instrument": "review", "instrument_version": 1,
+    "content": {"development": "Fortschritte in der Schule", "continue_help": true},
+    "created_at": "2027-08-01T11:00:00Z", "created_by": "01936f40-0000-7000-8000-000000000001"}))]
 pub struct Document {
     pub id: Uuid,
     pub instrument: InstrumentKey,
@@ -322,6 +341,7 @@ pub struct DueQuery {
 
 /// A review that is due.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"case_id": "01937a10-0000-7000-8000-0000000000c1", "due_on": "2027-08-01", "overdue": true}))]
 pub struct DueReview {
     pub case_id: Uuid,
     pub due_on: NaiveDate,

@@ -57,8 +57,11 @@ pub async fn record_reads(
     Ok(())
 }
 
+/// One entry of the append-only audit log: who did what to which case, when.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
+#[schema(example = json!({"id": 48213, "at": "2027-03-02T09:14:05Z", "subject": "01936f40-0000-7000-8000-000000000001",
+    "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "case_id": "01937a10-0000-7000-8000-0000000000c1", "action": "case.read"}))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,

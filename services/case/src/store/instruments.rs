@@ -12,8 +12,14 @@ use super::code;
 use super::schema::{case_documents, instruments};
 use crate::domain::instruments::InstrumentKey;
 
+/// A released version of an instrument.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
 #[diesel(table_name = instruments)]
+#[schema(example = json!({"key": "review", "version": 1, "title": "Hilfeplangespräch / Fortschreibung",
+    "description": "Review of a running help: development since the last plan, the provider's assessment and what changes.",
+    "schema": {"type": "object", "required": ["development", "continue_help"],
+        "properties": {"development": {"type": "string"}, "continue_help": {"type": "boolean"}}},
+    "released_at": "2026-11-23T08:00:00Z", "released_by": "01936f40-0000-7000-8000-000000000009"}))]
 pub struct InstrumentRow {
     #[schema(value_type = InstrumentKey)]
     pub key: String,

@@ -164,10 +164,15 @@ pub struct OparlLegislativeTerm {
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/body/region", "type": "https://schema.oparl.org/1.1/Body",
     "system": "https://qmf.example/oparl/v1/system", "name": "Kooperation Jugendhilfe Heilbronn-Franken",
     "shortName": "QMF Heilbronn-Franken",
+    "classification": "Kooperationsverbund öffentlicher und freier Träger der Jugendhilfe",
     "organization": "https://qmf.example/oparl/v1/body/region/organization",
     "person": "https://qmf.example/oparl/v1/body/region/person",
     "meeting": "https://qmf.example/oparl/v1/body/region/meeting",
     "paper": "https://qmf.example/oparl/v1/body/region/paper",
+    "agendaItem": "https://qmf.example/oparl/v1/body/region/agenda-item",
+    "consultation": "https://qmf.example/oparl/v1/body/region/consultation",
+    "membership": "https://qmf.example/oparl/v1/body/region/membership",
+    "locationList": "https://qmf.example/oparl/v1/body/region/location",
     "legislativeTerm": [], "legislativeTermList": "https://qmf.example/oparl/v1/body/region/legislative-term",
     "created": "2026-11-24T08:00:00Z", "modified": "2026-11-24T08:00:00Z"}))]
 pub struct OparlBody {
