@@ -112,6 +112,19 @@ pub async fn publish(exchange: &str, routing_key: &str, body: &[u8]) -> bool {
         .create_channel()
         .await
         .unwrap_or_else(|e| panic!("channel: {e}"));
+    // The service declares the exchange when it starts; a test may be quicker.
+    channel
+        .exchange_declare(
+            exchange.into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("exchange: {e}"));
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await
