@@ -17,19 +17,6 @@ fn person(id: Uuid, org: Uuid, family_name: &str, version: i32) -> Value {
         "active_until": null, "version": version})
 }
 
-async fn publish(app: &App, event_type: &str, data: Value) {
-    let body = qmf_events::Envelope::new("/qmf/directory", event_type, "test", data)
-        .to_json()
-        .unwrap();
-    for _ in 0..50 {
-        if qmf_testkit::publish(&app.exchange, event_type, &body).await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no queue bound for {event_type}");
-}
-
 async fn read_when(app: &App, id: Uuid, ready: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..50 {
         let response = app
@@ -55,22 +42,22 @@ async fn people_arrive_from_the_directory_and_consent_to_publication() {
     let app = spawn().await;
     let id = Uuid::now_v7();
     let org = app.offices[0];
-    publish(
-        &app,
+    app.publish_event(
+        "/qmf/directory",
         "directory.person.registered.v1",
         person(id, org, "Beispiel", 2),
     )
     .await;
     read_when(&app, id, |p| p["family_name"] == "Beispiel").await;
     // An older version arriving late changes nothing; a newer one does.
-    publish(
-        &app,
+    app.publish_event(
+        "/qmf/directory",
         "directory.person.updated.v1",
         person(id, org, "Alt", 1),
     )
     .await;
-    publish(
-        &app,
+    app.publish_event(
+        "/qmf/directory",
         "directory.person.updated.v1",
         person(id, org, "Muster", 3),
     )

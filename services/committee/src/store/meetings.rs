@@ -149,12 +149,7 @@ pub async fn agenda(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
 ) -> Result<Vec<AgendaItemRow>, ApiError> {
-    Ok(agenda_items::table
-        .filter(agenda_items::meeting_id.eq(meeting_id))
-        .select(AgendaItemRow::as_select())
-        .order(agenda_items::position.asc())
-        .load(conn)
-        .await?)
+    agendas(conn, &[meeting_id]).await
 }
 
 /// The agendas of several meetings, each in order.
@@ -280,15 +275,7 @@ pub async fn attendance(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
 ) -> Result<Vec<AttendanceRow>, ApiError> {
-    Ok(meeting_attendance::table
-        .filter(meeting_attendance::meeting_id.eq(meeting_id))
-        .select(AttendanceRow::as_select())
-        .order((
-            meeting_attendance::status.desc(),
-            meeting_attendance::id.asc(),
-        ))
-        .load(conn)
-        .await?)
+    attendances(conn, &[meeting_id]).await
 }
 
 /// One attendance entry to record.

@@ -226,3 +226,20 @@ pub fn person_token(person: Uuid, organization: Uuid) -> String {
         Some(organization),
     )
 }
+
+impl App {
+    /// Publishes an event as another service would, retrying until the committee's queue is
+    /// bound (the consumer binds it shortly after start-up).
+    pub async fn publish_event(&self, source: &str, event_type: &str, data: Value) {
+        let body = qmf_events::Envelope::new(source, event_type, "test", data)
+            .to_json()
+            .unwrap();
+        for _ in 0..50 {
+            if qmf_testkit::publish(&self.exchange, event_type, &body).await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no queue bound for {event_type}");
+    }
+}
