@@ -1090,3 +1090,34 @@ async fn a_decision_carries_the_regional_day_of_its_meeting() {
         .await;
     assert_eq!(decision["decided_on"], "2027-03-17");
 }
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_creates_one_topic() {
+    let app = spawn().await;
+    let c = cast(&app).await;
+    let create = |body: Value| {
+        app.http
+            .post(format!("{}/v1/bodies/{}/topics", app.base, c.group))
+            .bearer_auth(&c.member)
+            .header("Idempotency-Key", "topic-2027-001")
+            .json(&body)
+            .send()
+    };
+    let draft = json!({"title": "Qualitätsbericht", "text": "Gliederung."});
+    let first = create(draft.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    // The retry gets the stored answer, not a second topic.
+    let again = create(draft).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+    // The same key with another body is refused.
+    let other = create(json!({"title": "Anderes Thema", "text": "x"}))
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (page, _) = app
+        .send(Method::GET, "/v1/topics", None, None, StatusCode::OK)
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
