@@ -1,0 +1,10 @@
+//! API tests of the case service, run in-process against PostgreSQL and RabbitMQ.
+//!
+//! All integration tests of this crate build into this one binary: one link step and one
+//! executable instead of one per file, which keeps build time and disk use down.
+
+mod common;
+
+mod intake;
+mod oversight;
+mod process;

@@ -1,0 +1,12 @@
+//! API tests of the committee service, run in-process against PostgreSQL and RabbitMQ.
+//!
+//! All integration tests of this crate build into this one binary: one link step and one
+//! executable instead of one per file, which keeps build time and disk use down.
+
+mod common;
+
+mod bodies_and_terms;
+mod meetings;
+mod oparl;
+mod people;
+mod topics;

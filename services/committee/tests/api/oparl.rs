@@ -1,0 +1,1138 @@
+//! The OParl 1.1 interface: everything it emits conforms to the official schemas, only public
+//! content appears, withdrawn and removed objects stay as tombstones, lists page stably with
+//! their filters, and any web page may read it (CORS).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use common::*;
+use diesel_async::RunQueryDsl;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const OPARL: &str = "https://schema.oparl.org/1.1/";
+
+/// The external lists of a body: property and object type.
+const BODY_LISTS: [(&str, &str); 9] = [
+    ("organization", "Organization"),
+    ("person", "Person"),
+    ("membership", "Membership"),
+    ("meeting", "Meeting"),
+    ("agendaItem", "AgendaItem"),
+    ("locationList", "Location"),
+    ("paper", "Paper"),
+    ("consultation", "Consultation"),
+    ("legislativeTermList", "LegislativeTerm"),
+];
+
+/// Attributes a tombstone keeps (OParl 1.1, "Gelöschte Objekte").
+const TOMBSTONE_KEYS: [&str; 5] = ["id", "type", "created", "modified", "deleted"];
+
+fn is_http_url(value: &str) -> bool {
+    reqwest::Url::parse(value)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+}
+
+/// The official OParl 1.1 object schemas (copied unchanged into `tests/oparl-schema`).
+///
+/// The schemas name embedded objects with a non-standard `schema` keyword instead of `$ref`
+/// (`"location": {"type": "object", "schema": "Location.json"}`), so embedded objects are
+/// validated here by following those hints. `format: url` is checked as an absolute http(s) URL.
+struct Schemas {
+    raw: HashMap<String, Value>,
+    full: HashMap<String, jsonschema::Validator>,
+    /// The same schemas for tombstones: the specification lets a deleted object drop every
+    /// attribute but `id`, `type`, `created`, `modified` and `deleted`, which the schemas'
+    /// `required` lists (e.g. `order` of AgendaItem) do not take into account.
+    tombstone: HashMap<String, jsonschema::Validator>,
+}
+
+impl Schemas {
+    fn load() -> Schemas {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oparl-schema");
+        let build = |schema: &Value| {
+            jsonschema::options()
+                .should_validate_formats(true)
+                .should_ignore_unknown_formats(false)
+                .with_format("url", is_http_url)
+                .build(schema)
+                .unwrap()
+        };
+        let mut schemas = Schemas {
+            raw: HashMap::new(),
+            full: HashMap::new(),
+            tombstone: HashMap::new(),
+        };
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+            let schema: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut relaxed = schema.clone();
+            relaxed["required"] = json!(["id", "type"]);
+            schemas.full.insert(name.clone(), build(&schema));
+            schemas.tombstone.insert(name.clone(), build(&relaxed));
+            schemas.raw.insert(name, schema);
+        }
+        assert!(schemas.raw.len() >= 12, "schemas missing in {dir:?}");
+        schemas
+    }
+
+    /// Validates an object of `kind` and, recursively, the objects embedded in it; records
+    /// every object by id and every reference to another object in `seen`.
+    fn check(&self, kind: &str, object: &Value, seen: &mut Seen) {
+        let problems = self.problems(kind, object, seen);
+        assert!(problems.is_empty(), "{problems:#?}\n{object:#}");
+    }
+
+    /// What is wrong with an object of `kind` and the objects embedded in it.
+    fn problems(&self, kind: &str, object: &Value, seen: &mut Seen) -> Vec<String> {
+        let id = object["id"].as_str().unwrap_or("<no id>").to_string();
+        let mut problems = Vec::new();
+        if object["type"] != format!("{OPARL}{kind}") {
+            problems.push(format!(
+                "{id}: type {} where {kind} belongs",
+                object["type"]
+            ));
+        }
+        for stamp in ["created", "modified"] {
+            if !object[stamp].is_string() {
+                problems.push(format!("{kind} {id} lacks `{stamp}`"));
+            }
+        }
+        let validator = match object.get("deleted") {
+            None => &self.full[kind],
+            Some(Value::Bool(true)) => {
+                let extra: Vec<&String> = object
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|k| !TOMBSTONE_KEYS.contains(&k.as_str()))
+                    .collect();
+                if !extra.is_empty() {
+                    problems.push(format!("tombstone {id} keeps {extra:?}"));
+                }
+                &self.tombstone[kind]
+            }
+            Some(other) => {
+                problems.push(format!(
+                    "{id}: deleted is {other}, only tombstones carry it"
+                ));
+                &self.full[kind]
+            }
+        };
+        problems.extend(
+            validator
+                .iter_errors(object)
+                .map(|e| format!("{kind} {id}: {e} at {}", e.instance_path())),
+        );
+        seen.objects
+            .entry(id.clone())
+            .or_default()
+            .push((kind.to_string(), object.clone()));
+        for (property, spec) in self.raw[kind]["properties"].as_object().unwrap() {
+            let Some(value) = object.get(property) else {
+                continue;
+            };
+            let embedded = spec["schema"]
+                .as_str()
+                .or_else(|| spec["items"]["schema"].as_str())
+                .map(|s| s.trim_end_matches(".json"));
+            let referenced = spec["references"]
+                .as_str()
+                .or_else(|| spec["items"]["references"].as_str())
+                .filter(|r| *r != "externalList");
+            let values: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for value in values {
+                match (value, embedded, referenced) {
+                    (Value::Object(_), Some(inner), _) => {
+                        problems.extend(self.problems(inner, value, seen))
+                    }
+                    (Value::String(url), _, Some(target)) => seen.references.push((
+                        format!("{kind}.{property} of {id}"),
+                        target.to_string(),
+                        url.clone(),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// Everything a walk over the interface met.
+#[derive(Default)]
+struct Seen {
+    /// Every object by id, as often as it was met (in lists, embedded, alone).
+    objects: BTreeMap<String, Vec<(String, Value)>>,
+    /// (where, referenced type, URL) of every link to another object.
+    references: Vec<(String, String, String)>,
+    /// Ids of each body list, in list order.
+    lists: HashMap<String, Vec<String>>,
+}
+
+impl Seen {
+    fn ids_of(&self, kind: &str) -> Vec<&str> {
+        self.lists[kind].iter().map(String::as_str).collect()
+    }
+
+    fn object(&self, url: &str) -> &Value {
+        &self.objects[url][0].1
+    }
+}
+
+async fn get(app: &App, url: &str) -> (StatusCode, Value) {
+    let response = app.http.get(url).send().await.unwrap();
+    let status = response.status();
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
+        Some("*"),
+        "CORS header on {url}"
+    );
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: Value = response.json().await.unwrap();
+    if status.is_success() {
+        assert!(content_type.starts_with("application/json"), "{url}");
+    } else {
+        assert!(
+            content_type.starts_with("application/problem+json"),
+            "{url}: {content_type}"
+        );
+        assert_eq!(body["status"], status.as_u16());
+    }
+    (status, body)
+}
+
+async fn get_ok(app: &App, url: &str) -> Value {
+    let (status, body) = get(app, url).await;
+    assert_eq!(status, StatusCode::OK, "{url}: {body}");
+    body
+}
+
+/// Reads every page of a list from `url` on; checks the page shape.
+async fn read_list(app: &App, url: &str) -> Vec<Value> {
+    let mut objects = Vec::new();
+    let mut next = Some(url.to_string());
+    let mut pages = 0;
+    while let Some(url) = next {
+        pages += 1;
+        assert!(pages < 500, "endless list at {url}");
+        let page = get_ok(app, &url).await;
+        let data = page["data"].as_array().expect("data").clone();
+        let size = page["pagination"]["elementsPerPage"].as_i64().unwrap();
+        assert!(page["links"].is_object());
+        assert!(is_http_url(page["links"]["self"].as_str().unwrap()));
+        assert!(is_http_url(page["links"]["first"].as_str().unwrap()));
+        next = page["links"]["next"].as_str().map(str::to_string);
+        if next.is_some() {
+            assert_eq!(data.len() as i64, size, "every page but the last is full");
+        } else {
+            assert!(data.len() as i64 <= size);
+        }
+        objects.extend(data);
+    }
+    objects
+}
+
+fn with_query(url: &str, query: &str) -> String {
+    if url.contains('?') {
+        format!("{url}&{query}")
+    } else {
+        format!("{url}?{query}")
+    }
+}
+
+/// Walks the whole interface from the system object: every list through all its pages (two
+/// objects per page), every object validated against its schema.
+async fn walk(app: &App, schemas: &Schemas) -> Seen {
+    let mut seen = Seen::default();
+    let system = get_ok(app, &format!("{}/oparl/v1/system", app.base)).await;
+    schemas.check("System", &system, &mut seen);
+    assert_eq!(system["oparlVersion"], OPARL);
+    let bodies = read_list(app, system["body"].as_str().unwrap()).await;
+    assert_eq!(bodies.len(), 1);
+    for body in &bodies {
+        schemas.check("Body", body, &mut seen);
+        assert_eq!(body["name"], "Kooperation Jugendhilfe Heilbronn-Franken");
+        assert_eq!(body["system"], system["id"]);
+        for (property, kind) in BODY_LISTS {
+            let url = body[property].as_str().unwrap();
+            let objects = read_list(app, &with_query(url, "limit=2")).await;
+            let mut ids = Vec::new();
+            for object in &objects {
+                schemas.check(kind, object, &mut seen);
+                ids.push(object["id"].as_str().unwrap().to_string());
+            }
+            let unique: HashSet<&String> = ids.iter().collect();
+            assert_eq!(unique.len(), ids.len(), "duplicates in the {kind} list");
+            // The same list in one page: same objects in the same order.
+            let whole = read_list(app, &with_query(url, "limit=200")).await;
+            let whole_ids: Vec<&str> = whole.iter().map(|o| o["id"].as_str().unwrap()).collect();
+            assert_eq!(
+                whole_ids,
+                ids.iter().map(String::as_str).collect::<Vec<_>>()
+            );
+            let mut sorted = ids.clone();
+            sorted.sort_by_key(|id| Uuid::parse_str(id.rsplit('/').next().unwrap()).unwrap());
+            assert_eq!(sorted, ids, "the {kind} list is sorted by id");
+            seen.lists.insert(kind.to_string(), ids);
+        }
+    }
+    seen
+}
+
+/// Every object met anywhere can be read at its id and is the same everywhere; every link
+/// points at an object of the right type that the lists contain.
+async fn check_integrity(app: &App, schemas: &Schemas, seen: &Seen) {
+    let listed: HashSet<String> = seen.lists.values().flatten().cloned().collect();
+    let urls: Vec<(String, String, Value)> = seen
+        .objects
+        .iter()
+        .map(|(id, found)| (id.clone(), found[0].0.clone(), found[0].1.clone()))
+        .collect();
+    for (id, kind, first) in urls {
+        for (other_kind, other) in &seen.objects[&id] {
+            assert_eq!(other_kind, &kind);
+            assert_eq!(other, &first, "{id} differs between its appearances");
+        }
+        let alone = get_ok(app, &id).await;
+        assert_eq!(alone, first, "{id} read alone differs from the list");
+        if !matches!(kind.as_str(), "System" | "Body") {
+            assert!(listed.contains(&id), "{kind} {id} is in no list");
+        }
+        let mut scratch = Seen::default();
+        schemas.check(&kind, &alone, &mut scratch);
+    }
+    for (place, kind, url) in &seen.references {
+        let target = seen
+            .objects
+            .get(url)
+            .unwrap_or_else(|| panic!("{place} links to {url}, which no list contains"));
+        assert_eq!(&target[0].0, kind, "{place} links to a {}", target[0].0);
+    }
+}
+
+fn secretary() -> String {
+    qmf_testkit::auth::token(&["committee_secretary"], None)
+}
+
+async fn sql(app: &App, statement: &str) {
+    let pool = app.db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    diesel::sql_query(statement)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+fn id_of(value: &Value) -> String {
+    value["id"].as_str().unwrap().to_string()
+}
+
+/// Plans a meeting of a body with the given agenda (title, public); returns the meeting, its
+/// agenda item ids and the ETag.
+async fn meeting(
+    app: &App,
+    body: &str,
+    title: &str,
+    day: &str,
+    public: bool,
+    agenda: &[(&str, bool)],
+) -> (String, Vec<String>, String) {
+    let (created, mut etag) = app
+        .send(
+            Method::POST,
+            &format!("/v1/bodies/{body}/meetings"),
+            None,
+            Some(json!({"title": title, "starts_at": format!("{day}T09:00:00Z"),
+                "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Künzelsau, Sitzungssaal",
+                "public": public})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let id = id_of(&created);
+    let mut items = Vec::new();
+    for (item, public) in agenda {
+        let (read, next) = app
+            .send(
+                Method::POST,
+                &format!("/v1/meetings/{id}/agenda-items"),
+                Some(&etag),
+                Some(json!({"title": item, "public": public})),
+                StatusCode::OK,
+            )
+            .await;
+        etag = next;
+        items.push(id_of(read["agenda"].as_array().unwrap().last().unwrap()));
+    }
+    (id, items, etag)
+}
+
+/// The ids of what the seed creates.
+struct Seeded {
+    forum: String,
+    working_group: String,
+    lena: Uuid,
+    hidden_person: Uuid,
+    withdrawn: Uuid,
+    lena_seat: String,
+    hidden_seat: String,
+    withdrawn_seat: String,
+    spring: String,
+    spring_items: Vec<String>,
+    preparation: String,
+    preparation_etag: String,
+    closed: String,
+    closed_items: Vec<String>,
+    cancelled: String,
+    removed_item: String,
+    guideline: Uuid,
+    recommendation: Uuid,
+    event_topic: Uuid,
+    scheduled_topic: Uuid,
+    term: String,
+}
+
+/// A small committee year: a dissolved working group, a management term, people with and
+/// without publication consent (one withdrawn), public and closed meetings with public and
+/// closed items (one removed), an adopted guideline deliberated twice, a recommendation, and
+/// topics that are not published.
+async fn seed(app: &App) -> Seeded {
+    let forum = app.forum().await;
+    let (groups, _) = app
+        .send(
+            Method::GET,
+            "/v1/bodies?kind=steering_group",
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let steering = id_of(&groups["items"][0]);
+    let (group, _) = app
+        .send(
+            Method::POST,
+            "/v1/bodies",
+            None,
+            Some(
+                json!({"name": "AK Übergänge", "short_name": "AK Ü", "permanent": false,
+                "established_on": "2026-01-01"}),
+            ),
+            StatusCode::CREATED,
+        )
+        .await;
+    let working_group = id_of(&group);
+    let (term, _) = app
+        .send(
+            Method::POST,
+            "/v1/management-terms",
+            None,
+            Some(json!({"office_id": app.offices[0], "start_on": "2027-01-01"})),
+            StatusCode::CREATED,
+        )
+        .await;
+
+    let (lena, jonas, hidden_person, withdrawn) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    for (id, given, family, consent) in [
+        (lena, "Lena", "Hofmann", true),
+        (jonas, "Jonas", "Keller", true),
+        (hidden_person, "Nina", "Verborgen", false),
+        (withdrawn, "Willi", "Widerruf", true),
+    ] {
+        sql(app, &format!(
+            "INSERT INTO committee_people (id, organization_id, given_name, family_name, directory_version, public_consent, consent_changed_at) \
+             VALUES ('{id}', '{}', '{given}', '{family}', 1, {consent}, now())", app.institution)).await;
+    }
+    let seat = |body: &str, person: Uuid, role: &str| {
+        let body = body.to_string();
+        let role = role.to_string();
+        async move {
+            let (created, _) = app
+                .send(
+                    Method::POST,
+                    &format!("/v1/bodies/{body}/memberships"),
+                    None,
+                    Some(
+                        json!({"person_id": person, "organization_id": app.institution,
+                        "role": role, "start_on": "2026-02-01"}),
+                    ),
+                    StatusCode::CREATED,
+                )
+                .await;
+            id_of(&created)
+        }
+    };
+    let lena_seat = seat(&forum, lena, "member").await;
+    seat(&working_group, jonas, "speaker").await;
+    seat(&working_group, lena, "guest").await;
+    let hidden_seat = seat(&forum, hidden_person, "member").await;
+    let withdrawn_seat = seat(&steering, withdrawn, "member").await;
+    app.send(
+        Method::POST,
+        &format!("/v1/bodies/{working_group}/dissolve"),
+        Some("\"1\""),
+        Some(json!({"dissolved_on": "2026-12-31"})),
+        StatusCode::OK,
+    )
+    .await;
+
+    let (spring, spring_items, spring_etag) = meeting(
+        app,
+        &forum,
+        "Forum Jugendhilfe, Frühjahrssitzung",
+        "2027-03-17",
+        true,
+        &[
+            ("Begrüßung", true),
+            ("Personalangelegenheiten", false),
+            ("Richtlinie Hilfeplanung", true),
+            ("Bericht AK Personal", true),
+            ("Verschiedenes", true),
+        ],
+    )
+    .await;
+    let (preparation, preparation_items, preparation_etag) = meeting(
+        app,
+        &steering,
+        "Steuerungsgruppe, Vorberatung",
+        "2027-02-10",
+        true,
+        &[("Vorberatung Richtlinie Hilfeplanung", true)],
+    )
+    .await;
+    let (closed, closed_items, _) = meeting(
+        app,
+        &forum,
+        "Forum Jugendhilfe, Klausur",
+        "2027-05-05",
+        false,
+        &[
+            ("Interna", true),
+            ("Richtlinie Hilfeplanung, Nachlese", true),
+        ],
+    )
+    .await;
+    let (cancelled, _, cancelled_etag) = meeting(
+        app,
+        &forum,
+        "Forum Jugendhilfe, Herbstsitzung",
+        "2027-09-01",
+        true,
+        &[("Begrüßung", true)],
+    )
+    .await;
+    app.send(
+        Method::POST,
+        &format!("/v1/meetings/{cancelled}/transitions"),
+        Some(&cancelled_etag),
+        Some(json!({"transition": "cancel"})),
+        StatusCode::OK,
+    )
+    .await;
+    // The last item is removed; the committee service keeps its tombstone.
+    let removed_item = spring_items[4].clone();
+    app.send(
+        Method::DELETE,
+        &format!("/v1/meetings/{spring}/agenda-items/{removed_item}"),
+        Some(&spring_etag),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+
+    let (guideline, recommendation, event_topic, scheduled_topic) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    for (id, state, title) in [
+        (guideline, "adopted", "Richtlinie Hilfeplanung"),
+        (
+            recommendation,
+            "adopted_with_changes",
+            "Empfehlung Fallkonferenzen",
+        ),
+        (event_topic, "adopted", "Fachtag Übergänge"),
+        (scheduled_topic, "scheduled", "Bericht AK Personal"),
+    ] {
+        sql(app, &format!(
+            "INSERT INTO topics (id, origin_body_id, state, title, created_by) VALUES ('{id}', '{working_group}', '{state}', '{title}', 'test')")).await;
+    }
+    for (topic, kind) in [
+        (guideline, "guideline"),
+        (recommendation, "recommendation"),
+        (event_topic, "event"),
+    ] {
+        sql(app, &format!(
+            "INSERT INTO decisions (id, meeting_id, topic_id, kind, title, text, decided_on, created_by) \
+             VALUES ('{}', '{spring}', '{topic}', '{kind}', 'Beschluss', 'Der Forum beschließt.', '2027-03-17', 'test')",
+            Uuid::now_v7())).await;
+    }
+    for (item, topic) in [
+        (&spring_items[2], guideline),
+        (&preparation_items[0], guideline),
+        (&closed_items[1], guideline),
+        (&spring_items[3], scheduled_topic),
+        (&spring_items[1], recommendation),
+    ] {
+        sql(
+            app,
+            &format!("UPDATE agenda_items SET topic_id = '{topic}' WHERE id = '{item}'"),
+        )
+        .await;
+    }
+    // Willi withdraws his consent; the committee service keeps his tombstone.
+    app.send(
+        Method::PUT,
+        &format!("/v1/people/{withdrawn}/publication-consent"),
+        None,
+        Some(json!({"consent": false})),
+        StatusCode::OK,
+    )
+    .await;
+
+    Seeded {
+        forum,
+        working_group,
+        lena,
+        hidden_person,
+        withdrawn,
+        lena_seat,
+        hidden_seat,
+        withdrawn_seat,
+        spring,
+        spring_items,
+        preparation,
+        preparation_etag,
+        closed,
+        closed_items,
+        cancelled,
+        removed_item,
+        guideline,
+        recommendation,
+        event_topic,
+        scheduled_topic,
+        term: id_of(&term),
+    }
+}
+
+fn url(app: &App, segment: &str, id: impl std::fmt::Display) -> String {
+    format!("{}/oparl/v1/{segment}/{id}", app.base)
+}
+
+#[tokio::test]
+async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
+    let app = spawn().await;
+    let s = seed(&app).await;
+    let schemas = Schemas::load();
+    let seen = walk(&app, &schemas).await;
+    check_integrity(&app, &schemas, &seen).await;
+
+    // Committees: all of them, the dissolved working group with its end.
+    let organizations = seen.ids_of("Organization");
+    assert_eq!(organizations.len(), 11);
+    let group = seen.object(&url(&app, "organization", &s.working_group));
+    assert_eq!(group["endDate"], "2026-12-31");
+    assert_eq!(group["organizationType"], "Gremium");
+    assert_eq!(group["classification"], "Arbeitskreis");
+    let forum = seen.object(&url(&app, "organization", &s.forum));
+    assert_eq!(forum["name"], "Forum Jugendhilfe");
+
+    // People: the consented ones, the withdrawn one as a tombstone.
+    let lena = seen.object(&url(&app, "person", s.lena));
+    assert_eq!(lena["name"], "Lena Hofmann");
+    assert_eq!(seen.ids_of("Person").len(), 3);
+    let withdrawn = seen.object(&url(&app, "person", s.withdrawn));
+    assert_eq!(withdrawn["deleted"], true);
+
+    // Memberships of consented people; the withdrawn person's seat went with him.
+    assert_eq!(seen.ids_of("Membership").len(), 4);
+    let seat = seen.object(&url(&app, "membership", &s.lena_seat));
+    assert_eq!(seat["role"], "Mitglied");
+    assert_eq!(seat["votingRight"], true);
+    assert_eq!(seat["organization"], url(&app, "organization", &s.forum));
+    let gone = seen.object(&url(&app, "membership", &s.withdrawn_seat));
+    assert_eq!(gone["deleted"], true);
+    assert_eq!(gone["modified"], withdrawn["modified"]);
+
+    // Public meetings with their public agenda; the cancelled one says so.
+    assert_eq!(seen.ids_of("Meeting").len(), 3);
+    let spring = seen.object(&url(&app, "meeting", &s.spring));
+    assert_eq!(spring["name"], "Forum Jugendhilfe, Frühjahrssitzung");
+    assert_eq!(spring["cancelled"], false);
+    assert_eq!(
+        spring["location"]["description"],
+        "Landratsamt Künzelsau, Sitzungssaal"
+    );
+    let agenda: Vec<(&str, i64)> = spring["agendaItem"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["order"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        agenda,
+        vec![
+            ("Begrüßung", 1),
+            ("Richtlinie Hilfeplanung", 3),
+            ("Bericht AK Personal", 4)
+        ]
+    );
+    let cancelled = seen.object(&url(&app, "meeting", &s.cancelled));
+    assert_eq!(cancelled["cancelled"], true);
+    assert_eq!(cancelled["meetingState"], "abgesagt");
+
+    // The removed agenda item stays as a tombstone.
+    let removed = seen.object(&url(&app, "agenda-item", &s.removed_item));
+    assert_eq!(removed["deleted"], true);
+    assert!(
+        seen.ids_of("AgendaItem")
+            .contains(&url(&app, "agenda-item", &s.removed_item).as_str())
+    );
+
+    // Papers: the guideline and the recommendation, nothing else.
+    let papers: HashSet<&str> = seen.ids_of("Paper").into_iter().collect();
+    let expected = [
+        url(&app, "paper", s.guideline),
+        url(&app, "paper", s.recommendation),
+    ];
+    assert_eq!(papers, expected.iter().map(String::as_str).collect());
+    let guideline = seen.object(&expected[0]);
+    assert_eq!(guideline["paperType"], "Richtlinie");
+    assert_eq!(guideline["date"], "2027-03-17");
+    assert!(
+        guideline["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("RL 2027/")
+    );
+    assert_eq!(seen.object(&expected[1])["paperType"], "Empfehlung");
+    // Deliberated in the steering group first, decided by the Forum; not in the closed meeting.
+    let consultations: Vec<(&str, bool, &str)> = guideline["consultation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["meeting"].as_str().unwrap(),
+                c["authoritative"].as_bool().unwrap(),
+                c["role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (preparation, spring_url) = (
+        url(&app, "meeting", &s.preparation),
+        url(&app, "meeting", &s.spring),
+    );
+    assert_eq!(
+        consultations,
+        vec![
+            (preparation.as_str(), false, "Vorberatung"),
+            (spring_url.as_str(), true, "Beschlussfassung")
+        ]
+    );
+    let item = seen.object(&url(&app, "agenda-item", &s.spring_items[2]));
+    assert_eq!(
+        item["consultation"],
+        url(&app, "consultation", &s.spring_items[2])
+    );
+    // An item on an unpublished topic links no consultation.
+    let unpublished = seen.object(&url(&app, "agenda-item", &s.spring_items[3]));
+    assert!(unpublished.get("consultation").is_none());
+
+    // The management term as legislative term, embedded in the body too.
+    let term = seen.object(&url(&app, "legislative-term", &s.term));
+    assert_eq!(term["name"], "Geschäftsführung 2027–2028 (Jugendamt A)");
+    assert_eq!(term["startDate"], "2027-01-01");
+    assert_eq!(term["endDate"], "2028-12-31");
+    let body = seen.object(&format!("{}/oparl/v1/body/region", app.base));
+    assert_eq!(body["legislativeTerm"][0], *term);
+}
+
+#[tokio::test]
+async fn closed_content_and_people_without_consent_never_appear() {
+    let app = spawn().await;
+    let s = seed(&app).await;
+    let schemas = Schemas::load();
+    let seen = walk(&app, &schemas).await;
+    let everything: String = seen
+        .objects
+        .values()
+        .flatten()
+        .map(|(_, object)| object.to_string())
+        .collect();
+    let hidden = [
+        url(&app, "person", s.hidden_person),
+        url(&app, "membership", &s.hidden_seat),
+        url(&app, "meeting", &s.closed),
+        url(&app, "location", &s.closed),
+        url(&app, "agenda-item", &s.closed_items[0]),
+        url(&app, "agenda-item", &s.closed_items[1]),
+        url(&app, "consultation", &s.closed_items[1]),
+        url(&app, "agenda-item", &s.spring_items[1]),
+        url(&app, "consultation", &s.spring_items[1]),
+        url(&app, "paper", s.event_topic),
+        url(&app, "paper", s.scheduled_topic),
+        url(&app, "consultation", &s.spring_items[3]),
+        url(&app, "person", Uuid::now_v7()),
+        url(&app, "meeting", "not-a-uuid"),
+    ];
+    for url in &hidden {
+        let (status, problem) = get(&app, url).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{url}: {problem}");
+        assert!(!everything.contains(url), "{url} appears somewhere");
+    }
+    for text in [
+        "Verborgen",
+        "Personalangelegenheiten",
+        "Interna",
+        "Klausur",
+        "Fachtag",
+    ] {
+        assert!(!everything.contains(text), "{text} appears somewhere");
+    }
+    // The withdrawn person left nothing but tombstones.
+    assert!(!everything.contains("Widerruf"));
+    let withdrawn = get_ok(&app, &url(&app, "person", s.withdrawn)).await;
+    assert_eq!(withdrawn["deleted"], true);
+    assert_eq!(
+        withdrawn.as_object().unwrap().len(),
+        TOMBSTONE_KEYS.len(),
+        "{withdrawn}"
+    );
+    // Seats without a person (the management's chairs) are not published either.
+    for id in seen.ids_of("Membership") {
+        let seat = seen.object(id);
+        assert!(
+            seat.get("person").is_some() || seat["deleted"] == true,
+            "{seat}"
+        );
+    }
+    // Consent given again: the person is back, the tombstone gone.
+    app.send(
+        Method::PUT,
+        &format!("/v1/people/{}/publication-consent", s.withdrawn),
+        None,
+        Some(json!({"consent": true})),
+        StatusCode::OK,
+    )
+    .await;
+    let back = get_ok(&app, &url(&app, "person", s.withdrawn)).await;
+    assert_eq!(back["name"], "Willi Widerruf");
+    assert!(back.get("deleted").is_none());
+    let seat = get_ok(&app, &url(&app, "membership", &s.withdrawn_seat)).await;
+    assert_eq!(seat["role"], "Mitglied");
+}
+
+#[tokio::test]
+async fn lists_keep_their_filters_across_pages_and_report_changes() {
+    let app = spawn().await;
+    let s = seed(&app).await;
+    let list =
+        |kind: &str, query: &str| format!("{}/oparl/v1/body/region/{kind}?{query}", app.base);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Only the preparation meeting changes: a new agenda item.
+    app.send(
+        Method::POST,
+        &format!("/v1/meetings/{}/agenda-items", s.preparation),
+        Some(&s.preparation_etag),
+        Some(json!({"title": "Termine 2028"})),
+        StatusCode::OK,
+    )
+    .await;
+    let since_text = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let encoded = since_text.replace(':', "%3A");
+
+    let changed = read_list(&app, &list("meeting", &format!("modified_since={encoded}"))).await;
+    let ids: Vec<&str> = changed.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![url(&app, "meeting", &s.preparation)]);
+    let items = read_list(
+        &app,
+        &list("agenda-item", &format!("modified_since={encoded}")),
+    )
+    .await;
+    let names: HashSet<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert!(names.contains("Termine 2028"), "{names:?}");
+    for item in &items {
+        assert_eq!(item["meeting"], url(&app, "meeting", &s.preparation));
+    }
+    let before = read_list(&app, &list("meeting", &format!("modified_until={encoded}"))).await;
+    assert_eq!(before.len(), 2);
+
+    // Filters, page size and omit_internal travel in every next link.
+    let query = "created_since=2020-01-01T00%3A00%3A00%2B01%3A00\
+        &modified_until=2099-01-01T00%3A00%3A00Z&limit=1&omit_internal=true";
+    let mut next = Some(list("meeting", query));
+    let mut seen = Vec::new();
+    while let Some(url) = next {
+        let page = get_ok(&app, &url).await;
+        assert_eq!(page["pagination"]["elementsPerPage"], 1);
+        for object in page["data"].as_array().unwrap() {
+            assert!(
+                object.get("agendaItem").is_none(),
+                "omit_internal: {object}"
+            );
+            seen.push(object["id"].as_str().unwrap().to_string());
+        }
+        next = page["links"]["next"].as_str().map(str::to_string);
+        if let Some(next) = &next {
+            for part in [
+                "created_since=2019-12-31T23%3A00%3A00Z",
+                "modified_until=2099-01-01T00%3A00%3A00Z",
+                "limit=1",
+                "omit_internal=true",
+                "cursor=",
+            ] {
+                assert!(next.contains(part), "{part} missing in {next}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    let none = read_list(
+        &app,
+        &list("meeting", "created_since=2099-01-01T00%3A00%3A00Z"),
+    )
+    .await;
+    assert!(none.is_empty());
+    // An unencoded `+` arrives as a space and is still understood.
+    let plus = read_list(
+        &app,
+        &list("organization", "created_since=2020-01-01T00:00:00+01:00"),
+    )
+    .await;
+    assert_eq!(plus.len(), 11);
+    // Papers and their embedded consultations; with omit_internal without them.
+    let papers = read_list(&app, &list("paper", "omit_internal=true")).await;
+    assert!(papers.iter().all(|p| p.get("consultation").is_none()));
+    let bodies = read_list(
+        &app,
+        &format!(
+            "{}/oparl/v1/body?modified_since=2099-01-01T00%3A00%3A00Z",
+            app.base
+        ),
+    )
+    .await;
+    assert!(bodies.is_empty());
+
+    // Bad parameters are problems.
+    for (query, status, pointer) in [
+        (
+            "created_since=yesterday",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("/query/created_since"),
+        ),
+        (
+            "modified_until=2027-01-01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("/query/modified_until"),
+        ),
+        (
+            "limit=0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("/query/limit"),
+        ),
+        (
+            "cursor=garbage",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("/query/cursor"),
+        ),
+        ("limit=many", StatusCode::BAD_REQUEST, None),
+        ("page=2", StatusCode::BAD_REQUEST, None),
+    ] {
+        let (got, problem) = get(&app, &list("meeting", query)).await;
+        assert_eq!(got, status, "{query}: {problem}");
+        if let Some(pointer) = pointer {
+            assert_eq!(problem["errors"][0]["pointer"], pointer, "{query}");
+        }
+    }
+    let capped = get_ok(&app, &list("meeting", "limit=100000")).await;
+    assert_eq!(capped["pagination"]["elementsPerPage"], 200);
+}
+
+#[tokio::test]
+async fn any_web_page_may_read_the_interface() {
+    let app = spawn().await;
+    let system = format!("{}/oparl/v1/system", app.base);
+    let read = app
+        .http
+        .get(&system)
+        .header("Origin", "https://ratsinfo.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.headers()["access-control-allow-origin"], "*");
+    let preflight = app
+        .http
+        .request(
+            Method::OPTIONS,
+            format!("{}/oparl/v1/body/region/meeting", app.base),
+        )
+        .header("Origin", "https://ratsinfo.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "accept")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(
+        preflight.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("GET")
+    );
+    let missing = app
+        .http
+        .get(format!("{}/oparl/v1/meeting/{}", app.base, Uuid::now_v7()))
+        .header("Origin", "https://ratsinfo.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()["access-control-allow-origin"], "*");
+    // The rest of the API keeps its configured origins.
+    let other = app
+        .http
+        .request(Method::OPTIONS, format!("{}/v1/bodies", app.base))
+        .header("Origin", "https://ratsinfo.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    // Writing is not part of it.
+    let (status, _) = {
+        let response = app
+            .http
+            .post(&system)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), ())
+    };
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_interface() {
+    let app = spawn().await;
+    let api = app
+        .call(
+            Method::GET,
+            "/openapi.json",
+            &secretary(),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let paths = api["paths"].as_object().unwrap();
+    let oparl: Vec<&String> = paths
+        .keys()
+        .filter(|p| p.starts_with("/oparl/v1/"))
+        .collect();
+    assert_eq!(oparl.len(), 21, "{oparl:?}");
+    for path in oparl {
+        let operation = &paths[path]["get"];
+        assert_eq!(operation["tags"][0], "oparl", "{path}");
+        assert_eq!(operation["security"], json!([{}]), "{path}");
+        assert!(operation["responses"].get("401").is_none(), "{path}");
+        assert!(operation["description"].is_string() || operation["summary"].is_string());
+    }
+    let schema = &api["components"]["schemas"]["OparlMeeting"];
+    assert!(schema["example"].is_object(), "{schema}");
+}
+
+#[test]
+fn the_schema_check_catches_what_oparl_forbids() {
+    let schemas = Schemas::load();
+    let stamps =
+        json!({"created": "2027-01-01T10:00:00+01:00", "modified": "2027-01-02T10:00:00Z"});
+    let object = |fields: Value| {
+        let mut object = stamps.clone();
+        object
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        object
+    };
+    let item = object(json!({"id": "https://qmf.example/oparl/v1/agenda-item/1",
+        "type": "https://schema.oparl.org/1.1/AgendaItem", "order": 1}));
+    let meeting = object(json!({"id": "https://qmf.example/oparl/v1/meeting/1",
+        "type": "https://schema.oparl.org/1.1/Meeting", "start": "2027-03-17T09:00:00Z",
+        "agendaItem": [item.clone()]}));
+    let problems =
+        |kind: &str, object: &Value| schemas.problems(kind, object, &mut Seen::default());
+    assert_eq!(problems("Meeting", &meeting), Vec::<String>::new());
+
+    let mut bad = Vec::new();
+    let mut change = |path: &[&str], value: Value| {
+        let mut changed = meeting.clone();
+        let mut target = &mut changed;
+        for (i, key) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                if value.is_null() {
+                    target.as_object_mut().unwrap().remove(*key);
+                } else {
+                    target[*key] = value.clone();
+                }
+            } else {
+                target = if let Ok(index) = key.parse::<usize>() {
+                    &mut target[index]
+                } else {
+                    &mut target[*key]
+                };
+            }
+        }
+        bad.push(changed);
+    };
+    change(&["start"], json!("2027-03-17"));
+    change(&["id"], json!("meeting/1"));
+    change(&["type"], json!("https://schema.oparl.org/1.0/Meeting"));
+    change(&["modified"], Value::Null);
+    change(
+        &["organization"],
+        json!("https://qmf.example/oparl/v1/organization/1"),
+    );
+    change(&["agendaItem", "0", "order"], json!("1"));
+    change(&["agendaItem", "0", "created"], Value::Null);
+    change(&["agendaItem", "0", "meeting"], json!("not a url"));
+    change(&["deleted"], json!(false));
+    change(&["deleted"], json!(true));
+    for object in &bad {
+        assert!(
+            !problems("Meeting", object).is_empty(),
+            "not caught: {object:#}"
+        );
+    }
+    // A tombstone keeps only its identity and stamps.
+    let tombstone = object(json!({"id": "https://qmf.example/oparl/v1/agenda-item/2",
+        "type": "https://schema.oparl.org/1.1/AgendaItem", "deleted": true}));
+    assert_eq!(problems("AgendaItem", &tombstone), Vec::<String>::new());
+}

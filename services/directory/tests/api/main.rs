@@ -1,0 +1,18 @@
+//! API tests of the directory service, run in-process against PostgreSQL and RabbitMQ.
+//!
+//! All integration tests of this crate build into this one binary: one link step and one
+//! executable instead of one per file, which keeps build time and disk use down.
+
+mod common;
+
+mod access;
+mod admin;
+mod agreements;
+mod events;
+mod import;
+mod organizations;
+mod pagination;
+mod people;
+mod protocol;
+mod smoke;
+mod writes;

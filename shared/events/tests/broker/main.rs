@@ -1,0 +1,9 @@
+//! Tests of the outbox relay and the consumer against PostgreSQL and RabbitMQ.
+//!
+//! All integration tests of this crate build into this one binary: one link step and one
+//! executable instead of one per file, which keeps build time and disk use down.
+
+mod common;
+
+mod consumer;
+mod relay;

@@ -1,0 +1,327 @@
+//! Outbox relay against real PostgreSQL and RabbitMQ.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::{observe, outbox_rows, setup, wait_until};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use lapin::types::AMQPValue;
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
+use qmf_events::{DbPool, Envelope, enqueue, parse_traceparent, spawn_relay};
+use serde_json::json;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+
+const SOURCE: &str = "/qmf/test";
+
+/// Enqueues one event in its own transaction, as a service's write would.
+async fn enqueue_one(
+    pool: &DbPool,
+    event_type: &str,
+    subject: &str,
+    data: serde_json::Value,
+) -> Envelope {
+    let mut pooled = pool.get().await.unwrap();
+    let conn: &mut AsyncPgConnection = &mut pooled;
+    let event_type = event_type.to_string();
+    let subject = subject.to_string();
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        enqueue(conn, SOURCE, &event_type, &subject, &data).await
+    })
+    .await
+    .unwrap()
+}
+
+fn header_str(delivery: &lapin::message::Delivery, name: &str) -> Option<String> {
+    let headers = delivery.properties.headers().as_ref()?;
+    match headers.inner().get(name)? {
+        AMQPValue::LongString(value) => Some(value.to_string()),
+        AMQPValue::ShortString(value) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enqueued_event_is_published_once_as_a_cloudevent_with_its_traceparent() {
+    let setup = setup("publisher").await;
+    let observer = observe(&setup.config).await;
+    let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
+
+    // A request span that continues a remote trace, as tracing-actix-web would create it.
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("qmf-events-test")));
+    let remote_trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let pool = setup.pool.clone();
+    let traced = async move {
+        let span = tracing::info_span!("POST /v1/organizations");
+        span.set_parent(
+            opentelemetry::Context::new()
+                .with_remote_span_context(parse_traceparent(remote_trace).unwrap()),
+        )
+        .unwrap();
+        enqueue_one(
+            &pool,
+            "test.organization.registered.v1",
+            "org-1",
+            json!({"organization_id": "org-1", "name": "Jugendamt Nord"}),
+        )
+        .instrument(span)
+        .await
+    }
+    .with_subscriber(subscriber)
+    .await;
+    let untraced = enqueue_one(
+        &setup.pool,
+        "test.organization.renamed.v1",
+        "org-1",
+        json!({}),
+    )
+    .await;
+    relay.notify();
+
+    let messages = observer.collect(2, Duration::from_secs(1)).await;
+    assert_eq!(messages.len(), 2, "each event exactly once");
+
+    let first = &messages[0];
+    assert_eq!(
+        first.routing_key.as_str(),
+        "test.organization.registered.v1"
+    );
+    assert_eq!(
+        first.properties.content_type().as_ref().map(|c| c.as_str()),
+        Some("application/cloudevents+json")
+    );
+    assert_eq!(*first.properties.delivery_mode(), Some(2));
+    assert_eq!(
+        first
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|m| m.to_string()),
+        Some(traced.id.to_string())
+    );
+    let body: serde_json::Value = serde_json::from_slice(&first.data).unwrap();
+    assert_eq!(body["specversion"], "1.0");
+    assert_eq!(body["id"], traced.id.to_string());
+    assert_eq!(body["source"], SOURCE);
+    assert_eq!(body["type"], "test.organization.registered.v1");
+    assert_eq!(body["subject"], "org-1");
+    assert_eq!(body["datacontenttype"], "application/json");
+    assert_eq!(body["data"]["name"], "Jugendamt Nord");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(body["time"].as_str().unwrap()).is_ok(),
+        "time is RFC 3339"
+    );
+    assert_eq!(traced.id.get_version_num(), 7);
+    let envelope = Envelope::from_slice(&first.data).unwrap();
+    assert_eq!(envelope, traced);
+
+    // The trace continues the request's trace, from the request's span.
+    let traceparent = traced.traceparent.clone().expect("traceparent captured");
+    assert!(
+        traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{traceparent}"
+    );
+    assert_ne!(traceparent, remote_trace, "the local span is the parent");
+    assert_eq!(body["traceparent"], traceparent);
+    assert_eq!(header_str(first, "traceparent"), Some(traceparent));
+
+    let second = &messages[1];
+    assert_eq!(second.routing_key.as_str(), "test.organization.renamed.v1");
+    assert_eq!(untraced.traceparent, None);
+    let body: serde_json::Value = serde_json::from_slice(&second.data).unwrap();
+    assert!(body.get("traceparent").is_none());
+    assert_eq!(header_str(second, "traceparent"), None);
+
+    let rows = outbox_rows(&setup.pool).await;
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|row| row.published && row.attempts == 1));
+    assert_eq!(rows[0].event_id, traced.id);
+
+    assert!(relay.broker_status().is_connected());
+    let status = relay.broker_status();
+    relay.stop().await;
+    assert!(!status.is_connected(), "a stopped relay reports no broker");
+    setup.cleanup(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_keep_their_order_with_two_relays_running() {
+    const EVENTS: usize = 300;
+    let setup = setup("ordered").await;
+    let observer = observe(&setup.config).await;
+    // Two replicas of the service, each with its relay, on the same database.
+    let relay_a = spawn_relay(setup.pool.clone(), setup.config.clone());
+    let relay_b = spawn_relay(setup.pool.clone(), setup.config.clone());
+
+    let mut enqueued = Vec::new();
+    for seq in 0..EVENTS {
+        let subject = format!("case-{}", seq % 7);
+        let envelope = enqueue_one(
+            &setup.pool,
+            "test.case.changed.v1",
+            &subject,
+            json!({"seq": seq}),
+        )
+        .await;
+        enqueued.push(envelope.id);
+        if seq % 10 == 0 {
+            relay_a.notify();
+            relay_b.notify();
+        }
+    }
+    relay_a.notify();
+
+    let messages = observer.collect(EVENTS, Duration::from_secs(1)).await;
+    assert_eq!(messages.len(), EVENTS, "every event exactly once");
+    let received: Vec<Envelope> = messages
+        .iter()
+        .map(|m| Envelope::from_slice(&m.data).unwrap())
+        .collect();
+    // Publishing order is outbox order, hence every aggregate's order.
+    let ids: Vec<_> = received.iter().map(|e| e.id).collect();
+    assert_eq!(ids, enqueued);
+    for subject in 0..7 {
+        let subject = format!("case-{subject}");
+        let seqs: Vec<u64> = received
+            .iter()
+            .filter(|e| e.subject == subject)
+            .map(|e| e.data["seq"].as_u64().unwrap())
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{subject}: {seqs:?}");
+    }
+    assert!(outbox_rows(&setup.pool).await.iter().all(|r| r.published));
+
+    relay_a.stop().await;
+    relay_b.stop().await;
+    setup.cleanup(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_relay_holds_events_while_the_broker_is_unreachable_and_delivers_them_after() {
+    const EVENTS: usize = 20;
+    let mut setup = setup("outage").await;
+    let observer = observe(&setup.config).await;
+    let proxy = qmf_testkit::TcpProxy::start(qmf_testkit::amqp_socket_addr());
+    setup.config.amqp_url = proxy.url_for(&qmf_testkit::amqp_url());
+    let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
+    let status = relay.broker_status();
+    wait_until("the relay connects", Duration::from_secs(10), || {
+        let status = status.clone();
+        async move { status.is_connected() }
+    })
+    .await;
+
+    proxy.set_down(true);
+    wait_until(
+        "the relay notices the outage",
+        Duration::from_secs(10),
+        || {
+            let status = status.clone();
+            async move { !status.is_connected() }
+        },
+    )
+    .await;
+
+    let mut enqueued = Vec::new();
+    for seq in 0..EVENTS {
+        let envelope = enqueue_one(
+            &setup.pool,
+            "test.case.changed.v1",
+            "case-1",
+            json!({"seq": seq}),
+        )
+        .await;
+        enqueued.push(envelope.id);
+    }
+    relay.notify();
+
+    let pool = setup.pool.clone();
+    wait_until(
+        "the failure is recorded in the outbox",
+        Duration::from_secs(10),
+        || {
+            let pool = pool.clone();
+            async move {
+                outbox_rows(&pool)
+                    .await
+                    .iter()
+                    .any(|r| r.attempts > 0 && r.last_error.is_some())
+            }
+        },
+    )
+    .await;
+    // Give the relay a few more rounds: still nothing may leave, nothing may be marked.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let rows = outbox_rows(&setup.pool).await;
+    assert_eq!(rows.len(), EVENTS);
+    assert!(
+        rows.iter().all(|r| !r.published),
+        "nothing is published while down"
+    );
+    assert!(
+        rows[0].last_error.as_deref().is_some_and(|e| !e.is_empty()),
+        "the oldest held event says why: {:?}",
+        rows[0]
+    );
+    assert_eq!(observer.count().await, 0);
+    assert!(!status.is_connected());
+
+    proxy.set_down(false);
+    relay.notify();
+    let messages = observer.collect(EVENTS, Duration::from_secs(1)).await;
+    assert_eq!(messages.len(), EVENTS, "every held event exactly once");
+    let ids: Vec<_> = messages
+        .iter()
+        .map(|m| Envelope::from_slice(&m.data).unwrap().id)
+        .collect();
+    assert_eq!(ids, enqueued, "in the original order");
+    let rows = outbox_rows(&setup.pool).await;
+    assert!(rows.iter().all(|r| r.published));
+    assert!(status.is_connected());
+
+    relay.stop().await;
+    setup.cleanup(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unroutable_event_stays_in_the_outbox_until_a_queue_is_bound() {
+    let setup = setup("unroutable").await;
+    let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
+    let first = enqueue_one(&setup.pool, "test.nobody.listens.v1", "x-1", json!({})).await;
+    let second = enqueue_one(&setup.pool, "test.nobody.listens.v1", "x-1", json!({})).await;
+    relay.notify();
+
+    let pool = setup.pool.clone();
+    wait_until("the return is recorded", Duration::from_secs(10), || {
+        let pool = pool.clone();
+        async move {
+            outbox_rows(&pool).await[0]
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("unroutable"))
+        }
+    })
+    .await;
+    let rows = outbox_rows(&setup.pool).await;
+    assert!(rows.iter().all(|r| !r.published));
+    assert_eq!(rows[1].attempts, 0, "the batch stops at the first failure");
+
+    // A consumer declares its queue: the held events go out, in order.
+    let observer = observe(&setup.config).await;
+    relay.notify();
+    let messages = observer.collect(2, Duration::from_millis(500)).await;
+    let ids: Vec<_> = messages
+        .iter()
+        .map(|m| Envelope::from_slice(&m.data).unwrap().id)
+        .collect();
+    assert_eq!(ids, vec![first.id, second.id]);
+
+    relay.stop().await;
+    setup.cleanup(&[]).await;
+}

@@ -1,0 +1,13 @@
+//! System tests: several services in one process, talking through RabbitMQ like in production.
+//!
+//! All integration tests of this crate build into this one binary: one link step and one
+//! executable instead of one per file, which keeps build time and disk use down.
+
+mod common;
+
+mod directory_to_case;
+mod documented_examples;
+mod help_case_flow;
+mod late_subscriber;
+mod service_shell;
+mod topic_to_forum_decision;
