@@ -61,7 +61,7 @@ pub struct OparlListQuery {
     #[param(rename = "elementsPerPage", minimum = 1)]
     pub elements_per_page: Option<i64>,
     /// Leave out the lists of embedded objects (`agendaItem` of meetings, `consultation` of
-    /// papers), e.g. when they are read from their own lists anyway.
+    /// papers, `membership` of people), e.g. when they are read from their own lists anyway.
     pub omit_internal: Option<bool>,
     /// Opaque position of a page; take it from `links.next`, do not build it.
     pub cursor: Option<String>,
@@ -206,6 +206,7 @@ pub struct OparlBody {
     "type": "https://schema.oparl.org/1.1/Organization", "body": "https://qmf.example/oparl/v1/body/region",
     "name": "AK Personal", "shortName": "AK Personal", "organizationType": "Gremium", "classification": "Arbeitskreis",
     "startDate": "2025-03-01", "endDate": "2027-06-30",
+    "membership": ["https://qmf.example/oparl/v1/membership/01937a00-0000-7000-8000-000000000002"],
     "created": "2025-03-01T10:00:00Z", "modified": "2027-06-30T10:00:00Z"}))]
 pub struct OparlOrganization {
     pub id: String,
@@ -229,6 +230,9 @@ pub struct OparlOrganization {
     /// The day a temporary working group was dissolved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
+    /// The published memberships (people who consented), earliest start first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership: Option<Vec<String>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -241,6 +245,12 @@ pub struct OparlOrganization {
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/person/01936f40-0000-7000-8000-000000000001",
     "type": "https://schema.oparl.org/1.1/Person", "body": "https://qmf.example/oparl/v1/body/region",
     "name": "Lena Hofmann", "givenName": "Lena", "familyName": "Hofmann",
+    "membership": [{"id": "https://qmf.example/oparl/v1/membership/01937a00-0000-7000-8000-000000000002",
+        "type": "https://schema.oparl.org/1.1/Membership",
+        "person": "https://qmf.example/oparl/v1/person/01936f40-0000-7000-8000-000000000001",
+        "organization": "https://qmf.example/oparl/v1/organization/7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+        "role": "Sprecher/in", "votingRight": true, "startDate": "2026-01-01",
+        "created": "2026-01-05T09:00:00Z", "modified": "2026-01-05T09:00:00Z"}],
     "created": "2026-11-24T08:00:00Z", "modified": "2026-11-24T08:00:00Z"}))]
 pub struct OparlPerson {
     pub id: String,
@@ -254,6 +264,10 @@ pub struct OparlPerson {
     pub family_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
+    /// The person's published memberships, embedded, earliest start first (left out with
+    /// `omit_internal`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership: Option<Vec<OparlMembership>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -360,7 +374,7 @@ pub struct OparlAgendaItem {
         "meetings": ["https://qmf.example/oparl/v1/meeting/01937c00-0000-7000-8000-000000000003"],
         "created": "2027-01-10T08:00:00Z", "modified": "2027-01-10T08:00:00Z"},
     "organization": ["https://qmf.example/oparl/v1/organization/7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11"],
-    "agendaItem": [],
+    "participant": [], "agendaItem": [],
     "created": "2027-01-10T08:00:00Z", "modified": "2027-01-10T08:00:00Z"}))]
 pub struct OparlMeeting {
     pub id: String,
@@ -382,6 +396,9 @@ pub struct OparlMeeting {
     /// The committee that meets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<Vec<String>>,
+    /// The people who took part (present or as guests) and consented to publication, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant: Option<Vec<String>>,
     /// The public agenda items, in order (left out with `omit_internal`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agenda_item: Option<Vec<OparlAgendaItem>>,
@@ -609,6 +626,23 @@ fn term(urls: &Urls, row: TermRow) -> OparlLegislativeTerm {
     }
 }
 
+fn membership(urls: &Urls, row: MembershipRow) -> ApiResult<OparlMembership> {
+    let (role, voting_right) = rules::membership_role(parse_code::<MembershipRole>(&row.role)?);
+    Ok(OparlMembership {
+        id: urls.object(ObjectType::Membership, row.id),
+        object_type: ObjectType::Membership.type_url(),
+        person: Some(urls.object(ObjectType::Person, row.person_id)),
+        organization: Some(urls.object(ObjectType::Organization, row.body_id)),
+        role: Some(role),
+        voting_right: Some(voting_right),
+        start_date: Some(row.start_on),
+        end_date: row.end_on,
+        created: row.created,
+        modified: row.modified,
+        deleted: None,
+    })
+}
+
 fn location(
     urls: &Urls,
     meeting: Uuid,
@@ -694,11 +728,18 @@ impl Published for OparlOrganization {
     const KIND: ObjectType = ObjectType::Organization;
 
     async fn render(
-        _conn: &mut AsyncPgConnection,
+        conn: &mut AsyncPgConnection,
         urls: &Urls,
         rows: Vec<OrganizationRow>,
         _embed: bool,
     ) -> ApiResult<Vec<Self>> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let seats = store::memberships_of_bodies(conn, &ids).await?;
+        let mut seats = grouped(
+            seats,
+            |m| m.body_id,
+            |m| urls.object(ObjectType::Membership, m.id),
+        );
         rows.into_iter()
             .map(|row| {
                 let kind: BodyKind = parse_code(&row.kind)?;
@@ -718,6 +759,7 @@ impl Published for OparlOrganization {
                         .map(|parent| urls.object(Self::KIND, parent)),
                     start_date: row.established_on,
                     end_date: row.dissolved_on,
+                    membership: Some(seats.remove(&row.id).unwrap_or_default()),
                     created: row.created,
                     modified: row.modified,
                     deleted: None,
@@ -734,11 +776,21 @@ impl Published for OparlPerson {
     const KIND: ObjectType = ObjectType::Person;
 
     async fn render(
-        _conn: &mut AsyncPgConnection,
+        conn: &mut AsyncPgConnection,
         urls: &Urls,
         rows: Vec<PersonRow>,
-        _embed: bool,
+        embed: bool,
     ) -> ApiResult<Vec<Self>> {
+        let mut seats: HashMap<Uuid, Vec<OparlMembership>> = HashMap::new();
+        if embed {
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+            for row in store::memberships_of_people(conn, &ids).await? {
+                seats
+                    .entry(row.person_id)
+                    .or_default()
+                    .push(membership(urls, row)?);
+            }
+        }
         Ok(rows
             .into_iter()
             .map(|row| OparlPerson {
@@ -748,6 +800,7 @@ impl Published for OparlPerson {
                 name: Some(rules::person_name(&row.given_name, &row.family_name)),
                 family_name: Some(row.family_name),
                 given_name: Some(row.given_name),
+                membership: embed.then(|| seats.remove(&row.id).unwrap_or_default()),
                 created: row.created,
                 modified: row.modified,
                 deleted: None,
@@ -768,25 +821,7 @@ impl Published for OparlMembership {
         rows: Vec<MembershipRow>,
         _embed: bool,
     ) -> ApiResult<Vec<Self>> {
-        rows.into_iter()
-            .map(|row| {
-                let (role, voting_right) =
-                    rules::membership_role(parse_code::<MembershipRole>(&row.role)?);
-                Ok(OparlMembership {
-                    id: urls.object(Self::KIND, row.id),
-                    object_type: Self::KIND.type_url(),
-                    person: Some(urls.object(ObjectType::Person, row.person_id)),
-                    organization: Some(urls.object(ObjectType::Organization, row.body_id)),
-                    role: Some(role),
-                    voting_right: Some(voting_right),
-                    start_date: Some(row.start_on),
-                    end_date: row.end_on,
-                    created: row.created,
-                    modified: row.modified,
-                    deleted: None,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| membership(urls, row)).collect()
     }
 
     tombstone!(Self::KIND);
@@ -828,6 +863,12 @@ impl Published for OparlMeeting {
         } else {
             HashMap::new()
         };
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut participants = grouped(
+            store::participants_of(conn, &ids).await?,
+            |p| p.meeting_id,
+            |p| urls.object(ObjectType::Person, p.person_id),
+        );
         rows.into_iter()
             .map(|row| {
                 let (state, cancelled) =
@@ -848,6 +889,7 @@ impl Published for OparlMeeting {
                         row.location_modified,
                     )),
                     organization: Some(vec![urls.object(ObjectType::Organization, row.body_id)]),
+                    participant: Some(participants.remove(&row.id).unwrap_or_default()),
                     agenda_item: embed.then(|| agendas.remove(&row.id).unwrap_or_default()),
                     created: row.created,
                     modified: row.modified,

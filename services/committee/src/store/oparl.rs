@@ -14,6 +14,9 @@
 //! its meeting's changes too: reordering the agenda changes positions without touching the
 //! items' own rows.
 //!
+//! A committee lists its published memberships, a person embeds them, and a meeting lists its
+//! published participants (present or guests).
+//!
 //! A list page is read in two steps: the stamps (id, created, modified, deleted) of the page in
 //! id order, then the rows of the live objects among them.
 
@@ -42,12 +45,20 @@ const PUBLISHED_PAPERS: &str = "published_papers AS (
         ORDER BY d.decided_on DESC, d.created_at DESC, d.id DESC LIMIT 1) d
     WHERE t.state IN ('adopted', 'adopted_with_changes'))";
 
-const ORGANIZATIONS: &str = "SELECT b.id, b.created_at AS created, b.updated_at AS modified,
+/// A committee lists the URLs of its published memberships: a changed seat or a member's
+/// changed consent changes the committee.
+const ORGANIZATIONS: &str = "SELECT b.id, b.created_at AS created,
+        GREATEST(b.updated_at, (SELECT max(GREATEST(m.updated_at, p.consent_changed_at))
+            FROM memberships m JOIN committee_people p ON p.id = m.person_id
+            WHERE m.body_id = b.id)) AS modified,
         b.kind, b.name, b.short_name, b.parent_id, b.established_on, b.dissolved_on
     FROM bodies b";
 
+/// A person embeds their memberships: a changed seat changes the person.
 const PEOPLE: &str = "SELECT p.id, p.created_at AS created,
-        GREATEST(p.updated_at, p.consent_changed_at) AS modified, p.given_name, p.family_name
+        GREATEST(p.updated_at, p.consent_changed_at,
+            (SELECT max(m.updated_at) FROM memberships m WHERE m.person_id = p.id)) AS modified,
+        p.given_name, p.family_name
     FROM committee_people p WHERE p.public_consent";
 
 const MEMBERSHIPS: &str = "SELECT m.id, m.created_at AS created,
@@ -63,10 +74,14 @@ const MEMBERSHIP_TOMBSTONES: &str = "SELECT t.id, t.created_at AS created, t.del
     JOIN oparl_tombstones t ON t.kind = 'Person' AND t.id = m.person_id
     WHERE m.created_at <= t.deleted_at";
 
+/// Recording attendance touches the meeting; a participant's changed consent changes it too.
 const MEETINGS: &str = "SELECT m.id, m.created_at AS created,
         GREATEST(m.updated_at, (SELECT max(pp.modified) FROM agenda_items ai
             JOIN published_papers pp ON pp.id = ai.topic_id
-            WHERE ai.meeting_id = m.id AND ai.public)) AS modified,
+            WHERE ai.meeting_id = m.id AND ai.public),
+            (SELECT max(p.consent_changed_at) FROM meeting_attendance a
+             JOIN committee_people p ON p.id = a.person_id
+             WHERE a.meeting_id = m.id)) AS modified,
         m.body_id, m.title, m.starts_at, m.ends_at, m.place, m.state,
         m.updated_at AS location_modified
     FROM meetings m WHERE m.public";
@@ -446,6 +461,66 @@ pub async fn consultations_of(
          WHERE o.paper_id = ANY($1) ORDER BY o.paper_id, o.starts_at, o.id"
     ))
     .bind::<Array<SqlUuid>, _>(papers.to_vec());
+    load(conn, query).await
+}
+
+/// The published memberships of the given people, by person, earliest start first.
+pub async fn memberships_of_people(
+    conn: &mut AsyncPgConnection,
+    people: &[Uuid],
+) -> Result<Vec<MembershipRow>, ApiError> {
+    memberships_where(conn, "person_id", people).await
+}
+
+/// The published memberships of the given committees, by committee, earliest start first.
+pub async fn memberships_of_bodies(
+    conn: &mut AsyncPgConnection,
+    bodies: &[Uuid],
+) -> Result<Vec<MembershipRow>, ApiError> {
+    memberships_where(conn, "body_id", bodies).await
+}
+
+async fn memberships_where(
+    conn: &mut AsyncPgConnection,
+    column: &'static str,
+    ids: &[Uuid],
+) -> Result<Vec<MembershipRow>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = boxed(format!(
+        "SELECT * FROM ({MEMBERSHIPS}) o WHERE o.{column} = ANY($1) \
+         ORDER BY o.{column}, o.start_on, o.id"
+    ))
+    .bind::<Array<SqlUuid>, _>(ids.to_vec());
+    load(conn, query).await
+}
+
+/// A published person who took part in a meeting (present, or as a guest).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ParticipantRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub meeting_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub person_id: Uuid,
+}
+
+/// The published participants of the given meetings, by meeting, in name order.
+pub async fn participants_of(
+    conn: &mut AsyncPgConnection,
+    meetings: &[Uuid],
+) -> Result<Vec<ParticipantRow>, ApiError> {
+    if meetings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = boxed(
+        "SELECT DISTINCT a.meeting_id, p.id AS person_id, p.family_name, p.given_name
+         FROM meeting_attendance a JOIN committee_people p ON p.id = a.person_id
+         WHERE a.meeting_id = ANY($1) AND a.status IN ('present', 'guest') AND p.public_consent
+         ORDER BY a.meeting_id, p.family_name, p.given_name, p.id"
+            .to_string(),
+    )
+    .bind::<Array<SqlUuid>, _>(meetings.to_vec());
     load(conn, query).await
 }
 

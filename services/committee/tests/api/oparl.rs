@@ -390,9 +390,12 @@ struct Seeded {
     forum: String,
     working_group: String,
     lena: Uuid,
+    jonas: Uuid,
     hidden_person: Uuid,
     withdrawn: Uuid,
+    steering: String,
     lena_seat: String,
+    lena_guest_seat: String,
     hidden_seat: String,
     withdrawn_seat: String,
     spring: String,
@@ -486,7 +489,7 @@ async fn seed(app: &App) -> Seeded {
     };
     let lena_seat = seat(&forum, lena, "member").await;
     seat(&working_group, jonas, "speaker").await;
-    seat(&working_group, lena, "guest").await;
+    let lena_guest_seat = seat(&working_group, lena, "guest").await;
     let hidden_seat = seat(&forum, hidden_person, "member").await;
     let withdrawn_seat = seat(&steering, withdrawn, "member").await;
     app.send(
@@ -553,11 +556,27 @@ async fn seed(app: &App) -> Seeded {
     .await;
     // The last item is removed; the committee service keeps its tombstone.
     let removed_item = spring_items[4].clone();
+    let (_, spring_etag) = app
+        .send(
+            Method::DELETE,
+            &format!("/v1/meetings/{spring}/agenda-items/{removed_item}"),
+            Some(&spring_etag),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    // Who came: Lena, Jonas as a guest, Nina (no consent), Willi (withdraws below), and an
+    // office that sent apologies.
     app.send(
-        Method::DELETE,
-        &format!("/v1/meetings/{spring}/agenda-items/{removed_item}"),
+        Method::PUT,
+        &format!("/v1/meetings/{spring}/attendance"),
         Some(&spring_etag),
-        None,
+        Some(json!({"entries": [
+            {"person_id": lena, "status": "present"},
+            {"person_id": jonas, "status": "guest"},
+            {"person_id": hidden_person, "status": "present"},
+            {"person_id": withdrawn, "status": "present"},
+            {"organization_id": app.offices[0], "status": "excused"}]})),
         StatusCode::OK,
     )
     .await;
@@ -618,9 +637,12 @@ async fn seed(app: &App) -> Seeded {
         forum,
         working_group,
         lena,
+        jonas,
         hidden_person,
         withdrawn,
+        steering,
         lena_seat,
+        lena_guest_seat,
         hidden_seat,
         withdrawn_seat,
         spring,
@@ -660,10 +682,35 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
     assert_eq!(group["classification"], "Arbeitskreis");
     let forum = seen.object(&url(&app, "organization", &s.forum));
     assert_eq!(forum["name"], "Forum Jugendhilfe");
+    // A committee lists the seats of consenting people only.
+    assert_eq!(
+        forum["membership"],
+        json!([url(&app, "membership", &s.lena_seat)])
+    );
+    let steering = seen.object(&url(&app, "organization", &s.steering));
+    assert_eq!(steering["membership"], json!([]));
 
     // People: the consented ones, the withdrawn one as a tombstone.
     let lena = seen.object(&url(&app, "person", s.lena));
     assert_eq!(lena["name"], "Lena Hofmann");
+    // Her seats are embedded, earliest start first (the same day: in order of creation).
+    let seats: Vec<(&str, &str)> = lena["membership"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    let (forum_seat, guest_seat) = (
+        url(&app, "membership", &s.lena_seat),
+        url(&app, "membership", &s.lena_guest_seat),
+    );
+    assert_eq!(
+        seats,
+        vec![
+            (forum_seat.as_str(), "Mitglied"),
+            (guest_seat.as_str(), "Gast")
+        ]
+    );
     assert_eq!(seen.ids_of("Person").len(), 3);
     let withdrawn = seen.object(&url(&app, "person", s.withdrawn));
     assert_eq!(withdrawn["deleted"], true);
@@ -700,6 +747,12 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
             ("Richtlinie Hilfeplanung", 3),
             ("Bericht AK Personal", 4)
         ]
+    );
+    // Participants: present or guests, with consent, by family name; not the excused office,
+    // not Nina (no consent), not Willi (withdrawn).
+    assert_eq!(
+        spring["participant"],
+        json!([url(&app, "person", s.lena), url(&app, "person", s.jonas)])
     );
     let cancelled = seen.object(&url(&app, "meeting", &s.cancelled));
     assert_eq!(cancelled["cancelled"], true);
@@ -845,6 +898,20 @@ async fn closed_content_and_people_without_consent_never_appear() {
     assert!(back.get("deleted").is_none());
     let seat = get_ok(&app, &url(&app, "membership", &s.withdrawn_seat)).await;
     assert_eq!(seat["role"], "Mitglied");
+    assert_eq!(back["membership"], json!([seat]));
+    // His committee lists his seat again, the meeting names him, and both count as changed.
+    let steering = get_ok(&app, &url(&app, "organization", &s.steering)).await;
+    assert_eq!(steering["membership"], json!([seat["id"]]));
+    let spring = get_ok(&app, &url(&app, "meeting", &s.spring)).await;
+    assert!(
+        spring["participant"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(url(&app, "person", s.withdrawn)))
+    );
+    for object in [&steering, &spring] {
+        assert_eq!(object["modified"], back["modified"], "{object}");
+    }
 }
 
 #[tokio::test]
@@ -929,6 +996,9 @@ async fn lists_keep_their_filters_across_pages_and_report_changes() {
     // Papers and their embedded consultations; with omit_internal without them.
     let papers = read_list(&app, &list("paper", "omit_internal=true")).await;
     assert!(papers.iter().all(|p| p.get("consultation").is_none()));
+    let people = read_list(&app, &list("person", "omit_internal=true")).await;
+    assert!(!people.is_empty());
+    assert!(people.iter().all(|p| p.get("membership").is_none()));
     let bodies = read_list(
         &app,
         &format!(
