@@ -50,6 +50,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(oparl::get_body)
         .service(oparl::list_organizations)
         .service(oparl::get_organization)
+        .service(oparl::list_organization_meetings)
         .service(oparl::list_people)
         .service(oparl::get_person)
         .service(oparl::list_memberships)

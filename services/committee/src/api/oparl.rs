@@ -207,6 +207,7 @@ pub struct OparlBody {
     "name": "AK Personal", "shortName": "AK Personal", "organizationType": "Gremium", "classification": "Arbeitskreis",
     "startDate": "2025-03-01", "endDate": "2027-06-30",
     "membership": ["https://qmf.example/oparl/v1/membership/01937a00-0000-7000-8000-000000000002"],
+    "meeting": "https://qmf.example/oparl/v1/organization/7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11/meeting",
     "created": "2025-03-01T10:00:00Z", "modified": "2027-06-30T10:00:00Z"}))]
 pub struct OparlOrganization {
     pub id: String,
@@ -233,6 +234,9 @@ pub struct OparlOrganization {
     /// The published memberships (people who consented), earliest start first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub membership: Option<Vec<String>>,
+    /// The list of the committee's public meetings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -535,12 +539,25 @@ async fn list<P: Published>(
     pool: &DbPool,
     query: &OparlListQuery,
 ) -> ApiResult<HttpResponse> {
-    let (params, after) = query.params()?;
     let urls = request_urls(req);
+    let list_url = urls.list(P::KIND);
+    list_at::<P>(&urls, list_url, pool, query, None).await
+}
+
+/// One page of the list at `list_url`, narrowed to one committee's meetings with `meetings_of`.
+async fn list_at<P: Published>(
+    urls: &Urls,
+    list_url: String,
+    pool: &DbPool,
+    query: &OparlListQuery,
+    meetings_of: Option<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (params, after) = query.params()?;
     let window = Window {
         filter: params.filter,
         after,
         limit: params.limit + 1,
+        meetings_of,
     };
     let (limit, embed) = (params.limit, !params.omit_internal);
     let mut conn = pool.get().await?;
@@ -549,13 +566,13 @@ async fn list<P: Published>(
             let mut stamps = store::stamps(conn, P::KIND, &window, None).await?;
             let more = stamps.len() as i64 > limit;
             stamps.truncate(limit as usize);
-            let data = objects::<P>(conn, &urls, &stamps, embed).await?;
+            let data = objects::<P>(conn, urls, &stamps, embed).await?;
             let next = stamps.last().filter(|_| more).map(|last| last.id);
             Ok((data, next))
         })
         .await?;
     let next = next.map(|id| encode_cursor(&id));
-    Ok(HttpResponse::Ok().json(page(&urls.list(P::KIND), &params, data, next)))
+    Ok(HttpResponse::Ok().json(page(&list_url, &params, data, next)))
 }
 
 /// A read-only transaction on one snapshot, so that a page's stamps, rows and embedded objects
@@ -588,6 +605,7 @@ async fn single<P: Published>(
         filter: Default::default(),
         after: None,
         limit: 1,
+        meetings_of: None,
     };
     let mut conn = pool.get().await?;
     let found = snapshot(&mut conn)
@@ -760,6 +778,7 @@ impl Published for OparlOrganization {
                     start_date: row.established_on,
                     end_date: row.dissolved_on,
                     membership: Some(seats.remove(&row.id).unwrap_or_default()),
+                    meeting: Some(urls.meetings_of(row.id)),
                     created: row.created,
                     modified: row.modified,
                     deleted: None,
@@ -1253,3 +1272,41 @@ oparl_endpoints!(
     "/oparl/v1/legislative-term/{id}",
     "One management term as an OParl legislative term."
 );
+
+/// The public meetings of one committee (`meeting` of its Organization).
+///
+/// The same objects, order, filters and paging as the body's meeting list, narrowed to the
+/// committee; a committee without public meetings has an empty list.
+#[utoipa::path(
+    tag = "oparl",
+    operation_id = "oparl_list_organization_meetings",
+    security(()),
+    params(
+        ("id" = Uuid, Path, description = "Organization id (the last segment of its URL)"),
+        OparlListQuery,
+    ),
+    responses(
+        (status = 200, description = "One page of the committee's meetings: live objects and tombstones.", body = OparlList<OparlMeeting>),
+        (status = 404, description = "No such committee.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A filter is not an RFC 3339 date-time, `limit` is below 1, or `cursor` does not come from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/oparl/v1/organization/{id}/meeting")]
+pub async fn list_organization_meetings(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+    query: web::Query<OparlListQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = *id;
+    let exists = {
+        let mut conn = pool.get().await?;
+        store::organization_exists(&mut conn, id).await?
+    };
+    if !exists {
+        return Err(ApiError::NotFound("no committee with this id".into()));
+    }
+    let urls = request_urls(&req);
+    let list_url = urls.meetings_of(id);
+    list_at::<OparlMeeting>(&urls, list_url, &pool, &query, Some(id)).await
+}

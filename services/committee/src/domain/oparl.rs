@@ -130,6 +130,14 @@ impl Urls {
         format!("{}/{}", self.body(), kind.segment())
     }
 
+    /// The external list of the meetings of one committee (`meeting` of an Organization).
+    pub fn meetings_of(&self, organization: Uuid) -> String {
+        format!(
+            "{}/meeting",
+            self.object(ObjectType::Organization, organization)
+        )
+    }
+
     /// The URL (and `id`) of one object.
     pub fn object(&self, kind: ObjectType, id: Uuid) -> String {
         format!("{}{ROOT}/{}/{id}", self.base, kind.segment())

@@ -168,6 +168,8 @@ pub struct Window {
     pub after: Option<Uuid>,
     /// Rows to read; read one more than the page size to know whether another page follows.
     pub limit: i64,
+    /// Only the meetings of this committee (meeting lists only).
+    pub meetings_of: Option<Uuid>,
 }
 
 fn boxed(sql: String) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
@@ -193,6 +195,11 @@ pub async fn stamps(
     only: Option<Uuid>,
 ) -> Result<Vec<Stamp>, ApiError> {
     let (live, tombstones) = sources(kind)?;
+    if window.meetings_of.is_some() && kind != ObjectType::Meeting {
+        return Err(ApiError::Internal(format!(
+            "a {kind:?} list cannot be narrowed to a committee's meetings"
+        )));
+    }
     let sql = format!(
         "WITH {PUBLISHED_PAPERS} SELECT o.id, o.created, o.modified, o.deleted FROM (
             SELECT l.id, l.created, l.modified, false AS deleted FROM ({live}) l
@@ -208,6 +215,8 @@ pub async fn stamps(
            AND ($4::timestamptz IS NULL OR o.modified >= $4)
            AND ($5::timestamptz IS NULL OR o.modified <= $5)
            AND ($6::uuid IS NULL OR o.id > $6)
+           AND ($8::uuid IS NULL
+                OR EXISTS (SELECT 1 FROM meetings sm WHERE sm.id = o.id AND sm.body_id = $8))
          ORDER BY o.id LIMIT $7"
     );
     let f = window.filter;
@@ -218,7 +227,8 @@ pub async fn stamps(
         .bind::<Nullable<Timestamptz>, _>(f.modified_since)
         .bind::<Nullable<Timestamptz>, _>(f.modified_until)
         .bind::<Nullable<SqlUuid>, _>(window.after)
-        .bind::<BigInt, _>(window.limit);
+        .bind::<BigInt, _>(window.limit)
+        .bind::<Nullable<SqlUuid>, _>(window.meetings_of);
     load(conn, query).await
 }
 
@@ -522,6 +532,23 @@ pub async fn participants_of(
     )
     .bind::<Array<SqlUuid>, _>(meetings.to_vec());
     load(conn, query).await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Bool)]
+    found: bool,
+}
+
+/// Whether a committee with this id exists (every committee is public).
+pub async fn organization_exists(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, ApiError> {
+    let rows: Vec<Found> = load(
+        conn,
+        boxed("SELECT EXISTS (SELECT 1 FROM bodies WHERE id = $1) AS found".to_string())
+            .bind::<SqlUuid, _>(id),
+    )
+    .await?;
+    Ok(rows.iter().any(|row| row.found))
 }
 
 /// Every management term, oldest first.

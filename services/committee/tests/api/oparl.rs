@@ -690,6 +690,51 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
     let steering = seen.object(&url(&app, "organization", &s.steering));
     assert_eq!(steering["membership"], json!([]));
 
+    // Each committee links the list of its public meetings: together they are the body's
+    // meeting list, each meeting as listed there, in id order, paged with its filters.
+    let mut by_committee = Vec::new();
+    for id in seen.ids_of("Organization") {
+        let committee = seen.object(id);
+        let list = committee["meeting"].as_str().unwrap();
+        assert_eq!(list, format!("{id}/meeting"));
+        let meetings = read_list(&app, &with_query(list, "limit=1")).await;
+        let ids: Vec<&str> = meetings.iter().map(|m| m["id"].as_str().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_by_key(|id| Uuid::parse_str(id.rsplit('/').next().unwrap()).unwrap());
+        assert_eq!(ids, sorted);
+        for meeting in &meetings {
+            assert_eq!(meeting, seen.object(meeting["id"].as_str().unwrap()));
+            assert_eq!(meeting["organization"], json!([id]));
+            by_committee.push(meeting["id"].as_str().unwrap().to_string());
+        }
+    }
+    by_committee.sort();
+    let mut all: Vec<String> = seen
+        .ids_of("Meeting")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    all.sort();
+    assert_eq!(by_committee, all);
+    let forum_meetings = read_list(&app, forum["meeting"].as_str().unwrap()).await;
+    let mut forum_ids: Vec<&str> = forum_meetings
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    forum_ids.sort();
+    let mut expected = vec![
+        url(&app, "meeting", &s.spring),
+        url(&app, "meeting", &s.cancelled),
+    ];
+    expected.sort();
+    assert_eq!(forum_ids, expected, "the closed meeting stays hidden");
+    let (status, _) = get(
+        &app,
+        &format!("{}/meeting", url(&app, "organization", Uuid::now_v7())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // People: the consented ones, the withdrawn one as a tombstone.
     let lena = seen.object(&url(&app, "person", s.lena));
     assert_eq!(lena["name"], "Lena Hofmann");
@@ -1127,7 +1172,7 @@ async fn the_openapi_document_describes_the_interface() {
         .keys()
         .filter(|p| p.starts_with("/oparl/v1/"))
         .collect();
-    assert_eq!(oparl.len(), 21, "{oparl:?}");
+    assert_eq!(oparl.len(), 22, "{oparl:?}");
     for path in oparl {
         let operation = &paths[path]["get"];
         assert_eq!(operation["tags"][0], "oparl", "{path}");
