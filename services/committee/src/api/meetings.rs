@@ -6,7 +6,9 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Datelike, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use qmf_platform::etag::with_etag;
-use qmf_platform::{ApiError, ApiResult, DbPool, FieldError, IfMatch, Json, Principal, Role};
+use qmf_platform::{
+    ApiError, ApiResult, DbPool, FieldError, IfMatch, Json, Page, PageQuery, Principal, Role,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -235,14 +237,32 @@ pub async fn plan(
     Ok(reply(actix_web::http::StatusCode::CREATED, meeting))
 }
 
-/// The meetings of a body, in time order.
+/// Filters and paging of a body's meeting list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BodyMeetingsQuery {
+    /// Only meetings that start at or after this time (RFC 3339; encode `+` as `%2B`), e.g. now
+    /// for the coming ones.
+    #[param(example = "2027-01-01T00:00:00Z")]
+    pub from: Option<DateTime<Utc>>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The meetings of a body in time order (start, then id), cancelled ones included, with their
+/// agendas and attendance. Every authenticated caller may read them.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "list_body_meetings",
-    params(("id" = Uuid, Path, description = "Body id")),
+    params(("id" = Uuid, Path, description = "Body id"), BodyMeetingsQuery),
     responses(
-        (status = 200, description = "The meetings.", body = Vec<Meeting>),
+        (status = 200, description = "One page of the body's meetings.", body = Page<Meeting>),
         (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` outside 1 to 200, or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/bodies/{id}/meetings")]
@@ -250,13 +270,24 @@ pub async fn list(
     _principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
+    query: web::Query<BodyMeetingsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let (limit, after) = (page.limit()?, page.after::<(DateTime<Utc>, Uuid)>()?);
     let mut conn = pool.get().await?;
     body_store::find(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
-    let rows = store::of_body(&mut conn, *id).await?;
-    Ok(HttpResponse::Ok().json(meetings_out(&mut conn, rows).await?))
+    let rows = store::of_body(&mut conn, *id, query.from, after, limit).await?;
+    let page = Page::from_rows(rows, limit, |row| (row.starts_at, row.id));
+    Ok(HttpResponse::Ok().json(Page {
+        items: meetings_out(&mut conn, page.items).await?,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Read a meeting with its agenda.

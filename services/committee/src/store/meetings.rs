@@ -100,16 +100,32 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Meeti
 }
 
 /// Meetings of a body in time order.
+/// One page of a body's meetings in time order (`limit + 1` rows: the extra one tells that
+/// more follow), from `from` on, after the cursor position `after`.
 pub async fn of_body(
     conn: &mut AsyncPgConnection,
     body_id: Uuid,
+    from: Option<DateTime<Utc>>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> Result<Vec<MeetingRow>, ApiError> {
-    Ok(meetings::table
+    let mut query = meetings::table
         .filter(meetings::body_id.eq(body_id))
         .select(MeetingRow::as_select())
         .order((meetings::starts_at.asc(), meetings::id.asc()))
-        .load(conn)
-        .await?)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(meetings::starts_at.ge(from));
+    }
+    if let Some((starts_at, id)) = after {
+        query = query.filter(
+            meetings::starts_at
+                .gt(starts_at)
+                .or(meetings::starts_at.eq(starts_at).and(meetings::id.gt(id))),
+        );
+    }
+    Ok(query.load(conn).await?)
 }
 
 /// Records a change of the meeting (state or agenda): new state if given, next version.

@@ -7,6 +7,7 @@ use common::*;
 use qmf_testkit::auth;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 fn meeting(starts: &str) -> Value {
     json!({"title": "Forum Jugendhilfe", "starts_at": format!("{starts}T09:00:00Z"), "ends_at": format!("{starts}T13:00:00Z"),
@@ -474,4 +475,91 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
     let cancel_ics = cancelled[0]["ics"].as_str().unwrap();
     assert!(cancel_ics.contains("STATUS:CANCELLED"));
     assert!(cancel_ics.contains(&format!("UID:{other}@committee.qmf")));
+}
+
+#[tokio::test]
+async fn a_bodys_meetings_page_in_time_order() {
+    let app = spawn().await;
+    let (groups, _) = app
+        .send(
+            Method::GET,
+            "/v1/bodies?kind=working_group",
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let group = groups["items"][0]["id"].as_str().unwrap().to_string();
+    // Planned out of order; two start at the same time, so the id decides between them.
+    let mut planned = Vec::new();
+    for starts in ["2027-09-01", "2027-03-17", "2027-06-02", "2027-03-17"] {
+        let (created, _) = app
+            .send(
+                Method::POST,
+                &format!("/v1/bodies/{group}/meetings"),
+                None,
+                Some(meeting(starts)),
+                StatusCode::CREATED,
+            )
+            .await;
+        planned.push((starts, created["id"].as_str().unwrap().to_string()));
+    }
+    planned.sort();
+    let expected: Vec<&str> = planned.iter().map(|(_, id)| id.as_str()).collect();
+
+    let list = format!("/v1/bodies/{group}/meetings");
+    let mut seen = Vec::new();
+    let mut next = Some(format!("{list}?limit=3"));
+    while let Some(url) = next {
+        let (page, _) = app
+            .send(Method::GET, &url, None, None, StatusCode::OK)
+            .await;
+        for meeting in page["items"].as_array().unwrap() {
+            assert!(meeting["agenda"].is_array());
+            seen.push(meeting["id"].as_str().unwrap().to_string());
+        }
+        next = page["next_cursor"]
+            .as_str()
+            .map(|cursor| format!("{list}?limit=3&cursor={cursor}"));
+    }
+    assert_eq!(seen, expected);
+
+    // From a point in time on: the coming ones.
+    let (coming, _) = app
+        .send(
+            Method::GET,
+            &format!("{list}?from=2027-06-02T09:00:00Z"),
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let ids: Vec<&str> = coming["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected[2..]);
+    assert!(coming["next_cursor"].is_null());
+
+    // Bad paging and filters are refused; an unknown body is not found.
+    for (query, status) in [
+        ("limit=0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("limit=201", StatusCode::UNPROCESSABLE_ENTITY),
+        ("cursor=not-a-cursor", StatusCode::UNPROCESSABLE_ENTITY),
+        ("from=tomorrow", StatusCode::BAD_REQUEST),
+        ("page=2", StatusCode::BAD_REQUEST),
+    ] {
+        app.send(Method::GET, &format!("{list}?{query}"), None, None, status)
+            .await;
+    }
+    app.send(
+        Method::GET,
+        &format!("/v1/bodies/{}/meetings", Uuid::now_v7()),
+        None,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
