@@ -14,5 +14,6 @@ mod organizations;
 mod pagination;
 mod people;
 mod protocol;
+mod shutdown;
 mod smoke;
 mod writes;
