@@ -1,10 +1,9 @@
 //! Database pool and migrations.
 
-use diesel::ConnectionError;
 use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -27,27 +26,14 @@ pub enum DbError {
     Migration(String),
 }
 
-/// Builds the pool. Called inside a Tokio runtime (the service's main one), every connection is
-/// established on that runtime, so the task driving its socket lives as long as the service.
-/// Established on an actix worker's own runtime instead, the connection would die with that
-/// worker during a graceful shutdown while another worker, or the outbox relay, still uses it.
+/// Builds a pool; it connects lazily, on first use.
+///
+/// A connection is driven by a task on the runtime that established it and dies with that
+/// runtime. So a pool must stay with one runtime: each actix worker has its own (see
+/// `http::bind`), and the process-wide one serves only tasks of the main runtime (relay,
+/// consumer, background jobs).
 pub fn pool(database_url: &str, max_size: usize) -> Result<DbPool, DbError> {
-    let mut config = ManagerConfig::<AsyncPgConnection>::default();
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        config.custom_setup = Box::new(move |url| {
-            let (runtime, url) = (runtime.clone(), url.to_string());
-            Box::pin(async move {
-                runtime
-                    .spawn(async move { AsyncPgConnection::establish(&url).await })
-                    .await
-                    .map_err(|e| {
-                        ConnectionError::BadConnection(format!("connecting was cancelled: {e}"))
-                    })?
-            })
-        });
-    }
-    let manager =
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     Pool::builder(manager)
         .max_size(max_size)
         .build()

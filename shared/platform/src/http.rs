@@ -34,7 +34,8 @@ use crate::metrics::{self, Metrics};
 /// A readiness check beyond the database (e.g. the broker connection).
 pub type ReadinessCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 
-/// Everything the shared HTTP shell needs; built once per process, cloned into each worker.
+/// Everything the shared HTTP shell needs; built once per process, cloned into each worker,
+/// where `pool` is replaced by the worker's own pool.
 #[derive(Clone)]
 pub struct AppContext {
     pub info: ServiceInfo,
@@ -80,11 +81,28 @@ pub fn bind<F>(config: &Config, ctx: AppContext, routes: F) -> std::io::Result<H
 where
     F: Fn(&mut ServiceConfig) + Clone + Send + 'static,
 {
-    let mut server = HttpServer::new(move || app(ctx.clone(), routes.clone()))
-        .shutdown_timeout(config.shutdown_timeout.as_secs());
-    if config.http_workers > 0 {
-        server = server.workers(config.http_workers);
-    }
+    let workers = if config.http_workers > 0 {
+        config.http_workers
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    // Each worker runs its own runtime, and a connection dies with the runtime that opened it.
+    // With one pool per worker, a worker that stops during a graceful shutdown takes only its
+    // own connections along, never one that another worker's running request is using.
+    let worker_pool_size = config.db_pool_size.div_ceil(workers).max(1);
+    let database_url = config.database_url.clone();
+    let server = HttpServer::new(move || {
+        let mut ctx = ctx.clone();
+        match db::pool(&database_url, worker_pool_size) {
+            Ok(pool) => ctx.pool = pool,
+            Err(e) => {
+                tracing::error!(error = %e, "no worker pool; the worker shares the process pool")
+            }
+        }
+        app(ctx, routes.clone())
+    })
+    .workers(workers)
+    .shutdown_timeout(config.shutdown_timeout.as_secs());
     let server = server.bind(config.http_addr)?;
     let addr = server.addrs().first().copied().unwrap_or(config.http_addr);
     tracing::info!(%addr, "listening");
