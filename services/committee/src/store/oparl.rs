@@ -232,6 +232,21 @@ pub async fn stamps(
     load(conn, query).await
 }
 
+/// The rows of `sql`, whose only parameter `$1` is the array `ids`; no query for no ids.
+async fn load_for<R>(
+    conn: &mut AsyncPgConnection,
+    sql: String,
+    ids: &[Uuid],
+) -> Result<Vec<R>, ApiError>
+where
+    R: QueryableByName<Pg> + Send + 'static,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    load(conn, boxed(sql).bind::<Array<SqlUuid>, _>(ids.to_vec())).await
+}
+
 /// Rows of live public objects of one type.
 pub trait LiveRow: QueryableByName<Pg> + Send + 'static {
     const KIND: ObjectType;
@@ -243,15 +258,13 @@ pub async fn live<R: LiveRow>(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> Result<Vec<R>, ApiError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let (live, _) = sources(R::KIND)?;
-    let query = boxed(format!(
-        "WITH {PUBLISHED_PAPERS} SELECT * FROM ({live}) o WHERE o.id = ANY($1)"
-    ))
-    .bind::<Array<SqlUuid>, _>(ids.to_vec());
-    load(conn, query).await
+    load_for(
+        conn,
+        format!("WITH {PUBLISHED_PAPERS} SELECT * FROM ({live}) o WHERE o.id = ANY($1)"),
+        ids,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -447,15 +460,15 @@ pub async fn agenda_of(
     conn: &mut AsyncPgConnection,
     meetings: &[Uuid],
 ) -> Result<Vec<AgendaItemRow>, ApiError> {
-    if meetings.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = boxed(format!(
-        "WITH {PUBLISHED_PAPERS} SELECT * FROM ({AGENDA_ITEMS}) o \
+    load_for(
+        conn,
+        format!(
+            "WITH {PUBLISHED_PAPERS} SELECT * FROM ({AGENDA_ITEMS}) o \
          WHERE o.meeting_id = ANY($1) ORDER BY o.meeting_id, o.position, o.id"
-    ))
-    .bind::<Array<SqlUuid>, _>(meetings.to_vec());
-    load(conn, query).await
+        ),
+        meetings,
+    )
+    .await
 }
 
 /// The consultations of the given papers, oldest meeting first.
@@ -463,15 +476,15 @@ pub async fn consultations_of(
     conn: &mut AsyncPgConnection,
     papers: &[Uuid],
 ) -> Result<Vec<ConsultationRow>, ApiError> {
-    if papers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = boxed(format!(
-        "WITH {PUBLISHED_PAPERS} SELECT * FROM ({CONSULTATIONS}) o \
+    load_for(
+        conn,
+        format!(
+            "WITH {PUBLISHED_PAPERS} SELECT * FROM ({CONSULTATIONS}) o \
          WHERE o.paper_id = ANY($1) ORDER BY o.paper_id, o.starts_at, o.id"
-    ))
-    .bind::<Array<SqlUuid>, _>(papers.to_vec());
-    load(conn, query).await
+        ),
+        papers,
+    )
+    .await
 }
 
 /// The published memberships of the given people, by person, earliest start first.
@@ -495,15 +508,15 @@ async fn memberships_where(
     column: &'static str,
     ids: &[Uuid],
 ) -> Result<Vec<MembershipRow>, ApiError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = boxed(format!(
-        "SELECT * FROM ({MEMBERSHIPS}) o WHERE o.{column} = ANY($1) \
+    load_for(
+        conn,
+        format!(
+            "SELECT * FROM ({MEMBERSHIPS}) o WHERE o.{column} = ANY($1) \
          ORDER BY o.{column}, o.start_on, o.id"
-    ))
-    .bind::<Array<SqlUuid>, _>(ids.to_vec());
-    load(conn, query).await
+        ),
+        ids,
+    )
+    .await
 }
 
 /// A published person who took part in a meeting (present, or as a guest).
@@ -520,18 +533,16 @@ pub async fn participants_of(
     conn: &mut AsyncPgConnection,
     meetings: &[Uuid],
 ) -> Result<Vec<ParticipantRow>, ApiError> {
-    if meetings.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = boxed(
+    load_for(
+        conn,
         "SELECT DISTINCT a.meeting_id, p.id AS person_id, p.family_name, p.given_name
          FROM meeting_attendance a JOIN committee_people p ON p.id = a.person_id
          WHERE a.meeting_id = ANY($1) AND a.status IN ('present', 'guest') AND p.public_consent
          ORDER BY a.meeting_id, p.family_name, p.given_name, p.id"
             .to_string(),
+        meetings,
     )
-    .bind::<Array<SqlUuid>, _>(meetings.to_vec());
-    load(conn, query).await
+    .await
 }
 
 #[derive(Debug, Clone, QueryableByName)]
