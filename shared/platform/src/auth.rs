@@ -1,13 +1,17 @@
 //! Bearer-token authentication: JWT verification and the caller's principal.
 //!
 //! Production verifies RS256/ES256 tokens against the identity provider's JWKS; development and
-//! tests use HS256 with a secret that must be configured explicitly. `exp`, `iss` and `aud` are
-//! always checked, and each key accepts exactly one algorithm, so `alg: none` and algorithm
-//! confusion (an HS256 token signed with a public RSA key) are refused.
+//! tests use HS256 with a secret that must be configured explicitly. `exp`, `nbf`, `iss` and
+//! `aud` are always checked (with a small configurable clock leeway), and each key accepts
+//! exactly one algorithm, so `alg: none` and algorithm confusion (an HS256 token signed with a
+//! public RSA key) are refused.
+//!
+//! A request is authenticated once, by [`middleware`], before any other layer looks at the
+//! caller: the outcome is stored in the request's extensions, and the idempotency layer and the
+//! handlers' [`Principal`] extractor both read it. A 401 names plainly what is wrong with the
+//! token; the verifier's own message goes to the log only.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,6 +58,14 @@ impl Role {
     }
 }
 
+/// `aud` as identity providers send it: one string or a list of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// Claims QMF reads from a token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -63,9 +75,11 @@ pub struct Claims {
     #[serde(default)]
     pub roles: Vec<String>,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
 }
 
@@ -142,10 +156,13 @@ impl Authenticator {
         })
     }
 
-    /// Verifies `token` and returns the principal, or a 401 problem.
+    /// Verifies `token` and returns the principal, or a 401 problem (503 when the identity
+    /// provider's keys cannot be fetched).
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ApiError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| ApiError::Unauthorized(format!("malformed token: {e}")))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| {
+            tracing::info!(error = %e, "token refused: malformed header");
+            ApiError::Unauthorized("the token is not a well-formed JWT".into())
+        })?;
         let (key, algorithm) = match &self.config.keys {
             AuthKeys::DevSecret(secret) => (
                 DecodingKey::from_secret(secret.as_bytes()),
@@ -155,23 +172,26 @@ impl Authenticator {
                 let kid = header
                     .kid
                     .clone()
-                    .ok_or_else(|| ApiError::Unauthorized("token has no key id (kid)".into()))?;
+                    .ok_or_else(|| ApiError::Unauthorized("the token names no key (kid)".into()))?;
                 self.jwks_key(url, &kid).await?
             }
         };
         if header.alg != algorithm {
-            return Err(ApiError::Unauthorized(format!(
-                "token algorithm {:?} is not accepted for this key",
-                header.alg
-            )));
+            tracing::info!(algorithm = ?header.alg, "token refused: algorithm not accepted");
+            return Err(ApiError::Unauthorized(
+                "the token is signed with an algorithm this service does not accept".into(),
+            ));
         }
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)
-            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))?;
+        validation.validate_nbf = true;
+        validation.leeway = self.config.leeway_secs;
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
+            tracing::info!(error = %e, "token refused");
+            ApiError::Unauthorized(plain_reason(e.kind()).into())
+        })?;
         let claims = data.claims;
         Ok(Principal {
             subject: claims.sub,
@@ -190,7 +210,7 @@ impl Authenticator {
                 .fetched_at
                 .is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL)
             {
-                return Err(ApiError::Unauthorized(format!("unknown signing key {kid}")));
+                return Err(unknown_key(kid));
             }
         }
         let mut cache = self.jwks.write().await;
@@ -211,7 +231,7 @@ impl Authenticator {
             .keys
             .get(kid)
             .map(|(k, a)| (k.clone(), *a))
-            .ok_or_else(|| ApiError::Unauthorized(format!("unknown signing key {kid}")))
+            .ok_or_else(|| unknown_key(kid))
     }
 
     async fn fetch_jwks(
@@ -251,35 +271,130 @@ pub fn keys_from_jwks(set: &JwkSet) -> HashMap<String, (DecodingKey, Algorithm)>
     keys
 }
 
+fn unknown_key(kid: &str) -> ApiError {
+    tracing::info!(kid, "token refused: unknown signing key");
+    ApiError::Unauthorized("the token is signed with a key this service does not know".into())
+}
+
+/// What a 401 says about a refused token: plain words, no parser output.
+fn plain_reason(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match kind {
+        K::ExpiredSignature => "the token has expired",
+        K::ImmatureSignature => "the token is not valid yet (nbf lies in the future)",
+        K::InvalidIssuer => "the token was issued by an issuer this service does not trust",
+        K::InvalidAudience => "the token is meant for another audience",
+        K::InvalidSignature => "the token's signature is invalid",
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => {
+            "the token is signed with an algorithm this service does not accept"
+        }
+        K::MissingRequiredClaim(_) | K::InvalidClaimFormat(_) | K::Json(_) => {
+            "the token lacks a required claim (sub, iss, aud, exp) or a claim has the wrong type"
+        }
+        _ => "the token is not a well-formed JWT",
+    }
+}
+
+/// Longest `Authorization` header that is verified; longer ones are refused unread.
+pub const MAX_AUTHORIZATION_BYTES: usize = 8 * 1024;
+
+/// The outcome of authenticating one request, stored in its extensions by [`middleware`].
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// No `Authorization` header.
+    Missing,
+    /// A header that did not yield a valid token; the error to answer with.
+    Refused(ApiError),
+    /// A verified token.
+    Verified(Principal),
+}
+
+impl Authentication {
+    /// The verified principal, if any.
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Authentication::Verified(principal) => Some(principal),
+            _ => None,
+        }
+    }
+}
+
+/// The bearer token of an `Authorization` value; the scheme is case-insensitive (RFC 9110 §11.1).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty()).then_some(token)
+}
+
+/// Authenticates the request once and stores the [`Authentication`] for every later layer.
+pub async fn authenticate_request(req: &actix_web::dev::ServiceRequest) -> Authentication {
+    use actix_web::HttpMessage;
+    let authentication = match req.headers().get(header::AUTHORIZATION) {
+        None => Authentication::Missing,
+        Some(value) if value.len() > MAX_AUTHORIZATION_BYTES => Authentication::Refused(
+            ApiError::HeaderTooLarge(format!(
+                "the Authorization header exceeds {MAX_AUTHORIZATION_BYTES} bytes"
+            )),
+        ),
+        Some(value) => match value.to_str().ok().and_then(bearer_token) {
+            None => Authentication::Refused(ApiError::Unauthorized(
+                "the Authorization header must be `Bearer <token>`".into(),
+            )),
+            Some(token) => match req.app_data::<web::Data<Authenticator>>() {
+                None => {
+                    Authentication::Refused(ApiError::Internal("no authenticator configured".into()))
+                }
+                Some(authenticator) => match authenticator.authenticate(token).await {
+                    Ok(principal) => Authentication::Verified(principal),
+                    Err(error) => Authentication::Refused(error),
+                },
+            },
+        },
+    };
+    req.extensions_mut().insert(authentication.clone());
+    authentication
+}
+
+/// Middleware (`actix_web::middleware::from_fn`): authenticates every request once.
+pub async fn middleware(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    authenticate_request(&req).await;
+    next.call(req).await
+}
+
+/// The authentication of a request, as [`middleware`] stored it.
+pub fn authentication(req: &HttpRequest) -> Authentication {
+    use actix_web::HttpMessage;
+    req.extensions()
+        .get::<Authentication>()
+        .cloned()
+        .unwrap_or(Authentication::Missing)
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+    type Future = std::future::Ready<Result<Principal, ApiError>>;
 
+    /// The principal the authentication layer verified. A token without any role this platform
+    /// knows is refused (403) on every endpoint: it may not even read.
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let authenticator = req.app_data::<web::Data<Authenticator>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .map(str::to_string);
-        Box::pin(async move {
-            let authenticator = authenticator
-                .ok_or_else(|| ApiError::Internal("no authenticator configured".into()))?;
-            let value = token.ok_or_else(|| {
-                ApiError::Unauthorized("send Authorization: Bearer <token>".into())
-            })?;
-            let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    ApiError::Unauthorized(
-                        "the Authorization header must use the Bearer scheme".into(),
-                    )
-                })?;
-            authenticator.authenticate(token).await
+        std::future::ready(match authentication(req) {
+            Authentication::Verified(principal) if principal.roles.is_empty() => {
+                Err(ApiError::Forbidden(
+                    "the token carries no role this platform knows".into(),
+                ))
+            }
+            Authentication::Verified(principal) => Ok(principal),
+            Authentication::Refused(error) => Err(error),
+            Authentication::Missing => Err(ApiError::Unauthorized(
+                "send Authorization: Bearer <token>".into(),
+            )),
         })
     }
 }
@@ -297,6 +412,7 @@ mod tests {
             keys: AuthKeys::DevSecret(SECRET.into()),
             issuer: "qmf-dev".into(),
             audience: "qmf".into(),
+            leeway_secs: 30,
         })
     }
 
@@ -306,8 +422,9 @@ mod tests {
             org: Some(Uuid::nil()),
             roles: vec!["admin".into(), "no_such_role".into()],
             iss: iss.into(),
-            aud: aud.into(),
+            aud: Audience::One(aud.into()),
             exp: (chrono::Utc::now().timestamp() + exp_offset) as u64,
+            nbf: None,
             iat: None,
         }
     }
@@ -374,5 +491,66 @@ mod tests {
         )
         .unwrap();
         assert!(dev().authenticate(&hs384).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn not_before_is_checked_with_the_leeway() {
+        let now = chrono::Utc::now().timestamp() as u64;
+        let mut future = claims("qmf-dev", "qmf", 7200);
+        future.nbf = Some(now + 3600);
+        let refused = dev().authenticate(&sign(&future, SECRET)).await;
+        assert!(
+            matches!(&refused, Err(ApiError::Unauthorized(m)) if m.contains("not valid yet")),
+            "{refused:?}"
+        );
+        let mut skewed = claims("qmf-dev", "qmf", 600);
+        skewed.nbf = Some(now + 10);
+        assert!(dev().authenticate(&sign(&skewed, SECRET)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn audience_may_be_a_list() {
+        let mut listed = claims("qmf-dev", "qmf", 600);
+        listed.aud = Audience::Many(vec!["account".into(), "qmf".into()]);
+        assert!(dev().authenticate(&sign(&listed, SECRET)).await.is_ok());
+        listed.aud = Audience::Many(vec!["account".into()]);
+        assert!(dev().authenticate(&sign(&listed, SECRET)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn refusals_say_plainly_what_is_wrong_without_parser_text() {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = engine.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let body = engine.encode(r#"{"sub":"u1","iss":"qmf-dev","aud":"qmf"}"#);
+        let unsigned = format!("{header}.{body}");
+        let signature = {
+            use jsonwebtoken::crypto::sign as raw_sign;
+            raw_sign(
+                unsigned.as_bytes(),
+                &EncodingKey::from_secret(SECRET.as_bytes()),
+                Algorithm::HS256,
+            )
+            .unwrap()
+        };
+        let without_exp = format!("{unsigned}.{signature}");
+        for token in [without_exp.as_str(), "garbage", "a.b.c"] {
+            let Err(ApiError::Unauthorized(message)) = dev().authenticate(token).await else {
+                panic!("accepted {token}");
+            };
+            for leak in ["JSON", "line", "column", "HS384", "RS256"] {
+                assert!(!message.contains(leak), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
     }
 }

@@ -40,6 +40,8 @@ pub struct AuthConfig {
     pub keys: AuthKeys,
     pub issuer: String,
     pub audience: String,
+    /// Clock skew tolerated when checking `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +160,7 @@ impl Config {
                 keys,
                 issuer: get("QMF_AUTH_ISSUER").unwrap_or_else(|| "qmf-dev".into()),
                 audience: get("QMF_AUTH_AUDIENCE").unwrap_or_else(|| "qmf".into()),
+                leeway_secs: bounded(&get, "QMF_AUTH_LEEWAY_SECS", 30, 0..=300)?,
             },
             cors_allowed_origins: get("QMF_CORS_ALLOWED_ORIGINS")
                 .map(|v| {
@@ -177,6 +180,29 @@ impl Config {
                 "QMF_SHUTDOWN_TIMEOUT_SECS",
                 20u64,
             )?),
+        })
+    }
+}
+
+/// A number within `range`, or the default when the variable is unset.
+fn bounded<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+    T::Err: std::fmt::Display,
+{
+    let value = parse_or(get, key, default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError {
+            variable: key.into(),
+            value: value.to_string(),
+            reason: format!("must lie between {} and {}", range.start(), range.end()),
         })
     }
 }

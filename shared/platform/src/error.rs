@@ -57,7 +57,7 @@ pub struct Problem {
 }
 
 /// Every error a handler can return. Converts into a problem response.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -85,6 +85,12 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("a request with this idempotency key is still being processed")]
     IdempotencyKeyInFlight,
+    #[error("request header too large: {0}")]
+    HeaderTooLarge(String),
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// Anything unexpected; the cause goes to the log, never to the client.
@@ -140,6 +146,18 @@ impl ApiError {
                 "idempotency-key-in-flight",
                 "A request with this idempotency key is still being processed",
             ),
+            ApiError::HeaderTooLarge(_) => (
+                "header-too-large",
+                "A request header or the request line is too large",
+            ),
+            ApiError::RequestTimeout(_) => (
+                "request-timeout",
+                "The request was not received in time",
+            ),
+            ApiError::TooManyRequests { .. } => (
+                "too-many-requests",
+                "Too many requests; slow down and retry later",
+            ),
             ApiError::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -179,6 +197,13 @@ impl ApiError {
             ApiError::IdempotencyKeyReused | ApiError::IdempotencyKeyInFlight => {
                 (None, vec![], None)
             }
+            ApiError::TooManyRequests { retry_after_secs } => (
+                Some(format!(
+                    "The rate limit was reached; retry after {retry_after_secs} seconds."
+                )),
+                vec![],
+                None,
+            ),
             ApiError::BadRequest(d)
             | ApiError::Unauthorized(d)
             | ApiError::Forbidden(d)
@@ -186,6 +211,8 @@ impl ApiError {
             | ApiError::PreconditionRequired(d)
             | ApiError::PreconditionFailed(d)
             | ApiError::PayloadTooLarge(d)
+            | ApiError::HeaderTooLarge(d)
+            | ApiError::RequestTimeout(d)
             | ApiError::UnsupportedMediaType(d) => (Some(d.clone()), vec![], None),
         };
         Problem {
@@ -215,6 +242,9 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -240,6 +270,12 @@ impl ResponseError for ApiError {
                 if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
                     response.insert_header((header::ALLOW, value));
                 }
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::RequestTimeout(_) | ApiError::HeaderTooLarge(_) => {
+                response.insert_header((header::CONNECTION, HeaderValue::from_static("close")));
             }
             _ => {}
         }

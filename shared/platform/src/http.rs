@@ -174,8 +174,9 @@ where
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(fallback))
         .wrap(from_fn(idempotency::middleware))
-        .wrap(from_fn(problem_fallback))
+        .wrap(from_fn(crate::auth::middleware))
         .wrap(cors(&ctx.cors_allowed_origins))
+        .wrap(from_fn(problem_fallback))
         .wrap(from_fn(open_data_cors))
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id))
@@ -473,16 +474,31 @@ async fn problem_fallback(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let response = next.call(req).await?;
+    // Errors raised by a middleware (the CORS refusal) carry no request; keep one to answer with.
+    let request = req.request().clone();
+    let response = match next.call(req).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => ServiceResponse::new(request, error.error_response()),
+    };
     let status = response.status();
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
-        return Ok(response.map_into_boxed_body());
+        return Ok(response);
     }
     let error = match status.as_u16() {
+        400 if response.request().headers().contains_key(header::ORIGIN) && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|v| v.as_bytes().starts_with(b"text/plain")) =>
+        {
+            ApiError::BadRequest(
+                "cross-origin request refused: the origin, method or a header is not allowed"
+                    .into(),
+            )
+        }
         400 => ApiError::BadRequest("the request could not be read".into()),
         404 => ApiError::NotFound("no such resource".into()),
         413 => ApiError::PayloadTooLarge("the request body is too large".into()),

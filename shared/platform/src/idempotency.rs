@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Authenticator;
+use crate::auth::Authentication;
 use crate::db::DbPool;
 use crate::error::ApiError;
 
@@ -57,25 +57,17 @@ pub async fn middleware(
             ),
         ));
     };
-    let (Some(pool), Some(auth)) = (
-        req.app_data::<web::Data<DbPool>>().cloned(),
-        req.app_data::<web::Data<Authenticator>>().cloned(),
-    ) else {
+    let Some(pool) = req.app_data::<web::Data<DbPool>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // Unauthenticated requests go straight through: the handler answers 401.
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    let subject = match token {
-        Some(token) => match auth.authenticate(&token).await {
-            Ok(principal) => principal.subject,
-            Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
-        },
-        None => return Ok(next.call(req).await?.map_into_boxed_body()),
+    // Keys are scoped to the caller the authentication layer verified; a request without a
+    // valid token goes straight through, and the handler answers 401.
+    let subject = match req.extensions().get::<Authentication>() {
+        Some(Authentication::Verified(principal)) => Some(principal.subject.clone()),
+        _ => None,
+    };
+    let Some(subject) = subject else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     };
 
     let limit = req

@@ -84,31 +84,85 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 /// Deserializes `body`, reporting syntax errors as 400 and schema mismatches as 422 with a pointer.
+///
+/// Every string and object key passes the platform's text rules first ([`crate::text`]):
+/// control and bidirectional override characters, invisible-only text and out-of-range dates
+/// are refused with a pointer each, and text is normalised to NFC before the handler sees it.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let pointer = pointer(error.path());
-        let inner = error.into_inner();
-        // A schema mismatch can surface before a syntax error further on (`{"a":1} x`, a
-        // truncated body): malformed JSON is a 400 wherever the syntax breaks.
-        if inner.is_data()
-            && let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(body)
-        {
-            return ApiError::BadRequest(format!("invalid JSON: {syntax}"));
-        }
-        if inner.is_data() {
-            ApiError::Validation(vec![FieldError::new(
-                pointer,
-                strip_position(&inner.to_string()),
-            )])
-        } else {
-            ApiError::BadRequest(format!("invalid JSON: {inner}"))
-        }
-    })?;
-    deserializer
-        .end()
+    let mut value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))?;
-    Ok(value)
+    let mut errors = Vec::new();
+    clean_value(&mut value, &mut String::new(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    from_value(value)
+}
+
+/// Deserializes an already cleaned JSON value, reporting mismatches with a pointer.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut pointer = pointer(error.path());
+        let message = strip_position(&error.into_inner().to_string());
+        // serde reports a missing field at the object that lacks it; point at the field.
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            pointer.push('/');
+            pointer.push_str(&field.replace('~', "~0").replace('/', "~1"));
+            return ApiError::Validation(vec![FieldError::new(pointer, "is required")]);
+        }
+        ApiError::Validation(vec![FieldError::new(pointer, message)])
+    })
+}
+
+/// Applies [`crate::text::clean`] to every string and key of `value`, in place.
+fn clean_value(value: &mut serde_json::Value, at: &mut String, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => match crate::text::clean(text) {
+            Ok(std::borrow::Cow::Owned(normalised)) => *text = normalised,
+            Ok(std::borrow::Cow::Borrowed(_)) => {}
+            Err(e) => errors.push(FieldError::new(at.clone(), e.message())),
+        },
+        Value::Array(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&index.to_string());
+                clean_value(item, at, errors);
+                at.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            let needs_rekey = map.keys().any(|key| {
+                !matches!(crate::text::clean(key), Ok(std::borrow::Cow::Borrowed(_)))
+            });
+            if needs_rekey {
+                let entries = std::mem::take(map);
+                for (key, item) in entries {
+                    match crate::text::clean(&key) {
+                        Ok(clean) => {
+                            map.insert(clean.into_owned(), item);
+                        }
+                        Err(e) => errors.push(FieldError::new(
+                            format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")),
+                            format!("field name {}", e.message()),
+                        )),
+                    }
+                }
+            }
+            for (key, item) in map.iter_mut() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                clean_value(item, at, errors);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn pointer(path: &serde_path_to_error::Path) -> String {
@@ -147,6 +201,7 @@ pub(crate) fn strip_position(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde::Deserialize;
 
@@ -184,7 +239,11 @@ mod tests {
         );
         assert_eq!(
             pointer_of(r#"{"name":"a","inner":{"code":1}}"#).as_deref(),
-            Some("")
+            Some("/list")
+        );
+        assert_eq!(
+            pointer_of(r#"{"name":"a","inner":{},"list":[]}"#).as_deref(),
+            Some("/inner/code")
         );
     }
 
@@ -201,6 +260,21 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    #[test]
+    fn text_rules_apply_to_every_string_with_a_pointer() {
+        let errors = match parse::<serde_json::Value>(
+            br#"{"name":"a\u0000b","list":["ok","\u202Eevil"],"when":"+10000-01-01"}"#,
+        ) {
+            Err(ApiError::Validation(errors)) => errors,
+            other => panic!("{other:?}"),
+        };
+        let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/list/1", "/name", "/when"]);
+        let normalised: serde_json::Value =
+            parse("{\"name\":\"Mu\u{0308}ller\"}".as_bytes()).unwrap();
+        assert_eq!(normalised["name"], "M\u{00FC}ller");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;
+pub mod text;
 
 pub use auth::{Principal, Role};
 pub use config::{Config, ServiceInfo};

@@ -55,6 +55,7 @@ async fn authenticator() -> std::sync::Arc<Authenticator> {
         keys: AuthKeys::JwksUrl(jwks_server().await),
         issuer: "https://idp.example".into(),
         audience: "qmf".into(),
+        leeway_secs: 30,
     })
 }
 
