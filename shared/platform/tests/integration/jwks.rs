@@ -38,7 +38,8 @@ fn claims() -> Claims {
         org: None,
         roles: vec!["coordinator".into()],
         iss: "https://idp.example".into(),
-        aud: "qmf".into(),
+        aud: qmf_platform::auth::Audience::One("qmf".into()),
+        nbf: None,
         exp: (chrono::Utc::now().timestamp() + 600) as u64,
         iat: None,
     }
