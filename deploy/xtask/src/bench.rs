@@ -301,6 +301,10 @@ fn spawn_service(ctx: &Ctx, target: &Target, binary: &Path, log_path: &Path) -> 
         .env("QMF_DATABASE_URL", ctx.database_url(target.database))
         .env("QMF_EVENTS_EXCHANGE", target.exchange)
         .env("QMF_EVENTS_QUEUE_PREFIX", target.queue_prefix)
+        // The load client is one caller at one address; the benchmark measures the service,
+        // not its rate limits.
+        .env("QMF_RATE_LIMIT_PER_TOKEN", "0")
+        .env("QMF_RATE_LIMIT_PER_ADDRESS", "0")
         // A JWKS URL from the developer's shell would conflict with the development secret.
         .env_remove("QMF_AUTH_JWKS_URL")
         .arg("serve")
@@ -921,7 +925,7 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
     );
     let _ = writeln!(
         report,
-        "  service      {} (release profile), HTTP workers {}, DB pool {}{service_notes}, log {}",
+        "  service      {} (release profile), HTTP workers {}, DB pool {}{service_notes}, log {}, rate limits off",
         environment.binary,
         setting("QMF_HTTP_WORKERS", format!("{cpus} (one per CPU)")),
         setting("QMF_DB_POOL_SIZE", "10".to_string()),

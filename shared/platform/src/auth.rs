@@ -335,19 +335,19 @@ pub async fn authenticate_request(req: &actix_web::dev::ServiceRequest) -> Authe
     use actix_web::HttpMessage;
     let authentication = match req.headers().get(header::AUTHORIZATION) {
         None => Authentication::Missing,
-        Some(value) if value.len() > MAX_AUTHORIZATION_BYTES => Authentication::Refused(
-            ApiError::HeaderTooLarge(format!(
+        Some(value) if value.len() > MAX_AUTHORIZATION_BYTES => {
+            Authentication::Refused(ApiError::HeaderTooLarge(format!(
                 "the Authorization header exceeds {MAX_AUTHORIZATION_BYTES} bytes"
-            )),
-        ),
+            )))
+        }
         Some(value) => match value.to_str().ok().and_then(bearer_token) {
             None => Authentication::Refused(ApiError::Unauthorized(
                 "the Authorization header must be `Bearer <token>`".into(),
             )),
             Some(token) => match req.app_data::<web::Data<Authenticator>>() {
-                None => {
-                    Authentication::Refused(ApiError::Internal("no authenticator configured".into()))
-                }
+                None => Authentication::Refused(ApiError::Internal(
+                    "no authenticator configured".into(),
+                )),
                 Some(authenticator) => match authenticator.authenticate(token).await {
                     Ok(principal) => Authentication::Verified(principal),
                     Err(error) => Authentication::Refused(error),
@@ -385,11 +385,9 @@ impl FromRequest for Principal {
     /// knows is refused (403) on every endpoint: it may not even read.
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         std::future::ready(match authentication(req) {
-            Authentication::Verified(principal) if principal.roles.is_empty() => {
-                Err(ApiError::Forbidden(
-                    "the token carries no role this platform knows".into(),
-                ))
-            }
+            Authentication::Verified(principal) if principal.roles.is_empty() => Err(
+                ApiError::Forbidden("the token carries no role this platform knows".into()),
+            ),
             Authentication::Verified(principal) => Ok(principal),
             Authentication::Refused(error) => Err(error),
             Authentication::Missing => Err(ApiError::Unauthorized(

@@ -44,6 +44,26 @@ pub struct AuthConfig {
     pub leeway_secs: u64,
 }
 
+/// One rate limit: sustained requests per minute and the burst allowed on top; 0 turns it off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+/// The rate limits of a service (see `limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Per verified token subject.
+    pub per_token: RateLimit,
+    /// Per client address, every request to the authenticated API.
+    pub per_address: RateLimit,
+    /// Per client address, requests whose token was refused.
+    pub auth_failures: RateLimit,
+    /// Per client address, the anonymous open-data interface.
+    pub open_data: RateLimit,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub service: ServiceInfo,
@@ -63,6 +83,13 @@ pub struct Config {
     pub log_format: LogFormat,
     pub otlp_endpoint: Option<String>,
     pub shutdown_timeout: Duration,
+    /// Longest pause while a request body is received; also bounds the whole body at six times.
+    pub body_timeout: Duration,
+    pub rate_limits: RateLimits,
+    /// Proxies whose forwarding headers (`X-Forwarded-For`, `Forwarded`) are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Scheme and authority clients reach the service under, for links in responses.
+    pub public_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +173,52 @@ impl Config {
             }
         };
 
+        let rate_limit =
+            |name: &str, per_minute: u32, burst: u32| -> Result<RateLimit, ConfigError> {
+                Ok(RateLimit {
+                    per_minute: bounded(
+                        &get,
+                        &format!("QMF_RATE_LIMIT_{name}"),
+                        per_minute,
+                        0..=10_000_000,
+                    )?,
+                    burst: bounded(
+                        &get,
+                        &format!("QMF_RATE_LIMIT_{name}_BURST"),
+                        burst,
+                        1..=10_000_000,
+                    )?,
+                })
+            };
+        let rate_limits = RateLimits {
+            per_token: rate_limit("PER_TOKEN", 1200, 200)?,
+            per_address: rate_limit("PER_ADDRESS", 3000, 500)?,
+            auth_failures: rate_limit("AUTH_FAILURES", 30, 30)?,
+            open_data: rate_limit("OPEN_DATA", 600, 100)?,
+        };
+        let trusted_proxies = match get("QMF_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(raw) => raw
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse().map_err(|_| ConfigError {
+                        variable: "QMF_TRUSTED_PROXIES".into(),
+                        value: raw.clone(),
+                        reason: format!("{p:?} is not an IP address"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let public_base_url = match get("QMF_PUBLIC_BASE_URL") {
+            None => None,
+            Some(url) => {
+                require_prefix("QMF_PUBLIC_BASE_URL", &url, &["https://", "http://"])?;
+                Some(url.trim_end_matches('/').to_string())
+            }
+        };
+
         Ok(Config {
             service,
             http_addr,
@@ -180,6 +253,15 @@ impl Config {
                 "QMF_SHUTDOWN_TIMEOUT_SECS",
                 20u64,
             )?),
+            body_timeout: Duration::from_secs(bounded(
+                &get,
+                "QMF_HTTP_BODY_TIMEOUT_SECS",
+                10u64,
+                1..=600,
+            )?),
+            rate_limits,
+            trusted_proxies,
+            public_base_url,
         })
     }
 }

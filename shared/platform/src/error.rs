@@ -150,10 +150,9 @@ impl ApiError {
                 "header-too-large",
                 "A request header or the request line is too large",
             ),
-            ApiError::RequestTimeout(_) => (
-                "request-timeout",
-                "The request was not received in time",
-            ),
+            ApiError::RequestTimeout(_) => {
+                ("request-timeout", "The request was not received in time")
+            }
             ApiError::TooManyRequests { .. } => (
                 "too-many-requests",
                 "Too many requests; slow down and retry later",
@@ -317,9 +316,7 @@ pub fn json_error_handler(
             crate::json::strip_position(&e.to_string()),
         )]),
         E::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON: {e}")),
-        E::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge("the request body is too large".into())
-        }
+        E::Payload(e) => return payload_error_ref(e).into(),
         other => ApiError::BadRequest(format!("could not read the body: {other}")),
     };
     api.into()
@@ -345,11 +342,26 @@ pub fn query_error_handler(
     .into()
 }
 
+fn payload_error_ref(err: &actix_web::error::PayloadError) -> ApiError {
+    match err {
+        actix_web::error::PayloadError::Overflow => {
+            ApiError::PayloadTooLarge("the request body is too large".into())
+        }
+        actix_web::error::PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout("the request body was not received in time".into())
+        }
+        _ => ApiError::BadRequest("could not read the body".into()),
+    }
+}
+
 /// Maps raw payload errors (CSV upload bodies) to problems.
 pub fn payload_error(err: actix_web::error::PayloadError) -> ApiError {
     match err {
         actix_web::error::PayloadError::Overflow => {
             ApiError::PayloadTooLarge("the request body is too large".into())
+        }
+        actix_web::error::PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout("the request body was not received in time".into())
         }
         other => ApiError::BadRequest(format!("could not read the body: {other}")),
     }

@@ -46,6 +46,9 @@ pub struct AppContext {
     pub cors_allowed_origins: Vec<String>,
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
+    pub body_timeout: std::time::Duration,
+    pub limiters: Arc<crate::limits::Limiters>,
+    pub network: crate::net::Network,
 }
 
 impl AppContext {
@@ -64,6 +67,12 @@ impl AppContext {
             cors_allowed_origins: config.cors_allowed_origins.clone(),
             max_json_bytes: config.max_json_bytes,
             max_upload_bytes: config.max_upload_bytes,
+            body_timeout: config.body_timeout,
+            limiters: crate::limits::Limiters::new(&config.rate_limits),
+            network: crate::net::Network {
+                trusted_proxies: config.trusted_proxies.clone(),
+                public_base_url: config.public_base_url.clone(),
+            },
         })
     }
 }
@@ -112,8 +121,18 @@ where
     })
 }
 
-/// Periodic upkeep of the shared tables (expired idempotency keys), hourly.
-pub fn spawn_housekeeping(pool: DbPool) -> tokio::task::JoinHandle<()> {
+/// Periodic upkeep: expired idempotency keys (hourly) and idle rate-limit entries (each minute).
+pub fn spawn_housekeeping(
+    pool: DbPool,
+    limiters: Arc<crate::limits::Limiters>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            minute.tick().await;
+            limiters.forget_idle();
+        }
+    });
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -171,15 +190,21 @@ where
         .app_data(web::PathConfig::default().error_handler(crate::error::path_error_handler))
         .app_data(web::QueryConfig::default().error_handler(crate::error::query_error_handler))
         .app_data(known_routes)
+        .app_data(web::Data::from(ctx.limiters.clone()))
+        .app_data(web::Data::new(ctx.network.clone()))
+        .app_data(BodyTimeout(ctx.body_timeout))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(fallback))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(crate::input::middleware))
+        .wrap(from_fn(crate::limits::middleware))
         .wrap(from_fn(crate::auth::middleware))
+        .wrap(from_fn(body_deadline))
         .wrap(cors(&ctx.cors_allowed_origins))
         .wrap(from_fn(problem_fallback))
         .wrap(from_fn(open_data_cors))
         .wrap(from_fn(metrics::middleware))
-        .wrap(from_fn(request_id))
+        .wrap(from_fn(response_headers))
         .wrap(TracingLogger::default())
         .wrap(from_fn(head_as_get))
 }
@@ -277,6 +302,28 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
         .into()
 }
 
+fn rate_limited_response() -> RefOr<utoipa::openapi::Response> {
+    let mut response = problem_response(
+        "A rate limit was reached (per token, per client address, for refused tokens, or for the \
+         open-data interface); wait as long as `Retry-After` says.",
+    );
+    if let RefOr::T(response) = &mut response {
+        response.headers.insert(
+            "Retry-After".into(),
+            utoipa::openapi::HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                ))
+                .description(Some("Seconds to wait before the next request."))
+                .build()
+                .into(),
+        );
+    }
+    response
+}
+
 /// Adds the responses every operation can give, so each handler documents only its own.
 fn finish_document(mut api: OpenApi) -> OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
@@ -312,13 +359,25 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
                 ));
             }
             let responses = &mut operation.responses.responses;
+            if !public {
+                responses
+                    .entry("429".to_string())
+                    .or_insert_with(rate_limited_response);
+            }
             let mut add = |status: &str, description: &str| {
                 responses
                     .entry(status.to_string())
                     .or_insert_with(|| problem_response(description));
             };
             if !anonymous {
-                add("401", "Missing, malformed or expired bearer token.");
+                add(
+                    "401",
+                    "Missing, malformed, expired or not yet valid bearer token; `detail` says which.",
+                );
+                add(
+                    "403",
+                    "The token carries no role this platform knows, or the caller may not do this.",
+                );
             }
             if !public {
                 add(
@@ -326,7 +385,12 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
                     "The body is not well-formed JSON, or the query string has a malformed or unknown parameter.",
                 );
             }
+
             if operation.request_body.is_some() {
+                add(
+                    "408",
+                    "The request body was not received in time (a pause longer than the body timeout).",
+                );
                 add("413", "The body exceeds the size limit.");
                 add("415", "The body has an unsupported content type.");
                 add(
@@ -422,10 +486,9 @@ impl KnownRoutes {
             .iter()
             .filter(|(template, _)| {
                 template.len() == wanted.len()
-                    && template
-                        .iter()
-                        .zip(&wanted)
-                        .all(|(t, w)| (t.starts_with('{') && t.ends_with('}')) || t == w)
+                    && template.iter().zip(&wanted).all(|(t, w)| {
+                        (t.starts_with('{') && t.ends_with('}') && !w.is_empty()) || t == w
+                    })
             })
             .flat_map(|(_, methods)| methods.iter().map(|m| m.to_string()))
             .collect();
@@ -435,11 +498,10 @@ impl KnownRoutes {
     }
 }
 
+/// The segments of a path; a trailing slash makes an empty last segment, so `/things/1/` is
+/// not `/things/1` (it answers 404, like every path no route matches).
 fn segments(path: &str) -> Vec<String> {
-    path.trim_end_matches('/')
-        .split('/')
-        .map(str::to_string)
-        .collect()
+    path.split('/').map(str::to_string).collect()
 }
 
 async fn fallback(
@@ -454,18 +516,92 @@ async fn fallback(
     }
 }
 
-async fn request_id(
+/// Headers on every response: the request id, and the security headers. Responses of the API
+/// may hold personal data and must never sit in a cache (`Cache-Control: no-store` unless a
+/// handler chose otherwise); `nosniff` keeps browsers from guessing content types.
+async fn response_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = req.extensions().get::<RequestId>().copied();
-    let mut response = next.call(req).await?;
-    if let Some(id) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-        response
-            .headers_mut()
-            .insert(header::HeaderName::from_static("x-request-id"), id);
+    let id = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok());
+    fn add(headers: &mut header::HeaderMap, id: Option<HeaderValue>) {
+        if let Some(id) = id {
+            headers.insert(header::HeaderName::from_static("x-request-id"), id);
+        }
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.remove(header::SERVER);
     }
-    Ok(response)
+    match next.call(req).await {
+        Ok(mut response) => {
+            add(response.headers_mut(), id);
+            Ok(response)
+        }
+        Err(mut error) => {
+            error.add_response_mapper(move |mut response| {
+                add(response.headers_mut(), id.clone());
+                response
+            });
+            Err(error)
+        }
+    }
+}
+
+/// How long a request body may pause (app data); the whole body gets six times as long.
+#[derive(Clone, Copy)]
+struct BodyTimeout(std::time::Duration);
+
+/// Marks a request whose body did not arrive in time, so its error becomes a 408.
+#[derive(Clone, Default)]
+struct BodyTimedOut(std::rc::Rc<std::cell::Cell<bool>>);
+
+/// Bounds the time a client may take to send its body: a stalled or dripping upload ends with
+/// 408 instead of holding a worker's connection.
+async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    use futures_util::StreamExt;
+    let idle = req.app_data::<BodyTimeout>().map(|t| t.0);
+    if let Some(idle) = idle
+        && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+    {
+        let timed_out = BodyTimedOut::default();
+        req.extensions_mut().insert(timed_out.clone());
+        let deadline = tokio::time::Instant::now() + idle * 6;
+        let payload = req.take_payload();
+        let stream = futures_util::stream::unfold(Some(payload), move |payload| {
+            let timed_out = timed_out.clone();
+            async move {
+                let mut payload = payload?;
+                let wait =
+                    idle.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+                match tokio::time::timeout(wait, payload.next()).await {
+                    Ok(Some(item)) => Some((item, Some(payload))),
+                    Ok(None) => None,
+                    Err(_) => {
+                        timed_out.0.set(true);
+                        let error = std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "the request body was not received in time",
+                        );
+                        Some((Err(actix_web::error::PayloadError::Io(error)), None))
+                    }
+                }
+            }
+        });
+        req.set_payload(actix_web::dev::Payload::Stream {
+            payload: Box::pin(stream),
+        });
+    }
+    next.call(req).await
 }
 
 /// Turns error responses that did not come from our handlers (actix's own plain-text errors,
@@ -474,11 +610,23 @@ async fn problem_fallback(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    // Errors raised by a middleware (the CORS refusal) carry no request; keep one to answer with.
-    let request = req.request().clone();
     let response = match next.call(req).await {
         Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::new(request, error.error_response()),
+        // Only a middleware raises errors here (the CORS refusal); answer it as a problem.
+        Err(error) => {
+            let status = error.as_response_error().status_code();
+            let reply = if status == actix_web::http::StatusCode::BAD_REQUEST {
+                actix_web::ResponseError::error_response(&ApiError::BadRequest(
+                    "cross-origin request refused: the origin, method or a header is not allowed"
+                        .into(),
+                ))
+            } else {
+                problem_for_status(status)
+            };
+            return Err(
+                actix_web::error::InternalError::from_response(error.to_string(), reply).into(),
+            );
+        }
     };
     let status = response.status();
     let is_problem = response
@@ -488,17 +636,27 @@ async fn problem_fallback(
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return Ok(response);
     }
+    let timed_out = response
+        .request()
+        .extensions()
+        .get::<BodyTimedOut>()
+        .is_some_and(|t| t.0.get());
+    let reply = if timed_out {
+        actix_web::ResponseError::error_response(&ApiError::RequestTimeout(
+            "the request body was not received in time".into(),
+        ))
+    } else {
+        problem_for_status(status)
+    };
+    let (request, _) = response.into_parts();
+    Ok(ServiceResponse::new(request, reply))
+}
+
+/// The problem answering an error status that no handler described.
+fn problem_for_status(status: actix_web::http::StatusCode) -> HttpResponse {
     let error = match status.as_u16() {
-        400 if response.request().headers().contains_key(header::ORIGIN) && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_none_or(|v| v.as_bytes().starts_with(b"text/plain")) =>
-        {
-            ApiError::BadRequest(
-                "cross-origin request refused: the origin, method or a header is not allowed"
-                    .into(),
-            )
-        }
+        408 => ApiError::RequestTimeout("the request was not received in time".into()),
+        431 => ApiError::HeaderTooLarge("a request header is too large".into()),
         400 => ApiError::BadRequest("the request could not be read".into()),
         404 => ApiError::NotFound("no such resource".into()),
         413 => ApiError::PayloadTooLarge("the request body is too large".into()),
@@ -506,7 +664,6 @@ async fn problem_fallback(
         code if code >= 500 => ApiError::Internal(format!("unmapped error response {code}")),
         code => {
             // Keep the status; describe it generically.
-            let (request, _) = response.into_parts();
             let problem = Problem {
                 problem_type: "about:blank".into(),
                 title: status.canonical_reason().unwrap_or("Error").into(),
@@ -515,17 +672,12 @@ async fn problem_fallback(
                 errors: vec![],
                 rule: None,
             };
-            let reply = HttpResponse::build(status)
+            return HttpResponse::build(status)
                 .content_type("application/problem+json")
                 .json(problem);
-            return Ok(ServiceResponse::new(request, reply));
         }
     };
-    let (request, _) = response.into_parts();
-    Ok(ServiceResponse::new(
-        request,
-        actix_web::ResponseError::error_response(&error),
-    ))
+    actix_web::ResponseError::error_response(&error)
 }
 
 /// Path prefix of the open-data interface (OParl): anonymous, read-only, meant to be read by

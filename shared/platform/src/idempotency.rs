@@ -77,7 +77,10 @@ pub async fn middleware(
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => return Ok(reply(req, crate::error::payload_error(e))),
+        };
         if body.len() + chunk.len() > limit {
             return Ok(reply(
                 req,

@@ -136,9 +136,9 @@ fn clean_value(value: &mut serde_json::Value, at: &mut String, errors: &mut Vec<
             }
         }
         Value::Object(map) => {
-            let needs_rekey = map.keys().any(|key| {
-                !matches!(crate::text::clean(key), Ok(std::borrow::Cow::Borrowed(_)))
-            });
+            let needs_rekey = map
+                .keys()
+                .any(|key| !matches!(crate::text::clean(key), Ok(std::borrow::Cow::Borrowed(_))));
             if needs_rekey {
                 let entries = std::mem::take(map);
                 for (key, item) in entries {

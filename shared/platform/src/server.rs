@@ -168,7 +168,7 @@ where
                 .is_none_or(|status| status.is_connected())
     });
     let ctx = crate::http::AppContext::new(config, pool.clone(), broker_ready)?;
-    crate::http::spawn_housekeeping(pool);
+    crate::http::spawn_housekeeping(pool, ctx.limiters.clone());
     let http = crate::http::bind(config, ctx, routes)?;
     Ok(Running {
         http,

@@ -8,6 +8,7 @@ pub use broker::{TcpProxy, amqp_socket_addr, amqp_url, unique_names};
 pub use db::{TestDatabase, create_database};
 pub mod auth;
 pub mod probe;
+pub mod token_table;
 
 pub use probe::{EventProbe, publish};
 
@@ -34,6 +35,12 @@ pub fn service_env(
             "test:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_string(),
         ),
         ("QMF_LOG_FORMAT", "pretty".to_string()),
+        // Tests fire requests far faster than any client should; the rate-limit tests set
+        // their own limits.
+        ("QMF_RATE_LIMIT_PER_TOKEN", "0".to_string()),
+        ("QMF_RATE_LIMIT_PER_ADDRESS", "0".to_string()),
+        ("QMF_RATE_LIMIT_AUTH_FAILURES", "0".to_string()),
+        ("QMF_RATE_LIMIT_OPEN_DATA", "0".to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -9,6 +9,7 @@ mod access;
 mod admin;
 mod agreements;
 mod events;
+mod hardening;
 mod import;
 mod organizations;
 mod pagination;

@@ -342,10 +342,10 @@ async fn person_validation_rules() {
             .await
             .expect_validation(pointers);
     }
-    // Missing required fields are reported at the document root.
+    // A missing required field is reported at the field.
     app.post_json("/v1/people", &without(valid.clone(), "/functions"))
         .await
-        .expect_validation(&[""]);
+        .expect_validation(&["/functions"]);
 
     // Valid boundaries.
     for body in [
@@ -400,7 +400,7 @@ async fn person_validation_rules() {
     .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     app.post_if_match(&format!("{path}/deactivate"), "\"1\"", Some(&json!({})))
         .await
-        .expect_validation(&[""]);
+        .expect_validation(&["/active_until"]);
     app.post_if_match(
         &format!("{path}/deactivate"),
         "\"1\"",
