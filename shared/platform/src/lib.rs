@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod codes;
 pub mod config;
+pub mod csv_out;
 pub mod db;
 pub mod error;
 pub mod etag;

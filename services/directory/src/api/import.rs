@@ -81,6 +81,43 @@ impl Row {
     }
 }
 
+/// 1-based line numbers of byte offsets into a text, for offsets in increasing order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // After a CRLF row the reader reports the next record from the LF on: a record
+        // never starts with a line break, so skip them.
+        while offset < self.text.len() && matches!(self.text[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset > self.offset {
+            let newlines = self.text[self.offset..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
 /// Parses the upload into rows, or lists what is wrong with the file's shape.
 fn read_rows(
     req: &HttpRequest,
@@ -111,7 +148,14 @@ fn read_rows(
         .map(|h| h.to_ascii_lowercase())
         .collect();
     let mut errors = Vec::new();
-    for column in &headers {
+    for (index, column) in headers.iter().enumerate() {
+        if headers[..index].contains(column) {
+            errors.push(FieldError::new(
+                format!("/lines/1/{column}"),
+                "the column appears more than once",
+            ));
+            continue;
+        }
         if !known.contains(&column.as_str()) {
             errors.push(FieldError::new(
                 format!("/lines/1/{column}"),
@@ -131,19 +175,31 @@ fn read_rows(
         return Err(ApiError::Validation(errors));
     }
     let mut rows = Vec::new();
+    // Line numbers are counted from the record's byte offset: the CSV reader's own count is
+    // one short after CRLF line ends, which spreadsheets write.
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map(|p| p.line()).unwrap_or_default();
-                let cells = headers
-                    .iter()
-                    .cloned()
-                    .zip(record.iter().map(str::to_string))
-                    .collect();
-                rows.push(Row { line, cells });
+                let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
+                let mut cells = Vec::with_capacity(headers.len());
+                for (column, cell) in headers.iter().zip(record.iter()) {
+                    // The same text rules as JSON bodies: no control or bidi characters, NFC.
+                    match qmf_platform::text::clean(cell) {
+                        Ok(clean) => cells.push((column.clone(), clean.into_owned())),
+                        Err(e) => errors.push(FieldError::new(
+                            format!("/lines/{line}/{column}"),
+                            e.message(),
+                        )),
+                    }
+                }
+                rows.push(Row {
+                    line,
+                    cells: cells.into_iter().collect(),
+                });
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or_default();
+                let line = lines.line_at(e.position().map_or(0, |p| p.byte()));
                 errors.push(FieldError::new(
                     format!("/lines/{line}"),
                     format!("malformed row: {e}"),

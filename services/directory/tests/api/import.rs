@@ -407,3 +407,26 @@ async fn every_bad_people_row_is_reported_and_nothing_stored() {
     app.expect_outbox(&[]).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn duplicate_columns_and_control_characters_are_reported_with_their_cell() {
+    let app = spawn().await;
+    let csv = "name,kind,district,street,postal_code,city,Name\r\n\
+        Haus A,institution,hohenlohekreis,Hunnenstraße 12,74613,Öhringen,Haus B\r\n";
+    import_organizations(&app, csv)
+        .await
+        .expect_validation(&["/lines/1/name"]);
+    let csv = "name,kind,district,street,postal_code,city,external_ids\r\n\
+        Haus C,institution,hohenlohekreis,Hunnenstraße 12,74613,Öhringen,okjug=C1\r\n\
+        Haus\u{0}A,institution,hohenlohekreis,Hunnenstraße 12,74613,Öhringen,okjug=A\u{202E}1\r\n";
+    import_organizations(&app, csv)
+        .await
+        .expect_validation(&["/lines/3/name", "/lines/3/external_ids"]);
+    assert!(app.list_ids("/v1/organizations").await.is_empty());
+    // A formula-like cell is stored as sent; CSV written by the platform neutralises it.
+    let csv = "name,kind,district,street,postal_code,city\r\n\
+        =HYPERLINK(\"http://evil.example\"),institution,hohenlohekreis,Hunnenstraße 12,74613,Öhringen\r\n";
+    let reply = import_organizations(&app, csv).await;
+    reply.expect(StatusCode::CREATED);
+    app.stop().await;
+}
