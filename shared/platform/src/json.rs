@@ -5,7 +5,6 @@
 //! can show the error next to the input.
 
 use std::future::Future;
-use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -20,20 +19,19 @@ use crate::error::{ApiError, FieldError};
 #[derive(Clone, Copy)]
 pub struct JsonLimit(pub usize);
 
-/// A JSON body of type `T`.
+/// A JSON body of type `T`, parsed when the handler asks for it.
+///
+/// Extraction never fails: a body that is missing, too large, of the wrong content type or
+/// invalid is answered only when the handler calls [`Json::into_inner`], which it does after
+/// its access check. So a caller who may not use an endpoint learns that (403) before anything
+/// about the body (422) — validation errors tell nothing to whom the endpoint is closed anyway.
 #[derive(Debug)]
-pub struct Json<T>(pub T);
+pub struct Json<T>(Result<T, ApiError>);
 
 impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
+    /// The parsed body, or the problem with it.
+    pub fn into_inner(self) -> Result<T, ApiError> {
         self.0
-    }
-}
-
-impl<T> Deref for Json<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
 
@@ -59,26 +57,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             });
         let mut payload = payload.take();
         Box::pin(async move {
-            match content_type.as_deref() {
-                Some("application/json") => {}
-                Some(ct) if ct.starts_with("application/") && ct.ends_with("+json") => {}
-                _ => {
-                    return Err(ApiError::UnsupportedMediaType(
-                        "expected Content-Type: application/json".into(),
-                    ));
+            let body = async {
+                match content_type.as_deref() {
+                    Some("application/json") => {}
+                    Some(ct) if ct.starts_with("application/") && ct.ends_with("+json") => {}
+                    _ => {
+                        return Err(ApiError::UnsupportedMediaType(
+                            "expected Content-Type: application/json".into(),
+                        ));
+                    }
                 }
-            }
-            let mut body = actix_web::web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(crate::error::payload_error)?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(format!(
-                        "the limit is {limit} bytes"
-                    )));
+                let mut body = actix_web::web::BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(crate::error::payload_error)?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(ApiError::PayloadTooLarge(format!(
+                            "the limit is {limit} bytes"
+                        )));
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(Json)
+                parse(&body)
+            };
+            Ok(Json(body.await))
         })
     }
 }

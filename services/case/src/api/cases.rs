@@ -234,7 +234,7 @@ pub async fn open(
     body: Json<CaseDraft>,
 ) -> ApiResult<HttpResponse> {
     let office = access::require_office(access::audience(&principal)?)?;
-    let draft = body.into_inner();
+    let draft = body.into_inner()?;
     draft.validate(today()).map_err(ApiError::Validation)?;
     let mut conn = pool.get().await?;
     let settings = settings.into_inner();
@@ -399,7 +399,7 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
     let office = access::require_office(audience)?;
-    let draft = body.into_inner();
+    let draft = body.into_inner()?;
     draft.validate(today()).map_err(ApiError::Validation)?;
     let id = *id;
     let settings = settings.into_inner();
@@ -454,7 +454,7 @@ pub async fn upsert_by_external_id(
     let audience = access::audience(&principal)?;
     let office = access::require_office(audience)?;
     let (system, external_id) = path.into_inner();
-    let mut draft = body.into_inner();
+    let mut draft = body.into_inner()?;
     draft
         .external_ids
         .insert(system.clone(), external_id.clone());

@@ -196,7 +196,7 @@ pub async fn complete_assessment(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     invalid(input.participation.validate("/participation"))?;
     let id = *id;
     let settings = settings.into_inner();
@@ -346,7 +346,7 @@ pub async fn agree_plan(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     invalid(validate_plan(&input))?;
     let id = *id;
     let settings = settings.into_inner();
@@ -520,7 +520,7 @@ pub async fn accept_plan(
         pool,
         settings,
         path.into_inner(),
-        body.into_inner(),
+        body.into_inner()?,
         if_match,
         true,
     )
@@ -555,7 +555,7 @@ pub async fn decline_plan(
         pool,
         settings,
         path.into_inner(),
-        body.into_inner(),
+        body.into_inner()?,
         if_match,
         false,
     )
@@ -597,7 +597,7 @@ pub async fn start_help(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let started_on = body.started_on;
+    let started_on = body.into_inner()?.started_on;
     if started_on > today() {
         return Err(ApiError::validation(
             "/started_on",
@@ -733,7 +733,7 @@ pub async fn hold_review(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let mut errors = input.participation.validate("/participation");
     if input.held_on > today() {
         errors.push(FieldError::new("/held_on", "must not be in the future"));
@@ -889,7 +889,7 @@ pub async fn end_help(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let mut errors = input.participation.validate("/participation");
     if input.ended_on > today() {
         errors.push(FieldError::new("/ended_on", "must not be in the future"));
@@ -1071,7 +1071,7 @@ pub async fn close_without_help(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     invalid(input.participation.validate("/participation"))?;
     let id = *id;
     let settings = settings.into_inner();
@@ -1143,7 +1143,7 @@ pub async fn request_transfer(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let len = input.reason.trim().chars().count();
     if len == 0 || len > 2000 {
         return Err(ApiError::validation(
@@ -1336,7 +1336,7 @@ pub async fn reopen(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let audience = access::audience(&principal)?;
-    let reason = body.into_inner().reason;
+    let reason = body.into_inner()?.reason;
     let len = reason.trim().chars().count();
     if len == 0 || len > 2000 {
         return Err(ApiError::validation(

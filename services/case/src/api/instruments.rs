@@ -80,7 +80,7 @@ pub async fn release(
     body: Json<Release>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::Coordinator])?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let mut errors = Vec::new();
     if input.title.trim().is_empty() || input.title.chars().count() > 200 {
         errors.push(qmf_platform::FieldError::new(

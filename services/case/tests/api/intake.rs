@@ -315,7 +315,7 @@ async fn incremental_sync_pages_in_change_order() {
 async fn case_data_is_validated_with_pointers() {
     let app = spawn().await;
     let mut draft = case_draft();
-    draft["young_person"]["date_of_birth"] = json!("2990-01-01");
+    draft["young_person"]["date_of_birth"] = json!("2099-01-01");
     draft["custody_holders"][0]["given_name"] = json!(" ");
     draft["help_kind"] = json!("family_help");
     let response = app

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod hardening;
 mod intake;
 mod oversight;
 mod process;

@@ -254,7 +254,7 @@ pub async fn create_membership(
     body: Json<NewMembershipInput>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let body_id = *id;
     let mut conn = pool.get().await?;
     let row = conn
@@ -335,7 +335,7 @@ pub async fn end_membership(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
-    let end_on = body.end_on;
+    let end_on = body.into_inner()?.end_on;
     let id = *id;
     let mut conn = pool.get().await?;
     let row = conn
@@ -412,7 +412,7 @@ pub async fn create_working_group(
     input: Json<NewWorkingGroup>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let errors = validate_working_group(&input, "");
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -462,7 +462,7 @@ pub async fn dissolve(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
-    let on = body_input.dissolved_on;
+    let on = body_input.into_inner()?.dissolved_on;
     let id = *id;
     let mut conn = pool.get().await?;
     let row = conn

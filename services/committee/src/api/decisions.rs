@@ -241,7 +241,7 @@ pub async fn create(
     input: Json<DecisionInput>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let errors = input.validate("");
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

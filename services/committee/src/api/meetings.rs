@@ -188,7 +188,7 @@ pub async fn plan(
     input: Json<NewMeetingInput>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let mut errors = Vec::new();
     for (pointer, text, max) in [("/title", &input.title, 300), ("/place", &input.place, 300)] {
         let len = text.trim().chars().count();
@@ -365,7 +365,7 @@ pub async fn transition(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let requested = input.transition;
+    let requested = input.into_inner()?.transition;
     let id = *id;
     let mut conn = pool.get().await?;
     let meeting = conn
@@ -433,7 +433,7 @@ pub async fn add_item(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let len = input.title.trim().chars().count();
     if len == 0 || len > 500 {
         return Err(ApiError::validation(
@@ -485,7 +485,7 @@ pub async fn reorder(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let order = input.into_inner().item_ids;
+    let order = input.into_inner()?.item_ids;
     let id = *id;
     let mut conn = pool.get().await?;
     let meeting = conn
@@ -697,7 +697,7 @@ pub async fn invite(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let message = input.into_inner().message.map(|m| m.trim().to_string());
+    let message = input.into_inner()?.message.map(|m| m.trim().to_string());
     if message.as_deref().is_some_and(|m| m.chars().count() > 4000) {
         return Err(ApiError::validation(
             "/message",
@@ -794,7 +794,7 @@ pub async fn record_attendance(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let entries = input.into_inner().entries;
+    let entries = input.into_inner()?.entries;
     let mut errors = Vec::new();
     if entries.len() > 500 {
         errors.push(FieldError::new("/entries", "must have at most 500 entries"));
@@ -887,7 +887,7 @@ pub async fn write_minutes(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(WRITERS)?;
-    let text = input.into_inner().text;
+    let text = input.into_inner()?.text;
     if !(1..=100_000).contains(&text.trim().chars().count()) {
         return Err(ApiError::validation(
             "/text",

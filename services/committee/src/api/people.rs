@@ -100,7 +100,7 @@ pub async fn consent(
             "only the person, the committee secretary or admins record this consent".into(),
         ));
     }
-    let consent = input.consent;
+    let consent = input.into_inner()?.consent;
     let mut conn = pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -138,7 +138,7 @@ pub async fn create(
     body: Json<NewTerm>,
 ) -> ApiResult<HttpResponse> {
     principal.require_any(&[Role::Admin, Role::CommitteeSecretary])?;
-    let input = body.into_inner();
+    let input = body.into_inner()?;
     let years = settings.years;
     let mut conn = pool.get().await?;
     let row = conn

@@ -243,7 +243,7 @@ pub async fn create(
     id: web::Path<Uuid>,
     input: Json<DraftInput>,
 ) -> ApiResult<HttpResponse> {
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     input.validate()?;
     let body_id = *id;
     let mut conn = pool.get().await?;
@@ -509,7 +509,7 @@ pub async fn add_draft(
     input: Json<DraftInput>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     input.validate()?;
     let id = *id;
     let mut conn = pool.get().await?;
@@ -683,7 +683,7 @@ pub async fn transition(
     input: Json<TransitionInput>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let step = input.step()?;
     let reason = input.reason.as_deref().map(str::trim);
     let id = *id;

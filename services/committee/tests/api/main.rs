@@ -6,6 +6,7 @@
 mod common;
 
 mod bodies_and_terms;
+mod hardening;
 mod meetings;
 mod oparl;
 mod people;

@@ -79,7 +79,7 @@ pub async fn create(
     body: Json<AgreementDraft>,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let draft = body.into_inner();
+    let draft = body.into_inner()?;
     draft.validate(today()).map_err(ApiError::Validation)?;
     let mut conn = pool.get().await?;
     let row = conn
@@ -192,7 +192,7 @@ pub async fn terminate(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let termination = body.into_inner();
+    let termination = body.into_inner()?;
     let id = *id;
     let mut conn = pool.get().await?;
     let row = conn

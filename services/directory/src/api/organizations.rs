@@ -97,7 +97,7 @@ pub async fn create(
     body: Json<OrganizationDraft>,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let draft = body.into_inner().normalized();
+    let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
     let mut conn = pool.get().await?;
     let row = conn
@@ -226,7 +226,7 @@ pub async fn update(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let draft = body.into_inner().normalized();
+    let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
     let id = *id;
     let mut conn = pool.get().await?;

@@ -107,7 +107,7 @@ pub async fn create(
     body: Json<PersonDraft>,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let draft = body.into_inner().normalized();
+    let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
     let mut conn = pool.get().await?;
     let row = conn
@@ -228,7 +228,7 @@ pub async fn update(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let draft = body.into_inner().normalized();
+    let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
     let id = *id;
     let mut conn = pool.get().await?;
@@ -289,7 +289,7 @@ pub async fn deactivate(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::require_writer(&principal)?;
-    let until = body.active_until;
+    let until = body.into_inner()?.active_until;
     let id = *id;
     let mut conn = pool.get().await?;
     let row = conn
