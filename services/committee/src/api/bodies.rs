@@ -66,6 +66,7 @@ pub struct BodyListQuery {
     pub status: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -76,7 +77,10 @@ pub struct BodyListQuery {
     tag = "bodies",
     operation_id = "list_bodies",
     params(BodyListQuery),
-    responses((status = 200, description = "One page of bodies.", body = Page<Body>))
+    responses(
+        (status = 200, description = "One page of bodies.", body = Page<Body>),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`), an unknown `status` or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/bodies")]
 pub async fn list(
@@ -174,6 +178,7 @@ pub struct MembershipQuery {
     pub active_on: Option<NaiveDate>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -187,6 +192,7 @@ pub struct MembershipQuery {
     responses(
         (status = 200, description = "One page of memberships.", body = Page<Membership>),
         (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`) or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/bodies/{id}/memberships")]

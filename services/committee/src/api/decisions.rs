@@ -278,6 +278,7 @@ pub struct DecisionQuery {
     pub meeting_id: Option<Uuid>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -290,6 +291,7 @@ pub struct DecisionQuery {
     params(DecisionQuery),
     responses(
         (status = 200, description = "One page of decisions.", body = Page<Decision>),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`), `q` empty or longer than 200 characters, `from` after `to`, or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/decisions")]

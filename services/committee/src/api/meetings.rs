@@ -248,6 +248,7 @@ pub struct BodyMeetingsQuery {
     pub from: Option<DateTime<Utc>>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -576,9 +577,13 @@ pub async fn remove_item(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ForumReportQuery {
-    /// First year (default: last year).
+    /// First year, 1900 to 2200 (default: last year).
+    #[param(minimum = 1900, maximum = 2200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub from_year: Option<i32>,
-    /// Last year (default: next year).
+    /// Last year, 1900 to 2200, at most 50 years after `from_year` (default: next year).
+    #[param(minimum = 1900, maximum = 2200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub to_year: Option<i32>,
 }
 
@@ -602,7 +607,7 @@ pub struct ForumYear {
     params(ForumReportQuery),
     responses(
         (status = 200, description = "One row per year.", body = Vec<ForumYear>),
-        (status = 422, description = "The years are reversed or span more than 50 years.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A year outside 1900 to 2200 (pointer `/query/from_year` or `/query/to_year`), or the years are reversed or span more than 50 years (`/query/from_year`).", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/reports/forum-meetings")]
@@ -611,15 +616,7 @@ pub async fn forum_report(
     pool: web::Data<DbPool>,
     query: web::Query<ForumReportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let this_year = Utc::now().year();
-    let from = query.from_year.unwrap_or(this_year - 1);
-    let to = query.to_year.unwrap_or(this_year + 1);
-    if from > to || to - from > 50 {
-        return Err(ApiError::validation(
-            "/query/from_year",
-            "must not be after to_year, at most 50 years apart",
-        ));
-    }
+    let (from, to) = meetings::report_years(query.from_year, query.to_year, Utc::now().year())?;
     let mut conn = pool.get().await?;
     let rows = store::forum_counts(&mut conn, from, to).await?;
     let years: Vec<ForumYear> = rows

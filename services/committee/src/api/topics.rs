@@ -319,6 +319,7 @@ pub struct TopicQuery {
     pub meeting_id: Option<Uuid>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -329,7 +330,10 @@ pub struct TopicQuery {
     tag = "topics",
     operation_id = "list_topics",
     params(TopicQuery),
-    responses((status = 200, description = "One page of topics.", body = Page<TopicSummary>))
+    responses(
+        (status = 200, description = "One page of topics.", body = Page<TopicSummary>),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`) or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/topics")]
 pub async fn list(

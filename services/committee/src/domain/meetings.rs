@@ -1,7 +1,7 @@
 //! Meetings: planned → invited → held → minutes approved, or cancelled before they are held.
 //! The agenda can change until the meeting is held. The Forum meets twice a year.
 
-use qmf_platform::ApiError;
+use qmf_platform::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -134,6 +134,47 @@ pub enum AttendanceStatus {
 /// The Forum meets at least this often per year.
 pub const FORUM_MEETINGS_PER_YEAR: i64 = 2;
 
+/// Years a report may ask for.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A report covers at most this many years after its first.
+pub const REPORT_MAX_SPAN: i32 = 50;
+
+/// The years of the Forum report: by default from last year to next year; each within
+/// [`REPORT_YEARS`], the first not after the last, at most [`REPORT_MAX_SPAN`] apart.
+pub fn report_years(
+    from_year: Option<i32>,
+    to_year: Option<i32>,
+    this_year: i32,
+) -> Result<(i32, i32), ApiError> {
+    let (first, last) = (*REPORT_YEARS.start(), *REPORT_YEARS.end());
+    let around = |offset: i32| this_year.saturating_add(offset).clamp(first, last);
+    let from = from_year.unwrap_or_else(|| around(-1));
+    let to = to_year.unwrap_or_else(|| around(1));
+    let mut errors = Vec::new();
+    for (name, year) in [("from_year", from), ("to_year", to)] {
+        if !REPORT_YEARS.contains(&year) {
+            errors.push(FieldError::new(
+                format!("/query/{name}"),
+                format!("must be a year from {first} to {last}"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if to
+        .checked_sub(from)
+        .is_none_or(|span| !(0..=REPORT_MAX_SPAN).contains(&span))
+    {
+        return Err(ApiError::validation(
+            "/query/from_year",
+            format!("must not be after to_year, at most {REPORT_MAX_SPAN} years apart"),
+        ));
+    }
+    Ok((from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +208,48 @@ mod tests {
             Err(ApiError::Conflict { rule, .. }) => rule,
             other => format!("{other:?}"),
         }
+    }
+
+    fn pointers(r: Result<(i32, i32), ApiError>) -> Vec<String> {
+        match r {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.pointer).collect(),
+            other => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn report_years_are_bounded() {
+        assert_eq!(report_years(None, None, 2026).ok(), Some((2025, 2027)));
+        assert_eq!(
+            report_years(Some(1900), Some(1950), 2026).ok(),
+            Some((1900, 1950))
+        );
+        assert_eq!(
+            report_years(Some(2200), None, 2199).ok(),
+            Some((2200, 2200))
+        );
+        assert_eq!(
+            pointers(report_years(Some(i32::MIN), Some(i32::MAX), 2026)),
+            ["/query/from_year", "/query/to_year"]
+        );
+        assert_eq!(
+            pointers(report_years(Some(1899), None, 2026)),
+            ["/query/from_year"]
+        );
+        assert_eq!(
+            pointers(report_years(None, Some(2201), 2026)),
+            ["/query/to_year"]
+        );
+        assert_eq!(
+            pointers(report_years(Some(2030), Some(2029), 2026)),
+            ["/query/from_year"]
+        );
+        assert_eq!(
+            pointers(report_years(Some(1900), Some(1951), 2026)),
+            ["/query/from_year"]
+        );
+        // A clock far off the bounds still gives years the report accepts.
+        assert_eq!(report_years(None, None, i32::MAX).ok(), Some((2200, 2200)));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub async fn list(
     }
     Ok(query
         .order(bodies::id.asc())
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .load(conn)
         .await?)
 }
@@ -140,7 +140,7 @@ pub async fn memberships_of(
     }
     Ok(query
         .order(memberships::id.asc())
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .load(conn)
         .await?)
 }

@@ -9,4 +9,5 @@ mod bodies_and_terms;
 mod meetings;
 mod oparl;
 mod people;
+mod query_bounds;
 mod topics;
