@@ -331,6 +331,17 @@ async fn lock_checked(
     Ok((current, state))
 }
 
+/// 409 `meeting_day_not_reached` before the meeting's day (Europe/Berlin, as for decisions):
+/// nothing that implies the meeting happened is recorded earlier.
+pub(crate) async fn check_meeting_day(
+    conn: &mut AsyncPgConnection,
+    meeting: &MeetingRow,
+) -> ApiResult<()> {
+    let day = crate::store::regional_day(conn, meeting.starts_at).await?;
+    let today = crate::store::regional_day(conn, Utc::now()).await?;
+    meetings::meeting_day_reached(day, today)
+}
+
 /// A state change of a meeting.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -341,8 +352,9 @@ pub struct TransitionInput {
 
 /// Mark a meeting held, approve its minutes or cancel it.
 ///
-/// `mark_held` publishes `committee.meeting.held.v1` with the attendance counts;
-/// `approve_minutes` needs written minutes; `cancel` takes scheduled topics off the agenda
+/// `mark_held` publishes `committee.meeting.held.v1` with the attendance counts; it and
+/// `approve_minutes` are refused before the meeting's day (Europe/Berlin); on the day itself
+/// they are allowed. `approve_minutes` needs written minutes; `cancel` takes scheduled topics off the agenda
 /// (back to `forwarded`) and publishes `committee.meeting.cancelled.v1`, with an iCalendar
 /// cancellation when invitations had gone out.
 #[utoipa::path(
@@ -354,7 +366,7 @@ pub struct TransitionInput {
         (status = 200, description = "Changed.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held`, `minutes_require_held_meeting` or `minutes_missing`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held`, `minutes_require_held_meeting`, `minutes_missing` or `meeting_day_not_reached` (marking held or approving minutes before the meeting's day).", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/meetings/{id}/transitions")]
@@ -373,6 +385,12 @@ pub async fn transition(
         .transaction::<_, ApiError, _>(async |conn| {
             let (current, state) = lock_checked(conn, id, &if_match).await?;
             let next = meetings::transition(state, requested)?;
+            if matches!(
+                requested,
+                MeetingTransition::MarkHeld | MeetingTransition::ApproveMinutes
+            ) {
+                check_meeting_day(conn, &current).await?;
+            }
             if requested == MeetingTransition::ApproveMinutes {
                 meetings::minutes_present(current.minutes.as_deref())?;
             }
@@ -862,7 +880,8 @@ pub struct MinutesInput {
     pub text: String,
 }
 
-/// Write or correct the minutes (Protokoll) of a held meeting, until they are approved.
+/// Write or correct the minutes (Protokoll) of a held meeting, until they are approved; not
+/// before the meeting's day.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "write_minutes",
@@ -872,7 +891,7 @@ pub struct MinutesInput {
         (status = 200, description = "Saved.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `minutes_require_held_meeting` or `meeting_is_final`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `minutes_require_held_meeting`, `meeting_is_final` or `meeting_day_not_reached`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/meetings/{id}/minutes")]
@@ -895,7 +914,9 @@ pub async fn write_minutes(
     let mut conn = pool.get().await?;
     let meeting = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            meetings::minutes_editable(lock_checked(conn, id, &if_match).await?.1)?;
+            let (current, state) = lock_checked(conn, id, &if_match).await?;
+            meetings::minutes_editable(state)?;
+            check_meeting_day(conn, &current).await?;
             store::set_minutes(conn, id, text.trim()).await?;
             let row = store::touch(conn, id, None).await?;
             meeting_out(conn, row).await

@@ -676,7 +676,7 @@ impl TransitionInput {
         (status = 200, description = "The topic after the step.", body = Topic, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "The caller does not hold the role the step needs.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such topic.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `topic_is_final`, `transition_not_allowed`, `new_draft_required`, `meeting_not_of_forum`, `agenda_fixed_after_meeting`, `forum_meeting_not_held`, `meeting_is_final` or a rule of the decision.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `topic_is_final`, `transition_not_allowed`, `new_draft_required`, `meeting_not_of_forum`, `agenda_fixed_after_meeting`, `forum_meeting_not_held`, `meeting_is_final`, `meeting_day_not_reached` or a rule of the decision.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/topics/{id}/transitions")]

@@ -1,9 +1,12 @@
 //! Meetings: planned → invited → held → minutes approved, or cancelled before they are held.
 //! The agenda can change until the meeting is held. The Forum meets twice a year.
 
+use chrono::NaiveDate;
 use qmf_platform::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::Rule;
 
 /// State of a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -99,6 +102,23 @@ pub fn minutes_editable(state: MeetingState) -> Result<(), ApiError> {
             "minutes can be written after the meeting was held",
         )),
         MeetingState::MinutesApproved | MeetingState::Cancelled => Err(final_state()),
+    }
+}
+
+/// A meeting takes place on its day (the regional calendar day, Europe/Berlin): before it, it
+/// cannot be marked held nor get minutes or decisions.
+pub const MEETING_DAY_NOT_REACHED: Rule = Rule::new("meeting_day_not_reached");
+
+/// Refuses what implies that the meeting happened (marking it held, minutes, decisions) before
+/// the meeting's day; on the day itself it is allowed, also before the meeting's start time.
+pub fn meeting_day_reached(meeting_day: NaiveDate, today: NaiveDate) -> Result<(), ApiError> {
+    if meeting_day <= today {
+        Ok(())
+    } else {
+        Err(MEETING_DAY_NOT_REACHED.conflict(format!(
+            "the meeting takes place on {meeting_day}: it counts as held, and gets minutes and \
+             decisions, from that day on"
+        )))
     }
 }
 
@@ -208,6 +228,21 @@ mod tests {
             Err(ApiError::Conflict { rule, .. }) => rule,
             other => format!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_meeting_happens_on_its_day_not_before() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        assert!(meeting_day_reached(day("2027-03-17"), day("2027-03-17")).is_ok());
+        assert!(meeting_day_reached(day("2027-03-17"), day("2027-03-18")).is_ok());
+        assert_eq!(
+            rule_of(meeting_day_reached(day("2027-03-17"), day("2027-03-16"))),
+            MEETING_DAY_NOT_REACHED.name()
+        );
+        assert_eq!(
+            rule_of(meeting_day_reached(day("2028-01-01"), day("2027-12-31"))),
+            "meeting_day_not_reached"
+        );
     }
 
     fn pointers(r: Result<(i32, i32), ApiError>) -> Vec<String> {
