@@ -220,6 +220,16 @@ impl App {
             .unwrap();
     }
 
+    /// Runs SQL on the service's database and returns the database's refusal, if any.
+    pub async fn try_sql(&self, statement: &str) -> Result<usize, String> {
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// The instant of `time` (HH:MM) on the regional calendar day (Europe/Berlin) that lies
     /// `days` after today's, as PostgreSQL's time-zone rules have it.
     pub async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc> {
