@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(meetings::remove_item)
         .service(meetings::invite)
         .service(meetings::record_attendance)
+        .service(meetings::read_minutes)
         .service(meetings::write_minutes)
         .service(topics::create)
         .service(topics::list)

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::decisions::{Decision, DecisionInput, check_forum_meeting, decision, record};
-use crate::domain::bodies::BodyKind;
+use crate::domain::bodies::{BodyKind, acts_for_body};
 use crate::domain::meetings as meeting_rules;
 use crate::domain::topics::{
     self as rules, Actor, ForumOutcome, Step, TopicFacts, TopicState, draft_allowed, needs_reason,
@@ -163,21 +163,20 @@ async fn actor(
         today,
     )
     .await?;
-    let voting = |role: &str| matches!(role, "chair" | "deputy" | "speaker" | "member");
     let mut actor = Actor {
         management: principal.has_role(Role::CommitteeSecretary),
         ..Actor::default()
     };
     for (body, role) in &seats {
         if *body == origin.id {
-            actor.member_of_origin |= voting(role);
+            actor.member_of_origin |= acts_for_body(role);
             actor.speaker_of_origin |= role == "speaker";
         }
         if *body == steering.id {
-            actor.steering_group_member |= voting(role);
+            actor.steering_group_member |= acts_for_body(role);
         }
         if *body == management.id {
-            actor.management |= voting(role);
+            actor.management |= acts_for_body(role);
         }
     }
     Ok(actor)

@@ -40,6 +40,12 @@ pub enum MembershipRole {
     Expert,
 }
 
+/// Whether a seat with this role (as stored) makes its holder a member who acts for the body:
+/// chair, deputy, speaker or member, not a guest or an invited expert.
+pub fn acts_for_body(role: &str) -> bool {
+    matches!(role, "chair" | "deputy" | "speaker" | "member")
+}
+
 /// Checks a new membership against the body's kind and status.
 pub fn check_membership(
     body_kind: BodyKind,

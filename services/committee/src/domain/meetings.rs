@@ -122,6 +122,51 @@ pub fn meeting_day_reached(meeting_day: NaiveDate, today: NaiveDate) -> Result<(
     }
 }
 
+/// Who asks for a meeting's minutes, as far as reading them is concerned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinutesReader {
+    /// Role `admin`.
+    pub admin: bool,
+    /// The overall coordination: role `coordinator`.
+    pub coordination: bool,
+    /// The management: its office (role `committee_secretary`), a member (chair, deputy,
+    /// speaker, member) of the management body, or staff of the youth office holding the
+    /// current management term.
+    pub management: bool,
+    /// Holds a seat in the meeting's body today: one naming the person, or one of their
+    /// organisation without a named person (its staff act for it).
+    pub member_of_body: bool,
+}
+
+impl MinutesReader {
+    /// Whether the caller reads every meeting's minutes, whatever the body.
+    pub fn reads_all(self) -> bool {
+        self.admin || self.coordination || self.management
+    }
+}
+
+/// Minutes of a public meeting are as public as the meeting. Those of a closed meeting are for
+/// the body's members, the management, the coordination and admins.
+pub fn minutes_readable(meeting_public: bool, reader: MinutesReader) -> bool {
+    meeting_public || reader.reads_all() || reader.member_of_body
+}
+
+/// 403 unless the reader may read the meeting's minutes (the meeting itself is no secret).
+pub fn require_minutes_readable(
+    meeting_public: bool,
+    reader: MinutesReader,
+) -> Result<(), ApiError> {
+    if minutes_readable(meeting_public, reader) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the minutes of a closed meeting are for the members of its body, the management, \
+             the coordination and admins"
+                .into(),
+        ))
+    }
+}
+
 /// Minutes can be approved only when they were written.
 pub fn minutes_present(minutes: Option<&str>) -> Result<(), ApiError> {
     match minutes {
@@ -228,6 +273,45 @@ mod tests {
             Err(ApiError::Conflict { rule, .. }) => rule,
             other => format!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn minutes_of_closed_meetings_are_for_members_management_coordination_and_admins() {
+        let nobody = MinutesReader::default();
+        assert!(minutes_readable(true, nobody), "public meeting");
+        assert!(!minutes_readable(false, nobody));
+        assert!(matches!(
+            require_minutes_readable(false, nobody),
+            Err(ApiError::Forbidden(_))
+        ));
+        for reader in [
+            MinutesReader {
+                admin: true,
+                ..nobody
+            },
+            MinutesReader {
+                coordination: true,
+                ..nobody
+            },
+            MinutesReader {
+                management: true,
+                ..nobody
+            },
+            MinutesReader {
+                member_of_body: true,
+                ..nobody
+            },
+        ] {
+            assert!(minutes_readable(false, reader), "{reader:?}");
+            assert!(require_minutes_readable(false, reader).is_ok());
+        }
+        assert!(
+            !MinutesReader {
+                member_of_body: true,
+                ..nobody
+            }
+            .reads_all()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod common;
 
 mod bodies_and_terms;
 mod meetings;
+mod minutes;
 mod oparl;
 mod people;
 mod query_bounds;
