@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::bodies::{BodyKind, MembershipRole, check_membership};
+use crate::domain::bodies::{BodyKind, MembershipRole, Period, check_membership, check_no_overlap};
 use crate::events;
 use crate::store::bodies::{self as store, BodyRow, MembershipRow, NewMembership};
 use crate::store::parse_code;
@@ -66,6 +66,7 @@ pub struct BodyListQuery {
     pub status: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -76,7 +77,10 @@ pub struct BodyListQuery {
     tag = "bodies",
     operation_id = "list_bodies",
     params(BodyListQuery),
-    responses((status = 200, description = "One page of bodies.", body = Page<Body>))
+    responses(
+        (status = 200, description = "One page of bodies.", body = Page<Body>),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`), an unknown `status` or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/bodies")]
 pub async fn list(
@@ -174,6 +178,7 @@ pub struct MembershipQuery {
     pub active_on: Option<NaiveDate>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -187,6 +192,7 @@ pub struct MembershipQuery {
     responses(
         (status = 200, description = "One page of memberships.", body = Page<Membership>),
         (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`) or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/bodies/{id}/memberships")]
@@ -231,7 +237,9 @@ pub struct NewMembershipInput {
 /// Record a membership.
 ///
 /// Admins and the committee secretary. Speakers belong to working groups; the Forum's and the
-/// steering group's chair comes with the management term. Publishes
+/// steering group's chair comes with the management term. A person holds at most one seat at a
+/// time in a body: a seat whose period (first and last day included; open-ended without
+/// `end_on`) shares a day with another of the person's seats there is refused. Publishes
 /// `committee.membership.started.v1`.
 #[utoipa::path(
     tag = "bodies",
@@ -242,7 +250,7 @@ pub struct NewMembershipInput {
         (status = 201, description = "Recorded.", body = Membership, headers(("ETag" = String, description = "Strong ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `body_dissolved`, `speaker_only_in_working_groups`, `chair_comes_with_the_management_term` or `person_inactive`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `body_dissolved`, `speaker_only_in_working_groups`, `chair_comes_with_the_management_term`, `person_inactive` or `memberships_do_not_overlap` (the person holds another seat in the body in that period).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown organisation or person (the directory's events may not have arrived yet: retry), or a person of another organisation.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -280,6 +288,19 @@ pub async fn create_membership(
                 ));
             }
             check_person(conn, input.person_id, input.organization_id).await?;
+            let others: Vec<(Uuid, Period)> =
+                store::memberships_of_person(conn, body_id, input.person_id)
+                    .await?
+                    .iter()
+                    .map(|m| (m.id, m.period()))
+                    .collect();
+            check_no_overlap(
+                Period {
+                    start_on: input.start_on,
+                    end_on: input.end_on,
+                },
+                &others,
+            )?;
             let row = store::insert_membership(
                 conn,
                 NewMembership {

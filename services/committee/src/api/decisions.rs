@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::bodies::{
     NewWorkingGroup, dissolve_working_group, establish_working_group, validate_working_group,
 };
+use super::meetings::check_meeting_day;
 use crate::domain::bodies::BodyKind;
 use crate::domain::decisions::{DecisionKind, meeting_can_decide};
 use crate::events;
@@ -157,13 +158,15 @@ impl WorkingGroupSpec {
     }
 }
 
-/// Checks that `meeting` is a held Forum meeting.
+/// Checks that `meeting` is a held Forum meeting whose day has come (a decision carries the
+/// meeting's day, never a future one).
 pub(crate) async fn check_forum_meeting(
     conn: &mut AsyncPgConnection,
     meeting: &MeetingRow,
 ) -> ApiResult<()> {
     let forum = body_store::central(conn, BodyKind::Forum).await?;
-    meeting_can_decide(meeting.body_id == forum.id, parse_code(&meeting.state)?)
+    meeting_can_decide(meeting.body_id == forum.id, parse_code(&meeting.state)?)?;
+    check_meeting_day(conn, meeting).await
 }
 
 /// Records a decision inside the caller's transaction: sets up or dissolves the working group
@@ -230,7 +233,7 @@ pub(crate) async fn record(
         (status = 201, description = "Recorded.", body = Decision, headers(("Location" = String, description = "URL of the decision"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `decisions_belong_to_the_forum`, `forum_meeting_not_held`, `meeting_is_final`, `body_name_unique`, `only_temporary_working_groups_dissolve`, `body_dissolved` or `dissolve_sub_groups_first`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `decisions_belong_to_the_forum`, `forum_meeting_not_held`, `meeting_is_final`, `body_name_unique`, `only_temporary_working_groups_dissolve`, `body_dissolved`, `dissolve_sub_groups_first` or `meeting_day_not_reached` (the meeting's day has not come).", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/meetings/{id}/decisions")]
@@ -278,6 +281,7 @@ pub struct DecisionQuery {
     pub meeting_id: Option<Uuid>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -290,6 +294,7 @@ pub struct DecisionQuery {
     params(DecisionQuery),
     responses(
         (status = 200, description = "One page of decisions.", body = Page<Decision>),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`), `q` empty or longer than 200 characters, `from` after `to`, or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/decisions")]

@@ -14,14 +14,16 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::topics;
+use crate::domain::bodies::{BodyKind, acts_for_body};
 use crate::domain::ical::{CalendarEvent, calendar as ical};
 use crate::domain::meetings::{
-    self, AttendanceStatus, FORUM_MEETINGS_PER_YEAR, MeetingState, MeetingTransition,
+    self, AttendanceStatus, FORUM_MEETINGS_PER_YEAR, MeetingState, MeetingTransition, MinutesReader,
 };
 use crate::events;
 use crate::store::bodies as body_store;
 use crate::store::meetings::{self as store, MeetingRow, NewAttendance, NewMeeting};
 use crate::store::parse_code;
+use crate::store::terms as term_store;
 use crate::store::topics as topic_store;
 use qmf_contracts::committee::{
     InvitationAgendaItem, InvitationRecipient, MeetingInvitationsSentV1,
@@ -50,7 +52,7 @@ pub struct AgendaItem {
     "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z", "ends_at": "2027-03-17T13:00:00Z",
     "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true, "state": "planned",
     "agenda": [{"id": "01937c01-0000-7000-8000-000000000004", "position": 1, "title": "Begrüßung", "public": true, "topic_id": null}],
-    "attendance": [], "minutes": null, "invitations_sent_at": null, "version": 2}))]
+    "attendance": [], "minutes": null, "minutes_withheld": false, "invitations_sent_at": null, "version": 2}))]
 pub struct Meeting {
     pub id: Uuid,
     pub body_id: Uuid,
@@ -63,8 +65,12 @@ pub struct Meeting {
     pub agenda: Vec<AgendaItem>,
     /// Who attended or sent apologies.
     pub attendance: Vec<Attendance>,
-    /// The minutes (Protokoll), once written.
+    /// The minutes (Protokoll), once written. Those of a closed (non-public) meeting are only
+    /// shown to the members of its body, the management, the coordination and admins; for
+    /// anyone else they are `null` and `minutes_withheld` is true.
     pub minutes: Option<String>,
+    /// The caller may not read this meeting's minutes (whether or not they were written).
+    pub minutes_withheld: bool,
     /// When the invitations went out.
     pub invitations_sent_at: Option<DateTime<Utc>>,
     /// Version of the meeting; agenda, attendance and minutes changes count too.
@@ -87,17 +93,23 @@ pub struct Attendance {
     pub status: AttendanceStatus,
 }
 
-async fn meeting_out(conn: &mut AsyncPgConnection, row: MeetingRow) -> ApiResult<Meeting> {
-    meetings_out(conn, vec![row])
+async fn meeting_out(
+    conn: &mut AsyncPgConnection,
+    row: MeetingRow,
+    reader: MinutesReader,
+) -> ApiResult<Meeting> {
+    meetings_out(conn, vec![row], reader)
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("meeting vanished while mapping"))
 }
 
-/// Maps meetings with their agenda and attendance, loaded in one query each.
+/// Maps meetings with their agenda and attendance, loaded in one query each; minutes the
+/// reader may not read are withheld.
 async fn meetings_out(
     conn: &mut AsyncPgConnection,
     rows: Vec<MeetingRow>,
+    reader: MinutesReader,
 ) -> ApiResult<Vec<Meeting>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut agendas: HashMap<Uuid, Vec<AgendaItem>> = HashMap::new();
@@ -127,6 +139,7 @@ async fn meetings_out(
     }
     rows.into_iter()
         .map(|row| {
+            let withheld = !meetings::minutes_readable(row.public, reader);
             Ok(Meeting {
                 id: row.id,
                 body_id: row.body_id,
@@ -138,7 +151,8 @@ async fn meetings_out(
                 state: parse_code(&row.state)?,
                 agenda: agendas.remove(&row.id).unwrap_or_default(),
                 attendance: attendances.remove(&row.id).unwrap_or_default(),
-                minutes: row.minutes,
+                minutes: row.minutes.filter(|_| !withheld),
+                minutes_withheld: withheld,
                 invitations_sent_at: row.invitations_sent_at,
                 version: row.version,
             })
@@ -149,6 +163,67 @@ async fn meetings_out(
 fn reply(status: actix_web::http::StatusCode, meeting: Meeting) -> HttpResponse {
     let version = meeting.version;
     with_etag(&mut HttpResponse::build(status), version).json(meeting)
+}
+
+/// What the caller's roles alone say about reading minutes.
+fn roles_reader(principal: &Principal) -> MinutesReader {
+    MinutesReader {
+        admin: principal.has_role(Role::Admin),
+        coordination: principal.has_role(Role::Coordinator),
+        management: principal.has_role(Role::CommitteeSecretary),
+        member_of_body: false,
+    }
+}
+
+/// The caller's standing for the minutes of `body_id`'s meetings: the roles, and when they do
+/// not decide, the seats held today in that body and in the management body (resolved as for
+/// topics: seats naming the person, or the organisation's seats without a named person) and
+/// whether the caller's organisation holds the current management term.
+async fn minutes_reader(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    body_id: Uuid,
+) -> ApiResult<MinutesReader> {
+    let mut reader = roles_reader(principal);
+    if reader.reads_all() {
+        return Ok(reader);
+    }
+    let management = body_store::central(conn, BodyKind::Management).await?;
+    let person = Uuid::parse_str(&principal.subject).ok();
+    let today = crate::store::regional_day(conn, Utc::now()).await?;
+    let seats = topic_store::roles_in(
+        conn,
+        &[body_id, management.id],
+        person,
+        principal.organization,
+        today,
+    )
+    .await?;
+    reader.member_of_body = seats.iter().any(|(body, _)| *body == body_id);
+    reader.management = seats
+        .iter()
+        .any(|(body, role)| *body == management.id && acts_for_body(role));
+    if !reader.management
+        && let Some(organization) = principal.organization
+    {
+        reader.management = term_store::holder_on(conn, today).await? == Some(organization);
+    }
+    Ok(reader)
+}
+
+/// The reader of a list of meetings of one body: seats are looked up only when a closed
+/// meeting is among them.
+async fn list_reader(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    body_id: Uuid,
+    rows: &[MeetingRow],
+) -> ApiResult<MinutesReader> {
+    if rows.iter().all(|row| row.public) {
+        Ok(roles_reader(principal))
+    } else {
+        minutes_reader(conn, principal, body_id).await
+    }
 }
 
 /// A new meeting.
@@ -231,7 +306,7 @@ pub async fn plan(
             )
             .await?;
             events::meeting_scheduled(conn, &row).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::CREATED, meeting))
@@ -248,6 +323,7 @@ pub struct BodyMeetingsQuery {
     pub from: Option<DateTime<Utc>>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -255,6 +331,10 @@ pub struct BodyMeetingsQuery {
 
 /// The meetings of a body in time order (start, then id), cancelled ones included, with their
 /// agendas and attendance. Every authenticated caller may read them.
+///
+/// The minutes of closed (non-public) meetings are shown only to the members of the body, the
+/// management, the coordination and admins; for others `minutes` is `null` and
+/// `minutes_withheld` true.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "list_body_meetings",
@@ -267,7 +347,7 @@ pub struct BodyMeetingsQuery {
 )]
 #[get("/v1/bodies/{id}/meetings")]
 pub async fn list(
-    _principal: Principal,
+    principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
     query: web::Query<BodyMeetingsQuery>,
@@ -284,25 +364,31 @@ pub async fn list(
         .ok_or_else(|| ApiError::NotFound("no such body".into()))?;
     let rows = store::of_body(&mut conn, *id, query.from, after, limit).await?;
     let page = Page::from_rows(rows, limit, |row| (row.starts_at, row.id));
+    let reader = list_reader(&mut conn, &principal, *id, &page.items).await?;
     Ok(HttpResponse::Ok().json(Page {
-        items: meetings_out(&mut conn, page.items).await?,
+        items: meetings_out(&mut conn, page.items, reader).await?,
         next_cursor: page.next_cursor,
     }))
 }
 
-/// Read a meeting with its agenda.
+/// Read a meeting with its agenda and attendance.
+///
+/// Every authenticated caller may read a meeting. The minutes of a closed (non-public) meeting
+/// are shown only to the members of its body, the management, the coordination and admins;
+/// for anyone else `minutes` is `null` and `minutes_withheld` true
+/// (`GET /v1/meetings/{id}/minutes` answers them 403).
 #[utoipa::path(
     tag = "meetings",
     operation_id = "get_meeting",
     params(("id" = Uuid, Path, description = "Meeting id")),
     responses(
-        (status = 200, description = "The meeting.", body = Meeting, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 200, description = "The meeting; minutes of a closed meeting withheld from callers who may not read them.", body = Meeting, headers(("ETag" = String, description = "Strong ETag"))),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/meetings/{id}")]
 pub async fn get(
-    _principal: Principal,
+    principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
@@ -310,10 +396,79 @@ pub async fn get(
     let row = store::find(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such meeting".into()))?;
+    let reader = list_reader(
+        &mut conn,
+        &principal,
+        row.body_id,
+        std::slice::from_ref(&row),
+    )
+    .await?;
     Ok(reply(
         actix_web::http::StatusCode::OK,
-        meeting_out(&mut conn, row).await?,
+        meeting_out(&mut conn, row, reader).await?,
     ))
+}
+
+/// The minutes of a meeting.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003",
+    "text": "TOP 1: Begrüßung durch die Geschäftsführung. TOP 2: Das Forum beschließt …", "approved": false, "version": 7}))]
+pub struct Minutes {
+    pub meeting_id: Uuid,
+    pub text: String,
+    /// Approved minutes are final; until then the management may still correct them.
+    pub approved: bool,
+    /// Version of the meeting (its ETag), for `PUT /v1/meetings/{id}/minutes`.
+    pub version: i32,
+}
+
+/// Read the minutes (Protokoll) of a meeting.
+///
+/// Minutes of a public meeting: every authenticated caller. Minutes of a closed (non-public)
+/// meeting: the members of its body (a seat held today naming the caller, or held by the
+/// caller's organisation without a named person), the management (`committee_secretary`, a
+/// member of the management body, staff of the youth office holding the current management
+/// term), the coordination (`coordinator`) and admins; anyone else gets 403.
+#[utoipa::path(
+    tag = "meetings",
+    operation_id = "read_minutes",
+    params(("id" = Uuid, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "The minutes.", body = Minutes, headers(("ETag" = String, description = "Strong ETag of the meeting"))),
+        (status = 403, description = "The meeting is closed and the caller is not a member of its body, the management, the coordination or an admin.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting, or no minutes written yet.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/meetings/{id}/minutes")]
+pub async fn read_minutes(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = pool.get().await?;
+    let row = store::find(&mut conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such meeting".into()))?;
+    let reader = list_reader(
+        &mut conn,
+        &principal,
+        row.body_id,
+        std::slice::from_ref(&row),
+    )
+    .await?;
+    meetings::require_minutes_readable(row.public, reader)?;
+    let text = row
+        .minutes
+        .ok_or_else(|| ApiError::NotFound("the meeting has no minutes yet".into()))?;
+    let state: MeetingState = parse_code(&row.state)?;
+    Ok(
+        with_etag(&mut HttpResponse::Ok(), row.version).json(Minutes {
+            meeting_id: row.id,
+            text,
+            approved: state == MeetingState::MinutesApproved,
+            version: row.version,
+        }),
+    )
 }
 
 /// Locks a meeting, checks the client's ETag and returns it with its state.
@@ -330,6 +485,17 @@ async fn lock_checked(
     Ok((current, state))
 }
 
+/// 409 `meeting_day_not_reached` before the meeting's day (Europe/Berlin, as for decisions):
+/// nothing that implies the meeting happened is recorded earlier.
+pub(crate) async fn check_meeting_day(
+    conn: &mut AsyncPgConnection,
+    meeting: &MeetingRow,
+) -> ApiResult<()> {
+    let day = crate::store::regional_day(conn, meeting.starts_at).await?;
+    let today = crate::store::regional_day(conn, Utc::now()).await?;
+    meetings::meeting_day_reached(day, today)
+}
+
 /// A state change of a meeting.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -340,8 +506,9 @@ pub struct TransitionInput {
 
 /// Mark a meeting held, approve its minutes or cancel it.
 ///
-/// `mark_held` publishes `committee.meeting.held.v1` with the attendance counts;
-/// `approve_minutes` needs written minutes; `cancel` takes scheduled topics off the agenda
+/// `mark_held` publishes `committee.meeting.held.v1` with the attendance counts; it and
+/// `approve_minutes` are refused before the meeting's day (Europe/Berlin); on the day itself
+/// they are allowed. `approve_minutes` needs written minutes; `cancel` takes scheduled topics off the agenda
 /// (back to `forwarded`) and publishes `committee.meeting.cancelled.v1`, with an iCalendar
 /// cancellation when invitations had gone out.
 #[utoipa::path(
@@ -353,7 +520,7 @@ pub struct TransitionInput {
         (status = 200, description = "Changed.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held`, `minutes_require_held_meeting` or `minutes_missing`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `meeting_is_final`, `meeting_already_held`, `minutes_require_held_meeting`, `minutes_missing` or `meeting_day_not_reached` (marking held or approving minutes before the meeting's day).", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/meetings/{id}/transitions")]
@@ -372,6 +539,12 @@ pub async fn transition(
         .transaction::<_, ApiError, _>(async |conn| {
             let (current, state) = lock_checked(conn, id, &if_match).await?;
             let next = meetings::transition(state, requested)?;
+            if matches!(
+                requested,
+                MeetingTransition::MarkHeld | MeetingTransition::ApproveMinutes
+            ) {
+                check_meeting_day(conn, &current).await?;
+            }
             if requested == MeetingTransition::ApproveMinutes {
                 meetings::minutes_present(current.minutes.as_deref())?;
             }
@@ -391,7 +564,7 @@ pub async fn transition(
                 }
                 MeetingTransition::ApproveMinutes => {}
             }
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))
@@ -448,7 +621,7 @@ pub async fn add_item(
             meetings::agenda_editable(lock_checked(conn, id, &if_match).await?.1)?;
             store::add_item(conn, id, input.title.trim(), input.public, None).await?;
             let row = store::touch(conn, id, None).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))
@@ -507,7 +680,7 @@ pub async fn reorder(
             }
             store::reorder(conn, id, &order).await?;
             let row = store::touch(conn, id, None).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))
@@ -565,7 +738,7 @@ pub async fn remove_item(
                 .collect();
             store::reorder(conn, id, &rest).await?;
             let row = store::touch(conn, id, None).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))
@@ -576,9 +749,13 @@ pub async fn remove_item(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ForumReportQuery {
-    /// First year (default: last year).
+    /// First year, 1900 to 2200 (default: last year).
+    #[param(minimum = 1900, maximum = 2200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub from_year: Option<i32>,
-    /// Last year (default: next year).
+    /// Last year, 1900 to 2200, at most 50 years after `from_year` (default: next year).
+    #[param(minimum = 1900, maximum = 2200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub to_year: Option<i32>,
 }
 
@@ -602,7 +779,7 @@ pub struct ForumYear {
     params(ForumReportQuery),
     responses(
         (status = 200, description = "One row per year.", body = Vec<ForumYear>),
-        (status = 422, description = "The years are reversed or span more than 50 years.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A year outside 1900 to 2200 (pointer `/query/from_year` or `/query/to_year`), or the years are reversed or span more than 50 years (`/query/from_year`).", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/reports/forum-meetings")]
@@ -611,15 +788,7 @@ pub async fn forum_report(
     pool: web::Data<DbPool>,
     query: web::Query<ForumReportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let this_year = Utc::now().year();
-    let from = query.from_year.unwrap_or(this_year - 1);
-    let to = query.to_year.unwrap_or(this_year + 1);
-    if from > to || to - from > 50 {
-        return Err(ApiError::validation(
-            "/query/from_year",
-            "must not be after to_year, at most 50 years apart",
-        ));
-    }
+    let (from, to) = meetings::report_years(query.from_year, query.to_year, Utc::now().year())?;
     let mut conn = pool.get().await?;
     let rows = store::forum_counts(&mut conn, from, to).await?;
     let years: Vec<ForumYear> = rows
@@ -752,7 +921,7 @@ pub async fn invite(
                 ics: calendar(conn, &row, false).await?,
             };
             events::meeting_invitations_sent(conn, &data).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))
@@ -850,7 +1019,7 @@ pub async fn record_attendance(
                 .collect();
             store::replace_attendance(conn, id, &rows).await?;
             let row = store::touch(conn, id, None).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))
@@ -865,7 +1034,8 @@ pub struct MinutesInput {
     pub text: String,
 }
 
-/// Write or correct the minutes (Protokoll) of a held meeting, until they are approved.
+/// Write or correct the minutes (Protokoll) of a held meeting, until they are approved; not
+/// before the meeting's day.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "write_minutes",
@@ -875,7 +1045,7 @@ pub struct MinutesInput {
         (status = 200, description = "Saved.", body = Meeting, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "Only admins and the committee secretary.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `minutes_require_held_meeting` or `meeting_is_final`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `minutes_require_held_meeting`, `meeting_is_final` or `meeting_day_not_reached`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/meetings/{id}/minutes")]
@@ -898,10 +1068,12 @@ pub async fn write_minutes(
     let mut conn = pool.get().await?;
     let meeting = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            meetings::minutes_editable(lock_checked(conn, id, &if_match).await?.1)?;
+            let (current, state) = lock_checked(conn, id, &if_match).await?;
+            meetings::minutes_editable(state)?;
+            check_meeting_day(conn, &current).await?;
             store::set_minutes(conn, id, text.trim()).await?;
             let row = store::touch(conn, id, None).await?;
-            meeting_out(conn, row).await
+            meeting_out(conn, row, roles_reader(&principal)).await
         })
         .await?;
     Ok(reply(actix_web::http::StatusCode::OK, meeting))

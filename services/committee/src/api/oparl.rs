@@ -55,9 +55,14 @@ pub struct OparlListQuery {
     pub modified_until: Option<String>,
     /// Objects per page, at least 1 (default 100); more than 200 are served as 200.
     #[param(minimum = 1, example = 100)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// The same as `limit` (the name OParl uses); `limit` wins when both are given.
-    #[serde(rename = "elementsPerPage")]
+    #[serde(
+        rename = "elementsPerPage",
+        default,
+        deserialize_with = "super::query_int"
+    )]
     #[param(rename = "elementsPerPage", minimum = 1)]
     pub elements_per_page: Option<i64>,
     /// Leave out the lists of embedded objects (`agendaItem` of meetings, `consultation` of
@@ -556,7 +561,7 @@ async fn list_at<P: Published>(
     let window = Window {
         filter: params.filter,
         after,
-        limit: params.limit + 1,
+        limit: params.limit.saturating_add(1),
         meetings_of,
     };
     let (limit, embed) = (params.limit, !params.omit_internal);
@@ -564,8 +569,9 @@ async fn list_at<P: Published>(
     let (data, next) = snapshot(&mut conn)
         .run::<_, ApiError, _>(async |conn| {
             let mut stamps = store::stamps(conn, P::KIND, &window, None).await?;
-            let more = stamps.len() as i64 > limit;
-            stamps.truncate(limit as usize);
+            let limit = usize::try_from(limit).unwrap_or(0);
+            let more = stamps.len() > limit;
+            stamps.truncate(limit);
             let data = objects::<P>(conn, urls, &stamps, embed).await?;
             let next = stamps.last().filter(|_| more).map(|last| last.id);
             Ok((data, next))

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::decisions::{Decision, DecisionInput, check_forum_meeting, decision, record};
-use crate::domain::bodies::BodyKind;
+use crate::domain::bodies::{BodyKind, acts_for_body};
 use crate::domain::meetings as meeting_rules;
 use crate::domain::topics::{
     self as rules, Actor, ForumOutcome, Step, TopicFacts, TopicState, draft_allowed, needs_reason,
@@ -163,21 +163,20 @@ async fn actor(
         today,
     )
     .await?;
-    let voting = |role: &str| matches!(role, "chair" | "deputy" | "speaker" | "member");
     let mut actor = Actor {
         management: principal.has_role(Role::CommitteeSecretary),
         ..Actor::default()
     };
     for (body, role) in &seats {
         if *body == origin.id {
-            actor.member_of_origin |= voting(role);
+            actor.member_of_origin |= acts_for_body(role);
             actor.speaker_of_origin |= role == "speaker";
         }
         if *body == steering.id {
-            actor.steering_group_member |= voting(role);
+            actor.steering_group_member |= acts_for_body(role);
         }
         if *body == management.id {
-            actor.management |= voting(role);
+            actor.management |= acts_for_body(role);
         }
     }
     Ok(actor)
@@ -319,6 +318,7 @@ pub struct TopicQuery {
     pub meeting_id: Option<Uuid>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -329,7 +329,10 @@ pub struct TopicQuery {
     tag = "topics",
     operation_id = "list_topics",
     params(TopicQuery),
-    responses((status = 200, description = "One page of topics.", body = Page<TopicSummary>))
+    responses(
+        (status = 200, description = "One page of topics.", body = Page<TopicSummary>),
+        (status = 422, description = "`limit` outside 1 to 200 (pointer `/query/limit`) or a `cursor` that is not from this list.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/topics")]
 pub async fn list(
@@ -672,7 +675,7 @@ impl TransitionInput {
         (status = 200, description = "The topic after the step.", body = Topic, headers(("ETag" = String, description = "New ETag"))),
         (status = 403, description = "The caller does not hold the role the step needs.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such topic.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `topic_is_final`, `transition_not_allowed`, `new_draft_required`, `meeting_not_of_forum`, `agenda_fixed_after_meeting`, `forum_meeting_not_held`, `meeting_is_final` or a rule of the decision.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `topic_is_final`, `transition_not_allowed`, `new_draft_required`, `meeting_not_of_forum`, `agenda_fixed_after_meeting`, `forum_meeting_not_held`, `meeting_is_final`, `meeting_day_not_reached` or a rule of the decision.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/topics/{id}/transitions")]

@@ -1,7 +1,11 @@
 //! Bodies (Gremien) and memberships.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::Rule;
 
 /// Kind of body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -36,13 +40,19 @@ pub enum MembershipRole {
     Expert,
 }
 
+/// Whether a seat with this role (as stored) makes its holder a member who acts for the body:
+/// chair, deputy, speaker or member, not a guest or an invited expert.
+pub fn acts_for_body(role: &str) -> bool {
+    matches!(role, "chair" | "deputy" | "speaker" | "member")
+}
+
 /// Checks a new membership against the body's kind and status.
 pub fn check_membership(
     body_kind: BodyKind,
     body_active: bool,
     role: MembershipRole,
-    start_on: chrono::NaiveDate,
-    end_on: Option<chrono::NaiveDate>,
+    start_on: NaiveDate,
+    end_on: Option<NaiveDate>,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_platform::ApiError;
     if let Some(end) = end_on
@@ -76,10 +86,47 @@ pub fn check_membership(
     Ok(())
 }
 
+/// A person holds at most one seat at a time in a body; to change the role, the seat ends and
+/// a new one starts the day after.
+pub const MEMBERSHIPS_DO_NOT_OVERLAP: Rule = Rule::new("memberships_do_not_overlap");
+
+/// The days of a membership, first and last included; open-ended without a last day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
+}
+
+impl Period {
+    /// Whether the two periods share at least one day.
+    pub fn overlaps(self, other: Period) -> bool {
+        self.end_on.is_none_or(|end| other.start_on <= end)
+            && other.end_on.is_none_or(|end| self.start_on <= end)
+    }
+}
+
+/// Refuses a seat for a person in a body when its period overlaps one of the person's other
+/// seats in that body (`others`: their ids and periods).
+pub fn check_no_overlap(
+    period: Period,
+    others: &[(Uuid, Period)],
+) -> Result<(), qmf_platform::ApiError> {
+    match others.iter().find(|(_, other)| period.overlaps(*other)) {
+        None => Ok(()),
+        Some((id, other)) => Err(MEMBERSHIPS_DO_NOT_OVERLAP.conflict(format!(
+            "the person already holds a seat in this body from {}{} (membership {id}); end it \
+             first or start the new seat after it",
+            other.start_on,
+            other
+                .end_on
+                .map_or_else(|| " on".to_string(), |end| format!(" to {end}")),
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -90,6 +137,46 @@ mod tests {
             Err(qmf_platform::ApiError::Conflict { rule, .. }) => rule,
             other => format!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_person_holds_one_seat_at_a_time_in_a_body() {
+        let period = |start: &str, end: Option<&str>| Period {
+            start_on: day(start),
+            end_on: end.map(day),
+        };
+        let open = period("2026-01-01", None);
+        let first_half = period("2026-01-01", Some("2026-06-30"));
+        let second_half = period("2026-07-01", Some("2026-12-31"));
+        assert!(open.overlaps(second_half));
+        assert!(second_half.overlaps(open));
+        assert!(!first_half.overlaps(second_half), "adjacent periods");
+        assert!(!second_half.overlaps(first_half));
+        assert!(
+            first_half.overlaps(period("2026-06-30", Some("2026-06-30"))),
+            "the last day"
+        );
+        assert!(
+            first_half.overlaps(period("2025-01-01", Some("2026-01-01"))),
+            "the first day"
+        );
+        assert!(period("2026-03-01", None).overlaps(open));
+        assert!(!period("2027-01-01", None).overlaps(second_half));
+
+        let id = Uuid::nil();
+        assert!(check_no_overlap(second_half, &[]).is_ok());
+        assert!(check_no_overlap(second_half, &[(id, first_half)]).is_ok());
+        assert_eq!(
+            rule(check_no_overlap(
+                second_half,
+                &[(id, first_half), (id, open)]
+            )),
+            MEMBERSHIPS_DO_NOT_OVERLAP.name()
+        );
+        assert_eq!(
+            rule(check_no_overlap(open, &[(id, second_half)])),
+            "memberships_do_not_overlap"
+        );
     }
 
     #[test]

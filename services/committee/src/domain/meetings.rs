@@ -1,9 +1,12 @@
 //! Meetings: planned → invited → held → minutes approved, or cancelled before they are held.
 //! The agenda can change until the meeting is held. The Forum meets twice a year.
 
-use qmf_platform::ApiError;
+use chrono::NaiveDate;
+use qmf_platform::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::Rule;
 
 /// State of a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -102,6 +105,68 @@ pub fn minutes_editable(state: MeetingState) -> Result<(), ApiError> {
     }
 }
 
+/// A meeting takes place on its day (the regional calendar day, Europe/Berlin): before it, it
+/// cannot be marked held nor get minutes or decisions.
+pub const MEETING_DAY_NOT_REACHED: Rule = Rule::new("meeting_day_not_reached");
+
+/// Refuses what implies that the meeting happened (marking it held, minutes, decisions) before
+/// the meeting's day; on the day itself it is allowed, also before the meeting's start time.
+pub fn meeting_day_reached(meeting_day: NaiveDate, today: NaiveDate) -> Result<(), ApiError> {
+    if meeting_day <= today {
+        Ok(())
+    } else {
+        Err(MEETING_DAY_NOT_REACHED.conflict(format!(
+            "the meeting takes place on {meeting_day}: it counts as held, and gets minutes and \
+             decisions, from that day on"
+        )))
+    }
+}
+
+/// Who asks for a meeting's minutes, as far as reading them is concerned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinutesReader {
+    /// Role `admin`.
+    pub admin: bool,
+    /// The overall coordination: role `coordinator`.
+    pub coordination: bool,
+    /// The management: its office (role `committee_secretary`), a member (chair, deputy,
+    /// speaker, member) of the management body, or staff of the youth office holding the
+    /// current management term.
+    pub management: bool,
+    /// Holds a seat in the meeting's body today: one naming the person, or one of their
+    /// organisation without a named person (its staff act for it).
+    pub member_of_body: bool,
+}
+
+impl MinutesReader {
+    /// Whether the caller reads every meeting's minutes, whatever the body.
+    pub fn reads_all(self) -> bool {
+        self.admin || self.coordination || self.management
+    }
+}
+
+/// Minutes of a public meeting are as public as the meeting. Those of a closed meeting are for
+/// the body's members, the management, the coordination and admins.
+pub fn minutes_readable(meeting_public: bool, reader: MinutesReader) -> bool {
+    meeting_public || reader.reads_all() || reader.member_of_body
+}
+
+/// 403 unless the reader may read the meeting's minutes (the meeting itself is no secret).
+pub fn require_minutes_readable(
+    meeting_public: bool,
+    reader: MinutesReader,
+) -> Result<(), ApiError> {
+    if minutes_readable(meeting_public, reader) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the minutes of a closed meeting are for the members of its body, the management, \
+             the coordination and admins"
+                .into(),
+        ))
+    }
+}
+
 /// Minutes can be approved only when they were written.
 pub fn minutes_present(minutes: Option<&str>) -> Result<(), ApiError> {
     match minutes {
@@ -133,6 +198,47 @@ pub enum AttendanceStatus {
 
 /// The Forum meets at least this often per year.
 pub const FORUM_MEETINGS_PER_YEAR: i64 = 2;
+
+/// Years a report may ask for.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A report covers at most this many years after its first.
+pub const REPORT_MAX_SPAN: i32 = 50;
+
+/// The years of the Forum report: by default from last year to next year; each within
+/// [`REPORT_YEARS`], the first not after the last, at most [`REPORT_MAX_SPAN`] apart.
+pub fn report_years(
+    from_year: Option<i32>,
+    to_year: Option<i32>,
+    this_year: i32,
+) -> Result<(i32, i32), ApiError> {
+    let (first, last) = (*REPORT_YEARS.start(), *REPORT_YEARS.end());
+    let around = |offset: i32| this_year.saturating_add(offset).clamp(first, last);
+    let from = from_year.unwrap_or_else(|| around(-1));
+    let to = to_year.unwrap_or_else(|| around(1));
+    let mut errors = Vec::new();
+    for (name, year) in [("from_year", from), ("to_year", to)] {
+        if !REPORT_YEARS.contains(&year) {
+            errors.push(FieldError::new(
+                format!("/query/{name}"),
+                format!("must be a year from {first} to {last}"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if to
+        .checked_sub(from)
+        .is_none_or(|span| !(0..=REPORT_MAX_SPAN).contains(&span))
+    {
+        return Err(ApiError::validation(
+            "/query/from_year",
+            format!("must not be after to_year, at most {REPORT_MAX_SPAN} years apart"),
+        ));
+    }
+    Ok((from, to))
+}
 
 #[cfg(test)]
 mod tests {
@@ -167,6 +273,102 @@ mod tests {
             Err(ApiError::Conflict { rule, .. }) => rule,
             other => format!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn minutes_of_closed_meetings_are_for_members_management_coordination_and_admins() {
+        let nobody = MinutesReader::default();
+        assert!(minutes_readable(true, nobody), "public meeting");
+        assert!(!minutes_readable(false, nobody));
+        assert!(matches!(
+            require_minutes_readable(false, nobody),
+            Err(ApiError::Forbidden(_))
+        ));
+        for reader in [
+            MinutesReader {
+                admin: true,
+                ..nobody
+            },
+            MinutesReader {
+                coordination: true,
+                ..nobody
+            },
+            MinutesReader {
+                management: true,
+                ..nobody
+            },
+            MinutesReader {
+                member_of_body: true,
+                ..nobody
+            },
+        ] {
+            assert!(minutes_readable(false, reader), "{reader:?}");
+            assert!(require_minutes_readable(false, reader).is_ok());
+        }
+        assert!(
+            !MinutesReader {
+                member_of_body: true,
+                ..nobody
+            }
+            .reads_all()
+        );
+    }
+
+    #[test]
+    fn a_meeting_happens_on_its_day_not_before() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        assert!(meeting_day_reached(day("2027-03-17"), day("2027-03-17")).is_ok());
+        assert!(meeting_day_reached(day("2027-03-17"), day("2027-03-18")).is_ok());
+        assert_eq!(
+            rule_of(meeting_day_reached(day("2027-03-17"), day("2027-03-16"))),
+            MEETING_DAY_NOT_REACHED.name()
+        );
+        assert_eq!(
+            rule_of(meeting_day_reached(day("2028-01-01"), day("2027-12-31"))),
+            "meeting_day_not_reached"
+        );
+    }
+
+    fn pointers(r: Result<(i32, i32), ApiError>) -> Vec<String> {
+        match r {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.pointer).collect(),
+            other => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn report_years_are_bounded() {
+        assert_eq!(report_years(None, None, 2026).ok(), Some((2025, 2027)));
+        assert_eq!(
+            report_years(Some(1900), Some(1950), 2026).ok(),
+            Some((1900, 1950))
+        );
+        assert_eq!(
+            report_years(Some(2200), None, 2199).ok(),
+            Some((2200, 2200))
+        );
+        assert_eq!(
+            pointers(report_years(Some(i32::MIN), Some(i32::MAX), 2026)),
+            ["/query/from_year", "/query/to_year"]
+        );
+        assert_eq!(
+            pointers(report_years(Some(1899), None, 2026)),
+            ["/query/from_year"]
+        );
+        assert_eq!(
+            pointers(report_years(None, Some(2201), 2026)),
+            ["/query/to_year"]
+        );
+        assert_eq!(
+            pointers(report_years(Some(2030), Some(2029), 2026)),
+            ["/query/from_year"]
+        );
+        assert_eq!(
+            pointers(report_years(Some(1900), Some(1951), 2026)),
+            ["/query/from_year"]
+        );
+        // A clock far off the bounds still gives years the report accepts.
+        assert_eq!(report_years(None, None, i32::MAX).ok(), Some((2200, 2200)));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::code;
 use super::schema::{bodies, memberships};
-use crate::domain::bodies::{BodyKind, MembershipRole};
+use crate::domain::bodies::{BodyKind, MEMBERSHIPS_DO_NOT_OVERLAP, MembershipRole, Period};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = bodies)]
@@ -45,7 +45,7 @@ pub async fn list(
     }
     Ok(query
         .order(bodies::id.asc())
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .load(conn)
         .await?)
 }
@@ -86,6 +86,15 @@ pub struct MembershipRow {
     pub updated_at: DateTime<Utc>,
 }
 
+impl MembershipRow {
+    pub fn period(&self) -> Period {
+        Period {
+            start_on: self.start_on,
+            end_on: self.end_on,
+        }
+    }
+}
+
 pub struct NewMembership {
     pub body_id: Uuid,
     pub person_id: Option<Uuid>,
@@ -96,11 +105,13 @@ pub struct NewMembership {
     pub term_id: Option<Uuid>,
 }
 
+/// Inserts a membership; a seat overlapping another of the same person in the same body (a
+/// concurrent request that passed the check) is a 409.
 pub async fn insert_membership(
     conn: &mut AsyncPgConnection,
     new: NewMembership,
 ) -> Result<MembershipRow, ApiError> {
-    Ok(diesel::insert_into(memberships::table)
+    diesel::insert_into(memberships::table)
         .values((
             memberships::id.eq(Uuid::now_v7()),
             memberships::body_id.eq(new.body_id),
@@ -113,6 +124,31 @@ pub async fn insert_membership(
         ))
         .returning(MembershipRow::as_returning())
         .get_result(conn)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ExclusionViolation,
+                info,
+            ) if info.constraint_name() == Some(MEMBERSHIPS_DO_NOT_OVERLAP.name()) => {
+                MEMBERSHIPS_DO_NOT_OVERLAP
+                    .conflict("the person already holds a seat in this body in this period")
+            }
+            other => ApiError::from(other),
+        })
+}
+
+/// The memberships of a person in a body.
+pub async fn memberships_of_person(
+    conn: &mut AsyncPgConnection,
+    body_id: Uuid,
+    person_id: Uuid,
+) -> Result<Vec<MembershipRow>, ApiError> {
+    Ok(memberships::table
+        .filter(memberships::body_id.eq(body_id))
+        .filter(memberships::person_id.eq(person_id))
+        .select(MembershipRow::as_select())
+        .order(memberships::start_on.asc())
+        .load(conn)
         .await?)
 }
 
@@ -140,7 +176,7 @@ pub async fn memberships_of(
     }
     Ok(query
         .order(memberships::id.asc())
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .load(conn)
         .await?)
 }

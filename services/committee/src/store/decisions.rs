@@ -127,7 +127,7 @@ pub async fn list(
     }
     Ok(query
         .order((decisions::decided_on.desc(), decisions::id.desc()))
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .load(conn)
         .await?)
 }

@@ -113,7 +113,7 @@ pub async fn of_body(
         .filter(meetings::body_id.eq(body_id))
         .select(MeetingRow::as_select())
         .order((meetings::starts_at.asc(), meetings::id.asc()))
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .into_boxed();
     if let Some(from) = from {
         query = query.filter(meetings::starts_at.ge(from));
@@ -211,11 +211,15 @@ pub async fn add_item(
         .select(diesel::dsl::max(agenda_items::position))
         .first(conn)
         .await?;
+    let position = last
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or_else(|| ApiError::internal("agenda position overflow"))?;
     Ok(diesel::insert_into(agenda_items::table)
         .values((
             agenda_items::id.eq(Uuid::now_v7()),
             agenda_items::meeting_id.eq(meeting_id),
-            agenda_items::position.eq(last.unwrap_or(0) + 1),
+            agenda_items::position.eq(position),
             agenda_items::title.eq(title),
             agenda_items::public.eq(public),
             agenda_items::topic_id.eq(topic_id),
@@ -235,8 +239,7 @@ pub async fn reorder(
     diesel::sql_query("SET CONSTRAINTS agenda_items_meeting_id_position_key DEFERRED")
         .execute(conn)
         .await?;
-    for (i, id) in order.iter().enumerate() {
-        let position = i as i32 + 1;
+    for (id, position) in order.iter().zip(1_i32..) {
         diesel::update(
             agenda_items::table
                 .filter(agenda_items::meeting_id.eq(meeting_id))

@@ -62,3 +62,17 @@ pub async fn insert(
         .get_result(conn)
         .await?)
 }
+
+/// The youth office holding the management on `day`, if a term covers it.
+pub async fn holder_on(
+    conn: &mut AsyncPgConnection,
+    day: NaiveDate,
+) -> Result<Option<Uuid>, ApiError> {
+    Ok(management_terms::table
+        .filter(management_terms::start_on.le(day))
+        .filter(management_terms::end_on.ge(day))
+        .select(management_terms::office_id)
+        .first(conn)
+        .await
+        .optional()?)
+}

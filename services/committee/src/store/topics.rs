@@ -289,7 +289,7 @@ pub async fn list(
     }
     Ok(query
         .order(topics::id.asc())
-        .limit(limit + 1)
+        .limit(limit.saturating_add(1))
         .load(conn)
         .await?)
 }

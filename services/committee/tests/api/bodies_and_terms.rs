@@ -637,3 +637,182 @@ async fn temporary_working_groups_are_set_up_and_dissolved_with_their_membership
     );
     assert_eq!(events[3]["data"]["memberships_ended"], 1);
 }
+
+#[tokio::test]
+async fn a_person_holds_one_seat_at_a_time_in_a_body() {
+    let app = spawn().await;
+    let mut probe = qmf_testkit::EventProbe::bind(&app.exchange, "committee.membership.#").await;
+    let s = secretary();
+    let admin = auth::token(&["admin"], None);
+    let ak = body_id(&app, "AK QMF").await;
+    let forum = body_id(&app, "Forum Jugendhilfe").await;
+    let person = app.person(app.institution).await;
+    let seat = |role: &str, start: &str, end: Option<&str>| {
+        json!({"person_id": person, "organization_id": app.institution, "role": role,
+            "start_on": start, "end_on": end})
+    };
+    let post = async |token: &str, body: &str, seat: Value, status: StatusCode| {
+        app.call(
+            reqwest::Method::POST,
+            &format!("/v1/bodies/{body}/memberships"),
+            token,
+            Some(seat),
+            status,
+        )
+        .await
+    };
+
+    let member = post(
+        &s,
+        &ak,
+        seat("member", "2026-01-01", None),
+        StatusCode::CREATED,
+    )
+    .await;
+    // A second seat sharing any day with the open one is refused, whatever the role and
+    // whoever asks; also one that ends on its first day.
+    for (token, overlapping) in [
+        (&s, seat("speaker", "2026-06-01", None)),
+        (&admin, seat("member", "2026-01-01", None)),
+        (&s, seat("guest", "2027-03-01", Some("2027-03-01"))),
+        (&s, seat("expert", "2025-01-01", Some("2026-01-01"))),
+        (&admin, seat("deputy", "2020-01-01", None)),
+    ] {
+        let refused = post(token, &ak, overlapping.clone(), StatusCode::CONFLICT).await;
+        assert_eq!(
+            refused["rule"], "memberships_do_not_overlap",
+            "{overlapping}"
+        );
+        assert_eq!(refused["status"], 409);
+    }
+    // Ending before it starts, in another body, or another person: allowed.
+    post(
+        &s,
+        &ak,
+        seat("guest", "2025-01-01", Some("2025-12-31")),
+        StatusCode::CREATED,
+    )
+    .await;
+    post(
+        &s,
+        &forum,
+        seat("member", "2026-01-01", None),
+        StatusCode::CREATED,
+    )
+    .await;
+    let colleague = app.person(app.institution).await;
+    post(
+        &s,
+        &ak,
+        json!({"person_id": colleague, "organization_id": app.institution, "role": "member",
+            "start_on": "2026-01-01"}),
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // To change the role, the seat ends and the new one starts the day after.
+    let id = member["id"].as_str().unwrap();
+    app.call(
+        reqwest::Method::POST,
+        &format!("/v1/memberships/{id}/end"),
+        &s,
+        Some(json!({"end_on": "2026-06-30"})),
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    let ended = app
+        .http
+        .post(format!("{}/v1/memberships/{id}/end", app.base))
+        .bearer_auth(&s)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"end_on": "2026-06-30"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::OK);
+    let last_day = post(
+        &s,
+        &ak,
+        seat("speaker", "2026-06-30", None),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(last_day["rule"], "memberships_do_not_overlap");
+    post(
+        &s,
+        &ak,
+        seat("speaker", "2026-07-01", None),
+        StatusCode::CREATED,
+    )
+    .await;
+    let later = post(
+        &s,
+        &ak,
+        seat("member", "2027-01-01", None),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(later["rule"], "memberships_do_not_overlap");
+
+    // Concurrent requests for the same seat: exactly one is recorded.
+    let newcomer = app.person(app.institution).await;
+    let requests = (0..8).map(|_| {
+        app.http
+            .post(format!("{}/v1/bodies/{ak}/memberships", app.base))
+            .bearer_auth(&s)
+            .json(
+                &json!({"person_id": newcomer, "organization_id": app.institution,
+                "role": "member", "start_on": "2026-09-01"}),
+            )
+            .send()
+    });
+    let mut created = 0;
+    for response in futures_util::future::join_all(requests).await {
+        let response = response.unwrap();
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => assert_eq!(
+                response.json::<Value>().await.unwrap()["rule"],
+                "memberships_do_not_overlap"
+            ),
+            other => panic!("{other}: {}", response.text().await.unwrap()),
+        }
+    }
+    assert_eq!(created, 1);
+    let seats = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/bodies/{ak}/memberships?limit=200"),
+            &s,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let of_newcomer = seats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["person_id"] == newcomer.to_string())
+        .count();
+    assert_eq!(of_newcomer, 1);
+
+    // The database itself refuses an overlapping seat written past the service.
+    let refused = app
+        .try_sql(&format!(
+            "INSERT INTO memberships (id, body_id, person_id, organization_id, role, start_on) \
+             VALUES ('{}', '{ak}', '{newcomer}', '{}', 'member', '2027-01-01')",
+            Uuid::now_v7(),
+            app.institution
+        ))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("memberships_do_not_overlap"), "{refused}");
+
+    // Only the recorded seats were announced.
+    let events = probe.drain(std::time::Duration::from_millis(1500)).await;
+    let started = events
+        .iter()
+        .filter(|e| e["type"] == "committee.membership.started.v1")
+        .count();
+    assert_eq!(started, 6);
+}

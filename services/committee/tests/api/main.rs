@@ -8,6 +8,8 @@ mod common;
 mod bodies_and_terms;
 mod hardening;
 mod meetings;
+mod minutes;
 mod oparl;
 mod people;
+mod query_bounds;
 mod topics;

@@ -23,7 +23,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
             Method::POST,
             &format!("/v1/bodies/{forum}/meetings"),
             None,
-            Some(meeting("2027-03-17")),
+            Some(meeting("2026-03-17")),
             StatusCode::CREATED,
         )
         .await;
@@ -289,7 +289,7 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
     let forum = app.forum().await;
     let member = uuid::Uuid::now_v7();
     app.seat(&forum, member, app.offices[0], "member").await;
-    let (id, mut etag) = app.plan_meeting(&forum, "2027-03-17", true).await;
+    let (id, mut etag) = app.plan_meeting(&forum, "2026-03-17", true).await;
     let invite = format!("/v1/meetings/{id}/invitations");
     let (empty, _) = app
         .send(
@@ -447,7 +447,7 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
         ics.contains(&format!("UID:{id}@committee.qmf\r\n")),
         "{ics}"
     );
-    assert!(ics.contains("DTSTART:20270317T090000Z\r\n"));
+    assert!(ics.contains("DTSTART:20260317T090000Z\r\n"));
     assert!(
         ics.contains("TOP 1: Bericht\\; Ausblick\\, Termine"),
         "{ics}"
@@ -544,4 +544,164 @@ async fn a_bodys_meetings_page_in_time_order() {
         StatusCode::NOT_FOUND,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_meeting_is_held_on_its_day_not_before() {
+    let app = spawn().await;
+    let forum = app.forum().await;
+    let admin = auth::token(&["admin"], None);
+    let hold = json!({"transition": "mark_held"});
+
+    // Next year's meeting cannot be marked held today, by the secretary or an admin.
+    let next_year = app.regional_time(365, "09:00").await;
+    let (future, etag) = app.plan_meeting_at(&forum, next_year, true).await;
+    let transitions = format!("/v1/meetings/{future}/transitions");
+    for token in [auth::token(&["committee_secretary"], None), admin.clone()] {
+        let (refused, _) = app
+            .send_as(
+                &token,
+                Method::POST,
+                &transitions,
+                Some(&etag),
+                Some(hold.clone()),
+                StatusCode::CONFLICT,
+            )
+            .await;
+        assert_eq!(refused["rule"], "meeting_day_not_reached");
+    }
+    // Neither can one starting at 00:30 tomorrow in the region, which may still be today in UTC.
+    let (tomorrow, tomorrow_etag) = app
+        .plan_meeting_at(&forum, app.regional_time(1, "00:30").await, true)
+        .await;
+    let (refused, _) = app
+        .send(
+            Method::POST,
+            &format!("/v1/meetings/{tomorrow}/transitions"),
+            Some(&tomorrow_etag),
+            Some(hold.clone()),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(refused["rule"], "meeting_day_not_reached");
+    let (unchanged, _) = app
+        .send(
+            Method::GET,
+            &format!("/v1/meetings/{future}"),
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(unchanged["state"], "planned");
+    assert_eq!(unchanged["version"], 1);
+
+    // On its day it may be marked held, also before it starts; minutes and decisions follow,
+    // dated today.
+    let (today, etag) = app
+        .plan_meeting_at(&forum, app.regional_time(0, "23:58").await, true)
+        .await;
+    let (held, etag) = app
+        .send(
+            Method::POST,
+            &format!("/v1/meetings/{today}/transitions"),
+            Some(&etag),
+            Some(hold.clone()),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(held["state"], "held");
+    app.send(
+        Method::PUT,
+        &format!("/v1/meetings/{today}/minutes"),
+        Some(&etag),
+        Some(json!({"text": "TOP 1 beraten."})),
+        StatusCode::OK,
+    )
+    .await;
+    let (decision, _) = app
+        .send(
+            Method::POST,
+            &format!("/v1/meetings/{today}/decisions"),
+            None,
+            Some(json!({"kind": "other", "title": "Termin", "text": "Nächste Sitzung im Herbst."})),
+            StatusCode::CREATED,
+        )
+        .await;
+    // Noon in the region falls on the same day in UTC.
+    let noon = app.regional_time(0, "12:00").await;
+    assert_eq!(decision["decided_on"], noon.format("%Y-%m-%d").to_string());
+
+    // A future meeting marked held before this rule existed takes no minutes, no approval
+    // and no decisions, neither directly nor through a topic.
+    app.sql(&format!(
+        "UPDATE meetings SET state = 'held' WHERE id = '{future}'"
+    ))
+    .await;
+    let (minutes, _) = app
+        .send(
+            Method::PUT,
+            &format!("/v1/meetings/{future}/minutes"),
+            Some(&etag_of(&app, &future).await),
+            Some(json!({"text": "Vorab geschrieben."})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(minutes["rule"], "meeting_day_not_reached");
+    app.sql(&format!(
+        "UPDATE meetings SET minutes = 'Vorab geschrieben.' WHERE id = '{future}'"
+    ))
+    .await;
+    let (approval, _) = app
+        .send(
+            Method::POST,
+            &transitions,
+            Some(&etag_of(&app, &future).await),
+            Some(json!({"transition": "approve_minutes"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(approval["rule"], "meeting_day_not_reached");
+    let (decision, _) = app
+        .send_as(
+            &admin,
+            Method::POST,
+            &format!("/v1/meetings/{future}/decisions"),
+            None,
+            Some(json!({"kind": "other", "title": "Termin", "text": "Vorab."})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(decision["rule"], "meeting_day_not_reached");
+    let group = app.body("AK QMF").await;
+    let topic = Uuid::now_v7();
+    app.sql(&format!(
+        "INSERT INTO topics (id, origin_body_id, state, title, meeting_id, created_by) \
+         VALUES ('{topic}', '{group}', 'scheduled', 'Empfehlung', '{future}', 'test')"
+    ))
+    .await;
+    let (decided, _) = app
+        .send(
+            Method::POST,
+            &format!("/v1/topics/{topic}/transitions"),
+            Some("\"1\""),
+            Some(json!({"action": "decide", "outcome": "postponed"})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    assert_eq!(decided["rule"], "meeting_day_not_reached");
+    let (register, _) = app
+        .send(
+            Method::GET,
+            &format!("/v1/decisions?meeting_id={future}"),
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(register["items"], json!([]));
+}
+
+async fn etag_of(app: &App, meeting: &str) -> String {
+    app.etag(&format!("/v1/meetings/{meeting}")).await
 }

@@ -264,7 +264,7 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
     etag = next;
 
     // The management schedules it on a Forum meeting, not on another body's.
-    let (group_meeting, _) = app.plan_meeting(&c.group, "2027-02-10", false).await;
+    let (group_meeting, _) = app.plan_meeting(&c.group, "2026-02-10", false).await;
     let (not_forum, _) = app
         .step(
             &secretary,
@@ -275,7 +275,7 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
         )
         .await;
     assert_eq!(not_forum["rule"], "meeting_not_of_forum");
-    let (meeting, _) = app.plan_meeting(&c.forum, "2027-03-17", true).await;
+    let (meeting, _) = app.plan_meeting(&c.forum, "2026-03-17", true).await;
     app.step(
         &c.steering_member,
         &id,
@@ -361,7 +361,7 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
         .await;
     assert_eq!(adopted["state"], "adopted");
     assert_eq!(adopted["decisions"][0]["kind"], "establish_working_group");
-    assert_eq!(adopted["decisions"][0]["decided_on"], "2027-03-17");
+    assert_eq!(adopted["decisions"][0]["decided_on"], "2026-03-17");
     etag = next;
     let new_group = adopted["decisions"][0]["body_id"]
         .as_str()
@@ -378,7 +378,7 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
         .await;
     assert_eq!(group["name"], "AK Übergänge");
     assert_eq!(group["status"], "active");
-    assert_eq!(group["established_on"], "2027-03-17");
+    assert_eq!(group["established_on"], "2026-03-17");
 
     // Final: no step and no new draft.
     for body in [
@@ -525,7 +525,7 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
         .await;
 
     // A cancelled meeting hands the topic back to the management.
-    let (first, _) = app.plan_meeting(&c.forum, "2027-03-17", true).await;
+    let (first, _) = app.plan_meeting(&c.forum, "2026-03-17", true).await;
     app.step(
         &secretary,
         &id,
@@ -557,7 +557,7 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
     etag = next;
 
     // Removing its agenda item does the same.
-    let (second, _) = app.plan_meeting(&c.forum, "2027-04-21", true).await;
+    let (second, _) = app.plan_meeting(&c.forum, "2026-04-21", true).await;
     let (scheduled, _) = app
         .step(
             &secretary,
@@ -621,7 +621,7 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
         )
         .await;
     assert_eq!(held_agenda["rule"], "agenda_fixed_after_meeting");
-    let (third, _) = app.plan_meeting(&c.forum, "2027-10-06", true).await;
+    let (third, _) = app.plan_meeting(&c.forum, "2026-10-06", true).await;
     (_, etag) = app
         .step(
             &secretary,
@@ -792,7 +792,7 @@ async fn decisions_without_a_topic_and_the_register() {
     let group = app.body("AK Personal").await;
     let member = Uuid::now_v7();
     app.seat(&group, member, app.offices[0], "member").await;
-    let (meeting, _) = app.plan_meeting(&forum, "2027-03-17", true).await;
+    let (meeting, _) = app.plan_meeting(&forum, "2026-03-17", true).await;
     let dissolve = json!({"kind": "dissolve_working_group", "title": "Auflösung AK Personal",
         "text": "Der Auftrag ist erfüllt; der AK Personal wird aufgelöst.", "body_id": group});
     let path = format!("/v1/meetings/{meeting}/decisions");
@@ -857,7 +857,7 @@ async fn decisions_without_a_topic_and_the_register() {
         )
         .await;
     assert_eq!(body["status"], "dissolved");
-    assert_eq!(body["dissolved_on"], "2027-03-17");
+    assert_eq!(body["dissolved_on"], "2026-03-17");
     let (seats, _) = app
         .send(
             Method::GET,
@@ -872,13 +872,13 @@ async fn decisions_without_a_topic_and_the_register() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|m| m["end_on"] == "2027-03-17"),
+            .all(|m| m["end_on"] == "2026-03-17"),
         "{seats}"
     );
 
     // A steering-group meeting takes no decisions.
     let (steering_meeting, _) = app
-        .plan_meeting(&app.body("Steuerungsgruppe").await, "2027-02-01", false)
+        .plan_meeting(&app.body("Steuerungsgruppe").await, "2026-02-01", false)
         .await;
     app.hold(&steering_meeting).await;
     let (not_forum, _) = app
@@ -940,7 +940,7 @@ async fn decisions_without_a_topic_and_the_register() {
     let (later, _) = app
         .send(
             Method::GET,
-            "/v1/decisions?from=2027-03-18",
+            "/v1/decisions?from=2026-03-18",
             None,
             None,
             StatusCode::OK,
@@ -949,7 +949,7 @@ async fn decisions_without_a_topic_and_the_register() {
     assert_eq!(later["items"].as_array().unwrap().len(), 0);
     app.send(
         Method::GET,
-        "/v1/decisions?from=2027-03-18&to=2027-01-01",
+        "/v1/decisions?from=2026-03-18&to=2026-01-01",
         None,
         None,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -1064,15 +1064,15 @@ async fn wait_for_topics(app: &App, count: usize) -> Value {
 async fn a_decision_carries_the_regional_day_of_its_meeting() {
     let app = spawn().await;
     let forum = app.forum().await;
-    // 23:30 UTC on 16 March is 00:30 on 17 March in Heilbronn (CET).
+    // 23:30 UTC on 16 March is 00:30 on 17 March in Heilbronn (CET); the day has passed.
     let (meeting, _) = app
         .send(
             Method::POST,
             &format!("/v1/bodies/{forum}/meetings"),
             None,
             Some(
-                json!({"title": "Nachtsitzung", "starts_at": "2027-03-16T23:30:00Z",
-                "ends_at": "2027-03-17T01:00:00Z", "place": "Heilbronn"}),
+                json!({"title": "Nachtsitzung", "starts_at": "2026-03-16T23:30:00Z",
+                "ends_at": "2026-03-17T01:00:00Z", "place": "Heilbronn"}),
             ),
             StatusCode::CREATED,
         )
@@ -1088,7 +1088,7 @@ async fn a_decision_carries_the_regional_day_of_its_meeting() {
             StatusCode::CREATED,
         )
         .await;
-    assert_eq!(decision["decided_on"], "2027-03-17");
+    assert_eq!(decision["decided_on"], "2026-03-17");
 }
 
 #[tokio::test]

@@ -210,6 +210,69 @@ impl App {
         (meeting["id"].as_str().unwrap().to_string(), etag)
     }
 
+    /// Runs SQL on the service's database, e.g. to set up data the API refuses to create.
+    pub async fn sql(&self, statement: &str) {
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    /// Runs SQL on the service's database and returns the database's refusal, if any.
+    pub async fn try_sql(&self, statement: &str) -> Result<usize, String> {
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The instant of `time` (HH:MM) on the regional calendar day (Europe/Berlin) that lies
+    /// `days` after today's, as PostgreSQL's time-zone rules have it.
+    pub async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc> {
+        #[derive(diesel::QueryableByName)]
+        struct At {
+            #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+            at: chrono::DateTime<chrono::Utc>,
+        }
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        let row: At = diesel::sql_query(format!(
+            "SELECT (((now() AT TIME ZONE 'Europe/Berlin')::date + {days}) + time '{time}') \
+             AT TIME ZONE 'Europe/Berlin' AS at"
+        ))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        row.at
+    }
+
+    /// Plans a meeting of a body from `starts_at` for an hour; returns its id and ETag.
+    pub async fn plan_meeting_at(
+        &self,
+        body: &str,
+        starts_at: chrono::DateTime<chrono::Utc>,
+        public: bool,
+    ) -> (String, String) {
+        let ends_at = starts_at + chrono::Duration::hours(1);
+        let (meeting, etag) = self
+            .send(
+                Method::POST,
+                &format!("/v1/bodies/{body}/meetings"),
+                None,
+                Some(
+                    serde_json::json!({"title": "Sitzung", "starts_at": starts_at,
+                    "ends_at": ends_at, "place": "Landratsamt Heilbronn", "public": public}),
+                ),
+                StatusCode::CREATED,
+            )
+            .await;
+        (meeting["id"].as_str().unwrap().to_string(), etag)
+    }
+
     /// Current ETag of a resource.
     pub async fn etag(&self, path: &str) -> String {
         self.send(Method::GET, path, None, None, StatusCode::OK)

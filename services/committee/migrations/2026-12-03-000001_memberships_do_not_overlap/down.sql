@@ -1,0 +1,2 @@
+ALTER TABLE memberships DROP CONSTRAINT memberships_do_not_overlap;
+DROP EXTENSION IF EXISTS btree_gist;
