@@ -202,7 +202,7 @@ async fn a_working_group_topic_becomes_a_forum_decision_that_sets_up_a_working_g
 
     // The management puts it on the Forum's agenda, invites, and the Forum meets.
     let (meeting, _) = call(http.post(committee.url(&format!("/v1/bodies/{forum}/meetings"))).bearer_auth(&secretary)
-        .json(&json!({"title": "Forum Jugendhilfe, Frühjahr", "starts_at": "2027-03-17T09:00:00Z", "ends_at": "2027-03-17T13:00:00Z",
+        .json(&json!({"title": "Forum Jugendhilfe, Frühjahr", "starts_at": "2026-03-17T09:00:00Z", "ends_at": "2026-03-17T13:00:00Z",
             "place": "Landratsamt Heilbronn", "public": true})), 201).await;
     let meeting_id = meeting["id"].as_str().unwrap().to_string();
     (_, etag) = call(

@@ -9,9 +9,10 @@
 //! being public stay in their lists as tombstones (`deleted: true` with `id`, `type`,
 //! `created`, `modified`), and their URLs keep answering with the tombstone.
 //!
-//! Every `id` and link is an absolute URL built from the scheme and host of the request; behind
-//! a proxy these come from `Forwarded` or `X-Forwarded-Proto`/`X-Forwarded-Host`, so the
-//! gateway must set them.
+//! Every `id` and link is an absolute URL under the configured public base URL
+//! (`QMF_PUBLIC_BASE_URL`); without one, under the request's own host, and only behind a
+//! configured trusted proxy (`QMF_TRUSTED_PROXIES`) under what `Forwarded` or
+//! `X-Forwarded-Proto`/`X-Forwarded-Host` say. A client's forwarding headers are ignored.
 //!
 //! Lists are sorted by id (stable), paged with an opaque `cursor` in `links.next`, and filtered
 //! by `created_since`, `created_until`, `modified_since`, `modified_until` (inclusive bounds);
@@ -491,8 +492,7 @@ pub struct OparlPaper {
 }
 
 fn request_urls(req: &HttpRequest) -> Urls {
-    let info = req.connection_info();
-    Urls::new(&format!("{}://{}", info.scheme(), info.host()))
+    Urls::new(&qmf_platform::net::public_base_url(req))
 }
 
 /// An OParl type served from stored rows.
@@ -1050,9 +1050,9 @@ async fn body(conn: &mut AsyncPgConnection, urls: &Urls) -> ApiResult<OparlBody>
 
 /// The OParl system: entry point of the read-only OParl 1.1 interface.
 ///
-/// Public, no token. Every id and link is an absolute URL built from the scheme and host of
-/// the request (behind a proxy: `Forwarded` or `X-Forwarded-Proto`/`X-Forwarded-Host`). All
-/// `/oparl/v1/` responses carry `Access-Control-Allow-Origin: *`.
+/// Public, no token. Every id and link is an absolute URL under the service's public base URL
+/// (configured, or the request's host; forwarding headers count only from trusted proxies).
+/// All `/oparl/v1/` responses carry `Access-Control-Allow-Origin: *`.
 #[utoipa::path(
     tag = "oparl",
     operation_id = "oparl_system",

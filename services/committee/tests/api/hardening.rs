@@ -8,3 +8,21 @@ async fn the_token_table_holds() {
     let app = spawn().await;
     qmf_testkit::token_table::check(&app.base, "/v1/bodies", &["institution_staff"], None).await;
 }
+
+#[tokio::test]
+async fn oparl_links_ignore_a_clients_forwarding_headers() {
+    let app = spawn().await;
+    let text = reqwest::Client::new()
+        .get(format!("{}/oparl/v1/system", app.base))
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("evil.example"), "{text}");
+    assert!(text.contains(&app.base), "{text}");
+}
