@@ -54,9 +54,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Starts HTTP, the outbox relay and the directory consumer; the database must be migrated.
 pub fn start(config: &Config, settings: CaseSettings) -> Result<Running, BoxError> {
+    let directory = qmf_directory_copy::DirectoryCopy::organizations();
     let subscription = Subscription {
-        bindings: qmf_directory_copy::bindings(),
-        handler: Arc::new(qmf_directory_copy::DirectoryCopy),
+        bindings: directory.bindings(),
+        handler: Arc::new(directory),
     };
     let job_pool = qmf_platform::db::pool(&config.database_url, 1)?;
     retention::spawn(job_pool, settings.retention);
