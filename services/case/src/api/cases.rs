@@ -15,10 +15,12 @@ use crate::domain::access::{self, Audience};
 use crate::domain::case_file::{CaseDraft, CustodyHolder, PersonalData, YoungPerson};
 use crate::domain::codes::{EndKind, EndReason, HelpKind, Phase};
 use crate::domain::process::{self, CaseState, Command};
+use crate::domain::responsibility;
 use crate::events;
 use crate::settings::CaseSettings;
 use crate::store::cases::{self as store, BaseData, CaseFilter, CaseKey, CaseRow, NewCase};
 use crate::store::{audit, parse_code, steps};
+use qmf_directory_copy::store as directory_copy;
 
 /// A pending transfer of responsibility to another youth office (§86 SGB VIII).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -131,6 +133,16 @@ fn ok(body: &CaseResponse) -> HttpResponse {
     with_etag(&mut HttpResponse::Ok(), body.version).json(body)
 }
 
+/// The caseworker named in base data works for `office` (as the directory's events say).
+async fn check_caseworker(
+    conn: &mut AsyncPgConnection,
+    office: Uuid,
+    caseworker: Uuid,
+) -> ApiResult<()> {
+    let person = directory_copy::find_person(conn, caseworker).await?;
+    responsibility::check_caseworker(office, person.as_ref(), today())
+}
+
 async fn open_case(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -138,6 +150,12 @@ async fn open_case(
     draft: &CaseDraft,
     settings: &CaseSettings,
 ) -> ApiResult<(CaseRow, BTreeMap<String, String>)> {
+    responsibility::check_office(
+        directory_copy::find_organization(conn, office)
+            .await?
+            .as_ref(),
+    )?;
+    check_caseworker(conn, office, draft.caseworker_id).await?;
     let id = Uuid::now_v7();
     let (key_id, sealed) = settings.keyring.seal_json(id, &draft.personal_data());
     let row = store::insert(
@@ -182,6 +200,7 @@ async fn update_case(
         today(),
         settings.process,
     )?;
+    check_caseworker(conn, current.responsible_office_id, draft.caseworker_id).await?;
     let (key_id, sealed) = settings
         .keyring
         .seal_json(current.id, &draft.personal_data());
@@ -213,8 +232,10 @@ async fn update_case(
 /// Open a case (intake).
 ///
 /// For the responsible youth office (roles `caseworker`, `youth_office_staff`, `service` with
-/// `org`). The case belongs to the caller's office. Names and dates of birth are stored
-/// encrypted. Publishes `case.opened.v1` (pseudonymised).
+/// `org`). The case belongs to the caller's office, which the directory must know as an active
+/// youth office (from its events); the caseworker must be a person the directory lists as
+/// working for that office. Names and dates of birth are stored encrypted. Publishes
+/// `case.opened.v1` (pseudonymised).
 #[utoipa::path(
     tag = "cases",
     operation_id = "open_case",
@@ -223,7 +244,8 @@ async fn update_case(
         (status = 201, description = "Opened.", body = CaseResponse,
             headers(("ETag" = String, description = "Strong ETag of version 1"), ("Location" = String, description = "URL of the case"))),
         (status = 403, description = "Only the youth office's staff open cases.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `case_requires_active_youth_office` (the caller's organisation is not an active youth office in the directory, or not yet known to this service) or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid base data, or `/caseworker_id` is not an active person of the caller's youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/cases")]
@@ -372,7 +394,9 @@ pub async fn get(
 
 /// Update a case's base data (caseworker, help kind, personal data, external ids).
 ///
-/// Responsible youth office only; requires `If-Match`; not for closed cases.
+/// Responsible youth office only; requires `If-Match`; not for closed cases. The caseworker must
+/// be a person the directory lists as working for the responsible office (also when unchanged:
+/// a caseworker who left has to be replaced).
 #[utoipa::path(
     tag = "cases",
     operation_id = "update_case",
@@ -386,6 +410,7 @@ pub async fn get(
         (status = 403, description = "Only the responsible youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Rule `closed_case_is_read_only`, `archived_case_is_read_only` or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid base data, or `/caseworker_id` is not an active person of the responsible youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/cases/{id}")]
@@ -425,7 +450,8 @@ pub async fn update(
 ///
 /// Idempotent: the first call opens the case (201); repeating it with the same body changes
 /// nothing (200); a different body updates the case and then requires `If-Match` (428 without).
-/// The path's system and id are added to the case's `external_ids`.
+/// The path's system and id are added to the case's `external_ids`. Opening and updating follow
+/// the rules of `open_case` and `update_case` (active youth office, caseworker of the office).
 #[utoipa::path(
     tag = "cases",
     operation_id = "upsert_case_by_external_id",
@@ -439,7 +465,9 @@ pub async fn update(
         (status = 200, description = "Existing case, unchanged or updated.", body = CaseResponse, headers(("ETag" = String, description = "ETag"))),
         (status = 201, description = "Opened.", body = CaseResponse, headers(("ETag" = String, description = "ETag"), ("Location" = String, description = "URL of the case"))),
         (status = 403, description = "Only the youth office's staff and integrating software.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `closed_case_is_read_only` or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `case_requires_active_youth_office`, `closed_case_is_read_only` or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid base data, or `/caseworker_id` is not an active person of the youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "The case exists and the body changes it, but `If-Match` is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/cases/by-external-id/{system}/{external_id}")]

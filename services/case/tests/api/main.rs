@@ -8,3 +8,4 @@ mod common;
 mod intake;
 mod oversight;
 mod process;
+mod responsibility;
