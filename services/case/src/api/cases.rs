@@ -194,6 +194,7 @@ async fn update_case(
     draft: &CaseDraft,
     settings: &CaseSettings,
 ) -> ApiResult<CaseRow> {
+    access::require_responsible(office, current.responsible_office_id)?;
     process::apply(
         &state(current, false, false)?,
         Command::UpdateBaseData,

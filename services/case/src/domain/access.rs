@@ -61,6 +61,18 @@ pub fn require_office(audience: Audience) -> Result<Uuid, ApiError> {
     }
 }
 
+/// Changes to a case come from its responsible office only: the office a transfer is offered to
+/// reads the case to decide, and leads it once it has accepted.
+pub fn require_responsible(office: Uuid, responsible_office: Uuid) -> Result<(), ApiError> {
+    if office == responsible_office {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the responsible youth office leads the case; answer the transfer first".into(),
+        ))
+    }
+}
+
 /// Archived cases are readable only with the explicit archive role.
 pub fn may_read_archive(principal: &Principal) -> bool {
     principal.has_role(Role::Archivist)
@@ -122,6 +134,8 @@ mod tests {
     fn providers_cannot_lead_cases_or_see_custody_contacts() {
         let org = Uuid::now_v7();
         assert!(require_office(Audience::Provider(org)).is_err());
+        assert!(require_responsible(org, org).is_ok());
+        assert!(require_responsible(org, Uuid::now_v7()).is_err());
         assert!(!Audience::Provider(org).sees_custody_contacts());
         assert!(Audience::Office(org).sees_custody_contacts());
     }

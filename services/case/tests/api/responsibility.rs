@@ -238,3 +238,43 @@ async fn a_case_is_led_only_by_a_caseworker_of_its_office() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn after_a_transfer_the_receiving_office_names_its_own_caseworker() {
+    let app = spawn().await;
+    let cw = app.caseworker();
+    let mut flow = Flow::open(&app).await;
+    flow.command(
+        &cw,
+        "/transfer",
+        Some(json!({"to_office_id": app.other_office, "reason": "Umzug nach Schwäbisch Hall"})),
+        StatusCode::OK,
+    )
+    .await;
+    let target = app.other_office_staff();
+    let path = format!("/v1/cases/{}", flow.id);
+    let put = |token: &str, etag: &str, caseworker: Uuid| {
+        app.put(&path, token)
+            .header("If-Match", etag)
+            .json(&draft_with(caseworker))
+            .send()
+    };
+    // Offered the case, the receiving office reads it but does not rewrite its base data.
+    let refused = put(&target, &flow.etag, app.other_caseworker_id)
+        .await
+        .unwrap();
+    expect_status(refused, StatusCode::FORBIDDEN).await;
+
+    flow.command(&target, "/transfer/accept", None, StatusCode::OK)
+        .await;
+    // The former office's caseworker does not lead a case of the receiving office.
+    let refused = put(&target, &flow.etag, app.caseworker_id).await.unwrap();
+    refused_caseworker(&expect_status(refused, StatusCode::UNPROCESSABLE_ENTITY).await);
+    let reassigned = put(&target, &flow.etag, app.other_caseworker_id)
+        .await
+        .unwrap();
+    let reassigned = expect_status(reassigned, StatusCode::OK).await;
+    assert_eq!(reassigned["caseworker_id"], json!(app.other_caseworker_id));
+    assert_eq!(reassigned["responsible_office_id"], json!(app.other_office));
+    app.stop().await;
+}
