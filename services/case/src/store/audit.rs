@@ -28,6 +28,27 @@ pub async fn record(
     Ok(())
 }
 
+/// Records that `principal` did `action` on something other than a case, named by `target`
+/// (e.g. `instrument/review/2`).
+pub async fn record_about(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    target: &str,
+    action: &str,
+) -> Result<(), ApiError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::subject.eq(&principal.subject),
+            audit_log::organization_id.eq(principal.organization),
+            audit_log::target.eq(target),
+            audit_log::action.eq(action),
+        ))
+        .execute(conn)
+        .await
+        .map_err(|e| ApiError::Internal(format!("audit record refused: {e}")))?;
+    Ok(())
+}
+
 /// Records one read per listed case.
 pub async fn record_reads(
     conn: &mut AsyncPgConnection,
@@ -57,17 +78,22 @@ pub async fn record_reads(
     Ok(())
 }
 
-/// One entry of the append-only audit log: who did what to which case, when.
+/// One entry of the append-only audit log: who did what to which case (or, for other actions,
+/// to which `target`), when.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 #[schema(example = json!({"id": 48213, "at": "2027-03-02T09:14:05Z", "subject": "01936f40-0000-7000-8000-000000000001",
-    "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "case_id": "01937a10-0000-7000-8000-0000000000c1", "action": "case.read"}))]
+    "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "case_id": "01937a10-0000-7000-8000-0000000000c1",
+    "target": null, "action": "case.read"}))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
     pub subject: String,
     pub organization_id: Option<Uuid>,
     pub case_id: Option<Uuid>,
+    /// What an action other than on a case was about, e.g. `instrument/review/2` for
+    /// `instrument.release`.
+    pub target: Option<String>,
     pub action: String,
 }
 

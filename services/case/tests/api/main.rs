@@ -5,6 +5,7 @@
 
 mod common;
 
+mod instruments;
 mod intake;
 mod oversight;
 mod process;
