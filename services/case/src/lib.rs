@@ -30,7 +30,8 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
         organisations, agreements and staff affiliations from its events: a case is led by an \
         active youth office and one of its caseworkers. Names and dates of birth are encrypted at \
         rest; access is decided per case in the database query (the responsible youth office, or \
-        the institution delivering the current plan); every read and write is audited.",
+        the institution delivering the current plan); every read and write, and every refused \
+        read, is audited.",
     default_port: 8082,
 };
 

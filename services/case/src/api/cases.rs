@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::today;
+use super::{audit_refusal, today};
 use crate::domain::access::{self, Audience};
 use crate::domain::case_file::{CaseDraft, CustodyHolder, PersonalData, YoungPerson};
 use crate::domain::codes::{EndKind, EndReason, HelpKind, Phase};
@@ -311,7 +311,9 @@ pub async fn list(
     settings: web::Data<CaseSettings>,
     query: web::Query<CaseListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
+    let mut conn = pool.get().await?;
+    let audience = access::audience(&principal);
+    let audience = audit_refusal(&mut conn, &principal, None, "case.list", audience).await?;
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -325,7 +327,6 @@ pub async fn list(
         modified_since: query.modified_since,
     };
     let archive = access::may_read_archive(&principal);
-    let mut conn = pool.get().await?;
     let (rows, ids) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let rows = store::list_visible(conn, audience, archive, &filter, after, limit).await?;
@@ -377,19 +378,25 @@ pub async fn get(
     settings: web::Data<CaseSettings>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let id = *id;
     let mut conn = pool.get().await?;
-    let (row, ids) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
-            audit::record(conn, &principal, Some(id), "case.read").await?;
-            Ok((row, store::external_ids(conn, id).await?))
-        })
-        .await?;
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        let (row, ids) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let row = store::find_visible(conn, id, audience, archive)
+                    .await?
+                    .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
+                audit::record(conn, &principal, Some(id), "case.read").await?;
+                Ok((row, store::external_ids(conn, id).await?))
+            })
+            .await?;
+        Ok((audience, row, ids))
+    }
+    .await;
+    let (audience, row, ids) =
+        audit_refusal(&mut conn, &principal, Some(id), "case.read", read).await?;
     Ok(ok(&response(row, ids, audience, &settings)?))
 }
 
@@ -561,23 +568,30 @@ pub async fn get_by_external_id(
     settings: web::Data<CaseSettings>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let office = access::require_office(audience)?;
-    let archive = access::may_read_archive(&principal);
     let (system, external_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let (row, ids) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let id = store::find_by_external_id(conn, office, &system, &external_id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
-            let row = store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
-            audit::record(conn, &principal, Some(id), "case.lookup").await?;
-            Ok((row, store::external_ids(conn, id).await?))
-        })
-        .await?;
+    // The case the caller asked for, if the external id names one (for a refusal's record).
+    let mut asked = None;
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let office = access::require_office(audience)?;
+        let archive = access::may_read_archive(&principal);
+        asked = store::find_by_external_id(&mut conn, office, &system, &external_id).await?;
+        let id = asked.ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
+        let (row, ids) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let row = store::find_visible(conn, id, audience, archive)
+                    .await?
+                    .ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
+                audit::record(conn, &principal, Some(id), "case.lookup").await?;
+                Ok((row, store::external_ids(conn, id).await?))
+            })
+            .await?;
+        Ok((audience, row, ids))
+    }
+    .await;
+    let (audience, row, ids) =
+        audit_refusal(&mut conn, &principal, asked, "case.lookup", read).await?;
     Ok(ok(&response(row, ids, audience, &settings)?))
 }
 
@@ -597,18 +611,21 @@ pub async fn timeline(
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let id = *id;
     let mut conn = pool.get().await?;
-    let steps = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        conn.transaction::<_, ApiError, _>(async |conn| {
             store::find_visible(conn, id, audience, archive)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
             audit::record(conn, &principal, Some(id), "case.timeline").await?;
             steps::timeline(conn, id).await
         })
-        .await?;
+        .await
+    }
+    .await;
+    let steps = audit_refusal(&mut conn, &principal, Some(id), "case.timeline", read).await?;
     Ok(HttpResponse::Ok().json(steps))
 }

@@ -4,6 +4,8 @@
 //! caller may not see is never loaded: the answer is 404, as if it did not exist.
 
 use qmf_platform::{ApiError, Principal, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// From whose side a caller looks at cases.
@@ -83,6 +85,22 @@ pub fn require_statistics_reader(principal: &Principal) -> Result<(), ApiError> 
     principal.require_any(&[Role::Coordinator, Role::Admin])
 }
 
+/// Whether an access recorded in the audit log was granted or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    Granted,
+    /// Answered 403 or 404: the caller read nothing.
+    Refused,
+}
+
+/// Whether an answer refuses the caller access to case data: 403, or 404, which the service
+/// gives alike for a case that does not exist and one the caller may not see. Refusals are
+/// audited like granted reads.
+pub fn is_refusal(error: &ApiError) -> bool {
+    matches!(error, ApiError::Forbidden(_) | ApiError::NotFound(_))
+}
+
 /// The audit log is for auditors only.
 pub fn require_auditor(principal: &Principal) -> Result<(), ApiError> {
     principal.require_any(&[Role::Auditor])
@@ -128,6 +146,14 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn forbidden_and_not_found_are_refusals() {
+        assert!(is_refusal(&ApiError::Forbidden("x".into())));
+        assert!(is_refusal(&ApiError::NotFound("x".into())));
+        assert!(!is_refusal(&ApiError::validation("/x", "y")));
+        assert!(!is_refusal(&ApiError::Internal("x".into())));
     }
 
     #[test]

@@ -144,6 +144,7 @@ diesel::table! {
         action -> Text,
         request_id -> Nullable<Text>,
         target -> Nullable<Text>,
+        outcome -> Text,
     }
 }
 

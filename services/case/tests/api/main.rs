@@ -5,6 +5,7 @@
 
 mod common;
 
+mod audit;
 mod instruments;
 mod intake;
 mod oversight;
