@@ -602,6 +602,7 @@ pub async fn get_by_external_id(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "The timeline.", body = Vec<steps::Step>),
+        (status = 403, description = "The caller never sees single cases (coordination, auditors, admins).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]

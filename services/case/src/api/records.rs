@@ -221,6 +221,7 @@ pub async fn overview(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "Plan versions.", body = Vec<Plan>),
+        (status = 403, description = "The caller never sees single cases (coordination, auditors, admins).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -282,6 +283,7 @@ pub struct Document {
     params(("id" = Uuid, Path, description = "Case id"), ("document_id" = Uuid, Path, description = "Document id")),
     responses(
         (status = 200, description = "The document.", body = Document),
+        (status = 403, description = "The caller never sees single cases (coordination, auditors, admins).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case or document, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]

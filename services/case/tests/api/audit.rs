@@ -188,3 +188,31 @@ async fn refused_case_reads_are_audited_without_telling_the_caller() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn roles_that_never_see_single_cases_get_403_on_every_case_read() {
+    let app = spawn().await;
+    let id = app.open_case().await["id"].as_str().unwrap().to_string();
+    let document = Uuid::now_v7();
+    for role in ["coordinator", "auditor", "admin"] {
+        let token = auth::token_for(role, &[role], Some(app.office));
+        for suffix in [
+            "".to_string(),
+            "/timeline".into(),
+            "/overview".into(),
+            "/plans".into(),
+            format!("/documents/{document}"),
+        ] {
+            refused(
+                &app,
+                &format!("/v1/cases/{id}{suffix}"),
+                &token,
+                StatusCode::FORBIDDEN,
+            )
+            .await;
+        }
+    }
+    let refusals = audit_log(&app, &format!("&outcome=refused&case_id={id}")).await;
+    assert_eq!(refusals.len(), 15);
+    app.stop().await;
+}
