@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use qmf_directory_copy::{DirectoryCopy, PersonDetail};
 use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
 use qmf_platform::server::{BoxError, Commands, Running, Subscription};
@@ -26,13 +27,20 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
     title: "QMF case service",
     description: "Help cases (Hilfe zur Erziehung, §35a, §41 SGB VIII) through the region's one \
         process with its unified instruments. The service keeps a read copy of the directory's \
-        organisations and agreements from its events. Names and dates of birth are encrypted at \
+        organisations, agreements and staff affiliations from its events: a case is led by an \
+        active youth office and one of its caseworkers. Names and dates of birth are encrypted at \
         rest; access is decided per case in the database query (the responsible youth office, or \
-        the institution delivering the current plan); every read and write is audited.",
+        the institution delivering the current plan); every read and write, and every refused \
+        read, is audited.",
     default_port: 8082,
 };
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The directory read copy the case service keeps: organisations and agreements (the youth
+/// office leading a case, the provider delivering it) and who works where (the caseworker),
+/// without names or e-mail.
+pub const DIRECTORY: DirectoryCopy = DirectoryCopy::with_people(PersonDetail::Affiliation);
 
 pub fn commands() -> Commands {
     Commands {
@@ -55,8 +63,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Starts HTTP, the outbox relay and the directory consumer; the database must be migrated.
 pub fn start(config: &Config, settings: CaseSettings) -> Result<Running, BoxError> {
     let subscription = Subscription {
-        bindings: qmf_directory_copy::bindings(),
-        handler: Arc::new(qmf_directory_copy::DirectoryCopy),
+        bindings: DIRECTORY.bindings(),
+        handler: Arc::new(DIRECTORY),
     };
     let job_pool = qmf_platform::db::pool(&config.database_url, 1)?;
     retention::spawn(job_pool, settings.retention);

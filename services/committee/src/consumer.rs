@@ -1,32 +1,26 @@
-//! What the committee service consumes: the directory's organisations and agreements (read
-//! copy shared with the case service), the directory's people (names for the public OParl
-//! view), and findings escalated from quality dialogues, which become topics in the steering
-//! group's inbox exactly once per finding.
+//! What the committee service consumes: the directory's organisations, agreements and people
+//! (the read copy shared with the case service; the committee keeps people's names and work
+//! e-mail for invitations and the public OParl view), and findings escalated from quality
+//! dialogues, which become topics in the steering group's inbox exactly once per finding.
 
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
-use qmf_contracts::{dialogue, directory};
-use qmf_directory_copy::DirectoryCopy;
+use qmf_contracts::dialogue;
+use qmf_directory_copy::{DirectoryCopy, PersonDetail};
 use qmf_events::{Envelope, EventHandler, HandlerError};
 
 use crate::domain::bodies::BodyKind;
 use crate::domain::topics::TopicState;
+use crate::store::bodies as body_store;
 use crate::store::topics::{self as topic_store, NewTopic};
-use crate::store::{bodies as body_store, people};
+
+/// The committee's part of the directory read copy: people with names and work e-mail.
+const DIRECTORY: DirectoryCopy = DirectoryCopy::with_people(PersonDetail::Contact);
 
 /// Routing keys of the committee service's queue.
 pub fn bindings() -> Vec<String> {
-    let mut keys = qmf_directory_copy::bindings();
-    keys.extend(
-        [
-            directory::PERSON_REGISTERED,
-            directory::PERSON_UPDATED,
-            directory::PERSON_DEACTIVATED,
-            dialogue::FINDING_ESCALATED,
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
+    let mut keys = DIRECTORY.bindings();
+    keys.push(dialogue::FINDING_ESCALATED.to_string());
     keys
 }
 
@@ -40,23 +34,11 @@ impl EventHandler for CommitteeConsumer {
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
             match event.event_type.as_str() {
-                directory::PERSON_REGISTERED | directory::PERSON_UPDATED => {
-                    let person = event.data_as().map_err(HandlerError::reject)?;
-                    people::upsert(conn, &person)
-                        .await
-                        .map_err(HandlerError::retry)
-                }
-                directory::PERSON_DEACTIVATED => {
-                    let person = event.data_as().map_err(HandlerError::reject)?;
-                    people::deactivate(conn, &person)
-                        .await
-                        .map_err(HandlerError::retry)
-                }
                 dialogue::FINDING_ESCALATED => {
                     let finding = event.data_as().map_err(HandlerError::reject)?;
                     escalate(conn, &finding).await
                 }
-                _ => DirectoryCopy.handle(conn, event).await,
+                _ => DIRECTORY.handle(conn, event).await,
             }
         })
     }

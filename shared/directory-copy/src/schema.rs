@@ -22,3 +22,18 @@ diesel::table! {
         synced_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    directory_people (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        active -> Bool,
+        active_until -> Nullable<Date>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        synced_at -> Timestamptz,
+    }
+}

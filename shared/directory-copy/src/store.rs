@@ -1,4 +1,4 @@
-//! The read copy of directory organisations and agreements.
+//! The read copy of directory organisations, agreements and people.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -6,11 +6,13 @@ use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_contracts::directory::{
     AgreementSignedV1, AgreementTerminatedV1, OrganizationDeactivatedV1, OrganizationV1,
+    PersonDeactivatedV1, PersonV1,
 };
 use qmf_platform::codes::code;
 use uuid::Uuid;
 
-use crate::schema::{directory_agreements, directory_organizations};
+use crate::PersonDetail;
+use crate::schema::{directory_agreements, directory_organizations, directory_people};
 
 /// Stores a snapshot unless a newer version is already there (events may be redelivered late).
 pub async fn upsert_organization(
@@ -149,4 +151,139 @@ pub async fn active_youth_offices(
         .order(directory_organizations::name.asc())
         .load(conn)
         .await
+}
+
+/// Whether someone whose active period ends on `until` (if the directory announced an end) still
+/// works on `day`.
+pub fn active_on(until: Option<NaiveDate>, day: NaiveDate) -> bool {
+    until.is_none_or(|last| last >= day)
+}
+
+/// Stores a person's snapshot unless a newer version is already there. With
+/// `PersonDetail::Affiliation` the names and the e-mail are not kept.
+pub async fn upsert_person(
+    conn: &mut AsyncPgConnection,
+    person: &PersonV1,
+    detail: PersonDetail,
+    today: NaiveDate,
+) -> QueryResult<usize> {
+    let contact = detail == PersonDetail::Contact;
+    diesel::sql_query(
+        "INSERT INTO directory_people \
+             (id, organization_id, given_name, family_name, email, active, active_until, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, \
+             given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, \
+             email = EXCLUDED.email, active = EXCLUDED.active, \
+             active_until = EXCLUDED.active_until, version = EXCLUDED.version, synced_at = now() \
+         WHERE directory_people.version < EXCLUDED.version",
+    )
+    .bind::<sql_types::Uuid, _>(person.id)
+    .bind::<sql_types::Uuid, _>(person.organization_id)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(contact.then_some(&person.given_name))
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(contact.then_some(&person.family_name))
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(person.email.as_ref().filter(|_| contact))
+    .bind::<sql_types::Bool, _>(active_on(person.active_until, today))
+    .bind::<sql_types::Nullable<sql_types::Date>, _>(person.active_until)
+    .bind::<sql_types::Integer, _>(person.version)
+    .execute(conn)
+    .await
+}
+
+/// The person left the organisation: inactive from now on, whatever the announced last day.
+pub async fn deactivate_person(
+    conn: &mut AsyncPgConnection,
+    event: &PersonDeactivatedV1,
+) -> QueryResult<usize> {
+    diesel::update(
+        directory_people::table
+            .filter(directory_people::id.eq(event.id))
+            .filter(directory_people::version.lt(event.version)),
+    )
+    .set((
+        directory_people::active.eq(false),
+        directory_people::active_until.eq(Some(event.active_until)),
+        directory_people::version.eq(event.version),
+        directory_people::synced_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// A copied person: where they work and whether they still do (no names).
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct CopiedPerson {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub active: bool,
+    pub active_until: Option<NaiveDate>,
+    pub version: i32,
+}
+
+impl CopiedPerson {
+    /// Whether the person works for `organization` on `day`, as far as the directory said.
+    pub fn works_for(&self, organization: Uuid, day: NaiveDate) -> bool {
+        self.organization_id == organization && self.active && active_on(self.active_until, day)
+    }
+}
+
+pub async fn find_person(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<CopiedPerson>> {
+    directory_people::table
+        .filter(directory_people::id.eq(id))
+        .select((
+            directory_people::id,
+            directory_people::organization_id,
+            directory_people::active,
+            directory_people::active_until,
+            directory_people::version,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Locks a copied person's row (for a service that changes its own data about the person in
+/// the same transaction); `false` when the person is not in the copy.
+pub async fn lock_person(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    directory_people::table
+        .filter(directory_people::id.eq(id))
+        .select(directory_people::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()
+        .map(|row| row.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn a_person_works_for_their_organisation_until_the_last_active_day() {
+        let office = Uuid::now_v7();
+        let person = CopiedPerson {
+            id: Uuid::now_v7(),
+            organization_id: office,
+            active: true,
+            active_until: Some(day("2026-12-31")),
+            version: 2,
+        };
+        assert!(person.works_for(office, day("2026-12-31")));
+        assert!(!person.works_for(office, day("2027-01-01")));
+        assert!(!person.works_for(Uuid::now_v7(), day("2026-06-01")));
+        let left = CopiedPerson {
+            active: false,
+            ..person
+        };
+        assert!(!left.works_for(office, day("2026-06-01")));
+        assert!(active_on(None, day("2099-01-01")));
+    }
 }

@@ -10,15 +10,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::today;
+use super::{audit_refusal, today};
 use crate::domain::access::{self, Audience};
 use crate::domain::case_file::{CaseDraft, CustodyHolder, PersonalData, YoungPerson};
 use crate::domain::codes::{EndKind, EndReason, HelpKind, Phase};
 use crate::domain::process::{self, CaseState, Command};
+use crate::domain::responsibility;
 use crate::events;
 use crate::settings::CaseSettings;
 use crate::store::cases::{self as store, BaseData, CaseFilter, CaseKey, CaseRow, NewCase};
 use crate::store::{audit, parse_code, steps};
+use qmf_directory_copy::store as directory_copy;
 
 /// A pending transfer of responsibility to another youth office (§86 SGB VIII).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -131,6 +133,16 @@ fn ok(body: &CaseResponse) -> HttpResponse {
     with_etag(&mut HttpResponse::Ok(), body.version).json(body)
 }
 
+/// The caseworker named in base data works for `office` (as the directory's events say).
+async fn check_caseworker(
+    conn: &mut AsyncPgConnection,
+    office: Uuid,
+    caseworker: Uuid,
+) -> ApiResult<()> {
+    let person = directory_copy::find_person(conn, caseworker).await?;
+    responsibility::check_caseworker(office, person.as_ref(), today())
+}
+
 async fn open_case(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -138,6 +150,12 @@ async fn open_case(
     draft: &CaseDraft,
     settings: &CaseSettings,
 ) -> ApiResult<(CaseRow, BTreeMap<String, String>)> {
+    responsibility::check_office(
+        directory_copy::find_organization(conn, office)
+            .await?
+            .as_ref(),
+    )?;
+    check_caseworker(conn, office, draft.caseworker_id).await?;
     let id = Uuid::now_v7();
     let (key_id, sealed) = settings.keyring.seal_json(id, &draft.personal_data());
     let row = store::insert(
@@ -176,12 +194,14 @@ async fn update_case(
     draft: &CaseDraft,
     settings: &CaseSettings,
 ) -> ApiResult<CaseRow> {
+    access::require_responsible(office, current.responsible_office_id)?;
     process::apply(
         &state(current, false, false)?,
         Command::UpdateBaseData,
         today(),
         settings.process,
     )?;
+    check_caseworker(conn, current.responsible_office_id, draft.caseworker_id).await?;
     let (key_id, sealed) = settings
         .keyring
         .seal_json(current.id, &draft.personal_data());
@@ -213,8 +233,10 @@ async fn update_case(
 /// Open a case (intake).
 ///
 /// For the responsible youth office (roles `caseworker`, `youth_office_staff`, `service` with
-/// `org`). The case belongs to the caller's office. Names and dates of birth are stored
-/// encrypted. Publishes `case.opened.v1` (pseudonymised).
+/// `org`). The case belongs to the caller's office, which the directory must know as an active
+/// youth office (from its events); the caseworker must be a person the directory lists as
+/// working for that office. Names and dates of birth are stored encrypted. Publishes
+/// `case.opened.v1` (pseudonymised).
 #[utoipa::path(
     tag = "cases",
     operation_id = "open_case",
@@ -223,7 +245,8 @@ async fn update_case(
         (status = 201, description = "Opened.", body = CaseResponse,
             headers(("ETag" = String, description = "Strong ETag of version 1"), ("Location" = String, description = "URL of the case"))),
         (status = 403, description = "Only the youth office's staff open cases.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `case_requires_active_youth_office` (the caller's organisation is not an active youth office in the directory, or not yet known to this service) or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid base data, or `/caseworker_id` is not an active person of the caller's youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/cases")]
@@ -288,7 +311,9 @@ pub async fn list(
     settings: web::Data<CaseSettings>,
     query: web::Query<CaseListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
+    let mut conn = pool.get().await?;
+    let audience = access::audience(&principal);
+    let audience = audit_refusal(&mut conn, &principal, None, "case.list", audience).await?;
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -302,7 +327,6 @@ pub async fn list(
         modified_since: query.modified_since,
     };
     let archive = access::may_read_archive(&principal);
-    let mut conn = pool.get().await?;
     let (rows, ids) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let rows = store::list_visible(conn, audience, archive, &filter, after, limit).await?;
@@ -354,25 +378,33 @@ pub async fn get(
     settings: web::Data<CaseSettings>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let id = *id;
     let mut conn = pool.get().await?;
-    let (row, ids) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
-            audit::record(conn, &principal, Some(id), "case.read").await?;
-            Ok((row, store::external_ids(conn, id).await?))
-        })
-        .await?;
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        let (row, ids) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let row = store::find_visible(conn, id, audience, archive)
+                    .await?
+                    .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
+                audit::record(conn, &principal, Some(id), "case.read").await?;
+                Ok((row, store::external_ids(conn, id).await?))
+            })
+            .await?;
+        Ok((audience, row, ids))
+    }
+    .await;
+    let (audience, row, ids) =
+        audit_refusal(&mut conn, &principal, Some(id), "case.read", read).await?;
     Ok(ok(&response(row, ids, audience, &settings)?))
 }
 
 /// Update a case's base data (caseworker, help kind, personal data, external ids).
 ///
-/// Responsible youth office only; requires `If-Match`; not for closed cases.
+/// Responsible youth office only; requires `If-Match`; not for closed cases. The caseworker must
+/// be a person the directory lists as working for the responsible office (also when unchanged:
+/// a caseworker who left has to be replaced).
 #[utoipa::path(
     tag = "cases",
     operation_id = "update_case",
@@ -386,6 +418,7 @@ pub async fn get(
         (status = 403, description = "Only the responsible youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Rule `closed_case_is_read_only`, `archived_case_is_read_only` or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid base data, or `/caseworker_id` is not an active person of the responsible youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/cases/{id}")]
@@ -425,7 +458,8 @@ pub async fn update(
 ///
 /// Idempotent: the first call opens the case (201); repeating it with the same body changes
 /// nothing (200); a different body updates the case and then requires `If-Match` (428 without).
-/// The path's system and id are added to the case's `external_ids`.
+/// The path's system and id are added to the case's `external_ids`. Opening and updating follow
+/// the rules of `open_case` and `update_case` (active youth office, caseworker of the office).
 #[utoipa::path(
     tag = "cases",
     operation_id = "upsert_case_by_external_id",
@@ -439,7 +473,9 @@ pub async fn update(
         (status = 200, description = "Existing case, unchanged or updated.", body = CaseResponse, headers(("ETag" = String, description = "ETag"))),
         (status = 201, description = "Opened.", body = CaseResponse, headers(("ETag" = String, description = "ETag"), ("Location" = String, description = "URL of the case"))),
         (status = 403, description = "Only the youth office's staff and integrating software.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `closed_case_is_read_only` or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `case_requires_active_youth_office`, `closed_case_is_read_only` or `external_id_unique`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid base data, or `/caseworker_id` is not an active person of the youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "The case exists and the body changes it, but `If-Match` is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/v1/cases/by-external-id/{system}/{external_id}")]
@@ -532,23 +568,30 @@ pub async fn get_by_external_id(
     settings: web::Data<CaseSettings>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let office = access::require_office(audience)?;
-    let archive = access::may_read_archive(&principal);
     let (system, external_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let (row, ids) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let id = store::find_by_external_id(conn, office, &system, &external_id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
-            let row = store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
-            audit::record(conn, &principal, Some(id), "case.lookup").await?;
-            Ok((row, store::external_ids(conn, id).await?))
-        })
-        .await?;
+    // The case the caller asked for, if the external id names one (for a refusal's record).
+    let mut asked = None;
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let office = access::require_office(audience)?;
+        let archive = access::may_read_archive(&principal);
+        asked = store::find_by_external_id(&mut conn, office, &system, &external_id).await?;
+        let id = asked.ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
+        let (row, ids) = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let row = store::find_visible(conn, id, audience, archive)
+                    .await?
+                    .ok_or_else(|| ApiError::NotFound("no case with this external id".into()))?;
+                audit::record(conn, &principal, Some(id), "case.lookup").await?;
+                Ok((row, store::external_ids(conn, id).await?))
+            })
+            .await?;
+        Ok((audience, row, ids))
+    }
+    .await;
+    let (audience, row, ids) =
+        audit_refusal(&mut conn, &principal, asked, "case.lookup", read).await?;
     Ok(ok(&response(row, ids, audience, &settings)?))
 }
 
@@ -559,6 +602,7 @@ pub async fn get_by_external_id(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "The timeline.", body = Vec<steps::Step>),
+        (status = 403, description = "The caller never sees single cases (coordination, auditors, admins).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -568,18 +612,21 @@ pub async fn timeline(
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let id = *id;
     let mut conn = pool.get().await?;
-    let steps = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        conn.transaction::<_, ApiError, _>(async |conn| {
             store::find_visible(conn, id, audience, archive)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
             audit::record(conn, &principal, Some(id), "case.timeline").await?;
             steps::timeline(conn, id).await
         })
-        .await?;
+        .await
+    }
+    .await;
+    let steps = audit_refusal(&mut conn, &principal, Some(id), "case.timeline", read).await?;
     Ok(HttpResponse::Ok().json(steps))
 }

@@ -110,11 +110,7 @@ async fn lock_for_office(
     let case = case_store::lock_visible(conn, id, audience)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
-    if case.responsible_office_id != office {
-        return Err(ApiError::Forbidden(
-            "only the responsible youth office leads the case; answer the transfer first".into(),
-        ));
-    }
+    access::require_responsible(office, case.responsible_office_id)?;
     if_match.check(case.version)?;
     Ok(case)
 }

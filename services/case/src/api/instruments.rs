@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::domain::instruments::{self, InstrumentKey};
+use crate::store::audit;
 use crate::store::instruments::{self as store, InstrumentRow};
 
 /// Every released instrument version, by key and version.
@@ -28,7 +29,7 @@ pub async fn list(_principal: Principal, pool: web::Data<DbPool>) -> ApiResult<H
     params(("key" = InstrumentKey, Path, description = "Instrument"), ("version" = i32, Path, description = "Version")),
     responses(
         (status = 200, description = "The version.", body = InstrumentRow),
-        (status = 404, description = "No such version.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instrument (unknown key) or version.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/instruments/{key}/versions/{version}")]
@@ -54,14 +55,19 @@ pub async fn get(
 pub struct Release {
     pub title: String,
     pub description: String,
-    /// JSON Schema (2020-12) of the documents.
+    /// JSON Schema (2020-12; `$schema` may be left out) of the documents. It must constrain
+    /// them: `type: object`, the fields in `properties` (at least one) and a non-empty
+    /// `required` list of some of them.
     #[schema(value_type = Object)]
     pub schema: Value,
 }
 
 /// Release the next version of an instrument (as adopted by the Forum).
 ///
-/// Admins and coordinators. Existing documents keep the version they were filled with.
+/// Admins and coordinators. The schema is checked against the JSON Schema 2020-12 meta-schema
+/// and must constrain the documents (see `Release`). Existing documents keep the version they
+/// were filled with. Releasing is recorded in the audit log (`instrument.release`, target
+/// `instrument/{key}/{version}`).
 #[utoipa::path(
     tag = "instruments",
     operation_id = "release_instrument_version",
@@ -70,6 +76,8 @@ pub struct Release {
     responses(
         (status = 201, description = "Released.", body = InstrumentRow),
         (status = 403, description = "Only admins and coordinators.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instrument (unknown key).", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid title or description, or the schema is not a valid JSON Schema or does not constrain the documents; each error points into the request (`/schema/…`).", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/instruments/{key}/versions")]
@@ -105,7 +113,7 @@ pub async fn release(
     use diesel_async::AsyncConnection;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            store::release(
+            let row = store::release(
                 conn,
                 key,
                 input.title.trim(),
@@ -113,7 +121,10 @@ pub async fn release(
                 &input.schema,
                 &principal.subject,
             )
-            .await
+            .await?;
+            let target = format!("instrument/{}/{}", row.key, row.version);
+            audit::record_about(conn, &principal, &target, "instrument.release").await?;
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Created().json(row))

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::access;
+use crate::domain::access::{self, AuditOutcome};
 use crate::domain::codes::HelpKind;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::{parse_code, statistics};
@@ -102,6 +102,8 @@ pub async fn outcomes(
 pub struct AuditQuery {
     /// Only entries about this case.
     pub case_id: Option<Uuid>,
+    /// Only granted or only refused accesses.
+    pub outcome: Option<AuditOutcome>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -111,7 +113,9 @@ pub struct AuditQuery {
 
 /// Read the audit log (who accessed which case when, and how), oldest first.
 ///
-/// Auditors only. The log is append-only: the database refuses updates and deletes.
+/// Auditors only. Refused reads of case data (answered 403 or 404) are listed too, with
+/// `outcome: refused` and the case id the caller asked for, whether that case exists or not.
+/// The log is append-only: the database refuses updates and deletes.
 #[utoipa::path(
     tag = "audit",
     operation_id = "list_audit_log",
@@ -135,6 +139,6 @@ pub async fn audit_log(
     };
     let (limit, after) = (page.limit()?, page.after::<i64>()?);
     let mut conn = pool.get().await?;
-    let rows = audit::list(&mut conn, query.case_id, after, limit).await?;
+    let rows = audit::list(&mut conn, query.case_id, query.outcome, after, limit).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |entry| entry.id)))
 }

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::cases::{CaseResponse, response};
-use super::today;
+use super::{audit_refusal, today};
 use crate::domain::access::{self, Audience};
 use crate::domain::instruments::InstrumentKey;
 use crate::settings::CaseSettings;
@@ -173,13 +173,13 @@ pub async fn overview(
     settings: web::Data<CaseSettings>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let id = *id;
     let mut conn = pool.get().await?;
     let settings = settings.into_inner();
-    let overview = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        conn.transaction::<_, ApiError, _>(async |conn| {
             let row = case_store::find_visible(conn, id, audience, archive)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
@@ -207,7 +207,10 @@ pub async fn overview(
                 next_review_due: plan_store::next_due(conn, id).await?,
             })
         })
-        .await?;
+        .await
+    }
+    .await;
+    let overview = audit_refusal(&mut conn, &principal, Some(id), "case.overview", read).await?;
     Ok(HttpResponse::Ok().json(overview))
 }
 
@@ -218,6 +221,7 @@ pub async fn overview(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "Plan versions.", body = Vec<Plan>),
+        (status = 403, description = "The caller never sees single cases (coordination, auditors, admins).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -227,12 +231,12 @@ pub async fn list_plans(
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let id = *id;
     let mut conn = pool.get().await?;
-    let plans = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        conn.transaction::<_, ApiError, _>(async |conn| {
             case_store::find_visible(conn, id, audience, archive)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
@@ -247,7 +251,10 @@ pub async fn list_plans(
             }
             Ok(out)
         })
-        .await?;
+        .await
+    }
+    .await;
+    let plans = audit_refusal(&mut conn, &principal, Some(id), "case.plans", read).await?;
     Ok(HttpResponse::Ok().json(plans))
 }
 
@@ -276,6 +283,7 @@ pub struct Document {
     params(("id" = Uuid, Path, description = "Case id"), ("document_id" = Uuid, Path, description = "Document id")),
     responses(
         (status = 200, description = "The document.", body = Document),
+        (status = 403, description = "The caller never sees single cases (coordination, auditors, admins).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case or document, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -286,12 +294,12 @@ pub async fn document(
     settings: web::Data<CaseSettings>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
-    let audience = access::audience(&principal)?;
-    let archive = access::may_read_archive(&principal);
     let (id, document_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    let read = async {
+        let audience = access::audience(&principal)?;
+        let archive = access::may_read_archive(&principal);
+        conn.transaction::<_, ApiError, _>(async |conn| {
             case_store::find_visible(conn, id, audience, archive)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("no such case".into()))?;
@@ -306,7 +314,10 @@ pub async fn document(
             audit::record(conn, &principal, Some(id), "case.document").await?;
             Ok(row)
         })
-        .await?;
+        .await
+    }
+    .await;
+    let row = audit_refusal(&mut conn, &principal, Some(id), "case.document", read).await?;
     let content = match (&row.content, &row.content_key_id) {
         (Some(sealed), Some(key_id)) => Some(
             settings
@@ -365,7 +376,9 @@ pub async fn due_reviews(
     pool: web::Data<DbPool>,
     query: web::Query<DueQuery>,
 ) -> ApiResult<HttpResponse> {
-    let office = access::require_office(access::audience(&principal)?)?;
+    let mut conn = pool.get().await?;
+    let office = access::audience(&principal).and_then(access::require_office);
+    let office = audit_refusal(&mut conn, &principal, None, "case.review_due", office).await?;
     let within = query.within_days.unwrap_or(30);
     if !(0..=365).contains(&within) {
         return Err(ApiError::validation(
@@ -379,7 +392,6 @@ pub async fn due_reviews(
     } else {
         today + chrono::Duration::days(within)
     };
-    let mut conn = pool.get().await?;
     let due = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let due = plan_store::due_reviews(conn, office, until, 500).await?;

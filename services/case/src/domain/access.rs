@@ -4,6 +4,8 @@
 //! caller may not see is never loaded: the answer is 404, as if it did not exist.
 
 use qmf_platform::{ApiError, Principal, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// From whose side a caller looks at cases.
@@ -61,6 +63,18 @@ pub fn require_office(audience: Audience) -> Result<Uuid, ApiError> {
     }
 }
 
+/// Changes to a case come from its responsible office only: the office a transfer is offered to
+/// reads the case to decide, and leads it once it has accepted.
+pub fn require_responsible(office: Uuid, responsible_office: Uuid) -> Result<(), ApiError> {
+    if office == responsible_office {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the responsible youth office leads the case; answer the transfer first".into(),
+        ))
+    }
+}
+
 /// Archived cases are readable only with the explicit archive role.
 pub fn may_read_archive(principal: &Principal) -> bool {
     principal.has_role(Role::Archivist)
@@ -69,6 +83,22 @@ pub fn may_read_archive(principal: &Principal) -> bool {
 /// Outcome statistics are for the overall coordination.
 pub fn require_statistics_reader(principal: &Principal) -> Result<(), ApiError> {
     principal.require_any(&[Role::Coordinator, Role::Admin])
+}
+
+/// Whether an access recorded in the audit log was granted or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    Granted,
+    /// Answered 403 or 404: the caller read nothing.
+    Refused,
+}
+
+/// Whether an answer refuses the caller access to case data: 403, or 404, which the service
+/// gives alike for a case that does not exist and one the caller may not see. Refusals are
+/// audited like granted reads.
+pub fn is_refusal(error: &ApiError) -> bool {
+    matches!(error, ApiError::Forbidden(_) | ApiError::NotFound(_))
 }
 
 /// The audit log is for auditors only.
@@ -119,9 +149,19 @@ mod tests {
     }
 
     #[test]
+    fn forbidden_and_not_found_are_refusals() {
+        assert!(is_refusal(&ApiError::Forbidden("x".into())));
+        assert!(is_refusal(&ApiError::NotFound("x".into())));
+        assert!(!is_refusal(&ApiError::validation("/x", "y")));
+        assert!(!is_refusal(&ApiError::Internal("x".into())));
+    }
+
+    #[test]
     fn providers_cannot_lead_cases_or_see_custody_contacts() {
         let org = Uuid::now_v7();
         assert!(require_office(Audience::Provider(org)).is_err());
+        assert!(require_responsible(org, org).is_ok());
+        assert!(require_responsible(org, Uuid::now_v7()).is_err());
         assert!(!Audience::Provider(org).sees_custody_contacts());
         assert!(Audience::Office(org).sees_custody_contacts());
     }

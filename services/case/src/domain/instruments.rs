@@ -42,21 +42,78 @@ pub const SEEDS: &[(InstrumentKey, &str)] = &[
     ),
 ];
 
-/// Checks that `schema` is a JSON Schema a document can be validated against.
+/// The JSON Schema dialect of instruments.
+pub const SCHEMA_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// Checks that `schema` can be released as an instrument version: a valid JSON Schema (2020-12,
+/// checked against its meta-schema) that constrains a document, i.e. a JSON object with named
+/// fields of which some must be filled. An empty schema (`{}`) would accept anything and so switch
+/// the validation of documents off. Pointers point into the request (`/schema/…`).
 pub fn check_schema(schema: &Value) -> Result<(), Vec<FieldError>> {
-    if !schema.is_object() {
+    let Some(object) = schema.as_object() else {
         return Err(vec![FieldError::new(
             "/schema",
             "must be a JSON Schema object",
         )]);
-    }
-    if let Err(error) = jsonschema::meta::validate(schema) {
+    };
+    if let Some(dialect) = object.get("$schema")
+        && dialect.as_str().map(|d| d.trim_end_matches('#')) != Some(SCHEMA_DIALECT)
+    {
         return Err(vec![FieldError::new(
-            format!("/schema{}", error.instance_path()),
-            error.masked().to_string(),
+            "/schema/$schema",
+            format!("must be {SCHEMA_DIALECT} (or left out)"),
         )]);
     }
-    jsonschema::validator_for(schema)
+    let meta = jsonschema::draft202012::meta::validator();
+    let errors: Vec<FieldError> = meta
+        .iter_errors(schema)
+        .map(|error| {
+            FieldError::new(
+                format!("/schema{}", error.instance_path()),
+                error.masked().to_string(),
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut errors = Vec::new();
+    if object.get("type").and_then(Value::as_str) != Some("object") {
+        errors.push(FieldError::new(
+            "/schema/type",
+            "must be \"object\": a document is a JSON object",
+        ));
+    }
+    let properties = object.get("properties").and_then(Value::as_object);
+    if properties.is_none_or(|p| p.is_empty()) {
+        errors.push(FieldError::new(
+            "/schema/properties",
+            "must name the document's fields (at least one)",
+        ));
+    }
+    match object.get("required").and_then(Value::as_array) {
+        Some(required) if !required.is_empty() => {
+            for (i, name) in required.iter().enumerate() {
+                let declared = name
+                    .as_str()
+                    .is_some_and(|n| properties.is_some_and(|p| p.contains_key(n)));
+                if !declared {
+                    errors.push(FieldError::new(
+                        format!("/schema/required/{i}"),
+                        "must be one of the `properties`",
+                    ));
+                }
+            }
+        }
+        _ => errors.push(FieldError::new(
+            "/schema/required",
+            "must list the fields every document fills (at least one)",
+        )),
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    jsonschema::draft202012::new(schema)
         .map(|_| ())
         .map_err(|e| vec![FieldError::new("/schema", e.masked().to_string())])
 }
@@ -132,10 +189,59 @@ mod tests {
         );
     }
 
+    fn pointers(schema: Value) -> Vec<String> {
+        check_schema(&schema)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect()
+    }
+
     #[test]
     fn broken_schemas_are_refused() {
-        assert!(check_schema(&json!({"type": "no-such-type"})).is_err());
-        assert!(check_schema(&json!("not an object")).is_err());
-        assert!(check_schema(&json!({"type": "object", "required": ["a"]})).is_ok());
+        assert_eq!(pointers(json!({"type": "no-such-type"})), ["/schema/type"]);
+        assert_eq!(pointers(json!("not an object")), ["/schema"]);
+        assert_eq!(
+            pointers(json!({"type": "object", "properties": {"a": {"minLength": "one"}}})),
+            ["/schema/properties/a/minLength"]
+        );
+        assert_eq!(
+            pointers(
+                json!({"type": "object", "properties": {"a": {}}, "required": ["a"],
+                "$ref": "https://example.org/elsewhere.json"})
+            ),
+            ["/schema"]
+        );
+    }
+
+    #[test]
+    fn a_released_schema_must_constrain_the_document() {
+        let good =
+            json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}});
+        assert!(check_schema(&good).is_ok());
+        let mut with_dialect = good.clone();
+        with_dialect["$schema"] = json!(SCHEMA_DIALECT);
+        assert!(check_schema(&with_dialect).is_ok());
+        with_dialect["$schema"] = json!("http://json-schema.org/draft-04/schema#");
+        assert_eq!(pointers(with_dialect), ["/schema/$schema"]);
+        assert_eq!(
+            pointers(json!({})),
+            ["/schema/type", "/schema/properties", "/schema/required"]
+        );
+        assert_eq!(
+            pointers(json!({"type": "object", "properties": {}, "required": []})),
+            ["/schema/properties", "/schema/required"]
+        );
+        assert_eq!(
+            pointers(
+                json!({"type": ["object", "null"], "properties": {"a": {}}, "required": ["a"]})
+            ),
+            ["/schema/type"]
+        );
+        assert_eq!(
+            pointers(json!({"type": "object", "properties": {"a": {}}, "required": ["a", "b"]})),
+            ["/schema/required/1"]
+        );
     }
 }

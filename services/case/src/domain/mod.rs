@@ -6,4 +6,5 @@ pub mod codes;
 pub mod instruments;
 pub mod participation;
 pub mod process;
+pub mod responsibility;
 pub mod retention;

@@ -143,6 +143,8 @@ diesel::table! {
         case_id -> Nullable<Uuid>,
         action -> Text,
         request_id -> Nullable<Text>,
+        target -> Nullable<Text>,
+        outcome -> Text,
     }
 }
 

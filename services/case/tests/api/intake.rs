@@ -159,31 +159,33 @@ async fn every_read_and_write_is_audited_and_the_audit_log_is_append_only() {
         .send()
         .await
         .unwrap();
-    // A forbidden read leaves no case access behind.
+    // A forbidden read leaves no case access behind, only the record of its refusal.
     app.get(&format!("/v1/cases/{id}"), &app.other_office_staff())
         .send()
         .await
         .unwrap();
     let actions: Vec<String> = app
         .sql(&format!(
-            "SELECT action, subject FROM audit_log WHERE case_id = '{id}' ORDER BY id"
+            "SELECT action, subject, outcome FROM audit_log WHERE case_id = '{id}' ORDER BY id"
         ))
         .await
         .into_iter()
         .map(|r| {
             format!(
-                "{}:{}",
+                "{}:{}:{}",
                 r["subject"].as_str().unwrap(),
-                r["action"].as_str().unwrap()
+                r["action"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap()
             )
         })
         .collect();
     assert_eq!(
         actions,
         vec![
-            "caseworker-1:case.open",
-            "caseworker-1:case.read",
-            "caseworker-1:case.list"
+            "caseworker-1:case.open:granted",
+            "caseworker-1:case.read:granted",
+            "caseworker-1:case.list:granted",
+            "caseworker-2:case.read:refused"
         ]
     );
 

@@ -5,7 +5,10 @@
 
 mod common;
 
+mod audit;
 mod hardening;
+mod instruments;
 mod intake;
 mod oversight;
 mod process;
+mod responsibility;

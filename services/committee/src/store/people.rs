@@ -1,14 +1,15 @@
 //! The people the committee knows: names and work e-mail as the directory publishes them
-//! (for invitations), and whether the person agreed to appear in the public (OParl) interface.
+//! (for invitations; kept in the shared directory read copy, `qmf_directory_copy`), and whether
+//! the person agreed to appear in the public (OParl) interface (`publication_consents`, the
+//! committee's own). `committee_people` is the view that joins both.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use qmf_contracts::directory::{PersonDeactivatedV1, PersonV1};
 use qmf_platform::ApiError;
 use uuid::Uuid;
 
-use super::schema::{committee_people, memberships, oparl_tombstones};
+use super::schema::{committee_people, memberships, oparl_tombstones, publication_consents};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = committee_people)]
@@ -26,59 +27,15 @@ pub struct PersonRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Applies a person event; an older version than the stored one changes nothing.
-pub async fn upsert(
-    conn: &mut AsyncPgConnection,
-    person: &PersonV1,
-) -> Result<(), diesel::result::Error> {
-    use diesel::sql_types;
-    let active = person
-        .active_until
-        .is_none_or(|until| until >= Utc::now().date_naive());
-    diesel::sql_query(
-        "INSERT INTO committee_people (id, organization_id, given_name, family_name, active, directory_version, email) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, \
-             given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, email = EXCLUDED.email, \
-             active = EXCLUDED.active, directory_version = EXCLUDED.directory_version, updated_at = now() \
-         WHERE committee_people.directory_version < EXCLUDED.directory_version",
-    )
-    .bind::<sql_types::Uuid, _>(person.id)
-    .bind::<sql_types::Uuid, _>(person.organization_id)
-    .bind::<sql_types::Text, _>(&person.given_name)
-    .bind::<sql_types::Text, _>(&person.family_name)
-    .bind::<sql_types::Bool, _>(active)
-    .bind::<sql_types::Integer, _>(person.version)
-    .bind::<sql_types::Nullable<sql_types::Text>, _>(person.email.as_deref())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn deactivate(
-    conn: &mut AsyncPgConnection,
-    event: &PersonDeactivatedV1,
-) -> Result<(), diesel::result::Error> {
-    diesel::update(
-        committee_people::table
-            .filter(committee_people::id.eq(event.id))
-            .filter(committee_people::directory_version.lt(event.version)),
-    )
-    .set((
-        committee_people::active.eq(false),
-        committee_people::directory_version.eq(event.version),
-        committee_people::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
+/// The person, with their copied row locked for the rest of the transaction (a view with an
+/// outer join cannot be locked itself).
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<PersonRow>, ApiError> {
+    if !qmf_directory_copy::store::lock_person(conn, id).await? {
+        return Ok(None);
+    }
     Ok(committee_people::table
         .filter(committee_people::id.eq(id))
         .select(PersonRow::as_select())
-        .for_update()
         .first(conn)
         .await
         .optional()?)
@@ -91,16 +48,24 @@ pub async fn set_consent(
     person: &PersonRow,
     consent: bool,
 ) -> Result<PersonRow, ApiError> {
-    let updated =
-        diesel::update(committee_people::table.filter(committee_people::id.eq(person.id)))
-            .set((
-                committee_people::public_consent.eq(consent),
-                committee_people::consent_changed_at.eq(diesel::dsl::now),
-                committee_people::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(PersonRow::as_returning())
-            .get_result(conn)
-            .await?;
+    diesel::insert_into(publication_consents::table)
+        .values((
+            publication_consents::person_id.eq(person.id),
+            publication_consents::public_consent.eq(consent),
+        ))
+        .on_conflict(publication_consents::person_id)
+        .do_update()
+        .set((
+            publication_consents::public_consent.eq(consent),
+            publication_consents::changed_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    let updated = committee_people::table
+        .filter(committee_people::id.eq(person.id))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .await?;
     let seats: Vec<(Uuid, DateTime<Utc>)> = memberships::table
         .filter(memberships::person_id.eq(person.id))
         .select((memberships::id, memberships::created_at))

@@ -87,6 +87,7 @@ diesel::table! {
     }
 }
 
+// A view: the directory read copy's people with the committee's publication consent.
 diesel::table! {
     committee_people (id) {
         id -> Uuid,
@@ -100,6 +101,14 @@ diesel::table! {
         consent_changed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    publication_consents (person_id) {
+        person_id -> Uuid,
+        public_consent -> Bool,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -180,6 +189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agenda_items,
     meeting_attendance,
     committee_people,
+    publication_consents,
     topics,
     topic_drafts,
     topic_history,

@@ -437,7 +437,7 @@ async fn memberships_follow_the_rules_of_each_body() {
         let pool = app.db.pool(1);
         let mut conn = pool.get().await.unwrap();
         diesel::sql_query(format!(
-            "UPDATE committee_people SET active = false WHERE id = '{former}'"
+            "UPDATE directory_people SET active = false WHERE id = '{former}'"
         ))
         .execute(&mut conn)
         .await

@@ -465,8 +465,10 @@ async fn seed(app: &App) -> Seeded {
         (withdrawn, "Willi", "Widerruf", true),
     ] {
         sql(app, &format!(
-            "INSERT INTO committee_people (id, organization_id, given_name, family_name, directory_version, public_consent, consent_changed_at) \
-             VALUES ('{id}', '{}', '{given}', '{family}', 1, {consent}, now())", app.institution)).await;
+            "INSERT INTO directory_people (id, organization_id, given_name, family_name, active, version) \
+             VALUES ('{id}', '{}', '{given}', '{family}', true, 1)", app.institution)).await;
+        sql(app, &format!(
+            "INSERT INTO publication_consents (person_id, public_consent) VALUES ('{id}', {consent})")).await;
     }
     let seat = |body: &str, person: Uuid, role: &str| {
         let body = body.to_string();

@@ -19,6 +19,9 @@ pub struct TestApp {
     pub other_office: Uuid,
     pub provider: Uuid,
     pub provider_without_agreement: Uuid,
+    /// The caseworker of `case_draft()`, a person of `office`, and a caseworker of `other_office`.
+    pub caseworker_id: Uuid,
+    pub other_caseworker_id: Uuid,
     server: actix_web::dev::ServerHandle,
     _running: (qmf_events::RelayHandle, Option<qmf_events::ConsumerHandle>),
 }
@@ -44,6 +47,8 @@ pub async fn spawn() -> TestApp {
         other_office: Uuid::now_v7(),
         provider: Uuid::now_v7(),
         provider_without_agreement: Uuid::now_v7(),
+        caseworker_id: CASEWORKER.parse().unwrap(),
+        other_caseworker_id: Uuid::now_v7(),
         server,
         _running: (running.relay, running.consumer),
     };
@@ -82,6 +87,47 @@ impl TestApp {
         .execute(&mut conn)
         .await
         .unwrap();
+        for (id, organization) in [
+            (self.caseworker_id, self.office),
+            (self.other_caseworker_id, self.other_office),
+        ] {
+            diesel::sql_query(format!(
+                "INSERT INTO directory_people (id, organization_id, active, version) \
+                 VALUES ('{id}', '{organization}', true, 1)"
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+    }
+
+    /// Publishes a directory event as the directory would and waits until the case service has
+    /// applied it (its id is in the inbox).
+    pub async fn directory_event(&self, event_type: &str, data: Value) {
+        let envelope = qmf_events::Envelope::new("/qmf/directory", event_type, "test", data);
+        let body = envelope.to_json().unwrap();
+        let mut published = false;
+        for _ in 0..50 {
+            if qmf_testkit::publish(&self.exchange, event_type, &body).await {
+                published = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(published, "no queue bound for {event_type}");
+        for _ in 0..100 {
+            let applied = self
+                .sql(&format!(
+                    "SELECT event_id FROM inbox WHERE event_id = '{}'",
+                    envelope.id
+                ))
+                .await;
+            if !applied.is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{event_type} was not applied");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -167,9 +213,12 @@ pub async fn expect_status(response: Response, status: StatusCode) -> Value {
     }
 }
 
+/// The caseworker `case_draft()` names: a person of the test office.
+pub const CASEWORKER: &str = "01936f40-0000-7000-8000-000000000001";
+
 pub fn case_draft() -> Value {
     json!({
-        "caseworker_id": "01936f40-0000-7000-8000-000000000001",
+        "caseworker_id": CASEWORKER,
         "help_kind": "family_help",
         "young_person": {"given_name": "Mia", "family_name": "Beispiel", "date_of_birth": "2014-03-02"},
         "custody_holders": [{"given_name": "Sandra", "family_name": "Beispiel", "relation": "mother",

@@ -174,8 +174,8 @@ impl App {
         let pool = self.db.pool(1);
         let mut conn = pool.get().await.unwrap();
         diesel::sql_query(format!(
-            "INSERT INTO committee_people (id, organization_id, given_name, family_name, email, directory_version) \
-             VALUES ('{id}', '{organization}', 'Vorname', 'Nachname', 'v.nachname@example.org', 1) ON CONFLICT (id) DO NOTHING"
+            "INSERT INTO directory_people (id, organization_id, given_name, family_name, email, active, version) \
+             VALUES ('{id}', '{organization}', 'Vorname', 'Nachname', 'v.nachname@example.org', true, 1) ON CONFLICT (id) DO NOTHING"
         ))
         .execute(&mut conn)
         .await

@@ -1,0 +1,2 @@
+DROP INDEX audit_log_refused;
+ALTER TABLE audit_log DROP COLUMN outcome;
