@@ -74,11 +74,35 @@ async fn a_help_case_runs_from_intake_to_close_across_services() {
     let caseworker = auth::token_for("cw-1", &["caseworker"], Some(office_id));
     let provider_staff = auth::token_for("inst-1", &["institution_staff"], Some(provider_id));
 
-    // Open the case.
-    let (opened, mut etag) = call(http.post(case.url("/v1/cases")).bearer_auth(&caseworker).json(&json!({
-        "caseworker_id": uuid::Uuid::now_v7(), "help_kind": "educational_assistant",
+    // The office's caseworker, registered in the directory.
+    let (person, _) = call(http.post(directory.url("/v1/people")).bearer_auth(&admin).json(&json!({
+        "organization_id": office_id, "given_name": "Clara", "family_name": "Fallführung",
+        "email": "c.fallfuehrung@jugendamt.example", "phone": null, "functions": ["caseworker"],
+        "active_from": "2020-01-01", "active_until": null})), 201).await;
+
+    // Open the case, once the case service has learnt the office and its caseworker from the
+    // directory's events.
+    let draft = json!({
+        "caseworker_id": person["id"], "help_kind": "educational_assistant",
         "young_person": {"given_name": "Jonas", "family_name": "Muster", "date_of_birth": "2011-07-19"},
-        "custody_holders": [{"given_name": "Petra", "family_name": "Muster", "relation": "mother"}]})), 201).await;
+        "custody_holders": [{"given_name": "Petra", "family_name": "Muster", "relation": "mother"}]});
+    let mut opened = None;
+    for _ in 0..100 {
+        let response = http
+            .post(case.url("/v1/cases"))
+            .bearer_auth(&caseworker)
+            .json(&draft)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 201 {
+            let etag = response.headers()["etag"].to_str().unwrap().to_string();
+            opened = Some((response.json::<Value>().await.unwrap(), Some(etag)));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (opened, mut etag) = opened.expect("the case service never learnt the office's caseworker");
     let id = opened["id"].as_str().unwrap().to_string();
     let participation = json!({"participants": ["young_person", "parent", "caseworker"], "young_person_heard": true, "agreement_reached": true});
     let mut flow = CaseFlow {
