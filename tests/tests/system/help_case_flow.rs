@@ -75,10 +75,16 @@ async fn a_help_case_runs_from_intake_to_close_across_services() {
     let provider_staff = auth::token_for("inst-1", &["institution_staff"], Some(provider_id));
 
     // The office's caseworker, registered in the directory.
-    let (person, _) = call(http.post(directory.url("/v1/people")).bearer_auth(&admin).json(&json!({
+    let (person, _) = call(
+        http.post(directory.url("/v1/people"))
+            .bearer_auth(&admin)
+            .json(&json!({
         "organization_id": office_id, "given_name": "Clara", "family_name": "Fallführung",
         "email": "c.fallfuehrung@jugendamt.example", "phone": null, "functions": ["caseworker"],
-        "active_from": "2020-01-01", "active_until": null})), 201).await;
+        "active_from": "2020-01-01", "active_until": null})),
+        201,
+    )
+    .await;
 
     // Open the case, once the case service has learnt the office and its caseworker from the
     // directory's events.

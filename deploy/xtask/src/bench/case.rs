@@ -282,12 +282,23 @@ async fn seed_directory(database_url: &str) -> Result<Directory> {
     ))
     .execute(&mut conn)
     .await?;
-    let caseworkers = (0..OFFICES)
+    let caseworkers: Vec<(usize, Uuid)> = (0..OFFICES)
         .flat_map(|office| (0..CASEWORKERS_PER_OFFICE).map(move |_| (office, Uuid::now_v7())))
         .collect();
+    // A case is led by a caseworker of its office, as the directory's people copy knows them.
+    let people: Vec<String> = caseworkers
+        .iter()
+        .map(|(office, id)| format!("('{id}', '{}', true, 1)", offices[*office]))
+        .collect();
+    diesel::sql_query(format!(
+        "INSERT INTO directory_people (id, organization_id, active, version) VALUES {}",
+        people.join(", ")
+    ))
+    .execute(&mut conn)
+    .await?;
     println!(
-        "xtask: seeded the directory read copy: {OFFICES} youth offices, {INSTITUTIONS} \
-         institutions with agreements"
+        "xtask: seeded the directory read copy: {OFFICES} youth offices with their caseworkers, \
+         {INSTITUTIONS} institutions with agreements"
     );
     Ok(Directory {
         offices,

@@ -387,8 +387,8 @@ async fn seat_members(
         };
         let person = Uuid::now_v7();
         diesel::sql_query(format!(
-            "INSERT INTO committee_people (id, organization_id, given_name, family_name, email, directory_version) \
-             VALUES ('{person}', '{organization}', 'Bench', 'Person {people}', 'person{people}@bench.example', 1)"
+            "INSERT INTO directory_people (id, organization_id, given_name, family_name, email, active, version) \
+             VALUES ('{person}', '{organization}', 'Bench', 'Person {people}', 'person{people}@bench.example', true, 1)"
         ))
         .execute(&mut conn)
         .await?;
