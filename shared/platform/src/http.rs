@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::ToSchema;
@@ -82,7 +82,7 @@ pub struct HttpService {
     /// The bound address (useful when the configured port was 0).
     pub addr: std::net::SocketAddr,
     /// Await it to serve until SIGINT/SIGTERM or `handle().stop(true)`.
-    pub server: actix_web::dev::Server,
+    pub server: actix_server::Server,
 }
 
 /// Binds the service's HTTP server with graceful shutdown.
@@ -100,25 +100,56 @@ where
     // own connections along, never one that another worker's running request is using.
     let worker_pool_size = config.db_pool_size.div_ceil(workers).max(1);
     let database_url = config.database_url.clone();
-    let server = HttpServer::new(move || {
-        let mut ctx = ctx.clone();
-        match db::pool(&database_url, worker_pool_size) {
-            Ok(pool) => ctx.pool = pool,
-            Err(e) => {
-                tracing::error!(error = %e, "no worker pool; the worker shares the process pool")
+    let listener = std::net::TcpListener::bind(config.http_addr)?;
+    let addr = listener.local_addr()?;
+    // The server is assembled from actix's parts rather than `HttpServer`, to put the
+    // connection wrapper between socket and codec (`wire`): the codec's own refusals (431, 400,
+    // 408) then carry problem bodies like every other error.
+    let builder = actix_server::Server::build()
+        .workers(workers)
+        .shutdown_timeout(config.shutdown_timeout.as_secs());
+    let shutdown = builder.graceful_shutdown_signal();
+    let server = builder
+        .listen("qmf-http", listener, move || {
+            let mut ctx = ctx.clone();
+            match db::pool(&database_url, worker_pool_size) {
+                Ok(pool) => ctx.pool = pool,
+                Err(e) => {
+                    tracing::error!(error = %e, "no worker pool; the worker shares the process pool")
+                }
             }
-        }
-        app(ctx, routes.clone())
-    })
-    .workers(workers)
-    .shutdown_timeout(config.shutdown_timeout.as_secs());
-    let server = server.bind(config.http_addr)?;
-    let addr = server.addrs().first().copied().unwrap_or(config.http_addr);
+            let shutdown = shutdown.clone();
+            let factory = actix_service::IntoServiceFactory::into_factory(app(ctx, routes.clone()));
+            let factory = actix_service::ServiceFactoryExt::map_err(factory, |e| {
+                e.error_response()
+            });
+            let http = actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let signal = shutdown.clone();
+                    async move { signal.notified().await }
+                })
+                .client_request_timeout(std::time::Duration::from_secs(5))
+                .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                .local_addr(addr)
+                .finish(actix_service::map_config(factory, move |_| {
+                    actix_web::dev::AppConfig::__priv_test_new(false, addr.to_string(), addr)
+                }));
+            actix_service::ServiceFactoryExt::and_then(
+                actix_service::fn_service(|io: actix_web::rt::net::TcpStream| async move {
+                    let _ = io.set_nodelay(true);
+                    let peer = io.peer_addr().ok();
+                    Ok::<_, actix_http::error::DispatchError>((
+                        crate::wire::ProblemIo::new(io),
+                        actix_http::Protocol::Http1,
+                        peer,
+                    ))
+                }),
+                http,
+            )
+        })?
+        .run();
     tracing::info!(%addr, "listening");
-    Ok(HttpService {
-        addr,
-        server: server.run(),
-    })
+    Ok(HttpService { addr, server })
 }
 
 /// Periodic upkeep: expired idempotency keys (hourly) and idle rate-limit entries (each minute).

@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod server;
 pub mod telemetry;
 pub mod text;
+pub mod wire;
 
 pub use auth::{Principal, Role};
 pub use config::{Config, ServiceInfo};

@@ -302,3 +302,57 @@ async fn floods_are_limited_per_token_and_refused_tokens_per_address() {
     assert_eq!(refused[7], StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
+
+/// Sends raw bytes on a new connection and returns everything the server answers.
+async fn raw_exchange(app: &crate::common::TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // The server may answer and close before the whole request is sent.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn the_http_codecs_own_refusals_are_problems_too() {
+    let app = spawn().await;
+    let huge_header = format!(
+        "GET /v1/organizations HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
+        "a".repeat(200 * 1024)
+    );
+    let long_path = format!(
+        "GET /v1/organizations/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70 * 1024)
+    );
+    for (what, request, status) in [
+        ("a 200 KB header", huge_header, "431"),
+        ("a 70 KB path", long_path, "400"),
+        ("a malformed request line", "GET\r\n\r\n".to_string(), "400"),
+        // The head never completes: the server gives up after its request timeout (5 s).
+        (
+            "a head that never ends",
+            "GET /v1/organizations HTTP/1.1\r\n".to_string(),
+            "408",
+        ),
+    ] {
+        let answer = raw_exchange(&app, request.as_bytes()).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{what}: {answer}"
+        );
+        assert!(
+            answer.contains("application/problem+json"),
+            "{what}: {answer}"
+        );
+        let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["status"].to_string(), status, "{what}: {answer}");
+    }
+    app.stop().await;
+}
