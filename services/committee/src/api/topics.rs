@@ -242,8 +242,6 @@ pub async fn create(
     id: web::Path<Uuid>,
     input: Json<DraftInput>,
 ) -> ApiResult<HttpResponse> {
-    let input = input.into_inner()?;
-    input.validate()?;
     let body_id = *id;
     let mut conn = pool.get().await?;
     let topic = conn
@@ -278,6 +276,9 @@ pub async fn create(
                     "only members of the body draft or raise its topics".into(),
                 ));
             }
+            // The body is looked at only once the caller may draft here.
+            let input = input.into_inner()?;
+            input.validate()?;
             let row = store::insert(
                 conn,
                 NewTopic {
@@ -512,8 +513,6 @@ pub async fn add_draft(
     input: Json<DraftInput>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let input = input.into_inner()?;
-    input.validate()?;
     let id = *id;
     let mut conn = pool.get().await?;
     let topic = conn
@@ -521,6 +520,8 @@ pub async fn add_draft(
             let (row, origin) = lock_checked(conn, id, &if_match).await?;
             let who = actor(conn, &principal, &origin).await?;
             draft_allowed(facts(&row, &origin)?, who)?;
+            let input = input.into_inner()?;
+            input.validate()?;
             let state: TopicState = parse_code(&row.state)?;
             let row = store::add_draft(
                 conn,
