@@ -39,6 +39,11 @@ pub fn spawn_relay(pool: DbPool, config: EventsConfig) -> RelayHandle {
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let status = BrokerStatus::default();
+    tokio::spawn(listen_for_commits(
+        pool.clone(),
+        wake.clone(),
+        stop_rx.clone(),
+    ));
     let task = tokio::spawn(run(pool, config, wake.clone(), stop_rx, status.clone()));
     RelayHandle {
         wake: RelayNotifier(wake),
@@ -90,6 +95,55 @@ impl RelayHandle {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// The channel the outbox trigger notifies at every commit that wrote events.
+const COMMIT_CHANNEL: &str = "qmf_outbox";
+
+/// Wakes the relay when a transaction that wrote to the outbox commits: the outbox trigger
+/// sends a PostgreSQL NOTIFY, delivered at commit to every replica's listener. The relay's poll
+/// stays as the fallback while the listening connection is down.
+async fn listen_for_commits(pool: DbPool, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    while !stopping(&stop) {
+        match listen(&pool, &wake, &mut stop).await {
+            Ok(()) => break,
+            Err(error) => {
+                tracing::debug!(%error, "outbox commit listener lost its connection");
+                if !pause(std::time::Duration::from_secs(1), &mut stop).await {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Listens on one connection until a stop (`Ok`) or a connection failure (`Err`).
+async fn listen(
+    pool: &DbPool,
+    wake: &Notify,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<(), String> {
+    use futures_util::StreamExt;
+    let pooled = pool.get().await.map_err(|e| e.to_string())?;
+    // The listening connection stays out of the pool: it must not serve queries.
+    let mut conn = diesel_async::pooled_connection::deadpool::Object::take(pooled);
+    diesel::sql_query(format!("LISTEN {COMMIT_CHANNEL}"))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Whatever committed before the LISTEN took effect goes out now.
+    wake.notify_one();
+    let mut notifications = std::pin::pin!(conn.notifications_stream());
+    loop {
+        tokio::select! {
+            notification = notifications.next() => match notification {
+                Some(Ok(_)) => wake.notify_one(),
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("the listening connection closed".into()),
+            },
+            _ = stop.changed() => return Ok(()),
+        }
     }
 }
 

@@ -325,3 +325,33 @@ async fn an_unroutable_event_stays_in_the_outbox_until_a_queue_is_bound() {
     relay.stop().await;
     setup.cleanup(&[]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
+    let mut setup = setup("woken").await;
+    // A poll far longer than the test: only the commit notification can bring the events out.
+    setup.config.poll_interval = Duration::from_secs(3600);
+    let observer = observe(&setup.config).await;
+    let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
+    // The relay's first round runs at start; wait until it is idle (connected, outbox empty).
+    wait_until("the relay is connected", Duration::from_secs(10), || {
+        let status = relay.broker_status();
+        async move { status.is_connected() }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for n in 0..3 {
+        enqueue_one(
+            &setup.pool,
+            "test.thing.changed.v1",
+            &format!("thing-{n}"),
+            json!({"n": n}),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let delivered = observer.collect(3, Duration::from_millis(200)).await;
+    assert_eq!(delivered.len(), 3);
+    relay.stop().await;
+    setup.cleanup(&[]).await;
+}
