@@ -439,6 +439,18 @@ fn finish_document(mut api: OpenApi) -> OpenApi {
                     "The Idempotency-Key was already used with a different request.",
                 );
             }
+            let queried = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
+            if queried {
+                add(
+                    "422",
+                    "A query parameter breaks the text rules (control or bidirectional override \
+                     characters, a date outside 1900-2200) or is out of range; `errors` points at it.",
+                );
+            }
             let paged = operation
                 .parameters
                 .iter()
