@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod ctx;
 mod infra;
+mod launch;
 mod openapi;
 mod process;
 mod seed;
