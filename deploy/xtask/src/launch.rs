@@ -3,6 +3,7 @@
 //! port, rate limits off), so that a running `cargo xtask up` is not disturbed.
 
 use std::fs::File;
+use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -142,4 +143,11 @@ pub fn wait_ready(
         }
         thread::sleep(Duration::from_millis(250));
     }
+}
+
+/// A port on 127.0.0.1 that nothing listens on right now (the system picks it).
+pub fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?;
+    Ok(listener.local_addr()?.port())
 }

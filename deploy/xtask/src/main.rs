@@ -4,6 +4,7 @@ mod bench;
 mod build;
 mod check;
 mod ctx;
+mod fuzz;
 mod infra;
 mod launch;
 mod openapi;
@@ -79,6 +80,11 @@ enum Command {
     /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) at
     /// several concurrency levels; prints throughput and p50/p99 latency.
     Bench(bench::Options),
+    /// Run Schemathesis against every service's OpenAPI document (each service on a throwaway
+    /// database), with a staff and an admin token, positive and negative data; fails on any
+    /// server error or response outside the documented status codes, content types, headers
+    /// and schemas. Reports in .qmf/fuzz/.
+    Fuzz(fuzz::Options),
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -131,5 +137,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(options) => bench::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
+        Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
 }
