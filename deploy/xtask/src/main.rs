@@ -54,7 +54,8 @@ enum Command {
         #[command(subcommand)]
         action: InfraAction,
     },
-    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, rustfmt and clippy.
+    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, the API fuzzing of `fuzz`,
+    /// rustfmt and clippy.
     Test,
     /// Regenerate openapi/<service>.json and openapi/asyncapi.json from the code.
     Openapi,
