@@ -3,36 +3,35 @@
 //!
 //! Each benchmarked service runs as its release binary in a child process against its own
 //! database (recreated every run) with its own broker names and port, so a running
-//! `cargo xtask up` is not disturbed. This module holds what the benchmarks share: the options,
-//! the release build, the database, the child process, the HTTP client, the seeding pool, the
-//! closed-loop runner with its latency statistics and the report; `case` and `committee` seed
-//! their data and define their scenarios.
+//! `cargo xtask up` is not disturbed (`launch` starts it so). This module holds what the
+//! benchmarks share: the options, the release build, the started service, the HTTP client, the
+//! seeding pool, the closed-loop runner with its latency statistics and the report; `case` and
+//! `committee` seed their data and define their scenarios.
 
 mod case;
 mod committee;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs;
 use std::future::Future;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::Result;
-use crate::build;
 use crate::ctx::{Ctx, SERVICES, Service};
 use crate::infra::Infra;
+pub use crate::launch::TextRow;
+use crate::launch::{self, Isolated};
 use crate::process::{self, GroupChild, capture_stdout, describe, port_open, tail};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -261,73 +260,9 @@ fn build_package(ctx: &Ctx, package: &str) -> Result<PathBuf> {
 }
 
 #[derive(QueryableByName)]
-pub struct TextRow {
-    #[diesel(sql_type = Text)]
-    pub value: String,
-}
-
-#[derive(QueryableByName)]
 pub struct CountRow {
     #[diesel(sql_type = BigInt)]
     pub value: i64,
-}
-
-/// Drops and creates a benchmark database; returns the server version.
-async fn recreate_database(admin_url: &str, database: &str) -> Result<String> {
-    // Scoped: its `first` would shadow the slice method elsewhere.
-    use diesel_async::RunQueryDsl;
-    let mut conn = AsyncPgConnection::establish(admin_url)
-        .await
-        .map_err(|e| format!("cannot connect to PostgreSQL at {admin_url}: {e}"))?;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await?;
-    diesel::sql_query(format!("CREATE DATABASE {database}"))
-        .execute(&mut conn)
-        .await?;
-    let version: TextRow = diesel::sql_query("SELECT current_setting('server_version') AS value")
-        .get_result(&mut conn)
-        .await?;
-    println!("xtask: recreated database {database}");
-    Ok(version.value)
-}
-
-fn spawn_service(ctx: &Ctx, target: &Target, binary: &Path, log_path: &Path) -> Result<GroupChild> {
-    let log =
-        File::create(log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
-    let mut cmd = Command::new(binary);
-    cmd.envs(build::service_env(ctx, target.service()?)?)
-        .env("QMF_HTTP_ADDR", format!("127.0.0.1:{}", target.port))
-        .env("QMF_DATABASE_URL", ctx.database_url(target.database))
-        .env("QMF_EVENTS_EXCHANGE", target.exchange)
-        .env("QMF_EVENTS_QUEUE_PREFIX", target.queue_prefix)
-        // The load client is one caller at one address; the benchmark measures the service,
-        // not its rate limits.
-        .env("QMF_RATE_LIMIT_PER_TOKEN", "0")
-        .env("QMF_RATE_LIMIT_PER_ADDRESS", "0")
-        // A JWKS URL from the developer's shell would conflict with the development secret.
-        .env_remove("QMF_AUTH_JWKS_URL")
-        .arg("serve")
-        .current_dir(&ctx.root)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        // Own process group: Ctrl-C reaches only us, and we stop the service ourselves.
-        .process_group(0);
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-    println!(
-        "xtask: started {} on 127.0.0.1:{} (pid {}), log {}",
-        ctx.display_path(binary),
-        target.port,
-        child.id(),
-        ctx.display_path(log_path)
-    );
-    Ok(GroupChild::new(
-        format!("{} (bench)", target.package()),
-        child,
-    ))
 }
 
 /// What the report says about where the benchmark ran.
@@ -364,7 +299,7 @@ fn launch(
         .get(&target.package())
         .ok_or_else(|| format!("`cargo build --release` produced no {}", target.package()))?;
     ensure_port_free(target)?;
-    let postgres = runtime.block_on(recreate_database(
+    let postgres = runtime.block_on(launch::recreate_database(
         &ctx.database_url("postgres"),
         target.database,
     ))?;
@@ -378,7 +313,20 @@ fn launch(
     };
     fs::create_dir_all(ctx.logs_dir())?;
     let log = ctx.logs_dir().join(format!("bench-{}.log", target.service));
-    let child = spawn_service(ctx, target, binary, &log)?;
+    let isolated = Isolated {
+        service: target.service()?,
+        database: target.database,
+        exchange: target.exchange,
+        queue_prefix: target.queue_prefix,
+        port: target.port,
+    };
+    let child = launch::spawn(
+        ctx,
+        &isolated,
+        binary,
+        &log,
+        format!("{} (bench)", target.package()),
+    )?;
     Ok(Launched {
         api: Api {
             client,

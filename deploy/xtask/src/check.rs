@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crate::Result;
 use crate::build;
 use crate::ctx::Ctx;
+use crate::fuzz;
 use crate::infra::{Infra, Origin};
 use crate::openapi;
 use crate::process::{self, Interrupted, find_program, run_checked};
@@ -105,8 +106,21 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
     process::check_interrupted()?;
 
     let started = Instant::now();
-    let outcome = build::build_bins(ctx).and_then(|binaries| openapi::check_drift(ctx, &binaries));
+    let binaries = build::build_bins(ctx);
+    let outcome = match &binaries {
+        Ok(binaries) => openapi::check_drift(ctx, binaries),
+        Err(e) => Err(e.to_string().into()),
+    };
     record(steps, "API drift (openapi/*.json)", started, outcome);
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = match &binaries {
+        _ if !infra_ok => Err("skipped: PostgreSQL and RabbitMQ are not available".into()),
+        Ok(binaries) => fuzz::run_with(ctx, binaries, &fuzz::Options::default()),
+        Err(_) => Err("skipped: the service binaries did not build".into()),
+    };
+    record(steps, "API fuzzing (cargo xtask fuzz)", started, outcome);
     process::check_interrupted()?;
 
     let started = Instant::now();

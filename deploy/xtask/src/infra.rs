@@ -17,7 +17,7 @@ use crate::process::{
     read_pid_file, signal_pid, tail, wait_pid_gone,
 };
 
-const SYSTEM_DIRS: &[&str] = &["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+pub const SYSTEM_DIRS: &[&str] = &["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 
 /// How an instance came to be running for this invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,7 +248,19 @@ pub fn ensure_packages(needs: &Needs) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let list = missing.iter().copied().collect::<Vec<_>>().join(" ");
+    install_packages(&missing.into_iter().collect::<Vec<_>>())?;
+    if needs.postgres_server && pg_bindir().is_none() {
+        return Err("postgresql was installed, but no initdb was found".into());
+    }
+    if needs.rabbitmq && rabbit_bindir().is_none() {
+        return Err("rabbitmq-server was installed, but the server script was not found".into());
+    }
+    Ok(())
+}
+
+/// Install Debian packages with apt-get when we are root; otherwise fail naming them.
+pub fn install_packages(packages: &[&str]) -> Result<()> {
+    let list = packages.join(" ");
     if !process::is_root() {
         return Err(format!(
             "missing packages: {list}. Install them (Debian/Ubuntu: `sudo apt-get install {list}`) \
@@ -267,16 +279,9 @@ pub fn ensure_packages(needs: &Needs) -> Result<()> {
     let mut install = Command::new(&apt);
     install
         .args(["install", "-y", "--no-install-recommends"])
-        .args(missing.iter())
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive");
-    process::run_checked(&mut install)?;
-    if needs.postgres_server && pg_bindir().is_none() {
-        return Err("postgresql was installed, but no initdb was found".into());
-    }
-    if needs.rabbitmq && rabbit_bindir().is_none() {
-        return Err("rabbitmq-server was installed, but the server script was not found".into());
-    }
-    Ok(())
+    process::run_checked(&mut install)
 }
 
 /// The PostgreSQL server binaries: `pg_config --bindir` when it has initdb, else the newest

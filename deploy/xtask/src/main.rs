@@ -4,7 +4,9 @@ mod bench;
 mod build;
 mod check;
 mod ctx;
+mod fuzz;
 mod infra;
+mod launch;
 mod openapi;
 mod process;
 mod seed;
@@ -52,7 +54,8 @@ enum Command {
         #[command(subcommand)]
         action: InfraAction,
     },
-    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, rustfmt and clippy.
+    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, the API fuzzing of `fuzz`,
+    /// rustfmt and clippy.
     Test,
     /// Regenerate openapi/<service>.json and openapi/asyncapi.json from the code.
     Openapi,
@@ -78,6 +81,11 @@ enum Command {
     /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) at
     /// several concurrency levels; prints throughput and p50/p99 latency.
     Bench(bench::Options),
+    /// Run Schemathesis against every service's OpenAPI document (each service on a throwaway
+    /// database), with a staff and an admin token, positive and negative data; fails on any
+    /// server error or response outside the documented status codes, content types, headers
+    /// and schemas. Reports in .qmf/fuzz/.
+    Fuzz(fuzz::Options),
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -130,5 +138,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(options) => bench::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
+        Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -4,13 +4,14 @@ use std::fs::{self, File};
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Result;
 use crate::build::{self, Binaries};
 use crate::ctx::{Ctx, DIRECTORY, SERVICES, Service};
 use crate::infra::Infra;
-use crate::process::{self, GroupChild, Interrupted, port_open, tail};
+use crate::launch;
+use crate::process::{self, GroupChild, port_open, tail};
 use crate::seed;
 use crate::token;
 
@@ -56,7 +57,8 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
         services.push(spawn(ctx, &binaries, service)?);
     }
     for (service, child) in SERVICES.iter().zip(services.iter_mut()) {
-        wait_ready(ctx, *service, child)?;
+        let log = ctx.logs_dir().join(format!("{}.log", service.name));
+        launch::wait_ready(ctx, child, &service.base_url(), &log, READY_TIMEOUT)?;
     }
 
     let token = token::admin_token(ctx)?;
@@ -105,46 +107,6 @@ fn spawn(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<GroupChild>
         ctx.display_path(&log_path)
     );
     Ok(GroupChild::new(service.binary(), child))
-}
-
-fn wait_ready(ctx: &Ctx, service: Service, child: &mut GroupChild) -> Result<()> {
-    let url = format!("{}/health/ready", service.base_url());
-    let log = ctx.logs_dir().join(format!("{}.log", service.name));
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()?;
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Some(status) = child.poll() {
-            return Err(format!(
-                "{} exited ({status}) before it became ready. Last lines of {}:\n{}",
-                service.binary(),
-                ctx.display_path(&log),
-                tail(&log, 30)
-            )
-            .into());
-        }
-        if process::stop_requested() {
-            return Err(Box::new(Interrupted));
-        }
-        let last = match client.get(&url).send() {
-            Ok(response) if response.status().is_success() => return Ok(()),
-            Ok(response) => format!("HTTP {}", response.status()),
-            Err(e) if e.is_connect() => "connection refused".to_string(),
-            Err(e) => e.to_string(),
-        };
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "{} did not become ready within {} s (GET {url}: {last}). Last lines of {}:\n{}",
-                service.binary(),
-                READY_TIMEOUT.as_secs(),
-                ctx.display_path(&log),
-                tail(&log, 30)
-            )
-            .into());
-        }
-        thread::sleep(Duration::from_millis(250));
-    }
 }
 
 fn print_banner(ctx: &Ctx, infra: &Infra, token: &str, seeded: &str) {
