@@ -499,6 +499,7 @@ pub(crate) async fn check_meeting_day(
 /// A state change of a meeting.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MeetingTransitionInput)]
 #[schema(example = json!({"transition": "mark_held"}))]
 pub struct TransitionInput {
     pub transition: MeetingTransition,

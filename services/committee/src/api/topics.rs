@@ -580,6 +580,7 @@ pub enum TopicAction {
 /// A step on a topic's route.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TopicTransitionInput)]
 #[schema(example = json!({"action": "decide", "outcome": "adopted",
     "decision": {"kind": "establish_working_group", "title": "Einrichtung AK Inklusion", "text": "Das Forum richtet den befristeten AK Inklusion ein.",
         "working_group": {"name": "AK Inklusion", "permanent": false, "mandate": "Empfehlungen zur inklusiven Jugendhilfe."}}}))]
