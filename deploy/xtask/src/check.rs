@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 use crate::build;
+use crate::contracts;
 use crate::ctx::Ctx;
 use crate::infra::{Infra, Origin};
 use crate::openapi;
@@ -107,6 +108,11 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
     let started = Instant::now();
     let outcome = build::build_bins(ctx).and_then(|binaries| openapi::check_drift(ctx, &binaries));
     record(steps, "API drift (openapi/*.json)", started, outcome);
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = contracts::lint(ctx);
+    record(steps, "contract lint (openapi/)", started, outcome);
     process::check_interrupted()?;
 
     let started = Instant::now();
