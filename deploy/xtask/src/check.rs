@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::Result;
 use crate::build;
+use crate::contracts;
 use crate::ctx::Ctx;
 use crate::fuzz;
 use crate::infra::{Infra, Origin};
@@ -121,6 +122,11 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
         Err(_) => Err("skipped: the service binaries did not build".into()),
     };
     record(steps, "API fuzzing (cargo xtask fuzz)", started, outcome);
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = contracts::lint(ctx);
+    record(steps, "contract lint (openapi/)", started, outcome);
     process::check_interrupted()?;
 
     let started = Instant::now();

@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod check;
+mod contracts;
 mod ctx;
 mod fuzz;
 mod infra;
@@ -57,7 +58,8 @@ enum Command {
     /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, the API fuzzing of `fuzz`,
     /// rustfmt and clippy.
     Test,
-    /// Regenerate openapi/<service>.json and openapi/asyncapi.json from the code.
+    /// Regenerate openapi/<service>.json, openapi/asyncapi.json and the TypeScript types
+    /// openapi/<service>.d.ts from the code.
     Openapi,
     /// Seed the regional demo data through the directory API.
     Seed {

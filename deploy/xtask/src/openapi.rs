@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::build::{self, Binaries};
+use crate::contracts;
 use crate::ctx::{Ctx, DIRECTORY, SERVICES, Service};
 use crate::process::{describe, output_checked};
 
@@ -22,7 +23,14 @@ pub fn write_all(ctx: &Ctx) -> Result<()> {
     let binaries = build::build_bins(ctx)?;
     let documents = generate(ctx, &binaries)?;
     fs::create_dir_all(ctx.root.join("openapi"))?;
-    for document in &documents {
+    write_documents(ctx, &documents)?;
+    // The TypeScript types are generated from the JSON documents just written.
+    let tools = contracts::tools(ctx)?;
+    write_documents(ctx, &contracts::typescript(ctx, &tools)?)
+}
+
+fn write_documents(ctx: &Ctx, documents: &[Document]) -> Result<()> {
+    for document in documents {
         let path = ctx.root.join(&document.path);
         let unchanged = fs::read(&path).is_ok_and(|old| old == document.content.as_bytes());
         if !unchanged {

@@ -71,19 +71,126 @@ fn all_events() -> Vec<&'static EventType> {
         .collect()
 }
 
+/// A service that consumes events: the routing keys its queue `<service>.events` is bound to.
+pub struct Consumer {
+    /// Service name; names the queues `<service>.events` and `<service>.dead-letter`.
+    pub service: &'static str,
+    /// Routing keys bound to the service's queue (the same list the service binds at start).
+    pub events: &'static [&'static str],
+    /// What the service does with them.
+    pub purpose: &'static str,
+}
+
+/// The directory events a service keeping a read copy with people subscribes to.
+const DIRECTORY_COPY_WITH_PEOPLE: [&str; 8] = [
+    directory::ORGANIZATION_REGISTERED,
+    directory::ORGANIZATION_UPDATED,
+    directory::ORGANIZATION_DEACTIVATED,
+    directory::AGREEMENT_SIGNED,
+    directory::AGREEMENT_TERMINATED,
+    directory::PERSON_REGISTERED,
+    directory::PERSON_UPDATED,
+    directory::PERSON_DEACTIVATED,
+];
+
+const COMMITTEE_EVENTS: [&str; 9] = [
+    directory::ORGANIZATION_REGISTERED,
+    directory::ORGANIZATION_UPDATED,
+    directory::ORGANIZATION_DEACTIVATED,
+    directory::AGREEMENT_SIGNED,
+    directory::AGREEMENT_TERMINATED,
+    directory::PERSON_REGISTERED,
+    directory::PERSON_UPDATED,
+    directory::PERSON_DEACTIVATED,
+    dialogue::FINDING_ESCALATED,
+];
+
+/// Every consuming service with its subscriptions; the system tests compare this list with
+/// the bindings the services declare.
+pub const CONSUMERS: &[Consumer] = &[
+    Consumer {
+        service: "case",
+        events: &DIRECTORY_COPY_WITH_PEOPLE,
+        purpose: "keeps its read copy of organisations, agreements and people (with their \
+                  affiliation) current",
+    },
+    Consumer {
+        service: "committee",
+        events: &COMMITTEE_EVENTS,
+        purpose: "keeps its read copy of organisations, agreements and people (with their \
+                  contact details) current, and makes each escalated finding a topic in the \
+                  steering group's inbox",
+    },
+];
+
+/// The example of a payload schema, wrapped in its CloudEvents envelope.
+fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
+    let data = schemas
+        .get(event.payload)
+        .and_then(|schema| schema.get("example"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let subject = [
+        "id",
+        "organization_id",
+        "person_id",
+        "agreement_id",
+        "case_id",
+        "topic_id",
+        "meeting_id",
+        "finding_id",
+    ]
+    .iter()
+    .find_map(|field| data.get(*field).and_then(Value::as_str))
+    .unwrap_or("01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f")
+    .to_string();
+    json!({
+        "name": format!("{}-example", event.name.replace('.', "-")),
+        "summary": format!("A `{}` event as it travels on `qmf.events`.", event.name),
+        "headers": {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+        "payload": {
+            "specversion": "1.0",
+            "id": "01938a7c-5d2e-7f10-8b3a-2c4d5e6f7a8b",
+            "source": event.source,
+            "type": event.name,
+            "time": "2027-05-12T09:30:00Z",
+            "subject": subject,
+            "datacontenttype": "application/json",
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "data": data
+        }
+    })
+}
+
+fn queue_channel(address: &str, description: String, messages: Map<String, Value>) -> Value {
+    json!({
+        "address": address,
+        "description": description,
+        "messages": messages,
+        "bindings": {"amqp": {
+            "is": "queue",
+            "queue": {"name": address, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/"},
+            "bindingVersion": "0.3.0"
+        }}
+    })
+}
+
 /// The AsyncAPI document describing every event on `qmf.events`.
 pub fn document() -> Value {
+    let mut schemas = schemas();
     let mut channels = Map::new();
     let mut operations = Map::new();
     let mut messages = Map::new();
     for event in all_events() {
         let key = event.name.replace('.', "_");
+        let producer = event.source.trim_start_matches("/qmf/");
         messages.insert(
             key.clone(),
             json!({
                 "name": event.name,
                 "title": event.name,
-                "summary": event.description,
+                "summary": format!("`{}` from the {producer} service.", event.name),
+                "description": event.description,
                 "contentType": "application/cloudevents+json",
                 "headers": {"$ref": "#/components/schemas/AmqpHeaders"},
                 "payload": {
@@ -96,7 +203,8 @@ pub fn document() -> Value {
                         }}
                     ]
                 },
-                "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": "0.3.0"}}
+                "examples": [envelope_example(event, &schemas)],
+                "bindings": {"amqp": {"messageType": event.name, "bindingVersion": "0.3.0"}}
             }),
         );
         channels.insert(
@@ -117,12 +225,99 @@ pub fn document() -> Value {
             json!({
                 "action": "send",
                 "channel": {"$ref": format!("#/channels/{key}")},
-                "summary": format!("Published by the {} service through its transactional outbox.", event.source.trim_start_matches("/qmf/")),
-                "messages": [{"$ref": format!("#/channels/{key}/messages/{key}")}]
+                "summary": format!("Published by the {producer} service through its transactional outbox."),
+                "description": "The relay publishes outbox rows in order, as persistent messages with \
+                    publisher confirms; the AMQP `type` property and the routing key are the event type, \
+                    `message_id` is the CloudEvents `id`.",
+                "messages": [{"$ref": format!("#/channels/{key}/messages/{key}")}],
+                "bindings": {"amqp": {"deliveryMode": 2, "timestamp": true, "bindingVersion": "0.3.0"}}
             }),
         );
     }
-    let mut schemas = schemas();
+    for consumer in CONSUMERS {
+        let service = consumer.service;
+        let queue = format!("{service}.events");
+        let dead_letter = format!("{service}.dead-letter");
+        let queue_key = format!("{service}_events");
+        let dead_letter_key = format!("{service}_dead_letter");
+        let mut consumed = Map::new();
+        for name in consumer.events {
+            let key = name.replace('.', "_");
+            consumed.insert(
+                key.clone(),
+                json!({"$ref": format!("#/components/messages/{key}")}),
+            );
+        }
+        let keys = consumer
+            .events
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        channels.insert(
+            queue_key.clone(),
+            queue_channel(
+                &queue,
+                format!(
+                    "The {service} service's quorum queue, bound to `qmf.events` with the routing keys {keys}. \
+                     After the last allowed delivery a message is dead-lettered (exchange \
+                     `qmf.events.dead-letter`, routing key `{queue}`) into `{dead_letter}`."
+                ),
+                consumed.clone(),
+            ),
+        );
+        channels.insert(
+            dead_letter_key.clone(),
+            queue_channel(
+                &dead_letter,
+                format!(
+                    "Messages of `{queue}` that failed on every delivery or were invalid, unchanged \
+                     (the `x-death` header keeps the original routing key). Nothing consumes them \
+                     automatically: an operator inspects them and, once the cause is fixed, moves \
+                     them back into `{queue}`."
+                ),
+                consumed.clone(),
+            ),
+        );
+        let refs = |channel: &str| {
+            consumed
+                .keys()
+                .map(|key| json!({"$ref": format!("#/channels/{channel}/messages/{key}")}))
+                .collect::<Vec<_>>()
+        };
+        operations.insert(
+            format!("{service}_receive_events"),
+            json!({
+                "action": "receive",
+                "channel": {"$ref": format!("#/channels/{queue_key}")},
+                "summary": format!("The {service} service consumes from `{queue}`."),
+                "description": format!(
+                    "The {service} service {}. Each event is handled in one database transaction \
+                     together with an inbox row keyed by the CloudEvents `id`, so a redelivered event \
+                     is applied once; it is acknowledged after the commit. An event that keeps \
+                     failing ends in `{dead_letter}`.",
+                    consumer.purpose
+                ),
+                "messages": refs(&queue_key),
+                "bindings": {"amqp": {"ack": true, "bindingVersion": "0.3.0"}}
+            }),
+        );
+        operations.insert(
+            format!("{service}_dead_letters"),
+            json!({
+                "action": "receive",
+                "channel": {"$ref": format!("#/channels/{dead_letter_key}")},
+                "summary": format!("Dead letters of the {service} service, for operators."),
+                "description": format!(
+                    "Read by operators (management UI) and by the replay of dead letters, which \
+                     moves them back into `{queue}` through the default exchange so that other \
+                     services do not see them again."
+                ),
+                "messages": refs(&dead_letter_key),
+                "bindings": {"amqp": {"ack": true, "bindingVersion": "0.3.0"}}
+            }),
+        );
+    }
     schemas.insert(
         "CloudEvent".into(),
         json!({
@@ -188,5 +383,45 @@ mod tests {
             );
         }
         assert!(doc["components"]["schemas"]["District"].is_object());
+    }
+
+    #[test]
+    fn every_message_has_a_description_and_an_example_with_data() {
+        let doc = document();
+        let Some(messages) = doc["components"]["messages"].as_object() else {
+            panic!("the document has no messages");
+        };
+        assert_eq!(messages.len(), all_events().len());
+        for (key, message) in messages {
+            assert!(
+                message["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{key}"
+            );
+            let example = &message["examples"][0]["payload"];
+            assert_eq!(example["type"], message["name"], "{key}");
+            assert!(example["data"].is_object(), "{key} has no payload example");
+        }
+    }
+
+    #[test]
+    fn every_consumer_has_a_receive_operation_on_its_queue() {
+        let doc = document();
+        for consumer in CONSUMERS {
+            let operation = &doc["operations"][format!("{}_receive_events", consumer.service)];
+            assert_eq!(operation["action"], "receive");
+            assert_eq!(
+                operation["messages"].as_array().map(Vec::len),
+                Some(consumer.events.len())
+            );
+            let channel = &doc["channels"][format!("{}_events", consumer.service)];
+            assert_eq!(channel["address"], format!("{}.events", consumer.service));
+            let dead_letter = &doc["channels"][format!("{}_dead_letter", consumer.service)];
+            assert_eq!(
+                dead_letter["address"],
+                format!("{}.dead-letter", consumer.service)
+            );
+        }
     }
 }

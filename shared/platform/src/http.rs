@@ -13,12 +13,14 @@ use serde::Serialize;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::ToSchema;
 use utoipa::openapi::Required;
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
-    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, ResponseBuilder,
-    ServerBuilder,
+    ContactBuilder, ContentBuilder, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder, Ref,
+    RefOr, ResponseBuilder, ServerBuilder,
 };
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -203,7 +205,7 @@ where
         .service(metrics_endpoint)
         .configure(routes)
         .split_for_parts();
-    let api = finish_document(api);
+    let api = finish_document(api, &ctx.info);
     let known_routes = web::Data::new(KnownRoutes::from_document(&api));
 
     app.app_data(web::Data::new(ctx.pool.clone()))
@@ -265,7 +267,7 @@ where
         .service(metrics_endpoint)
         .configure(routes)
         .split_for_parts();
-    finish_document(api)
+    finish_document(api, info)
 }
 
 fn base_document(info: &ServiceInfo) -> OpenApi {
@@ -275,11 +277,29 @@ fn base_document(info: &ServiceInfo) -> OpenApi {
                 .title(info.title)
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(format!("{}\n\n{}", info.description, CONVENTIONS)))
+                .contact(Some(
+                    ContactBuilder::new()
+                        .name(Some("QMF Region Heilbronn-Franken"))
+                        .build(),
+                ))
+                .license(Some(
+                    LicenseBuilder::new()
+                        .name("EUPL-1.2")
+                        .identifier(Some("EUPL-1.2"))
+                        .build(),
+                ))
                 .build(),
         )
         .servers(Some([ServerBuilder::new()
             .url(format!("http://127.0.0.1:{}", info.default_port))
-            .description(Some("local development (`cargo xtask up`)"))
+            .description(Some(
+                "local development (`cargo xtask up`), reachable from this machine only",
+            ))
+            .extensions(Some(
+                ExtensionsBuilder::new()
+                    .add("x-internal", serde_json::Value::Bool(true))
+                    .build(),
+            ))
             .build()]))
         .build();
     let components = api.components.get_or_insert_with(Default::default);
@@ -290,8 +310,12 @@ fn base_document(info: &ServiceInfo) -> OpenApi {
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
                 .description(Some(
-                    "JWT with claims `sub`, `org` (organisation id) and `roles`. \
-                     Development tokens: `cargo xtask token --role admin`.",
+                    "JWT with claims `sub`, `org` (organisation id) and `roles`, checked as RFC8725 \
+                     (JWT best current practices) recommends: each key accepts exactly one \
+                     algorithm (RS256 or ES256 from the identity provider's JWKS, HS256 only with \
+                     an explicitly configured development secret), `none` is refused, and `exp`, \
+                     `iss`, `aud` and `sub` are required and checked. Development tokens: \
+                     `cargo xtask token --role admin`.",
                 ))
                 .build(),
         ),
@@ -345,6 +369,7 @@ fn rate_limited_response() -> RefOr<utoipa::openapi::Response> {
                 .schema(Some(
                     ObjectBuilder::new()
                         .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
                         .minimum(Some(1)),
                 ))
                 .description(Some("Seconds to wait before the next request."))
@@ -355,8 +380,129 @@ fn rate_limited_response() -> RefOr<utoipa::openapi::Response> {
     response
 }
 
-/// Adds the responses every operation can give, so each handler documents only its own.
-fn finish_document(mut api: OpenApi) -> OpenApi {
+/// The operation tags of every service, with what they group; listed at the top of the
+/// document in this order. A tag missing here is listed without a description (and the
+/// contract lint flags it).
+const TAGS: &[(&str, &str, &str)] = &[
+    (
+        "directory",
+        "organizations",
+        "Youth offices, institutions, the state youth office and education providers taking part in QMF.",
+    ),
+    (
+        "directory",
+        "people",
+        "Staff of the organisations with their functions; the other services keep copies through events.",
+    ),
+    (
+        "directory",
+        "agreements",
+        "Signed cooperation and quality development agreements on which commitment rests.",
+    ),
+    (
+        "directory",
+        "administration",
+        "Maintenance for administrators, such as republishing every record as events.",
+    ),
+    (
+        "case",
+        "cases",
+        "Help cases of a youth office: opening, reading, documents, plans, timeline and due reviews.",
+    ),
+    (
+        "case",
+        "process",
+        "The steps of the agreed help process: assessment, plan, help, reviews, transfer and closing.",
+    ),
+    (
+        "case",
+        "instruments",
+        "The shared instruments (forms) with their released versions and JSON Schemas.",
+    ),
+    (
+        "case",
+        "audit",
+        "Who read or changed which case, for data protection officers.",
+    ),
+    (
+        "case",
+        "statistics",
+        "Anonymous figures across cases, without personal data.",
+    ),
+    (
+        "committee",
+        "bodies",
+        "The Forum, the management, the steering group, working groups and their memberships.",
+    ),
+    (
+        "committee",
+        "meetings",
+        "Meetings of bodies: planning, agenda, invitations, attendance and minutes.",
+    ),
+    (
+        "committee",
+        "topics",
+        "Topics on their route from draft through the bodies to the Forum's decision.",
+    ),
+    (
+        "committee",
+        "decisions",
+        "The register of the Forum's decisions.",
+    ),
+    (
+        "committee",
+        "management",
+        "Terms of the management (Geschäftsführung) and their rotation.",
+    ),
+    (
+        "committee",
+        "people",
+        "People as the committee service knows them from the directory's events.",
+    ),
+    (
+        "committee",
+        "oparl",
+        "Read-only open data in the OParl 1.1 format, without authentication.",
+    ),
+    (
+        "*",
+        "operations",
+        "Health, readiness and metrics for operators and orchestrators; no authentication.",
+    ),
+];
+
+/// The tags the operations use, with their descriptions, in the order of [`TAGS`].
+fn document_tags(api: &OpenApi, service: &str) -> Vec<utoipa::openapi::Tag> {
+    let mut used: Vec<String> = api
+        .paths
+        .paths
+        .values()
+        .flat_map(|item| {
+            [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+                .into_iter()
+                .flatten()
+                .flat_map(|op| op.tags.iter().flatten().cloned())
+        })
+        .collect();
+    used.sort();
+    used.dedup();
+    let position = |tag: &str| {
+        TAGS.iter()
+            .position(|(s, t, _)| (*s == service || *s == "*") && *t == tag)
+    };
+    used.sort_by_key(|tag| position(tag).unwrap_or(usize::MAX));
+    used.into_iter()
+        .map(|tag| {
+            let description = position(&tag).map(|i| TAGS[i].2);
+            TagBuilder::new().name(tag).description(description).build()
+        })
+        .collect()
+}
+
+/// Adds the responses every operation can give, so each handler documents only its own, and
+/// the list of tags.
+fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
+    api.tags = Some(document_tags(&api, info.name));
     for (path, item) in api.paths.paths.iter_mut() {
         let public = path.starts_with("/health") || path == "/metrics";
         let anonymous = public || path.starts_with(OPEN_DATA_PREFIX);
@@ -817,6 +963,9 @@ pub struct ReadinessReport {
 }
 
 /// Liveness: the process is running and serving HTTP.
+///
+/// Answers as long as the HTTP workers run, without touching the database or the broker, so an
+/// orchestrator restarts the process only when it hangs.
 #[utoipa::path(
     tag = "operations",
     security(()),
@@ -828,6 +977,9 @@ async fn health_live() -> HttpResponse {
 }
 
 /// Readiness: the database and the message broker are reachable.
+///
+/// Pings the database and reports the broker connections; 503 tells a load balancer to send
+/// no traffic until both are back.
 #[utoipa::path(
     tag = "operations",
     security(()),
@@ -857,6 +1009,9 @@ async fn health_ready(pool: web::Data<DbPool>, readiness: web::Data<Readiness>) 
 }
 
 /// Prometheus metrics in text exposition format.
+///
+/// Request counts by method, route and status, request durations by method and route, and the
+/// metrics the service registers itself (e.g. its outbox backlog), for scraping by Prometheus.
 #[utoipa::path(
     tag = "operations",
     security(()),

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod contracts;
 mod directory_to_case;
 mod documented_examples;
 mod help_case_flow;

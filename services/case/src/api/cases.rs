@@ -361,6 +361,9 @@ pub async fn list(
 }
 
 /// Read one case.
+///
+/// The read is recorded in the audit log, a refused read too. Answers with a strong `ETag`; send
+/// it as `If-Match` with the next step.
 #[utoipa::path(
     tag = "cases",
     operation_id = "get_case",
@@ -548,6 +551,9 @@ pub async fn upsert_by_external_id(
 }
 
 /// Look a case up by the id an integrating system knows it under.
+///
+/// Only among the cases of the caller's youth office; the read is recorded in the audit log like a
+/// read by id, a refused read too.
 #[utoipa::path(
     tag = "cases",
     operation_id = "get_case_by_external_id",
@@ -596,6 +602,9 @@ pub async fn get_by_external_id(
 }
 
 /// The steps of a case, oldest first: what happened, who, when.
+///
+/// A plain array, not a page: the steps of one case are few (one per step of the help process) and
+/// a timeline is read whole. The read is recorded in the audit log.
 #[utoipa::path(
     tag = "cases",
     operation_id = "get_case_timeline",

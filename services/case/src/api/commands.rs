@@ -36,7 +36,7 @@ pub struct DocumentInput {
     #[serde(default)]
     pub instrument_version: Option<i32>,
     /// The filled form; must satisfy the instrument version's JSON Schema.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub content: Value,
 }
 
@@ -524,6 +524,9 @@ pub async fn accept_plan(
 }
 
 /// Decline a plan version (the commissioned institution), with a reason.
+///
+/// Requires `If-Match` with the case's ETag. Declining a first plan sends the case back to
+/// `assessed`.
 #[utoipa::path(
     tag = "process",
     operation_id = "decline_plan",
@@ -1254,6 +1257,8 @@ async fn answer_transfer(
 }
 
 /// Accept a transfer: the caller's office becomes responsible.
+///
+/// Only the youth office the case is offered to; requires `If-Match` with the case's ETag.
 #[utoipa::path(
     tag = "process",
     operation_id = "accept_transfer",
@@ -1277,6 +1282,8 @@ pub async fn accept_transfer(
 }
 
 /// Decline a transfer: the case stays with its office.
+///
+/// Only the youth office the case is offered to; requires `If-Match` with the case's ETag.
 #[utoipa::path(
     tag = "process",
     operation_id = "decline_transfer",

@@ -11,6 +11,9 @@ use crate::store::audit;
 use crate::store::instruments::{self as store, InstrumentRow};
 
 /// Every released instrument version, by key and version.
+///
+/// A plain array, not a page: the region shares a handful of instruments, each with few released
+/// versions.
 #[utoipa::path(
     tag = "instruments",
     operation_id = "list_instruments",
@@ -23,6 +26,8 @@ pub async fn list(_principal: Principal, pool: web::Data<DbPool>) -> ApiResult<H
 }
 
 /// One instrument version with its JSON Schema.
+///
+/// Released versions never change; documents name the version they were filled with.
 #[utoipa::path(
     tag = "instruments",
     operation_id = "get_instrument_version",
@@ -58,7 +63,7 @@ pub struct Release {
     /// JSON Schema (2020-12; `$schema` may be left out) of the documents. It must constrain
     /// them: `type: object`, the fields in `properties` (at least one) and a non-empty
     /// `required` list of some of them.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub schema: Value,
 }
 

@@ -48,7 +48,8 @@ pub struct OutcomeGroup {
 /// Outcome statistics per institution and help kind (helps closed in the period).
 ///
 /// For the overall coordination (`coordinator`, `admin`). Anonymous: groups smaller than five
-/// are suppressed.
+/// are suppressed. A plain array, not a page: one row per institution and help kind, a short
+/// report that is only meaningful whole.
 #[utoipa::path(
     tag = "statistics",
     operation_id = "get_outcome_statistics",

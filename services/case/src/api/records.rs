@@ -46,7 +46,7 @@ pub struct Plan {
     pub review_interval_months: i32,
     pub measures: Vec<String>,
     pub goals: Vec<Goal>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub participation: Value,
     pub document_id: Option<Uuid>,
     pub decision_reason: Option<String>,
@@ -72,7 +72,7 @@ pub struct Review {
     /// Goal id → rating (1-5).
     pub ratings: Vec<RatingOut>,
     pub next_review_on: Option<NaiveDate>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub participation: Value,
     pub document_id: Option<Uuid>,
 }
@@ -215,6 +215,10 @@ pub async fn overview(
 }
 
 /// Every plan version of a case, newest first; old versions stay readable.
+///
+/// A plain array, not a page: a case has one plan version per change of its plan, a short list
+/// that is always read whole. An institution sees only the versions addressed to it. The read is
+/// recorded in the audit log.
 #[utoipa::path(
     tag = "cases",
     operation_id = "list_case_plans",
@@ -269,7 +273,7 @@ pub struct Document {
     /// The instrument version the document was filled with (it never changes).
     pub instrument_version: i32,
     /// The content; `null` once erased after the retention period.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, serde_json::Value>>)]
     pub content: Option<Value>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -277,6 +281,9 @@ pub struct Document {
 
 /// Read a document of a case (decrypted). Institutions read the help plan, reviews and final
 /// evaluation of cases they deliver, not the needs assessment.
+///
+/// The read is recorded in the audit log. `content` is `null` once the document was erased after
+/// the retention period.
 #[utoipa::path(
     tag = "cases",
     operation_id = "get_case_document",
@@ -360,6 +367,9 @@ pub struct DueReview {
 }
 
 /// Reviews due and overdue at the caller's youth office, earliest first (at most 500).
+///
+/// A plain array, not a page: it is a work list of what is due now, capped at the 500 earliest
+/// reviews.
 #[utoipa::path(
     tag = "cases",
     operation_id = "list_due_reviews",

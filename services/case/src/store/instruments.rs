@@ -27,7 +27,7 @@ pub struct InstrumentRow {
     pub title: String,
     pub description: String,
     /// The JSON Schema documents of this version must satisfy.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub schema: serde_json::Value,
     pub released_at: DateTime<Utc>,
     pub released_by: String,

@@ -73,6 +73,8 @@ pub struct BodyListQuery {
 }
 
 /// List bodies. Every authenticated caller may read them.
+///
+/// Cursor-paginated.
 #[utoipa::path(
     tag = "bodies",
     operation_id = "list_bodies",
@@ -111,6 +113,8 @@ pub async fn list(
 }
 
 /// Read one body.
+///
+/// Answers with a strong `ETag`; send it as `If-Match` with the next change.
 #[utoipa::path(
     tag = "bodies",
     operation_id = "get_body",
@@ -185,6 +189,8 @@ pub struct MembershipQuery {
 }
 
 /// The memberships of a body.
+///
+/// Cursor-paginated.
 #[utoipa::path(
     tag = "bodies",
     operation_id = "list_body_memberships",

@@ -288,6 +288,8 @@ pub struct DecisionQuery {
 }
 
 /// The decision register: newest first, searchable. Every authenticated caller may read it.
+///
+/// Cursor-paginated.
 #[utoipa::path(
     tag = "decisions",
     operation_id = "list_decisions",
@@ -338,6 +340,8 @@ pub async fn list(
 }
 
 /// Read one decision.
+///
+/// Every authenticated caller may read it, like the register.
 #[utoipa::path(
     tag = "decisions",
     operation_id = "get_decision",

@@ -243,6 +243,9 @@ pub struct NewMeetingInput {
 }
 
 /// Plan a meeting of a body.
+///
+/// Admins and the committee secretary. Publishes `committee.meeting.scheduled.v1`; a dissolved
+/// body gets no meetings.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "plan_meeting",
@@ -499,6 +502,7 @@ pub(crate) async fn check_meeting_day(
 /// A state change of a meeting.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MeetingTransitionInput)]
 #[schema(example = json!({"transition": "mark_held"}))]
 pub struct TransitionInput {
     pub transition: MeetingTransition,
@@ -585,6 +589,9 @@ fn public_by_default() -> bool {
 }
 
 /// Add an item at the end of the agenda (until the meeting is held).
+///
+/// Admins and the committee secretary; requires `If-Match` with the meeting's ETag. The title has
+/// 1 to 500 characters.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "add_agenda_item",
@@ -637,6 +644,9 @@ pub struct AgendaOrder {
 }
 
 /// Reorder the agenda (until the meeting is held).
+///
+/// Admins and the committee secretary; requires `If-Match` with the meeting's ETag. `item_ids`
+/// must list every agenda item exactly once.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "reorder_agenda",
@@ -773,6 +783,8 @@ pub struct ForumYear {
 }
 
 /// Forum meetings per year, flagging years below the two meetings the cooperation agreed on.
+///
+/// A plain array, not a page: one row per year of a range of at most 50 years.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "forum_meetings_report",
@@ -1036,6 +1048,9 @@ pub struct MinutesInput {
 
 /// Write or correct the minutes (Protokoll) of a held meeting, until they are approved; not
 /// before the meeting's day.
+///
+/// Admins and the committee secretary; requires `If-Match` with the meeting's ETag. The text has 1
+/// to 100,000 characters.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "write_minutes",

@@ -40,6 +40,9 @@ fn person(row: PersonRow) -> Person {
 }
 
 /// Read a person (names come from the directory's events).
+///
+/// The committee service keeps a copy of the directory's people; a person registered there moments
+/// ago may not have arrived yet (404).
 #[utoipa::path(
     tag = "people",
     operation_id = "get_person",

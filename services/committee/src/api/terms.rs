@@ -37,6 +37,8 @@ fn term_out(row: &TermRow) -> ManagementTerm {
 }
 
 /// Every management term, oldest first.
+///
+/// A plain array, not a page: a term lasts years, so the list stays short.
 #[utoipa::path(
     tag = "management",
     operation_id = "list_management_terms",
@@ -64,6 +66,9 @@ pub struct TermProposal {
 }
 
 /// Propose the next management term by rotation.
+///
+/// Nothing is stored: the proposal names the youth office whose turn it is and the term's dates,
+/// to be started with `POST /v1/management-terms`.
 #[utoipa::path(
     tag = "management",
     operation_id = "propose_management_term",

@@ -326,6 +326,8 @@ pub struct TopicQuery {
 }
 
 /// List topics, oldest first. Every authenticated caller may read them.
+///
+/// Cursor-paginated; filters by state, originating body and meeting.
 #[utoipa::path(
     tag = "topics",
     operation_id = "list_topics",
@@ -359,6 +361,8 @@ pub async fn list(
 }
 
 /// Read a topic with its current draft and decisions.
+///
+/// Answers with a strong `ETag`; send it as `If-Match` with the next step on the topic's route.
 #[utoipa::path(
     tag = "topics",
     operation_id = "get_topic",
@@ -404,6 +408,8 @@ pub struct HistoryEntry {
 }
 
 /// The history of a topic: every step, oldest first.
+///
+/// A plain array, not a page: one entry per step on the topic's route, a short list read whole.
 #[utoipa::path(
     tag = "topics",
     operation_id = "topic_history",
@@ -456,6 +462,9 @@ pub struct Draft {
 }
 
 /// Every draft of a topic, oldest first.
+///
+/// A plain array, not a page: a topic has one draft per revision on its route, a short list read
+/// whole.
 #[utoipa::path(
     tag = "topics",
     operation_id = "list_topic_drafts",
@@ -580,6 +589,7 @@ pub enum TopicAction {
 /// A step on a topic's route.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TopicTransitionInput)]
 #[schema(example = json!({"action": "decide", "outcome": "adopted",
     "decision": {"kind": "establish_working_group", "title": "Einrichtung AK Inklusion", "text": "Das Forum richtet den befristeten AK Inklusion ein.",
         "working_group": {"name": "AK Inklusion", "permanent": false, "mandate": "Empfehlungen zur inklusiven Jugendhilfe."}}}))]

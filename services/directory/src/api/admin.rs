@@ -13,8 +13,11 @@ use crate::store::{agreements, organizations, people};
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"organizations": 47, "people": 176, "agreements": 78}))]
 pub struct Republished {
+    #[schema(format = Int64)]
     pub organizations: usize,
+    #[schema(format = Int64)]
     pub people: usize,
+    #[schema(format = Int64)]
     pub agreements: usize,
 }
 

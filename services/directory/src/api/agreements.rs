@@ -114,6 +114,9 @@ pub struct AgreementListQuery {
 }
 
 /// List agreements. Every authenticated caller may read them.
+///
+/// Cursor-paginated in creation order; with `modified_since` in change order, so a sync client
+/// sees every change after its last run. Filters by organisation, kind and validity today.
 #[utoipa::path(
     tag = "agreements",
     operation_id = "list_agreements",
@@ -142,6 +145,8 @@ pub async fn list(
 }
 
 /// Read one agreement.
+///
+/// Answers with a strong `ETag`; send it as `If-Match` when terminating the agreement.
 #[utoipa::path(
     tag = "agreements",
     operation_id = "get_agreement",

@@ -28,6 +28,7 @@ pub const MAX_ROWS: usize = 10_000;
 #[schema(example = json!({"created": 2, "ids": ["01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"]}))]
 pub struct ImportReport {
     /// Number of rows stored.
+    #[schema(format = Int64)]
     pub created: usize,
     /// Ids of the new records, in the order of the rows.
     pub ids: Vec<Uuid>,

@@ -175,6 +175,9 @@ pub async fn list(
 }
 
 /// Read one organisation.
+///
+/// Answers with a strong `ETag` of the current version; send it as `If-Match` with the next update
+/// or deactivation.
 #[utoipa::path(
     tag = "organizations",
     operation_id = "get_organization",

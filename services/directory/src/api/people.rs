@@ -178,6 +178,8 @@ pub async fn list(
 }
 
 /// Read one staff member.
+///
+/// Answers with a strong `ETag`; send it as `If-Match` with the next update or deactivation.
 #[utoipa::path(
     tag = "people",
     operation_id = "get_person",
