@@ -585,6 +585,18 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
                     "The Idempotency-Key was already used with a different request.",
                 );
             }
+            let in_path = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+            if in_path {
+                add(
+                    "404",
+                    "No resource at this path: an id is malformed or a path parameter breaks the \
+                     text rules.",
+                );
+            }
             let queried = operation
                 .parameters
                 .iter()
