@@ -109,7 +109,7 @@ async fn listen_for_commits(pool: DbPool, wake: Arc<Notify>, mut stop: watch::Re
         match listen(&pool, &wake, &mut stop).await {
             Ok(()) => break,
             Err(error) => {
-                tracing::debug!(%error, "outbox commit listener lost its connection");
+                tracing::warn!(%error, "outbox commit listener lost its connection; polling until it is back");
                 if !pause(std::time::Duration::from_secs(1), &mut stop).await {
                     break;
                 }

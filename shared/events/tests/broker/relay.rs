@@ -339,7 +339,13 @@ async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
         async move { status.is_connected() }
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // And until its commit listener is listening: before that only the poll would find events.
+    wait_until(
+        "the relay's commit listener is listening",
+        Duration::from_secs(20),
+        || listening(&setup.pool),
+    )
+    .await;
     for n in 0..3 {
         enqueue_one(
             &setup.pool,
@@ -354,4 +360,24 @@ async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
     assert_eq!(delivered.len(), 3);
     relay.stop().await;
     setup.cleanup(&[]).await;
+}
+
+/// Whether a session of this test's database is listening for outbox commits.
+async fn listening(pool: &DbPool) -> bool {
+    use diesel::sql_types::BigInt;
+    use diesel_async::RunQueryDsl as _;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut conn = pool.get().await.unwrap();
+    let found: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND query = 'LISTEN qmf_outbox' AND state = 'idle'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    found.n > 0
 }
