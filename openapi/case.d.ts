@@ -2266,6 +2266,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No resource at this path: an id is malformed or a path parameter breaks the text rules. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body was not received in time (a pause longer than the body timeout). */
             408: {
                 headers: {
