@@ -85,6 +85,9 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Longest pause while a request body is received; also bounds the whole body at six times.
     pub body_timeout: Duration,
+    /// How long an `Idempotency-Key` stays claimed by a request that never finished (its
+    /// process died): afterwards a retry with the same key may run.
+    pub idempotency_lease: Duration,
     pub rate_limits: RateLimits,
     /// Proxies whose forwarding headers (`X-Forwarded-For`, `Forwarded`) are believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -258,6 +261,12 @@ impl Config {
                 "QMF_HTTP_BODY_TIMEOUT_SECS",
                 10u64,
                 1..=600,
+            )?),
+            idempotency_lease: Duration::from_secs(bounded(
+                &get,
+                "QMF_IDEMPOTENCY_LEASE_SECS",
+                60u64,
+                1..=3600,
             )?),
             rate_limits,
             trusted_proxies,

@@ -4,8 +4,13 @@ use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{
+    AnsiTransactionManager, AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl,
+    TransactionManager,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{ApiError, ApiResult};
 
 /// The connection pool every service uses for request handling.
 pub type DbPool = Pool<AsyncPgConnection>;
@@ -107,4 +112,49 @@ impl MigrationSource<Pg> for Borrowed<'_> {
     fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<Pg>>>> {
         MigrationSource::<Pg>::migrations(self.0)
     }
+}
+
+/// Runs `operation` in one transaction on `conn`: committed when it returns `Ok`, rolled back
+/// when it returns an error (the operation's error is kept). The one transaction helper for
+/// handlers, consumers and jobs; HTTP writes go through [`crate::write::Write`], which adds the
+/// idempotent answer to the same transaction.
+pub async fn transaction<R, F>(conn: &mut AsyncPgConnection, operation: F) -> ApiResult<R>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> ApiResult<R>,
+{
+    AnsiTransactionManager::begin_transaction(conn).await?;
+    match operation(&mut *conn).await {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn).await?;
+            Ok(value)
+        }
+        Err(error) => match AnsiTransactionManager::rollback_transaction(conn).await {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// Maps a violated constraint (unique index, exclusion or check constraint) to the 409 problem
+/// `rules` names for it (`rules` returns `None` for constraints it does not know, which stay
+/// internal errors). The one place where database constraints become rule conflicts.
+///
+/// ```ignore
+/// diesel::insert_into(t).values(v).execute(conn).await.map_err(|e| {
+///     unique_violation(e, |constraint| match constraint {
+///         "organizations_name_unique" => Some(Rule::OrganizationNameUnique.conflict("…")),
+///         _ => None,
+///     })
+/// })
+/// ```
+pub fn unique_violation(
+    error: diesel::result::Error,
+    rules: impl Fn(&str) -> Option<ApiError>,
+) -> ApiError {
+    if let diesel::result::Error::DatabaseError(_, info) = &error
+        && let Some(problem) = info.constraint_name().and_then(&rules)
+    {
+        return problem;
+    }
+    ApiError::from(error)
 }

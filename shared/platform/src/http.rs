@@ -49,6 +49,7 @@ pub struct AppContext {
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
     pub body_timeout: std::time::Duration,
+    pub idempotency_lease: std::time::Duration,
     pub limiters: Arc<crate::limits::Limiters>,
     pub network: crate::net::Network,
 }
@@ -70,6 +71,7 @@ impl AppContext {
             max_json_bytes: config.max_json_bytes,
             max_upload_bytes: config.max_upload_bytes,
             body_timeout: config.body_timeout,
+            idempotency_lease: config.idempotency_lease,
             limiters: crate::limits::Limiters::new(&config.rate_limits),
             network: crate::net::Network {
                 trusted_proxies: config.trusted_proxies.clone(),
@@ -213,6 +215,7 @@ where
         .app_data(web::Data::new(ctx.metrics.clone()))
         .app_data(web::Data::new(Readiness(ctx.broker_ready.clone())))
         .app_data(IdempotencyLimit(ctx.max_upload_bytes))
+        .app_data(idempotency::IdempotencyLease(ctx.idempotency_lease))
         .app_data(crate::json::JsonLimit(ctx.max_json_bytes))
         .app_data(
             web::JsonConfig::default()

@@ -2,6 +2,13 @@
 //! response without running the request again; the same key with another request is refused (422).
 //!
 //! Keys are scoped to the authenticated caller and kept for [`RETENTION_HOURS`].
+//!
+//! The middleware claims the key for the request (a row with a fresh claim id and a lease). A
+//! write run through [`crate::write::Write`] checks its claim and stores its answer in its own
+//! transaction, so a change is never committed without its answer: a retry after a crash between
+//! commit and response gets the stored answer, and a retry after a crash before the commit runs
+//! once, as soon as the lease has lapsed. Answers of requests that changed nothing (refusals,
+//! validation errors) are stored by the middleware after the handler.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,6 +20,12 @@ use diesel::sql_types::{Bytea, Nullable, SmallInt, Text};
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use diesel::OptionalExtension;
+use diesel_async::AsyncPgConnection;
 
 use crate::auth::Authentication;
 use crate::db::DbPool;
@@ -26,6 +39,67 @@ const MAX_KEY_LEN: usize = 255;
 /// Limit for bodies buffered by this middleware (the handlers' own limits still apply).
 #[derive(Clone, Copy)]
 pub struct IdempotencyLimit(pub usize);
+
+/// How long a claim holds a key for a request that has not finished (default 60 s).
+#[derive(Clone, Copy)]
+pub struct IdempotencyLease(pub std::time::Duration);
+
+/// The request's hold on its key, in the request's extensions while it runs.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    subject: String,
+    key: String,
+    id: uuid::Uuid,
+    /// Set once a write committed the answer with its change.
+    stored: Arc<AtomicBool>,
+}
+
+impl Claim {
+    /// Inside the write's transaction: locks the key's row and checks the claim is still ours
+    /// (it is not when the lease lapsed and a retry took the key over: 409, nothing is written).
+    pub(crate) async fn hold(&self, conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
+        #[derive(QueryableByName)]
+        struct Held {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            claim: uuid::Uuid,
+        }
+        let held: Option<Held> = diesel::sql_query(
+            "SELECT claim FROM idempotency_keys \
+             WHERE subject = $1 AND key = $2 AND status IS NULL FOR UPDATE",
+        )
+        .bind::<Text, _>(&self.subject)
+        .bind::<Text, _>(&self.key)
+        .get_result(conn)
+        .await
+        .optional()?;
+        match held {
+            Some(held) if held.claim == self.id => Ok(()),
+            _ => Err(ApiError::IdempotencyKeyInFlight),
+        }
+    }
+
+    /// Inside the write's transaction: stores the answer under the claim.
+    pub(crate) async fn store(
+        &self,
+        conn: &mut AsyncPgConnection,
+        reply: &crate::reply::Reply,
+    ) -> Result<(), ApiError> {
+        save(
+            conn,
+            self,
+            reply.status().as_u16(),
+            reply.stored_headers(),
+            reply.body_bytes(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// After the write's commit: the middleware must not store another answer.
+    pub(crate) fn mark_stored(&self) {
+        self.stored.store(true, Ordering::SeqCst);
+    }
+}
 
 #[derive(QueryableByName)]
 struct StoredKey {
@@ -113,23 +187,36 @@ pub async fn middleware(
         hex::encode(hasher.finalize())
     };
 
+    let lease = req
+        .app_data::<IdempotencyLease>()
+        .map(|l| l.0)
+        .unwrap_or(std::time::Duration::from_secs(60));
     let mut conn = match pool.get().await {
         Ok(conn) => conn,
         Err(e) => return Ok(reply(req, ApiError::from(e))),
     };
-    let reserved = diesel::sql_query(
-        "INSERT INTO idempotency_keys (subject, key, method, path, request_hash) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject, key) DO NOTHING",
+    // Claim the key: a new row, or a row whose earlier request died before answering (its
+    // lease lapsed, nothing was committed under it) with the same request.
+    let claim_id = uuid::Uuid::now_v7();
+    let claimed = diesel::sql_query(
+        "INSERT INTO idempotency_keys (subject, key, method, path, request_hash, claim, lease_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) \
+         ON CONFLICT (subject, key) DO UPDATE \
+            SET claim = EXCLUDED.claim, lease_until = EXCLUDED.lease_until, created_at = now() \
+          WHERE idempotency_keys.status IS NULL AND idempotency_keys.lease_until < now() \
+            AND idempotency_keys.request_hash = EXCLUDED.request_hash",
     )
     .bind::<Text, _>(&subject)
     .bind::<Text, _>(&key)
     .bind::<Text, _>(&method)
     .bind::<Text, _>(&path)
     .bind::<Text, _>(&request_hash)
+    .bind::<diesel::sql_types::Uuid, _>(claim_id)
+    .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
     .execute(&mut conn)
     .await
     .map_err(ApiError::from);
-    match reserved {
+    match claimed {
         Err(e) => return Ok(reply(req, e)),
         Ok(0) => {
             let stored: Result<StoredKey, _> = diesel::sql_query(
@@ -167,21 +254,33 @@ pub async fn middleware(
     }
     drop(conn);
 
+    let claim = Claim {
+        subject,
+        key,
+        id: claim_id,
+        stored: Arc::new(AtomicBool::new(false)),
+    };
+    req.extensions_mut().insert(claim.clone());
     req.set_payload(actix_web::dev::Payload::from(body));
     let response = next.call(req).await;
+    if AtomicBool::load(&claim.stored, Ordering::SeqCst) {
+        // The write committed its answer with its change.
+        return response.map(ServiceResponse::map_into_boxed_body);
+    }
     let response = match response {
         Ok(response) => response,
         Err(e) => {
-            release(&pool, &subject, &key).await;
+            release(&pool, &claim).await;
             return Err(e);
         }
     };
     let status = response.status();
     if status.is_server_error() {
         // Nothing was stored, so the client may retry with the same key.
-        release(&pool, &subject, &key).await;
+        release(&pool, &claim).await;
         return Ok(response.map_into_boxed_body());
     }
+    // An answer without a committed write (a refusal, a validation error, a read): stored now.
     let (request, response) = response.into_parts();
     let (head, response_body) = response.into_parts();
     let bytes = actix_web::body::to_bytes(response_body)
@@ -193,33 +292,49 @@ pub async fn middleware(
             stored_headers.insert(name.to_string(), value.into());
         }
     }
-    if let Ok(mut conn) = pool.get().await {
-        let saved = diesel::sql_query(
-            "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5, completed_at = now() \
-             WHERE subject = $1 AND key = $2",
-        )
-        .bind::<Text, _>(&subject)
-        .bind::<Text, _>(&key)
-        .bind::<SmallInt, _>(status.as_u16() as i16)
-        .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Object(stored_headers))
-        .bind::<Bytea, _>(bytes.to_vec())
-        .execute(&mut conn)
-        .await;
-        if let Err(e) = saved {
-            tracing::error!(error = %e, "could not store the idempotent response");
-        }
+    let saved = match pool.get().await {
+        Ok(mut conn) => save(&mut conn, &claim, status.as_u16(), stored_headers, &bytes).await,
+        Err(e) => Err(ApiError::from(e)),
+    };
+    if let Err(e) = saved {
+        tracing::error!(error = %e, "could not store the idempotent response");
     }
     let response = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(request, response))
 }
 
-async fn release(pool: &DbPool, subject: &str, key: &str) {
+/// Stores the answer under the claim (nothing when the claim was taken over).
+async fn save(
+    conn: &mut AsyncPgConnection,
+    claim: &Claim,
+    status: u16,
+    headers: serde_json::Map<String, serde_json::Value>,
+    body: &[u8],
+) -> Result<usize, ApiError> {
+    Ok(diesel::sql_query(
+        "UPDATE idempotency_keys SET status = $4, headers = $5, body = $6, completed_at = now() \
+         WHERE subject = $1 AND key = $2 AND claim = $3 AND status IS NULL",
+    )
+    .bind::<Text, _>(&claim.subject)
+    .bind::<Text, _>(&claim.key)
+    .bind::<diesel::sql_types::Uuid, _>(claim.id)
+    .bind::<SmallInt, _>(status as i16)
+    .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Object(headers))
+    .bind::<Bytea, _>(body)
+    .execute(conn)
+    .await?)
+}
+
+/// Frees the key after a server error, so the client may retry at once.
+async fn release(pool: &DbPool, claim: &Claim) {
     if let Ok(mut conn) = pool.get().await {
         let _ = diesel::sql_query(
-            "DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND status IS NULL",
+            "DELETE FROM idempotency_keys \
+             WHERE subject = $1 AND key = $2 AND claim = $3 AND status IS NULL",
         )
-        .bind::<Text, _>(subject)
-        .bind::<Text, _>(key)
+        .bind::<Text, _>(&claim.subject)
+        .bind::<Text, _>(&claim.key)
+        .bind::<diesel::sql_types::Uuid, _>(claim.id)
         .execute(&mut conn)
         .await;
     }

@@ -9,6 +9,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
+use serde::{Deserialize, Deserializer};
+
 use crate::error::{ApiError, FieldError};
 
 /// Whether the decoded path obeys the text rules (dates aside: a path is no date).
@@ -33,15 +35,18 @@ pub fn check_query(query: &str) -> Vec<FieldError> {
 
 /// `application/x-www-form-urlencoded` pairs (`+` is a space), decoded leniently.
 fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        (decode(name), decode(value))
-    })
+    query.split('&').filter(|p| !p.is_empty()).map(decode_pair)
+}
+
+/// One `name=value` pair of a query string, decoded leniently.
+pub(crate) fn decode_pair(pair: &str) -> (String, String) {
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    (decode(name), decode(value))
 }
 
 /// Middleware (`from_fn`): refuses a request whose path or query breaks the text rules.
@@ -59,6 +64,62 @@ pub async fn middleware(
     } else {
         Ok(req.into_response(ApiError::Validation(errors).error_response()))
     }
+}
+
+/// Integer types of query parameters.
+pub trait QueryInt: Copy + TryFrom<i128> {
+    const MIN: Self;
+    const MAX: Self;
+}
+
+impl QueryInt for i32 {
+    const MIN: Self = i32::MIN;
+    const MAX: Self = i32::MAX;
+}
+
+impl QueryInt for i64 {
+    const MIN: Self = i64::MIN;
+    const MAX: Self = i64::MAX;
+}
+
+/// Reads an integer query parameter (`#[serde(default, deserialize_with = "…")]`). An integer
+/// beyond the type's range reads as the type's nearest bound, so the handler's range check
+/// refuses it with 422 naming the parameter, like any other number out of range, instead of
+/// the whole query string failing; what is not an integer at all stays a 400.
+pub fn query_int<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: QueryInt,
+{
+    let raw = std::borrow::Cow::<str>::deserialize(deserializer)?;
+    saturating_int(&raw)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {raw:?}")))
+}
+
+/// The integer `raw` spells (optional sign, decimal digits), saturated to `T`'s range.
+pub fn saturating_int<T: QueryInt>(raw: &str) -> Option<T> {
+    let (negative, digits) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw.strip_prefix('+').unwrap_or(raw)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bound = if negative { T::MIN } else { T::MAX };
+    // Only digits: parsing fails only when even i128 is too small, which saturates as well.
+    let value = digits
+        .parse::<i128>()
+        .ok()
+        .and_then(|magnitude| {
+            if negative {
+                magnitude.checked_neg()
+            } else {
+                Some(magnitude)
+            }
+        })
+        .and_then(|value| T::try_from(value).ok());
+    Some(value.unwrap_or(bound))
 }
 
 #[cfg(test)]
@@ -85,5 +146,27 @@ mod tests {
         assert_eq!(pointers("from=-0001-01-01"), ["/query/from"]);
         assert!(!path_is_clean("/v1/organizations/a%00"));
         assert!(!path_is_clean("/v1/people/%01"));
+    }
+
+    #[test]
+    fn query_integers_saturate_at_the_types_bounds() {
+        assert_eq!(saturating_int::<i32>("2027"), Some(2027));
+        assert_eq!(saturating_int::<i32>("-12"), Some(-12));
+        assert_eq!(saturating_int::<i32>("+7"), Some(7));
+        assert_eq!(saturating_int::<i32>("-2147483648"), Some(i32::MIN));
+        assert_eq!(saturating_int::<i32>("2147483648"), Some(i32::MAX));
+        assert_eq!(saturating_int::<i32>("-99999999999"), Some(i32::MIN));
+        assert_eq!(
+            saturating_int::<i64>(&"9".repeat(60)),
+            Some(i64::MAX),
+            "beyond i128"
+        );
+        assert_eq!(
+            saturating_int::<i64>(&format!("-{}", "9".repeat(60))),
+            Some(i64::MIN)
+        );
+        for bad in ["", "-", "+", "12a", "1.5", " 1", "1e3", "--1", "٣"] {
+            assert_eq!(saturating_int::<i64>(bad), None, "{bad:?}");
+        }
     }
 }

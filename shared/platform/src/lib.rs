@@ -16,10 +16,13 @@ pub mod limits;
 pub mod metrics;
 pub mod net;
 pub mod pagination;
+pub mod reply;
+pub mod rules;
 pub mod server;
 pub mod telemetry;
 pub mod text;
 pub mod wire;
+pub mod write;
 
 pub use auth::{Principal, Role};
 pub use config::{Config, ServiceInfo};
@@ -27,4 +30,9 @@ pub use db::DbPool;
 pub use error::{ApiError, ApiResult, FieldError, Problem};
 pub use etag::IfMatch;
 pub use json::Json;
-pub use pagination::{Page, PageQuery};
+pub use pagination::{
+    ListKey, ListOrder, Page, PageParams, PageQuery, Paged, SyncPaged, SyncParams,
+};
+pub use reply::{Reply, not_found};
+pub use rules::RuleName;
+pub use write::Write;

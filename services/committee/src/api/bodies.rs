@@ -66,7 +66,7 @@ pub struct BodyListQuery {
     pub status: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
-    #[serde(default, deserialize_with = "super::query_int")]
+    #[serde(default, deserialize_with = "qmf_platform::input::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -182,7 +182,7 @@ pub struct MembershipQuery {
     pub active_on: Option<NaiveDate>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
-    #[serde(default, deserialize_with = "super::query_int")]
+    #[serde(default, deserialize_with = "qmf_platform::input::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

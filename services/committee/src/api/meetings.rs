@@ -326,7 +326,7 @@ pub struct BodyMeetingsQuery {
     pub from: Option<DateTime<Utc>>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
-    #[serde(default, deserialize_with = "super::query_int")]
+    #[serde(default, deserialize_with = "qmf_platform::input::query_int")]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -761,11 +761,11 @@ pub async fn remove_item(
 pub struct ForumReportQuery {
     /// First year, 1900 to 2200 (default: last year).
     #[param(minimum = 1900, maximum = 2200)]
-    #[serde(default, deserialize_with = "super::query_int")]
+    #[serde(default, deserialize_with = "qmf_platform::input::query_int")]
     pub from_year: Option<i32>,
     /// Last year, 1900 to 2200, at most 50 years after `from_year` (default: next year).
     #[param(minimum = 1900, maximum = 2200)]
-    #[serde(default, deserialize_with = "super::query_int")]
+    #[serde(default, deserialize_with = "qmf_platform::input::query_int")]
     pub to_year: Option<i32>,
 }
 

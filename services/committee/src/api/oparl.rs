@@ -56,13 +56,13 @@ pub struct OparlListQuery {
     pub modified_until: Option<String>,
     /// Objects per page, at least 1 (default 100); more than 200 are served as 200.
     #[param(minimum = 1, example = 100)]
-    #[serde(default, deserialize_with = "super::query_int")]
+    #[serde(default, deserialize_with = "qmf_platform::input::query_int")]
     pub limit: Option<i64>,
     /// The same as `limit` (the name OParl uses); `limit` wins when both are given.
     #[serde(
         rename = "elementsPerPage",
         default,
-        deserialize_with = "super::query_int"
+        deserialize_with = "qmf_platform::input::query_int"
     )]
     #[param(rename = "elementsPerPage", minimum = 1)]
     pub elements_per_page: Option<i64>,

@@ -1,0 +1,69 @@
+//! The one way an HTTP request writes: [`Write`] runs the operation in one transaction and, when
+//! the request carries an `Idempotency-Key`, stores the operation's answer in that same
+//! transaction (see [`crate::idempotency`]). Handlers take `write: Write`, check access and input,
+//! then call `write.run(async move |conn| { …lock, If-Match, rule, change, event…; Ok(reply) })`.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel_async::AsyncPgConnection;
+use std::future::{Ready, ready};
+
+use crate::db::{DbPool, transaction};
+use crate::error::{ApiError, ApiResult};
+use crate::idempotency::Claim;
+use crate::reply::Reply;
+
+/// A request's write: the pool and, with an `Idempotency-Key`, the request's claim on the key.
+pub struct Write {
+    pool: web::Data<DbPool>,
+    claim: Option<Claim>,
+}
+
+impl Write {
+    /// For writes outside a request (tests, tools): no idempotency key.
+    pub fn without_key(pool: web::Data<DbPool>) -> Write {
+        Write { pool, claim: None }
+    }
+
+    /// Runs `operation` in one transaction and returns its answer. The answer is stored for
+    /// `Idempotency-Key` replays before the commit, so the change and its answer commit together;
+    /// an error rolls everything back.
+    pub async fn run<F>(self, operation: F) -> ApiResult<Reply>
+    where
+        F: AsyncFnOnce(&mut AsyncPgConnection) -> ApiResult<Reply>,
+    {
+        let mut conn = self.pool.get().await?;
+        let claim = self.claim;
+        let reply = transaction(&mut conn, async |conn| {
+            if let Some(claim) = &claim {
+                claim.hold(conn).await?;
+            }
+            let reply = operation(conn).await?;
+            if let Some(claim) = &claim {
+                claim.store(conn, &reply).await?;
+            }
+            Ok(reply)
+        })
+        .await?;
+        if let Some(claim) = &claim {
+            claim.mark_stored();
+        }
+        Ok(reply)
+    }
+}
+
+impl FromRequest for Write {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let write = match req.app_data::<web::Data<DbPool>>() {
+            Some(pool) => Ok(Write {
+                pool: pool.clone(),
+                claim: req.extensions().get::<Claim>().cloned(),
+            }),
+            None => Err(ApiError::internal("the database pool is not configured")),
+        };
+        ready(write)
+    }
+}
