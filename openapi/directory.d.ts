@@ -1072,12 +1072,20 @@ export interface operations {
                 kind?: components["schemas"]["AgreementKind"];
                 /** @description Only agreements valid (`true`) or not valid (`false`) today. */
                 valid?: boolean;
-                /** @description Only agreements changed after this time; switches to change order. */
-                modified_since?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
+                /**
+                 * @description Only items changed after this time; switches the list to change order for
+                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
+                 *     carry their start time.
+                 * @example 2026-11-23T09:00:00Z
+                 */
+                modified_since?: string;
             };
             header?: never;
             path?: never;
@@ -1561,20 +1569,24 @@ export interface operations {
                 /** @description Only organisations with (`true`) or without (`false`) a valid agreement today. */
                 has_valid_agreement?: boolean;
                 /**
-                 * @description Only organisations changed after this time; switches the order to change order for
-                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
-                 *     carry their start time.
-                 */
-                modified_since?: string;
-                /**
                  * @description Case-insensitive text contained in the name.
                  * @example Heilbronn
                  */
                 q?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
+                /**
+                 * @description Only items changed after this time; switches the list to change order for
+                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
+                 *     carry their start time.
+                 * @example 2026-11-23T09:00:00Z
+                 */
+                modified_since?: string;
             };
             header?: never;
             path?: never;
@@ -2322,14 +2334,22 @@ export interface operations {
                 function?: components["schemas"]["StaffFunction"];
                 /** @description Only staff active (`true`) or not active (`false`) today. */
                 active?: boolean;
-                /** @description Only people changed after this time; switches to change order for incremental sync. */
-                modified_since?: string;
                 /** @description Case-insensitive text contained in the given or family name. */
                 q?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
+                /**
+                 * @description Only items changed after this time; switches the list to change order for
+                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
+                 *     carry their start time.
+                 * @example 2026-11-23T09:00:00Z
+                 */
+                modified_since?: string;
             };
             header?: never;
             path?: never;

@@ -2,6 +2,7 @@
 //! It owns these records; the other services keep read copies fed by its events.
 
 pub mod api;
+pub mod app;
 pub mod domain;
 pub mod events;
 pub mod store;

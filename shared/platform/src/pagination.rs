@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -113,7 +113,7 @@ pub struct PageParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SyncParams {
-    /// Only items changed at or after this time; switches the list to change order for
+    /// Only items changed after this time; switches the list to change order for
     /// incremental sync. Keep a few seconds of overlap between runs: writes committing late
     /// carry their start time.
     #[param(example = "2026-11-23T09:00:00Z")]
@@ -179,30 +179,34 @@ impl<F, const SYNC: bool> PagedQuery<F, SYNC> {
         let mut cursor = None;
         let mut modified_since = None;
         let mut rest = Vec::new();
-        let mut errors = Vec::new();
+        // Malformed values are 400 like every malformed query value; well-formed values out of
+        // range are 422 naming the parameter.
+        let malformed = |name: &str, expected: &str| {
+            ApiError::BadRequest(format!("invalid query string: {name}: expected {expected}"))
+        };
         for raw in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = crate::input::decode_pair(raw);
             match name.as_str() {
-                "limit" => match crate::input::saturating_int::<i64>(&value) {
-                    Some(n) if (1..=MAX_LIMIT).contains(&n) => limit = Some(n),
-                    _ => errors.push(FieldError::new(
-                        "/query/limit",
-                        format!("must be a whole number between 1 and {MAX_LIMIT}"),
-                    )),
-                },
+                "limit" => {
+                    let n = crate::input::saturating_int::<i64>(&value)
+                        .ok_or_else(|| malformed("limit", "an integer"))?;
+                    if !(1..=MAX_LIMIT).contains(&n) {
+                        return Err(ApiError::validation(
+                            "/query/limit",
+                            format!("must be between 1 and {MAX_LIMIT}"),
+                        ));
+                    }
+                    limit = Some(n);
+                }
                 "cursor" => cursor = Some(value),
-                "modified_since" if SYNC => match chrono::DateTime::parse_from_rfc3339(&value) {
-                    Ok(time) => modified_since = Some(time.with_timezone(&chrono::Utc)),
-                    Err(_) => errors.push(FieldError::new(
-                        "/query/modified_since",
-                        "must be a date-time with offset (RFC 3339), e.g. 2026-11-23T09:00:00Z",
-                    )),
-                },
+                "modified_since" if SYNC => {
+                    let time = chrono::DateTime::parse_from_rfc3339(&value).map_err(|_| {
+                        malformed("modified_since", "a date-time with offset (RFC 3339)")
+                    })?;
+                    modified_since = Some(time.with_timezone(&chrono::Utc));
+                }
                 _ => rest.push(raw),
             }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
         }
         let filter = serde_urlencoded::from_str::<F>(&rest.join("&")).map_err(|e| {
             ApiError::BadRequest(format!(
@@ -314,13 +318,21 @@ mod tests {
             ("limit=0", "/query/limit"),
             ("limit=201", "/query/limit"),
             ("limit=-99999999999999999999999", "/query/limit"),
-            ("limit=ten", "/query/limit"),
-            ("modified_since=yesterday", "/query/modified_since"),
         ] {
             match SyncPaged::<Filter>::parse(query) {
                 Err(ApiError::Validation(errors)) => assert_eq!(errors[0].pointer, pointer),
                 other => panic!("{query}: {other:?}"),
             }
+        }
+        for malformed in [
+            "limit=ten",
+            "modified_since=yesterday",
+            "modified_since=2026-11-23",
+        ] {
+            assert!(matches!(
+                SyncPaged::<Filter>::parse(malformed),
+                Err(ApiError::BadRequest(_))
+            ));
         }
         // A list without change order does not take `modified_since`; unknown filters are refused.
         assert!(matches!(

@@ -44,6 +44,11 @@ impl Reply {
         reply
     }
 
+    /// 201 for a batch of new resources (no single `Location`), with a report of them.
+    pub fn created_many(report: &impl Serialize) -> Reply {
+        Reply::json(StatusCode::CREATED, report)
+    }
+
     /// 202 with a body describing what was accepted.
     pub fn accepted(body: &impl Serialize) -> Reply {
         Reply::json(StatusCode::ACCEPTED, body)

@@ -1,13 +1,11 @@
 //! Operations for administrators.
 
-use actix_web::{HttpResponse, post, web};
-use diesel_async::AsyncConnection;
-use qmf_platform::{ApiError, ApiResult, DbPool, Principal, Role};
+use actix_web::post;
+use qmf_platform::{ApiResult, Principal, Reply, Role, Write};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::events;
-use crate::store::{agreements, organizations, people};
+use crate::app;
 
 /// What a republish put into the outbox.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -37,32 +35,16 @@ pub struct Republished {
     )
 )]
 #[post("/v1/admin/republish")]
-pub async fn republish(principal: Principal, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn republish(principal: Principal, write: Write) -> ApiResult<Reply> {
     principal.require_any(&[Role::Admin])?;
-    let mut conn = pool.get().await?;
-    let counts = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let orgs = organizations::all(conn).await?;
-            for row in &orgs {
-                events::organization_updated(conn, row).await?;
-            }
-            let staff = people::all(conn).await?;
-            for row in &staff {
-                events::person_updated(conn, row).await?;
-            }
-            let signed = agreements::all(conn).await?;
-            for row in &signed {
-                events::agreement_signed(conn, row).await?;
-                if row.terminated_on.is_some() {
-                    events::agreement_terminated(conn, row).await?;
-                }
-            }
-            Ok(Republished {
-                organizations: orgs.len(),
-                people: staff.len(),
-                agreements: signed.len(),
-            })
+    write
+        .run(async |conn| {
+            let counts = app::republish::republish(conn).await?;
+            Ok(Reply::ok(&Republished {
+                organizations: counts.organizations,
+                people: counts.people,
+                agreements: counts.agreements,
+            }))
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(counts))
+        .await
 }

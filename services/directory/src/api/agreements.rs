@@ -1,18 +1,17 @@
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use qmf_contracts::directory::AgreementKind;
-use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal};
+use qmf_platform::{
+    ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal, Reply, SyncPaged, Write,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::people::require_active_organization;
-use super::{created, list_key, list_order, ok_with_etag, page_params, today};
+use crate::app::{self, today};
 use crate::domain::access;
 use crate::domain::agreement::{AgreementDraft, Termination, is_valid};
-use crate::events;
-use crate::store::agreements::{self as store, AgreementFilter, AgreementRow};
+use crate::store::agreements::{AgreementFilter, AgreementRow, list as list_rows};
 use crate::store::parse_code;
 
 /// A signed agreement. Agreements are records of signed documents: they are never edited,
@@ -75,24 +74,19 @@ fn response(row: AgreementRow) -> ApiResult<AgreementResponse> {
 #[post("/v1/agreements")]
 pub async fn create(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     body: Json<AgreementDraft>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let draft = body.into_inner()?;
     draft.validate(today()).map_err(ApiError::Validation)?;
-    let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            require_active_organization(conn, draft.organization_id).await?;
-            let row = store::insert(conn, Uuid::now_v7(), &draft).await?;
-            events::agreement_signed(conn, &row).await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::agreements::sign(conn, &draft).await?;
+            let (version, location) = (row.version, format!("/v1/agreements/{}", row.id));
+            Ok(Reply::created(&response(row)?, version, location))
         })
-        .await?;
-    let version = row.version;
-    let location = format!("/v1/agreements/{}", row.id);
-    Ok(created(&response(row)?, version, location))
+        .await
 }
 
 /// Filters of the agreement list.
@@ -104,13 +98,6 @@ pub struct AgreementListQuery {
     pub kind: Option<AgreementKind>,
     /// Only agreements valid (`true`) or not valid (`false`) today.
     pub valid: Option<bool>,
-    /// Only agreements changed after this time; switches to change order.
-    pub modified_since: Option<DateTime<Utc>>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List agreements. Every authenticated caller may read them.
@@ -120,28 +107,26 @@ pub struct AgreementListQuery {
 #[utoipa::path(
     tag = "agreements",
     operation_id = "list_agreements",
-    params(AgreementListQuery),
+    params(AgreementListQuery, qmf_platform::PageParams, qmf_platform::SyncParams),
     responses((status = 200, description = "One page of agreements.", body = Page<AgreementResponse>))
 )]
 #[get("/v1/agreements")]
 pub async fn list(
     _principal: Principal,
     pool: web::Data<DbPool>,
-    query: web::Query<AgreementListQuery>,
-) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
-    let (limit, after) = page_params(query.limit, query.cursor)?;
-    let order = list_order(query.modified_since);
+    query: SyncPaged<AgreementListQuery>,
+) -> ApiResult<Reply> {
+    let after = query.after()?;
     let filter = AgreementFilter {
-        organization_id: query.organization_id,
-        kind: query.kind,
-        valid_on: query.valid.map(|v| (today(), v)),
+        organization_id: query.filter.organization_id,
+        kind: query.filter.kind,
+        valid_on: query.filter.valid.map(|v| (today(), v)),
         modified_since: query.modified_since,
     };
     let mut conn = pool.get().await?;
-    let rows = store::list(&mut conn, &filter, order, after, limit).await?;
-    let page = Page::from_rows(rows, limit, |row| list_key(order, row.id, row.change_seq));
-    Ok(HttpResponse::Ok().json(page.try_map(response)?))
+    let rows = list_rows(&mut conn, &filter, query.order(), after, query.limit).await?;
+    let page = query.page(rows, |row| query.key(row.id, row.change_seq));
+    Ok(Reply::ok(&page.try_map(response)?))
 }
 
 /// Read one agreement.
@@ -161,13 +146,11 @@ pub async fn get(
     _principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
-    let row = store::find(&mut conn, *id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such agreement".into()))?;
+    let row = app::agreements::find(&mut conn, *id).await?;
     let version = row.version;
-    Ok(ok_with_etag(&response(row)?, version))
+    Ok(Reply::ok_with_etag(&response(row)?, version))
 }
 
 /// Terminate an agreement.
@@ -191,27 +174,18 @@ pub async fn get(
 #[post("/v1/agreements/{id}/terminate")]
 pub async fn terminate(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     id: web::Path<Uuid>,
     body: Json<Termination>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let termination = body.into_inner()?;
-    let id = *id;
-    let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = store::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such agreement".into()))?;
-            if_match.check(current.version)?;
-            termination.check(current.signed_on, current.terminated_on)?;
-            let row = store::terminate(conn, id, &termination).await?;
-            events::agreement_terminated(conn, &row).await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::agreements::terminate(conn, *id, &if_match, &termination).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&response(row)?, version))
         })
-        .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&response(row)?, version))
+        .await
 }

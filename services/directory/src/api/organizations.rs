@@ -1,18 +1,19 @@
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{get, post, put, web};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use qmf_contracts::directory::{District, OrganizationKind};
-use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal};
+use qmf_platform::{
+    ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal, Reply, SyncPaged, Write,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{created, list_key, list_order, ok_with_etag, page_params, search_text, today};
+use crate::app::{self, today};
 use crate::domain::access;
 use crate::domain::organization::{Address, OrganizationDraft};
-use crate::events;
+use crate::domain::search_text;
 use crate::store::organizations::{self as store, OrganizationFilter, OrganizationRow};
 use crate::store::parse_code;
 
@@ -93,23 +94,19 @@ pub fn response(
 #[post("/v1/organizations")]
 pub async fn create(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     body: Json<OrganizationDraft>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
-    let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let row = store::insert(conn, Uuid::now_v7(), &draft).await?;
-            events::organization_registered(conn, &row).await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::organizations::register(conn, &draft).await?;
+            let (version, location) = (row.version, format!("/v1/organizations/{}", row.id));
+            Ok(Reply::created(&response(row, false)?, version, location))
         })
-        .await?;
-    let version = row.version;
-    let location = format!("/v1/organizations/{}", row.id);
-    Ok(created(&response(row, false)?, version, location))
+        .await
 }
 
 /// Filters of the organisation list.
@@ -123,18 +120,9 @@ pub struct OrganizationListQuery {
     pub active: Option<bool>,
     /// Only organisations with (`true`) or without (`false`) a valid agreement today.
     pub has_valid_agreement: Option<bool>,
-    /// Only organisations changed after this time; switches the order to change order for
-    /// incremental sync. Keep a few seconds of overlap between runs: writes committing late
-    /// carry their start time.
-    pub modified_since: Option<DateTime<Utc>>,
     /// Case-insensitive text contained in the name.
     #[param(example = "Heilbronn")]
     pub q: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List organisations.
@@ -144,7 +132,7 @@ pub struct OrganizationListQuery {
 #[utoipa::path(
     tag = "organizations",
     operation_id = "list_organizations",
-    params(OrganizationListQuery),
+    params(OrganizationListQuery, qmf_platform::PageParams, qmf_platform::SyncParams),
     responses(
         (status = 200, description = "One page of organisations.", body = Page<OrganizationResponse>),
     )
@@ -153,25 +141,31 @@ pub struct OrganizationListQuery {
 pub async fn list(
     _principal: Principal,
     pool: web::Data<DbPool>,
-    query: web::Query<OrganizationListQuery>,
-) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
-    let (limit, after) = page_params(query.limit, query.cursor)?;
-    let order = list_order(query.modified_since);
+    query: SyncPaged<OrganizationListQuery>,
+) -> ApiResult<Reply> {
+    let after = query.after()?;
     let filter = OrganizationFilter {
-        kind: query.kind,
-        district: query.district,
-        active: query.active,
-        has_valid_agreement: query.has_valid_agreement,
+        kind: query.filter.kind,
+        district: query.filter.district,
+        active: query.filter.active,
+        has_valid_agreement: query.filter.has_valid_agreement,
         modified_since: query.modified_since,
-        name_contains: search_text(query.q)?,
+        name_contains: search_text(query.filter.q.clone())?,
     };
     let mut conn = pool.get().await?;
-    let rows = store::list(&mut conn, &filter, order, after, limit, today()).await?;
-    let page = Page::from_rows(rows, limit, |(row, _)| {
-        list_key(order, row.id, row.change_seq)
-    });
-    Ok(HttpResponse::Ok().json(page.try_map(|(row, valid)| response(row, valid))?))
+    let rows = store::list(
+        &mut conn,
+        &filter,
+        query.order(),
+        after,
+        query.limit,
+        today(),
+    )
+    .await?;
+    let page = query.page(rows, |(row, _)| query.key(row.id, row.change_seq));
+    Ok(Reply::ok(
+        &page.try_map(|(row, valid)| response(row, valid))?,
+    ))
 }
 
 /// Read one organisation.
@@ -193,13 +187,11 @@ pub async fn get(
     _principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
-    let (row, valid) = store::find(&mut conn, *id, today())
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such organisation".into()))?;
+    let (row, valid) = app::organizations::find(&mut conn, *id).await?;
     let version = row.version;
-    Ok(ok_with_etag(&response(row, valid)?, version))
+    Ok(Reply::ok_with_etag(&response(row, valid)?, version))
 }
 
 /// Replace an organisation's data.
@@ -223,32 +215,21 @@ pub async fn get(
 #[put("/v1/organizations/{id}")]
 pub async fn update(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     id: web::Path<Uuid>,
     body: Json<OrganizationDraft>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
-    let id = *id;
-    let mut conn = pool.get().await?;
-    let (row, valid) = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = store::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such organisation".into()))?;
-            if_match.check(current.version)?;
-            let row = store::update(conn, id, &draft).await?;
-            events::organization_updated(conn, &row).await?;
-            let valid = store::find(conn, id, today())
-                .await?
-                .is_some_and(|(_, v)| v);
-            Ok((row, valid))
+    write
+        .run(async move |conn| {
+            let (row, valid) = app::organizations::update(conn, *id, &if_match, &draft).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&response(row, valid)?, version))
         })
-        .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&response(row, valid)?, version))
+        .await
 }
 
 /// Deactivate an organisation.
@@ -272,33 +253,16 @@ pub async fn update(
 #[post("/v1/organizations/{id}/deactivate")]
 pub async fn deactivate(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
-    let id = *id;
-    let mut conn = pool.get().await?;
-    let (row, valid) = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = store::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such organisation".into()))?;
-            if_match.check(current.version)?;
-            if !current.active {
-                return Err(ApiError::conflict(
-                    "organization_already_inactive",
-                    "the organisation is already deactivated",
-                ));
-            }
-            let row = store::deactivate(conn, id).await?;
-            events::organization_deactivated(conn, &row).await?;
-            let valid = store::find(conn, id, today())
-                .await?
-                .is_some_and(|(_, v)| v);
-            Ok((row, valid))
+    write
+        .run(async move |conn| {
+            let (row, valid) = app::organizations::deactivate(conn, *id, &if_match).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&response(row, valid)?, version))
         })
-        .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&response(row, valid)?, version))
+        .await
 }

@@ -1,17 +1,17 @@
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use qmf_contracts::directory::StaffFunction;
-use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal};
+use qmf_platform::{
+    ApiError, ApiResult, DbPool, IfMatch, Json, Page, Principal, Reply, SyncPaged, Write,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{created, list_key, list_order, ok_with_etag, page_params, search_text, today};
+use crate::app::{self, today};
 use crate::domain::access;
 use crate::domain::person::{PersonDraft, is_active};
-use crate::events;
-use crate::store::organizations as organization_store;
+use crate::domain::search_text;
 use crate::store::parse_code;
 use crate::store::people::{self as store, PersonFilter, PersonRow};
 
@@ -67,24 +67,6 @@ pub fn response(row: PersonRow, principal: &Principal) -> ApiResult<PersonRespon
     })
 }
 
-/// The organisation a person or agreement refers to must exist (422) and be active (409).
-pub async fn require_active_organization(
-    conn: &mut AsyncPgConnection,
-    organization_id: Uuid,
-) -> ApiResult<()> {
-    match organization_store::find(conn, organization_id, today()).await? {
-        None => Err(ApiError::validation(
-            "/organization_id",
-            "no such organisation",
-        )),
-        Some((row, _)) if !row.active => Err(ApiError::conflict(
-            "organization_inactive",
-            "the organisation is deactivated",
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
 /// Register a staff member.
 ///
 /// Admins and coordinators. The organisation must exist and be active. Publishes
@@ -103,24 +85,23 @@ pub async fn require_active_organization(
 #[post("/v1/people")]
 pub async fn create(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     body: Json<PersonDraft>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
-    let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            require_active_organization(conn, draft.organization_id).await?;
-            let row = store::insert(conn, Uuid::now_v7(), &draft).await?;
-            events::person_registered(conn, &row).await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::people::register(conn, &draft).await?;
+            let (version, location) = (row.version, format!("/v1/people/{}", row.id));
+            Ok(Reply::created(
+                &response(row, &principal)?,
+                version,
+                location,
+            ))
         })
-        .await?;
-    let version = row.version;
-    let location = format!("/v1/people/{}", row.id);
-    Ok(created(&response(row, &principal)?, version, location))
+        .await
 }
 
 /// Filters of the people list.
@@ -134,15 +115,8 @@ pub struct PersonListQuery {
     pub function: Option<StaffFunction>,
     /// Only staff active (`true`) or not active (`false`) today.
     pub active: Option<bool>,
-    /// Only people changed after this time; switches to change order for incremental sync.
-    pub modified_since: Option<DateTime<Utc>>,
     /// Case-insensitive text contained in the given or family name.
     pub q: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List staff members.
@@ -152,29 +126,27 @@ pub struct PersonListQuery {
 #[utoipa::path(
     tag = "people",
     operation_id = "list_people",
-    params(PersonListQuery),
+    params(PersonListQuery, qmf_platform::PageParams, qmf_platform::SyncParams),
     responses((status = 200, description = "One page of people.", body = Page<PersonResponse>))
 )]
 #[get("/v1/people")]
 pub async fn list(
     principal: Principal,
     pool: web::Data<DbPool>,
-    query: web::Query<PersonListQuery>,
-) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
-    let (limit, after) = page_params(query.limit, query.cursor)?;
-    let order = list_order(query.modified_since);
+    query: SyncPaged<PersonListQuery>,
+) -> ApiResult<Reply> {
+    let after = query.after()?;
     let filter = PersonFilter {
-        organization_id: query.organization_id,
-        function: query.function,
-        active_on: query.active.map(|a| (today(), a)),
+        organization_id: query.filter.organization_id,
+        function: query.filter.function,
+        active_on: query.filter.active.map(|a| (today(), a)),
         modified_since: query.modified_since,
-        name_contains: search_text(query.q)?,
+        name_contains: search_text(query.filter.q.clone())?,
     };
     let mut conn = pool.get().await?;
-    let rows = store::list(&mut conn, &filter, order, after, limit).await?;
-    let page = Page::from_rows(rows, limit, |row| list_key(order, row.id, row.change_seq));
-    Ok(HttpResponse::Ok().json(page.try_map(|row| response(row, &principal))?))
+    let rows = store::list(&mut conn, &filter, query.order(), after, query.limit).await?;
+    let page = query.page(rows, |row| query.key(row.id, row.change_seq));
+    Ok(Reply::ok(&page.try_map(|row| response(row, &principal))?))
 }
 
 /// Read one staff member.
@@ -194,13 +166,11 @@ pub async fn get(
     principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
-    let row = store::find(&mut conn, *id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such person".into()))?;
+    let row = app::people::find(&mut conn, *id).await?;
     let version = row.version;
-    Ok(ok_with_etag(&response(row, &principal)?, version))
+    Ok(Reply::ok_with_etag(&response(row, &principal)?, version))
 }
 
 /// Replace a staff member's data.
@@ -224,35 +194,21 @@ pub async fn get(
 #[put("/v1/people/{id}")]
 pub async fn update(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     id: web::Path<Uuid>,
     body: Json<PersonDraft>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let draft = body.into_inner()?.normalized();
     draft.validate().map_err(ApiError::Validation)?;
-    let id = *id;
-    let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = store::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such person".into()))?;
-            if_match.check(current.version)?;
-            if current.organization_id != draft.organization_id {
-                return Err(ApiError::validation(
-                    "/organization_id",
-                    "cannot change; register the person anew at the other organisation",
-                ));
-            }
-            let row = store::update(conn, id, &draft).await?;
-            events::person_updated(conn, &row).await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::people::update(conn, *id, &if_match, &draft).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&response(row, &principal)?, version))
         })
-        .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&response(row, &principal)?, version))
+        .await
 }
 
 /// End of a staff member's active period.
@@ -285,38 +241,18 @@ pub struct Deactivation {
 #[post("/v1/people/{id}/deactivate")]
 pub async fn deactivate(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     id: web::Path<Uuid>,
     body: Json<Deactivation>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     access::require_writer(&principal)?;
     let until = body.into_inner()?.active_until;
-    let id = *id;
-    let mut conn = pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = store::lock(conn, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no such person".into()))?;
-            if_match.check(current.version)?;
-            if let Some(closed) = current.active_until {
-                return Err(ApiError::conflict(
-                    "person_already_inactive",
-                    format!("the active period already ends on {closed}"),
-                ));
-            }
-            if until < current.active_from {
-                return Err(ApiError::validation(
-                    "/active_until",
-                    "must not be before active_from",
-                ));
-            }
-            let row = store::end_activity(conn, id, until).await?;
-            events::person_deactivated(conn, &row).await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::people::deactivate(conn, *id, &if_match, until).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&response(row, &principal)?, version))
         })
-        .await?;
-    let version = row.version;
-    Ok(ok_with_etag(&response(row, &principal)?, version))
+        .await
 }

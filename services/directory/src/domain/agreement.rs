@@ -1,8 +1,10 @@
 //! Agreements: commitment (Verbindlichkeit) rests on a signed agreement. An organisation takes
 //! part in QMF while it has a valid one.
 
+use super::rules::Rule;
 use chrono::NaiveDate;
 use qmf_contracts::directory::AgreementKind;
+use qmf_platform::RuleName as _;
 use qmf_platform::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -83,10 +85,8 @@ impl Termination {
         }
         c.finish().map_err(ApiError::Validation)?;
         if let Some(on) = already_terminated_on {
-            return Err(ApiError::conflict(
-                "agreement_already_terminated",
-                format!("the agreement was already terminated on {on}"),
-            ));
+            return Err(Rule::AgreementAlreadyTerminated
+                .conflict(format!("the agreement was already terminated on {on}")));
         }
         Ok(())
     }

@@ -7,29 +7,27 @@ pub mod schema;
 
 pub use qmf_platform::codes::{code, parse_code};
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use qmf_platform::ApiError;
+use diesel::result::Error as DieselError;
+use qmf_platform::db::unique_violation;
+use qmf_platform::{ApiError, RuleName as _};
+
+use crate::domain::rules::Rule;
 
 /// Turns violations of the directory's unique indexes into 409 problems naming the rule.
 pub fn conflict_or(error: DieselError) -> ApiError {
-    if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error {
-        return match info.constraint_name() {
-            Some("organizations_name_unique") => ApiError::conflict(
-                "organization_name_unique",
-                "an organisation with this name already exists",
-            ),
-            Some("organizations_one_youth_office_per_district") => ApiError::conflict(
-                "one_youth_office_per_district",
-                "the district already has an active youth office",
-            ),
-            Some("agreements_one_running_per_kind") => ApiError::conflict(
-                "one_running_agreement_per_kind",
-                "the organisation already has a running agreement of this kind; terminate it first",
-            ),
-            _ => ApiError::from(error),
-        };
-    }
-    ApiError::from(error)
+    unique_violation(error, |constraint| match constraint {
+        "organizations_name_unique" => Some(
+            Rule::OrganizationNameUnique.conflict("an organisation with this name already exists"),
+        ),
+        "organizations_one_youth_office_per_district" => Some(
+            Rule::OneYouthOfficePerDistrict
+                .conflict("the district already has an active youth office"),
+        ),
+        "agreements_one_running_per_kind" => Some(Rule::OneRunningAgreementPerKind.conflict(
+            "the organisation already has a running agreement of this kind; terminate it first",
+        )),
+        _ => None,
+    })
 }
 
 /// SQL for the next value of the change sequence (every write takes one).

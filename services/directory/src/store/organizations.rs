@@ -46,19 +46,7 @@ pub struct OrganizationFilter {
     pub name_contains: Option<String>,
 }
 
-/// Sort order of a list: creation order by default, change order for incremental sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListOrder {
-    Created,
-    Changed,
-}
-
-/// Cursor key: the last id (creation order) or the last change sequence (change order).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub enum ListKey {
-    Id(Uuid),
-    Seq(i64),
-}
+pub use qmf_platform::{ListKey, ListOrder};
 
 macro_rules! valid_agreement_exists {
     ($today:expr) => {

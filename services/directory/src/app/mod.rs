@@ -1,0 +1,17 @@
+//! The directory's operations, one per use case. Each runs on the connection of the request's
+//! write transaction (`qmf_platform::Write`) or of a read, applies the rules of `domain/`
+//! and the queries of `store/`, and writes its event to the outbox in the same transaction.
+//! Handlers in `api/` call exactly one operation; nothing here knows HTTP.
+
+pub mod agreements;
+pub mod import;
+pub mod organizations;
+pub mod people;
+pub mod republish;
+
+use chrono::{NaiveDate, Utc};
+
+/// The day rules are evaluated on (UTC).
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
