@@ -177,15 +177,7 @@ pub async fn middleware(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let request_hash = {
-        let mut hasher = Sha256::new();
-        for part in [method.as_bytes(), path.as_bytes(), content_type.as_bytes()] {
-            hasher.update((part.len() as u64).to_be_bytes());
-            hasher.update(part);
-        }
-        hasher.update(&body);
-        hex::encode(hasher.finalize())
-    };
+    let request_hash = request_hash(&method, &path, &content_type, &body);
 
     let lease = req
         .app_data::<IdempotencyLease>()
@@ -301,6 +293,18 @@ pub async fn middleware(
     }
     let response = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(request, response))
+}
+
+/// The fingerprint a key is bound to: SHA-256 over method, path with query, content type and
+/// body (each part length-prefixed), hex-encoded.
+pub fn request_hash(method: &str, path: &str, content_type: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    for part in [method.as_bytes(), path.as_bytes(), content_type.as_bytes()] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.update(body);
+    hex::encode(hasher.finalize())
 }
 
 /// Stores the answer under the claim (nothing when the claim was taken over).

@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod admin;
 mod agreements;
+mod crash;
 mod events;
 mod hardening;
 mod import;
