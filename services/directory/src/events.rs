@@ -2,32 +2,18 @@
 
 use diesel_async::AsyncPgConnection;
 use qmf_contracts::directory::{
-    self as contract, AgreementSignedV1, AgreementTerminatedV1, OrganizationDeactivatedV1,
+    AgreementSignedV1, AgreementTerminatedV1, DirectoryEvent, OrganizationDeactivatedV1,
     OrganizationV1, PersonDeactivatedV1, PersonV1,
 };
 use qmf_platform::ApiError;
-use serde::Serialize;
-use uuid::Uuid;
 
 use crate::store::agreements::AgreementRow;
 use crate::store::organizations::OrganizationRow;
 use crate::store::parse_code;
 use crate::store::people::PersonRow;
 
-async fn publish(
-    conn: &mut AsyncPgConnection,
-    event_type: &str,
-    subject: Uuid,
-    data: &impl Serialize,
-) -> Result<(), ApiError> {
-    qmf_events::enqueue(
-        conn,
-        contract::SOURCE,
-        event_type,
-        &subject.to_string(),
-        data,
-    )
-    .await?;
+async fn publish(conn: &mut AsyncPgConnection, event: DirectoryEvent) -> Result<(), ApiError> {
+    qmf_events::publish(conn, &event).await?;
     Ok(())
 }
 
@@ -50,9 +36,7 @@ pub async fn organization_registered(
 ) -> Result<(), ApiError> {
     publish(
         conn,
-        contract::ORGANIZATION_REGISTERED,
-        row.id,
-        &organization_snapshot(row)?,
+        DirectoryEvent::OrganizationRegistered(organization_snapshot(row)?),
     )
     .await
 }
@@ -63,9 +47,7 @@ pub async fn organization_updated(
 ) -> Result<(), ApiError> {
     publish(
         conn,
-        contract::ORGANIZATION_UPDATED,
-        row.id,
-        &organization_snapshot(row)?,
+        DirectoryEvent::OrganizationUpdated(organization_snapshot(row)?),
     )
     .await
 }
@@ -79,7 +61,7 @@ pub async fn organization_deactivated(
         deactivated_at: row.deactivated_at.unwrap_or(row.updated_at),
         version: row.version,
     };
-    publish(conn, contract::ORGANIZATION_DEACTIVATED, row.id, &data).await
+    publish(conn, DirectoryEvent::OrganizationDeactivated(data)).await
 }
 
 fn person_snapshot(row: &PersonRow) -> Result<PersonV1, ApiError> {
@@ -106,21 +88,13 @@ pub async fn person_registered(
 ) -> Result<(), ApiError> {
     publish(
         conn,
-        contract::PERSON_REGISTERED,
-        row.id,
-        &person_snapshot(row)?,
+        DirectoryEvent::PersonRegistered(person_snapshot(row)?),
     )
     .await
 }
 
 pub async fn person_updated(conn: &mut AsyncPgConnection, row: &PersonRow) -> Result<(), ApiError> {
-    publish(
-        conn,
-        contract::PERSON_UPDATED,
-        row.id,
-        &person_snapshot(row)?,
-    )
-    .await
+    publish(conn, DirectoryEvent::PersonUpdated(person_snapshot(row)?)).await
 }
 
 pub async fn person_deactivated(
@@ -133,7 +107,7 @@ pub async fn person_deactivated(
         active_until: row.active_until.unwrap_or_default(),
         version: row.version,
     };
-    publish(conn, contract::PERSON_DEACTIVATED, row.id, &data).await
+    publish(conn, DirectoryEvent::PersonDeactivated(data)).await
 }
 
 pub async fn agreement_signed(
@@ -146,7 +120,7 @@ pub async fn agreement_signed(
         kind: parse_code(&row.kind)?,
         signed_on: row.signed_on,
     };
-    publish(conn, contract::AGREEMENT_SIGNED, row.organization_id, &data).await
+    publish(conn, DirectoryEvent::AgreementSigned(data)).await
 }
 
 pub async fn agreement_terminated(
@@ -159,11 +133,5 @@ pub async fn agreement_terminated(
         kind: parse_code(&row.kind)?,
         terminated_on: row.terminated_on.unwrap_or(row.signed_on),
     };
-    publish(
-        conn,
-        contract::AGREEMENT_TERMINATED,
-        row.organization_id,
-        &data,
-    )
-    .await
+    publish(conn, DirectoryEvent::AgreementTerminated(data)).await
 }

@@ -154,6 +154,55 @@ pub struct AgreementTerminatedV1 {
     pub terminated_on: NaiveDate,
 }
 
+/// Everything the directory publishes. Agreements are published under their organisation as
+/// subject, so that an organisation's agreement events arrive in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum DirectoryEvent {
+    OrganizationRegistered(OrganizationV1),
+    OrganizationUpdated(OrganizationV1),
+    OrganizationDeactivated(OrganizationDeactivatedV1),
+    PersonRegistered(PersonV1),
+    PersonUpdated(PersonV1),
+    PersonDeactivated(PersonDeactivatedV1),
+    AgreementSigned(AgreementSignedV1),
+    AgreementTerminated(AgreementTerminatedV1),
+}
+
+impl crate::Event for DirectoryEvent {
+    fn source(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            DirectoryEvent::OrganizationRegistered(_) => ORGANIZATION_REGISTERED,
+            DirectoryEvent::OrganizationUpdated(_) => ORGANIZATION_UPDATED,
+            DirectoryEvent::OrganizationDeactivated(_) => ORGANIZATION_DEACTIVATED,
+            DirectoryEvent::PersonRegistered(_) => PERSON_REGISTERED,
+            DirectoryEvent::PersonUpdated(_) => PERSON_UPDATED,
+            DirectoryEvent::PersonDeactivated(_) => PERSON_DEACTIVATED,
+            DirectoryEvent::AgreementSigned(_) => AGREEMENT_SIGNED,
+            DirectoryEvent::AgreementTerminated(_) => AGREEMENT_TERMINATED,
+        }
+    }
+
+    fn subject(&self) -> String {
+        match self {
+            DirectoryEvent::OrganizationRegistered(o) | DirectoryEvent::OrganizationUpdated(o) => {
+                o.id.to_string()
+            }
+            DirectoryEvent::OrganizationDeactivated(o) => o.id.to_string(),
+            DirectoryEvent::PersonRegistered(p) | DirectoryEvent::PersonUpdated(p) => {
+                p.id.to_string()
+            }
+            DirectoryEvent::PersonDeactivated(p) => p.id.to_string(),
+            DirectoryEvent::AgreementSigned(a) => a.organization_id.to_string(),
+            DirectoryEvent::AgreementTerminated(a) => a.organization_id.to_string(),
+        }
+    }
+}
+
 /// The directory's event catalogue.
 pub const EVENTS: &[EventType] = &[
     EventType {
@@ -205,3 +254,42 @@ pub const EVENTS: &[EventType] = &[
         payload: "AgreementTerminatedV1",
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::Event as _;
+
+    #[test]
+    fn an_event_serialises_as_its_payload_under_its_catalogued_type() {
+        let org = OrganizationV1 {
+            id: Uuid::nil(),
+            name: "Jugendamt Stadt Heilbronn".into(),
+            kind: OrganizationKind::YouthOffice,
+            district: None,
+            umbrella_carrier: None,
+            city: "Heilbronn".into(),
+            active: true,
+            version: 1,
+        };
+        let agreement = AgreementSignedV1 {
+            id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            kind: AgreementKind::QualityDevelopmentAgreement,
+            signed_on: NaiveDate::from_ymd_opt(2021, 6, 30).unwrap(),
+        };
+        let registered = DirectoryEvent::OrganizationRegistered(org.clone());
+        assert_eq!(
+            serde_json::to_value(&registered).unwrap(),
+            serde_json::to_value(&org).unwrap()
+        );
+        assert_eq!(registered.subject(), org.id.to_string());
+        let signed = DirectoryEvent::AgreementSigned(agreement.clone());
+        assert_eq!(signed.subject(), agreement.organization_id.to_string());
+        for event in [registered, DirectoryEvent::OrganizationUpdated(org), signed] {
+            let listed = EVENTS.iter().find(|e| e.name == event.event_type()).unwrap();
+            assert_eq!(listed.source, event.source());
+        }
+    }
+}

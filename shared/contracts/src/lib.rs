@@ -21,3 +21,17 @@ pub struct EventType {
     /// Name of the payload schema.
     pub payload: &'static str,
 }
+
+/// An event as its producer publishes it: the payload together with its type, its producer and
+/// its subject, so that no call site can pair a payload with the wrong type. Each producing
+/// service has one enum of its events implementing this; `qmf_events::publish` takes it.
+/// Serialising an event gives its payload alone.
+pub trait Event: serde::Serialize {
+    /// CloudEvents `source` of the producer, e.g. `/qmf/directory`.
+    fn source(&self) -> &'static str;
+    /// Routing key and CloudEvents `type`, e.g. `directory.organization.registered.v1`.
+    fn event_type(&self) -> &'static str;
+    /// The aggregate the event belongs to (CloudEvents `subject`); events of one subject are
+    /// delivered in order.
+    fn subject(&self) -> String;
+}

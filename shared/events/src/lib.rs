@@ -30,7 +30,7 @@ pub use envelope::{CONTENT_TYPE, DATA_CONTENT_TYPE, Envelope, EnvelopeError, SPE
 pub use error::EventsError;
 /// The future type [`EventHandler::handle`] returns, re-exported for implementors.
 pub use futures_util::future::BoxFuture;
-pub use outbox::{enqueue, enqueue_envelope};
+pub use outbox::{enqueue, enqueue_envelope, publish};
 pub use relay::{RelayHandle, RelayNotifier, spawn_relay};
 pub use trace::{current_traceparent, parse_traceparent};
 

@@ -37,6 +37,22 @@ pub async fn enqueue<T: Serialize + ?Sized>(
     Ok(envelope)
 }
 
+/// Records a typed event in the outbox (see [`enqueue`]): its payload, type, producer and
+/// subject come from the event itself. The one publish call of every service.
+pub async fn publish<E: qmf_contracts::Event>(
+    conn: &mut AsyncPgConnection,
+    event: &E,
+) -> QueryResult<Envelope> {
+    enqueue(
+        conn,
+        event.source(),
+        event.event_type(),
+        &event.subject(),
+        event,
+    )
+    .await
+}
+
 /// Records an already built envelope, e.g. one re-emitted by a migration tool. Refuses
 /// envelopes the relay could never publish (wrong version, empty or over-long type), because
 /// such a row would hold back every later event.
