@@ -10,6 +10,7 @@
 
 mod case;
 mod committee;
+mod events;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -79,6 +80,10 @@ pub struct Options {
     /// Requests in flight while seeding.
     #[arg(long, default_value_t = 32)]
     pub seed_concurrency: usize,
+    /// Run the services with `QMF_EVENTS_LISTEN=false`: the outbox relay finds events only by
+    /// its 200 ms poll, as before commits woke it (for the event latency comparison).
+    #[arg(long)]
+    pub poll_only: bool,
     #[command(flatten)]
     pub case: case::CaseOptions,
     #[command(flatten)]
@@ -172,11 +177,11 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
         .build()?;
     // Each service stops (when `launched` is dropped) before the next one starts.
     if let Some(target) = &case {
-        let mut launched = launch(ctx, &runtime, infra, target, &binaries)?;
+        let mut launched = launch(ctx, &runtime, infra, target, &binaries, options.poll_only)?;
         runtime.block_on(case::measure(ctx, options, &mut launched))?;
     }
     if let Some(target) = &committee {
-        let mut launched = launch(ctx, &runtime, infra, target, &binaries)?;
+        let mut launched = launch(ctx, &runtime, infra, target, &binaries, options.poll_only)?;
         runtime.block_on(committee::measure(ctx, options, &mut launched))?;
     }
     Ok(())
@@ -294,6 +299,7 @@ fn launch(
     infra: &Infra,
     target: &Target,
     binaries: &BTreeMap<String, PathBuf>,
+    poll_only: bool,
 ) -> Result<Launched> {
     let binary = binaries
         .get(&target.package())
@@ -319,6 +325,11 @@ fn launch(
         exchange: target.exchange,
         queue_prefix: target.queue_prefix,
         port: target.port,
+        extra_env: if poll_only {
+            vec![("QMF_EVENTS_LISTEN", "false")]
+        } else {
+            Vec::new()
+        },
     };
     let child = launch::spawn(
         ctx,
@@ -697,6 +708,11 @@ pub struct Level {
     pub p99_ms: f64,
     pub first_error: Option<String>,
     pub exhausted: bool,
+    /// Events the level's writes caused, received by the latency probe.
+    pub events: usize,
+    /// Outbox write → consumer, median and 99th percentile, in milliseconds.
+    pub event_p50_ms: f64,
+    pub event_p99_ms: f64,
 }
 
 #[derive(Default)]
@@ -716,6 +732,7 @@ pub async fn run_scenarios<W: Workload>(
     options: &Options,
 ) -> Result<Vec<Level>> {
     let api = launched.api.clone();
+    let latency = events::EventLatency::start(&launched.ctx.amqp_url(), launched.exchange).await?;
     let mut results = Vec::new();
     for &scenario in scenarios {
         if options.warmup > 0 {
@@ -734,7 +751,8 @@ pub async fn run_scenarios<W: Workload>(
                 concurrency,
                 options.seconds
             );
-            let level = run_level(
+            let started = Instant::now();
+            let mut level = run_level(
                 &api,
                 workload,
                 scenario,
@@ -742,6 +760,9 @@ pub async fn run_scenarios<W: Workload>(
                 Duration::from_secs(options.seconds),
             )
             .await?;
+            let window = latency.window(started, Instant::now());
+            (level.events, level.event_p50_ms, level.event_p99_ms) =
+                (window.count, window.p50_ms, window.p99_ms);
             launched.check_alive()?;
             results.push(level);
         }
@@ -792,6 +813,9 @@ async fn run_level<W: Workload>(
         p99_ms: percentile(&micros, 99.0),
         first_error,
         exhausted,
+        events: 0,
+        event_p50_ms: 0.0,
+        event_p99_ms: 0.0,
     })
 }
 
@@ -903,14 +927,24 @@ pub fn write_table(report: &mut String, results: &[Level]) {
     let _ = writeln!(report);
     let _ = writeln!(
         report,
-        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9}",
-        "scenario", "conc", "unit", "done", "errors", "per s", "p50 ms", "p99 ms"
+        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9}",
+        "scenario",
+        "conc",
+        "unit",
+        "done",
+        "errors",
+        "per s",
+        "p50 ms",
+        "p99 ms",
+        "events",
+        "ev p50",
+        "ev p99"
     );
-    let _ = writeln!(report, "{}", "-".repeat(84));
+    let _ = writeln!(report, "{}", "-".repeat(114));
     for level in results {
         let _ = writeln!(
             report,
-            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2}",
+            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {:>8} {:>9.2} {:>9.2}",
             level.scenario,
             level.concurrency,
             level.unit,
@@ -918,7 +952,10 @@ pub fn write_table(report: &mut String, results: &[Level]) {
             level.errors,
             per_second(level.done, level.elapsed),
             level.p50_ms,
-            level.p99_ms
+            level.p99_ms,
+            level.events,
+            level.event_p50_ms,
+            level.event_p99_ms
         );
     }
     let _ = writeln!(report);

@@ -292,6 +292,7 @@ impl Fuzz<'_> {
             exchange: &exchange,
             queue_prefix: &queue_prefix,
             port,
+            extra_env: Vec::new(),
         };
         let mut child = launch::spawn(
             self.ctx,

@@ -26,6 +26,8 @@ pub struct Isolated<'a> {
     pub exchange: &'a str,
     pub queue_prefix: &'a str,
     pub port: u16,
+    /// Further settings, e.g. `QMF_EVENTS_LISTEN=false`.
+    pub extra_env: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(QueryableByName)]
@@ -76,6 +78,7 @@ pub fn spawn(
         .env("QMF_RATE_LIMIT_PER_ADDRESS", "0")
         .env("QMF_RATE_LIMIT_AUTH_FAILURES", "0")
         .env("QMF_RATE_LIMIT_OPEN_DATA", "0")
+        .envs(isolated.extra_env.iter().copied())
         // A JWKS URL from the developer's shell would conflict with the development secret.
         .env_remove("QMF_AUTH_JWKS_URL")
         .arg("serve")

@@ -288,7 +288,10 @@ mod tests {
         let signed = DirectoryEvent::AgreementSigned(agreement.clone());
         assert_eq!(signed.subject(), agreement.organization_id.to_string());
         for event in [registered, DirectoryEvent::OrganizationUpdated(org), signed] {
-            let listed = EVENTS.iter().find(|e| e.name == event.event_type()).unwrap();
+            let listed = EVENTS
+                .iter()
+                .find(|e| e.name == event.event_type())
+                .unwrap();
             assert_eq!(listed.source, event.source());
         }
     }

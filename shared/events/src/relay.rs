@@ -39,11 +39,13 @@ pub fn spawn_relay(pool: DbPool, config: EventsConfig) -> RelayHandle {
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let status = BrokerStatus::default();
-    tokio::spawn(listen_for_commits(
-        pool.clone(),
-        wake.clone(),
-        stop_rx.clone(),
-    ));
+    if config.listen_for_commits {
+        tokio::spawn(listen_for_commits(
+            pool.clone(),
+            wake.clone(),
+            stop_rx.clone(),
+        ));
+    }
     let task = tokio::spawn(run(pool, config, wake.clone(), stop_rx, status.clone()));
     RelayHandle {
         wake: RelayNotifier(wake),
