@@ -232,6 +232,38 @@ impl<F: DeserializeOwned, const SYNC: bool> actix_web::FromRequest for PagedQuer
     }
 }
 
+/// A cursor of another order (e.g. a change-order cursor on a creation-order page): 422.
+pub fn foreign_cursor() -> ApiError {
+    ApiError::validation("/query/cursor", "belongs to a list with other filters")
+}
+
+/// Keyset paging of a boxed diesel query over a table with a time-ordered `id` and a
+/// `change_seq`: starts after the cursor's key, orders by the list's order and fetches one row
+/// more than the page (see [`Page::from_rows`]). Evaluates to `Result<query, ApiError>`.
+///
+/// ```ignore
+/// let query = keyset_page!(query, people::id, people::change_seq, order, after, limit)?;
+/// Ok(query.load(conn).await?)
+/// ```
+#[macro_export]
+macro_rules! keyset_page {
+    ($query:expr, $id:expr, $seq:expr, $order:expr, $after:expr, $limit:expr) => {{
+        use $crate::pagination::{ListKey, ListOrder};
+        let query = $query;
+        match ($order, $after) {
+            (ListOrder::Created, Some(ListKey::Id(id))) => Ok(query.filter($id.gt(id))),
+            (ListOrder::Changed, Some(ListKey::Seq(seq))) => Ok(query.filter($seq.gt(seq))),
+            (_, Some(_)) => Err($crate::pagination::foreign_cursor()),
+            (_, None) => Ok(query),
+        }
+        .map(|query| match $order {
+            ListOrder::Created => query.order($id.asc()),
+            ListOrder::Changed => query.order($seq.asc()),
+        })
+        .map(|query| query.limit($limit + 1))
+    }};
+}
+
 pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
 }

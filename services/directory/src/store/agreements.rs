@@ -110,24 +110,15 @@ pub async fn list(
     if let Some(since) = filter.modified_since {
         query = query.filter(agreements::updated_at.gt(since));
     }
-    query = match (order, after) {
-        (ListOrder::Created, Some(ListKey::Id(id))) => query.filter(agreements::id.gt(id)),
-        (ListOrder::Changed, Some(ListKey::Seq(seq))) => {
-            query.filter(agreements::change_seq.gt(seq))
-        }
-        (_, Some(_)) => {
-            return Err(ApiError::validation(
-                "/query/cursor",
-                "belongs to a list with other filters",
-            ));
-        }
-        (_, None) => query,
-    };
-    query = match order {
-        ListOrder::Created => query.order(agreements::id.asc()),
-        ListOrder::Changed => query.order(agreements::change_seq.asc()),
-    };
-    Ok(query.limit(limit + 1).load(conn).await?)
+    let query = qmf_platform::keyset_page!(
+        query,
+        agreements::id,
+        agreements::change_seq,
+        order,
+        after,
+        limit
+    )?;
+    Ok(query.load(conn).await?)
 }
 
 pub async fn terminate(

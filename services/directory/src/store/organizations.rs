@@ -171,24 +171,15 @@ pub async fn list(
     if let Some(text) = &filter.name_contains {
         query = query.filter(organizations::name.ilike(format!("%{}%", escape_like(text))));
     }
-    query = match (order, after) {
-        (ListOrder::Created, Some(ListKey::Id(id))) => query.filter(organizations::id.gt(id)),
-        (ListOrder::Changed, Some(ListKey::Seq(seq))) => {
-            query.filter(organizations::change_seq.gt(seq))
-        }
-        (_, Some(_)) => {
-            return Err(ApiError::validation(
-                "/query/cursor",
-                "belongs to a list with other filters",
-            ));
-        }
-        (_, None) => query,
-    };
-    query = match order {
-        ListOrder::Created => query.order(organizations::id.asc()),
-        ListOrder::Changed => query.order(organizations::change_seq.asc()),
-    };
-    Ok(query.limit(limit + 1).load(conn).await?)
+    let query = qmf_platform::keyset_page!(
+        query,
+        organizations::id,
+        organizations::change_seq,
+        order,
+        after,
+        limit
+    )?;
+    Ok(query.load(conn).await?)
 }
 
 pub async fn update(

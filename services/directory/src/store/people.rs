@@ -120,22 +120,9 @@ pub async fn list(
                 .or(people::family_name.ilike(pattern)),
         );
     }
-    query = match (order, after) {
-        (ListOrder::Created, Some(ListKey::Id(id))) => query.filter(people::id.gt(id)),
-        (ListOrder::Changed, Some(ListKey::Seq(seq))) => query.filter(people::change_seq.gt(seq)),
-        (_, Some(_)) => {
-            return Err(ApiError::validation(
-                "/query/cursor",
-                "belongs to a list with other filters",
-            ));
-        }
-        (_, None) => query,
-    };
-    query = match order {
-        ListOrder::Created => query.order(people::id.asc()),
-        ListOrder::Changed => query.order(people::change_seq.asc()),
-    };
-    Ok(query.limit(limit + 1).load(conn).await?)
+    let query =
+        qmf_platform::keyset_page!(query, people::id, people::change_seq, order, after, limit)?;
+    Ok(query.load(conn).await?)
 }
 
 pub async fn update(
