@@ -15,6 +15,7 @@ use crate::PersonDetail;
 use crate::schema::{directory_agreements, directory_organizations, directory_people};
 
 /// Stores a snapshot unless a newer version is already there (events may be redelivered late).
+#[tracing::instrument(skip_all)]
 pub async fn upsert_organization(
     conn: &mut AsyncPgConnection,
     org: &OrganizationV1,
@@ -37,6 +38,7 @@ pub async fn upsert_organization(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn deactivate_organization(
     conn: &mut AsyncPgConnection,
     event: &OrganizationDeactivatedV1,
@@ -55,6 +57,7 @@ pub async fn deactivate_organization(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn record_agreement(
     conn: &mut AsyncPgConnection,
     event: &AgreementSignedV1,
@@ -71,6 +74,7 @@ pub async fn record_agreement(
         .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn terminate_agreement(
     conn: &mut AsyncPgConnection,
     event: &AgreementTerminatedV1,
@@ -94,6 +98,7 @@ pub struct CopiedOrganization {
     pub version: i32,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_organization(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -120,6 +125,7 @@ struct Eligible {
 
 /// Whether `organization_id` is an active institution with an agreement valid on `day`: the
 /// condition for delivering help.
+#[tracing::instrument(skip_all)]
 pub async fn is_eligible_provider(
     conn: &mut AsyncPgConnection,
     organization_id: Uuid,
@@ -141,6 +147,7 @@ pub async fn is_eligible_provider(
 }
 
 /// Active youth offices with their names, by name.
+#[tracing::instrument(skip_all)]
 pub async fn active_youth_offices(
     conn: &mut AsyncPgConnection,
 ) -> QueryResult<Vec<(Uuid, String)>> {
@@ -161,6 +168,7 @@ pub fn active_on(until: Option<NaiveDate>, day: NaiveDate) -> bool {
 
 /// Stores a person's snapshot unless a newer version is already there. With
 /// `PersonDetail::Affiliation` the names and the e-mail are not kept.
+#[tracing::instrument(skip_all)]
 pub async fn upsert_person(
     conn: &mut AsyncPgConnection,
     person: &PersonV1,
@@ -191,6 +199,7 @@ pub async fn upsert_person(
 }
 
 /// The person left the organisation: inactive from now on, whatever the announced last day.
+#[tracing::instrument(skip_all)]
 pub async fn deactivate_person(
     conn: &mut AsyncPgConnection,
     event: &PersonDeactivatedV1,
@@ -227,6 +236,7 @@ impl CopiedPerson {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_person(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -247,6 +257,7 @@ pub async fn find_person(
 
 /// Locks a copied person's row (for a service that changes its own data about the person in
 /// the same transaction); `false` when the person is not in the copy.
+#[tracing::instrument(skip_all)]
 pub async fn lock_person(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
     directory_people::table
         .filter(directory_people::id.eq(id))

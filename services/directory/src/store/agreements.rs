@@ -35,6 +35,7 @@ pub struct AgreementFilter {
     pub modified_since: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -54,6 +55,7 @@ pub async fn insert(
         .map_err(conflict_or)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -66,6 +68,7 @@ pub async fn find(
         .optional()?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -79,6 +82,7 @@ pub async fn lock(
         .optional()?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &AgreementFilter,
@@ -121,6 +125,7 @@ pub async fn list(
     Ok(query.load(conn).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn terminate(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -142,6 +147,7 @@ pub async fn terminate(
 }
 
 /// Every agreement (for republishing snapshots).
+#[tracing::instrument(skip_all)]
 pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<AgreementRow>, ApiError> {
     Ok(agreements::table
         .select(AgreementRow::as_select())

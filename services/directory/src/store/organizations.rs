@@ -98,6 +98,7 @@ impl From<&OrganizationDraft> for OrganizationValues {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -111,6 +112,7 @@ pub async fn insert(
         .map_err(conflict_or)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -125,6 +127,7 @@ pub async fn find(
 }
 
 /// Locks the row for a write and returns it.
+#[tracing::instrument(skip_all)]
 pub async fn lock(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -138,6 +141,7 @@ pub async fn lock(
         .optional()?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &OrganizationFilter,
@@ -182,6 +186,7 @@ pub async fn list(
     Ok(query.load(conn).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -200,6 +205,7 @@ pub async fn update(
         .map_err(conflict_or)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn deactivate(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -233,6 +239,7 @@ struct NameRow {
 }
 
 /// Names (lower-cased) among `names_lower` that are already taken.
+#[tracing::instrument(skip_all)]
 pub async fn taken_names(
     conn: &mut AsyncPgConnection,
     names_lower: &[String],
@@ -247,6 +254,7 @@ pub async fn taken_names(
 }
 
 /// Id and active flag of each existing organisation among `ids`.
+#[tracing::instrument(skip_all)]
 pub async fn activity(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
@@ -259,6 +267,7 @@ pub async fn activity(
 }
 
 /// Every organisation (for republishing snapshots; the directory holds hundreds, not millions).
+#[tracing::instrument(skip_all)]
 pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<OrganizationRow>, ApiError> {
     Ok(organizations::table
         .select(OrganizationRow::as_select())

@@ -42,6 +42,7 @@ fn functions(draft: &PersonDraft) -> Vec<String> {
     draft.functions.iter().map(code).collect()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -64,6 +65,7 @@ pub async fn insert(
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<PersonRow>, ApiError> {
     Ok(people::table
         .filter(people::id.eq(id))
@@ -73,6 +75,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Perso
         .optional()?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<PersonRow>, ApiError> {
     Ok(people::table
         .filter(people::id.eq(id))
@@ -83,6 +86,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Perso
         .optional()?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &PersonFilter,
@@ -125,6 +129,7 @@ pub async fn list(
     Ok(query.load(conn).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -148,6 +153,7 @@ pub async fn update(
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn end_activity(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -166,6 +172,7 @@ pub async fn end_activity(
 }
 
 /// Every person (for republishing snapshots).
+#[tracing::instrument(skip_all)]
 pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<PersonRow>, ApiError> {
     Ok(people::table
         .select(PersonRow::as_select())
