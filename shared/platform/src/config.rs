@@ -90,6 +90,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Scheme and authority clients reach the service under, for links in responses.
     pub public_base_url: Option<String>,
+    /// How often the `idempotency.purge` job runs (once across all replicas).
+    pub idempotency_purge_interval: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,6 +264,12 @@ impl Config {
             rate_limits,
             trusted_proxies,
             public_base_url,
+            idempotency_purge_interval: Duration::from_secs(bounded(
+                &get,
+                "QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS",
+                3600u64,
+                1..=604_800,
+            )?),
         })
     }
 }
@@ -351,6 +359,7 @@ mod tests {
         );
         assert!(c.cors_allowed_origins.is_empty());
         assert_eq!(c.events_max_deliveries, 5);
+        assert_eq!(c.idempotency_purge_interval, Duration::from_secs(3600));
     }
 
     #[test]
@@ -366,6 +375,11 @@ mod tests {
         assert_eq!(
             err.map(|e| e.variable),
             Some("QMF_DATABASE_URL".to_string())
+        );
+        let err = config(&[SECRET, ("QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS", "0")]).err();
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS".to_string())
         );
     }
 
