@@ -60,20 +60,23 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     qmf_platform::http::document(&SERVICE, api::routes)
 }
 
-/// Starts HTTP, the outbox relay and the directory consumer; the database must be migrated.
+/// Starts HTTP, the outbox relay, the directory consumer and the jobs (retention besides the
+/// platform's); the database must be migrated.
 pub fn start(config: &Config, settings: CaseSettings) -> Result<Running, BoxError> {
     let subscription = Subscription {
         bindings: DIRECTORY.bindings(),
         handler: Arc::new(DIRECTORY),
     };
-    let job_pool = qmf_platform::db::pool(&config.database_url, 1)?;
-    retention::spawn(job_pool, settings.retention);
+    let jobs = vec![retention::job(
+        settings.retention,
+        settings.retention_interval,
+    )];
     let settings = web::Data::new(settings);
     let routes = move |cfg: &mut ServiceConfig| {
         cfg.app_data(settings.clone());
         api::routes(cfg);
     };
-    qmf_platform::server::start(config, routes, Some(subscription))
+    qmf_platform::server::start(config, routes, Some(subscription), jobs)
 }
 
 pub async fn serve(config: Config) -> Result<(), BoxError> {

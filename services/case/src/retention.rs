@@ -1,17 +1,35 @@
 //! The retention job: archives closed cases and erases personal data when its time has come.
+//! It runs on the platform's job runner ([`job`]), once per interval across all replicas.
+
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
+use qmf_platform::jobs::Job;
 use qmf_platform::{ApiError, DbPool};
 
 use crate::domain::retention::{RetentionSettings, cutoffs};
 use crate::store::retention;
+
+/// Name of the retention job in the job runner's schedule and run history.
+pub const JOB: &str = "case.retention";
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionRun {
     pub archived: usize,
     pub erased: usize,
+}
+
+/// The summary stored with the job's run: counts only, no personal data.
+impl std::fmt::Display for RetentionRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} cases archived, {} cases erased",
+            self.archived, self.erased
+        )
+    }
 }
 
 /// Applies the retention rules as of `today`, in one transaction; every archived or erased case
@@ -32,23 +50,9 @@ pub async fn run(
     .await
 }
 
-/// Runs the job hourly in the background.
-pub fn spawn(pool: DbPool, settings: RetentionSettings) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            interval.tick().await;
-            match run(&pool, settings, chrono::Utc::now().date_naive()).await {
-                Ok(done) if done.archived + done.erased > 0 => {
-                    tracing::info!(
-                        archived = done.archived,
-                        erased = done.erased,
-                        "retention applied"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "retention job failed"),
-            }
-        }
+/// The retention job: [`run`] as of the current day, every `interval`.
+pub fn job(settings: RetentionSettings, interval: Duration) -> Job {
+    Job::new(JOB, interval, move |pool| async move {
+        run(&pool, settings, chrono::Utc::now().date_naive()).await
     })
 }

@@ -1,5 +1,7 @@
 //! Settings of the case service beyond the shared configuration.
 
+use std::time::Duration;
+
 use qmf_platform::config::ConfigError;
 
 use crate::crypto::Keyring;
@@ -13,13 +15,16 @@ pub struct CaseSettings {
     /// Default months between help-plan reviews.
     pub default_review_interval_months: i32,
     pub retention: RetentionSettings,
+    /// How often the retention job runs (once across all replicas).
+    pub retention_interval: Duration,
 }
 
 impl CaseSettings {
     /// Reads `QMF_CASE_KEYS` (required: `id:base64key[,id:base64key…]`, 32-byte keys),
     /// `QMF_CASE_CURRENT_KEY` (default: the first id), `QMF_CASE_REOPEN_WITHIN_DAYS` (365) and
     /// `QMF_CASE_REVIEW_INTERVAL_MONTHS` (6), `QMF_CASE_ARCHIVE_AFTER_DAYS` (365),
-    /// `QMF_CASE_ERASE_AFTER_YEARS` (10) and `QMF_CASE_RETAIN_UNTIL_AGE` (30).
+    /// `QMF_CASE_ERASE_AFTER_YEARS` (10), `QMF_CASE_RETAIN_UNTIL_AGE` (30) and
+    /// `QMF_CASE_RETENTION_INTERVAL_SECS` (3600).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
         let invalid = |variable: &str, value: &str, reason: String| ConfigError {
@@ -69,6 +74,11 @@ impl CaseSettings {
                 erase_after_years: number("QMF_CASE_ERASE_AFTER_YEARS", 10, 0..=100)? as u32,
                 retain_until_age: number("QMF_CASE_RETAIN_UNTIL_AGE", 30, 0..=120)? as i32,
             },
+            retention_interval: Duration::from_secs(number(
+                "QMF_CASE_RETENTION_INTERVAL_SECS",
+                3600,
+                1..=604_800,
+            )? as u64),
         })
     }
 
@@ -99,10 +109,20 @@ mod tests {
         let keys = ("QMF_CASE_KEYS", format!("k1:{}", Keyring::generate_key()));
         let ok = settings(std::slice::from_ref(&keys)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ok.default_review_interval_months, 6);
-        let bad = settings(&[keys, ("QMF_CASE_REVIEW_INTERVAL_MONTHS", "0".into())]).err();
+        assert_eq!(ok.retention_interval, Duration::from_secs(3600));
+        let bad = settings(&[
+            keys.clone(),
+            ("QMF_CASE_REVIEW_INTERVAL_MONTHS", "0".into()),
+        ])
+        .err();
         assert_eq!(
             bad.map(|e| e.variable),
             Some("QMF_CASE_REVIEW_INTERVAL_MONTHS".into())
+        );
+        let bad = settings(&[keys, ("QMF_CASE_RETENTION_INTERVAL_SECS", "0".into())]).err();
+        assert_eq!(
+            bad.map(|e| e.variable),
+            Some("QMF_CASE_RETENTION_INTERVAL_SECS".into())
         );
     }
 }

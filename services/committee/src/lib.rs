@@ -85,7 +85,7 @@ pub fn start(config: &Config, settings: TermSettings) -> Result<Running, BoxErro
         cfg.app_data(settings.clone());
         api::routes(cfg);
     };
-    qmf_platform::server::start(config, routes, Some(subscription))
+    qmf_platform::server::start(config, routes, Some(subscription), Vec::new())
 }
 
 pub async fn serve(config: Config) -> Result<(), BoxError> {

@@ -29,7 +29,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn start(config: &Config) -> Result<Running, BoxError> {
-    qmf_platform::server::start(config, routes, None)
+    qmf_platform::server::start(config, routes, None, Vec::new())
 }
 
 pub async fn serve(config: Config) -> Result<(), BoxError> {

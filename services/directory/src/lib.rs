@@ -43,7 +43,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Starts HTTP and the outbox relay; the database must be migrated.
 pub fn start(config: &Config) -> Result<Running, BoxError> {
-    qmf_platform::server::start(config, api::routes, None)
+    qmf_platform::server::start(config, api::routes, None, Vec::new())
 }
 
 /// Serves until SIGINT/SIGTERM, then drains HTTP and stops the relay.

@@ -95,6 +95,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Scheme and authority clients reach the service under, for links in responses.
     pub public_base_url: Option<String>,
+    /// How often the `idempotency.purge` job runs (once across all replicas).
+    pub idempotency_purge_interval: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,6 +276,12 @@ impl Config {
             rate_limits,
             trusted_proxies,
             public_base_url,
+            idempotency_purge_interval: Duration::from_secs(bounded(
+                &get,
+                "QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS",
+                3600u64,
+                1..=604_800,
+            )?),
         })
     }
 }
@@ -363,6 +371,7 @@ mod tests {
         );
         assert!(c.cors_allowed_origins.is_empty());
         assert_eq!(c.events_max_deliveries, 5);
+        assert_eq!(c.idempotency_purge_interval, Duration::from_secs(3600));
     }
 
     #[test]
@@ -378,6 +387,11 @@ mod tests {
         assert_eq!(
             err.map(|e| e.variable),
             Some("QMF_DATABASE_URL".to_string())
+        );
+        let err = config(&[SECRET, ("QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS", "0")]).err();
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS".to_string())
         );
     }
 

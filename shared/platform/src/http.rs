@@ -156,29 +156,14 @@ where
     Ok(HttpService { addr, server })
 }
 
-/// Periodic upkeep: expired idempotency keys (hourly) and idle rate-limit entries (each minute).
-pub fn spawn_housekeeping(
-    pool: DbPool,
-    limiters: Arc<crate::limits::Limiters>,
-) -> tokio::task::JoinHandle<()> {
+/// Per-process upkeep: forgets idle rate-limit entries each minute. (Upkeep of the database,
+/// such as expired idempotency keys, runs as a job: see `jobs` and `server::start`.)
+pub fn spawn_housekeeping(limiters: Arc<crate::limits::Limiters>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut minute = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             minute.tick().await;
             limiters.forget_idle();
-        }
-    });
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            interval.tick().await;
-            match idempotency::purge_expired(&pool).await {
-                Ok(purged) if purged > 0 => {
-                    tracing::info!(purged, "expired idempotency keys removed")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not purge idempotency keys"),
-            }
         }
     })
 }

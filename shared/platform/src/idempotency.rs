@@ -348,7 +348,19 @@ fn reply(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
 }
 
-/// Deletes stored responses older than the retention period; run periodically.
+/// Name of the job running [`purge_expired`]; every service has it (see `server::start`).
+pub const PURGE_JOB: &str = "idempotency.purge";
+
+/// The job deleting expired stored responses every `interval`.
+pub fn purge_job(interval: std::time::Duration) -> crate::jobs::Job {
+    crate::jobs::Job::new(PURGE_JOB, interval, |pool| async move {
+        purge_expired(&pool)
+            .await
+            .map(|purged| format!("{purged} expired idempotency keys deleted"))
+    })
+}
+
+/// Deletes stored responses older than the retention period; the [`purge_job`] runs it.
 pub async fn purge_expired(pool: &DbPool) -> Result<usize, ApiError> {
     let mut conn = pool.get().await?;
     Ok(diesel::sql_query(format!(

@@ -1,5 +1,6 @@
 //! What every QMF service shares: configuration, telemetry, the HTTP conventions (problem
-//! details, pagination, ETags, idempotency), authentication, and database plumbing.
+//! details, pagination, ETags, idempotency), authentication, database plumbing and the
+//! background job runner.
 
 pub mod auth;
 pub mod codes;
@@ -11,6 +12,7 @@ pub mod etag;
 pub mod http;
 pub mod idempotency;
 pub mod input;
+pub mod jobs;
 pub mod json;
 pub mod limits;
 pub mod metrics;

@@ -139,18 +139,25 @@ pub struct Subscription {
     pub handler: std::sync::Arc<dyn qmf_events::EventHandler>,
 }
 
-/// A started service: HTTP bound, outbox relay and (optionally) consumer running.
+/// A started service: HTTP bound, outbox relay, (optionally) consumer and job runner running.
 pub struct Running {
     pub http: crate::http::HttpService,
     pub relay: qmf_events::RelayHandle,
     pub consumer: Option<qmf_events::ConsumerHandle>,
+    /// The background jobs; dropping the handle stops them.
+    pub jobs: crate::jobs::JobsHandle,
 }
 
 /// Starts a service on the current runtime; the database must already be migrated.
+///
+/// `jobs` are the service's background jobs; every service also runs the `idempotency.purge`
+/// job (every `QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS`). Each job runs once per interval across
+/// all replicas (see [`crate::jobs`]).
 pub fn start<F>(
     config: &Config,
     routes: F,
     subscription: Option<Subscription>,
+    jobs: Vec<crate::jobs::Job>,
 ) -> Result<Running, BoxError>
 where
     F: Fn(&mut utoipa_actix_web::service_config::ServiceConfig) + Clone + Send + 'static,
@@ -169,20 +176,29 @@ where
                 .is_none_or(|status| status.is_connected())
     });
     let ctx = crate::http::AppContext::new(config, pool.clone(), broker_ready)?;
-    crate::http::spawn_housekeeping(pool, ctx.limiters.clone());
+    crate::http::spawn_housekeeping(ctx.limiters.clone());
     let http = crate::http::bind(config, ctx, routes)?;
+    let mut all_jobs = vec![crate::idempotency::purge_job(
+        config.idempotency_purge_interval,
+    )];
+    all_jobs.extend(jobs);
+    let jobs = crate::jobs::spawn(pool, all_jobs, crate::jobs::RunnerSettings::default());
     Ok(Running {
         http,
         relay,
         consumer,
+        jobs,
     })
 }
 
 impl Running {
-    /// Serves until SIGINT/SIGTERM (or a stop through the server handle), then drains HTTP
-    /// and stops the relay and consumer, so no event or message is left half-handled.
+    /// Serves until SIGINT/SIGTERM (or a stop through the server handle), then drains HTTP,
+    /// stops the job runner (a running job gets a few seconds to finish), and stops the
+    /// consumer and the relay (last, so events written by jobs still go out), so no event or
+    /// message is left half-handled.
     pub async fn serve(self) -> Result<(), BoxError> {
         self.http.server.await?;
+        self.jobs.stop().await;
         if let Some(consumer) = self.consumer {
             consumer.stop().await;
         }

@@ -119,6 +119,37 @@ async fn closed_cases_are_archived_then_erased_keeping_anonymous_figures() {
 }
 
 #[tokio::test]
+async fn retention_and_the_idempotency_purge_run_as_recorded_jobs() {
+    let app = spawn().await;
+    // Both jobs are new to the database, so they are due at once.
+    let query = "SELECT job_name, outcome, summary FROM job_runs \
+                 WHERE finished_at IS NOT NULL ORDER BY job_name";
+    let mut runs = Vec::new();
+    for _ in 0..200 {
+        runs = app.sql(query).await;
+        if runs.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        runs,
+        vec![
+            json!({"job_name": "case.retention", "outcome": "ok",
+                   "summary": "0 cases archived, 0 cases erased"}),
+            json!({"job_name": "idempotency.purge", "outcome": "ok",
+                   "summary": "0 expired idempotency keys deleted"}),
+        ]
+    );
+    // The next runs are due an hour later (the default interval).
+    let due = app
+        .sql("SELECT name FROM jobs WHERE next_run_at > now() + interval '59 minutes'")
+        .await;
+    assert_eq!(due.len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn outcome_statistics_suppress_small_groups_and_are_for_the_coordination_only() {
     let app = spawn().await;
     for i in 0..5 {

@@ -23,7 +23,11 @@ pub struct TestApp {
     pub caseworker_id: Uuid,
     pub other_caseworker_id: Uuid,
     server: actix_web::dev::ServerHandle,
-    _running: (qmf_events::RelayHandle, Option<qmf_events::ConsumerHandle>),
+    _running: (
+        qmf_events::RelayHandle,
+        Option<qmf_events::ConsumerHandle>,
+        qmf_platform::jobs::JobsHandle,
+    ),
 }
 
 pub async fn spawn() -> TestApp {
@@ -50,7 +54,7 @@ pub async fn spawn() -> TestApp {
         caseworker_id: CASEWORKER.parse().unwrap(),
         other_caseworker_id: Uuid::now_v7(),
         server,
-        _running: (running.relay, running.consumer),
+        _running: (running.relay, running.consumer, running.jobs),
     };
     app.seed_directory().await;
     app
