@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, post, web};
 use chrono::{Months, NaiveDate};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use qmf_platform::etag::with_etag;
-use qmf_platform::{ApiError, ApiResult, DbPool, FieldError, IfMatch, Json, Principal};
+use qmf_platform::{ApiError, ApiResult, DbPool, FieldError, IfMatch, Json, Principal, RuleName};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -19,6 +19,7 @@ use crate::domain::codes::{EndKind, EndReason, Phase, RATING_SCALE};
 use crate::domain::instruments::{self, InstrumentKey};
 use crate::domain::participation::Participation;
 use crate::domain::process::{self, Command};
+use crate::domain::rules::Rule;
 use crate::events;
 use crate::settings::CaseSettings;
 use crate::store::cases::{self as case_store, CaseChange, CaseRow};
@@ -352,10 +353,8 @@ pub async fn agree_plan(
             let case = lock_for_office(conn, id, audience, if_match).await?;
             let phase = next_phase(conn, &case, Command::AgreePlan, &settings).await?;
             if !directory_copy::is_eligible_provider(conn, input.provider_id, today()).await? {
-                return Err(ApiError::conflict(
-                    "provider_requires_valid_agreement",
-                    "the provider must be an active institution with a valid agreement",
-                ));
+                return Err(Rule::ProviderRequiresValidAgreement
+                    .conflict("the provider must be an active institution with a valid agreement"));
             }
             let (document, _) =
                 store_document(conn, &settings, &principal, id, InstrumentKey::HelpPlan, &input.document).await?;
@@ -433,13 +432,10 @@ async fn answer_plan(
             }
             let phase = next_phase(conn, &case, Command::RespondToPlan, &settings).await?;
             if plan.status != "proposed" {
-                return Err(ApiError::conflict(
-                    "no_plan_awaiting_provider",
-                    format!(
-                        "plan version {version} is {}, not waiting for an answer",
-                        plan.status
-                    ),
-                ));
+                return Err(Rule::NoPlanAwaitingProvider.conflict(format!(
+                    "plan version {version} is {}, not waiting for an answer",
+                    plan.status
+                )));
             }
             plan_store::decide(conn, &plan, accept, answer.reason.as_deref()).await?;
             // Declining a first plan sends the case back to the assessed phase.
@@ -616,9 +612,9 @@ pub async fn start_help(
                     "must not be before the case was opened",
                 ));
             }
-            let plan = plan_store::accepted(conn, id).await?.ok_or_else(|| {
-                ApiError::conflict("help_start_requires_accepted_plan", "no accepted plan")
-            })?;
+            let plan = plan_store::accepted(conn, id)
+                .await?
+                .ok_or_else(|| Rule::HelpStartRequiresAcceptedPlan.conflict("no accepted plan"))?;
             let row = case_store::change(
                 conn,
                 id,
@@ -761,9 +757,9 @@ pub async fn hold_review(
         .transaction::<_, ApiError, _>(async |conn| {
             let case = lock_for_office(conn, id, audience, if_match).await?;
             let phase = next_phase(conn, &case, Command::HoldReview, &settings).await?;
-            let plan = plan_store::accepted(conn, id).await?.ok_or_else(|| {
-                ApiError::conflict("review_requires_running_help", "no plan in force")
-            })?;
+            let plan = plan_store::accepted(conn, id)
+                .await?
+                .ok_or_else(|| Rule::ReviewRequiresRunningHelp.conflict("no plan in force"))?;
             let goals: Vec<Uuid> = plan_store::goals(conn, plan.id)
                 .await?
                 .into_iter()
@@ -916,9 +912,9 @@ pub async fn end_help(
                     "must not be before the help started",
                 ));
             }
-            let plan = plan_store::accepted(conn, id).await?.ok_or_else(|| {
-                ApiError::conflict("end_requires_running_help", "no plan in force")
-            })?;
+            let plan = plan_store::accepted(conn, id)
+                .await?
+                .ok_or_else(|| Rule::EndRequiresRunningHelp.conflict("no plan in force"))?;
             let goals: Vec<Uuid> = plan_store::goals(conn, plan.id)
                 .await?
                 .into_iter()

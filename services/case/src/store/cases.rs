@@ -7,13 +7,18 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use qmf_platform::ApiError;
+use qmf_platform::db::unique_violation;
+use qmf_platform::{ApiError, RuleName};
 use uuid::Uuid;
 
 use super::code;
 use super::schema::{case_external_ids, cases, plans};
 use crate::domain::access::Audience;
 use crate::domain::codes::{HelpKind, Phase};
+use crate::domain::rules::Rule;
+
+/// The primary key of external ids: one case per office, system and id.
+const EXTERNAL_ID_KEY: &str = "case_external_ids_pkey";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -260,24 +265,24 @@ pub async fn set_external_ids(
         .execute(conn)
         .await?;
     for (system, external_id) in ids {
-        let inserted = diesel::insert_into(case_external_ids::table)
+        diesel::insert_into(case_external_ids::table)
             .values((
                 case_external_ids::office_id.eq(office),
                 case_external_ids::system.eq(system),
                 case_external_ids::external_id.eq(external_id),
                 case_external_ids::case_id.eq(case_id),
             ))
-            .on_conflict_do_nothing()
             .execute(conn)
-            .await?;
-        if inserted == 0 {
-            return Err(ApiError::conflict(
-                "external_id_unique",
-                format!(
-                    "{system} id {external_id:?} already belongs to another case of this office"
-                ),
-            ));
-        }
+            .await
+            .map_err(|e| {
+                unique_violation(e, |constraint| {
+                    (constraint == EXTERNAL_ID_KEY).then(|| {
+                        Rule::ExternalIdUnique.conflict(format!(
+                            "{system} id {external_id:?} already belongs to another case of this office"
+                        ))
+                    })
+                })
+            })?;
     }
     Ok(())
 }
@@ -337,15 +342,14 @@ pub async fn move_external_ids(
         .set(case_external_ids::office_id.eq(office))
         .execute(conn)
         .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::conflict(
-                "external_id_unique",
-                "an external id of the case is already used by the receiving office",
-            ),
-            other => ApiError::from(other),
+        .map_err(|e| {
+            unique_violation(e, |constraint| {
+                (constraint == EXTERNAL_ID_KEY).then(|| {
+                    Rule::ExternalIdUnique.conflict(
+                        "an external id of the case is already used by the receiving office",
+                    )
+                })
+            })
         })?;
     Ok(())
 }
