@@ -12,8 +12,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::cases::{CaseResponse, response, state};
-use super::today;
+use crate::app::views::{CaseResponse, case_response};
+use crate::app::{case_state, today};
 use crate::domain::access::{self, Audience};
 use crate::domain::codes::{EndKind, EndReason, Phase, RATING_SCALE};
 use crate::domain::instruments::{self, InstrumentKey};
@@ -126,7 +126,7 @@ async fn next_phase(
     let proposed = plan_store::proposed(conn, case.id).await?.is_some();
     let accepted = plan_store::accepted(conn, case.id).await?.is_some();
     process::apply(
-        &state(case, proposed, accepted)?,
+        &case_state(case, proposed, accepted)?,
         command,
         today(),
         settings.process,
@@ -232,7 +232,7 @@ pub async fn complete_assessment(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// A help plan version (Hilfeplan, §36 SGB VIII).
@@ -381,7 +381,7 @@ pub async fn agree_plan(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// The provider's answer to a plan version.
@@ -479,7 +479,7 @@ async fn answer_plan(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// Accept a plan version (the commissioned institution).
@@ -640,7 +640,7 @@ pub async fn start_help(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// Checks that `ratings` rate every goal of the plan exactly once, on the scale.
@@ -835,7 +835,7 @@ pub async fn hold_review(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// End of a help with its evaluation.
@@ -979,7 +979,7 @@ pub async fn end_help(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// Close the case after the help ended (ending → closed).
@@ -1028,7 +1028,7 @@ pub async fn close(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// Closing a case without help.
@@ -1099,7 +1099,7 @@ pub async fn close_without_help(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// Offering the case to another youth office.
@@ -1187,7 +1187,7 @@ pub async fn request_transfer(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 async fn answer_transfer(
@@ -1249,7 +1249,7 @@ async fn answer_transfer(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }
 
 /// Accept a transfer: the caller's office becomes responsible.
@@ -1370,5 +1370,5 @@ pub async fn reopen(
             Ok((row, ids))
         })
         .await?;
-    Ok(reply(response(row, ids, audience, &settings)?))
+    Ok(reply(case_response(row, ids, audience, &settings)?))
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::db::unique_violation;
-use qmf_platform::{ApiError, RuleName};
+use qmf_platform::{ApiError, ListKey, RuleName};
 use uuid::Uuid;
 
 use super::code;
@@ -55,7 +55,7 @@ type Visible = Box<dyn BoxableExpression<cases::table, Pg, SqlType = Bool>>;
 ///   a transfer is offered to sees the case until it answers;
 /// - an institution sees a case while the help runs (plan agreed, running, ending) and the
 ///   case's current plan (proposed or accepted, not superseded or declined) is its own.
-pub fn visible(audience: Audience, archive_reader: bool) -> Visible {
+fn visible(audience: Audience, archive_reader: bool) -> Visible {
     match audience {
         Audience::Office(office) => {
             // The office a transfer is offered to reads the case to decide on it.
@@ -152,19 +152,14 @@ pub struct CaseFilter {
     pub modified_since: Option<DateTime<Utc>>,
 }
 
-/// Cursor key of case lists: creation order (id) or change order (change sequence).
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub enum CaseKey {
-    Id(Uuid),
-    Seq(i64),
-}
-
+/// Up to `limit + 1` cases the caller may see, in creation order, or in change order with
+/// `modified_since`; after the cursor key `after` of the same order.
 pub async fn list_visible(
     conn: &mut AsyncPgConnection,
     audience: Audience,
     archive_reader: bool,
     filter: &CaseFilter,
-    after: Option<CaseKey>,
+    after: Option<ListKey>,
     limit: i64,
 ) -> Result<Vec<CaseRow>, ApiError> {
     let mut query = cases::table
@@ -185,8 +180,8 @@ pub async fn list_visible(
         query = query.filter(cases::updated_at.gt(since));
     }
     query = match (by_change, after) {
-        (false, Some(CaseKey::Id(id))) => query.filter(cases::id.gt(id)),
-        (true, Some(CaseKey::Seq(seq))) => query.filter(cases::change_seq.gt(seq)),
+        (false, Some(ListKey::Id(id))) => query.filter(cases::id.gt(id)),
+        (true, Some(ListKey::Seq(seq))) => query.filter(cases::change_seq.gt(seq)),
         (_, Some(_)) => {
             return Err(ApiError::validation(
                 "/query/cursor",
@@ -233,7 +228,7 @@ pub async fn update_base(
         .await?)
 }
 
-pub fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
     diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('case_change_seq')")
 }
 
@@ -287,6 +282,7 @@ pub async fn set_external_ids(
     Ok(())
 }
 
+/// The external ids of a case (system → id).
 pub async fn external_ids(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
