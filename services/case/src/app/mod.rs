@@ -4,6 +4,7 @@
 //! and call one of them.
 
 pub mod cases;
+pub mod commands;
 pub mod instruments;
 pub mod oversight;
 pub mod records;
