@@ -38,6 +38,7 @@ pub enum Event {
 }
 
 /// Writes `event` about the case `row` (as changed by the step) to the outbox.
+#[tracing::instrument(skip_all, fields(case_id = %row.id))]
 pub async fn publish(
     conn: &mut AsyncPgConnection,
     row: &CaseRow,
@@ -62,6 +63,7 @@ pub async fn publish(
 }
 
 /// Publishes `case.opened.v1` for a new case: pseudonym, office, help kind, date.
+#[tracing::instrument(skip_all, fields(case_id = %row.id))]
 pub async fn case_opened(
     conn: &mut AsyncPgConnection,
     row: &CaseRow,

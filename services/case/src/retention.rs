@@ -16,6 +16,7 @@ pub struct RetentionRun {
 
 /// Applies the retention rules as of `today`, in one transaction; every archived or erased case
 /// gets an audit record.
+#[tracing::instrument(skip_all, fields(today = %today))]
 pub async fn run(
     pool: &DbPool,
     settings: RetentionSettings,

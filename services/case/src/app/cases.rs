@@ -145,6 +145,7 @@ async fn update_base(
 
 /// Opens a case of `office` (intake): the office must be an active youth office and the
 /// caseworker one of its people, as the directory says. Publishes `case.opened.v1`.
+#[tracing::instrument(skip_all, fields(office_id = %office))]
 pub async fn open(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -162,6 +163,7 @@ pub async fn open(
 }
 
 /// Replaces the base data of a case of `office`, at the version `if_match` names.
+#[tracing::instrument(skip_all, fields(case_id = %id, office_id = %office))]
 pub async fn update(
     conn: &mut AsyncPgConnection,
     caller: Caller<'_>,
@@ -185,6 +187,7 @@ pub async fn update(
 
 /// Opens the case an integrating system knows as `system`/`external_id` at `office`, or updates
 /// it when the draft changes it (then `if_match`, the raw `If-Match` header, is required).
+#[tracing::instrument(skip_all, fields(office_id = %office, system))]
 pub async fn upsert_by_external_id(
     conn: &mut AsyncPgConnection,
     caller: Caller<'_>,
@@ -235,6 +238,7 @@ pub async fn upsert_by_external_id(
 }
 
 /// Reads one case the caller may see; the read, or its refusal, is audited.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn get(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -261,6 +265,7 @@ pub async fn get(
 
 /// Looks a case of the caller's office up by the id an integrating system knows it under; the
 /// lookup, or its refusal, is audited like a read.
+#[tracing::instrument(skip_all, fields(system))]
 pub async fn get_by_external_id(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -293,6 +298,7 @@ pub async fn get_by_external_id(
 }
 
 /// One page of the cases the caller may see; every listed case is audited as read.
+#[tracing::instrument(skip_all, fields(limit = query.limit))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -332,6 +338,7 @@ pub async fn list(
 }
 
 /// The steps of a case, oldest first; the read, or its refusal, is audited.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn timeline(
     conn: &mut AsyncPgConnection,
     principal: &Principal,

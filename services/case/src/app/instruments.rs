@@ -53,11 +53,13 @@ impl Release {
 }
 
 /// Every released instrument version, by key and version.
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut AsyncPgConnection) -> ApiResult<Vec<InstrumentRow>> {
     store::list(conn).await
 }
 
 /// One released instrument version.
+#[tracing::instrument(skip_all, fields(key = ?key, version))]
 pub async fn get(
     conn: &mut AsyncPgConnection,
     key: InstrumentKey,
@@ -70,6 +72,7 @@ pub async fn get(
 
 /// Releases the next version of an instrument, audited as `instrument.release` about
 /// `instrument/{key}/{version}`.
+#[tracing::instrument(skip_all, fields(key = ?key))]
 pub async fn release(
     conn: &mut AsyncPgConnection,
     principal: &Principal,

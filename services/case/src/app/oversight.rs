@@ -48,6 +48,7 @@ pub struct AuditFilter {
 
 /// Outcome figures per institution and help kind of the helps closed from `from` to `to`;
 /// groups smaller than [`MIN_GROUP_SIZE`] are suppressed.
+#[tracing::instrument(skip_all, fields(from = %from, to = %to))]
 pub async fn outcomes(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,
@@ -72,6 +73,7 @@ pub async fn outcomes(
 }
 
 /// One page of the audit log, oldest first.
+#[tracing::instrument(skip_all, fields(case_id = ?query.filter.case_id, limit = query.limit))]
 pub async fn audit_log(
     conn: &mut AsyncPgConnection,
     query: &Paged<AuditFilter>,

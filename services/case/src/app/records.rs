@@ -183,6 +183,7 @@ async fn review_out(
 
 /// A case with its plan in force, a proposed plan, its reviews and the next review date,
 /// audited as one read (a refusal too).
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn overview(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -228,6 +229,7 @@ pub async fn overview(
 
 /// Every plan version of a case, newest first; an institution sees only the versions addressed
 /// to it. Audited (a refusal too).
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn plans(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -259,6 +261,7 @@ pub async fn plans(
 
 /// A document of a case, decrypted. Institutions read the help plan, reviews and final
 /// evaluation of cases they deliver, not the needs assessment. Audited (a refusal too).
+#[tracing::instrument(skip_all, fields(case_id = %id, document_id = %document_id))]
 pub async fn document(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -310,6 +313,7 @@ pub async fn document(
 /// Reviews due at the caller's youth office within `within_days` (0 to 365, default 30) from
 /// today, or only the overdue ones, earliest first, at most 500; every listed case is audited as
 /// read. Access is decided (and a refusal audited) before the window is checked.
+#[tracing::instrument(skip_all, fields(within_days = ?within_days, overdue_only = ?overdue_only))]
 pub async fn due_reviews(
     conn: &mut AsyncPgConnection,
     principal: &Principal,

@@ -93,6 +93,7 @@ pub struct NewCase<'a> {
     pub opened_on: NaiveDate,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %new.id, office_id = %new.office_id))]
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<CaseRow, ApiError> {
     Ok(diesel::insert_into(cases::table)
         .values((
@@ -113,6 +114,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<Ca
 }
 
 /// A case the caller may see, or `None` (also when it exists but is not theirs).
+#[tracing::instrument(skip_all, fields(case_id = %id, organization_id = %audience.organization()))]
 pub async fn find_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -129,6 +131,7 @@ pub async fn find_visible(
 }
 
 /// Like `find_visible`, locking the row for a command.
+#[tracing::instrument(skip_all, fields(case_id = %id, organization_id = %audience.organization()))]
 pub async fn lock_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -154,6 +157,7 @@ pub struct CaseFilter {
 
 /// Up to `limit + 1` cases the caller may see, in creation order, or in change order with
 /// `modified_since`; after the cursor key `after` of the same order.
+#[tracing::instrument(skip_all, fields(organization_id = %audience.organization(), limit))]
 pub async fn list_visible(
     conn: &mut AsyncPgConnection,
     audience: Audience,
@@ -207,6 +211,7 @@ pub struct BaseData<'a> {
     pub birth_year: i32,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn update_base(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -233,6 +238,7 @@ fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt
 }
 
 /// The case an integrating system knows under `system`/`external_id` at `office`.
+#[tracing::instrument(skip_all, fields(office_id = %office, system))]
 pub async fn find_by_external_id(
     conn: &mut AsyncPgConnection,
     office: Uuid,
@@ -250,6 +256,7 @@ pub async fn find_by_external_id(
 }
 
 /// Replaces the external ids of a case; an id already used for another case of the office is a conflict.
+#[tracing::instrument(skip_all, fields(case_id = %case_id, office_id = %office))]
 pub async fn set_external_ids(
     conn: &mut AsyncPgConnection,
     office: Uuid,
@@ -283,6 +290,7 @@ pub async fn set_external_ids(
 }
 
 /// The external ids of a case (system → id).
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn external_ids(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -311,6 +319,7 @@ pub struct CaseChange {
 }
 
 /// Applies a command's changes and bumps the version and change sequence.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn change(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -329,6 +338,7 @@ pub async fn change(
 }
 
 /// After a transfer the external ids belong to the new office.
+#[tracing::instrument(skip_all, fields(case_id = %case_id, office_id = %office))]
 pub async fn move_external_ids(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -351,6 +361,7 @@ pub async fn move_external_ids(
 }
 
 /// External ids of several cases in one query (for lists).
+#[tracing::instrument(skip_all, fields(cases = case_ids.len()))]
 pub async fn external_ids_of(
     conn: &mut AsyncPgConnection,
     case_ids: &[Uuid],

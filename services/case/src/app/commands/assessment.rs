@@ -43,6 +43,7 @@ impl CaseCommand for CompleteAssessment {
         Command::CompleteAssessment
     }
 
+    #[tracing::instrument(name = "complete_assessment", skip_all)]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,

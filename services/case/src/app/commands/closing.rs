@@ -24,6 +24,7 @@ impl CaseCommand for Close {
         Command::Close
     }
 
+    #[tracing::instrument(name = "close", skip_all)]
     async fn apply(
         self,
         _conn: &mut AsyncPgConnection,
@@ -64,6 +65,7 @@ impl CaseCommand for CloseCaseWithoutHelp {
         Command::CloseWithoutHelp
     }
 
+    #[tracing::instrument(name = "close_without_help", skip_all)]
     async fn apply(
         self,
         _conn: &mut AsyncPgConnection,
@@ -109,6 +111,7 @@ impl CaseCommand for ReopenCase {
         Command::Reopen
     }
 
+    #[tracing::instrument(name = "reopen", skip_all)]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,

@@ -50,6 +50,7 @@ impl CaseCommand for StartHelp {
         Command::StartHelp
     }
 
+    #[tracing::instrument(name = "start_help", skip_all)]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,
@@ -126,6 +127,7 @@ impl CaseCommand for EndHelp {
         Command::EndHelp
     }
 
+    #[tracing::instrument(name = "end_help", skip_all)]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,

@@ -126,6 +126,10 @@ pub trait CaseCommand {
 
 /// Runs `command` on case `id` at the version `if_match` names and returns the changed case as
 /// the caller sees it. Runs on the write's transaction: any error leaves nothing behind.
+#[tracing::instrument(
+    skip_all,
+    fields(case_id = %id, rule = ?command.phase_rule(), step = tracing::field::Empty)
+)]
 pub async fn run<C: CaseCommand>(
     conn: &mut AsyncPgConnection,
     caller: Caller<'_>,
@@ -157,6 +161,7 @@ pub async fn run<C: CaseCommand>(
         today,
     };
     let done = command.apply(conn, locked, next).await?;
+    tracing::Span::current().record("step", done.step);
 
     let change = CaseChange {
         phase: Some(code(&done.phase.unwrap_or(next))),

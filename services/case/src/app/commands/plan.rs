@@ -105,6 +105,7 @@ impl CaseCommand for AgreePlan {
         Command::AgreePlan
     }
 
+    #[tracing::instrument(name = "agree_plan", skip_all, fields(provider_id = %self.0.provider_id))]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,
@@ -217,6 +218,7 @@ impl CaseCommand for AnswerPlan {
         Ok(())
     }
 
+    #[tracing::instrument(name = "answer_plan", skip_all, fields(plan_version = self.version, accept = self.accept))]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,

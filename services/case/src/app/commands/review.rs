@@ -73,6 +73,7 @@ impl CaseCommand for HoldReview {
         Command::HoldReview
     }
 
+    #[tracing::instrument(name = "hold_review", skip_all)]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,

@@ -42,6 +42,7 @@ impl CaseCommand for RequestTransfer {
         Command::RequestTransfer
     }
 
+    #[tracing::instrument(name = "request_transfer", skip_all, fields(to_office_id = %self.0.to_office_id))]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,
@@ -92,6 +93,7 @@ impl CaseCommand for AnswerTransfer {
         Command::AnswerTransfer
     }
 
+    #[tracing::instrument(name = "answer_transfer", skip_all, fields(office_id = %self.office, accept = self.accept))]
     async fn apply(
         self,
         conn: &mut AsyncPgConnection,
