@@ -1781,9 +1781,12 @@ export interface operations {
                 case_id?: string;
                 /** @description Only granted or only refused accesses. */
                 outcome?: components["schemas"]["AuditOutcome"];
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -1876,14 +1879,19 @@ export interface operations {
                 phase?: components["schemas"]["Phase"];
                 help_kind?: components["schemas"]["HelpKind"];
                 /**
-                 * @description Only cases changed after this time, in change order: incremental sync for integrating
-                 *     software. Keep a few seconds of overlap between runs.
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                /**
+                 * @description Only items changed at or after this time; switches the list to change order for
+                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
+                 *     carry their start time.
+                 * @example 2026-11-23T09:00:00Z
                  */
                 modified_since?: string;
-                /** @description Page size, 1 to 200 (default 50). */
-                limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string;
             };
             header?: never;
             path?: never;

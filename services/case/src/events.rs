@@ -1,12 +1,72 @@
 //! What the case service publishes: pseudonymised process events. (What it consumes, the
 //! directory's events, is kept by `qmf_directory_copy`.)
 
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::domain::participation::Participation;
+use crate::store::cases::CaseRow;
+use crate::store::plans::PlanRow;
+
+/// The event a process step publishes, besides the case it is about.
+#[derive(Debug)]
+pub enum Event {
+    /// `case.assessment_completed.v1`.
+    AssessmentCompleted {
+        instrument_version: i32,
+        participation: Participation,
+    },
+    /// `case.plan_agreed.v1`.
+    PlanAgreed { plan: PlanRow, goal_count: usize },
+    /// `case.help_started.v1`.
+    HelpStarted {
+        plan: PlanRow,
+        started_on: NaiveDate,
+    },
+    /// `case.review_held.v1`, with the ratings in the order of the plan's goals.
+    ReviewHeld {
+        plan: PlanRow,
+        held_on: NaiveDate,
+        ratings: Vec<i32>,
+        participation: Participation,
+    },
+    /// `case.transferred.v1`: `row` names the receiving office.
+    Transferred { from_office_id: Uuid },
+    /// `case.closed.v1`.
+    Closed,
+}
+
+/// Writes `event` about the case `row` (as changed by the step) to the outbox.
+#[tracing::instrument(skip_all, fields(case_id = %row.id))]
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    row: &CaseRow,
+    event: Event,
+) -> Result<(), qmf_platform::ApiError> {
+    match event {
+        Event::AssessmentCompleted {
+            instrument_version,
+            participation,
+        } => assessment_completed(conn, row, instrument_version, &participation).await,
+        Event::PlanAgreed { plan, goal_count } => plan_agreed(conn, row, &plan, goal_count).await,
+        Event::HelpStarted { plan, started_on } => help_started(conn, row, &plan, started_on).await,
+        Event::ReviewHeld {
+            plan,
+            held_on,
+            ratings,
+            participation,
+        } => review_held(conn, row, &plan, held_on, ratings, &participation).await,
+        Event::Transferred { from_office_id } => transferred(conn, row, from_office_id).await,
+        Event::Closed => closed(conn, row).await,
+    }
+}
 
 /// Publishes `case.opened.v1` for a new case: pseudonym, office, help kind, date.
+#[tracing::instrument(skip_all, fields(case_id = %row.id))]
 pub async fn case_opened(
     conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
+    row: &CaseRow,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_contracts::case as published;
     let data = published::CaseOpenedV1 {
@@ -15,13 +75,13 @@ pub async fn case_opened(
         help_kind: row.help_kind.clone(),
         opened_on: row.opened_on,
     };
-    publish(conn, published::CASE_OPENED, row, &data).await
+    enqueue(conn, published::CASE_OPENED, row, &data).await
 }
 
-async fn publish(
+async fn enqueue(
     conn: &mut AsyncPgConnection,
     event_type: &str,
-    row: &crate::store::cases::CaseRow,
+    row: &CaseRow,
     data: &impl serde::Serialize,
 ) -> Result<(), qmf_platform::ApiError> {
     qmf_events::enqueue(
@@ -35,11 +95,11 @@ async fn publish(
     Ok(())
 }
 
-pub async fn assessment_completed(
+async fn assessment_completed(
     conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
+    row: &CaseRow,
     instrument_version: i32,
-    participation: &crate::domain::participation::Participation,
+    participation: &Participation,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_contracts::case as published;
     let data = published::AssessmentCompletedV1 {
@@ -50,13 +110,13 @@ pub async fn assessment_completed(
         young_person_heard: participation.young_person_heard,
         agreement_reached: participation.agreement_reached,
     };
-    publish(conn, published::ASSESSMENT_COMPLETED, row, &data).await
+    enqueue(conn, published::ASSESSMENT_COMPLETED, row, &data).await
 }
 
-pub async fn plan_agreed(
+async fn plan_agreed(
     conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
-    plan: &crate::store::plans::PlanRow,
+    row: &CaseRow,
+    plan: &PlanRow,
     goal_count: usize,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_contracts::case as published;
@@ -70,14 +130,14 @@ pub async fn plan_agreed(
         review_interval_months: plan.review_interval_months,
         start_on: plan.start_on,
     };
-    publish(conn, published::PLAN_AGREED, row, &data).await
+    enqueue(conn, published::PLAN_AGREED, row, &data).await
 }
 
-pub async fn help_started(
+async fn help_started(
     conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
-    plan: &crate::store::plans::PlanRow,
-    started_on: chrono::NaiveDate,
+    row: &CaseRow,
+    plan: &PlanRow,
+    started_on: NaiveDate,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_contracts::case as published;
     let data = published::HelpStartedV1 {
@@ -87,16 +147,16 @@ pub async fn help_started(
         help_kind: row.help_kind.clone(),
         started_on,
     };
-    publish(conn, published::HELP_STARTED, row, &data).await
+    enqueue(conn, published::HELP_STARTED, row, &data).await
 }
 
-pub async fn review_held(
+async fn review_held(
     conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
-    plan: &crate::store::plans::PlanRow,
-    held_on: chrono::NaiveDate,
+    row: &CaseRow,
+    plan: &PlanRow,
+    held_on: NaiveDate,
     ratings: Vec<i32>,
-    participation: &crate::domain::participation::Participation,
+    participation: &Participation,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_contracts::case as published;
     let data = published::ReviewHeldV1 {
@@ -108,13 +168,13 @@ pub async fn review_held(
         young_person_heard: participation.young_person_heard,
         agreement_reached: participation.agreement_reached,
     };
-    publish(conn, published::REVIEW_HELD, row, &data).await
+    enqueue(conn, published::REVIEW_HELD, row, &data).await
 }
 
-pub async fn transferred(
+async fn transferred(
     conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
-    from_office_id: uuid::Uuid,
+    row: &CaseRow,
+    from_office_id: Uuid,
 ) -> Result<(), qmf_platform::ApiError> {
     use qmf_contracts::case as published;
     let data = published::TransferredV1 {
@@ -123,15 +183,12 @@ pub async fn transferred(
         to_office_id: row.responsible_office_id,
         help_kind: row.help_kind.clone(),
     };
-    publish(conn, published::TRANSFERRED, row, &data).await
+    enqueue(conn, published::TRANSFERRED, row, &data).await
 }
 
 /// `case.closed.v1` with the outcome: provider of the plan in force, duration, end, and the
 /// mean of the final goal ratings.
-pub async fn closed(
-    conn: &mut AsyncPgConnection,
-    row: &crate::store::cases::CaseRow,
-) -> Result<(), qmf_platform::ApiError> {
+async fn closed(conn: &mut AsyncPgConnection, row: &CaseRow) -> Result<(), qmf_platform::ApiError> {
     use crate::store::plans;
     use qmf_contracts::case as published;
     let plan = plans::accepted(conn, row.id).await?;
@@ -162,5 +219,5 @@ pub async fn closed(
         end_reason: row.end_reason.clone().unwrap_or_default(),
         goal_attainment,
     };
-    publish(conn, published::CLOSED, row, &data).await
+    enqueue(conn, published::CLOSED, row, &data).await
 }

@@ -3,6 +3,7 @@
 //! audit log. It keeps a read copy of the directory, fed by directory events.
 
 pub mod api;
+pub mod app;
 pub mod crypto;
 pub mod domain;
 pub mod events;

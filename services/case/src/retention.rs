@@ -34,6 +34,7 @@ impl std::fmt::Display for RetentionRun {
 
 /// Applies the retention rules as of `today`, in one transaction; every archived or erased case
 /// gets an audit record.
+#[tracing::instrument(skip_all, fields(today = %today))]
 pub async fn run(
     pool: &DbPool,
     settings: RetentionSettings,

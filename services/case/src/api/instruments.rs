@@ -1,14 +1,10 @@
 //! The instrument catalogue: read by everyone who works with cases, released by the coordination.
 
-use actix_web::{HttpResponse, get, post, web};
-use qmf_platform::{ApiError, ApiResult, DbPool, Json, Principal, Role};
-use serde::Deserialize;
-use serde_json::Value;
-use utoipa::ToSchema;
+use actix_web::{get, post, web};
+use qmf_platform::{ApiResult, DbPool, Json, Principal, Reply, Role, Write};
 
-use crate::domain::instruments::{self, InstrumentKey};
-use crate::store::audit;
-use crate::store::instruments::{self as store, InstrumentRow};
+use crate::app::instruments::{self as app, InstrumentRow, Release};
+use crate::domain::instruments::InstrumentKey;
 
 /// Every released instrument version, by key and version.
 ///
@@ -20,9 +16,9 @@ use crate::store::instruments::{self as store, InstrumentRow};
     responses((status = 200, description = "All versions.", body = Vec<InstrumentRow>))
 )]
 #[get("/v1/instruments")]
-pub async fn list(_principal: Principal, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn list(_principal: Principal, pool: web::Data<DbPool>) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
-    Ok(HttpResponse::Ok().json(store::list(&mut conn).await?))
+    Ok(Reply::ok(&app::list(&mut conn).await?))
 }
 
 /// One instrument version with its JSON Schema.
@@ -42,29 +38,10 @@ pub async fn get(
     _principal: Principal,
     pool: web::Data<DbPool>,
     path: web::Path<(InstrumentKey, i32)>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let (key, version) = path.into_inner();
     let mut conn = pool.get().await?;
-    let row = store::find(&mut conn, key, version)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such instrument version".into()))?;
-    Ok(HttpResponse::Ok().json(row))
-}
-
-/// A new instrument version.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"title": "Hilfeplangespräch / Fortschreibung (2027)", "description": "Adopted by the Forum on 2026-11-05.",
-    "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["development"],
-        "properties": {"development": {"type": "string", "minLength": 1}}}}))]
-pub struct Release {
-    pub title: String,
-    pub description: String,
-    /// JSON Schema (2020-12; `$schema` may be left out) of the documents. It must constrain
-    /// them: `type: object`, the fields in `properties` (at least one) and a non-empty
-    /// `required` list of some of them.
-    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
-    pub schema: Value,
+    Ok(Reply::ok(&app::get(&mut conn, key, version).await?))
 }
 
 /// Release the next version of an instrument (as adopted by the Forum).
@@ -88,49 +65,19 @@ pub struct Release {
 #[post("/v1/instruments/{key}/versions")]
 pub async fn release(
     principal: Principal,
-    pool: web::Data<DbPool>,
+    write: Write,
     key: web::Path<InstrumentKey>,
     body: Json<Release>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     principal.require_any(&[Role::Admin, Role::Coordinator])?;
     let input = body.into_inner()?;
-    let mut errors = Vec::new();
-    if input.title.trim().is_empty() || input.title.chars().count() > 200 {
-        errors.push(qmf_platform::FieldError::new(
-            "/title",
-            "must have 1 to 200 characters",
-        ));
-    }
-    if input.description.chars().count() > 4000 {
-        errors.push(qmf_platform::FieldError::new(
-            "/description",
-            "must have at most 4000 characters",
-        ));
-    }
-    if let Err(mut schema_errors) = instruments::check_schema(&input.schema) {
-        errors.append(&mut schema_errors);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    input.validate()?;
     let key = *key;
-    let mut conn = pool.get().await?;
-    use diesel_async::AsyncConnection;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = store::release(
-                conn,
-                key,
-                input.title.trim(),
-                &input.description,
-                &input.schema,
-                &principal.subject,
-            )
-            .await?;
-            let target = format!("instrument/{}/{}", row.key, row.version);
-            audit::record_about(conn, &principal, &target, "instrument.release").await?;
-            Ok(row)
+    write
+        .run(async move |conn| {
+            let row = app::release(conn, &principal, key, &input).await?;
+            let location = format!("/v1/instruments/{}/versions/{}", row.key, row.version);
+            Ok(Reply::created_at(&row, location))
         })
-        .await?;
-    Ok(HttpResponse::Created().json(row))
+        .await
 }

@@ -1,4 +1,6 @@
-//! HTTP endpoints of the case service.
+//! HTTP endpoints of the case service. A handler extracts the request, decides access, checks
+//! the input, calls one operation of `app` and replies; writes run through
+//! `qmf_platform::Write`, so the change and its `Idempotency-Key` answer commit together.
 
 pub mod cases;
 pub mod commands;
@@ -6,14 +8,7 @@ pub mod instruments;
 pub mod oversight;
 pub mod records;
 
-use chrono::{NaiveDate, Utc};
-use diesel_async::AsyncPgConnection;
-use qmf_platform::{ApiResult, Principal};
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
-
-use crate::domain::access;
-use crate::store::audit;
 
 /// Registers every case endpoint.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -24,19 +19,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cases::get)
         .service(cases::update)
         .service(cases::timeline)
-        .service(commands::complete_assessment)
-        .service(commands::agree_plan)
-        .service(commands::accept_plan)
-        .service(commands::decline_plan)
-        .service(commands::start_help)
-        .service(commands::hold_review)
-        .service(commands::end_help)
-        .service(commands::close)
-        .service(commands::close_without_help)
-        .service(commands::request_transfer)
-        .service(commands::accept_transfer)
-        .service(commands::decline_transfer)
-        .service(commands::reopen)
+        .service(commands::assessment::complete_assessment)
+        .service(commands::plan::agree_plan)
+        .service(commands::plan::accept_plan)
+        .service(commands::plan::decline_plan)
+        .service(commands::help::start_help)
+        .service(commands::review::hold_review)
+        .service(commands::help::end_help)
+        .service(commands::closing::close)
+        .service(commands::closing::close_without_help)
+        .service(commands::transfer::request_transfer)
+        .service(commands::transfer::accept_transfer)
+        .service(commands::transfer::decline_transfer)
+        .service(commands::closing::reopen)
         .service(records::overview)
         .service(records::list_plans)
         .service(records::document)
@@ -46,30 +41,4 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(instruments::release)
         .service(oversight::outcomes)
         .service(oversight::audit_log);
-}
-
-/// The day rules are evaluated on (UTC).
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-/// Ends a read of case data. A refusal (403, or 404, which the caller gets alike for a case that
-/// does not exist and one it may not see) is recorded in the audit log as `action` on the case
-/// the caller asked for, in a statement of its own: the read's transaction, and the record of a
-/// granted read in it, was rolled back. The caller gets the same answer either way, so the
-/// record tells them nothing about the case.
-pub async fn audit_refusal<T>(
-    conn: &mut AsyncPgConnection,
-    principal: &Principal,
-    case_id: Option<Uuid>,
-    action: &str,
-    read: ApiResult<T>,
-) -> ApiResult<T> {
-    match read {
-        Err(error) if access::is_refusal(&error) => {
-            audit::record_refused(conn, principal, case_id, action).await?;
-            Err(error)
-        }
-        other => other,
-    }
 }

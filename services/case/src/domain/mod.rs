@@ -8,3 +8,4 @@ pub mod participation;
 pub mod process;
 pub mod responsibility;
 pub mod retention;
+pub mod rules;

@@ -2,9 +2,10 @@
 //! Every refusal names the rule that failed, so integrating software can react to it.
 
 use chrono::NaiveDate;
-use qmf_platform::ApiError;
+use qmf_platform::{ApiError, RuleName};
 
 use super::codes::Phase;
+use super::rules::Rule;
 
 /// The commands that move a case through the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +51,8 @@ impl Default for ProcessSettings {
     }
 }
 
-fn refuse(rule: &str, detail: impl Into<String>) -> ApiError {
-    ApiError::conflict(rule, detail)
+fn refuse(rule: Rule, detail: impl Into<String>) -> ApiError {
+    rule.conflict(detail)
 }
 
 fn phase_name(phase: Phase) -> String {
@@ -72,12 +73,12 @@ pub fn apply(
     use Phase::*;
     if state.archived {
         return Err(refuse(
-            "archived_case_is_read_only",
+            Rule::ArchivedCaseIsReadOnly,
             "the case is archived; nothing can change any more",
         ));
     }
     let phase = state.phase;
-    let wrong_phase = |rule: &str, expected: &str| {
+    let wrong_phase = |rule: Rule, expected: &str| {
         refuse(
             rule,
             format!(
@@ -89,24 +90,24 @@ pub fn apply(
     match command {
         CompleteAssessment => match phase {
             Intake => Ok(Assessed),
-            _ => Err(wrong_phase("assessment_only_at_intake", "at intake")),
+            _ => Err(wrong_phase(Rule::AssessmentOnlyAtIntake, "at intake")),
         },
         AgreePlan => match phase {
             Assessed | PlanAgreed => Ok(PlanAgreed),
             HelpRunning if state.plan_proposed => Err(refuse(
-                "plan_awaiting_provider",
+                Rule::PlanAwaitingProvider,
                 "the newest plan version still waits for the provider's answer",
             )),
             HelpRunning => Ok(HelpRunning),
             _ => Err(wrong_phase(
-                "plan_requires_assessment",
+                Rule::PlanRequiresAssessment,
                 "after the needs assessment and while the help runs",
             )),
         },
         RespondToPlan => {
             if !state.plan_proposed {
                 return Err(refuse(
-                    "no_plan_awaiting_provider",
+                    Rule::NoPlanAwaitingProvider,
                     "no plan version waits for the provider's answer",
                 ));
             }
@@ -115,49 +116,49 @@ pub fn apply(
         StartHelp => match phase {
             PlanAgreed if state.plan_accepted => Ok(HelpRunning),
             PlanAgreed => Err(refuse(
-                "help_start_requires_accepted_plan",
+                Rule::HelpStartRequiresAcceptedPlan,
                 "the provider has not accepted the help plan",
             )),
             _ => Err(wrong_phase(
-                "help_start_requires_accepted_plan",
+                Rule::HelpStartRequiresAcceptedPlan,
                 "once a plan is agreed",
             )),
         },
         HoldReview => match phase {
             HelpRunning => Ok(HelpRunning),
             _ => Err(wrong_phase(
-                "review_requires_running_help",
+                Rule::ReviewRequiresRunningHelp,
                 "while the help runs",
             )),
         },
         EndHelp => match phase {
             HelpRunning => Ok(Ending),
             _ => Err(wrong_phase(
-                "end_requires_running_help",
+                Rule::EndRequiresRunningHelp,
                 "while the help runs",
             )),
         },
         Close => match phase {
             Ending => Ok(Closed),
             _ => Err(wrong_phase(
-                "close_requires_ended_help",
+                Rule::CloseRequiresEndedHelp,
                 "after the help has ended",
             )),
         },
         CloseWithoutHelp => match phase {
             Intake | Assessed => Ok(Closed),
             _ => Err(wrong_phase(
-                "close_without_help_only_before_plan",
+                Rule::CloseWithoutHelpOnlyBeforePlan,
                 "at intake or after the assessment",
             )),
         },
         RequestTransfer => match phase {
             Closed => Err(wrong_phase(
-                "transfer_requires_open_case",
+                Rule::TransferRequiresOpenCase,
                 "while the case is open",
             )),
             _ if state.transfer_pending => Err(refuse(
-                "transfer_already_pending",
+                Rule::TransferAlreadyPending,
                 "a transfer of responsibility is already waiting for an answer",
             )),
             _ => Ok(phase),
@@ -167,7 +168,7 @@ pub fn apply(
                 Ok(phase)
             } else {
                 Err(refuse(
-                    "no_transfer_pending",
+                    Rule::NoTransferPending,
                     "no transfer waits for an answer",
                 ))
             }
@@ -178,7 +179,7 @@ pub fn apply(
                     Ok(Intake)
                 } else {
                     Err(refuse(
-                        "reopen_window_passed",
+                        Rule::ReopenWindowPassed,
                         format!(
                             "a case can be reopened within {} days of closing; open a new case",
                             settings.reopen_within_days
@@ -186,11 +187,11 @@ pub fn apply(
                     ))
                 }
             }
-            _ => Err(wrong_phase("reopen_only_closed", "for closed cases")),
+            _ => Err(wrong_phase(Rule::ReopenOnlyClosed, "for closed cases")),
         },
         UpdateBaseData => match phase {
             Closed => Err(wrong_phase(
-                "closed_case_is_read_only",
+                Rule::ClosedCaseIsReadOnly,
                 "while the case is open",
             )),
             _ => Ok(phase),
@@ -224,6 +225,12 @@ mod tests {
         }
     }
 
+    impl PartialEq<Rule> for String {
+        fn eq(&self, rule: &Rule) -> bool {
+            self == rule.name()
+        }
+    }
+
     const TODAY: &str = "2026-11-23";
 
     fn run(s: &CaseState, c: Command) -> Result<Phase, ApiError> {
@@ -250,39 +257,39 @@ mod tests {
     fn steps_out_of_order_are_refused_with_their_rule() {
         assert_eq!(
             rule(run(&state(Phase::Intake), Command::AgreePlan)),
-            "plan_requires_assessment"
+            Rule::PlanRequiresAssessment
         );
         assert_eq!(
             rule(run(&state(Phase::Assessed), Command::StartHelp)),
-            "help_start_requires_accepted_plan"
+            Rule::HelpStartRequiresAcceptedPlan
         );
         assert_eq!(
             rule(run(&state(Phase::PlanAgreed), Command::StartHelp)),
-            "help_start_requires_accepted_plan"
+            Rule::HelpStartRequiresAcceptedPlan
         );
         assert_eq!(
             rule(run(&state(Phase::PlanAgreed), Command::HoldReview)),
-            "review_requires_running_help"
+            Rule::ReviewRequiresRunningHelp
         );
         assert_eq!(
             rule(run(&state(Phase::Assessed), Command::EndHelp)),
-            "end_requires_running_help"
+            Rule::EndRequiresRunningHelp
         );
         assert_eq!(
             rule(run(&state(Phase::HelpRunning), Command::Close)),
-            "close_requires_ended_help"
+            Rule::CloseRequiresEndedHelp
         );
         assert_eq!(
             rule(run(&state(Phase::HelpRunning), Command::CloseWithoutHelp)),
-            "close_without_help_only_before_plan"
+            Rule::CloseWithoutHelpOnlyBeforePlan
         );
         assert_eq!(
             rule(run(&state(Phase::Assessed), Command::CompleteAssessment)),
-            "assessment_only_at_intake"
+            Rule::AssessmentOnlyAtIntake
         );
         assert_eq!(
             rule(run(&state(Phase::Closed), Command::UpdateBaseData)),
-            "closed_case_is_read_only"
+            Rule::ClosedCaseIsReadOnly
         );
     }
 
@@ -291,7 +298,10 @@ mod tests {
         let mut s = state(Phase::HelpRunning);
         assert_eq!(run(&s, Command::AgreePlan).ok(), Some(Phase::HelpRunning));
         s.plan_proposed = true;
-        assert_eq!(rule(run(&s, Command::AgreePlan)), "plan_awaiting_provider");
+        assert_eq!(
+            rule(run(&s, Command::AgreePlan)),
+            Rule::PlanAwaitingProvider
+        );
         assert_eq!(
             run(&s, Command::RespondToPlan).ok(),
             Some(Phase::HelpRunning)
@@ -299,7 +309,7 @@ mod tests {
         s.plan_proposed = false;
         assert_eq!(
             rule(run(&s, Command::RespondToPlan)),
-            "no_plan_awaiting_provider"
+            Rule::NoPlanAwaitingProvider
         );
     }
 
@@ -324,17 +334,17 @@ mod tests {
         );
         assert_eq!(
             rule(run(&s, Command::AnswerTransfer)),
-            "no_transfer_pending"
+            Rule::NoTransferPending
         );
         s.transfer_pending = true;
         assert_eq!(
             rule(run(&s, Command::RequestTransfer)),
-            "transfer_already_pending"
+            Rule::TransferAlreadyPending
         );
         assert!(run(&s, Command::AnswerTransfer).is_ok());
         assert_eq!(
             rule(run(&state(Phase::Closed), Command::RequestTransfer)),
-            "transfer_requires_open_case"
+            Rule::TransferRequiresOpenCase
         );
     }
 
@@ -344,12 +354,12 @@ mod tests {
         s.closed_on = Some(day("2026-01-01"));
         assert_eq!(run(&s, Command::Reopen).ok(), Some(Phase::Intake));
         s.closed_on = Some(day("2024-01-01"));
-        assert_eq!(rule(run(&s, Command::Reopen)), "reopen_window_passed");
+        assert_eq!(rule(run(&s, Command::Reopen)), Rule::ReopenWindowPassed);
         assert_eq!(
             rule(run(&state(Phase::HelpRunning), Command::Reopen)),
-            "reopen_only_closed"
+            Rule::ReopenOnlyClosed
         );
         s.archived = true;
-        assert_eq!(rule(run(&s, Command::Reopen)), "archived_case_is_read_only");
+        assert_eq!(rule(run(&s, Command::Reopen)), Rule::ArchivedCaseIsReadOnly);
     }
 }

@@ -5,11 +5,10 @@
 
 use chrono::NaiveDate;
 use qmf_directory_copy::store::{CopiedOrganization, CopiedPerson};
-use qmf_platform::ApiError;
+use qmf_platform::{ApiError, RuleName};
 use uuid::Uuid;
 
-/// Rule of a case's responsible office.
-pub const OFFICE_RULE: &str = "case_requires_active_youth_office";
+use super::rules::Rule;
 
 /// A case is opened only for a youth office the directory knows and lists as active. `None`:
 /// the directory has not told this service about the organisation (unknown, or not yet synced).
@@ -22,7 +21,7 @@ pub fn check_office(office: Option<&CopiedOrganization>) -> Result<(), ApiError>
         Some(org) if !org.active => "the caller's youth office is deactivated in the directory",
         Some(_) => return Ok(()),
     };
-    Err(ApiError::conflict(OFFICE_RULE, detail))
+    Err(Rule::CaseRequiresActiveYouthOffice.conflict(detail))
 }
 
 /// The caseworker is a person the directory lists as working for the responsible office on
@@ -86,7 +85,10 @@ mod tests {
             Some(organization("state_youth_office", true)),
             Some(organization("youth_office", false)),
         ] {
-            assert_eq!(rule(check_office(office.as_ref())), OFFICE_RULE);
+            assert_eq!(
+                rule(check_office(office.as_ref())),
+                Rule::CaseRequiresActiveYouthOffice.name()
+            );
         }
     }
 

@@ -11,6 +11,7 @@ use super::schema::audit_log;
 use crate::domain::access::AuditOutcome;
 
 /// Records that `principal` did `action` on `case_id` (no content, only the fact).
+#[tracing::instrument(skip_all, fields(case_id = ?case_id, action))]
 pub async fn record(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -32,6 +33,7 @@ pub async fn record(
 
 /// Records that `principal` tried `action` on `case_id` (if the request named one) and was
 /// refused. Runs outside the refused request's transaction, which was rolled back.
+#[tracing::instrument(skip_all, fields(case_id = ?case_id, action))]
 pub async fn record_refused(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -54,6 +56,7 @@ pub async fn record_refused(
 
 /// Records that `principal` did `action` on something other than a case, named by `target`
 /// (e.g. `instrument/review/2`).
+#[tracing::instrument(skip_all, fields(target, action))]
 pub async fn record_about(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -74,6 +77,7 @@ pub async fn record_about(
 }
 
 /// Records one read per listed case.
+#[tracing::instrument(skip_all, fields(cases = case_ids.len(), action))]
 pub async fn record_reads(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -124,6 +128,7 @@ pub struct AuditEntry {
     pub outcome: String,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = ?case_id, outcome = ?outcome, limit))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     case_id: Option<Uuid>,

@@ -7,13 +7,18 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use qmf_platform::ApiError;
+use qmf_platform::db::unique_violation;
+use qmf_platform::{ApiError, ListKey, RuleName};
 use uuid::Uuid;
 
 use super::code;
 use super::schema::{case_external_ids, cases, plans};
 use crate::domain::access::Audience;
 use crate::domain::codes::{HelpKind, Phase};
+use crate::domain::rules::Rule;
+
+/// The primary key of external ids: one case per office, system and id.
+const EXTERNAL_ID_KEY: &str = "case_external_ids_pkey";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -50,7 +55,7 @@ type Visible = Box<dyn BoxableExpression<cases::table, Pg, SqlType = Bool>>;
 ///   a transfer is offered to sees the case until it answers;
 /// - an institution sees a case while the help runs (plan agreed, running, ending) and the
 ///   case's current plan (proposed or accepted, not superseded or declined) is its own.
-pub fn visible(audience: Audience, archive_reader: bool) -> Visible {
+fn visible(audience: Audience, archive_reader: bool) -> Visible {
     match audience {
         Audience::Office(office) => {
             // The office a transfer is offered to reads the case to decide on it.
@@ -88,6 +93,7 @@ pub struct NewCase<'a> {
     pub opened_on: NaiveDate,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %new.id, office_id = %new.office_id))]
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<CaseRow, ApiError> {
     Ok(diesel::insert_into(cases::table)
         .values((
@@ -108,6 +114,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<Ca
 }
 
 /// A case the caller may see, or `None` (also when it exists but is not theirs).
+#[tracing::instrument(skip_all, fields(case_id = %id, organization_id = %audience.organization()))]
 pub async fn find_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -124,6 +131,7 @@ pub async fn find_visible(
 }
 
 /// Like `find_visible`, locking the row for a command.
+#[tracing::instrument(skip_all, fields(case_id = %id, organization_id = %audience.organization()))]
 pub async fn lock_visible(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -147,19 +155,15 @@ pub struct CaseFilter {
     pub modified_since: Option<DateTime<Utc>>,
 }
 
-/// Cursor key of case lists: creation order (id) or change order (change sequence).
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub enum CaseKey {
-    Id(Uuid),
-    Seq(i64),
-}
-
+/// Up to `limit + 1` cases the caller may see, in creation order, or in change order with
+/// `modified_since`; after the cursor key `after` of the same order.
+#[tracing::instrument(skip_all, fields(organization_id = %audience.organization(), limit))]
 pub async fn list_visible(
     conn: &mut AsyncPgConnection,
     audience: Audience,
     archive_reader: bool,
     filter: &CaseFilter,
-    after: Option<CaseKey>,
+    after: Option<ListKey>,
     limit: i64,
 ) -> Result<Vec<CaseRow>, ApiError> {
     let mut query = cases::table
@@ -180,8 +184,8 @@ pub async fn list_visible(
         query = query.filter(cases::updated_at.gt(since));
     }
     query = match (by_change, after) {
-        (false, Some(CaseKey::Id(id))) => query.filter(cases::id.gt(id)),
-        (true, Some(CaseKey::Seq(seq))) => query.filter(cases::change_seq.gt(seq)),
+        (false, Some(ListKey::Id(id))) => query.filter(cases::id.gt(id)),
+        (true, Some(ListKey::Seq(seq))) => query.filter(cases::change_seq.gt(seq)),
         (_, Some(_)) => {
             return Err(ApiError::validation(
                 "/query/cursor",
@@ -207,6 +211,7 @@ pub struct BaseData<'a> {
     pub birth_year: i32,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn update_base(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -228,11 +233,12 @@ pub async fn update_base(
         .await?)
 }
 
-pub fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+fn next_change_seq() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
     diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('case_change_seq')")
 }
 
 /// The case an integrating system knows under `system`/`external_id` at `office`.
+#[tracing::instrument(skip_all, fields(office_id = %office, system))]
 pub async fn find_by_external_id(
     conn: &mut AsyncPgConnection,
     office: Uuid,
@@ -250,6 +256,7 @@ pub async fn find_by_external_id(
 }
 
 /// Replaces the external ids of a case; an id already used for another case of the office is a conflict.
+#[tracing::instrument(skip_all, fields(case_id = %case_id, office_id = %office))]
 pub async fn set_external_ids(
     conn: &mut AsyncPgConnection,
     office: Uuid,
@@ -260,28 +267,30 @@ pub async fn set_external_ids(
         .execute(conn)
         .await?;
     for (system, external_id) in ids {
-        let inserted = diesel::insert_into(case_external_ids::table)
+        diesel::insert_into(case_external_ids::table)
             .values((
                 case_external_ids::office_id.eq(office),
                 case_external_ids::system.eq(system),
                 case_external_ids::external_id.eq(external_id),
                 case_external_ids::case_id.eq(case_id),
             ))
-            .on_conflict_do_nothing()
             .execute(conn)
-            .await?;
-        if inserted == 0 {
-            return Err(ApiError::conflict(
-                "external_id_unique",
-                format!(
-                    "{system} id {external_id:?} already belongs to another case of this office"
-                ),
-            ));
-        }
+            .await
+            .map_err(|e| {
+                unique_violation(e, |constraint| {
+                    (constraint == EXTERNAL_ID_KEY).then(|| {
+                        Rule::ExternalIdUnique.conflict(format!(
+                            "{system} id {external_id:?} already belongs to another case of this office"
+                        ))
+                    })
+                })
+            })?;
     }
     Ok(())
 }
 
+/// The external ids of a case (system → id).
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn external_ids(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -310,6 +319,7 @@ pub struct CaseChange {
 }
 
 /// Applies a command's changes and bumps the version and change sequence.
+#[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn change(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -328,6 +338,7 @@ pub async fn change(
 }
 
 /// After a transfer the external ids belong to the new office.
+#[tracing::instrument(skip_all, fields(case_id = %case_id, office_id = %office))]
 pub async fn move_external_ids(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -337,20 +348,20 @@ pub async fn move_external_ids(
         .set(case_external_ids::office_id.eq(office))
         .execute(conn)
         .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::conflict(
-                "external_id_unique",
-                "an external id of the case is already used by the receiving office",
-            ),
-            other => ApiError::from(other),
+        .map_err(|e| {
+            unique_violation(e, |constraint| {
+                (constraint == EXTERNAL_ID_KEY).then(|| {
+                    Rule::ExternalIdUnique.conflict(
+                        "an external id of the case is already used by the receiving office",
+                    )
+                })
+            })
         })?;
     Ok(())
 }
 
 /// External ids of several cases in one query (for lists).
+#[tracing::instrument(skip_all, fields(cases = case_ids.len()))]
 pub async fn external_ids_of(
     conn: &mut AsyncPgConnection,
     case_ids: &[Uuid],

@@ -33,6 +33,7 @@ pub struct InstrumentRow {
     pub released_by: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<InstrumentRow>, ApiError> {
     Ok(instruments::table
         .select(InstrumentRow::as_select())
@@ -41,6 +42,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<InstrumentRow>, Ap
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(key = ?key, version))]
 pub async fn find(
     conn: &mut AsyncPgConnection,
     key: InstrumentKey,
@@ -56,6 +58,7 @@ pub async fn find(
 }
 
 /// The newest released version of an instrument.
+#[tracing::instrument(skip_all, fields(key = ?key))]
 pub async fn latest(
     conn: &mut AsyncPgConnection,
     key: InstrumentKey,
@@ -70,6 +73,7 @@ pub async fn latest(
 }
 
 /// Releases the next version; the key's rows are locked so two releases cannot take one number.
+#[tracing::instrument(skip_all, fields(key = ?key))]
 pub async fn release(
     conn: &mut AsyncPgConnection,
     key: InstrumentKey,
@@ -109,6 +113,7 @@ pub struct NewDocument<'a> {
     pub created_by: &'a str,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %doc.case_id, key = ?doc.key, version = doc.version))]
 pub async fn insert_document(
     conn: &mut AsyncPgConnection,
     doc: NewDocument<'_>,
@@ -142,6 +147,7 @@ pub struct DocumentRow {
     pub created_by: String,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id, document_id = %id))]
 pub async fn find_document(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -156,6 +162,7 @@ pub async fn find_document(
         .optional()?)
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn documents_of(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,

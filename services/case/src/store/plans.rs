@@ -49,6 +49,7 @@ pub struct NewPlan<'a> {
 }
 
 /// Inserts the next plan version as `proposed`, with its goals.
+#[tracing::instrument(skip_all, fields(case_id = %new.case_id, provider_id = %new.provider_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     new: NewPlan<'_>,
@@ -97,6 +98,7 @@ pub async fn insert(
 }
 
 /// Every plan version of a case, newest first.
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn versions(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -109,6 +111,7 @@ pub async fn versions(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id, version))]
 pub async fn find_version(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -124,6 +127,7 @@ pub async fn find_version(
 }
 
 /// The plan in force: the accepted version, if any.
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn accepted(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -138,6 +142,7 @@ pub async fn accepted(
 }
 
 /// The version waiting for the provider's answer, if any.
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn proposed(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -151,6 +156,7 @@ pub async fn proposed(
         .optional()?)
 }
 
+#[tracing::instrument(skip_all, fields(plan_id = %plan_id))]
 pub async fn goals(conn: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Vec<GoalRow>, ApiError> {
     Ok(plan_goals::table
         .filter(plan_goals::plan_id.eq(plan_id))
@@ -161,6 +167,7 @@ pub async fn goals(conn: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Vec<Go
 }
 
 /// Records the provider's answer. An accepted version supersedes the previously accepted one.
+#[tracing::instrument(skip_all, fields(case_id = %plan.case_id, plan_version = plan.plan_version, accept))]
 pub async fn decide(
     conn: &mut AsyncPgConnection,
     plan: &PlanRow,
@@ -189,6 +196,7 @@ pub async fn decide(
 }
 
 /// Ends every plan version still in force or waiting (a reopened case starts afresh).
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn supersede_all(conn: &mut AsyncPgConnection, case_id: Uuid) -> Result<(), ApiError> {
     diesel::update(
         plans::table
@@ -202,6 +210,7 @@ pub async fn supersede_all(conn: &mut AsyncPgConnection, case_id: Uuid) -> Resul
 }
 
 /// A still unanswered older version is replaced by a new proposal.
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn withdraw_proposed(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -244,6 +253,7 @@ pub struct NewReview<'a> {
     pub ratings: &'a [(Uuid, i32)],
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %new.case_id, plan_id = %new.plan_id, is_final = new.is_final))]
 pub async fn insert_review(
     conn: &mut AsyncPgConnection,
     new: NewReview<'_>,
@@ -281,6 +291,7 @@ pub async fn insert_review(
     Ok(review)
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn reviews_of(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -293,6 +304,7 @@ pub async fn reviews_of(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(review_id = %review_id))]
 pub async fn ratings_of(
     conn: &mut AsyncPgConnection,
     review_id: Uuid,
@@ -305,6 +317,7 @@ pub async fn ratings_of(
 }
 
 /// Sets (or clears, with `None`) when the next review of a case is due.
+#[tracing::instrument(skip_all, fields(case_id = %case_id, office_id = %office_id, due_on = ?due_on))]
 pub async fn schedule_review(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -338,6 +351,7 @@ pub async fn schedule_review(
 }
 
 /// Reviews of an office due by `until`, earliest first.
+#[tracing::instrument(skip_all, fields(office_id = %office_id, until = %until, limit))]
 pub async fn due_reviews(
     conn: &mut AsyncPgConnection,
     office_id: Uuid,
@@ -357,6 +371,7 @@ pub async fn due_reviews(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn next_due(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,

@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
 
 /// Archives cases closed on or before `closed_until`. Returns how many.
+#[tracing::instrument(skip_all, fields(closed_until = %closed_until))]
 pub async fn archive(
     conn: &mut AsyncPgConnection,
     closed_until: NaiveDate,
@@ -27,6 +28,7 @@ pub async fn archive(
 
 /// Erases the personal data of archived cases closed on or before `closed_until` whose young
 /// person was born in or before `born_until_year` (both conditions: the longer period wins).
+#[tracing::instrument(skip_all, fields(closed_until = %closed_until, born_until_year))]
 pub async fn erase(
     conn: &mut AsyncPgConnection,
     closed_until: NaiveDate,

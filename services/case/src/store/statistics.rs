@@ -23,6 +23,7 @@ pub struct OutcomeRow {
 
 /// Helps closed between `from` and `to`, grouped by the provider of the plan in force and the
 /// help kind. Erased cases count too: the figures are anonymous.
+#[tracing::instrument(skip_all, fields(from = %from, to = %to))]
 pub async fn outcomes(
     conn: &mut AsyncPgConnection,
     from: NaiveDate,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::schema::case_steps;
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id, step))]
 pub async fn record(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -50,6 +51,7 @@ pub struct Step {
     pub details: serde_json::Value,
 }
 
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn timeline(conn: &mut AsyncPgConnection, case_id: Uuid) -> Result<Vec<Step>, ApiError> {
     Ok(case_steps::table
         .filter(case_steps::case_id.eq(case_id))

@@ -6,6 +6,7 @@
 mod common;
 
 mod audit;
+mod commands;
 mod hardening;
 mod instruments;
 mod intake;

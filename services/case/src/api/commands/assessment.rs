@@ -1,0 +1,52 @@
+//! Needs assessment (intake → assessed).
+
+use actix_web::{post, web};
+use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
+use uuid::Uuid;
+
+use crate::app::Caller;
+use crate::app::commands::{
+    self,
+    assessment::{AssessmentInput, CompleteAssessment},
+};
+use crate::app::views::CaseResponse;
+use crate::domain::access;
+use crate::settings::CaseSettings;
+
+/// Complete the needs assessment (intake → assessed).
+///
+/// Responsible youth office; requires `If-Match`. The document is validated against the
+/// assessment instrument. Publishes `case.assessment_completed.v1`.
+#[utoipa::path(
+    tag = "process",
+    operation_id = "complete_assessment",
+    request_body = AssessmentInput,
+    params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = String, Header, description = "ETag of the case")),
+    responses(
+        (status = 200, description = "Assessed.", body = CaseResponse, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only the responsible youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `assessment_only_at_intake` (or another process rule).", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/cases/{id}/assessment")]
+pub async fn complete_assessment(
+    principal: Principal,
+    write: Write,
+    settings: web::Data<CaseSettings>,
+    id: web::Path<Uuid>,
+    body: Json<AssessmentInput>,
+    if_match: IfMatch,
+) -> ApiResult<Reply> {
+    let audience = access::audience(&principal)?;
+    let input = body.into_inner()?;
+    input.validate()?;
+    let (id, command) = (*id, CompleteAssessment(input));
+    write
+        .run(async move |conn| {
+            let caller = Caller::new(&principal, audience, settings.get_ref());
+            let case = commands::run(conn, caller, id, if_match, command).await?;
+            Ok(Reply::ok_with_etag(&case, case.version))
+        })
+        .await
+}

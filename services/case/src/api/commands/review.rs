@@ -1,0 +1,52 @@
+//! Reviews of the running help.
+
+use actix_web::{post, web};
+use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
+use uuid::Uuid;
+
+use crate::app::commands::{
+    self,
+    review::{HoldReview, ReviewInput},
+};
+use crate::app::views::CaseResponse;
+use crate::app::{Caller, today};
+use crate::domain::access;
+use crate::settings::CaseSettings;
+
+/// Hold a review of the running help.
+///
+/// Responsible youth office; requires `If-Match`. Rates every goal, schedules the next review.
+/// Publishes `case.review_held.v1`.
+#[utoipa::path(
+    tag = "process",
+    operation_id = "hold_review",
+    request_body = ReviewInput,
+    params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = String, Header, description = "ETag of the case")),
+    responses(
+        (status = 200, description = "Recorded.", body = CaseResponse, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only the responsible youth office.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not visible to the caller.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `review_requires_running_help`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/cases/{id}/reviews")]
+pub async fn hold_review(
+    principal: Principal,
+    write: Write,
+    settings: web::Data<CaseSettings>,
+    id: web::Path<Uuid>,
+    body: Json<ReviewInput>,
+    if_match: IfMatch,
+) -> ApiResult<Reply> {
+    let audience = access::audience(&principal)?;
+    let input = body.into_inner()?;
+    input.validate(today())?;
+    let (id, command) = (*id, HoldReview(input));
+    write
+        .run(async move |conn| {
+            let caller = Caller::new(&principal, audience, settings.get_ref());
+            let case = commands::run(conn, caller, id, if_match, command).await?;
+            Ok(Reply::ok_with_etag(&case, case.version))
+        })
+        .await
+}
