@@ -44,6 +44,12 @@ impl Reply {
         reply
     }
 
+    /// 201 with the representation and no `Location`, for what has no URL of its own (a seat, a
+    /// new draft of a topic); add the version with [`Reply::with_etag`] where there is one.
+    pub fn created_without_location(body: &impl Serialize) -> Reply {
+        Reply::json(StatusCode::CREATED, body)
+    }
+
     /// 202 with a body describing what was accepted.
     pub fn accepted(body: &impl Serialize) -> Reply {
         Reply::json(StatusCode::ACCEPTED, body)
