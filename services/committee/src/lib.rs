@@ -5,6 +5,7 @@ pub mod api;
 pub mod consumer;
 pub mod domain;
 pub mod events;
+pub mod oparl;
 pub mod store;
 
 use std::sync::Arc;

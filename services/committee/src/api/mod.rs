@@ -1,9 +1,8 @@
-//! HTTP endpoints of the committee service.
+//! HTTP endpoints of the committee service; the OParl interface has its own (`crate::oparl`).
 
 pub mod bodies;
 pub mod decisions;
 pub mod meetings;
-pub mod oparl;
 pub mod people;
 pub mod terms;
 pub mod topics;
@@ -45,27 +44,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(meetings::forum_report)
         .service(terms::list)
         .service(terms::proposal)
-        .service(terms::create)
-        .service(oparl::system)
-        .service(oparl::list_bodies)
-        .service(oparl::get_body)
-        .service(oparl::list_organizations)
-        .service(oparl::get_organization)
-        .service(oparl::list_organization_meetings)
-        .service(oparl::list_people)
-        .service(oparl::get_person)
-        .service(oparl::list_memberships)
-        .service(oparl::get_membership)
-        .service(oparl::list_meetings)
-        .service(oparl::get_meeting)
-        .service(oparl::list_agenda_items)
-        .service(oparl::get_agenda_item)
-        .service(oparl::list_locations)
-        .service(oparl::get_location)
-        .service(oparl::list_papers)
-        .service(oparl::get_paper)
-        .service(oparl::list_consultations)
-        .service(oparl::get_consultation)
-        .service(oparl::list_legislative_terms)
-        .service(oparl::get_legislative_term);
+        .service(terms::create);
+    crate::oparl::routes(cfg);
 }

@@ -4,7 +4,6 @@ pub mod bodies;
 pub mod decisions;
 pub mod ical;
 pub mod meetings;
-pub mod oparl;
 pub mod terms;
 pub mod topics;
 

@@ -3,7 +3,6 @@
 pub mod bodies;
 pub mod decisions;
 pub mod meetings;
-pub mod oparl;
 pub mod people;
 pub mod schema;
 pub mod terms;
