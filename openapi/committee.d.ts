@@ -4857,9 +4857,12 @@ export interface operations {
                 kind?: components["schemas"]["BodyKind"];
                 /** @description `active` or `dissolved`. */
                 status?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -5343,9 +5346,12 @@ export interface operations {
                  * @example 2027-01-01T00:00:00Z
                  */
                 from?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -5592,9 +5598,12 @@ export interface operations {
             query?: {
                 /** @description Only memberships active on this day. */
                 active_on?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -5994,9 +6003,12 @@ export interface operations {
                 /** @description Decided on or before this day. */
                 to?: string;
                 meeting_id?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -8363,9 +8375,12 @@ export interface operations {
                 origin_body_id?: string;
                 /** @description Topics on one Forum meeting's agenda. */
                 meeting_id?: string;
-                /** @description Page size, 1 to 200 (default 50). */
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
             };
             header?: never;

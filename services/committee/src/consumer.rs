@@ -9,10 +9,7 @@ use qmf_contracts::dialogue;
 use qmf_directory_copy::{DirectoryCopy, PersonDetail};
 use qmf_events::{Envelope, EventHandler, HandlerError};
 
-use crate::domain::bodies::BodyKind;
-use crate::domain::topics::TopicState;
-use crate::store::bodies as body_store;
-use crate::store::topics::{self as topic_store, NewTopic};
+use crate::app;
 
 /// The committee's part of the directory read copy: people with names and work e-mail.
 const DIRECTORY: DirectoryCopy = DirectoryCopy::with_people(PersonDetail::Contact);
@@ -44,12 +41,8 @@ impl EventHandler for CommitteeConsumer {
     }
 }
 
-/// Who the topic history names for escalated findings.
-pub const DIALOGUE_ACTOR: &str = dialogue::SOURCE;
-
-/// Puts an escalated finding into the steering group's inbox. The topic's `finding_id` is
-/// unique, so a second event for the same finding (redelivered, or re-sent with another event
-/// id) changes nothing.
+/// Puts an escalated finding into the steering group's inbox, once per finding (see
+/// [`app::topics::escalate`]). A finding without a usable title or summary is rejected.
 async fn escalate(
     conn: &mut AsyncPgConnection,
     finding: &dialogue::FindingEscalatedV1,
@@ -63,32 +56,7 @@ async fn escalate(
             "finding title must have 1 to 300 and summary 1 to 20000 characters",
         ));
     }
-    let steering = body_store::central(conn, BodyKind::SteeringGroup)
+    app::topics::escalate(conn, finding)
         .await
-        .map_err(HandlerError::retry)?;
-    let text = format!(
-        "{summary}\n\n(Ergebnis des Qualitätsdialogs vom {}; Dialog {}, Befund {})",
-        finding.held_on.format("%d.%m.%Y"),
-        finding.dialogue_id,
-        finding.finding_id
-    );
-    let inserted = topic_store::insert(
-        conn,
-        NewTopic {
-            origin_body_id: steering.id,
-            state: TopicState::Submitted,
-            title,
-            text: &text,
-            finding_id: Some(finding.finding_id),
-            created_by: DIALOGUE_ACTOR,
-        },
-    )
-    .await
-    .map_err(HandlerError::retry)?;
-    if let Some(row) = inserted {
-        crate::api::topics::log_step(conn, None, &row, "escalate", None, DIALOGUE_ACTOR)
-            .await
-            .map_err(HandlerError::retry)?;
-    }
-    Ok(())
+        .map_err(HandlerError::retry)
 }

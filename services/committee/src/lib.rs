@@ -2,9 +2,12 @@
 //! group, overall coordination, working groups), who sits where, and the management's terms.
 
 pub mod api;
+pub mod app;
 pub mod consumer;
 pub mod domain;
 pub mod events;
+pub mod model;
+pub mod oparl;
 pub mod store;
 
 use std::sync::Arc;

@@ -44,9 +44,10 @@ impl Reply {
         reply
     }
 
-    /// 201 for a batch of new resources (no single `Location`), with a report of them.
-    pub fn created_many(report: &impl Serialize) -> Reply {
-        Reply::json(StatusCode::CREATED, report)
+    /// 201 with the representation and no `Location`, for what has no URL of its own (a seat, a
+    /// new draft of a topic, an import's report); add the version with [`Reply::with_etag`] where there is one.
+    pub fn created_without_location(body: &impl Serialize) -> Reply {
+        Reply::json(StatusCode::CREATED, body)
     }
 
     /// 202 with a body describing what was accepted.

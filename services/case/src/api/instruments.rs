@@ -76,8 +76,7 @@ pub async fn release(
     write
         .run(async move |conn| {
             let row = app::release(conn, &principal, key, &input).await?;
-            let location = format!("/v1/instruments/{}/versions/{}", row.key, row.version);
-            Ok(Reply::created_at(&row, location))
+            Ok(Reply::created_without_location(&row))
         })
         .await
 }

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::Rule;
+use qmf_platform::{ApiError, RuleName};
+
+use super::rules::Rule;
 
 /// Kind of body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -40,12 +42,6 @@ pub enum MembershipRole {
     Expert,
 }
 
-/// Whether a seat with this role (as stored) makes its holder a member who acts for the body:
-/// chair, deputy, speaker or member, not a guest or an invited expert.
-pub fn acts_for_body(role: &str) -> bool {
-    matches!(role, "chair" | "deputy" | "speaker" | "member")
-}
-
 /// Checks a new membership against the body's kind and status.
 pub fn check_membership(
     body_kind: BodyKind,
@@ -53,8 +49,7 @@ pub fn check_membership(
     role: MembershipRole,
     start_on: NaiveDate,
     end_on: Option<NaiveDate>,
-) -> Result<(), qmf_platform::ApiError> {
-    use qmf_platform::ApiError;
+) -> Result<(), ApiError> {
     if let Some(end) = end_on
         && end < start_on
     {
@@ -64,31 +59,21 @@ pub fn check_membership(
         ));
     }
     if !body_active {
-        return Err(ApiError::conflict(
-            "body_dissolved",
-            "the body is dissolved",
-        ));
+        return Err(Rule::BodyDissolved.conflict("the body is dissolved"));
     }
     if role == MembershipRole::Speaker && body_kind != BodyKind::WorkingGroup {
-        return Err(ApiError::conflict(
-            "speaker_only_in_working_groups",
-            "speakers (Sprecher/innen) belong to working groups",
-        ));
+        return Err(Rule::SpeakerOnlyInWorkingGroups
+            .conflict("speakers (Sprecher/innen) belong to working groups"));
     }
     if role == MembershipRole::Chair
         && matches!(body_kind, BodyKind::Forum | BodyKind::SteeringGroup)
     {
-        return Err(ApiError::conflict(
-            "chair_comes_with_the_management_term",
+        return Err(Rule::ChairComesWithTheManagementTerm.conflict(
             "the management's youth office chairs the Forum and the steering group; record a management term",
         ));
     }
     Ok(())
 }
-
-/// A person holds at most one seat at a time in a body; to change the role, the seat ends and
-/// a new one starts the day after.
-pub const MEMBERSHIPS_DO_NOT_OVERLAP: Rule = Rule::new("memberships_do_not_overlap");
 
 /// The days of a membership, first and last included; open-ended without a last day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,13 +92,10 @@ impl Period {
 
 /// Refuses a seat for a person in a body when its period overlaps one of the person's other
 /// seats in that body (`others`: their ids and periods).
-pub fn check_no_overlap(
-    period: Period,
-    others: &[(Uuid, Period)],
-) -> Result<(), qmf_platform::ApiError> {
+pub fn check_no_overlap(period: Period, others: &[(Uuid, Period)]) -> Result<(), ApiError> {
     match others.iter().find(|(_, other)| period.overlaps(*other)) {
         None => Ok(()),
-        Some((id, other)) => Err(MEMBERSHIPS_DO_NOT_OVERLAP.conflict(format!(
+        Some((id, other)) => Err(Rule::MembershipsDoNotOverlap.conflict(format!(
             "the person already holds a seat in this body from {}{} (membership {id}); end it \
              first or start the new seat after it",
             other.start_on,
@@ -132,9 +114,9 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
     }
 
-    fn rule(r: Result<(), qmf_platform::ApiError>) -> String {
+    fn rule(r: Result<(), ApiError>) -> String {
         match r {
-            Err(qmf_platform::ApiError::Conflict { rule, .. }) => rule,
+            Err(ApiError::Conflict { rule, .. }) => rule,
             other => format!("{other:?}"),
         }
     }
@@ -171,11 +153,11 @@ mod tests {
                 second_half,
                 &[(id, first_half), (id, open)]
             )),
-            MEMBERSHIPS_DO_NOT_OVERLAP.name()
+            Rule::MembershipsDoNotOverlap.name()
         );
         assert_eq!(
             rule(check_no_overlap(open, &[(id, second_half)])),
-            "memberships_do_not_overlap"
+            Rule::MembershipsDoNotOverlap.name()
         );
     }
 
@@ -200,7 +182,7 @@ mod tests {
                 start,
                 None
             )),
-            "speaker_only_in_working_groups"
+            Rule::SpeakerOnlyInWorkingGroups.name()
         );
         assert_eq!(
             rule(check_membership(
@@ -210,7 +192,7 @@ mod tests {
                 start,
                 None
             )),
-            "chair_comes_with_the_management_term"
+            Rule::ChairComesWithTheManagementTerm.name()
         );
         assert!(
             check_membership(
@@ -230,7 +212,7 @@ mod tests {
                 start,
                 None
             )),
-            "body_dissolved"
+            Rule::BodyDissolved.name()
         );
         assert!(
             check_membership(

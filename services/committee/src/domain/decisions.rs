@@ -1,11 +1,12 @@
 //! Decisions (Beschlüsse) of the Forum: taken in a held Forum meeting; setting up or
 //! dissolving a working group happens in the same transaction as the decision.
 
-use qmf_platform::ApiError;
+use qmf_platform::{ApiError, RuleName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::meetings::MeetingState;
+use super::rules::Rule;
 
 /// Kind of decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -27,21 +28,16 @@ pub enum DecisionKind {
 /// Decisions are taken by the Forum in a meeting that was held (minutes may still be open).
 pub fn meeting_can_decide(is_forum: bool, state: MeetingState) -> Result<(), ApiError> {
     if !is_forum {
-        return Err(ApiError::conflict(
-            "decisions_belong_to_the_forum",
-            "only the Forum Jugendhilfe takes decisions",
-        ));
+        return Err(
+            Rule::DecisionsBelongToTheForum.conflict("only the Forum Jugendhilfe takes decisions")
+        );
     }
     match state {
         MeetingState::Held => Ok(()),
-        MeetingState::MinutesApproved => Err(ApiError::conflict(
-            "meeting_is_final",
-            "the meeting's minutes are approved; its decisions are complete",
-        )),
-        _ => Err(ApiError::conflict(
-            "forum_meeting_not_held",
-            "decisions are recorded in a Forum meeting that was held",
-        )),
+        MeetingState::MinutesApproved => Err(Rule::MeetingIsFinal
+            .conflict("the meeting's minutes are approved; its decisions are complete")),
+        _ => Err(Rule::ForumMeetingNotHeld
+            .conflict("decisions are recorded in a Forum meeting that was held")),
     }
 }
 
@@ -78,15 +74,15 @@ mod tests {
         assert_eq!(rule(meeting_can_decide(true, MeetingState::Held)), "ok");
         assert_eq!(
             rule(meeting_can_decide(false, MeetingState::Held)),
-            "decisions_belong_to_the_forum"
+            Rule::DecisionsBelongToTheForum.name()
         );
         assert_eq!(
             rule(meeting_can_decide(true, MeetingState::Invited)),
-            "forum_meeting_not_held"
+            Rule::ForumMeetingNotHeld.name()
         );
         assert_eq!(
             rule(meeting_can_decide(true, MeetingState::MinutesApproved)),
-            "meeting_is_final"
+            Rule::MeetingIsFinal.name()
         );
         assert_eq!(rule(decision_matches_outcome(true, false)), "/decision");
         assert_eq!(rule(decision_matches_outcome(false, true)), "/decision");

@@ -2,11 +2,11 @@
 //! The agenda can change until the meeting is held. The Forum meets twice a year.
 
 use chrono::NaiveDate;
-use qmf_platform::{ApiError, FieldError};
+use qmf_platform::{ApiError, FieldError, RuleName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Rule;
+use super::rules::Rule;
 
 /// State of a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -42,14 +42,9 @@ pub fn transition(
         (Held, ApproveMinutes) => Ok(MinutesApproved),
         (Planned | Invited, Cancel) => Ok(Cancelled),
         (MinutesApproved | Cancelled, _) => Err(final_state()),
-        (Held, _) => Err(ApiError::conflict(
-            "meeting_already_held",
-            "the meeting was held",
-        )),
-        (Planned | Invited, ApproveMinutes) => Err(ApiError::conflict(
-            "minutes_require_held_meeting",
-            "minutes can be approved after the meeting was held",
-        )),
+        (Held, _) => Err(already_held()),
+        (Planned | Invited, ApproveMinutes) => Err(Rule::MinutesRequireHeldMeeting
+            .conflict("minutes can be approved after the meeting was held")),
     }
 }
 
@@ -57,29 +52,22 @@ pub fn transition(
 pub fn agenda_editable(state: MeetingState) -> Result<(), ApiError> {
     match state {
         MeetingState::Planned | MeetingState::Invited => Ok(()),
-        _ => Err(ApiError::conflict(
-            "agenda_fixed_after_meeting",
-            "the agenda cannot change once the meeting was held or cancelled",
-        )),
+        _ => Err(Rule::AgendaFixedAfterMeeting
+            .conflict("the agenda cannot change once the meeting was held or cancelled")),
     }
 }
 
 /// Invitations go out once, while the meeting is planned and has an agenda.
 pub fn invitations_allowed(state: MeetingState, agenda_items: usize) -> Result<(), ApiError> {
     match state {
-        MeetingState::Planned if agenda_items == 0 => Err(ApiError::conflict(
-            "agenda_empty",
-            "an invitation needs an agenda with at least one item",
-        )),
+        MeetingState::Planned if agenda_items == 0 => {
+            Err(Rule::AgendaEmpty.conflict("an invitation needs an agenda with at least one item"))
+        }
         MeetingState::Planned => Ok(()),
-        MeetingState::Invited => Err(ApiError::conflict(
-            "invitations_already_sent",
-            "the invitations to this meeting were sent",
-        )),
-        MeetingState::Held => Err(ApiError::conflict(
-            "meeting_already_held",
-            "the meeting was held",
-        )),
+        MeetingState::Invited => {
+            Err(Rule::InvitationsAlreadySent.conflict("the invitations to this meeting were sent"))
+        }
+        MeetingState::Held => Err(already_held()),
         MeetingState::MinutesApproved | MeetingState::Cancelled => Err(final_state()),
     }
 }
@@ -97,17 +85,11 @@ pub fn attendance_editable(state: MeetingState) -> Result<(), ApiError> {
 pub fn minutes_editable(state: MeetingState) -> Result<(), ApiError> {
     match state {
         MeetingState::Held => Ok(()),
-        MeetingState::Planned | MeetingState::Invited => Err(ApiError::conflict(
-            "minutes_require_held_meeting",
-            "minutes can be written after the meeting was held",
-        )),
+        MeetingState::Planned | MeetingState::Invited => Err(Rule::MinutesRequireHeldMeeting
+            .conflict("minutes can be written after the meeting was held")),
         MeetingState::MinutesApproved | MeetingState::Cancelled => Err(final_state()),
     }
 }
-
-/// A meeting takes place on its day (the regional calendar day, Europe/Berlin): before it, it
-/// cannot be marked held nor get minutes or decisions.
-pub const MEETING_DAY_NOT_REACHED: Rule = Rule::new("meeting_day_not_reached");
 
 /// Refuses what implies that the meeting happened (marking it held, minutes, decisions) before
 /// the meeting's day; on the day itself it is allowed, also before the meeting's start time.
@@ -115,55 +97,10 @@ pub fn meeting_day_reached(meeting_day: NaiveDate, today: NaiveDate) -> Result<(
     if meeting_day <= today {
         Ok(())
     } else {
-        Err(MEETING_DAY_NOT_REACHED.conflict(format!(
+        Err(Rule::MeetingDayNotReached.conflict(format!(
             "the meeting takes place on {meeting_day}: it counts as held, and gets minutes and \
              decisions, from that day on"
         )))
-    }
-}
-
-/// Who asks for a meeting's minutes, as far as reading them is concerned.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MinutesReader {
-    /// Role `admin`.
-    pub admin: bool,
-    /// The overall coordination: role `coordinator`.
-    pub coordination: bool,
-    /// The management: its office (role `committee_secretary`), a member (chair, deputy,
-    /// speaker, member) of the management body, or staff of the youth office holding the
-    /// current management term.
-    pub management: bool,
-    /// Holds a seat in the meeting's body today: one naming the person, or one of their
-    /// organisation without a named person (its staff act for it).
-    pub member_of_body: bool,
-}
-
-impl MinutesReader {
-    /// Whether the caller reads every meeting's minutes, whatever the body.
-    pub fn reads_all(self) -> bool {
-        self.admin || self.coordination || self.management
-    }
-}
-
-/// Minutes of a public meeting are as public as the meeting. Those of a closed meeting are for
-/// the body's members, the management, the coordination and admins.
-pub fn minutes_readable(meeting_public: bool, reader: MinutesReader) -> bool {
-    meeting_public || reader.reads_all() || reader.member_of_body
-}
-
-/// 403 unless the reader may read the meeting's minutes (the meeting itself is no secret).
-pub fn require_minutes_readable(
-    meeting_public: bool,
-    reader: MinutesReader,
-) -> Result<(), ApiError> {
-    if minutes_readable(meeting_public, reader) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "the minutes of a closed meeting are for the members of its body, the management, \
-             the coordination and admins"
-                .into(),
-        ))
     }
 }
 
@@ -171,18 +108,16 @@ pub fn require_minutes_readable(
 pub fn minutes_present(minutes: Option<&str>) -> Result<(), ApiError> {
     match minutes {
         Some(text) if !text.trim().is_empty() => Ok(()),
-        _ => Err(ApiError::conflict(
-            "minutes_missing",
-            "write the minutes before approving them",
-        )),
+        _ => Err(Rule::MinutesMissing.conflict("write the minutes before approving them")),
     }
 }
 
 fn final_state() -> ApiError {
-    ApiError::conflict(
-        "meeting_is_final",
-        "the meeting's minutes are approved or it was cancelled",
-    )
+    Rule::MeetingIsFinal.conflict("the meeting's minutes are approved or it was cancelled")
+}
+
+fn already_held() -> ApiError {
+    Rule::MeetingAlreadyHeld.conflict("the meeting was held")
 }
 
 /// How someone took part in a meeting.
@@ -258,12 +193,18 @@ mod tests {
         assert_eq!(transition(Planned, MarkHeld).ok(), Some(Held));
         assert_eq!(transition(Held, ApproveMinutes).ok(), Some(MinutesApproved));
         assert_eq!(transition(Invited, Cancel).ok(), Some(Cancelled));
-        assert_eq!(rule(transition(Held, Cancel)), "meeting_already_held");
+        assert_eq!(
+            rule(transition(Held, Cancel)),
+            Rule::MeetingAlreadyHeld.name()
+        );
         assert_eq!(
             rule(transition(Planned, ApproveMinutes)),
-            "minutes_require_held_meeting"
+            Rule::MinutesRequireHeldMeeting.name()
         );
-        assert_eq!(rule(transition(Cancelled, MarkHeld)), "meeting_is_final");
+        assert_eq!(
+            rule(transition(Cancelled, MarkHeld)),
+            Rule::MeetingIsFinal.name()
+        );
         assert!(agenda_editable(Invited).is_ok());
         assert!(agenda_editable(Held).is_err());
     }
@@ -276,56 +217,17 @@ mod tests {
     }
 
     #[test]
-    fn minutes_of_closed_meetings_are_for_members_management_coordination_and_admins() {
-        let nobody = MinutesReader::default();
-        assert!(minutes_readable(true, nobody), "public meeting");
-        assert!(!minutes_readable(false, nobody));
-        assert!(matches!(
-            require_minutes_readable(false, nobody),
-            Err(ApiError::Forbidden(_))
-        ));
-        for reader in [
-            MinutesReader {
-                admin: true,
-                ..nobody
-            },
-            MinutesReader {
-                coordination: true,
-                ..nobody
-            },
-            MinutesReader {
-                management: true,
-                ..nobody
-            },
-            MinutesReader {
-                member_of_body: true,
-                ..nobody
-            },
-        ] {
-            assert!(minutes_readable(false, reader), "{reader:?}");
-            assert!(require_minutes_readable(false, reader).is_ok());
-        }
-        assert!(
-            !MinutesReader {
-                member_of_body: true,
-                ..nobody
-            }
-            .reads_all()
-        );
-    }
-
-    #[test]
     fn a_meeting_happens_on_its_day_not_before() {
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
         assert!(meeting_day_reached(day("2027-03-17"), day("2027-03-17")).is_ok());
         assert!(meeting_day_reached(day("2027-03-17"), day("2027-03-18")).is_ok());
         assert_eq!(
             rule_of(meeting_day_reached(day("2027-03-17"), day("2027-03-16"))),
-            MEETING_DAY_NOT_REACHED.name()
+            Rule::MeetingDayNotReached.name()
         );
         assert_eq!(
             rule_of(meeting_day_reached(day("2028-01-01"), day("2027-12-31"))),
-            "meeting_day_not_reached"
+            Rule::MeetingDayNotReached.name()
         );
     }
 
@@ -375,26 +277,32 @@ mod tests {
     fn invitations_attendance_minutes() {
         use MeetingState::*;
         assert!(invitations_allowed(Planned, 1).is_ok());
-        assert_eq!(rule_of(invitations_allowed(Planned, 0)), "agenda_empty");
+        assert_eq!(
+            rule_of(invitations_allowed(Planned, 0)),
+            Rule::AgendaEmpty.name()
+        );
         assert_eq!(
             rule_of(invitations_allowed(Invited, 3)),
-            "invitations_already_sent"
+            Rule::InvitationsAlreadySent.name()
         );
         assert_eq!(
             rule_of(invitations_allowed(Cancelled, 3)),
-            "meeting_is_final"
+            Rule::MeetingIsFinal.name()
         );
         assert!(attendance_editable(Held).is_ok());
         assert_eq!(
             rule_of(attendance_editable(MinutesApproved)),
-            "meeting_is_final"
+            Rule::MeetingIsFinal.name()
         );
         assert!(minutes_editable(Held).is_ok());
         assert_eq!(
             rule_of(minutes_editable(Invited)),
-            "minutes_require_held_meeting"
+            Rule::MinutesRequireHeldMeeting.name()
         );
-        assert_eq!(rule_of(minutes_present(Some("  "))), "minutes_missing");
+        assert_eq!(
+            rule_of(minutes_present(Some("  "))),
+            Rule::MinutesMissing.name()
+        );
         assert!(minutes_present(Some("Protokoll")).is_ok());
     }
 }

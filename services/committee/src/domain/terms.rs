@@ -3,8 +3,10 @@
 //! the steering group for the term. The next holder is proposed by rotation.
 
 use chrono::{Months, NaiveDate};
-use qmf_platform::ApiError;
+use qmf_platform::{ApiError, RuleName};
 use uuid::Uuid;
+
+use super::rules::Rule;
 
 /// A held or planned term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,27 +31,20 @@ pub fn check_new_term(
     latest: Option<&Term>,
 ) -> Result<(), ApiError> {
     if !office_is_active_youth_office {
-        return Err(ApiError::conflict(
-            "term_requires_youth_office",
-            "only an active youth office can hold the management",
-        ));
+        return Err(Rule::TermRequiresYouthOffice
+            .conflict("only an active youth office can hold the management"));
     }
     if let Some(latest) = latest {
         let follows = latest.end_on.succ_opt();
         if start_on <= latest.end_on {
-            return Err(ApiError::conflict(
-                "terms_do_not_overlap",
-                format!("the current term runs until {}", latest.end_on),
-            ));
+            return Err(Rule::TermsDoNotOverlap
+                .conflict(format!("the current term runs until {}", latest.end_on)));
         }
         if Some(start_on) != follows {
-            return Err(ApiError::conflict(
-                "terms_without_gap",
-                format!(
-                    "the next term must start on {}",
-                    follows.unwrap_or(start_on)
-                ),
-            ));
+            return Err(Rule::TermsWithoutGap.conflict(format!(
+                "the next term must start on {}",
+                follows.unwrap_or(start_on)
+            )));
         }
     }
     Ok(())
@@ -108,15 +103,15 @@ mod tests {
         };
         assert_eq!(
             rule(check_new_term(true, day("2026-06-01"), Some(&latest))),
-            "terms_do_not_overlap"
+            Rule::TermsDoNotOverlap.name()
         );
         assert_eq!(
             rule(check_new_term(true, day("2027-02-01"), Some(&latest))),
-            "terms_without_gap"
+            Rule::TermsWithoutGap.name()
         );
         assert_eq!(
             rule(check_new_term(false, day("2027-01-01"), Some(&latest))),
-            "term_requires_youth_office"
+            Rule::TermRequiresYouthOffice.name()
         );
         assert!(check_new_term(true, day("2030-05-01"), None).is_ok());
     }

@@ -14,9 +14,12 @@
 //! Every step checks who acts in which body and the topic's version (ETag); the three
 //! outcomes adopted, adopted with changes and rejected are final.
 
-use qmf_platform::ApiError;
+use qmf_platform::{ApiError, RuleName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::access::{self, Actor};
+use super::rules::Rule;
 
 /// Where a topic stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -94,21 +97,6 @@ impl Step {
     }
 }
 
-/// What the acting person is, as far as this topic is concerned. Derived from current
-/// memberships (a seat names a person, or only an organisation whose staff then act for it)
-/// and from the token's roles.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Actor {
-    /// Speaker (Sprecher/in) of the body the topic comes from.
-    pub speaker_of_origin: bool,
-    /// Chair, deputy, speaker or member of the body the topic comes from.
-    pub member_of_origin: bool,
-    /// Chair, deputy or member of the steering group.
-    pub steering_group_member: bool,
-    /// The management: its office (role `committee_secretary`) or a member of the management body.
-    pub management: bool,
-}
-
 /// Facts about the topic a step depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TopicFacts {
@@ -119,46 +107,29 @@ pub struct TopicFacts {
     pub referred_at_draft: Option<i32>,
 }
 
-/// The state after `step`, or why it is refused (403 for the wrong actor, 409 naming the rule).
+/// The state after `step`, or why it is refused (403 for the wrong actor, see
+/// [`access::require_step`]; 409 naming the rule).
 pub fn step(facts: TopicFacts, step: Step, actor: Actor) -> Result<TopicState, ApiError> {
     use TopicState::*;
     if facts.state.is_final() {
-        return Err(ApiError::conflict(
-            "topic_is_final",
-            "the Forum's decision on this topic is final",
-        ));
+        return Err(final_topic());
     }
     let next = match (step, facts.state) {
         (Step::Submit, Draft | ReferredBack) => {
-            let allowed = if facts.origin_is_steering_group {
-                actor.steering_group_member
-            } else {
-                actor.speaker_of_origin
-            };
-            if !allowed {
-                return Err(ApiError::Forbidden(
-                    "only the working group's speaker submits its topics to the steering group"
-                        .into(),
-                ));
-            }
+            access::require_step(step, facts.origin_is_steering_group, actor)?;
             if facts.state == ReferredBack
                 && facts
                     .referred_at_draft
                     .is_some_and(|at| facts.draft_number <= at)
             {
-                return Err(ApiError::conflict(
-                    "new_draft_required",
+                return Err(Rule::NewDraftRequired.conflict(
                     "the topic was referred back: add a new draft before submitting it again",
                 ));
             }
             Submitted
         }
         (Step::Forward | Step::ReferBack, Submitted) => {
-            if !actor.steering_group_member {
-                return Err(ApiError::Forbidden(
-                    "only members of the steering group deliberate topics".into(),
-                ));
-            }
+            access::require_step(step, facts.origin_is_steering_group, actor)?;
             if step == Step::Forward {
                 Forwarded
             } else {
@@ -166,20 +137,12 @@ pub fn step(facts: TopicFacts, step: Step, actor: Actor) -> Result<TopicState, A
             }
         }
         (Step::Schedule, Forwarded | Postponed) => {
-            if !actor.management {
-                return Err(ApiError::Forbidden(
-                    "the management puts topics on the Forum's agenda".into(),
-                ));
-            }
+            access::require_step(step, facts.origin_is_steering_group, actor)?;
             Scheduled
         }
         (Step::Unschedule, Scheduled) => Forwarded,
         (Step::Decide(outcome), Scheduled) => {
-            if !actor.management {
-                return Err(ApiError::Forbidden(
-                    "the management records the Forum's decisions".into(),
-                ));
-            }
+            access::require_step(step, facts.origin_is_steering_group, actor)?;
             match outcome {
                 ForumOutcome::Adopted => Adopted,
                 ForumOutcome::AdoptedWithChanges => AdoptedWithChanges,
@@ -189,14 +152,11 @@ pub fn step(facts: TopicFacts, step: Step, actor: Actor) -> Result<TopicState, A
             }
         }
         (step, state) => {
-            return Err(ApiError::conflict(
-                "transition_not_allowed",
-                format!(
-                    "a topic in state {} cannot take the step {}",
-                    qmf_platform::codes::code(&state),
-                    step.action()
-                ),
-            ));
+            return Err(Rule::TransitionNotAllowed.conflict(format!(
+                "a topic in state {} cannot take the step {}",
+                qmf_platform::codes::code(&state),
+                step.action()
+            )));
         }
     };
     Ok(next)
@@ -205,30 +165,21 @@ pub fn step(facts: TopicFacts, step: Step, actor: Actor) -> Result<TopicState, A
 /// A new draft can be written while the origin body holds the topic.
 pub fn draft_allowed(facts: TopicFacts, actor: Actor) -> Result<(), ApiError> {
     if facts.state.is_final() {
-        return Err(ApiError::conflict(
-            "topic_is_final",
-            "the Forum's decision on this topic is final",
-        ));
+        return Err(final_topic());
     }
-    let holder = if facts.origin_is_steering_group {
-        actor.steering_group_member
-    } else {
-        actor.member_of_origin
-    };
-    if !holder {
-        return Err(ApiError::Forbidden(
-            "only members of the body the topic comes from write its drafts".into(),
-        ));
-    }
+    access::require_draft_writer(facts.origin_is_steering_group, actor)?;
     match facts.state {
         TopicState::Draft | TopicState::ReferredBack => Ok(()),
         // A topic raised by the steering group stays in its hands until forwarded.
         TopicState::Submitted if facts.origin_is_steering_group => Ok(()),
-        _ => Err(ApiError::conflict(
-            "draft_locked",
+        _ => Err(Rule::DraftLocked.conflict(
             "the draft is with the steering group or the Forum; it changes only after a referral back",
         )),
     }
+}
+
+fn final_topic() -> ApiError {
+    Rule::TopicIsFinal.conflict("the Forum's decision on this topic is final")
 }
 
 /// Steps that need a reason.
@@ -352,15 +303,15 @@ mod tests {
                 Step::Decide(ForumOutcome::Adopted),
                 MANAGEMENT
             )),
-            "transition_not_allowed"
+            Rule::TransitionNotAllowed.name()
         );
         assert_eq!(
             outcome(step(facts(Draft), Step::Forward, STEERING)),
-            "transition_not_allowed"
+            Rule::TransitionNotAllowed.name()
         );
         assert_eq!(
             outcome(step(facts(Submitted), Step::Schedule, MANAGEMENT)),
-            "transition_not_allowed"
+            Rule::TransitionNotAllowed.name()
         );
         for state in [Adopted, AdoptedWithChanges, Rejected] {
             for s in [
@@ -369,7 +320,10 @@ mod tests {
                 Step::Schedule,
                 Step::Decide(ForumOutcome::Postponed),
             ] {
-                assert_eq!(outcome(step(facts(state), s, MANAGEMENT)), "topic_is_final");
+                assert_eq!(
+                    outcome(step(facts(state), s, MANAGEMENT)),
+                    Rule::TopicIsFinal.name()
+                );
             }
             assert!(draft_allowed(facts(state), SPEAKER).is_err());
         }
@@ -385,7 +339,7 @@ mod tests {
         };
         assert_eq!(
             outcome(step(referred, Step::Submit, SPEAKER)),
-            "new_draft_required"
+            Rule::NewDraftRequired.name()
         );
         let revised = TopicFacts {
             draft_number: 3,

@@ -1,12 +1,17 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use qmf_platform::ApiError;
+use qmf_platform::db::unique_violation;
+use qmf_platform::{ApiError, RuleName};
 use uuid::Uuid;
 
 use super::code;
 use super::schema::{bodies, memberships};
-use crate::domain::bodies::{BodyKind, MEMBERSHIPS_DO_NOT_OVERLAP, MembershipRole, Period};
+use crate::domain::bodies::{BodyKind, MembershipRole, Period};
+use crate::domain::rules::Rule;
+
+/// The unique constraint on body names.
+const BODY_NAME_UNIQUE: &str = "bodies_name_key";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = bodies)]
@@ -26,6 +31,7 @@ pub struct BodyRow {
     pub updated_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all, fields(kind = ?kind))]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     kind: Option<BodyKind>,
@@ -50,6 +56,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(body_id = %id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<BodyRow>, ApiError> {
     Ok(bodies::table
         .filter(bodies::id.eq(id))
@@ -60,6 +67,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<BodyR
 }
 
 /// The one body of a central kind (Forum, management, steering group, coordination).
+#[tracing::instrument(skip_all, fields(kind = ?kind))]
 pub async fn central(conn: &mut AsyncPgConnection, kind: BodyKind) -> Result<BodyRow, ApiError> {
     bodies::table
         .filter(bodies::kind.eq(code(&kind)))
@@ -107,6 +115,7 @@ pub struct NewMembership {
 
 /// Inserts a membership; a seat overlapping another of the same person in the same body (a
 /// concurrent request that passed the check) is a 409.
+#[tracing::instrument(skip_all, fields(body_id = %new.body_id))]
 pub async fn insert_membership(
     conn: &mut AsyncPgConnection,
     new: NewMembership,
@@ -125,19 +134,19 @@ pub async fn insert_membership(
         .returning(MembershipRow::as_returning())
         .get_result(conn)
         .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ExclusionViolation,
-                info,
-            ) if info.constraint_name() == Some(MEMBERSHIPS_DO_NOT_OVERLAP.name()) => {
-                MEMBERSHIPS_DO_NOT_OVERLAP
-                    .conflict("the person already holds a seat in this body in this period")
-            }
-            other => ApiError::from(other),
+        .map_err(|e| {
+            // The exclusion constraint carries the rule's name.
+            unique_violation(e, |constraint| {
+                (constraint == Rule::MembershipsDoNotOverlap.name()).then(|| {
+                    Rule::MembershipsDoNotOverlap
+                        .conflict("the person already holds a seat in this body in this period")
+                })
+            })
         })
 }
 
 /// The memberships of a person in a body.
+#[tracing::instrument(skip_all, fields(body_id = %body_id, person_id = %person_id))]
 pub async fn memberships_of_person(
     conn: &mut AsyncPgConnection,
     body_id: Uuid,
@@ -153,6 +162,7 @@ pub async fn memberships_of_person(
 }
 
 /// Memberships of a body, optionally only those active on a day.
+#[tracing::instrument(skip_all, fields(body_id = %body_id))]
 pub async fn memberships_of(
     conn: &mut AsyncPgConnection,
     body_id: Uuid,
@@ -181,6 +191,7 @@ pub async fn memberships_of(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(membership_id = %id))]
 pub async fn lock_membership(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -194,6 +205,7 @@ pub async fn lock_membership(
         .optional()?)
 }
 
+#[tracing::instrument(skip_all, fields(membership_id = %id))]
 pub async fn end_membership(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -222,6 +234,7 @@ pub struct NewBody<'a> {
 }
 
 /// Inserts a working group; a taken name is a 409.
+#[tracing::instrument(skip_all, fields(parent_id = ?new.parent_id))]
 pub async fn insert_working_group(
     conn: &mut AsyncPgConnection,
     new: NewBody<'_>,
@@ -240,15 +253,15 @@ pub async fn insert_working_group(
         .returning(BodyRow::as_returning())
         .get_result(conn)
         .await
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => ApiError::conflict("body_name_unique", "a body with this name exists"),
-            other => ApiError::from(other),
+        .map_err(|e| {
+            unique_violation(e, |constraint| {
+                (constraint == BODY_NAME_UNIQUE)
+                    .then(|| Rule::BodyNameUnique.conflict("a body with this name exists"))
+            })
         })
 }
 
+#[tracing::instrument(skip_all, fields(body_id = %id))]
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<BodyRow>, ApiError> {
     Ok(bodies::table
         .filter(bodies::id.eq(id))
@@ -260,6 +273,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<BodyR
 }
 
 /// Active sub-groups of a body.
+#[tracing::instrument(skip_all, fields(body_id = %id))]
 pub async fn active_children(conn: &mut AsyncPgConnection, id: Uuid) -> Result<i64, ApiError> {
     Ok(bodies::table
         .filter(bodies::parent_id.eq(id))
@@ -271,6 +285,7 @@ pub async fn active_children(conn: &mut AsyncPgConnection, id: Uuid) -> Result<i
 
 /// Dissolves a body and ends its open memberships on the same day; returns the body and how
 /// many memberships ended.
+#[tracing::instrument(skip_all, fields(body_id = %id))]
 pub async fn dissolve(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -299,4 +314,35 @@ pub async fn dissolve(
         .get_result(conn)
         .await?;
     Ok((body, ended))
+}
+
+/// Roles someone holds today in each of `bodies`: seats naming the person, and seats held by
+/// the organisation without a named person (its staff act for it).
+#[tracing::instrument(skip_all, fields(person_id = ?person_id, organization_id = ?organization_id, day = %today))]
+pub async fn roles_in(
+    conn: &mut AsyncPgConnection,
+    bodies: &[Uuid],
+    person_id: Option<Uuid>,
+    organization_id: Option<Uuid>,
+    today: NaiveDate,
+) -> Result<Vec<(Uuid, String)>, ApiError> {
+    if person_id.is_none() && organization_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let by_person = memberships::person_id.eq(person_id.unwrap_or(Uuid::nil()));
+    let by_organization = memberships::person_id
+        .is_null()
+        .and(memberships::organization_id.eq(organization_id.unwrap_or(Uuid::nil())));
+    Ok(memberships::table
+        .filter(memberships::body_id.eq_any(bodies))
+        .filter(memberships::start_on.le(today))
+        .filter(
+            memberships::end_on
+                .is_null()
+                .or(memberships::end_on.ge(today)),
+        )
+        .filter(by_person.or(by_organization))
+        .select((memberships::body_id, memberships::role))
+        .load(conn)
+        .await?)
 }

@@ -34,6 +34,7 @@ pub struct NewDecision<'a> {
     pub created_by: &'a str,
 }
 
+#[tracing::instrument(skip_all, fields(meeting_id = %new.meeting_id, topic_id = ?new.topic_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     new: NewDecision<'_>,
@@ -55,6 +56,7 @@ pub async fn insert(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(decision_id = %id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<DecisionRow>, ApiError> {
     Ok(decisions::table
         .filter(decisions::id.eq(id))
@@ -64,6 +66,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Decis
         .optional()?)
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %topic_id))]
 pub async fn of_topic(
     conn: &mut AsyncPgConnection,
     topic_id: Uuid,
@@ -88,6 +91,7 @@ pub struct DecisionFilter<'a> {
 }
 
 /// One page of the register, newest decision first; the cursor is (decided_on, id).
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &DecisionFilter<'_>,

@@ -61,6 +61,7 @@ pub struct NewMeeting<'a> {
     pub public: bool,
 }
 
+#[tracing::instrument(skip_all, fields(body_id = %new.body_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     new: NewMeeting<'_>,
@@ -80,6 +81,7 @@ pub async fn insert(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(meeting_id = %id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<MeetingRow>, ApiError> {
     Ok(meetings::table
         .filter(meetings::id.eq(id))
@@ -89,6 +91,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Meeti
         .optional()?)
 }
 
+#[tracing::instrument(skip_all, fields(meeting_id = %id))]
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<MeetingRow>, ApiError> {
     Ok(meetings::table
         .filter(meetings::id.eq(id))
@@ -102,6 +105,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Meeti
 /// Meetings of a body in time order.
 /// One page of a body's meetings in time order (`limit + 1` rows: the extra one tells that
 /// more follow), from `from` on, after the cursor position `after`.
+#[tracing::instrument(skip_all, fields(body_id = %body_id))]
 pub async fn of_body(
     conn: &mut AsyncPgConnection,
     body_id: Uuid,
@@ -129,6 +133,7 @@ pub async fn of_body(
 }
 
 /// Records a change of the meeting (state or agenda): new state if given, next version.
+#[tracing::instrument(skip_all, fields(meeting_id = %id))]
 pub async fn touch(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -161,6 +166,7 @@ pub async fn touch(
     Ok(row)
 }
 
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
 pub async fn agenda(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -169,6 +175,7 @@ pub async fn agenda(
 }
 
 /// The agendas of several meetings, each in order.
+#[tracing::instrument(skip_all, fields(meetings = meeting_ids.len()))]
 pub async fn agendas(
     conn: &mut AsyncPgConnection,
     meeting_ids: &[Uuid],
@@ -182,6 +189,7 @@ pub async fn agendas(
 }
 
 /// The attendance of several meetings, present first within each.
+#[tracing::instrument(skip_all, fields(meetings = meeting_ids.len()))]
 pub async fn attendances(
     conn: &mut AsyncPgConnection,
     meeting_ids: &[Uuid],
@@ -199,6 +207,7 @@ pub async fn attendances(
 }
 
 /// Appends an item at the end of the agenda; `topic_id` when it carries a topic.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id, topic_id = ?topic_id))]
 pub async fn add_item(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -231,6 +240,7 @@ pub async fn add_item(
 
 /// Puts the items in the given order (positions 1..n); the caller checked it is a permutation.
 /// Items whose position changes count as modified.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
 pub async fn reorder(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -258,6 +268,7 @@ pub async fn reorder(
 
 /// Removes an item and returns it; a public item of a public meeting leaves a tombstone for
 /// the OParl interface.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting.id, item_id = %item_id))]
 pub async fn remove_item(
     conn: &mut AsyncPgConnection,
     meeting: &MeetingRow,
@@ -290,6 +301,7 @@ pub async fn remove_item(
 }
 
 /// The recorded attendance, present first.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
 pub async fn attendance(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -306,6 +318,7 @@ pub struct NewAttendance<'a> {
 }
 
 /// Replaces the whole attendance list of a meeting.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id, entries = entries.len()))]
 pub async fn replace_attendance(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -330,6 +343,7 @@ pub async fn replace_attendance(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
 pub async fn set_minutes(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -342,6 +356,7 @@ pub async fn set_minutes(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
 pub async fn mark_invitations_sent(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -365,6 +380,7 @@ pub struct Seat {
 }
 
 /// Seats of a body on a day.
+#[tracing::instrument(skip_all, fields(body_id = %body_id, day = %day))]
 pub async fn seats_on(
     conn: &mut AsyncPgConnection,
     body_id: Uuid,
@@ -405,6 +421,7 @@ pub struct YearCount {
 }
 
 /// Forum meetings per year (Europe/Berlin calendar years): planned (not cancelled) and held.
+#[tracing::instrument(skip_all, fields(from_year = %from_year, to_year = %to_year))]
 pub async fn forum_counts(
     conn: &mut AsyncPgConnection,
     from_year: i32,

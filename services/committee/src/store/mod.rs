@@ -3,7 +3,6 @@
 pub mod bodies;
 pub mod decisions;
 pub mod meetings;
-pub mod oparl;
 pub mod people;
 pub mod schema;
 pub mod terms;
@@ -13,6 +12,7 @@ pub use qmf_platform::codes::{code, parse_code};
 
 /// The calendar day of an instant in the region (Europe/Berlin), by PostgreSQL's time-zone
 /// rules: a Forum meeting at 00:30 local time belongs to that day, not to the UTC one before.
+#[tracing::instrument(skip_all, fields(at = %at))]
 pub async fn regional_day(
     conn: &mut diesel_async::AsyncPgConnection,
     at: chrono::DateTime<chrono::Utc>,

@@ -29,6 +29,7 @@ pub struct PersonRow {
 
 /// The person, with their copied row locked for the rest of the transaction (a view with an
 /// outer join cannot be locked itself).
+#[tracing::instrument(skip_all, fields(person_id = %id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<PersonRow>, ApiError> {
     if !qmf_directory_copy::store::lock_person(conn, id).await? {
         return Ok(None);
@@ -43,6 +44,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Perso
 
 /// Records the person's consent to publication. Withdrawing it turns the person and their
 /// memberships into OParl tombstones; giving it again brings them back.
+#[tracing::instrument(skip_all, fields(person_id = %person.id))]
 pub async fn set_consent(
     conn: &mut AsyncPgConnection,
     person: &PersonRow,

@@ -29,6 +29,7 @@ impl TermRow {
 }
 
 /// All terms, oldest first.
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<TermRow>, ApiError> {
     Ok(management_terms::table
         .select(TermRow::as_select())
@@ -38,6 +39,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<TermRow>, ApiError
 }
 
 /// Serialises term changes (one writer decides about the sequence of terms at a time).
+#[tracing::instrument(skip_all)]
 pub async fn lock(conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('management_terms'))")
         .execute(conn)
@@ -45,6 +47,7 @@ pub async fn lock(conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(office_id = %term.office_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     term: Term,
@@ -64,6 +67,7 @@ pub async fn insert(
 }
 
 /// The youth office holding the management on `day`, if a term covers it.
+#[tracing::instrument(skip_all, fields(day = %day))]
 pub async fn holder_on(
     conn: &mut AsyncPgConnection,
     day: NaiveDate,

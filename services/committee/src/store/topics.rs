@@ -1,11 +1,11 @@
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
 use uuid::Uuid;
 
 use super::code;
-use super::schema::{memberships, topic_drafts, topic_history, topics};
+use super::schema::{topic_drafts, topic_history, topics};
 use crate::domain::topics::TopicState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -63,6 +63,7 @@ pub struct NewTopic<'a> {
 
 /// Inserts a topic with its first draft. With a `finding_id` that already has a topic,
 /// nothing is inserted and `None` comes back.
+#[tracing::instrument(skip_all, fields(origin_body_id = %new.origin_body_id, finding_id = ?new.finding_id))]
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     new: NewTopic<'_>,
@@ -109,6 +110,7 @@ async fn insert_draft(
 }
 
 /// Adds the next draft and makes it current.
+#[tracing::instrument(skip_all, fields(topic_id = %topic.id))]
 pub async fn add_draft(
     conn: &mut AsyncPgConnection,
     topic: &TopicRow,
@@ -132,6 +134,7 @@ pub async fn add_draft(
     )
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<TopicRow>, ApiError> {
     Ok(topics::table
         .filter(topics::id.eq(id))
@@ -141,6 +144,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Topic
         .optional()?)
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %id))]
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<TopicRow>, ApiError> {
     Ok(topics::table
         .filter(topics::id.eq(id))
@@ -152,6 +156,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Topic
 }
 
 /// Topics scheduled on a meeting's agenda.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
 pub async fn scheduled_on(
     conn: &mut AsyncPgConnection,
     meeting_id: Uuid,
@@ -174,6 +179,7 @@ pub struct Change {
     pub referred_at_draft: Option<i32>,
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %topic.id))]
 pub async fn apply(
     conn: &mut AsyncPgConnection,
     topic: &TopicRow,
@@ -206,6 +212,7 @@ pub struct NewHistory<'a> {
     pub actor: &'a str,
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %entry.topic_id))]
 pub async fn record(conn: &mut AsyncPgConnection, entry: NewHistory<'_>) -> Result<(), ApiError> {
     diesel::insert_into(topic_history::table)
         .values((
@@ -223,6 +230,7 @@ pub async fn record(conn: &mut AsyncPgConnection, entry: NewHistory<'_>) -> Resu
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %topic_id))]
 pub async fn history(
     conn: &mut AsyncPgConnection,
     topic_id: Uuid,
@@ -235,6 +243,7 @@ pub async fn history(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %topic_id))]
 pub async fn drafts(
     conn: &mut AsyncPgConnection,
     topic_id: Uuid,
@@ -247,6 +256,7 @@ pub async fn drafts(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(topic_id = %topic.id))]
 pub async fn current_draft(
     conn: &mut AsyncPgConnection,
     topic: &TopicRow,
@@ -268,6 +278,7 @@ pub struct TopicFilter {
 }
 
 /// One page of topics, newest activity last, by id for a stable cursor.
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &TopicFilter,
@@ -290,36 +301,6 @@ pub async fn list(
     Ok(query
         .order(topics::id.asc())
         .limit(limit.saturating_add(1))
-        .load(conn)
-        .await?)
-}
-
-/// Roles someone holds today in each of `bodies`: seats naming the person, and seats held by
-/// the organisation without a named person (its staff act for it).
-pub async fn roles_in(
-    conn: &mut AsyncPgConnection,
-    bodies: &[Uuid],
-    person_id: Option<Uuid>,
-    organization_id: Option<Uuid>,
-    today: NaiveDate,
-) -> Result<Vec<(Uuid, String)>, ApiError> {
-    if person_id.is_none() && organization_id.is_none() {
-        return Ok(Vec::new());
-    }
-    let by_person = memberships::person_id.eq(person_id.unwrap_or(Uuid::nil()));
-    let by_organization = memberships::person_id
-        .is_null()
-        .and(memberships::organization_id.eq(organization_id.unwrap_or(Uuid::nil())));
-    Ok(memberships::table
-        .filter(memberships::body_id.eq_any(bodies))
-        .filter(memberships::start_on.le(today))
-        .filter(
-            memberships::end_on
-                .is_null()
-                .or(memberships::end_on.ge(today)),
-        )
-        .filter(by_person.or(by_organization))
-        .select((memberships::body_id, memberships::role))
         .load(conn)
         .await?)
 }

@@ -7,6 +7,7 @@ mod common;
 
 mod bodies_and_terms;
 mod hardening;
+mod idempotency;
 mod meetings;
 mod minutes;
 mod oparl;

@@ -57,7 +57,7 @@ pub async fn import_organizations(
     write
         .run(async move |conn| {
             let ids = app::import::organizations(conn, &drafts, errors).await?;
-            Ok(Reply::created_many(&ImportReport {
+            Ok(Reply::created_without_location(&ImportReport {
                 created: ids.len(),
                 ids,
             }))
@@ -98,7 +98,7 @@ pub async fn import_people(
     write
         .run(async move |conn| {
             let ids = app::import::people(conn, &drafts, errors).await?;
-            Ok(Reply::created_many(&ImportReport {
+            Ok(Reply::created_without_location(&ImportReport {
                 created: ids.len(),
                 ids,
             }))

@@ -230,6 +230,22 @@ impl App {
             .map_err(|e| e.to_string())
     }
 
+    /// The number `query` counts (a `SELECT count(*) AS n …`).
+    pub async fn count(&self, query: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let pool = self.db.pool(1);
+        let mut conn = pool.get().await.unwrap();
+        let row: Count = diesel::sql_query(query)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        row.n
+    }
+
     /// The instant of `time` (HH:MM) on the regional calendar day (Europe/Berlin) that lies
     /// `days` after today's, as PostgreSQL's time-zone rules have it.
     pub async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc> {

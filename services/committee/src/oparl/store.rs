@@ -20,21 +20,25 @@
 //! A list page is read in two steps: the stamps (id, created, modified, deleted) of the page in
 //! id order, then the rows of the live objects among them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, BigInt, Bool, Date, Int4, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
 use uuid::Uuid;
 
-use crate::domain::oparl::{ListFilter, ObjectType};
+use super::domain::ObjectType;
+use super::params::ListFilter;
+use super::rows::{
+    AgendaItemRow, ConsultationRow, LiveRow, MembershipRow, ParticipantRow, Stamp, TermRow,
+};
 
 type SqlUuid = diesel::sql_types::Uuid;
 
 /// Topics published as papers: adopted, with a guideline or recommendation decision (the
-/// latest one if there are several). The codes mirror `domain::oparl::PaperKind`.
+/// latest one if there are several). The codes mirror `oparl::domain::PaperKind`.
 const PUBLISHED_PAPERS: &str = "published_papers AS (
     SELECT t.id, t.title, t.origin_body_id, t.created_at, d.kind AS decision_kind, d.decided_on,
            d.meeting_id AS decision_meeting_id, GREATEST(t.updated_at, d.created_at) AS modified
@@ -147,19 +151,6 @@ fn sources(kind: ObjectType) -> Result<(&'static str, String), ApiError> {
     })
 }
 
-/// Identity and time stamps of a listed object; `deleted` for tombstones.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct Stamp {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = Bool)]
-    pub deleted: bool,
-}
-
 /// Which part of a list to read.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
@@ -188,6 +179,7 @@ where
 
 /// The stamps of one page of a list in id order: live objects and tombstones (a tombstone of an
 /// object that is live again is left out). With `only`, the stamp of that one object.
+#[tracing::instrument(skip_all, fields(kind = ?kind, id = ?only))]
 pub async fn stamps(
     conn: &mut AsyncPgConnection,
     kind: ObjectType,
@@ -247,13 +239,8 @@ where
     load(conn, boxed(sql).bind::<Array<SqlUuid>, _>(ids.to_vec())).await
 }
 
-/// Rows of live public objects of one type.
-pub trait LiveRow: QueryableByName<Pg> + Send + 'static {
-    const KIND: ObjectType;
-    fn id(&self) -> Uuid;
-}
-
 /// The live rows among `ids` (in no particular order).
+#[tracing::instrument(skip_all, fields(kind = ?R::KIND, ids = ids.len()))]
 pub async fn live<R: LiveRow>(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
@@ -267,195 +254,8 @@ pub async fn live<R: LiveRow>(
     .await
 }
 
-#[derive(Debug, Clone, QueryableByName)]
-pub struct OrganizationRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub short_name: Option<String>,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub parent_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Date>)]
-    pub established_on: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Date>)]
-    pub dissolved_on: Option<NaiveDate>,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct PersonRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    pub given_name: String,
-    #[diesel(sql_type = Text)]
-    pub family_name: String,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct MembershipRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = SqlUuid)]
-    pub person_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub body_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub role: String,
-    #[diesel(sql_type = Date)]
-    pub start_on: NaiveDate,
-    #[diesel(sql_type = Nullable<Date>)]
-    pub end_on: Option<NaiveDate>,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct MeetingRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = SqlUuid)]
-    pub body_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub starts_at: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub ends_at: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    pub place: String,
-    #[diesel(sql_type = Text)]
-    pub state: String,
-    /// `modified` of the meeting's place (Location).
-    #[diesel(sql_type = Timestamptz)]
-    pub location_modified: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct LocationRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    pub place: String,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct AgendaItemRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = SqlUuid)]
-    pub meeting_id: Uuid,
-    #[diesel(sql_type = Int4)]
-    pub position: i32,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    /// The published paper the item deliberates; its consultation has the item's id.
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub paper_id: Option<Uuid>,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct PaperRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Text)]
-    pub decision_kind: String,
-    #[diesel(sql_type = Date)]
-    pub decided_on: NaiveDate,
-    #[diesel(sql_type = SqlUuid)]
-    pub origin_body_id: Uuid,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ConsultationRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = SqlUuid)]
-    pub paper_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub meeting_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub body_id: Uuid,
-    /// The consultation in the meeting that took the decision.
-    #[diesel(sql_type = Bool)]
-    pub authoritative: bool,
-    #[diesel(sql_type = Timestamptz)]
-    pub starts_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct TermRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub created: DateTime<Utc>,
-    #[diesel(sql_type = Timestamptz)]
-    pub modified: DateTime<Utc>,
-    #[diesel(sql_type = Date)]
-    pub start_on: NaiveDate,
-    #[diesel(sql_type = Date)]
-    pub end_on: NaiveDate,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub office_name: Option<String>,
-}
-
-macro_rules! live_row {
-    ($row:ty, $kind:expr) => {
-        impl LiveRow for $row {
-            const KIND: ObjectType = $kind;
-            fn id(&self) -> Uuid {
-                self.id
-            }
-        }
-    };
-}
-
-live_row!(OrganizationRow, ObjectType::Organization);
-live_row!(PersonRow, ObjectType::Person);
-live_row!(MembershipRow, ObjectType::Membership);
-live_row!(MeetingRow, ObjectType::Meeting);
-live_row!(LocationRow, ObjectType::Location);
-live_row!(AgendaItemRow, ObjectType::AgendaItem);
-live_row!(PaperRow, ObjectType::Paper);
-live_row!(ConsultationRow, ObjectType::Consultation);
-live_row!(TermRow, ObjectType::LegislativeTerm);
-
 /// The public agenda items of the given meetings, in agenda order.
+#[tracing::instrument(skip_all, fields(meetings = meetings.len()))]
 pub async fn agenda_of(
     conn: &mut AsyncPgConnection,
     meetings: &[Uuid],
@@ -472,6 +272,7 @@ pub async fn agenda_of(
 }
 
 /// The consultations of the given papers, oldest meeting first.
+#[tracing::instrument(skip_all, fields(papers = papers.len()))]
 pub async fn consultations_of(
     conn: &mut AsyncPgConnection,
     papers: &[Uuid],
@@ -488,6 +289,7 @@ pub async fn consultations_of(
 }
 
 /// The published memberships of the given people, by person, earliest start first.
+#[tracing::instrument(skip_all, fields(people = people.len()))]
 pub async fn memberships_of_people(
     conn: &mut AsyncPgConnection,
     people: &[Uuid],
@@ -496,6 +298,7 @@ pub async fn memberships_of_people(
 }
 
 /// The published memberships of the given committees, by committee, earliest start first.
+#[tracing::instrument(skip_all, fields(bodies = bodies.len()))]
 pub async fn memberships_of_bodies(
     conn: &mut AsyncPgConnection,
     bodies: &[Uuid],
@@ -519,16 +322,8 @@ async fn memberships_where(
     .await
 }
 
-/// A published person who took part in a meeting (present, or as a guest).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ParticipantRow {
-    #[diesel(sql_type = SqlUuid)]
-    pub meeting_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub person_id: Uuid,
-}
-
 /// The published participants of the given meetings, by meeting, in name order.
+#[tracing::instrument(skip_all, fields(meetings = meetings.len()))]
 pub async fn participants_of(
     conn: &mut AsyncPgConnection,
     meetings: &[Uuid],
@@ -552,6 +347,7 @@ struct Found {
 }
 
 /// Whether a committee with this id exists (every committee is public).
+#[tracing::instrument(skip_all, fields(organization_id = %id))]
 pub async fn organization_exists(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, ApiError> {
     let rows: Vec<Found> = load(
         conn,
@@ -563,6 +359,7 @@ pub async fn organization_exists(conn: &mut AsyncPgConnection, id: Uuid) -> Resu
 }
 
 /// Every management term, oldest first.
+#[tracing::instrument(skip_all)]
 pub async fn terms(conn: &mut AsyncPgConnection) -> Result<Vec<TermRow>, ApiError> {
     load(
         conn,
@@ -583,6 +380,7 @@ struct BodyStamp {
 
 /// `created` and `modified` of the body (and the system): created with the first committee, it
 /// changes with the legislative terms it embeds.
+#[tracing::instrument(skip_all)]
 pub async fn body_stamp(
     conn: &mut AsyncPgConnection,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
