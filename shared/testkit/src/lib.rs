@@ -1,16 +1,62 @@
-//! Helpers for tests against real infrastructure: throwaway databases, per-test broker names,
-//! and a TCP proxy that simulates a broker outage without touching the shared RabbitMQ.
+//! The one test harness of the QMF services, against real PostgreSQL and RabbitMQ.
+//!
+//! - [`app`]: start any service in-process ([`ServiceUnderTest`], [`TestApp`], several on one
+//!   exchange with a [`Cluster`]), each with its own database and broker names;
+//! - [`persona`]: who a request acts as ([`Persona`]: roles, organisation, subject → token);
+//! - [`client`] and [`reply`]: requests as a [`Caller`] and assertions on the [`Reply`]
+//!   (status, problems, validation pointers, rule conflicts, ETags);
+//! - [`events`]: the outbox (what a service committed), the broker ([`EventProbe`]) and events
+//!   delivered to a service; [`TestApp::stop`] fails when an event was never published;
+//! - [`wait`]: [`eventually`], for what another service does in its own time;
+//! - below these: throwaway databases ([`db`]), broker names and an outage proxy ([`broker`]),
+//!   development tokens ([`auth`]) and the token attacks every service is tested against
+//!   ([`token_table`]).
+//!
+//! ```ignore
+//! use qmf_testkit::{Persona, ServiceUnderTest, StatusCode, TestApp};
+//!
+//! fn directory() -> ServiceUnderTest {
+//!     ServiceUnderTest::new(qmf_directory::commands, |config, _| qmf_directory::start(config))
+//! }
+//!
+//! #[tokio::test]
+//! async fn staff_may_not_register_organisations() {
+//!     let app = TestApp::start(directory()).await;
+//!     let staff = app.as_(Persona::role("institution_staff").of(uuid::Uuid::now_v7()));
+//!     staff.post("/v1/organizations").json(&draft()).send().await
+//!         .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+//!     app.expect_outbox(&[]).await;
+//!     app.stop().await;
+//! }
+//! ```
 
-pub mod broker;
-pub mod db;
+use std::time::Duration;
 
-pub use broker::{TcpProxy, amqp_socket_addr, amqp_url, unique_names};
-pub use db::{TestDatabase, create_database};
+pub mod app;
 pub mod auth;
+pub mod broker;
+pub mod client;
+pub mod db;
+pub mod events;
+pub mod persona;
 pub mod probe;
+pub mod reply;
 pub mod token_table;
+pub mod wait;
 
+pub use app::{Cluster, ServiceUnderTest, Starter, TestApp};
+pub use broker::{TcpProxy, amqp_socket_addr, amqp_url, unique_names};
+pub use client::{Caller, Request};
+pub use db::{TestDatabase, create_database};
+pub use events::OutboxRow;
+pub use persona::{Persona, ROLES};
 pub use probe::{EventProbe, publish};
+pub use reply::{PROBLEM_BASE, Reply};
+pub use reqwest::{Method, StatusCode};
+pub use wait::eventually;
+
+/// How long an event may take from the outbox to the broker (and on to a probe).
+pub const EVENT_WAIT: Duration = Duration::from_secs(10);
 
 /// Environment for a service under test: its own database, broker names and the test secret,
 /// bound to a free port. Pass it to the service's configuration lookup.

@@ -4,124 +4,87 @@
 //! and a consumer sees the committee's events in order.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
-
 use std::time::Duration;
 
-use qmf_testkit::{EventProbe, auth};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-async fn call(request: reqwest::RequestBuilder, status: u16) -> (Value, String) {
-    let response = request.send().await.unwrap();
-    let etag = response
-        .headers()
-        .get("etag")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let code = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    assert_eq!(code, status, "{text}");
-    (serde_json::from_str(&text).unwrap_or(Value::Null), etag)
-}
+use crate::common::{self, Caller, Cluster, Persona, Reply, StatusCode, eventually, uuid_of};
 
-fn id_of(value: &Value) -> Uuid {
-    value["id"].as_str().unwrap().parse().unwrap()
+/// One step of a topic's state machine with the topic's current ETag.
+async fn transition(caller: &Caller, topic: &str, etag: &str, body: Value) -> Reply {
+    let reply = caller
+        .post(&format!("/v1/topics/{topic}/transitions"))
+        .if_match(etag)
+        .json(&body)
+        .send()
+        .await;
+    reply.expect(StatusCode::OK);
+    reply
 }
 
 #[tokio::test]
 async fn a_working_group_topic_becomes_a_forum_decision_that_sets_up_a_working_group() {
-    let cluster = common::Cluster::new();
-    let committee = cluster
-        .start(
-            qmf_committee::SERVICE,
-            qmf_committee::commands(),
-            common::committee,
-        )
-        .await;
-    let directory = cluster
-        .start(
-            qmf_directory::SERVICE,
-            qmf_directory::commands(),
-            common::directory,
-        )
-        .await;
-    let mut consumer = EventProbe::bind(&cluster.exchange, "committee.#").await;
-    let http = reqwest::Client::new();
-    let admin = auth::token(&["admin"], None);
-    let secretary = auth::token(&["committee_secretary"], None);
+    let cluster = Cluster::new();
+    let committee = cluster.start(common::committee()).await;
+    let directory = cluster.start(common::directory()).await;
+    let mut consumer = cluster.probe("committee.#").await;
+    let admin = directory.as_(Persona::admin());
+    let secretary = committee.as_(Persona::committee_secretary());
 
     // The directory knows the organisations and the people.
     let address = json!({"street": "Allee 40", "postal_code": "74072", "city": "Heilbronn"});
-    let (office, _) = call(http.post(directory.url("/v1/organizations")).bearer_auth(&admin)
-        .json(&json!({"name": "Jugendamt Landkreis Heilbronn", "kind": "youth_office", "district": "landkreis_heilbronn", "address": address})), 201).await;
-    let (institution, _) = call(http.post(directory.url("/v1/organizations")).bearer_auth(&admin)
-        .json(&json!({"name": "Jugendhilfeverbund Unterland", "kind": "institution", "district": "landkreis_heilbronn", "address": address})), 201).await;
-    let person = |org: &Value, given: &str, family: &str| json!({"organization_id": org["id"], "given_name": given, "family_name": family, "functions": ["qmf_coordinator"], "active_from": "2024-01-01"});
-    let (speaker, _) = call(
-        http.post(directory.url("/v1/people"))
-            .bearer_auth(&admin)
-            .json(&person(&institution, "Mara", "Sprecherin")),
-        201,
-    )
-    .await;
-    let (member, _) = call(
-        http.post(directory.url("/v1/people"))
-            .bearer_auth(&admin)
-            .json(&person(&office, "Jan", "Mitglied")),
-        201,
-    )
-    .await;
-    let (office_id, institution_id) = (id_of(&office), id_of(&institution));
-    let (speaker_id, member_id) = (id_of(&speaker), id_of(&member));
+    let office = admin.post("/v1/organizations")
+        .json(&json!({"name": "Jugendamt Landkreis Heilbronn", "kind": "youth_office", "district": "landkreis_heilbronn", "address": address}))
+        .send()
+        .await;
+    let office_id = uuid_of(office.expect(StatusCode::CREATED));
+    let institution = admin.post("/v1/organizations")
+        .json(&json!({"name": "Jugendhilfeverbund Unterland", "kind": "institution", "district": "landkreis_heilbronn", "address": address}))
+        .send()
+        .await;
+    let institution_id = uuid_of(institution.expect(StatusCode::CREATED));
+    let person = |org: Uuid, given: &str, family: &str| json!({"organization_id": org, "given_name": given, "family_name": family, "functions": ["qmf_coordinator"], "active_from": "2024-01-01"});
+    let speaker = admin
+        .post("/v1/people")
+        .json(&person(institution_id, "Mara", "Sprecherin"))
+        .send()
+        .await;
+    let speaker_id = uuid_of(speaker.expect(StatusCode::CREATED));
+    let member = admin
+        .post("/v1/people")
+        .json(&person(office_id, "Jan", "Mitglied"))
+        .send()
+        .await;
+    let member_id = uuid_of(member.expect(StatusCode::CREATED));
 
     // The management term waits until the committee has learnt the youth office from the events.
-    let mut term = None;
-    for _ in 0..100 {
-        let response = http
-            .post(committee.url("/v1/management-terms"))
-            .bearer_auth(&secretary)
-            .json(&json!({"office_id": office_id, "start_on": "2026-01-01"}))
-            .send()
-            .await
-            .unwrap();
-        if response.status() == 201 {
-            term = Some(response.json::<Value>().await.unwrap());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        term.is_some(),
-        "the youth office reached the committee service"
-    );
-    // People arrive the same way.
-    let mut known = false;
-    for _ in 0..100 {
-        let response = http
-            .get(committee.url(&format!("/v1/people/{speaker_id}")))
-            .bearer_auth(&secretary)
-            .send()
-            .await
-            .unwrap();
-        if response.status() == 200 {
-            assert_eq!(
-                response.json::<Value>().await.unwrap()["family_name"],
-                "Sprecherin"
-            );
-            known = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(known, "the person reached the committee service");
-
-    let (bodies, _) = call(
-        http.get(committee.url("/v1/bodies?limit=200"))
-            .bearer_auth(&secretary),
-        200,
+    let at_committee = &secretary;
+    eventually(
+        "the youth office reached the committee service",
+        || async move {
+            let reply = at_committee
+                .post("/v1/management-terms")
+                .json(&json!({"office_id": office_id, "start_on": "2026-01-01"}))
+                .send()
+                .await;
+            (reply.status == StatusCode::CREATED).then_some(())
+        },
     )
     .await;
+    // People arrive the same way.
+    let known = eventually("the person reached the committee service", || async move {
+        let reply = at_committee
+            .get(&format!("/v1/people/{speaker_id}"))
+            .send()
+            .await;
+        (reply.status == StatusCode::OK).then_some(reply.body)
+    })
+    .await;
+    assert_eq!(known["family_name"], "Sprecherin");
+
+    let bodies = secretary.get("/v1/bodies?limit=200").send().await;
+    let bodies = bodies.expect(StatusCode::OK);
     let body = |name: &str| {
         bodies["items"]
             .as_array()
@@ -138,127 +101,114 @@ async fn a_working_group_topic_becomes_a_forum_decision_that_sets_up_a_working_g
         (speaker_id, institution_id, "speaker"),
         (member_id, office_id, "member"),
     ] {
-        call(http.post(committee.url(&format!("/v1/bodies/{group}/memberships"))).bearer_auth(&secretary)
-            .json(&json!({"person_id": person, "organization_id": org, "role": role, "start_on": "2026-01-01"})), 201).await;
+        secretary.post(&format!("/v1/bodies/{group}/memberships"))
+            .json(&json!({"person_id": person, "organization_id": org, "role": role, "start_on": "2026-01-01"}))
+            .send()
+            .await
+            .expect(StatusCode::CREATED);
     }
-    let speaker_token = auth::token_for(
-        &speaker_id.to_string(),
-        &["institution_staff"],
-        Some(institution_id),
+    let speaker = committee.as_(
+        Persona::role("institution_staff")
+            .of(institution_id)
+            .subject(speaker_id),
     );
-    let member_token = auth::token_for(
-        &member_id.to_string(),
-        &["youth_office_staff"],
-        Some(office_id),
+    let member = committee.as_(
+        Persona::role("youth_office_staff")
+            .of(office_id)
+            .subject(member_id),
     );
     // The managing youth office chairs the steering group; its staff deliberate for it.
-    let chair_token = auth::token_for("stg-chair", &["youth_office_staff"], Some(office_id));
+    let chair = committee.as_(
+        Persona::role("youth_office_staff")
+            .of(office_id)
+            .subject("stg-chair"),
+    );
 
     // Draft, submit, referral back, new draft, submit, forward.
-    let (topic, mut etag) = call(
-        http.post(committee.url(&format!("/v1/bodies/{group}/topics")))
-            .bearer_auth(&member_token)
-            .json(&json!({"title": "Empfehlung Inklusion", "text": "Entwurf 1"})),
-        201,
-    )
-    .await;
-    let topic_id = topic["id"].as_str().unwrap().to_string();
-    let step = |token: &str, etag: &str, body: Value| {
-        http.post(committee.url(&format!("/v1/topics/{topic_id}/transitions")))
-            .bearer_auth(token)
-            .header("If-Match", etag)
-            .json(&body)
-    };
-    (_, etag) = call(
-        step(&speaker_token, &etag, json!({"action": "submit"})),
-        200,
-    )
-    .await;
-    (_, etag) = call(
-        step(
-            &chair_token,
-            &etag,
-            json!({"action": "refer_back", "reason": "Zuständigkeiten ergänzen."}),
-        ),
-        200,
-    )
-    .await;
-    (_, etag) = call(
-        http.post(committee.url(&format!("/v1/topics/{topic_id}/drafts")))
-            .bearer_auth(&member_token)
-            .header("If-Match", &etag)
-            .json(
-                &json!({"title": "Empfehlung Inklusion", "text": "Entwurf 2 mit Zuständigkeiten"}),
-            ),
-        201,
-    )
-    .await;
-    (_, etag) = call(
-        step(&speaker_token, &etag, json!({"action": "submit"})),
-        200,
-    )
-    .await;
-    (_, etag) = call(step(&chair_token, &etag, json!({"action": "forward"})), 200).await;
-
-    // The management puts it on the Forum's agenda, invites, and the Forum meets.
-    let (meeting, _) = call(http.post(committee.url(&format!("/v1/bodies/{forum}/meetings"))).bearer_auth(&secretary)
-        .json(&json!({"title": "Forum Jugendhilfe, Frühjahr", "starts_at": "2026-03-17T09:00:00Z", "ends_at": "2026-03-17T13:00:00Z",
-            "place": "Landratsamt Heilbronn", "public": true})), 201).await;
-    let meeting_id = meeting["id"].as_str().unwrap().to_string();
-    (_, etag) = call(
-        step(
-            &secretary,
-            &etag,
-            json!({"action": "schedule", "meeting_id": meeting_id}),
-        ),
-        200,
-    )
-    .await;
-    let mut meeting_etag = call(
-        http.get(committee.url(&format!("/v1/meetings/{meeting_id}")))
-            .bearer_auth(&secretary),
-        200,
+    let topic = member
+        .post(&format!("/v1/bodies/{group}/topics"))
+        .json(&json!({"title": "Empfehlung Inklusion", "text": "Entwurf 1"}))
+        .send()
+        .await;
+    topic.expect(StatusCode::CREATED);
+    let topic_id = topic.id();
+    let mut etag = topic.etag();
+    etag = transition(&speaker, &topic_id, &etag, json!({"action": "submit"}))
+        .await
+        .etag();
+    etag = transition(
+        &chair,
+        &topic_id,
+        &etag,
+        json!({"action": "refer_back", "reason": "Zuständigkeiten ergänzen."}),
     )
     .await
-    .1;
-    (_, meeting_etag) = call(
-        http.post(committee.url(&format!("/v1/meetings/{meeting_id}/invitations")))
-            .bearer_auth(&secretary)
-            .header("If-Match", &meeting_etag)
-            .json(&json!({})),
-        200,
+    .etag();
+    let draft = member
+        .post(&format!("/v1/topics/{topic_id}/drafts"))
+        .if_match(&etag)
+        .json(&json!({"title": "Empfehlung Inklusion", "text": "Entwurf 2 mit Zuständigkeiten"}))
+        .send()
+        .await;
+    draft.expect(StatusCode::CREATED);
+    etag = draft.etag();
+    etag = transition(&speaker, &topic_id, &etag, json!({"action": "submit"}))
+        .await
+        .etag();
+    etag = transition(&chair, &topic_id, &etag, json!({"action": "forward"}))
+        .await
+        .etag();
+
+    // The management puts it on the Forum's agenda, invites, and the Forum meets.
+    let meeting = secretary.post(&format!("/v1/bodies/{forum}/meetings"))
+        .json(&json!({"title": "Forum Jugendhilfe, Frühjahr", "starts_at": "2026-03-17T09:00:00Z", "ends_at": "2026-03-17T13:00:00Z",
+            "place": "Landratsamt Heilbronn", "public": true}))
+        .send()
+        .await;
+    meeting.expect(StatusCode::CREATED);
+    let meeting_id = meeting.id();
+    etag = transition(
+        &secretary,
+        &topic_id,
+        &etag,
+        json!({"action": "schedule", "meeting_id": meeting_id}),
     )
-    .await;
-    call(
-        http.post(committee.url(&format!("/v1/meetings/{meeting_id}/transitions")))
-            .bearer_auth(&secretary)
-            .header("If-Match", &meeting_etag)
-            .json(&json!({"transition": "mark_held"})),
-        200,
-    )
-    .await;
-    let (adopted, _) = call(step(&secretary, &etag, json!({"action": "decide", "outcome": "adopted", "decision": {
+    .await
+    .etag();
+    let read = secretary
+        .get(&format!("/v1/meetings/{meeting_id}"))
+        .send()
+        .await;
+    read.expect(StatusCode::OK);
+    let invited = secretary
+        .post(&format!("/v1/meetings/{meeting_id}/invitations"))
+        .if_match(read.etag())
+        .json(&json!({}))
+        .send()
+        .await;
+    invited.expect(StatusCode::OK);
+    secretary
+        .post(&format!("/v1/meetings/{meeting_id}/transitions"))
+        .if_match(invited.etag())
+        .json(&json!({"transition": "mark_held"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let adopted = transition(&secretary, &topic_id, &etag, json!({"action": "decide", "outcome": "adopted", "decision": {
         "kind": "establish_working_group", "title": "Einrichtung AK Inklusion", "text": "Das Forum beschließt die Empfehlung und richtet den AK Inklusion ein.",
-        "working_group": {"name": "AK Inklusion", "permanent": false, "mandate": "Inklusive Hilfen bis 2028."}}})), 200).await;
-    assert_eq!(adopted["state"], "adopted");
-    let new_group = adopted["decisions"][0]["body_id"]
+        "working_group": {"name": "AK Inklusion", "permanent": false, "mandate": "Inklusive Hilfen bis 2028."}}})).await;
+    assert_eq!(adopted.body["state"], "adopted");
+    let new_group = adopted.body["decisions"][0]["body_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let (established, _) = call(
-        http.get(committee.url(&format!("/v1/bodies/{new_group}")))
-            .bearer_auth(&member_token),
-        200,
-    )
-    .await;
-    assert_eq!(established["name"], "AK Inklusion");
-    let (register, _) = call(
-        http.get(committee.url("/v1/decisions?q=Inklusion"))
-            .bearer_auth(&member_token),
-        200,
-    )
-    .await;
-    assert_eq!(register["items"][0]["body_id"], new_group.as_str());
+    let established = member.get(&format!("/v1/bodies/{new_group}")).send().await;
+    assert_eq!(established.expect(StatusCode::OK)["name"], "AK Inklusion");
+    let register = member.get("/v1/decisions?q=Inklusion").send().await;
+    assert_eq!(
+        register.expect(StatusCode::OK)["items"][0]["body_id"],
+        new_group.as_str()
+    );
 
     // The consumer sees the whole route.
     let mut events = Vec::new();

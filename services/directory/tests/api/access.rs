@@ -5,8 +5,9 @@
 use crate::common;
 
 use common::*;
+use qmf_testkit::Request;
 use qmf_testkit::auth;
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -68,7 +69,7 @@ async fn requests_without_a_valid_token_are_unauthorized() {
     let org = app.institution_id().await;
     app.new_events().await;
 
-    let valid = admin();
+    let valid = Persona::admin().token();
     let (header, payload, _) = {
         let mut parts = valid.split('.');
         (
@@ -78,7 +79,7 @@ async fn requests_without_a_valid_token_are_unauthorized() {
         )
     };
     let signature_of = |token: &str| token.rsplit('.').next().unwrap().to_string();
-    let other_signature = signature_of(&coordinator());
+    let other_signature = signature_of(&Persona::coordinator().token());
     let mut tampered_claims = claims();
     tampered_claims["sub"] = json!("test-user");
     let tampered = format!(
@@ -171,21 +172,28 @@ async fn requests_without_a_valid_token_are_unauthorized() {
             (Method::GET, format!("/v1/organizations/{org}")),
             (Method::POST, "/v1/organizations".to_string()),
         ] {
-            let mut request = app.http.request(method.clone(), app.url(&path));
+            let mut request = app.anonymous().request(method.clone(), &path);
             if let Some(authorization) = authorization {
                 request = request.header("Authorization", authorization);
             }
             if method == Method::POST {
-                request = request.json(&body).header("Idempotency-Key", "k");
+                request = request.json(&body).idempotency_key("k");
             }
-            expect_unauthorized(&send(request).await, what);
+            expect_unauthorized(&request.send().await, what);
         }
     }
     // Health stays public.
-    send(app.http.get(app.url("/health/live")))
+    app.anonymous()
+        .get("/health/live")
+        .send()
         .await
         .expect(StatusCode::OK);
-    assert_eq!(app.list_ids("/v1/organizations").await, vec![org]);
+    assert_eq!(
+        app.as_(Persona::admin())
+            .list_ids("/v1/organizations")
+            .await,
+        vec![org]
+    );
     app.expect_outbox(&[]).await;
     app.stop().await;
 }
@@ -193,32 +201,36 @@ async fn requests_without_a_valid_token_are_unauthorized() {
 #[tokio::test]
 async fn tokens_signed_with_another_secret_are_unauthorized() {
     // The service trusts another secret than the one the test tokens are signed with.
-    let app = spawn_with(&[(
+    let app = TestApp::start(directory().env(
         "QMF_AUTH_DEV_SECRET",
         "another-secret-0123456789abcdef0123456789",
-    )])
+    ))
     .await;
     for role in ALL_ROLES {
-        let reply = send(app.get("/v1/organizations", &auth::token(&[role], None))).await;
+        let reply = app
+            .as_(Persona::role(role))
+            .get("/v1/organizations")
+            .send()
+            .await;
         expect_unauthorized(&reply, role);
     }
-    let reply = send(
-        app.post("/v1/organizations", &admin())
-            .json(&institution("hohenlohekreis")),
-    )
-    .await;
+    let reply = app
+        .as_(Persona::admin())
+        .post("/v1/organizations")
+        .json(&institution("hohenlohekreis"))
+        .send()
+        .await;
     expect_unauthorized(&reply, "write");
     app.stop().await;
 }
 
-/// Every write endpoint, as a request for `token`.
+/// Every write endpoint, as a request of `caller`.
 fn write_requests(
-    app: &TestApp,
-    token: &str,
+    caller: &Caller,
     org: &str,
     person_id: &str,
     agreement_id: &str,
-) -> Vec<(String, RequestBuilder)> {
+) -> Vec<(String, Request)> {
     let csv_orgs = format!(
         "name,kind,district,street,postal_code,city\n\
          Einrichtung {},institution,hohenlohekreis,Weg 1,74653,Künzelsau\n",
@@ -230,51 +242,58 @@ fn write_requests(
     vec![
         (
             "create organisation".into(),
-            app.post("/v1/organizations", token)
+            caller
+                .post("/v1/organizations")
                 .json(&institution("hohenlohekreis")),
         ),
         (
             "update organisation".into(),
-            app.put(&format!("/v1/organizations/{org}"), token)
-                .header("If-Match", "\"1\"")
+            caller
+                .put(&format!("/v1/organizations/{org}"))
+                .if_match("\"1\"")
                 .json(&institution("hohenlohekreis")),
         ),
         (
             "deactivate organisation".into(),
-            app.post(&format!("/v1/organizations/{org}/deactivate"), token)
-                .header("If-Match", "\"1\""),
+            caller
+                .post(&format!("/v1/organizations/{org}/deactivate"))
+                .if_match("\"1\""),
         ),
         (
             "import organisations".into(),
-            app.post("/v1/organizations/import", token)
+            caller
+                .post("/v1/organizations/import")
                 .header("Content-Type", "text/csv")
                 .body(csv_orgs),
         ),
         (
             "create person".into(),
-            app.post("/v1/people", token).json(&person(org)),
+            caller.post("/v1/people").json(&person(org)),
         ),
         (
             "update person".into(),
-            app.put(&format!("/v1/people/{person_id}"), token)
-                .header("If-Match", "\"1\"")
+            caller
+                .put(&format!("/v1/people/{person_id}"))
+                .if_match("\"1\"")
                 .json(&person(org)),
         ),
         (
             "deactivate person".into(),
-            app.post(&format!("/v1/people/{person_id}/deactivate"), token)
-                .header("If-Match", "\"1\"")
+            caller
+                .post(&format!("/v1/people/{person_id}/deactivate"))
+                .if_match("\"1\"")
                 .json(&json!({"active_until": "2030-01-01"})),
         ),
         (
             "import people".into(),
-            app.post("/v1/people/import", token)
+            caller
+                .post("/v1/people/import")
                 .header("Content-Type", "text/csv")
                 .body(csv_people),
         ),
         (
             "sign agreement".into(),
-            app.post("/v1/agreements", token).json(&agreement(
+            caller.post("/v1/agreements").json(&agreement(
                 org,
                 "cooperation_agreement",
                 "2019-01-01",
@@ -282,8 +301,9 @@ fn write_requests(
         ),
         (
             "terminate agreement".into(),
-            app.post(&format!("/v1/agreements/{agreement_id}/terminate"), token)
-                .header("If-Match", "\"1\"")
+            caller
+                .post(&format!("/v1/agreements/{agreement_id}/terminate"))
+                .if_match("\"1\"")
                 .json(&json!({"terminated_on": "2030-01-01", "reason": "Ende"})),
         ),
     ]
@@ -292,38 +312,37 @@ fn write_requests(
 #[tokio::test]
 async fn only_admins_and_coordinators_write() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let person_id = id(&app.create_person(person(&org)).await);
     let agreement_id = id(&app.create_agreement(quality_agreement(&org)).await);
     app.new_events().await;
 
-    let mut tokens: Vec<(String, String)> = Vec::new();
+    let mut personas: Vec<(String, Persona)> = Vec::new();
     for role in NON_WRITER_ROLES {
         // Even staff of the very organisation cannot change the directory.
-        tokens.push((
+        personas.push((
             format!("{role} of the organisation"),
-            common::role(role, Some(&org)),
+            Persona::role(role).of(&org),
         ));
-        tokens.push((
-            format!("{role} without organisation"),
-            common::role(role, None),
-        ));
+        personas.push((format!("{role} without organisation"), Persona::role(role)));
     }
-    tokens.push((
-        "no roles".into(),
-        auth::token(&[], Some(Uuid::parse_str(&org).unwrap())),
-    ));
-    tokens.push((
+    personas.push(("no roles".into(), Persona::roles(&[]).of(&org)));
+    personas.push((
         "unknown role".into(),
-        auth::token(&["superuser", "root"], None),
+        Persona::roles(&["superuser", "root"]),
     ));
-    tokens.push((
+    personas.push((
         "all non-writer roles".into(),
-        auth::token(NON_WRITER_ROLES, Some(Uuid::parse_str(&org).unwrap())),
+        Persona::roles(NON_WRITER_ROLES).of(&org),
     ));
-    for (who, token) in &tokens {
-        for (what, request) in write_requests(&app, token, &org, &person_id, &agreement_id) {
-            let reply = send(request.header("Idempotency-Key", format!("{who}-{what}"))).await;
+    for (who, persona) in &personas {
+        let caller = app.as_(persona);
+        for (what, request) in write_requests(&caller, &org, &person_id, &agreement_id) {
+            let reply = request
+                .idempotency_key(format!("{who}-{what}"))
+                .send()
+                .await;
             assert_eq!(
                 reply.status,
                 StatusCode::FORBIDDEN,
@@ -335,10 +354,10 @@ async fn only_admins_and_coordinators_write() {
     }
     // Nothing changed.
     app.expect_outbox(&[]).await;
-    assert_eq!(app.list_ids("/v1/organizations").await, vec![org.clone()]);
-    assert_eq!(app.list_ids("/v1/people").await, vec![person_id.clone()]);
+    assert_eq!(admin.list_ids("/v1/organizations").await, vec![org.clone()]);
+    assert_eq!(admin.list_ids("/v1/people").await, vec![person_id.clone()]);
     assert_eq!(
-        app.list_ids("/v1/agreements").await,
+        admin.list_ids("/v1/agreements").await,
         vec![agreement_id.clone()]
     );
     for path in [
@@ -346,19 +365,19 @@ async fn only_admins_and_coordinators_write() {
         format!("/v1/people/{person_id}"),
         format!("/v1/agreements/{agreement_id}"),
     ] {
-        assert_eq!(app.read(&path).await.etag(), "\"1\"");
+        assert_eq!(admin.get(&path).send().await.etag(), "\"1\"");
     }
 
     // A writer role among others is enough; each writer role can do every write.
     for roles in [vec!["caseworker", "coordinator"], vec!["admin"]] {
-        let token = auth::token(&roles, None);
+        let caller = app.as_(Persona::roles(&roles));
         for index in 0..10 {
             let org = app.institution_id().await;
             let person_id = id(&app.create_person(person(&org)).await);
             let agreement_id = id(&app.create_agreement(quality_agreement(&org)).await);
             let (what, request) =
-                write_requests(&app, &token, &org, &person_id, &agreement_id).swap_remove(index);
-            let reply = send(request).await;
+                write_requests(&caller, &org, &person_id, &agreement_id).swap_remove(index);
+            let reply = request.send().await;
             assert!(
                 reply.status.is_success(),
                 "{roles:?} may {what}: {} {}",
@@ -376,11 +395,8 @@ async fn every_authenticated_role_reads() {
     let org = app.institution_id().await;
     let person_id = id(&app.create_person(person(&org)).await);
     let agreement_id = id(&app.create_agreement(quality_agreement(&org)).await);
-    let tokens: Vec<(String, String)> = ALL_ROLES
-        .iter()
-        .map(|r| (r.to_string(), common::role(r, None)))
-        .collect();
-    for (who, token) in &tokens {
+    for who in ALL_ROLES {
+        let caller = app.as_(Persona::role(who));
         for path in [
             "/v1/organizations".to_string(),
             format!("/v1/organizations/{org}"),
@@ -389,7 +405,7 @@ async fn every_authenticated_role_reads() {
             "/v1/agreements".to_string(),
             format!("/v1/agreements/{agreement_id}"),
         ] {
-            let reply = send(app.get(&path, token)).await;
+            let reply = caller.get(&path).send().await;
             assert_eq!(
                 reply.status,
                 StatusCode::OK,
@@ -428,39 +444,34 @@ async fn staff_contact_data_is_visible_only_to_the_own_organization_and_the_coor
     let a_id = id(&a);
     let b_id = id(&b);
 
-    // (who, token, sees A's contact data, sees B's contact data)
-    let mut viewers: Vec<(String, String, bool, bool)> = vec![
-        ("admin".into(), admin(), true, true),
-        ("coordinator".into(), coordinator(), true, true),
-        (
-            "admin of B".into(),
-            common::role("admin", Some(&org_b)),
-            true,
-            true,
-        ),
+    // (who, persona, sees A's contact data, sees B's contact data)
+    let mut viewers: Vec<(String, Persona, bool, bool)> = vec![
+        ("admin".into(), Persona::admin(), true, true),
+        ("coordinator".into(), Persona::coordinator(), true, true),
+        ("admin of B".into(), Persona::admin().of(&org_b), true, true),
     ];
     for role in NON_WRITER_ROLES {
         viewers.push((
             format!("{role} of A"),
-            common::role(role, Some(&org_a)),
+            Persona::role(role).of(&org_a),
             true,
             false,
         ));
         viewers.push((
             format!("{role} of B"),
-            common::role(role, Some(&org_b)),
+            Persona::role(role).of(&org_b),
             false,
             true,
         ));
         viewers.push((
             format!("{role} without org"),
-            common::role(role, None),
+            Persona::role(role),
             false,
             false,
         ));
         viewers.push((
             format!("{role} of an unknown org"),
-            common::role(role, Some(&Uuid::now_v7().to_string())),
+            Persona::role(role).of(Uuid::now_v7()),
             false,
             false,
         ));
@@ -491,12 +502,13 @@ async fn staff_contact_data_is_visible_only_to_the_own_organization_and_the_coor
             assert_eq!(person[field], expected[field], "{who}: {field}");
         }
     };
-    for (who, token, sees_a, sees_b) in &viewers {
+    for (who, persona, sees_a, sees_b) in &viewers {
+        let caller = app.as_(persona);
         for (person_id, expected, visible) in [(&a_id, &a, *sees_a), (&b_id, &b, *sees_b)] {
-            let reply = send(app.get(&format!("/v1/people/{person_id}"), token)).await;
+            let reply = caller.get(&format!("/v1/people/{person_id}")).send().await;
             check(who, reply.expect(StatusCode::OK), expected, visible);
         }
-        let list = send(app.get("/v1/people", token)).await;
+        let list = caller.get("/v1/people").send().await;
         let items = list.expect(StatusCode::OK)["items"]
             .as_array()
             .unwrap()
@@ -504,14 +516,20 @@ async fn staff_contact_data_is_visible_only_to_the_own_organization_and_the_coor
         assert_eq!(items.len(), 2);
         check(who, &items[0], &a, *sees_a);
         check(who, &items[1], &b, *sees_b);
-        let filtered = send(app.get(&format!("/v1/people?organization_id={org_b}"), token)).await;
+        let filtered = caller
+            .get(&format!("/v1/people?organization_id={org_b}"))
+            .send()
+            .await;
         let items = filtered.expect(StatusCode::OK)["items"]
             .as_array()
             .unwrap()
             .clone();
         assert_eq!(items.len(), 1);
         check(who, &items[0], &b, *sees_b);
-        let synced = send(app.get("/v1/people?modified_since=2000-01-01T00:00:00Z", token)).await;
+        let synced = caller
+            .get("/v1/people?modified_since=2000-01-01T00:00:00Z")
+            .send()
+            .await;
         let items = synced.expect(StatusCode::OK)["items"]
             .as_array()
             .unwrap()
@@ -520,7 +538,11 @@ async fn staff_contact_data_is_visible_only_to_the_own_organization_and_the_coor
     }
     // Writers see the contact data in their write responses, too.
     let reply = app
-        .put_json(&format!("/v1/people/{a_id}"), "\"1\"", &person(&org_a))
+        .as_(Persona::admin())
+        .put(&format!("/v1/people/{a_id}"))
+        .if_match("\"1\"")
+        .json(&person(&org_a))
+        .send()
         .await;
     assert_eq!(
         reply.expect(StatusCode::OK)["email"],
@@ -536,7 +558,7 @@ fn hand_made_tokens_are_well_encoded() {
     assert_eq!(base64url(b"M"), "TQ");
     assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
     // The header of a test token, re-encoded, is byte for byte what jsonwebtoken wrote.
-    let token = admin();
+    let token = Persona::admin().token();
     let header = token.split('.').next().unwrap();
     let json = br#"{"typ":"JWT","alg":"HS256"}"#;
     assert_eq!(base64url(json), header);

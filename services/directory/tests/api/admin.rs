@@ -10,18 +10,18 @@ use serde_json::json;
 #[tokio::test]
 async fn republish_puts_a_snapshot_of_everything_into_the_outbox_for_admins_only() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.create_organization(institution("hohenlohekreis")).await;
     let org_id = id(&org);
     app.create_person(person(&org_id)).await;
     let signed = app
         .create_agreement(agreement(&org_id, "cooperation_agreement", "2019-05-01"))
         .await;
-    let terminated = app
-        .post_if_match(
-            &format!("/v1/agreements/{}/terminate", id(&signed)),
-            "\"1\"",
-            Some(&json!({"terminated_on": "2024-12-31", "reason": "ersetzt"})),
-        )
+    let terminated = admin
+        .post(&format!("/v1/agreements/{}/terminate", id(&signed)))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": "2024-12-31", "reason": "ersetzt"}))
+        .send()
         .await;
     terminated.expect(StatusCode::OK);
     app.create_agreement(agreement(
@@ -33,12 +33,16 @@ async fn republish_puts_a_snapshot_of_everything_into_the_outbox_for_admins_only
     app.new_events().await;
 
     for role_name in ["coordinator", "institution_staff", "auditor"] {
-        let reply = send(app.post("/v1/admin/republish", &role(role_name, Some(&org_id)))).await;
+        let reply = app
+            .as_(Persona::role(role_name).of(&org_id))
+            .post("/v1/admin/republish")
+            .send()
+            .await;
         reply.expect_problem(StatusCode::FORBIDDEN, "forbidden");
     }
     app.expect_outbox(&[]).await;
 
-    let reply = send(app.post("/v1/admin/republish", &admin())).await;
+    let reply = admin.post("/v1/admin/republish").send().await;
     let counts = reply.expect(StatusCode::OK);
     assert_eq!(
         counts,

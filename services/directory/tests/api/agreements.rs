@@ -13,7 +13,9 @@ const ORG_REGISTERED: &str = "directory.organization.registered.v1";
 const ORG_DEACTIVATED: &str = "directory.organization.deactivated.v1";
 
 async fn has_valid_agreement(app: &TestApp, org: &str) -> Value {
-    app.read(&format!("/v1/organizations/{org}"))
+    app.as_(Persona::admin())
+        .get(&format!("/v1/organizations/{org}"))
+        .send()
         .await
         .expect(StatusCode::OK)["has_valid_agreement"]
         .clone()
@@ -22,11 +24,17 @@ async fn has_valid_agreement(app: &TestApp, org: &str) -> Value {
 #[tokio::test]
 async fn sign_read_and_terminate_agreements() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     assert_eq!(has_valid_agreement(&app, &org).await, false);
 
     let draft = agreement(&org, "quality_development_agreement", "2021-06-30");
-    let created = send(app.post("/v1/agreements", &coordinator()).json(&draft)).await;
+    let created = app
+        .as_(Persona::coordinator())
+        .post("/v1/agreements")
+        .json(&draft)
+        .send()
+        .await;
     let body = created.expect(StatusCode::CREATED).clone();
     let id = id(&body);
     let path = format!("/v1/agreements/{id}");
@@ -41,18 +49,19 @@ async fn sign_read_and_terminate_agreements() {
     assert_eq!(body["version"], 1);
     assert_eq!(has_valid_agreement(&app, &org).await, true);
 
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &body);
     assert_eq!(read.etag(), "\"1\"");
 
     // Terminated from a future day on: still valid until then.
     let end = days_from_today(30);
-    let terminated = send(
-        app.post(&format!("{path}/terminate"), &coordinator())
-            .header("If-Match", "\"1\"")
-            .json(&json!({"terminated_on": end, "reason": "  Einrichtung schließt  "})),
-    )
-    .await;
+    let terminated = app
+        .as_(Persona::coordinator())
+        .post(&format!("{path}/terminate"))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": end, "reason": "  Einrichtung schließt  "}))
+        .send()
+        .await;
     let after = terminated.expect(StatusCode::OK).clone();
     assert_eq!(terminated.etag(), "\"2\"");
     assert_eq!(after["version"], 2);
@@ -61,7 +70,7 @@ async fn sign_read_and_terminate_agreements() {
     assert_eq!(after["valid"], true);
     assert_eq!(after["signed_on"], "2021-06-30");
     assert_eq!(has_valid_agreement(&app, &org).await, true);
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &after);
     assert_eq!(read.etag(), "\"2\"");
 
@@ -70,12 +79,11 @@ async fn sign_read_and_terminate_agreements() {
         .create_agreement(agreement(&org, "cooperation_agreement", "2015-09-01"))
         .await;
     assert_eq!(old["valid"], true);
-    let reply = app
-        .post_if_match(
-            &format!("/v1/agreements/{}/terminate", common::id(&old)),
-            "\"1\"",
-            Some(&json!({"terminated_on": today().to_string(), "reason": "ersetzt"})),
-        )
+    let reply = admin
+        .post(&format!("/v1/agreements/{}/terminate", common::id(&old)))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": today().to_string(), "reason": "ersetzt"}))
+        .send()
         .await;
     assert_eq!(reply.expect(StatusCode::OK)["valid"], false);
 
@@ -90,12 +98,14 @@ async fn sign_read_and_terminate_agreements() {
         .await;
     assert_eq!(signed_today["valid"], true);
     assert_eq!(has_valid_agreement(&app, &same_day).await, true);
-    let reply = app
-        .post_if_match(
-            &format!("/v1/agreements/{}/terminate", common::id(&signed_today)),
-            "\"1\"",
-            Some(&json!({"terminated_on": today().to_string(), "reason": "Irrtum"})),
-        )
+    let reply = admin
+        .post(&format!(
+            "/v1/agreements/{}/terminate",
+            common::id(&signed_today)
+        ))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": today().to_string(), "reason": "Irrtum"}))
+        .send()
         .await;
     assert_eq!(reply.expect(StatusCode::OK)["valid"], false);
     assert_eq!(has_valid_agreement(&app, &same_day).await, false);
@@ -117,6 +127,7 @@ async fn sign_read_and_terminate_agreements() {
 #[tokio::test]
 async fn agreement_list_filters() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org1 = app.institution_id().await;
     let org2 = app.institution_id().await;
     let mut ids = Vec::new();
@@ -129,17 +140,21 @@ async fn agreement_list_filters() {
         ids.push(id(&app.create_agreement(draft).await));
     }
     let [coop1, quality1, quality2, coop2] = ids.clone().try_into().unwrap();
-    let coop2_created = app.read(&format!("/v1/agreements/{coop2}")).await.body["updated_at"]
+    let coop2_created = admin
+        .get(&format!("/v1/agreements/{coop2}"))
+        .send()
+        .await
+        .body["updated_at"]
         .as_str()
         .unwrap()
         .to_string();
-    app.post_if_match(
-        &format!("/v1/agreements/{coop1}/terminate"),
-        "\"1\"",
-        Some(&json!({"terminated_on": "2021-01-01", "reason": "abgelöst"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/agreements/{coop1}/terminate"))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": "2021-01-01", "reason": "abgelöst"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
     let cases: Vec<(String, Vec<&String>)> = vec![
         (String::new(), vec![&coop1, &quality1, &quality2, &coop2]),
@@ -167,14 +182,16 @@ async fn agreement_list_filters() {
         ),
     ];
     for (query, expected) in cases {
-        let got = app.list_ids(&format!("/v1/agreements?{query}")).await;
+        let got = admin.list_ids(&format!("/v1/agreements?{query}")).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!(got, expected, "query {query:?}");
     }
-    let items = app.list_all("/v1/agreements?valid=false").await;
+    let items = admin.list_all("/v1/agreements?valid=false").await;
     assert_eq!(
         &items[0],
-        app.read(&format!("/v1/agreements/{coop1}"))
+        admin
+            .get(&format!("/v1/agreements/{coop1}"))
+            .send()
             .await
             .expect(StatusCode::OK)
     );
@@ -185,6 +202,7 @@ async fn agreement_list_filters() {
 #[tokio::test]
 async fn agreement_validation_rules() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let tomorrow = days_from_today(1);
     let cases: Vec<(Value, Vec<&str>)> = vec![
@@ -249,7 +267,10 @@ async fn agreement_validation_rules() {
         ),
     ];
     for (body, pointers) in &cases {
-        app.post_json("/v1/agreements", body)
+        admin
+            .post("/v1/agreements")
+            .json(body)
+            .send()
             .await
             .expect_validation(pointers);
     }
@@ -272,8 +293,8 @@ async fn agreement_validation_rules() {
     let path = format!("/v1/agreements/{}", id(&stored));
     let terminate = |body: Value| {
         let path = format!("{path}/terminate");
-        let app = &app;
-        async move { app.post_if_match(&path, "\"1\"", Some(&body)).await }
+        let admin = admin.clone();
+        async move { admin.post(&path).if_match("\"1\"").json(&body).send().await }
     };
     terminate(json!({"terminated_on": "2021-06-29", "reason": "zu früh"}))
         .await
@@ -293,7 +314,7 @@ async fn agreement_validation_rules() {
     terminate(json!({"terminated_on": "someday", "reason": "x"}))
         .await
         .expect_validation(&["/terminated_on"]);
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &stored);
     assert_eq!(read.etag(), "\"1\"");
 
@@ -312,43 +333,48 @@ async fn agreement_validation_rules() {
 #[tokio::test]
 async fn agreement_conflicts() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
 
     // Unknown organisation: invalid reference.
-    app.post_json(
-        "/v1/agreements",
-        &quality_agreement(&uuid::Uuid::now_v7().to_string()),
-    )
-    .await
-    .expect_validation(&["/organization_id"]);
+    admin
+        .post("/v1/agreements")
+        .json(&quality_agreement(&uuid::Uuid::now_v7().to_string()))
+        .send()
+        .await
+        .expect_validation(&["/organization_id"]);
 
     // one_running_agreement_per_kind: one running agreement of each kind.
     let first = app.create_agreement(quality_agreement(&org)).await;
-    app.post_json(
-        "/v1/agreements",
-        &agreement(&org, "quality_development_agreement", "2023-01-10"),
-    )
-    .await
-    .expect_conflict("one_running_agreement_per_kind");
+    admin
+        .post("/v1/agreements")
+        .json(&agreement(
+            &org,
+            "quality_development_agreement",
+            "2023-01-10",
+        ))
+        .send()
+        .await
+        .expect_conflict("one_running_agreement_per_kind");
     // A running agreement of the other kind is no conflict.
     let coop = app
         .create_agreement(agreement(&org, "cooperation_agreement", "2012-01-01"))
         .await;
-    app.post_json(
-        "/v1/agreements",
-        &agreement(&org, "cooperation_agreement", "2019-01-01"),
-    )
-    .await
-    .expect_conflict("one_running_agreement_per_kind");
+    admin
+        .post("/v1/agreements")
+        .json(&agreement(&org, "cooperation_agreement", "2019-01-01"))
+        .send()
+        .await
+        .expect_conflict("one_running_agreement_per_kind");
     // After a termination (even one that takes effect later) a new one can be signed.
     let first_path = format!("/v1/agreements/{}", id(&first));
-    app.post_if_match(
-        &format!("{first_path}/terminate"),
-        "\"1\"",
-        Some(&json!({"terminated_on": days_from_today(60), "reason": "neu verhandelt"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("{first_path}/terminate"))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": days_from_today(60), "reason": "neu verhandelt"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     app.create_agreement(agreement(
         &org,
         "quality_development_agreement",
@@ -357,55 +383,61 @@ async fn agreement_conflicts() {
     .await;
 
     // agreement_already_terminated
-    app.post_if_match(
-        &format!("{first_path}/terminate"),
-        "\"2\"",
-        Some(&json!({"terminated_on": days_from_today(10), "reason": "doch früher"})),
-    )
-    .await
-    .expect_conflict("agreement_already_terminated");
-    let read = app.read(&first_path).await;
+    admin
+        .post(&format!("{first_path}/terminate"))
+        .if_match("\"2\"")
+        .json(&json!({"terminated_on": days_from_today(10), "reason": "doch früher"}))
+        .send()
+        .await
+        .expect_conflict("agreement_already_terminated");
+    let read = admin.get(&first_path).send().await;
     assert_eq!(read.etag(), "\"2\"");
     assert_eq!(read.body["terminated_on"], days_from_today(60).as_str());
 
     // organization_inactive: no agreement for a deactivated organisation; existing ones can
     // still be terminated.
-    app.post_if_match(
-        &format!("/v1/organizations/{org}/deactivate"),
-        "\"1\"",
-        None,
-    )
-    .await
-    .expect(StatusCode::OK);
-    app.post_json(
-        "/v1/agreements",
-        &agreement(&org, "quality_development_agreement", "2025-01-01"),
-    )
-    .await
-    .expect_conflict("organization_inactive");
-    app.post_if_match(
-        &format!("/v1/agreements/{}/terminate", id(&coop)),
-        "\"1\"",
-        Some(&json!({"terminated_on": today().to_string(), "reason": "aufgelöst"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/organizations/{org}/deactivate"))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    admin
+        .post("/v1/agreements")
+        .json(&agreement(
+            &org,
+            "quality_development_agreement",
+            "2025-01-01",
+        ))
+        .send()
+        .await
+        .expect_conflict("organization_inactive");
+    admin
+        .post(&format!("/v1/agreements/{}/terminate", id(&coop)))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": today().to_string(), "reason": "aufgelöst"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
     // Unknown agreements.
     let unknown = format!("/v1/agreements/{}", uuid::Uuid::now_v7());
-    app.read(&unknown)
+    admin
+        .get(&unknown)
+        .send()
         .await
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
-    app.post_if_match(
-        &format!("{unknown}/terminate"),
-        "\"1\"",
-        Some(&json!({"terminated_on": "2024-01-01", "reason": "x"})),
-    )
-    .await
-    .expect_problem(StatusCode::NOT_FOUND, "not-found");
+    admin
+        .post(&format!("{unknown}/terminate"))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": "2024-01-01", "reason": "x"}))
+        .send()
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "not-found");
 
     assert_eq!(
-        app.list_ids(&format!("/v1/agreements?organization_id={org}"))
+        admin
+            .list_ids(&format!("/v1/agreements?organization_id={org}"))
             .await
             .len(),
         3

@@ -9,21 +9,21 @@ use std::time::{Duration, Instant};
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use qmf_platform::idempotency::request_hash;
-use qmf_testkit::auth;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::{institution, send, spawn};
+use crate::common::{Persona, institution, spawn};
 
 /// A request whose process died before its commit leaves a claimed key: a retry within the
 /// lease is told the request is in flight; after the lease it runs, once.
 #[tokio::test]
 async fn a_key_left_by_a_dead_request_is_free_again_after_its_lease() {
     let app = spawn().await;
-    let token = auth::token_for("integrator-1", &["admin"], None);
+    let admin = app.as_(Persona::admin());
+    let integrator = app.as_(Persona::admin().subject("integrator-1"));
     let body = serde_json::to_vec(&institution("hohenlohekreis")).unwrap();
     let hash = request_hash("POST", "/v1/organizations", "application/json", &body);
-    let mut conn = app.db.pool(1).get().await.unwrap();
+    let mut conn = app.connection().await;
     diesel::sql_query(
         "INSERT INTO idempotency_keys (subject, key, method, path, request_hash, claim, lease_until) \
          VALUES ('integrator-1', 'dead-1', 'POST', '/v1/organizations', $1, $2, \
@@ -35,16 +35,18 @@ async fn a_key_left_by_a_dead_request_is_free_again_after_its_lease() {
     .await
     .unwrap();
     let post = || {
-        app.post("/v1/organizations", &token)
-            .header("Idempotency-Key", "dead-1")
+        integrator
+            .post("/v1/organizations")
+            .idempotency_key("dead-1")
             .header("Content-Type", "application/json")
             .body(body.clone())
     };
 
-    send(post())
+    post()
+        .send()
         .await
         .expect_problem(StatusCode::CONFLICT, "idempotency-key-in-flight");
-    assert!(app.list_ids("/v1/organizations").await.is_empty());
+    assert!(admin.list_ids("/v1/organizations").await.is_empty());
 
     // The dead request's lease lapses: the retry runs, once.
     diesel::sql_query(
@@ -54,14 +56,14 @@ async fn a_key_left_by_a_dead_request_is_free_again_after_its_lease() {
     .execute(&mut conn)
     .await
     .unwrap();
-    let ran = send(post()).await;
+    let ran = post().send().await;
     ran.expect(StatusCode::CREATED);
     assert_eq!(ran.header("idempotent-replayed"), None);
-    let again = send(post()).await;
+    let again = post().send().await;
     again.expect(StatusCode::CREATED);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.body, ran.body);
-    assert_eq!(app.list_ids("/v1/organizations").await.len(), 1);
+    assert_eq!(admin.list_ids("/v1/organizations").await.len(), 1);
     drop(conn);
     app.stop().await;
 }
@@ -81,7 +83,7 @@ async fn a_write_killed_at_any_moment_runs_once_on_retry() {
     env.insert("QMF_LOG".into(), "warn".into());
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let token = auth::token_for("integrator-2", &["admin"], None);
+    let token = Persona::admin().subject("integrator-2").token();
     let (mut replayed, mut ran_anew) = (0, 0);
 
     for attempt in 0..10u64 {

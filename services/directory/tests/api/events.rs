@@ -33,6 +33,7 @@ fn envelope(event: &Value, event_type: &str, subject: &str) -> Value {
 #[tokio::test]
 async fn every_change_publishes_exactly_one_event() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     let mut event_ids = HashSet::new();
     let mut one = async |app: &TestApp, probe: &mut qmf_testkit::EventProbe, event_type| {
@@ -68,7 +69,11 @@ async fn every_change_publishes_exactly_one_event() {
         "/address/city",
         json!("Crailsheim"),
     );
-    app.put_json(&format!("/v1/organizations/{org_id}"), "\"1\"", &renamed)
+    admin
+        .put(&format!("/v1/organizations/{org_id}"))
+        .if_match("\"1\"")
+        .json(&renamed)
+        .send()
         .await
         .expect(StatusCode::OK);
     let event = one(&app, &mut probe, "directory.organization.updated.v1").await;
@@ -97,13 +102,17 @@ async fn every_change_publishes_exactly_one_event() {
     );
 
     // Person updated.
-    app.put_json(
-        &format!("/v1/people/{person_id}"),
-        "\"1\"",
-        &with(person(&org_id), "/functions", json!(["leader", "trainer"])),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .put(&format!("/v1/people/{person_id}"))
+        .if_match("\"1\"")
+        .json(&with(
+            person(&org_id),
+            "/functions",
+            json!(["leader", "trainer"]),
+        ))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let event = one(&app, &mut probe, "directory.person.updated.v1").await;
     let data = envelope(&event, "directory.person.updated.v1", &person_id);
     assert_eq!(data["functions"], json!(["leader", "trainer"]));
@@ -111,13 +120,13 @@ async fn every_change_publishes_exactly_one_event() {
     assert!(data.get("phone").is_none());
 
     // Person deactivated.
-    app.post_if_match(
-        &format!("/v1/people/{person_id}/deactivate"),
-        "\"2\"",
-        Some(&json!({"active_until": "2026-03-31"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/people/{person_id}/deactivate"))
+        .if_match("\"2\"")
+        .json(&json!({"active_until": "2026-03-31"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let event = one(&app, &mut probe, "directory.person.deactivated.v1").await;
     let data = envelope(&event, "directory.person.deactivated.v1", &person_id);
     assert_eq!(
@@ -142,13 +151,13 @@ async fn every_change_publishes_exactly_one_event() {
     );
 
     // Agreement terminated: the subject is the organisation.
-    app.post_if_match(
-        &format!("/v1/agreements/{agreement_id}/terminate"),
-        "\"1\"",
-        Some(&json!({"terminated_on": "2027-12-31", "reason": "Einrichtung schließt"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/agreements/{agreement_id}/terminate"))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": "2027-12-31", "reason": "Einrichtung schließt"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let event = one(&app, &mut probe, "directory.agreement.terminated.v1").await;
     let data = envelope(&event, "directory.agreement.terminated.v1", &org_id);
     assert_eq!(
@@ -160,12 +169,10 @@ async fn every_change_publishes_exactly_one_event() {
     );
 
     // Organisation deactivated.
-    let reply = app
-        .post_if_match(
-            &format!("/v1/organizations/{org_id}/deactivate"),
-            "\"2\"",
-            None,
-        )
+    let reply = admin
+        .post(&format!("/v1/organizations/{org_id}/deactivate"))
+        .if_match("\"2\"")
+        .send()
         .await;
     let deactivated = reply.expect(StatusCode::OK).clone();
     let event = one(&app, &mut probe, "directory.organization.deactivated.v1").await;
@@ -181,25 +188,30 @@ async fn every_change_publishes_exactly_one_event() {
     assert_eq!(data.as_object().unwrap().len(), 3, "{data}");
 
     // Reads and refused writes publish nothing; the broker has nothing else for us.
-    app.read(&format!("/v1/organizations/{org_id}")).await;
-    app.list_all("/v1/people").await;
-    app.post_if_match(
-        &format!("/v1/organizations/{org_id}/deactivate"),
-        "\"3\"",
-        None,
-    )
-    .await
-    .expect_conflict("organization_already_inactive");
-    app.post_json("/v1/people", &person(&org_id))
+    admin
+        .get(&format!("/v1/organizations/{org_id}"))
+        .send()
+        .await;
+    admin.list_all("/v1/people").await;
+    admin
+        .post(&format!("/v1/organizations/{org_id}/deactivate"))
+        .if_match("\"3\"")
+        .send()
+        .await
+        .expect_conflict("organization_already_inactive");
+    admin
+        .post("/v1/people")
+        .json(&person(&org_id))
+        .send()
         .await
         .expect_conflict("organization_inactive");
-    app.put_json(
-        &format!("/v1/people/{person_id}"),
-        "\"1\"",
-        &person(&org_id),
-    )
-    .await
-    .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
+    admin
+        .put(&format!("/v1/people/{person_id}"))
+        .if_match("\"1\"")
+        .json(&person(&org_id))
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
     app.expect_events(&mut probe, &[]).await;
     assert!(
         probe.next(Duration::from_millis(300)).await.is_none(),
@@ -214,13 +226,13 @@ async fn events_of_one_subject_arrive_in_order() {
     let mut probe = app.probe().await;
     let org = app.institution_id().await;
     for (version, name) in (1..).zip(["Eins", "Zwei", "Drei", "Vier", "Fünf"]) {
-        app.put_json(
-            &format!("/v1/organizations/{org}"),
-            &format!("\"{version}\""),
-            &with(institution("hohenlohekreis"), "/name", json!(name)),
-        )
-        .await
-        .expect(StatusCode::OK);
+        app.as_(Persona::admin())
+            .put(&format!("/v1/organizations/{org}"))
+            .if_match(format!("\"{version}\""))
+            .json(&with(institution("hohenlohekreis"), "/name", json!(name)))
+            .send()
+            .await
+            .expect(StatusCode::OK);
     }
     let mut types = vec!["directory.organization.registered.v1"];
     types.extend(["directory.organization.updated.v1"; 5]);

@@ -7,7 +7,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{self, admin, id, institution, send, spawn, spawn_with};
+use crate::common::{self, Persona, Records, TestApp, directory, id, institution, spawn};
 
 #[tokio::test]
 async fn the_token_table_holds() {
@@ -21,20 +21,21 @@ async fn the_token_table_holds() {
 async fn a_lowercase_bearer_scheme_still_gets_idempotency() {
     let app = spawn().await;
     let body = institution("stadt_heilbronn");
+    let token = Persona::admin().token();
     let post = |scheme: &'static str| {
-        app.http
-            .post(app.url("/v1/organizations"))
-            .header("Authorization", format!("{scheme} {}", admin()))
-            .header("Idempotency-Key", "lowercase-bearer-1")
+        app.anonymous()
+            .post("/v1/organizations")
+            .header("Authorization", format!("{scheme} {token}"))
+            .idempotency_key("lowercase-bearer-1")
             .json(&body)
     };
-    let first = send(post("bearer")).await;
+    let first = post("bearer").send().await;
     first.expect(StatusCode::CREATED);
-    let second = send(post("bearer")).await;
+    let second = post("bearer").send().await;
     second.expect(StatusCode::CREATED);
     assert_eq!(second.headers["idempotent-replayed"], "true");
     assert_eq!(id(&first.body), id(&second.body));
-    let third = send(post("BEARER")).await;
+    let third = post("BEARER").send().await;
     assert_eq!(id(&first.body), id(&third.body));
     app.stop().await;
 }
@@ -42,6 +43,7 @@ async fn a_lowercase_bearer_scheme_still_gets_idempotency() {
 #[tokio::test]
 async fn control_characters_bidi_overrides_and_invisible_names_are_refused_with_a_pointer() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let with_name = |name: &str| {
         let mut body = institution("stadt_heilbronn");
         body["name"] = json!(name);
@@ -53,7 +55,11 @@ async fn control_characters_bidi_overrides_and_invisible_names_are_refused_with_
         ("\u{200B}\u{200B}", "zero-width spaces only"),
         ("Einrichtung\u{1B}[31m", "escape sequence"),
     ] {
-        let reply = app.post_json("/v1/organizations", &with_name(name)).await;
+        let reply = admin
+            .post("/v1/organizations")
+            .json(&with_name(name))
+            .send()
+            .await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -64,7 +70,10 @@ async fn control_characters_bidi_overrides_and_invisible_names_are_refused_with_
     }
     let mut external = institution("stadt_heilbronn");
     external["external_ids"] = json!({"okjug": "X\u{0}1"});
-    app.post_json("/v1/organizations", &external)
+    admin
+        .post("/v1/organizations")
+        .json(&external)
+        .send()
         .await
         .expect_validation(&["/external_ids/okjug"]);
     // A path with them names nothing that can exist; the string path parameters never reach
@@ -74,7 +83,9 @@ async fn control_characters_bidi_overrides_and_invisible_names_are_refused_with_
         "/v1/people/%01",
         "/v1/agreements/x%E2%80%AE",
     ] {
-        app.read(path)
+        admin
+            .get(path)
+            .send()
             .await
             .expect_problem(StatusCode::NOT_FOUND, "not-found");
     }
@@ -83,7 +94,7 @@ async fn control_characters_bidi_overrides_and_invisible_names_are_refused_with_
         "/v1/organizations?q=a%00b",
         "/v1/organizations?q=%E2%80%AEabc",
     ] {
-        let reply = app.read(path).await;
+        let reply = admin.get(path).send().await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,22 +108,26 @@ async fn control_characters_bidi_overrides_and_invisible_names_are_refused_with_
 #[tokio::test]
 async fn the_same_name_in_nfc_and_nfd_is_one_name() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut first = institution("stadt_heilbronn");
     let name = format!("Kinderhaus Sonnenblümchen {}", uuid::Uuid::now_v7());
     first["name"] = json!(name);
-    let created = app.post_json("/v1/organizations", &first).await;
+    let created = admin.post("/v1/organizations").json(&first).send().await;
     created.expect(StatusCode::CREATED);
     let mut second = institution("stadt_heilbronn");
     let decomposed = name.replace('ü', "u\u{0308}");
     assert_ne!(decomposed, name);
     second["name"] = json!(decomposed);
-    app.post_json("/v1/organizations", &second)
+    admin
+        .post("/v1/organizations")
+        .json(&second)
+        .send()
         .await
         .expect_conflict("organization_name_unique");
     // A decomposed name is stored composed.
     let mut third = institution("stadt_heilbronn");
     third["name"] = json!("Mu\u{0308}hle Haus");
-    let stored = app.post_json("/v1/organizations", &third).await;
+    let stored = admin.post("/v1/organizations").json(&third).send().await;
     assert_eq!(
         stored.expect(StatusCode::CREATED)["name"],
         "M\u{00FC}hle Haus"
@@ -123,6 +138,7 @@ async fn the_same_name_in_nfc_and_nfd_is_one_name() {
 #[tokio::test]
 async fn dates_outside_1900_to_2200_are_refused() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     for date in [
         "+10000-01-01",
@@ -133,7 +149,7 @@ async fn dates_outside_1900_to_2200_are_refused() {
     ] {
         let mut body = common::person(&org);
         body["active_from"] = json!(date);
-        let reply = app.post_json("/v1/people", &body).await;
+        let reply = admin.post("/v1/people").json(&body).send().await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,8 +158,9 @@ async fn dates_outside_1900_to_2200_are_refused() {
         );
         reply.expect_validation(&["/active_from"]);
     }
-    let reply = app
-        .read("/v1/people?modified_since=%2B10000-01-01T00:00:00Z")
+    let reply = admin
+        .get("/v1/people?modified_since=%2B10000-01-01T00:00:00Z")
+        .send()
         .await;
     assert_eq!(
         reply.status,
@@ -162,7 +179,7 @@ async fn a_trailing_slash_is_not_found_and_says_nothing_about_methods() {
         format!("/v1/organizations/{org}/"),
         "/v1/organizations/".to_string(),
     ] {
-        let reply = app.read(&path).await;
+        let reply = app.as_(Persona::admin()).get(&path).send().await;
         reply.expect_problem(StatusCode::NOT_FOUND, "not-found");
         assert!(!reply.headers.contains_key("allow"), "{path}");
     }
@@ -173,17 +190,14 @@ async fn a_trailing_slash_is_not_found_and_says_nothing_about_methods() {
 async fn every_response_carries_the_security_headers() {
     let app = spawn().await;
     let org = app.institution_id().await;
-    for (path, token) in [
-        (format!("/v1/organizations/{org}"), Some(admin())),
-        ("/v1/organizations".to_string(), None),
-        ("/v1/nowhere".to_string(), Some(admin())),
-        ("/health/live".to_string(), None),
+    let admin = app.as_(Persona::admin());
+    for (path, caller) in [
+        (format!("/v1/organizations/{org}"), &admin),
+        ("/v1/organizations".to_string(), &app.anonymous()),
+        ("/v1/nowhere".to_string(), &admin),
+        ("/health/live".to_string(), &app.anonymous()),
     ] {
-        let mut request = app.http.get(app.url(&path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let reply = send(request).await;
+        let reply = caller.get(&path).send().await;
         assert_eq!(reply.headers["cache-control"], "no-store", "{path}");
         assert_eq!(reply.headers["x-content-type-options"], "nosniff", "{path}");
         assert!(!reply.headers.contains_key("server"), "{path}");
@@ -196,9 +210,12 @@ async fn unknown_methods_and_paths_add_no_metric_series() {
     let app = spawn().await;
     for i in 0..20 {
         let method = Method::from_bytes(format!("FOO{i}").as_bytes()).unwrap();
-        send(app.request(method, &format!("/v1/nowhere/{i}"), &admin())).await;
+        app.as_(Persona::admin())
+            .request(method, &format!("/v1/nowhere/{i}"))
+            .send()
+            .await;
     }
-    let metrics = send(app.http.get(app.url("/metrics"))).await;
+    let metrics = app.anonymous().get("/metrics").send().await;
     let text = metrics.body.as_str().unwrap_or_default().to_string();
     assert!(!text.contains("FOO"), "{text}");
     assert!(!text.contains("/v1/nowhere"), "{text}");
@@ -208,22 +225,27 @@ async fn unknown_methods_and_paths_add_no_metric_series() {
 
 #[tokio::test]
 async fn errors_below_the_handlers_are_problems() {
-    let app = spawn_with(&[("QMF_CORS_ALLOWED_ORIGINS", "https://app.example")]).await;
+    let app =
+        TestApp::start(directory().env("QMF_CORS_ALLOWED_ORIGINS", "https://app.example")).await;
     // A refused cross-origin preflight.
-    let reply = send(
-        app.http
-            .request(Method::OPTIONS, app.url("/v1/organizations"))
-            .header("Origin", "https://evil.example")
-            .header("Access-Control-Request-Method", "POST"),
-    )
-    .await;
+    let reply = app
+        .anonymous()
+        .request(Method::OPTIONS, "/v1/organizations")
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await;
     reply.expect_problem(StatusCode::BAD_REQUEST, "bad-request");
     // An Authorization header beyond the limit.
-    let reply = send(app.http.get(app.url("/v1/organizations")).header(
-        "Authorization",
-        format!("Bearer {}", "a".repeat(100 * 1024)),
-    ))
-    .await;
+    let reply = app
+        .anonymous()
+        .get("/v1/organizations")
+        .header(
+            "Authorization",
+            format!("Bearer {}", "a".repeat(100 * 1024)),
+        )
+        .send()
+        .await;
     reply.expect_problem(
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         "header-too-large",
@@ -234,13 +256,13 @@ async fn errors_below_the_handlers_are_problems() {
 #[tokio::test]
 async fn a_stalled_body_is_answered_with_408() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = spawn_with(&[("QMF_HTTP_BODY_TIMEOUT_SECS", "1")]).await;
-    let address = app.base.trim_start_matches("http://").to_string();
+    let app = TestApp::start(directory().env("QMF_HTTP_BODY_TIMEOUT_SECS", "1")).await;
+    let address = app.address().to_string();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     let head = format!(
         "POST /v1/organizations HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
          Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"name\":",
-        admin()
+        Persona::admin().token()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
@@ -258,17 +280,18 @@ async fn a_stalled_body_is_answered_with_408() {
 
 #[tokio::test]
 async fn floods_are_limited_per_token_and_refused_tokens_per_address() {
-    let app = spawn_with(&[
-        ("QMF_RATE_LIMIT_PER_TOKEN", "60"),
-        ("QMF_RATE_LIMIT_PER_TOKEN_BURST", "20"),
-        ("QMF_RATE_LIMIT_AUTH_FAILURES", "10"),
-        ("QMF_RATE_LIMIT_AUTH_FAILURES_BURST", "5"),
-    ])
+    let app = TestApp::start(
+        directory()
+            .env("QMF_RATE_LIMIT_PER_TOKEN", "60")
+            .env("QMF_RATE_LIMIT_PER_TOKEN_BURST", "20")
+            .env("QMF_RATE_LIMIT_AUTH_FAILURES", "10")
+            .env("QMF_RATE_LIMIT_AUTH_FAILURES_BURST", "5"),
+    )
     .await;
-    let token = admin();
+    let admin = app.as_(Persona::admin());
     let mut statuses = Vec::new();
     for _ in 0..30 {
-        statuses.push(send(app.get("/v1/organizations", &token)).await);
+        statuses.push(admin.get("/v1/organizations").send().await);
     }
     let limited: Vec<_> = statuses
         .iter()
@@ -288,15 +311,19 @@ async fn floods_are_limited_per_token_and_refused_tokens_per_address() {
         .unwrap();
     assert!((1..=2).contains(&retry), "Retry-After {retry}");
     // Another caller is not held back by the first one's flood.
-    let other = qmf_testkit::auth::token_for("another-caller", &["coordinator"], None);
-    send(app.get("/v1/organizations", &other))
+    let other = Persona::coordinator().subject("another-caller");
+    app.as_(other)
+        .get("/v1/organizations")
+        .send()
         .await
         .expect(StatusCode::OK);
     // Refused tokens from one address: after the burst, 429 instead of 401.
     let mut refused = Vec::new();
     for _ in 0..8 {
         refused.push(
-            send(app.get("/v1/organizations", "not-a-token"))
+            app.bearer("not-a-token")
+                .get("/v1/organizations")
+                .send()
                 .await
                 .status,
         );
@@ -314,10 +341,9 @@ async fn floods_are_limited_per_token_and_refused_tokens_per_address() {
 }
 
 /// Sends raw bytes on a new connection and returns everything the server answers.
-async fn raw_exchange(app: &crate::common::TestApp, request: &[u8]) -> String {
+async fn raw_exchange(app: &TestApp, request: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let address = app.base.trim_start_matches("http://").to_string();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(app.address()).await.unwrap();
     // The server may answer and close before the whole request is sent.
     let _ = stream.write_all(request).await;
     let mut answer = Vec::new();

@@ -16,11 +16,11 @@ const ORG_HEADER: &str =
     "name,kind,district,umbrella_carrier,street,postal_code,city,email,phone,external_ids";
 
 async fn upload(app: &TestApp, path: &str, content_type: Option<&str>, body: &str) -> Reply {
-    let mut request = app.post(path, &admin()).body(body.to_string());
+    let mut request = app.as_(Persona::admin()).post(path).body(body.to_string());
     if let Some(content_type) = content_type {
         request = request.header("Content-Type", content_type);
     }
-    send(request).await
+    request.send().await
 }
 
 async fn import_organizations(app: &TestApp, csv: &str) -> Reply {
@@ -34,6 +34,7 @@ async fn import_people(app: &TestApp, csv: &str) -> Reply {
 #[tokio::test]
 async fn a_valid_organization_file_stores_every_row() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     // A byte order mark, upper-case headers in another order, quoted cells, blank cells.
     let csv = "\u{feff}KIND,Name,district,street,postal_code,city,umbrella_carrier,email,phone,external_ids\r\n\
@@ -50,9 +51,12 @@ async fn a_valid_organization_file_stores_every_row() {
         .map(|i| i.as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids.len(), 3);
-    assert_eq!(app.list_ids("/v1/organizations").await, ids, "row order");
+    assert_eq!(admin.list_ids("/v1/organizations").await, ids, "row order");
 
-    let first = app.read(&format!("/v1/organizations/{}", ids[0])).await;
+    let first = admin
+        .get(&format!("/v1/organizations/{}", ids[0]))
+        .send()
+        .await;
     let first = first.expect(StatusCode::OK);
     assert_eq!(first["name"], "Kinder- und Jugendhilfe Öhringen, Haus 2");
     assert_eq!(first["kind"], "institution");
@@ -69,11 +73,17 @@ async fn a_valid_organization_file_stores_every_row() {
         json!({"okjug": "INST-0042", "case.v2": "77"})
     );
     assert_eq!(first["version"], 1);
-    let second = app.read(&format!("/v1/organizations/{}", ids[1])).await;
+    let second = admin
+        .get(&format!("/v1/organizations/{}", ids[1]))
+        .send()
+        .await;
     assert_eq!(second.body["umbrella_carrier"], serde_json::Value::Null);
     assert_eq!(second.body["email"], serde_json::Value::Null);
     assert_eq!(second.body["external_ids"], json!({}));
-    let third = app.read(&format!("/v1/organizations/{}", ids[2])).await;
+    let third = admin
+        .get(&format!("/v1/organizations/{}", ids[2]))
+        .send()
+        .await;
     assert_eq!(third.body["name"], "JuCon Bildung");
     assert_eq!(third.body["district"], serde_json::Value::Null);
 
@@ -97,18 +107,19 @@ async fn a_valid_organization_file_stores_every_row() {
     let csv = format!(
         "{ORG_HEADER}\nEinrichtung Nord,institution,stadt_heilbronn,,Weg 1,74072,Heilbronn,,,\n"
     );
-    let keyed = |app: &TestApp| {
-        app.post("/v1/organizations/import", &admin())
+    let keyed = || {
+        admin
+            .post("/v1/organizations/import")
             .header("Content-Type", "text/csv; charset=utf-8")
-            .header("Idempotency-Key", "import-1")
+            .idempotency_key("import-1")
             .body(csv.clone())
     };
-    let first = send(keyed(&app)).await;
+    let first = keyed().send().await;
     first.expect(StatusCode::CREATED);
-    let again = send(keyed(&app)).await;
+    let again = keyed().send().await;
     assert_eq!(again.expect(StatusCode::CREATED), &first.body);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
-    assert_eq!(app.list_ids("/v1/organizations").await.len(), 4);
+    assert_eq!(admin.list_ids("/v1/organizations").await.len(), 4);
     app.expect_events(&mut probe, &[ORG_REGISTERED]).await;
     app.stop().await;
 }
@@ -116,6 +127,7 @@ async fn a_valid_organization_file_stores_every_row() {
 #[tokio::test]
 async fn every_bad_organization_row_is_reported_and_nothing_stored() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     let stored = app
         .create_organization(with(
@@ -160,7 +172,7 @@ async fn every_bad_organization_row_is_reported_and_nothing_stored() {
         "/lines/14/street",
         "/lines/14/city",
     ]);
-    assert_eq!(app.list_ids("/v1/organizations").await, vec![id(&stored)]);
+    assert_eq!(admin.list_ids("/v1/organizations").await, vec![id(&stored)]);
     app.expect_outbox(&[]).await;
 
     // The file's shape: unknown and missing columns are reported on line 1.
@@ -228,7 +240,7 @@ async fn every_bad_organization_row_is_reported_and_nothing_stored() {
         reply.body
     );
     assert_eq!(
-        app.list_ids("/v1/organizations?kind=institution").await,
+        admin.list_ids("/v1/organizations?kind=institution").await,
         vec![id(&stored)]
     );
 
@@ -250,15 +262,13 @@ async fn every_bad_organization_row_is_reported_and_nothing_stored() {
             .await
             .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
     }
-    let latin1 = send(
-        app.post("/v1/organizations/import", &admin())
+    let latin1 = admin.post("/v1/organizations/import")
             .header("Content-Type", "text/csv")
-            .body(b"name,kind,district,street,postal_code,city\nK\xfcnzelsau,institution,hohenlohekreis,Weg,74653,K\xfcnzelsau\n".to_vec()),
-    )
+            .body(b"name,kind,district,street,postal_code,city\nK\xfcnzelsau,institution,hohenlohekreis,Weg,74653,K\xfcnzelsau\n".to_vec()).send()
     .await;
     latin1.expect_problem(StatusCode::BAD_REQUEST, "bad-request");
 
-    assert_eq!(app.list_ids("/v1/organizations").await.len(), 2);
+    assert_eq!(admin.list_ids("/v1/organizations").await.len(), 2);
     app.expect_outbox(&[]).await;
     app.stop().await;
 }
@@ -266,6 +276,7 @@ async fn every_bad_organization_row_is_reported_and_nothing_stored() {
 #[tokio::test]
 async fn a_valid_people_file_stores_every_row() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     let org_a = app.institution_id().await;
     let org_b = id(&app
@@ -289,9 +300,9 @@ async fn a_valid_people_file_stores_every_row() {
         .iter()
         .map(|i| i.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(app.list_ids("/v1/people").await, ids);
+    assert_eq!(admin.list_ids("/v1/people").await, ids);
 
-    let lena = app.read(&format!("/v1/people/{}", ids[0])).await;
+    let lena = admin.get(&format!("/v1/people/{}", ids[0])).send().await;
     let lena = lena.expect(StatusCode::OK);
     assert_eq!(lena["organization_id"], org_a.as_str());
     assert_eq!(lena["email"], "l.beispiel@example.org");
@@ -299,12 +310,13 @@ async fn a_valid_people_file_stores_every_row() {
     assert_eq!(lena["functions"], json!(["caseworker", "qmf_coordinator"]));
     assert_eq!(lena["active_from"], "2024-01-01");
     assert_eq!(lena["active_until"], serde_json::Value::Null);
-    let mia = app.read(&format!("/v1/people/{}", ids[2])).await;
+    let mia = admin.get(&format!("/v1/people/{}", ids[2])).send().await;
     assert_eq!(mia.body["family_name"], "Schäfer, geb. Braun");
     assert_eq!(mia.body["functions"], json!(["trainer", "specialist"]));
     assert_eq!(mia.body["active"], false);
     assert_eq!(
-        app.list_ids(&format!("/v1/people?organization_id={org_b}"))
+        admin
+            .list_ids(&format!("/v1/people?organization_id={org_b}"))
             .await,
         ids[1..].to_vec()
     );
@@ -326,16 +338,16 @@ async fn a_valid_people_file_stores_every_row() {
 #[tokio::test]
 async fn every_bad_people_row_is_reported_and_nothing_stored() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     let org = app.institution_id().await;
     let closed = app.institution_id().await;
-    app.post_if_match(
-        &format!("/v1/organizations/{closed}/deactivate"),
-        "\"1\"",
-        None,
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/organizations/{closed}/deactivate"))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
     app.expect_events(
         &mut probe,
         &[ORG_REGISTERED, ORG_REGISTERED, ORG_DEACTIVATED],
@@ -376,7 +388,7 @@ async fn every_bad_people_row_is_reported_and_nothing_stored() {
         "/lines/13/active_until",
         "/lines/14/functions",
     ]);
-    assert!(app.list_ids("/v1/people").await.is_empty());
+    assert!(admin.list_ids("/v1/people").await.is_empty());
     app.expect_outbox(&[]).await;
 
     // The file's shape.
@@ -403,7 +415,7 @@ async fn every_bad_people_row_is_reported_and_nothing_stored() {
     .await
     .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
 
-    assert!(app.list_ids("/v1/people").await.is_empty());
+    assert!(admin.list_ids("/v1/people").await.is_empty());
     app.expect_outbox(&[]).await;
     app.stop().await;
 }
@@ -422,7 +434,12 @@ async fn duplicate_columns_and_control_characters_are_reported_with_their_cell()
     import_organizations(&app, csv)
         .await
         .expect_validation(&["/lines/3/name", "/lines/3/external_ids"]);
-    assert!(app.list_ids("/v1/organizations").await.is_empty());
+    assert!(
+        app.as_(Persona::admin())
+            .list_ids("/v1/organizations")
+            .await
+            .is_empty()
+    );
     // A formula-like cell is stored as sent; CSV written by the platform neutralises it.
     let csv = "name,kind,district,street,postal_code,city\r\n\
         =HYPERLINK(\"http://evil.example\"),institution,hohenlohekreis,Hunnenstraße 12,74613,Öhringen\r\n";

@@ -14,10 +14,16 @@ const DEACTIVATED: &str = "directory.organization.deactivated.v1";
 #[tokio::test]
 async fn create_read_update_and_deactivate_an_organization() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let draft = institution("hohenlohekreis");
 
     // Coordinators keep the directory up to date as well as admins.
-    let created = send(app.post("/v1/organizations", &coordinator()).json(&draft)).await;
+    let created = app
+        .as_(Persona::coordinator())
+        .post("/v1/organizations")
+        .json(&draft)
+        .send()
+        .await;
     let body = created.expect(StatusCode::CREATED).clone();
     let id = id(&body);
     assert_eq!(
@@ -43,7 +49,7 @@ async fn create_read_update_and_deactivate_an_organization() {
     assert_eq!(body["version"], 1);
     assert_eq!(body["created_at"], body["updated_at"]);
 
-    let read = app.read(&format!("/v1/organizations/{id}")).await;
+    let read = admin.get(&format!("/v1/organizations/{id}")).send().await;
     assert_eq!(read.expect(StatusCode::OK), &body);
     assert_eq!(read.etag(), "\"1\"");
 
@@ -58,8 +64,11 @@ async fn create_read_update_and_deactivate_an_organization() {
         "phone": "+49 7941 1234-0",
         "external_ids": {"okjug": "INST-0042", "case-system.v2": "77"}
     });
-    let updated = app
-        .put_json(&format!("/v1/organizations/{id}"), "\"1\"", &replacement)
+    let updated = admin
+        .put(&format!("/v1/organizations/{id}"))
+        .if_match("\"1\"")
+        .json(&replacement)
+        .send()
         .await;
     let after = updated.expect(StatusCode::OK).clone();
     assert_eq!(updated.etag(), "\"2\"");
@@ -86,8 +95,11 @@ async fn create_read_update_and_deactivate_an_organization() {
         ),
         "/external_ids",
     );
-    let cleared = app
-        .put_json(&format!("/v1/organizations/{id}"), "\"2\"", &minimal)
+    let cleared = admin
+        .put(&format!("/v1/organizations/{id}"))
+        .if_match("\"2\"")
+        .json(&minimal)
+        .send()
         .await;
     let cleared_body = cleared.expect(StatusCode::OK).clone();
     assert_eq!(cleared.etag(), "\"3\"");
@@ -96,18 +108,16 @@ async fn create_read_update_and_deactivate_an_organization() {
     assert_eq!(cleared_body["umbrella_carrier"], Value::Null);
     assert_eq!(cleared_body["external_ids"], json!({}));
 
-    let read = app.read(&format!("/v1/organizations/{id}")).await;
+    let read = admin.get(&format!("/v1/organizations/{id}")).send().await;
     assert_eq!(read.expect(StatusCode::OK), &cleared_body);
     assert_eq!(read.etag(), "\"3\"");
 
-    let deactivated = send(
-        app.post(
-            &format!("/v1/organizations/{id}/deactivate"),
-            &coordinator(),
-        )
-        .header("If-Match", "\"3\""),
-    )
-    .await;
+    let deactivated = app
+        .as_(Persona::coordinator())
+        .post(&format!("/v1/organizations/{id}/deactivate"))
+        .if_match("\"3\"")
+        .send()
+        .await;
     let deactivated_body = deactivated.expect(StatusCode::OK).clone();
     assert_eq!(deactivated.etag(), "\"4\"");
     assert_eq!(deactivated_body["active"], false);
@@ -116,7 +126,7 @@ async fn create_read_update_and_deactivate_an_organization() {
     assert_eq!(deactivated_body["name"], "KJH Öhringen");
 
     // Deactivated organisations stay readable.
-    let read = app.read(&format!("/v1/organizations/{id}")).await;
+    let read = admin.get(&format!("/v1/organizations/{id}")).send().await;
     assert_eq!(read.expect(StatusCode::OK), &deactivated_body);
     assert_eq!(read.etag(), "\"4\"");
 
@@ -238,6 +248,7 @@ async fn list_fixture(app: &TestApp) -> Fixture {
 #[tokio::test]
 async fn organization_list_filters() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let f = list_fixture(&app).await;
     let all = vec![
         f.office_heilbronn.clone(),
@@ -258,25 +269,27 @@ async fn organization_list_filters() {
             "2019-03-01",
         ))
         .await;
-    app.post_if_match(
-        &format!("/v1/agreements/{}/terminate", id(&ended)),
-        "\"1\"",
-        Some(&json!({"terminated_on": today().to_string(), "reason": "Einrichtung geschlossen"})),
-    )
-    .await
-    .expect(StatusCode::OK);
-    let before_deactivation = app.read(&format!("/v1/organizations/{}", f.closed)).await;
+    admin
+        .post(&format!("/v1/agreements/{}/terminate", id(&ended)))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": today().to_string(), "reason": "Einrichtung geschlossen"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let before_deactivation = admin
+        .get(&format!("/v1/organizations/{}", f.closed))
+        .send()
+        .await;
     let closed_created_at = before_deactivation.body["updated_at"]
         .as_str()
         .unwrap()
         .to_string();
-    app.post_if_match(
-        &format!("/v1/organizations/{}/deactivate", f.closed),
-        "\"1\"",
-        None,
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/organizations/{}/deactivate", f.closed))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
     let cases: Vec<(&str, Vec<&String>)> = vec![
         ("", all.iter().collect()),
@@ -332,22 +345,23 @@ async fn organization_list_filters() {
         ("q=%20%20", all.iter().collect()),
     ];
     for (query, expected) in cases {
-        let ids = app.list_ids(&format!("/v1/organizations?{query}")).await;
+        let ids = admin.list_ids(&format!("/v1/organizations?{query}")).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!(ids, expected, "query {query:?}");
     }
 
     // The list shows the same representation as a single read, including the agreement status.
-    let items = app.list_all("/v1/organizations?q=hringen").await;
+    let items = admin.list_all("/v1/organizations?q=hringen").await;
     assert_eq!(items.len(), 1);
-    let single = app
-        .read(&format!("/v1/organizations/{}", f.oehringen))
+    let single = admin
+        .get(&format!("/v1/organizations/{}", f.oehringen))
+        .send()
         .await;
     assert_eq!(&items[0], single.expect(StatusCode::OK));
     assert_eq!(items[0]["has_valid_agreement"], true);
 
     // modified_since: only changes after that time (the deactivation), in change order.
-    let changed = app
+    let changed = admin
         .list_all(&format!(
             "/v1/organizations?modified_since={}",
             urlencode(&closed_created_at)
@@ -356,14 +370,14 @@ async fn organization_list_filters() {
     let changed_ids: Vec<String> = changed.iter().map(id).collect();
     assert_eq!(changed_ids, vec![f.closed.clone()]);
     assert_eq!(changed[0]["active"], false);
-    let since_2000 = app
+    let since_2000 = admin
         .list_ids("/v1/organizations?modified_since=2000-01-01T00:00:00Z")
         .await;
     let mut change_order = all.clone();
     change_order.retain(|i| *i != f.closed);
     change_order.push(f.closed.clone());
     assert_eq!(since_2000, change_order);
-    let in_future = app
+    let in_future = admin
         .list_ids(&format!(
             "/v1/organizations?modified_since={}T00:00:00Z",
             days_from_today(2)
@@ -380,6 +394,7 @@ fn urlencode(text: &str) -> String {
 #[tokio::test]
 async fn organization_validation_rules() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let valid = institution("hohenlohekreis");
     let long = |n: usize| json!("x".repeat(n));
     let long_system = "s".repeat(51);
@@ -561,7 +576,7 @@ async fn organization_validation_rules() {
         ),
     ];
     for (body, pointers) in &cases {
-        let reply = app.post_json("/v1/organizations", body).await;
+        let reply = admin.post("/v1/organizations").json(body).send().await;
         reply.expect_validation(pointers);
     }
 
@@ -590,19 +605,18 @@ async fn organization_validation_rules() {
     // The same rules guard a replacement, and a refused replacement changes nothing.
     let stored = app.create_organization(institution("hohenlohekreis")).await;
     let path = format!("/v1/organizations/{}", id(&stored));
-    let reply = app
-        .put_json(
-            &path,
-            "\"1\"",
-            &with(
-                with(stored_draft(&stored), "/address/postal_code", json!("1")),
-                "/kind",
-                json!("youth_office"),
-            ),
-        )
+    let reply = admin
+        .put(&path)
+        .if_match("\"1\"")
+        .json(&with(
+            with(stored_draft(&stored), "/address/postal_code", json!("1")),
+            "/kind",
+            json!("youth_office"),
+        ))
+        .send()
         .await;
     reply.expect_validation(&["/umbrella_carrier", "/address/postal_code"]);
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &stored);
     app.expect_outbox(&[REGISTERED]).await;
     app.stop().await;
@@ -620,6 +634,7 @@ fn stored_draft(org: &Value) -> Value {
 #[tokio::test]
 async fn organization_conflicts() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
 
     // organization_name_unique: case-insensitive, after trimming, also for umlauts.
     let nord = app
@@ -641,73 +656,87 @@ async fn organization_conflicts() {
         "  jugendhilfe nord ",
         "KINDERHILFE ÖHRINGEN",
     ] {
-        app.post_json(
-            "/v1/organizations",
-            &with(institution("stadt_heilbronn"), "/name", json!(name)),
-        )
-        .await
-        .expect_conflict("organization_name_unique");
+        admin
+            .post("/v1/organizations")
+            .json(&with(institution("stadt_heilbronn"), "/name", json!(name)))
+            .send()
+            .await
+            .expect_conflict("organization_name_unique");
     }
     let other = app.create_organization(institution("hohenlohekreis")).await;
     let other_path = format!("/v1/organizations/{}", id(&other));
-    app.put_json(
-        &other_path,
-        "\"1\"",
-        &with(stored_draft(&other), "/name", json!("jugendhilfe NORD")),
-    )
-    .await
-    .expect_conflict("organization_name_unique");
+    admin
+        .put(&other_path)
+        .if_match("\"1\"")
+        .json(&with(
+            stored_draft(&other),
+            "/name",
+            json!("jugendhilfe NORD"),
+        ))
+        .send()
+        .await
+        .expect_conflict("organization_name_unique");
     // Keeping one's own name is no conflict.
-    app.put_json(
-        &format!("/v1/organizations/{}", id(&nord)),
-        "\"1\"",
-        &with(stored_draft(&nord), "/name", json!("JUGENDHILFE NORD")),
-    )
-    .await
-    .expect(StatusCode::OK);
-    // A deactivated organisation keeps its name.
-    app.post_if_match(&format!("{other_path}/deactivate"), "\"1\"", None)
+    admin
+        .put(&format!("/v1/organizations/{}", id(&nord)))
+        .if_match("\"1\"")
+        .json(&with(
+            stored_draft(&nord),
+            "/name",
+            json!("JUGENDHILFE NORD"),
+        ))
+        .send()
         .await
         .expect(StatusCode::OK);
-    app.post_json(
-        "/v1/organizations",
-        &with(
+    // A deactivated organisation keeps its name.
+    admin
+        .post(&format!("{other_path}/deactivate"))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    admin
+        .post("/v1/organizations")
+        .json(&with(
             institution("hohenlohekreis"),
             "/name",
             other["name"].clone(),
-        ),
-    )
-    .await
-    .expect_conflict("organization_name_unique");
+        ))
+        .send()
+        .await
+        .expect_conflict("organization_name_unique");
 
     // one_youth_office_per_district: on create, on a district change, on a kind change.
     let heilbronn = app
         .create_organization(youth_office("stadt_heilbronn"))
         .await;
-    app.post_json("/v1/organizations", &youth_office("stadt_heilbronn"))
+    admin
+        .post("/v1/organizations")
+        .json(&youth_office("stadt_heilbronn"))
+        .send()
         .await
         .expect_conflict("one_youth_office_per_district");
     let hohenlohe = app
         .create_organization(youth_office("hohenlohekreis"))
         .await;
-    app.put_json(
-        &format!("/v1/organizations/{}", id(&hohenlohe)),
-        "\"1\"",
-        &with(
+    admin
+        .put(&format!("/v1/organizations/{}", id(&hohenlohe)))
+        .if_match("\"1\"")
+        .json(&with(
             stored_draft(&hohenlohe),
             "/district",
             json!("stadt_heilbronn"),
-        ),
-    )
-    .await
-    .expect_conflict("one_youth_office_per_district");
+        ))
+        .send()
+        .await
+        .expect_conflict("one_youth_office_per_district");
     let institution_heilbronn = app
         .create_organization(institution("stadt_heilbronn"))
         .await;
-    app.put_json(
-        &format!("/v1/organizations/{}", id(&institution_heilbronn)),
-        "\"1\"",
-        &with(
+    admin
+        .put(&format!("/v1/organizations/{}", id(&institution_heilbronn)))
+        .if_match("\"1\"")
+        .json(&with(
             with(
                 stored_draft(&institution_heilbronn),
                 "/kind",
@@ -715,40 +744,55 @@ async fn organization_conflicts() {
             ),
             "/umbrella_carrier",
             Value::Null,
-        ),
-    )
-    .await
-    .expect_conflict("one_youth_office_per_district");
+        ))
+        .send()
+        .await
+        .expect_conflict("one_youth_office_per_district");
     // Refused writes changed nothing.
-    let read = app
-        .read(&format!("/v1/organizations/{}", id(&hohenlohe)))
+    let read = admin
+        .get(&format!("/v1/organizations/{}", id(&hohenlohe)))
+        .send()
         .await;
     assert_eq!(read.expect(StatusCode::OK), &hohenlohe);
     // Once the district's youth office is deactivated, a new one can be registered.
     let heilbronn_path = format!("/v1/organizations/{}", id(&heilbronn));
-    app.post_if_match(&format!("{heilbronn_path}/deactivate"), "\"1\"", None)
+    admin
+        .post(&format!("{heilbronn_path}/deactivate"))
+        .if_match("\"1\"")
+        .send()
         .await
         .expect(StatusCode::OK);
     app.create_organization(youth_office("stadt_heilbronn"))
         .await;
 
     // organization_already_inactive
-    let reply = app
-        .post_if_match(&format!("{heilbronn_path}/deactivate"), "\"2\"", None)
+    let reply = admin
+        .post(&format!("{heilbronn_path}/deactivate"))
+        .if_match("\"2\"")
+        .send()
         .await;
     reply.expect_conflict("organization_already_inactive");
-    let read = app.read(&heilbronn_path).await;
+    let read = admin.get(&heilbronn_path).send().await;
     assert_eq!(read.etag(), "\"2\"");
 
     // Unknown organisations.
     let unknown = format!("/v1/organizations/{}", uuid::Uuid::now_v7());
-    app.read(&unknown)
+    admin
+        .get(&unknown)
+        .send()
         .await
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
-    app.put_json(&unknown, "\"1\"", &institution("hohenlohekreis"))
+    admin
+        .put(&unknown)
+        .if_match("\"1\"")
+        .json(&institution("hohenlohekreis"))
+        .send()
         .await
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
-    app.post_if_match(&format!("{unknown}/deactivate"), "\"1\"", None)
+    admin
+        .post(&format!("{unknown}/deactivate"))
+        .if_match("\"1\"")
+        .send()
         .await
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
 

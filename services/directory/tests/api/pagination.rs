@@ -16,12 +16,13 @@ async fn pages(app: &TestApp, path: &str, limit: usize) -> Vec<Vec<Value>> {
     let mut cursor: Option<String> = None;
     loop {
         let mut request = app
-            .get(path, &admin())
+            .as_(Persona::admin())
+            .get(path)
             .query(&[("limit", limit.to_string())]);
         if let Some(cursor) = &cursor {
             request = request.query(&[("cursor", cursor)]);
         }
-        let reply = send(request).await;
+        let reply = request.send().await;
         let body = reply.expect(StatusCode::OK).clone();
         let items = body["items"].as_array().unwrap().clone();
         assert!(items.len() <= limit, "a page holds at most `limit` items");
@@ -45,6 +46,7 @@ fn ids(items: &[Value]) -> Vec<String> {
 #[tokio::test]
 async fn page_walks_are_complete_and_ordered() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut orgs = Vec::new();
     for _ in 0..7 {
         orgs.push(id(&app
@@ -82,14 +84,14 @@ async fn page_walks_are_complete_and_ordered() {
         app.create_organization(regional("education_provider"))
             .await;
     }
-    let first = app.read("/v1/organizations").await;
+    let first = admin.get("/v1/organizations").send().await;
     assert_eq!(first.body["items"].as_array().unwrap().len(), 50);
     let cursor = first.body["next_cursor"].as_str().unwrap().to_string();
-    let rest = send(
-        app.get("/v1/organizations", &admin())
-            .query(&[("cursor", &cursor)]),
-    )
-    .await;
+    let rest = admin
+        .get("/v1/organizations")
+        .query(&[("cursor", &cursor)])
+        .send()
+        .await;
     assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(rest.body["next_cursor"], Value::Null);
 
@@ -110,6 +112,7 @@ async fn page_walks_are_complete_and_ordered() {
 #[tokio::test]
 async fn pages_stay_consistent_while_rows_are_inserted() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let mut existing = vec![org.clone()];
     for _ in 0..29 {
@@ -124,9 +127,8 @@ async fn pages_stay_consistent_while_rows_are_inserted() {
 
     // Writers insert while a reader walks small pages.
     let writer = {
-        let base = app.base.clone();
+        let admin = admin.clone();
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
             let mut created = Vec::new();
             for i in 0..30 {
                 let (path, body) = if i % 2 == 0 {
@@ -134,12 +136,7 @@ async fn pages_stay_consistent_while_rows_are_inserted() {
                 } else {
                     ("/v1/people", person(&org))
                 };
-                let reply = send(
-                    http.post(format!("{base}{path}"))
-                        .bearer_auth(admin())
-                        .json(&body),
-                )
-                .await;
+                let reply = admin.post(path).json(&body).send().await;
                 created.push(id(reply.expect(StatusCode::CREATED)));
                 tokio::task::yield_now().await;
             }
@@ -173,7 +170,7 @@ async fn pages_stay_consistent_while_rows_are_inserted() {
         }
     }
     // After the writers are done, a walk sees everything.
-    let all = app.list_ids("/v1/organizations").await;
+    let all = admin.list_ids("/v1/organizations").await;
     assert_eq!(all.len(), 30 + 15);
     app.stop().await;
 }
@@ -181,6 +178,7 @@ async fn pages_stay_consistent_while_rows_are_inserted() {
 #[tokio::test]
 async fn modified_since_walks_in_change_order() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let a = app.create_organization(institution("hohenlohekreis")).await;
     let b = app.create_organization(institution("hohenlohekreis")).await;
     let c = app.create_organization(institution("hohenlohekreis")).await;
@@ -188,26 +186,29 @@ async fn modified_since_walks_in_change_order() {
     let path = format!("/v1/organizations?modified_since={since}");
 
     // Take the first page, then change A: it reappears after its change, later in the walk.
-    let first = send(app.get(&path, &admin()).query(&[("limit", "1")])).await;
+    let first = admin.get(&path).query(&[("limit", "1")]).send().await;
     let first = first.expect(StatusCode::OK).clone();
     assert_eq!(ids(first["items"].as_array().unwrap()), vec![id(&a)]);
     let cursor = first["next_cursor"].as_str().unwrap().to_string();
-    let renamed = app
-        .put_json(
-            &format!("/v1/organizations/{}", id(&a)),
-            "\"1\"",
-            &with(institution("hohenlohekreis"), "/name", json!("A neu")),
-        )
+    let renamed = admin
+        .put(&format!("/v1/organizations/{}", id(&a)))
+        .if_match("\"1\"")
+        .json(&with(
+            institution("hohenlohekreis"),
+            "/name",
+            json!("A neu"),
+        ))
+        .send()
         .await;
     renamed.expect(StatusCode::OK);
     let mut seen = Vec::new();
     let mut cursor = Some(cursor);
     while let Some(current) = cursor {
-        let reply = send(
-            app.get(&path, &admin())
-                .query(&[("limit", "1"), ("cursor", current.as_str())]),
-        )
-        .await;
+        let reply = admin
+            .get(&path)
+            .query(&[("limit", "1"), ("cursor", current.as_str())])
+            .send()
+            .await;
         let body = reply.expect(StatusCode::OK).clone();
         seen.extend(body["items"].as_array().unwrap().iter().cloned());
         cursor = body["next_cursor"].as_str().map(str::to_string);
@@ -224,13 +225,12 @@ async fn modified_since_walks_in_change_order() {
     // A deactivation and a new row are changes, too; a sync from the last seen change time
     // picks up exactly those.
     let last_change = seen[2]["updated_at"].as_str().unwrap().replace('+', "%2B");
-    app.post_if_match(
-        &format!("/v1/organizations/{}/deactivate", id(&b)),
-        "\"1\"",
-        None,
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/organizations/{}/deactivate", id(&b)))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let d = app.create_organization(institution("hohenlohekreis")).await;
     let walk = pages(
         &app,
@@ -243,44 +243,44 @@ async fn modified_since_walks_in_change_order() {
 
     // Cursors belong to their order: a creation-order cursor does not fit a sync walk, and the
     // reverse.
-    let created_order = send(
-        app.get("/v1/organizations", &admin())
-            .query(&[("limit", "1")]),
-    )
-    .await;
+    let created_order = admin
+        .get("/v1/organizations")
+        .query(&[("limit", "1")])
+        .send()
+        .await;
     let created_cursor = created_order.body["next_cursor"]
         .as_str()
         .unwrap()
         .to_string();
-    send(
-        app.get(&path, &admin())
-            .query(&[("cursor", &created_cursor)]),
-    )
-    .await
-    .expect_validation(&["/query/cursor"]);
-    let change_order = send(app.get(&path, &admin()).query(&[("limit", "1")])).await;
+    admin
+        .get(&path)
+        .query(&[("cursor", &created_cursor)])
+        .send()
+        .await
+        .expect_validation(&["/query/cursor"]);
+    let change_order = admin.get(&path).query(&[("limit", "1")]).send().await;
     let change_cursor = change_order.body["next_cursor"]
         .as_str()
         .unwrap()
         .to_string();
-    send(
-        app.get("/v1/organizations", &admin())
-            .query(&[("cursor", &change_cursor)]),
-    )
-    .await
-    .expect_validation(&["/query/cursor"]);
+    admin
+        .get("/v1/organizations")
+        .query(&[("cursor", &change_cursor)])
+        .send()
+        .await
+        .expect_validation(&["/query/cursor"]);
 
     // People and agreements follow the same change order.
     let org = id(&d);
     let p1 = app.create_person(person(&org)).await;
     let p2 = app.create_person(person(&org)).await;
-    app.put_json(
-        &format!("/v1/people/{}", id(&p1)),
-        "\"1\"",
-        &with(person(&org), "/given_name", json!("Neu")),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .put(&format!("/v1/people/{}", id(&p1)))
+        .if_match("\"1\"")
+        .json(&with(person(&org), "/given_name", json!("Neu")))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let walk = pages(&app, &format!("/v1/people?modified_since={since}"), 1).await;
     let order: Vec<String> = walk.iter().flat_map(|p| ids(p)).collect();
     assert_eq!(order, vec![id(&p2), id(&p1)]);
@@ -289,13 +289,13 @@ async fn modified_since_walks_in_change_order() {
     let a2 = app
         .create_agreement(agreement(&org, "cooperation_agreement", "2019-01-01"))
         .await;
-    app.post_if_match(
-        &format!("/v1/agreements/{}/terminate", id(&a1)),
-        "\"1\"",
-        Some(&json!({"terminated_on": "2030-01-01", "reason": "Ende"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/agreements/{}/terminate", id(&a1)))
+        .if_match("\"1\"")
+        .json(&json!({"terminated_on": "2030-01-01", "reason": "Ende"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let walk = pages(&app, &format!("/v1/agreements?modified_since={since}"), 1).await;
     let order: Vec<String> = walk.iter().flat_map(|p| ids(p)).collect();
     assert_eq!(order, vec![id(&a2), id(&a1)]);

@@ -26,10 +26,16 @@ fn stored_draft(person: &Value) -> Value {
 #[tokio::test]
 async fn create_read_update_and_deactivate_a_person() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let draft = person(&org);
 
-    let created = send(app.post("/v1/people", &coordinator()).json(&draft)).await;
+    let created = app
+        .as_(Persona::coordinator())
+        .post("/v1/people")
+        .json(&draft)
+        .send()
+        .await;
     let body = created.expect(StatusCode::CREATED).clone();
     let id = id(&body);
     let path = format!("/v1/people/{id}");
@@ -51,7 +57,7 @@ async fn create_read_update_and_deactivate_a_person() {
     assert_eq!(body["version"], 1);
     assert_eq!(body["created_at"], body["updated_at"]);
 
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &body);
     assert_eq!(read.etag(), "\"1\"");
 
@@ -65,7 +71,12 @@ async fn create_read_update_and_deactivate_a_person() {
         "active_from": "2023-04-01",
         "active_until": null
     });
-    let updated = app.put_json(&path, "\"1\"", &replacement).await;
+    let updated = admin
+        .put(&path)
+        .if_match("\"1\"")
+        .json(&replacement)
+        .send()
+        .await;
     let after = updated.expect(StatusCode::OK).clone();
     assert_eq!(updated.etag(), "\"2\"");
     assert_eq!(after["version"], 2);
@@ -80,7 +91,7 @@ async fn create_read_update_and_deactivate_a_person() {
     assert_eq!(after["active_from"], "2023-04-01");
     assert_eq!(after["created_at"], body["created_at"]);
 
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &after);
     assert_eq!(read.etag(), "\"2\"");
 
@@ -88,24 +99,24 @@ async fn create_read_update_and_deactivate_a_person() {
     let later = app.create_person(person(&org)).await;
     let later_path = format!("/v1/people/{}", common::id(&later));
     let until = days_from_today(30);
-    let reply = send(
-        app.post(&format!("{later_path}/deactivate"), &coordinator())
-            .header("If-Match", "\"1\"")
-            .json(&json!({"active_until": until})),
-    )
-    .await;
+    let reply = app
+        .as_(Persona::coordinator())
+        .post(&format!("{later_path}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": until}))
+        .send()
+        .await;
     assert_eq!(reply.expect(StatusCode::OK)["active_until"], until.as_str());
     assert_eq!(reply.body["active"], true);
     assert_eq!(reply.etag(), "\"2\"");
 
     // Ending it yesterday makes the person inactive today.
     let yesterday = days_from_today(-1);
-    let reply = app
-        .post_if_match(
-            &format!("{path}/deactivate"),
-            "\"2\"",
-            Some(&json!({"active_until": yesterday})),
-        )
+    let reply = admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"2\"")
+        .json(&json!({"active_until": yesterday}))
+        .send()
         .await;
     let deactivated = reply.expect(StatusCode::OK).clone();
     assert_eq!(reply.etag(), "\"3\"");
@@ -114,7 +125,7 @@ async fn create_read_update_and_deactivate_a_person() {
     assert_eq!(deactivated["active_until"], yesterday.as_str());
     assert_eq!(deactivated["given_name"], "Lena Marie");
 
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &deactivated);
     assert_eq!(read.etag(), "\"3\"");
 
@@ -122,13 +133,13 @@ async fn create_read_update_and_deactivate_a_person() {
     let short = app
         .create_person(with(person(&org), "/active_from", json!("2024-05-01")))
         .await;
-    app.post_if_match(
-        &format!("/v1/people/{}/deactivate", common::id(&short)),
-        "\"1\"",
-        Some(&json!({"active_until": "2024-05-01"})),
-    )
-    .await
-    .expect(StatusCode::OK);
+    admin
+        .post(&format!("/v1/people/{}/deactivate", common::id(&short)))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": "2024-05-01"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
     app.expect_outbox(&[
         ORG_REGISTERED,
@@ -147,6 +158,7 @@ async fn create_read_update_and_deactivate_a_person() {
 #[tokio::test]
 async fn people_list_filters() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org1 = app.institution_id().await;
     let org2 = id(&app
         .create_organization(youth_office("stadt_heilbronn"))
@@ -169,21 +181,21 @@ async fn people_list_filters() {
         ids.push(id(&app.create_person(draft).await));
     }
     let [lena, jonas, mia, paul, anna] = ids.clone().try_into().unwrap();
-    let lena_read = app.read(&format!("/v1/people/{lena}")).await;
+    let lena_read = admin.get(&format!("/v1/people/{lena}")).send().await;
     let before_update = lena_read.body["updated_at"].as_str().unwrap().to_string();
-    let anna_read = app.read(&format!("/v1/people/{anna}")).await;
+    let anna_read = admin.get(&format!("/v1/people/{anna}")).send().await;
     let anna_created = anna_read.body["updated_at"].as_str().unwrap().to_string();
-    app.put_json(
-        &format!("/v1/people/{lena}"),
-        "\"1\"",
-        &with(
+    admin
+        .put(&format!("/v1/people/{lena}"))
+        .if_match("\"1\"")
+        .json(&with(
             stored_draft(&lena_read.body),
             "/family_name",
             json!("Beispiel-Neu"),
-        ),
-    )
-    .await
-    .expect(StatusCode::OK);
+        ))
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
     let cases: Vec<(String, Vec<&String>)> = vec![
         (String::new(), vec![&lena, &jonas, &mia, &paul, &anna]),
@@ -221,17 +233,19 @@ async fn people_list_filters() {
         ),
     ];
     for (query, expected) in cases {
-        let got = app.list_ids(&format!("/v1/people?{query}")).await;
+        let got = admin.list_ids(&format!("/v1/people?{query}")).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!(got, expected, "query {query:?}");
     }
-    let items = app
+    let items = admin
         .list_all(&format!("/v1/people?organization_id={org1}"))
         .await;
     assert_eq!(items[1]["active"], true, "active through its last day");
     assert_eq!(
         &items[0],
-        app.read(&format!("/v1/people/{lena}"))
+        admin
+            .get(&format!("/v1/people/{lena}"))
+            .send()
             .await
             .expect(StatusCode::OK)
     );
@@ -241,6 +255,7 @@ async fn people_list_filters() {
 #[tokio::test]
 async fn person_validation_rules() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let valid = person(&org);
     let long = |n: usize| json!("x".repeat(n));
@@ -338,12 +353,18 @@ async fn person_validation_rules() {
         ),
     ];
     for (body, pointers) in &cases {
-        app.post_json("/v1/people", body)
+        admin
+            .post("/v1/people")
+            .json(body)
+            .send()
             .await
             .expect_validation(pointers);
     }
     // A missing required field is reported at the field.
-    app.post_json("/v1/people", &without(valid.clone(), "/functions"))
+    admin
+        .post("/v1/people")
+        .json(&without(valid.clone(), "/functions"))
+        .send()
         .await
         .expect_validation(&["/functions"]);
 
@@ -371,45 +392,49 @@ async fn person_validation_rules() {
     // The same rules guard a replacement; a refused replacement changes nothing.
     let stored = app.create_person(valid.clone()).await;
     let path = format!("/v1/people/{}", id(&stored));
-    app.put_json(
-        &path,
-        "\"1\"",
-        &with(
+    admin
+        .put(&path)
+        .if_match("\"1\"")
+        .json(&with(
             with(valid.clone(), "/functions", json!([])),
             "/email",
             json!("x"),
-        ),
-    )
-    .await
-    .expect_validation(&["/email", "/functions"]);
+        ))
+        .send()
+        .await
+        .expect_validation(&["/email", "/functions"]);
 
     // The end of the active period cannot lie before its start.
-    app.post_if_match(
-        &format!("{path}/deactivate"),
-        "\"1\"",
-        Some(&json!({"active_until": "2023-12-31"})),
-    )
-    .await
-    .expect_validation(&["/active_until"]);
-    app.post_if_match(
-        &format!("{path}/deactivate"),
-        "\"1\"",
-        Some(&json!({"active_until": "2024-12-31", "reason": "left"})),
-    )
-    .await
-    .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    app.post_if_match(&format!("{path}/deactivate"), "\"1\"", Some(&json!({})))
+    admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": "2023-12-31"}))
+        .send()
         .await
         .expect_validation(&["/active_until"]);
-    app.post_if_match(
-        &format!("{path}/deactivate"),
-        "\"1\"",
-        Some(&json!({"active_until": "soon"})),
-    )
-    .await
-    .expect_validation(&["/active_until"]);
+    admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": "2024-12-31", "reason": "left"}))
+        .send()
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect_validation(&["/active_until"]);
+    admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": "soon"}))
+        .send()
+        .await
+        .expect_validation(&["/active_until"]);
 
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &stored);
     assert_eq!(read.etag(), "\"1\"");
     app.expect_outbox(&[
@@ -428,42 +453,54 @@ async fn person_validation_rules() {
 #[tokio::test]
 async fn person_conflicts() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let other_org = app.institution_id().await;
 
     // Unknown organisation: the reference in the body is invalid.
-    app.post_json("/v1/people", &person(&uuid::Uuid::now_v7().to_string()))
+    admin
+        .post("/v1/people")
+        .json(&person(&uuid::Uuid::now_v7().to_string()))
+        .send()
         .await
         .expect_validation(&["/organization_id"]);
 
     // The organisation cannot change: a move is a new registration.
     let stored = app.create_person(person(&org)).await;
     let path = format!("/v1/people/{}", id(&stored));
-    app.put_json(&path, "\"1\"", &person(&other_org))
+    admin
+        .put(&path)
+        .if_match("\"1\"")
+        .json(&person(&other_org))
+        .send()
         .await
         .expect_validation(&["/organization_id"]);
-    app.put_json(&path, "\"1\"", &person(&uuid::Uuid::now_v7().to_string()))
+    admin
+        .put(&path)
+        .if_match("\"1\"")
+        .json(&person(&uuid::Uuid::now_v7().to_string()))
+        .send()
         .await
         .expect_validation(&["/organization_id"]);
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.expect(StatusCode::OK), &stored);
     assert_eq!(read.etag(), "\"1\"");
 
     // person_already_inactive: a closed active period cannot be closed again.
-    app.post_if_match(
-        &format!("{path}/deactivate"),
-        "\"1\"",
-        Some(&json!({"active_until": "2025-06-30"})),
-    )
-    .await
-    .expect(StatusCode::OK);
-    app.post_if_match(
-        &format!("{path}/deactivate"),
-        "\"2\"",
-        Some(&json!({"active_until": "2025-07-31"})),
-    )
-    .await
-    .expect_conflict("person_already_inactive");
+    admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": "2025-06-30"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    admin
+        .post(&format!("{path}/deactivate"))
+        .if_match("\"2\"")
+        .json(&json!({"active_until": "2025-07-31"}))
+        .send()
+        .await
+        .expect_conflict("person_already_inactive");
     let with_end = app
         .create_person(with(
             person(&org),
@@ -471,43 +508,51 @@ async fn person_conflicts() {
             json!(days_from_today(90)),
         ))
         .await;
-    app.post_if_match(
-        &format!("/v1/people/{}/deactivate", id(&with_end)),
-        "\"1\"",
-        Some(&json!({"active_until": days_from_today(10)})),
-    )
-    .await
-    .expect_conflict("person_already_inactive");
+    admin
+        .post(&format!("/v1/people/{}/deactivate", id(&with_end)))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": days_from_today(10)}))
+        .send()
+        .await
+        .expect_conflict("person_already_inactive");
 
     // organization_inactive: no new staff for a deactivated organisation.
-    app.post_if_match(
-        &format!("/v1/organizations/{org}/deactivate"),
-        "\"1\"",
-        None,
-    )
-    .await
-    .expect(StatusCode::OK);
-    app.post_json("/v1/people", &person(&org))
+    admin
+        .post(&format!("/v1/organizations/{org}/deactivate"))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    admin
+        .post("/v1/people")
+        .json(&person(&org))
+        .send()
         .await
         .expect_conflict("organization_inactive");
 
     // Unknown people.
     let unknown = format!("/v1/people/{}", uuid::Uuid::now_v7());
-    app.read(&unknown)
+    admin
+        .get(&unknown)
+        .send()
         .await
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
-    app.put_json(&unknown, "\"1\"", &person(&other_org))
+    admin
+        .put(&unknown)
+        .if_match("\"1\"")
+        .json(&person(&other_org))
+        .send()
         .await
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
-    app.post_if_match(
-        &format!("{unknown}/deactivate"),
-        "\"1\"",
-        Some(&json!({"active_until": "2025-01-01"})),
-    )
-    .await
-    .expect_problem(StatusCode::NOT_FOUND, "not-found");
+    admin
+        .post(&format!("{unknown}/deactivate"))
+        .if_match("\"1\"")
+        .json(&json!({"active_until": "2025-01-01"}))
+        .send()
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "not-found");
 
-    let staff = app
+    let staff = admin
         .list_ids(&format!("/v1/people?organization_id={org}"))
         .await;
     assert_eq!(staff, vec![id(&stored), id(&with_end)]);

@@ -16,7 +16,7 @@ use nix::unistd::Pid;
 use qmf_testkit::EventProbe;
 use reqwest::StatusCode;
 
-use crate::common::{admin, institution};
+use crate::common::{Persona, institution};
 
 /// The service binary as a child process; killed if the test ends before it stopped.
 struct Process {
@@ -131,7 +131,7 @@ async fn writer(base: String, stop: Arc<AtomicBool>) -> Seen {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let token = admin();
+    let token = Persona::admin().token();
     let mut seen = Seen::default();
     while !stop.load(Ordering::Relaxed) {
         let body = institution("hohenlohekreis");

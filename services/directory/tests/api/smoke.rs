@@ -11,16 +11,13 @@ async fn create_read_and_event_of_an_organization() {
     let created = app.create_organization(institution("hohenlohekreis")).await;
     let id = created["id"].as_str().unwrap();
 
-    let response = app
-        .get(
-            &format!("/v1/organizations/{id}"),
-            &qmf_testkit::auth::token(&["institution_staff"], None),
-        )
+    let reply = app
+        .as_(Persona::role("institution_staff"))
+        .get(&format!("/v1/organizations/{id}"))
         .send()
-        .await
-        .unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    let body = expect_status(response, StatusCode::OK).await;
+        .await;
+    assert_eq!(reply.etag(), "\"1\"");
+    let body = reply.expect(StatusCode::OK);
     assert_eq!(body["name"], created["name"]);
 
     let event = probe.next(EVENT_WAIT).await.expect("registered event");

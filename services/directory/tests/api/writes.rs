@@ -4,8 +4,8 @@
 use crate::common;
 
 use common::*;
-use qmf_testkit::auth;
-use reqwest::{RequestBuilder, StatusCode};
+use qmf_testkit::Request;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const ORG_REGISTERED: &str = "directory.organization.registered.v1";
@@ -20,13 +20,14 @@ const AGREEMENT_TERMINATED: &str = "directory.agreement.terminated.v1";
 /// One conditional write: the resource it changes, how to build the request, and its event.
 struct Guarded {
     resource: String,
-    build: Box<dyn Fn(&TestApp) -> RequestBuilder>,
+    build: Box<dyn Fn(&Caller) -> Request>,
     event: &'static str,
 }
 
 #[tokio::test]
 async fn every_update_requires_a_matching_if_match() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.create_organization(institution("hohenlohekreis")).await;
     let org_id = id(&org);
     let person = app.create_person(person(&org_id)).await;
@@ -45,7 +46,7 @@ async fn every_update_requires_a_matching_if_match() {
             resource: format!("/v1/organizations/{org_id}"),
             build: {
                 let (path, body) = (format!("/v1/organizations/{org_id}"), org_draft.clone());
-                Box::new(move |app: &TestApp| app.put(&path, &admin()).json(&body))
+                Box::new(move |admin: &Caller| admin.put(&path).json(&body))
             },
             event: ORG_UPDATED,
         },
@@ -53,7 +54,7 @@ async fn every_update_requires_a_matching_if_match() {
             resource: format!("/v1/organizations/{other_id}"),
             build: {
                 let path = format!("/v1/organizations/{other_id}/deactivate");
-                Box::new(move |app: &TestApp| app.post(&path, &admin()))
+                Box::new(move |admin: &Caller| admin.post(&path))
             },
             event: ORG_DEACTIVATED,
         },
@@ -61,7 +62,7 @@ async fn every_update_requires_a_matching_if_match() {
             resource: format!("/v1/people/{person_id}"),
             build: {
                 let (path, body) = (format!("/v1/people/{person_id}"), person_draft.clone());
-                Box::new(move |app: &TestApp| app.put(&path, &admin()).json(&body))
+                Box::new(move |admin: &Caller| admin.put(&path).json(&body))
             },
             event: PERSON_UPDATED,
         },
@@ -69,8 +70,9 @@ async fn every_update_requires_a_matching_if_match() {
             resource: format!("/v1/agreements/{agreement_id}"),
             build: {
                 let path = format!("/v1/agreements/{agreement_id}/terminate");
-                Box::new(move |app: &TestApp| {
-                    app.post(&path, &admin())
+                Box::new(move |admin: &Caller| {
+                    admin
+                        .post(&path)
                         .json(&json!({"terminated_on": "2030-01-01", "reason": "Ende"}))
                 })
             },
@@ -79,39 +81,42 @@ async fn every_update_requires_a_matching_if_match() {
     ];
 
     for write in &guarded {
-        let before = app.read(&write.resource).await;
+        let before = admin.get(&write.resource).send().await;
         assert_eq!(before.etag(), "\"1\"");
         // Missing, empty or `*` (which would skip the version check): 428.
-        send((write.build)(&app))
+        (write.build)(&admin)
+            .send()
             .await
             .expect_problem(StatusCode::PRECONDITION_REQUIRED, "precondition-required");
         for tag in ["", " ", "*"] {
-            let reply = send((write.build)(&app).header("If-Match", tag)).await;
+            let reply = (write.build)(&admin).if_match(tag).send().await;
             reply.expect_problem(StatusCode::PRECONDITION_REQUIRED, "precondition-required");
         }
         // Stale, weak, or not one of our strong tags: 412.
         for tag in ["\"2\"", "\"0\"", "W/\"1\"", "1", "\"one\"", "\"-1\""] {
-            let reply = send((write.build)(&app).header("If-Match", tag)).await;
+            let reply = (write.build)(&admin).if_match(tag).send().await;
             reply.expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
         }
         // Nothing changed, nothing was published.
-        let after = app.read(&write.resource).await;
+        let after = admin.get(&write.resource).send().await;
         assert_eq!(after.etag(), "\"1\"");
         assert_eq!(after.body, before.body);
         app.expect_outbox(&[]).await;
 
         // The current tag succeeds and yields the next one.
-        let reply = send((write.build)(&app).header("If-Match", "\"1\"")).await;
+        let reply = (write.build)(&admin).if_match("\"1\"").send().await;
         reply.expect(StatusCode::OK);
         assert_eq!(reply.etag(), "\"2\"");
         assert_eq!(reply.body["version"], 2);
-        let read = app.read(&write.resource).await;
+        let read = admin.get(&write.resource).send().await;
         assert_eq!(read.etag(), "\"2\"");
         assert_eq!(read.body, reply.body);
         app.expect_outbox(&[write.event]).await;
 
         // The old tag is now stale.
-        send((write.build)(&app).header("If-Match", "\"1\""))
+        (write.build)(&admin)
+            .if_match("\"1\"")
+            .send()
             .await
             .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
         app.expect_outbox(&[]).await;
@@ -120,14 +125,21 @@ async fn every_update_requires_a_matching_if_match() {
     // Person deactivation, with its own body.
     let path = format!("/v1/people/{person_id}/deactivate");
     let body = json!({"active_until": "2030-12-31"});
-    send(app.post(&path, &admin()).json(&body))
+    admin
+        .post(&path)
+        .json(&body)
+        .send()
         .await
         .expect_problem(StatusCode::PRECONDITION_REQUIRED, "precondition-required");
-    app.post_if_match(&path, "\"1\"", Some(&body))
+    admin
+        .post(&path)
+        .if_match("\"1\"")
+        .json(&body)
+        .send()
         .await
         .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
     app.expect_outbox(&[]).await;
-    let reply = app.post_if_match(&path, "\"2\"", Some(&body)).await;
+    let reply = admin.post(&path).if_match("\"2\"").json(&body).send().await;
     reply.expect(StatusCode::OK);
     assert_eq!(reply.etag(), "\"3\"");
     app.expect_outbox(&[PERSON_DEACTIVATED]).await;
@@ -146,6 +158,7 @@ fn person_draft_of(person: &Value) -> Value {
 #[tokio::test]
 async fn concurrent_writes_with_the_same_if_match_let_exactly_one_win() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.create_organization(institution("hohenlohekreis")).await;
     let org_id = id(&org);
     let agreement = app.create_agreement(quality_agreement(&org_id)).await;
@@ -160,12 +173,12 @@ async fn concurrent_writes_with_the_same_if_match_let_exactly_one_win() {
         json!("Zweiter Name"),
     );
     let (a, b) = tokio::join!(
-        app.put_json(&path, "\"1\"", &first),
-        app.put_json(&path, "\"1\"", &second)
+        admin.put(&path).if_match("\"1\"").json(&first).send(),
+        admin.put(&path).if_match("\"1\"").json(&second).send()
     );
     let (winner, loser) = one_winner(a, b);
     loser.expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
-    let read = app.read(&path).await;
+    let read = admin.get(&path).send().await;
     assert_eq!(read.etag(), "\"2\"");
     assert_eq!(read.body["name"], winner.body["name"]);
     app.expect_outbox(&[ORG_UPDATED]).await;
@@ -174,12 +187,12 @@ async fn concurrent_writes_with_the_same_if_match_let_exactly_one_win() {
     let as_a = with(person_draft_of(&person), "/given_name", json!("A"));
     let as_b = with(person_draft_of(&person), "/given_name", json!("B"));
     let (a, b) = tokio::join!(
-        app.put_json(&path, "\"1\"", &as_a),
-        app.put_json(&path, "\"1\"", &as_b)
+        admin.put(&path).if_match("\"1\"").json(&as_a).send(),
+        admin.put(&path).if_match("\"1\"").json(&as_b).send()
     );
     let (winner, _) = one_winner(a, b);
     assert_eq!(
-        app.read(&path).await.body["given_name"],
+        admin.get(&path).send().await.body["given_name"],
         winner.body["given_name"]
     );
     app.expect_outbox(&[PERSON_UPDATED]).await;
@@ -188,16 +201,16 @@ async fn concurrent_writes_with_the_same_if_match_let_exactly_one_win() {
     let end_a = json!({"terminated_on": "2030-01-01", "reason": "A"});
     let end_b = json!({"terminated_on": "2031-01-01", "reason": "B"});
     let (a, b) = tokio::join!(
-        app.post_if_match(&path, "\"1\"", Some(&end_a)),
-        app.post_if_match(&path, "\"1\"", Some(&end_b))
+        admin.post(&path).if_match("\"1\"").json(&end_a).send(),
+        admin.post(&path).if_match("\"1\"").json(&end_b).send()
     );
     one_winner(a, b);
     app.expect_outbox(&[AGREEMENT_TERMINATED]).await;
 
     let path = format!("/v1/organizations/{org_id}/deactivate");
     let (a, b) = tokio::join!(
-        app.post_if_match(&path, "\"2\"", None),
-        app.post_if_match(&path, "\"2\"", None)
+        admin.post(&path).if_match("\"2\"").send(),
+        admin.post(&path).if_match("\"2\"").send()
     );
     one_winner(a, b);
     app.expect_outbox(&[ORG_DEACTIVATED]).await;
@@ -217,29 +230,28 @@ fn one_winner(a: Reply, b: Reply) -> (Reply, Reply) {
     (winner, loser)
 }
 
-fn keyed(request: RequestBuilder, key: &str) -> RequestBuilder {
-    request.header("Idempotency-Key", key)
-}
-
 #[tokio::test]
 async fn same_key_and_body_replays_the_stored_response() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     let draft = institution("hohenlohekreis");
 
-    let first = send(keyed(
-        app.post("/v1/organizations", &admin()).json(&draft),
-        "org-1",
-    ))
-    .await;
+    let first = admin
+        .post("/v1/organizations")
+        .json(&draft)
+        .idempotency_key("org-1")
+        .send()
+        .await;
     first.expect(StatusCode::CREATED);
     assert_eq!(first.header("idempotent-replayed"), None);
     for _ in 0..2 {
-        let again = send(keyed(
-            app.post("/v1/organizations", &admin()).json(&draft),
-            "org-1",
-        ))
-        .await;
+        let again = admin
+            .post("/v1/organizations")
+            .json(&draft)
+            .idempotency_key("org-1")
+            .send()
+            .await;
         again.expect(StatusCode::CREATED);
         assert_eq!(again.header("idempotent-replayed"), Some("true"));
         assert_eq!(again.body, first.body);
@@ -249,7 +261,7 @@ async fn same_key_and_body_replays_the_stored_response() {
     }
     let org_id = id(&first.body);
     assert_eq!(
-        app.list_ids("/v1/organizations").await,
+        admin.list_ids("/v1/organizations").await,
         vec![org_id.clone()]
     );
     app.expect_events(&mut probe, &[ORG_REGISTERED]).await;
@@ -257,69 +269,68 @@ async fn same_key_and_body_replays_the_stored_response() {
     // The same holds for people, agreements, deactivations and terminations.
     let person_body = person(&org_id);
     let agreement_body = quality_agreement(&org_id);
-    let registered = send(keyed(
-        app.post("/v1/people", &admin()).json(&person_body),
-        "p",
-    ))
-    .await;
-    let replayed = send(keyed(
-        app.post("/v1/people", &admin()).json(&person_body),
-        "p",
-    ))
-    .await;
+    let registered = admin
+        .post("/v1/people")
+        .json(&person_body)
+        .idempotency_key("p")
+        .send()
+        .await;
+    let replayed = admin
+        .post("/v1/people")
+        .json(&person_body)
+        .idempotency_key("p")
+        .send()
+        .await;
     assert_eq!(
         replayed.expect(StatusCode::CREATED),
         registered.expect(StatusCode::CREATED)
     );
     assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
-    assert_eq!(app.list_ids("/v1/people").await.len(), 1);
+    assert_eq!(admin.list_ids("/v1/people").await.len(), 1);
 
-    let signed = send(keyed(
-        app.post("/v1/agreements", &admin()).json(&agreement_body),
-        "a",
-    ))
-    .await;
-    let replayed = send(keyed(
-        app.post("/v1/agreements", &admin()).json(&agreement_body),
-        "a",
-    ))
-    .await;
+    let signed = admin
+        .post("/v1/agreements")
+        .json(&agreement_body)
+        .idempotency_key("a")
+        .send()
+        .await;
+    let replayed = admin
+        .post("/v1/agreements")
+        .json(&agreement_body)
+        .idempotency_key("a")
+        .send()
+        .await;
     assert_eq!(
         replayed.expect(StatusCode::CREATED),
         signed.expect(StatusCode::CREATED)
     );
     assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
-    assert_eq!(app.list_ids("/v1/agreements").await.len(), 1);
+    assert_eq!(admin.list_ids("/v1/agreements").await.len(), 1);
 
-    let terminate = |app: &TestApp| {
-        keyed(
-            app.post(
-                &format!("/v1/agreements/{}/terminate", id(&signed.body)),
-                &admin(),
-            )
-            .header("If-Match", "\"1\"")
-            .json(&json!({"terminated_on": "2030-01-01", "reason": "Ende"})),
-            "t",
-        )
+    let terminate = || {
+        admin
+            .post(&format!("/v1/agreements/{}/terminate", id(&signed.body)))
+            .if_match("\"1\"")
+            .json(&json!({"terminated_on": "2030-01-01", "reason": "Ende"}))
+            .idempotency_key("t")
     };
-    let terminated = send(terminate(&app)).await;
+    let terminated = terminate().send().await;
     terminated.expect(StatusCode::OK);
     // Without the key the repeat would be refused (stale If-Match); with it, it is replayed.
-    let replayed = send(terminate(&app)).await;
+    let replayed = terminate().send().await;
     assert_eq!(replayed.expect(StatusCode::OK), &terminated.body);
     assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
     assert_eq!(replayed.etag(), "\"2\"");
 
-    let deactivate = |app: &TestApp| {
-        keyed(
-            app.post(&format!("/v1/organizations/{org_id}/deactivate"), &admin())
-                .header("If-Match", "\"1\""),
-            "d",
-        )
+    let deactivate = || {
+        admin
+            .post(&format!("/v1/organizations/{org_id}/deactivate"))
+            .if_match("\"1\"")
+            .idempotency_key("d")
     };
-    let deactivated = send(deactivate(&app)).await;
+    let deactivated = deactivate().send().await;
     deactivated.expect(StatusCode::OK);
-    let replayed = send(deactivate(&app)).await;
+    let replayed = deactivate().send().await;
     assert_eq!(replayed.expect(StatusCode::OK), &deactivated.body);
     assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
 
@@ -336,26 +347,31 @@ async fn same_key_and_body_replays_the_stored_response() {
 
     // Requests without a key are never deduplicated.
     for _ in 0..2 {
-        app.post_json(
-            "/v1/people",
-            &person(&id(&app
+        admin
+            .post("/v1/people")
+            .json(&person(&id(&app
                 .create_organization(institution("hohenlohekreis"))
-                .await)),
-        )
-        .await
-        .expect(StatusCode::CREATED);
+                .await)))
+            .send()
+            .await
+            .expect(StatusCode::CREATED);
     }
-    assert_eq!(app.list_ids("/v1/people").await.len(), 3);
+    assert_eq!(admin.list_ids("/v1/people").await.len(), 3);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn same_key_with_another_request_is_refused() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let mut probe = app.probe().await;
     let org = app.institution_id().await;
     let first = person(&org);
-    send(keyed(app.post("/v1/people", &admin()).json(&first), "k"))
+    admin
+        .post("/v1/people")
+        .json(&first)
+        .idempotency_key("k")
+        .send()
         .await
         .expect(StatusCode::CREATED);
     app.expect_events(&mut probe, &[ORG_REGISTERED, PERSON_REGISTERED])
@@ -364,14 +380,16 @@ async fn same_key_with_another_request_is_refused() {
     // Another body, another path, another content type: 422, nothing runs.
     let other_body = with(first.clone(), "/given_name", json!("Jonas"));
     for request in [
-        app.post("/v1/people", &admin()).json(&other_body),
-        app.post("/v1/organizations", &admin())
+        admin.post("/v1/people").json(&other_body),
+        admin
+            .post("/v1/organizations")
             .json(&institution("hohenlohekreis")),
-        app.post("/v1/people", &admin())
+        admin
+            .post("/v1/people")
             .header("Content-Type", "application/json; charset=utf-8")
             .body(serde_json::to_vec(&first).unwrap()),
     ] {
-        let reply = send(keyed(request, "k")).await;
+        let reply = request.idempotency_key("k").send().await;
         reply.expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
         assert!(
             reply.body["type"]
@@ -381,22 +399,27 @@ async fn same_key_with_another_request_is_refused() {
         );
         assert_eq!(reply.header("idempotent-replayed"), None);
     }
-    assert_eq!(app.list_ids("/v1/people").await.len(), 1);
-    assert_eq!(app.list_ids("/v1/organizations").await.len(), 1);
+    assert_eq!(admin.list_ids("/v1/people").await.len(), 1);
+    assert_eq!(admin.list_ids("/v1/organizations").await.len(), 1);
     app.expect_outbox(&[]).await;
 
     // Keys must be 1 to 255 characters.
     for key in [String::new(), "k".repeat(256)] {
-        send(keyed(app.post("/v1/people", &admin()).json(&first), &key))
+        admin
+            .post("/v1/people")
+            .json(&first)
+            .idempotency_key(&key)
+            .send()
             .await
             .expect_validation(&["/headers/Idempotency-Key"]);
     }
-    send(keyed(
-        app.post("/v1/people", &admin()).json(&first),
-        &"k".repeat(255),
-    ))
-    .await
-    .expect(StatusCode::CREATED);
+    admin
+        .post("/v1/people")
+        .json(&first)
+        .idempotency_key("k".repeat(255))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
     app.expect_events(&mut probe, &[PERSON_REGISTERED]).await;
     app.stop().await;
 }
@@ -407,33 +430,56 @@ async fn keys_are_scoped_to_the_caller() {
     let mut probe = app.probe().await;
     let org = app.institution_id().await;
     let body = person(&org);
-    let alice = auth::token_for("alice", &["admin"], None);
-    let bob = auth::token_for("bob", &["coordinator"], None);
+    let alice = app.as_(Persona::admin().subject("alice"));
+    let bob = app.as_(Persona::coordinator().subject("bob"));
 
-    let by_alice = send(keyed(app.post("/v1/people", &alice).json(&body), "shared")).await;
+    let by_alice = alice
+        .post("/v1/people")
+        .json(&body)
+        .idempotency_key("shared")
+        .send()
+        .await;
     by_alice.expect(StatusCode::CREATED);
-    let by_bob = send(keyed(app.post("/v1/people", &bob).json(&body), "shared")).await;
+    let by_bob = bob
+        .post("/v1/people")
+        .json(&body)
+        .idempotency_key("shared")
+        .send()
+        .await;
     by_bob.expect(StatusCode::CREATED);
     assert_eq!(by_bob.header("idempotent-replayed"), None);
     assert_ne!(by_bob.body["id"], by_alice.body["id"]);
     // Each caller's own repeat is replayed from their own record.
-    let bob_again = send(keyed(app.post("/v1/people", &bob).json(&body), "shared")).await;
+    let bob_again = bob
+        .post("/v1/people")
+        .json(&body)
+        .idempotency_key("shared")
+        .send()
+        .await;
     assert_eq!(bob_again.header("idempotent-replayed"), Some("true"));
     assert_eq!(bob_again.body["id"], by_bob.body["id"]);
-    let alice_again = send(keyed(app.post("/v1/people", &alice).json(&body), "shared")).await;
+    let alice_again = alice
+        .post("/v1/people")
+        .json(&body)
+        .idempotency_key("shared")
+        .send()
+        .await;
     assert_eq!(alice_again.header("idempotent-replayed"), Some("true"));
     assert_eq!(alice_again.body["id"], by_alice.body["id"]);
     // Bob's other request with Alice's key is his own business, not a reuse of hers.
-    let carol = auth::token_for("carol", &["admin"], None);
-    send(keyed(
-        app.post("/v1/organizations", &carol)
-            .json(&institution("hohenlohekreis")),
-        "shared",
-    ))
-    .await
-    .expect(StatusCode::CREATED);
+    let carol = app.as_(Persona::admin().subject("carol"));
+    carol
+        .post("/v1/organizations")
+        .json(&institution("hohenlohekreis"))
+        .idempotency_key("shared")
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
 
-    assert_eq!(app.list_ids("/v1/people").await.len(), 2);
+    assert_eq!(
+        app.as_(Persona::admin()).list_ids("/v1/people").await.len(),
+        2
+    );
     app.expect_events(
         &mut probe,
         &[
@@ -446,15 +492,19 @@ async fn keys_are_scoped_to_the_caller() {
     .await;
 
     // An unauthenticated request with a key stores nothing under it.
-    let anonymous = app
-        .http
-        .post(app.url("/v1/people"))
-        .header("Idempotency-Key", "fresh")
-        .json(&body);
-    send(anonymous)
+    app.anonymous()
+        .post("/v1/people")
+        .idempotency_key("fresh")
+        .json(&body)
+        .send()
         .await
         .expect_problem(StatusCode::UNAUTHORIZED, "unauthorized");
-    let reply = send(keyed(app.post("/v1/people", &alice).json(&body), "fresh")).await;
+    let reply = alice
+        .post("/v1/people")
+        .json(&body)
+        .idempotency_key("fresh")
+        .send()
+        .await;
     reply.expect(StatusCode::CREATED);
     assert_eq!(reply.header("idempotent-replayed"), None);
     app.expect_events(&mut probe, &[PERSON_REGISTERED]).await;
@@ -464,34 +514,38 @@ async fn keys_are_scoped_to_the_caller() {
 #[tokio::test]
 async fn refused_requests_are_replayed_as_refused() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let invalid = with(
         institution("hohenlohekreis"),
         "/address/postal_code",
         json!("1"),
     );
-    let first = send(keyed(
-        app.post("/v1/organizations", &admin()).json(&invalid),
-        "v",
-    ))
-    .await;
+    let first = admin
+        .post("/v1/organizations")
+        .json(&invalid)
+        .idempotency_key("v")
+        .send()
+        .await;
     first.expect_validation(&["/address/postal_code"]);
-    let again = send(keyed(
-        app.post("/v1/organizations", &admin()).json(&invalid),
-        "v",
-    ))
-    .await;
+    let again = admin
+        .post("/v1/organizations")
+        .json(&invalid)
+        .idempotency_key("v")
+        .send()
+        .await;
     again.expect_validation(&["/address/postal_code"]);
     assert_eq!(again.body, first.body);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     // The corrected request needs a new key: the old one belongs to the refused request.
     let corrected = with(invalid.clone(), "/address/postal_code", json!("74523"));
-    send(keyed(
-        app.post("/v1/organizations", &admin()).json(&corrected),
-        "v",
-    ))
-    .await
-    .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
-    assert!(app.list_ids("/v1/organizations").await.is_empty());
+    admin
+        .post("/v1/organizations")
+        .json(&corrected)
+        .idempotency_key("v")
+        .send()
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
+    assert!(admin.list_ids("/v1/organizations").await.is_empty());
     app.expect_outbox(&[]).await;
 
     // A conflict is replayed as the same conflict, even after the conflict is gone.
@@ -499,24 +553,25 @@ async fn refused_requests_are_replayed_as_refused() {
         .create_organization(youth_office("stadt_heilbronn"))
         .await;
     let rival = youth_office("stadt_heilbronn");
-    let first = send(keyed(
-        app.post("/v1/organizations", &admin()).json(&rival),
-        "c",
-    ))
-    .await;
+    let first = admin
+        .post("/v1/organizations")
+        .json(&rival)
+        .idempotency_key("c")
+        .send()
+        .await;
     first.expect_conflict("one_youth_office_per_district");
-    app.post_if_match(
-        &format!("/v1/organizations/{}/deactivate", id(&office)),
-        "\"1\"",
-        None,
-    )
-    .await
-    .expect(StatusCode::OK);
-    let again = send(keyed(
-        app.post("/v1/organizations", &admin()).json(&rival),
-        "c",
-    ))
-    .await;
+    admin
+        .post(&format!("/v1/organizations/{}/deactivate", id(&office)))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let again = admin
+        .post("/v1/organizations")
+        .json(&rival)
+        .idempotency_key("c")
+        .send()
+        .await;
     again.expect_conflict("one_youth_office_per_district");
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     app.expect_outbox(&[ORG_REGISTERED, ORG_DEACTIVATED]).await;
@@ -526,13 +581,22 @@ async fn refused_requests_are_replayed_as_refused() {
 #[tokio::test]
 async fn concurrent_requests_with_one_key_write_once() {
     let app = spawn().await;
+    let admin = app.as_(Persona::admin());
     let org = app.institution_id().await;
     let body = person(&org);
     for round in 0..5 {
         let key = format!("race-{round}");
         let (a, b) = tokio::join!(
-            send(keyed(app.post("/v1/people", &admin()).json(&body), &key)),
-            send(keyed(app.post("/v1/people", &admin()).json(&body), &key))
+            admin
+                .post("/v1/people")
+                .json(&body)
+                .idempotency_key(&key)
+                .send(),
+            admin
+                .post("/v1/people")
+                .json(&body)
+                .idempotency_key(&key)
+                .send()
         );
         let mut created = 0;
         let mut ids = Vec::new();
@@ -554,7 +618,7 @@ async fn concurrent_requests_with_one_key_write_once() {
         ids.dedup();
         assert_eq!(ids.len(), 1, "a replay shows the same person: {a:?} {b:?}");
     }
-    assert_eq!(app.list_ids("/v1/people").await.len(), 5);
+    assert_eq!(admin.list_ids("/v1/people").await.len(), 5);
     let events = app.new_events().await;
     assert_eq!(
         events
