@@ -131,6 +131,7 @@ impl Cluster {
             server,
             relay: running.relay,
             consumer: running.consumer,
+            jobs: running.jobs,
         };
         app.wait_ready().await;
         app
@@ -159,6 +160,7 @@ pub struct TestApp {
     server: actix_server::ServerHandle,
     relay: qmf_events::RelayHandle,
     consumer: Option<qmf_events::ConsumerHandle>,
+    jobs: qmf_platform::jobs::JobsHandle,
 }
 
 impl TestApp {
@@ -266,6 +268,7 @@ impl TestApp {
     /// Panics, naming the events, when one stayed unpublished for [`crate::EVENT_WAIT`].
     pub async fn stop(self) {
         self.server.stop(true).await;
+        self.jobs.stop().await;
         if let Some(consumer) = self.consumer {
             consumer.stop().await;
         }

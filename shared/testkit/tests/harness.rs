@@ -27,7 +27,7 @@ fn commands() -> Commands {
 
 fn plain() -> ServiceUnderTest {
     ServiceUnderTest::new(commands, |config, _| {
-        qmf_platform::server::start(config, |_| {}, None)
+        qmf_platform::server::start(config, |_| {}, None, Vec::new())
     })
 }
 
