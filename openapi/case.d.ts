@@ -1886,7 +1886,7 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
                 /**
-                 * @description Only items changed at or after this time; switches the list to change order for
+                 * @description Only items changed after this time; switches the list to change order for
                  *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
                  *     carry their start time.
                  * @example 2026-11-23T09:00:00Z
