@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
+use qmf_contracts::case::CaseEvent;
 use uuid::Uuid;
 
 use crate::domain::participation::Participation;
@@ -75,23 +76,15 @@ pub async fn case_opened(
         help_kind: row.help_kind.clone(),
         opened_on: row.opened_on,
     };
-    enqueue(conn, published::CASE_OPENED, row, &data).await
+    enqueue(conn, CaseEvent::Opened(data)).await
 }
 
+/// Writes a case event to the outbox; its subject is the case's pseudonym.
 async fn enqueue(
     conn: &mut AsyncPgConnection,
-    event_type: &str,
-    row: &CaseRow,
-    data: &impl serde::Serialize,
+    event: CaseEvent,
 ) -> Result<(), qmf_platform::ApiError> {
-    qmf_events::enqueue(
-        conn,
-        qmf_contracts::case::SOURCE,
-        event_type,
-        &row.pseudonym.to_string(),
-        data,
-    )
-    .await?;
+    qmf_events::publish(conn, &event).await?;
     Ok(())
 }
 
@@ -110,7 +103,7 @@ async fn assessment_completed(
         young_person_heard: participation.young_person_heard,
         agreement_reached: participation.agreement_reached,
     };
-    enqueue(conn, published::ASSESSMENT_COMPLETED, row, &data).await
+    enqueue(conn, CaseEvent::AssessmentCompleted(data)).await
 }
 
 async fn plan_agreed(
@@ -130,7 +123,7 @@ async fn plan_agreed(
         review_interval_months: plan.review_interval_months,
         start_on: plan.start_on,
     };
-    enqueue(conn, published::PLAN_AGREED, row, &data).await
+    enqueue(conn, CaseEvent::PlanAgreed(data)).await
 }
 
 async fn help_started(
@@ -147,7 +140,7 @@ async fn help_started(
         help_kind: row.help_kind.clone(),
         started_on,
     };
-    enqueue(conn, published::HELP_STARTED, row, &data).await
+    enqueue(conn, CaseEvent::HelpStarted(data)).await
 }
 
 async fn review_held(
@@ -168,7 +161,7 @@ async fn review_held(
         young_person_heard: participation.young_person_heard,
         agreement_reached: participation.agreement_reached,
     };
-    enqueue(conn, published::REVIEW_HELD, row, &data).await
+    enqueue(conn, CaseEvent::ReviewHeld(data)).await
 }
 
 async fn transferred(
@@ -183,7 +176,7 @@ async fn transferred(
         to_office_id: row.responsible_office_id,
         help_kind: row.help_kind.clone(),
     };
-    enqueue(conn, published::TRANSFERRED, row, &data).await
+    enqueue(conn, CaseEvent::Transferred(data)).await
 }
 
 /// `case.closed.v1` with the outcome: provider of the plan in force, duration, end, and the
@@ -219,5 +212,5 @@ async fn closed(conn: &mut AsyncPgConnection, row: &CaseRow) -> Result<(), qmf_p
         end_reason: row.end_reason.clone().unwrap_or_default(),
         goal_attainment,
     };
-    enqueue(conn, published::CLOSED, row, &data).await
+    enqueue(conn, CaseEvent::Closed(data)).await
 }

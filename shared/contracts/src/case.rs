@@ -121,6 +121,50 @@ pub struct ClosedV1 {
     pub goal_attainment: Option<f64>,
 }
 
+/// Everything the case service publishes, each under the case's pseudonym as subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum CaseEvent {
+    Opened(CaseOpenedV1),
+    AssessmentCompleted(AssessmentCompletedV1),
+    PlanAgreed(PlanAgreedV1),
+    HelpStarted(HelpStartedV1),
+    ReviewHeld(ReviewHeldV1),
+    Transferred(TransferredV1),
+    Closed(ClosedV1),
+}
+
+impl crate::Event for CaseEvent {
+    fn source(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            CaseEvent::Opened(_) => CASE_OPENED,
+            CaseEvent::AssessmentCompleted(_) => ASSESSMENT_COMPLETED,
+            CaseEvent::PlanAgreed(_) => PLAN_AGREED,
+            CaseEvent::HelpStarted(_) => HELP_STARTED,
+            CaseEvent::ReviewHeld(_) => REVIEW_HELD,
+            CaseEvent::Transferred(_) => TRANSFERRED,
+            CaseEvent::Closed(_) => CLOSED,
+        }
+    }
+
+    fn subject(&self) -> String {
+        let case = match self {
+            CaseEvent::Opened(e) => e.case,
+            CaseEvent::AssessmentCompleted(e) => e.case,
+            CaseEvent::PlanAgreed(e) => e.case,
+            CaseEvent::HelpStarted(e) => e.case,
+            CaseEvent::ReviewHeld(e) => e.case,
+            CaseEvent::Transferred(e) => e.case,
+            CaseEvent::Closed(e) => e.case,
+        };
+        case.to_string()
+    }
+}
+
 pub const EVENTS: &[EventType] = &[
     EventType {
         name: CASE_OPENED,
