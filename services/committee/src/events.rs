@@ -1,7 +1,7 @@
 //! What the committee service publishes. What it consumes is in `consumer.rs`.
 
 use diesel_async::AsyncPgConnection;
-use qmf_contracts::committee as published;
+use qmf_contracts::committee::{self as published, CommitteeEvent};
 use qmf_platform::ApiError;
 
 use crate::store::terms::TermRow;
@@ -16,14 +16,7 @@ pub async fn management_term_started(
         start_on: row.start_on,
         end_on: row.end_on,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MANAGEMENT_TERM_STARTED,
-        &row.office_id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::ManagementTermStarted(data)).await?;
     Ok(())
 }
 
@@ -40,14 +33,7 @@ pub async fn membership_started(
         start_on: row.start_on,
         end_on: row.end_on,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MEMBERSHIP_STARTED,
-        &row.body_id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::MembershipStarted(data)).await?;
     Ok(())
 }
 
@@ -60,14 +46,7 @@ pub async fn membership_ended(
         body_id: row.body_id,
         end_on: row.end_on.unwrap_or(row.start_on),
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MEMBERSHIP_ENDED,
-        &row.body_id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::MembershipEnded(data)).await?;
     Ok(())
 }
 
@@ -83,14 +62,7 @@ pub async fn body_established(
         permanent: row.permanent,
         established_on: row.established_on,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::BODY_ESTABLISHED,
-        &row.id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::BodyEstablished(data)).await?;
     Ok(())
 }
 
@@ -104,14 +76,7 @@ pub async fn body_dissolved(
         dissolved_on: row.dissolved_on.unwrap_or_default(),
         memberships_ended: memberships_ended as i64,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::BODY_DISSOLVED,
-        &row.id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::BodyDissolved(data)).await?;
     Ok(())
 }
 
@@ -132,14 +97,7 @@ pub async fn topic_transitioned(
         finding_id: row.finding_id,
         version: row.version,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::TOPIC_TRANSITIONED,
-        &row.id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::TopicTransitioned(data)).await?;
     Ok(())
 }
 
@@ -156,14 +114,7 @@ pub async fn decision_recorded(
         decided_on: row.decided_on,
         body_id: row.body_id,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::DECISION_RECORDED,
-        &row.meeting_id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::DecisionRecorded(data)).await?;
     Ok(())
 }
 
@@ -180,14 +131,7 @@ pub async fn meeting_scheduled(
         place: row.place.clone(),
         public: row.public,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MEETING_SCHEDULED,
-        &row.id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::MeetingScheduled(data)).await?;
     Ok(())
 }
 
@@ -195,14 +139,7 @@ pub async fn meeting_invitations_sent(
     conn: &mut AsyncPgConnection,
     data: &published::MeetingInvitationsSentV1,
 ) -> Result<(), ApiError> {
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MEETING_INVITATIONS_SENT,
-        &data.meeting_id.to_string(),
-        data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::MeetingInvitationsSent(data.clone())).await?;
     Ok(())
 }
 
@@ -220,14 +157,7 @@ pub async fn meeting_held(
         excused: count("excused"),
         guests: count("guest"),
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MEETING_HELD,
-        &row.id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::MeetingHeld(data)).await?;
     Ok(())
 }
 
@@ -243,13 +173,6 @@ pub async fn meeting_cancelled(
         invitations_were_sent: row.invitations_sent_at.is_some(),
         ics,
     };
-    qmf_events::enqueue(
-        conn,
-        published::SOURCE,
-        published::MEETING_CANCELLED,
-        &row.id.to_string(),
-        &data,
-    )
-    .await?;
+    qmf_events::publish(conn, &CommitteeEvent::MeetingCancelled(data)).await?;
     Ok(())
 }

@@ -219,6 +219,63 @@ pub struct DecisionRecordedV1 {
     pub body_id: Option<Uuid>,
 }
 
+/// Everything the committee publishes. Subjects: a management term under its office, a seat
+/// under its body, a decision under its meeting, everything else under itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum CommitteeEvent {
+    ManagementTermStarted(ManagementTermStartedV1),
+    MembershipStarted(MembershipStartedV1),
+    MembershipEnded(MembershipEndedV1),
+    BodyEstablished(BodyEstablishedV1),
+    BodyDissolved(BodyDissolvedV1),
+    MeetingScheduled(MeetingScheduledV1),
+    MeetingInvitationsSent(MeetingInvitationsSentV1),
+    MeetingHeld(MeetingHeldV1),
+    MeetingCancelled(MeetingCancelledV1),
+    TopicTransitioned(TopicTransitionedV1),
+    DecisionRecorded(DecisionRecordedV1),
+}
+
+impl crate::Event for CommitteeEvent {
+    fn source(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            CommitteeEvent::ManagementTermStarted(_) => MANAGEMENT_TERM_STARTED,
+            CommitteeEvent::MembershipStarted(_) => MEMBERSHIP_STARTED,
+            CommitteeEvent::MembershipEnded(_) => MEMBERSHIP_ENDED,
+            CommitteeEvent::BodyEstablished(_) => BODY_ESTABLISHED,
+            CommitteeEvent::BodyDissolved(_) => BODY_DISSOLVED,
+            CommitteeEvent::MeetingScheduled(_) => MEETING_SCHEDULED,
+            CommitteeEvent::MeetingInvitationsSent(_) => MEETING_INVITATIONS_SENT,
+            CommitteeEvent::MeetingHeld(_) => MEETING_HELD,
+            CommitteeEvent::MeetingCancelled(_) => MEETING_CANCELLED,
+            CommitteeEvent::TopicTransitioned(_) => TOPIC_TRANSITIONED,
+            CommitteeEvent::DecisionRecorded(_) => DECISION_RECORDED,
+        }
+    }
+
+    fn subject(&self) -> String {
+        let subject = match self {
+            CommitteeEvent::ManagementTermStarted(e) => e.office_id,
+            CommitteeEvent::MembershipStarted(e) => e.body_id,
+            CommitteeEvent::MembershipEnded(e) => e.body_id,
+            CommitteeEvent::BodyEstablished(e) => e.body_id,
+            CommitteeEvent::BodyDissolved(e) => e.body_id,
+            CommitteeEvent::MeetingScheduled(e) => e.meeting_id,
+            CommitteeEvent::MeetingInvitationsSent(e) => e.meeting_id,
+            CommitteeEvent::MeetingHeld(e) => e.meeting_id,
+            CommitteeEvent::MeetingCancelled(e) => e.meeting_id,
+            CommitteeEvent::TopicTransitioned(e) => e.topic_id,
+            CommitteeEvent::DecisionRecorded(e) => e.meeting_id,
+        };
+        subject.to_string()
+    }
+}
+
 pub const EVENTS: &[EventType] = &[
     EventType {
         name: MEETING_SCHEDULED,
