@@ -103,9 +103,10 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(pointer, message)])
     }
 
-    pub fn conflict(rule: impl Into<String>, detail: impl Into<String>) -> Self {
+    /// 409 for breaking `rule`, one of the service's typed rules (see [`crate::rules`]).
+    pub fn conflict(rule: impl crate::rules::RuleName, detail: impl Into<String>) -> Self {
         ApiError::Conflict {
-            rule: rule.into(),
+            rule: rule.name().into(),
             detail: detail.into(),
         }
     }

@@ -11,7 +11,7 @@ pub trait RuleName: Copy + 'static {
 
     /// The 409 problem for breaking this rule.
     fn conflict(self, detail: impl Into<String>) -> ApiError {
-        ApiError::conflict(self.name(), detail)
+        ApiError::conflict(self, detail)
     }
 }
 
