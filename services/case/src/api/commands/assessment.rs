@@ -4,11 +4,7 @@ use actix_web::{post, web};
 use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
 use uuid::Uuid;
 
-use crate::app::Caller;
-use crate::app::commands::{
-    self,
-    assessment::{AssessmentInput, CompleteAssessment},
-};
+use crate::app::commands::assessment::{AssessmentInput, CompleteAssessment};
 use crate::app::views::CaseResponse;
 use crate::domain::access;
 use crate::settings::CaseSettings;
@@ -42,11 +38,5 @@ pub async fn complete_assessment(
     let input = body.into_inner()?;
     input.validate()?;
     let (id, command) = (*id, CompleteAssessment(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }

@@ -4,10 +4,8 @@ use actix_web::{post, web};
 use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
 use uuid::Uuid;
 
-use crate::app::Caller;
-use crate::app::commands::{
-    self,
-    closing::{Close, CloseCaseWithoutHelp, CloseWithoutHelp, Reopen, ReopenCase},
+use crate::app::commands::closing::{
+    Close, CloseCaseWithoutHelp, CloseWithoutHelp, Reopen, ReopenCase,
 };
 use crate::app::views::CaseResponse;
 use crate::domain::access;
@@ -38,13 +36,7 @@ pub async fn close(
 ) -> ApiResult<Reply> {
     let audience = access::audience(&principal)?;
     let (id, command) = (*id, Close);
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// Close the case without help (at intake or after the assessment).
@@ -75,13 +67,7 @@ pub async fn close_without_help(
     let input = body.into_inner()?;
     input.validate()?;
     let (id, command) = (*id, CloseCaseWithoutHelp(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// Reopen a closed case (closed → intake) within the configured period after closing.
@@ -112,11 +98,5 @@ pub async fn reopen(
     let input = body.into_inner()?;
     input.validate()?;
     let (id, command) = (*id, ReopenCase(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }

@@ -4,12 +4,9 @@ use actix_web::{post, web};
 use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
 use uuid::Uuid;
 
-use crate::app::commands::{
-    self,
-    help::{EndHelp, HelpEnd, HelpStart, StartHelp},
-};
+use crate::app::commands::help::{EndHelp, HelpEnd, HelpStart, StartHelp};
+use crate::app::today;
 use crate::app::views::CaseResponse;
-use crate::app::{Caller, today};
 use crate::domain::access;
 use crate::settings::CaseSettings;
 
@@ -42,13 +39,7 @@ pub async fn start_help(
     let input = body.into_inner()?;
     input.validate(today())?;
     let (id, command) = (*id, StartHelp(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// End the help (help running → ending) with the final evaluation.
@@ -79,11 +70,5 @@ pub async fn end_help(
     let input = body.into_inner()?;
     input.validate(today())?;
     let (id, command) = (*id, EndHelp(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }

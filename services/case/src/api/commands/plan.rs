@@ -4,11 +4,7 @@ use actix_web::{post, web};
 use qmf_platform::{ApiError, ApiResult, IfMatch, Json, Principal, Reply, Write};
 use uuid::Uuid;
 
-use crate::app::Caller;
-use crate::app::commands::{
-    self,
-    plan::{AgreePlan, AnswerPlan, PlanAnswer, PlanInput},
-};
+use crate::app::commands::plan::{AgreePlan, AnswerPlan, PlanAnswer, PlanInput};
 use crate::app::views::CaseResponse;
 use crate::domain::access::{self, Audience};
 use crate::settings::CaseSettings;
@@ -44,13 +40,7 @@ pub async fn agree_plan(
     let input = body.into_inner()?;
     input.validate()?;
     let (id, command) = (*id, AgreePlan(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// Extracts, authorizes and runs the institution's answer to a plan version.
@@ -72,13 +62,7 @@ async fn answer(
     };
     let (id, version) = path.into_inner();
     let command = AnswerPlan::new(institution, version, accept, answer)?;
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// Accept a plan version (the commissioned institution).

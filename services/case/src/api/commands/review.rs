@@ -4,12 +4,9 @@ use actix_web::{post, web};
 use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
 use uuid::Uuid;
 
-use crate::app::commands::{
-    self,
-    review::{HoldReview, ReviewInput},
-};
+use crate::app::commands::review::{HoldReview, ReviewInput};
+use crate::app::today;
 use crate::app::views::CaseResponse;
-use crate::app::{Caller, today};
 use crate::domain::access;
 use crate::settings::CaseSettings;
 
@@ -42,11 +39,5 @@ pub async fn hold_review(
     let input = body.into_inner()?;
     input.validate(today())?;
     let (id, command) = (*id, HoldReview(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }

@@ -4,11 +4,7 @@ use actix_web::{post, web};
 use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
 use uuid::Uuid;
 
-use crate::app::Caller;
-use crate::app::commands::{
-    self,
-    transfer::{AnswerTransfer, RequestTransfer, TransferRequest},
-};
+use crate::app::commands::transfer::{AnswerTransfer, RequestTransfer, TransferRequest};
 use crate::app::views::CaseResponse;
 use crate::domain::access;
 use crate::settings::CaseSettings;
@@ -42,13 +38,7 @@ pub async fn request_transfer(
     let input = body.into_inner()?;
     input.validate()?;
     let (id, command) = (*id, RequestTransfer(input));
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// Extracts, authorizes and runs an office's answer to the transfer offered to it.
@@ -63,13 +53,7 @@ async fn answer(
     let audience = access::audience(&principal)?;
     let office = access::require_office(audience)?;
     let (id, command) = (*id, AnswerTransfer { office, accept });
-    write
-        .run(async move |conn| {
-            let caller = Caller::new(&principal, audience, settings.get_ref());
-            let case = commands::run(conn, caller, id, if_match, command).await?;
-            Ok(Reply::ok_with_etag(&case, case.version))
-        })
-        .await
+    super::answer(write, principal, audience, settings, id, if_match, command).await
 }
 
 /// Accept a transfer: the caller's office becomes responsible.
