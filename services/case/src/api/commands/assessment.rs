@@ -1,13 +1,11 @@
 //! Needs assessment (intake → assessed).
 
-use actix_web::{post, web};
-use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
-use uuid::Uuid;
+use actix_web::post;
+use qmf_platform::{ApiResult, Json, Reply};
 
+use super::CommandRequest;
 use crate::app::commands::assessment::{AssessmentInput, CompleteAssessment};
 use crate::app::views::CaseResponse;
-use crate::domain::access;
-use crate::settings::CaseSettings;
 
 /// Complete the needs assessment (intake → assessed).
 ///
@@ -27,16 +25,8 @@ use crate::settings::CaseSettings;
 )]
 #[post("/v1/cases/{id}/assessment")]
 pub async fn complete_assessment(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
+    request: CommandRequest,
     body: Json<AssessmentInput>,
-    if_match: IfMatch,
 ) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate()?;
-    let (id, command) = (*id, CompleteAssessment(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+    request.run_with(body, CompleteAssessment).await
 }

@@ -1,15 +1,13 @@
 //! Closing a case, with or without help, and reopening it.
 
-use actix_web::{post, web};
-use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
-use uuid::Uuid;
+use actix_web::post;
+use qmf_platform::{ApiResult, Json, Reply};
 
+use super::CommandRequest;
 use crate::app::commands::closing::{
     Close, CloseCaseWithoutHelp, CloseWithoutHelp, Reopen, ReopenCase,
 };
 use crate::app::views::CaseResponse;
-use crate::domain::access;
-use crate::settings::CaseSettings;
 
 /// Close the case after the help ended (ending → closed).
 ///
@@ -27,16 +25,8 @@ use crate::settings::CaseSettings;
     )
 )]
 #[post("/v1/cases/{id}/close")]
-pub async fn close(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let (id, command) = (*id, Close);
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+pub async fn close(request: CommandRequest) -> ApiResult<Reply> {
+    request.run(|_| Ok(Close)).await
 }
 
 /// Close the case without help (at intake or after the assessment).
@@ -56,18 +46,10 @@ pub async fn close(
 )]
 #[post("/v1/cases/{id}/close-without-help")]
 pub async fn close_without_help(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
+    request: CommandRequest,
     body: Json<CloseWithoutHelp>,
-    if_match: IfMatch,
 ) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate()?;
-    let (id, command) = (*id, CloseCaseWithoutHelp(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+    request.run_with(body, CloseCaseWithoutHelp).await
 }
 
 /// Reopen a closed case (closed → intake) within the configured period after closing.
@@ -86,17 +68,6 @@ pub async fn close_without_help(
     )
 )]
 #[post("/v1/cases/{id}/reopen")]
-pub async fn reopen(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    body: Json<Reopen>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate()?;
-    let (id, command) = (*id, ReopenCase(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+pub async fn reopen(request: CommandRequest, body: Json<Reopen>) -> ApiResult<Reply> {
+    request.run_with(body, ReopenCase).await
 }

@@ -1,14 +1,11 @@
 //! The help: its start and its end with the final evaluation.
 
-use actix_web::{post, web};
-use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
-use uuid::Uuid;
+use actix_web::post;
+use qmf_platform::{ApiResult, Json, Reply};
 
+use super::CommandRequest;
 use crate::app::commands::help::{EndHelp, HelpEnd, HelpStart, StartHelp};
-use crate::app::today;
 use crate::app::views::CaseResponse;
-use crate::domain::access;
-use crate::settings::CaseSettings;
 
 /// Start the help (plan agreed and accepted → help running).
 ///
@@ -27,19 +24,8 @@ use crate::settings::CaseSettings;
     )
 )]
 #[post("/v1/cases/{id}/help-start")]
-pub async fn start_help(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    body: Json<HelpStart>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate(today())?;
-    let (id, command) = (*id, StartHelp(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+pub async fn start_help(request: CommandRequest, body: Json<HelpStart>) -> ApiResult<Reply> {
+    request.run_with(body, StartHelp).await
 }
 
 /// End the help (help running → ending) with the final evaluation.
@@ -58,17 +44,6 @@ pub async fn start_help(
     )
 )]
 #[post("/v1/cases/{id}/help-end")]
-pub async fn end_help(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    body: Json<HelpEnd>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate(today())?;
-    let (id, command) = (*id, EndHelp(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+pub async fn end_help(request: CommandRequest, body: Json<HelpEnd>) -> ApiResult<Reply> {
+    request.run_with(body, EndHelp).await
 }

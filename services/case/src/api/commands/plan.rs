@@ -1,13 +1,13 @@
 //! Help plans: agreed by the office, accepted or declined by the commissioned institution.
 
-use actix_web::{post, web};
-use qmf_platform::{ApiError, ApiResult, IfMatch, Json, Principal, Reply, Write};
+use actix_web::post;
+use qmf_platform::{ApiError, ApiResult, Json, Reply};
 use uuid::Uuid;
 
+use super::CommandRequest;
 use crate::app::commands::plan::{AgreePlan, AnswerPlan, PlanAnswer, PlanInput};
 use crate::app::views::CaseResponse;
-use crate::domain::access::{self, Audience};
-use crate::settings::CaseSettings;
+use crate::domain::access::Audience;
 
 /// Agree a help plan (new version).
 ///
@@ -28,41 +28,27 @@ use crate::settings::CaseSettings;
     )
 )]
 #[post("/v1/cases/{id}/plans")]
-pub async fn agree_plan(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    body: Json<PlanInput>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate()?;
-    let (id, command) = (*id, AgreePlan(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+pub async fn agree_plan(request: CommandRequest, body: Json<PlanInput>) -> ApiResult<Reply> {
+    request.run_with(body, AgreePlan).await
 }
 
 /// Extracts, authorizes and runs the institution's answer to a plan version.
 async fn answer(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    path: web::Path<(Uuid, i32)>,
+    request: CommandRequest<(Uuid, i32)>,
     body: Json<PlanAnswer>,
-    if_match: IfMatch,
     accept: bool,
 ) -> ApiResult<Reply> {
-    let answer = body.into_inner()?;
-    let audience = access::audience(&principal)?;
-    let Audience::Provider(institution) = audience else {
-        return Err(ApiError::Forbidden(
-            "only the commissioned institution answers a plan".into(),
-        ));
-    };
-    let (id, version) = path.into_inner();
-    let command = AnswerPlan::new(institution, version, accept, answer)?;
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+    let (id, version) = request.path;
+    request
+        .run_on(id, |audience| {
+            let Audience::Provider(institution) = audience else {
+                return Err(ApiError::Forbidden(
+                    "only the commissioned institution answers a plan".into(),
+                ));
+            };
+            AnswerPlan::new(institution, version, accept, body.into_inner()?)
+        })
+        .await
 }
 
 /// Accept a plan version (the commissioned institution).
@@ -83,14 +69,10 @@ async fn answer(
 )]
 #[post("/v1/cases/{id}/plans/{version}/accept")]
 pub async fn accept_plan(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    path: web::Path<(Uuid, i32)>,
+    request: CommandRequest<(Uuid, i32)>,
     body: Json<PlanAnswer>,
-    if_match: IfMatch,
 ) -> ApiResult<Reply> {
-    answer(principal, write, settings, path, body, if_match, true).await
+    answer(request, body, true).await
 }
 
 /// Decline a plan version (the commissioned institution), with a reason.
@@ -112,12 +94,8 @@ pub async fn accept_plan(
 )]
 #[post("/v1/cases/{id}/plans/{version}/decline")]
 pub async fn decline_plan(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    path: web::Path<(Uuid, i32)>,
+    request: CommandRequest<(Uuid, i32)>,
     body: Json<PlanAnswer>,
-    if_match: IfMatch,
 ) -> ApiResult<Reply> {
-    answer(principal, write, settings, path, body, if_match, false).await
+    answer(request, body, false).await
 }

@@ -1,14 +1,11 @@
 //! Reviews of the running help.
 
-use actix_web::{post, web};
-use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
-use uuid::Uuid;
+use actix_web::post;
+use qmf_platform::{ApiResult, Json, Reply};
 
+use super::CommandRequest;
 use crate::app::commands::review::{HoldReview, ReviewInput};
-use crate::app::today;
 use crate::app::views::CaseResponse;
-use crate::domain::access;
-use crate::settings::CaseSettings;
 
 /// Hold a review of the running help.
 ///
@@ -27,17 +24,6 @@ use crate::settings::CaseSettings;
     )
 )]
 #[post("/v1/cases/{id}/reviews")]
-pub async fn hold_review(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    body: Json<ReviewInput>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate(today())?;
-    let (id, command) = (*id, HoldReview(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+pub async fn hold_review(request: CommandRequest, body: Json<ReviewInput>) -> ApiResult<Reply> {
+    request.run_with(body, HoldReview).await
 }

@@ -1,13 +1,12 @@
 //! Transfer of responsibility to another youth office (§86 SGB VIII).
 
-use actix_web::{post, web};
-use qmf_platform::{ApiResult, IfMatch, Json, Principal, Reply, Write};
-use uuid::Uuid;
+use actix_web::post;
+use qmf_platform::{ApiResult, Json, Reply};
 
+use super::CommandRequest;
 use crate::app::commands::transfer::{AnswerTransfer, RequestTransfer, TransferRequest};
 use crate::app::views::CaseResponse;
 use crate::domain::access;
-use crate::settings::CaseSettings;
 
 /// Offer responsibility to another youth office (§86 SGB VIII).
 ///
@@ -27,33 +26,20 @@ use crate::settings::CaseSettings;
 )]
 #[post("/v1/cases/{id}/transfer")]
 pub async fn request_transfer(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
+    request: CommandRequest,
     body: Json<TransferRequest>,
-    if_match: IfMatch,
 ) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let input = body.into_inner()?;
-    input.validate()?;
-    let (id, command) = (*id, RequestTransfer(input));
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+    request.run_with(body, RequestTransfer).await
 }
 
 /// Extracts, authorizes and runs an office's answer to the transfer offered to it.
-async fn answer(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    accept: bool,
-) -> ApiResult<Reply> {
-    let audience = access::audience(&principal)?;
-    let office = access::require_office(audience)?;
-    let (id, command) = (*id, AnswerTransfer { office, accept });
-    super::answer(write, principal, audience, settings, id, if_match, command).await
+async fn answer(request: CommandRequest, accept: bool) -> ApiResult<Reply> {
+    request
+        .run(|audience| {
+            let office = access::require_office(audience)?;
+            Ok(AnswerTransfer { office, accept })
+        })
+        .await
 }
 
 /// Accept a transfer: the caller's office becomes responsible.
@@ -71,14 +57,8 @@ async fn answer(
     )
 )]
 #[post("/v1/cases/{id}/transfer/accept")]
-pub async fn accept_transfer(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    answer(principal, write, settings, id, if_match, true).await
+pub async fn accept_transfer(request: CommandRequest) -> ApiResult<Reply> {
+    answer(request, true).await
 }
 
 /// Decline a transfer: the case stays with its office.
@@ -96,12 +76,6 @@ pub async fn accept_transfer(
     )
 )]
 #[post("/v1/cases/{id}/transfer/decline")]
-pub async fn decline_transfer(
-    principal: Principal,
-    write: Write,
-    settings: web::Data<CaseSettings>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> ApiResult<Reply> {
-    answer(principal, write, settings, id, if_match, false).await
+pub async fn decline_transfer(request: CommandRequest) -> ApiResult<Reply> {
+    answer(request, false).await
 }

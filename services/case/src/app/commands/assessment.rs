@@ -1,13 +1,13 @@
 //! Needs assessment (Bedarfserhebung): intake → assessed.
 
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use qmf_platform::ApiResult;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::documents::{DocumentInput, store_document, valid};
-use super::{CaseCommand, Done, Locked};
-use crate::domain::codes::Phase;
+use super::{CaseCommand, CommandInput, Done, Locked};
 use crate::domain::instruments::InstrumentKey;
 use crate::domain::participation::Participation;
 use crate::domain::process::Command;
@@ -27,8 +27,8 @@ pub struct AssessmentInput {
     pub participation: Participation,
 }
 
-impl AssessmentInput {
-    pub fn validate(&self) -> ApiResult<()> {
+impl CommandInput for AssessmentInput {
+    fn validate(&self, _today: NaiveDate) -> ApiResult<()> {
         valid(self.participation.validate("/participation"))
     }
 }
@@ -39,17 +39,9 @@ impl AssessmentInput {
 pub struct CompleteAssessment(pub AssessmentInput);
 
 impl CaseCommand for CompleteAssessment {
-    fn phase_rule(&self) -> Command {
-        Command::CompleteAssessment
-    }
+    const RULE: Command = Command::CompleteAssessment;
 
-    #[tracing::instrument(name = "complete_assessment", skip_all)]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let input = self.0;
         let (document, version) =
             store_document(conn, &locked, InstrumentKey::Assessment, &input.document).await?;

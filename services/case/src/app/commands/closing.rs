@@ -1,13 +1,14 @@
 //! Closing a case (after the help, or without one) and reopening it.
 
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use qmf_platform::ApiResult;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::documents::{text, valid};
-use super::{CaseCommand, Done, Locked};
-use crate::domain::codes::{EndKind, EndReason, Phase};
+use super::{CaseCommand, CommandInput, Done, Locked};
+use crate::domain::codes::{EndKind, EndReason};
 use crate::domain::participation::Participation;
 use crate::domain::process::Command;
 use crate::events::Event;
@@ -20,17 +21,9 @@ use crate::store::plans as plan_store;
 pub struct Close;
 
 impl CaseCommand for Close {
-    fn phase_rule(&self) -> Command {
-        Command::Close
-    }
+    const RULE: Command = Command::Close;
 
-    #[tracing::instrument(name = "close", skip_all)]
-    async fn apply(
-        self,
-        _conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, _conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         Ok(Done::step("closed", serde_json::json!({}))
             .changing(CaseChange {
                 closed_on: Some(Some(locked.today)),
@@ -50,8 +43,8 @@ pub struct CloseWithoutHelp {
     pub participation: Participation,
 }
 
-impl CloseWithoutHelp {
-    pub fn validate(&self) -> ApiResult<()> {
+impl CommandInput for CloseWithoutHelp {
+    fn validate(&self, _today: NaiveDate) -> ApiResult<()> {
         valid(self.participation.validate("/participation"))
     }
 }
@@ -61,17 +54,9 @@ impl CloseWithoutHelp {
 pub struct CloseCaseWithoutHelp(pub CloseWithoutHelp);
 
 impl CaseCommand for CloseCaseWithoutHelp {
-    fn phase_rule(&self) -> Command {
-        Command::CloseWithoutHelp
-    }
+    const RULE: Command = Command::CloseWithoutHelp;
 
-    #[tracing::instrument(name = "close_without_help", skip_all)]
-    async fn apply(
-        self,
-        _conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, _conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let end_reason = self.0.end_reason;
         Ok(Done::step(
             "closed_without_help",
@@ -95,8 +80,8 @@ pub struct Reopen {
     pub reason: String,
 }
 
-impl Reopen {
-    pub fn validate(&self) -> ApiResult<()> {
+impl CommandInput for Reopen {
+    fn validate(&self, _today: NaiveDate) -> ApiResult<()> {
         text("/reason", &self.reason, 2000)
     }
 }
@@ -107,17 +92,9 @@ impl Reopen {
 pub struct ReopenCase(pub Reopen);
 
 impl CaseCommand for ReopenCase {
-    fn phase_rule(&self) -> Command {
-        Command::Reopen
-    }
+    const RULE: Command = Command::Reopen;
 
-    #[tracing::instrument(name = "reopen", skip_all)]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         plan_store::supersede_all(conn, locked.case.id).await?;
         Ok(
             Done::step("reopened", serde_json::json!({})).changing(CaseChange {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::documents::{DocumentInput, GoalRating, check_ratings, goal_ids, store_document, valid};
-use super::{CaseCommand, Done, Locked};
-use crate::domain::codes::{EndKind, EndReason, Phase};
+use super::{CaseCommand, CommandInput, Done, Locked};
+use crate::domain::codes::{EndKind, EndReason};
 use crate::domain::instruments::InstrumentKey;
 use crate::domain::participation::Participation;
 use crate::domain::process::Command;
@@ -28,8 +28,8 @@ pub struct HelpStart {
     pub started_on: NaiveDate,
 }
 
-impl HelpStart {
-    pub fn validate(&self, today: NaiveDate) -> ApiResult<()> {
+impl CommandInput for HelpStart {
+    fn validate(&self, today: NaiveDate) -> ApiResult<()> {
         if self.started_on > today {
             return Err(ApiError::validation(
                 "/started_on",
@@ -46,17 +46,9 @@ impl HelpStart {
 pub struct StartHelp(pub HelpStart);
 
 impl CaseCommand for StartHelp {
-    fn phase_rule(&self) -> Command {
-        Command::StartHelp
-    }
+    const RULE: Command = Command::StartHelp;
 
-    #[tracing::instrument(name = "start_help", skip_all)]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let started_on = self.0.started_on;
         if started_on < locked.case.opened_on {
             return Err(ApiError::validation(
@@ -101,8 +93,8 @@ pub struct HelpEnd {
     pub document: DocumentInput,
 }
 
-impl HelpEnd {
-    pub fn validate(&self, today: NaiveDate) -> ApiResult<()> {
+impl CommandInput for HelpEnd {
+    fn validate(&self, today: NaiveDate) -> ApiResult<()> {
         let mut errors = self.participation.validate("/participation");
         if self.ended_on > today {
             errors.push(FieldError::new("/ended_on", "must not be in the future"));
@@ -123,17 +115,9 @@ impl HelpEnd {
 pub struct EndHelp(pub HelpEnd);
 
 impl CaseCommand for EndHelp {
-    fn phase_rule(&self) -> Command {
-        Command::EndHelp
-    }
+    const RULE: Command = Command::EndHelp;
 
-    #[tracing::instrument(name = "end_help", skip_all)]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let input = self.0;
         if locked
             .case

@@ -49,6 +49,8 @@ pub struct Locked<'a> {
     pub caller: Caller<'a>,
     /// The day the process rules were checked on.
     pub today: NaiveDate,
+    /// The phase the process rule gives.
+    pub next: Phase,
 }
 
 /// What a command did, for the runner to write.
@@ -95,40 +97,38 @@ impl Done {
 }
 
 /// A command on one case. The runner ([`run`]) checks, in this order: who gives it
-/// ([`giver`](CaseCommand::giver)), the case's ETag, the command's own lookups
-/// ([`prepare`](CaseCommand::prepare)) and its process rule
-/// ([`phase_rule`](CaseCommand::phase_rule)); then the command makes its change
-/// ([`apply`](CaseCommand::apply)).
+/// ([`GIVER`](CaseCommand::GIVER)), the case's ETag, the command's own lookups
+/// ([`prepare`](CaseCommand::prepare)) and its process rule ([`RULE`](CaseCommand::RULE)); then
+/// the command makes its change ([`apply`](CaseCommand::apply)).
 // The futures run on actix's single-threaded runtimes, so they need no `Send` bound.
 #[allow(async_fn_in_trait)]
 pub trait CaseCommand {
     /// Who may give the command; the responsible youth office unless the command says otherwise.
-    fn giver(&self) -> Giver {
-        Giver::ResponsibleOffice
-    }
+    const GIVER: Giver = Giver::ResponsibleOffice;
 
     /// The process rule the command is checked against.
-    fn phase_rule(&self) -> Command;
+    const RULE: Command;
 
     /// Lookups whose failure answers before the process rule does (most commands have none).
     async fn prepare(&mut self, _conn: &mut AsyncPgConnection, _case: &CaseRow) -> ApiResult<()> {
         Ok(())
     }
 
-    /// The command's own change; `next` is the phase the process rule gives.
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        next: Phase,
-    ) -> ApiResult<Done>;
+    /// The command's own change; `locked.next` is the phase the process rule gives.
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done>;
+}
+
+/// The body of a command: its own checks, made after access and before the runner.
+pub trait CommandInput {
+    /// Checks the body on `today`; errors point into the request.
+    fn validate(&self, today: NaiveDate) -> ApiResult<()>;
 }
 
 /// Runs `command` on case `id` at the version `if_match` names and returns the changed case as
 /// the caller sees it. Runs on the write's transaction: any error leaves nothing behind.
 #[tracing::instrument(
     skip_all,
-    fields(case_id = %id, rule = ?command.phase_rule(), step = tracing::field::Empty)
+    fields(case_id = %id, rule = ?C::RULE, step = tracing::field::Empty)
 )]
 pub async fn run<C: CaseCommand>(
     conn: &mut AsyncPgConnection,
@@ -137,7 +137,7 @@ pub async fn run<C: CaseCommand>(
     if_match: IfMatch,
     mut command: C,
 ) -> ApiResult<CaseResponse> {
-    let office = match command.giver() {
+    let office = match C::GIVER {
         Giver::ResponsibleOffice => Some(access::require_office(caller.audience)?),
         Giver::Addressee => None,
     };
@@ -153,14 +153,15 @@ pub async fn run<C: CaseCommand>(
     let accepted_plan = plan_store::accepted(conn, id).await?;
     let state = case_state(&case, plan_proposed, accepted_plan.is_some())?;
     let today = today();
-    let next = process::apply(&state, command.phase_rule(), today, caller.settings.process)?;
+    let next = process::apply(&state, C::RULE, today, caller.settings.process)?;
     let locked = Locked {
         case,
         accepted_plan,
         caller,
         today,
+        next,
     };
-    let done = command.apply(conn, locked, next).await?;
+    let done = command.apply(conn, locked).await?;
     tracing::Span::current().record("step", done.step);
 
     let change = CaseChange {

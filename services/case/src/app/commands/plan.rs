@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::documents::{DocumentInput, store_document, valid};
-use super::{CaseCommand, Done, Giver, Locked};
+use super::{CaseCommand, CommandInput, Done, Giver, Locked};
 use crate::domain::codes::Phase;
 use crate::domain::instruments::InstrumentKey;
 use crate::domain::participation::Participation;
@@ -53,8 +53,8 @@ pub struct PlanInput {
     pub document: DocumentInput,
 }
 
-impl PlanInput {
-    pub fn validate(&self) -> ApiResult<()> {
+impl CommandInput for PlanInput {
+    fn validate(&self, _today: NaiveDate) -> ApiResult<()> {
         let mut errors = self.participation.validate("/participation");
         if self.goals.is_empty() {
             errors.push(FieldError::new("/goals", "a plan needs at least one goal"));
@@ -101,17 +101,10 @@ impl PlanInput {
 pub struct AgreePlan(pub PlanInput);
 
 impl CaseCommand for AgreePlan {
-    fn phase_rule(&self) -> Command {
-        Command::AgreePlan
-    }
+    const RULE: Command = Command::AgreePlan;
 
     #[tracing::instrument(name = "agree_plan", skip_all, fields(provider_id = %self.0.provider_id))]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let input = self.0;
         if !directory_copy::is_eligible_provider(conn, input.provider_id, locked.today).await? {
             return Err(Rule::ProviderRequiresValidAgreement
@@ -199,13 +192,8 @@ impl AnswerPlan {
 }
 
 impl CaseCommand for AnswerPlan {
-    fn giver(&self) -> Giver {
-        Giver::Addressee
-    }
-
-    fn phase_rule(&self) -> Command {
-        Command::RespondToPlan
-    }
+    const GIVER: Giver = Giver::Addressee;
+    const RULE: Command = Command::RespondToPlan;
 
     /// The version must exist and be addressed to the institution; another institution's
     /// version is not there for it (404, like a missing one).
@@ -219,12 +207,7 @@ impl CaseCommand for AnswerPlan {
     }
 
     #[tracing::instrument(name = "answer_plan", skip_all, fields(plan_version = self.version, accept = self.accept))]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let plan = self.plan.ok_or_else(|| not_found("plan version"))?;
         if plan.status != "proposed" {
             return Err(Rule::NoPlanAwaitingProvider.conflict(format!(
@@ -234,11 +217,12 @@ impl CaseCommand for AnswerPlan {
         }
         plan_store::decide(conn, &plan, self.accept, self.reason.as_deref()).await?;
         // Declining a first plan sends the case back to the assessed phase.
-        let phase = if !self.accept && next == Phase::PlanAgreed && locked.accepted_plan.is_none() {
-            Phase::Assessed
-        } else {
-            next
-        };
+        let phase =
+            if !self.accept && locked.next == Phase::PlanAgreed && locked.accepted_plan.is_none() {
+                Phase::Assessed
+            } else {
+                locked.next
+            };
         if self.accept && phase == Phase::HelpRunning {
             // A new version in force restarts the review interval from its start.
             let due = plan

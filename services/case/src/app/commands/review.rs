@@ -7,8 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::documents::{DocumentInput, GoalRating, check_ratings, goal_ids, store_document, valid};
-use super::{CaseCommand, Done, Locked};
-use crate::domain::codes::Phase;
+use super::{CaseCommand, CommandInput, Done, Locked};
 use crate::domain::instruments::InstrumentKey;
 use crate::domain::participation::Participation;
 use crate::domain::process::Command;
@@ -40,8 +39,8 @@ pub struct ReviewInput {
     pub document: DocumentInput,
 }
 
-impl ReviewInput {
-    pub fn validate(&self, today: NaiveDate) -> ApiResult<()> {
+impl CommandInput for ReviewInput {
+    fn validate(&self, today: NaiveDate) -> ApiResult<()> {
         let mut errors = self.participation.validate("/participation");
         if self.held_on > today {
             errors.push(FieldError::new("/held_on", "must not be in the future"));
@@ -69,17 +68,9 @@ impl ReviewInput {
 pub struct HoldReview(pub ReviewInput);
 
 impl CaseCommand for HoldReview {
-    fn phase_rule(&self) -> Command {
-        Command::HoldReview
-    }
+    const RULE: Command = Command::HoldReview;
 
-    #[tracing::instrument(name = "hold_review", skip_all)]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        mut locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, mut locked: Locked<'_>) -> ApiResult<Done> {
         let input = self.0;
         let Some(plan) = locked.accepted_plan.take() else {
             return Err(Rule::ReviewRequiresRunningHelp.conflict("no plan in force"));

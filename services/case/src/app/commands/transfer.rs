@@ -1,6 +1,7 @@
 //! Transfer of responsibility to another youth office (§86 SGB VIII): offered by the responsible
 //! office, accepted or declined by the office it is offered to.
 
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use qmf_directory_copy::store as directory_copy;
 use qmf_platform::{ApiError, ApiResult};
@@ -9,8 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::documents::text;
-use super::{CaseCommand, Done, Giver, Locked};
-use crate::domain::codes::Phase;
+use super::{CaseCommand, CommandInput, Done, Giver, Locked};
 use crate::domain::process::Command;
 use crate::events::Event;
 use crate::store::cases::{self as case_store, CaseChange};
@@ -26,8 +26,8 @@ pub struct TransferRequest {
     pub reason: String,
 }
 
-impl TransferRequest {
-    pub fn validate(&self) -> ApiResult<()> {
+impl CommandInput for TransferRequest {
+    fn validate(&self, _today: NaiveDate) -> ApiResult<()> {
         text("/reason", &self.reason, 2000)
     }
 }
@@ -38,17 +38,10 @@ impl TransferRequest {
 pub struct RequestTransfer(pub TransferRequest);
 
 impl CaseCommand for RequestTransfer {
-    fn phase_rule(&self) -> Command {
-        Command::RequestTransfer
-    }
+    const RULE: Command = Command::RequestTransfer;
 
     #[tracing::instrument(name = "request_transfer", skip_all, fields(to_office_id = %self.0.to_office_id))]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let input = self.0;
         if input.to_office_id == locked.case.responsible_office_id {
             return Err(ApiError::validation(
@@ -85,21 +78,11 @@ pub struct AnswerTransfer {
 }
 
 impl CaseCommand for AnswerTransfer {
-    fn giver(&self) -> Giver {
-        Giver::Addressee
-    }
-
-    fn phase_rule(&self) -> Command {
-        Command::AnswerTransfer
-    }
+    const GIVER: Giver = Giver::Addressee;
+    const RULE: Command = Command::AnswerTransfer;
 
     #[tracing::instrument(name = "answer_transfer", skip_all, fields(office_id = %self.office, accept = self.accept))]
-    async fn apply(
-        self,
-        conn: &mut AsyncPgConnection,
-        locked: Locked<'_>,
-        _next: Phase,
-    ) -> ApiResult<Done> {
+    async fn apply(self, conn: &mut AsyncPgConnection, locked: Locked<'_>) -> ApiResult<Done> {
         let case = &locked.case;
         if case.transfer_to_office_id != Some(self.office) {
             return Err(ApiError::Forbidden(
