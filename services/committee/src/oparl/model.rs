@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use serde_with::skip_serializing_none;
 use utoipa::ToSchema;
 
 /// Paging facts of a list page.
@@ -23,7 +24,6 @@ pub struct OparlLinks {
     #[serde(rename = "self")]
     pub this: String,
     /// The next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 
@@ -55,6 +55,7 @@ pub struct OparlSystem {
 }
 
 /// A management term (Geschäftsführung) as an OParl legislative term.
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/legislative-term/01937b00-0000-7000-8000-000000000001",
@@ -65,18 +66,13 @@ pub struct OparlLegislativeTerm {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<NaiveDate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     /// Present (true) only on tombstones.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
@@ -122,6 +118,7 @@ pub struct OparlBody {
 
 /// A committee (Gremium): Forum, management, steering group, overall coordination, a working
 /// group or sub-group. Dissolved groups keep their page with `endDate`.
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/organization/7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
@@ -135,37 +132,27 @@ pub struct OparlOrganization {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_type: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<&'static str>,
     /// The working group a sub-group belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_organization_of: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<NaiveDate>,
     /// The day a temporary working group was dissolved.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
     /// The published memberships (people who consented), earliest start first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub membership: Option<Vec<String>>,
     /// The list of the committee's public meetings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting: Option<String>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// A person who consented to being published.
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/person/01936f40-0000-7000-8000-000000000001",
@@ -182,25 +169,20 @@ pub struct OparlPerson {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     /// The person's published memberships, embedded, earliest start first (left out with
     /// `omit_internal`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub membership: Option<Vec<OparlMembership>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// A person's seat in a committee.
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/membership/01937a00-0000-7000-8000-000000000002",
@@ -213,27 +195,21 @@ pub struct OparlMembership {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// Vorsitz, Stellvertretender Vorsitz, Sprecher/in, Mitglied, Gast or Sachverständige/r.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
     /// Guests and experts have no vote.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub voting_right: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date: Option<NaiveDate>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// Where a public meeting takes place (one location per meeting, same id).
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/location/01937c00-0000-7000-8000-000000000003",
@@ -244,17 +220,15 @@ pub struct OparlLocation {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meetings: Option<Vec<String>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// A public agenda item (Tagesordnungspunkt).
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/agenda-item/01937c01-0000-7000-8000-000000000004",
@@ -267,28 +241,22 @@ pub struct OparlAgendaItem {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting: Option<String>,
     /// The item's number on the agenda.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Position on the agenda, from 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
     /// The deliberation of a published paper under this item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consultation: Option<String>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// A public meeting with its public agenda.
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/meeting/01937c00-0000-7000-8000-000000000003",
@@ -306,35 +274,26 @@ pub struct OparlMeeting {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// geplant, eingeladen, durchgeführt, Protokoll genehmigt or abgesagt.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting_state: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<OparlLocation>,
     /// The committee that meets.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<Vec<String>>,
     /// The people who took part (present or as guests) and consented to publication, by name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub participant: Option<Vec<String>>,
     /// The public agenda items, in order (left out with `omit_internal`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agenda_item: Option<Vec<OparlAgendaItem>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// The deliberation of a paper under an agenda item of a public meeting (same id as the item).
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/consultation/01937c01-0000-7000-8000-000000000004",
@@ -349,27 +308,21 @@ pub struct OparlConsultation {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paper: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub agenda_item: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meeting: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<Vec<String>>,
     /// The meeting in which the decision was taken.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authoritative: Option<bool>,
     /// Beschlussfassung (the deciding meeting) or Vorberatung.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// An adopted guideline (Richtlinie) or recommendation (Empfehlung) of the Forum.
+#[skip_serializing_none]
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"id": "https://qmf.example/oparl/v1/paper/01937d00-0000-7000-8000-000000000005",
@@ -382,27 +335,19 @@ pub struct OparlPaper {
     pub id: String,
     #[serde(rename = "type")]
     pub object_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Kind, year of the decision and a short id, e.g. `RL 2027/3f9a0c12`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// Day of the decision.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     /// Richtlinie or Empfehlung.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paper_type: Option<&'static str>,
     /// The working group (or steering group) that drafted the topic.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub originator_organization: Option<Vec<String>>,
     /// Its deliberations in public meetings (left out with `omit_internal`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consultation: Option<Vec<OparlConsultation>>,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
