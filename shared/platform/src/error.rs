@@ -285,8 +285,14 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::DatabaseErrorKind::{ClosedConnection, UnableToSendCommand};
         match error {
             diesel::result::Error::NotFound => ApiError::NotFound("no such resource".into()),
+            // The connection went away under the request (database restarted, network cut):
+            // the request may be retried; the pool replaces the connection at the next checkout.
+            diesel::result::Error::DatabaseError(ClosedConnection | UnableToSendCommand, info) => {
+                ApiError::Unavailable(format!("database connection lost: {}", info.message()))
+            }
             other => ApiError::Internal(format!("database: {other}")),
         }
     }

@@ -7,3 +7,4 @@
 mod jobs;
 mod jwks;
 mod migrations;
+mod pool;
