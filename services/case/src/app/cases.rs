@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use diesel_async::AsyncPgConnection;
 use qmf_directory_copy::store as directory_copy;
-use qmf_platform::db::transaction;
 use qmf_platform::etag::parse_if_match;
 use qmf_platform::{ApiError, ApiResult, IfMatch, ListKey, Page, Principal, SyncPaged, not_found};
 use serde::Deserialize;
@@ -248,14 +247,14 @@ pub async fn get(
     let read = async {
         let audience = access::audience(principal)?;
         let archive = access::may_read_archive(principal);
-        let (row, ids) = transaction(conn, async |conn| {
-            let row = store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| not_found("case"))?;
-            audit::record(conn, principal, Some(id), "case.read").await?;
-            Ok((row, store::external_ids(conn, id).await?))
-        })
-        .await?;
+        let row = store::find_visible(conn, id, audience, archive)
+            .await?
+            .ok_or_else(|| not_found("case"))?;
+        let shared = &*conn;
+        let ((), ids) = tokio::try_join!(
+            audit::record(shared, principal, Some(id), "case.read"),
+            store::external_ids(shared, id),
+        )?;
         Ok((audience, row, ids))
     }
     .await;
@@ -282,14 +281,14 @@ pub async fn get_by_external_id(
         let archive = access::may_read_archive(principal);
         asked = store::find_by_external_id(conn, office, system, external_id).await?;
         let id = asked.ok_or_else(no_case)?;
-        let (row, ids) = transaction(conn, async |conn| {
-            let row = store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(no_case)?;
-            audit::record(conn, principal, Some(id), "case.lookup").await?;
-            Ok((row, store::external_ids(conn, id).await?))
-        })
-        .await?;
+        let row = store::find_visible(conn, id, audience, archive)
+            .await?
+            .ok_or_else(no_case)?;
+        let shared = &*conn;
+        let ((), ids) = tokio::try_join!(
+            audit::record(shared, principal, Some(id), "case.lookup"),
+            store::external_ids(shared, id),
+        )?;
         Ok((audience, row, ids))
     }
     .await;
@@ -316,18 +315,17 @@ pub async fn list(
         modified_since: query.modified_since,
     };
     let archive = access::may_read_archive(principal);
-    let (rows, ids) = transaction(conn, async |conn| {
-        let rows = store::list_visible(conn, audience, archive, &filter, after, limit).await?;
-        let shown: Vec<Uuid> = rows.iter().take(limit as usize).map(|r| r.id).collect();
-        audit::record_reads(conn, principal, &shown, "case.list").await?;
-        let mut ids = store::external_ids_of(conn, &shown).await?;
-        let ids: Vec<BTreeMap<String, String>> = shown
-            .iter()
-            .map(|id| ids.remove(id).unwrap_or_default())
-            .collect();
-        Ok((rows, ids))
-    })
-    .await?;
+    let rows = store::list_visible(conn, audience, archive, &filter, after, limit).await?;
+    let shown: Vec<Uuid> = rows.iter().take(limit as usize).map(|r| r.id).collect();
+    let shared = &*conn;
+    let ((), mut ids) = tokio::try_join!(
+        audit::record_reads(shared, principal, &shown, "case.list"),
+        store::external_ids_of(shared, &shown),
+    )?;
+    let ids: Vec<BTreeMap<String, String>> = shown
+        .iter()
+        .map(|id| ids.remove(id).unwrap_or_default())
+        .collect();
     let Page { items, next_cursor } = query.page(rows, |row| query.key(row.id, row.change_seq));
     let items = items
         .into_iter()
@@ -347,14 +345,15 @@ pub async fn timeline(
     let read = async {
         let audience = access::audience(principal)?;
         let archive = access::may_read_archive(principal);
-        transaction(conn, async |conn| {
-            store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| not_found("case"))?;
-            audit::record(conn, principal, Some(id), "case.timeline").await?;
-            steps::timeline(conn, id).await
-        })
-        .await
+        store::find_visible(conn, id, audience, archive)
+            .await?
+            .ok_or_else(|| not_found("case"))?;
+        let shared = &*conn;
+        let ((), steps) = tokio::try_join!(
+            audit::record(shared, principal, Some(id), "case.timeline"),
+            steps::timeline(shared, id),
+        )?;
+        Ok(steps)
     };
     let read = read.await;
     audit_refusal(conn, principal, Some(id), "case.timeline", read).await

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
-use qmf_platform::db::transaction;
 use qmf_platform::{ApiError, ApiResult, Principal, not_found};
 use serde::Serialize;
 use serde_json::Value;
@@ -15,7 +14,7 @@ use super::{audit_refusal, today};
 use crate::domain::access::{self, Audience};
 use crate::domain::instruments::InstrumentKey;
 use crate::settings::CaseSettings;
-use crate::store::plans::{self as plan_store, PlanRow, ReviewRow};
+use crate::store::plans::{self as plan_store, GoalRow, PlanRow, ReviewRow};
 use crate::store::{audit, cases as case_store, instruments as instrument_store, parse_code};
 
 /// Longest work list of due reviews.
@@ -127,17 +126,18 @@ pub struct DueReview {
     pub overdue: bool,
 }
 
-async fn plan_out(conn: &mut AsyncPgConnection, row: PlanRow) -> ApiResult<Plan> {
-    let goals = plan_store::goals(conn, row.id)
-        .await?
-        .into_iter()
-        .map(|g| Goal {
-            id: g.id,
-            position: g.position,
-            description: g.description,
+/// A plan version with its goals, taken from the goals of the case's plans.
+fn plan_with_goals(row: PlanRow, goals: &[GoalRow]) -> Plan {
+    let goals = goals
+        .iter()
+        .filter(|goal| goal.plan_id == row.id)
+        .map(|goal| Goal {
+            id: goal.id,
+            position: goal.position,
+            description: goal.description.clone(),
         })
         .collect();
-    Ok(Plan {
+    Plan {
         version: row.plan_version,
         status: row.status,
         provider_id: row.provider_id,
@@ -151,20 +151,18 @@ async fn plan_out(conn: &mut AsyncPgConnection, row: PlanRow) -> ApiResult<Plan>
         decision_reason: row.decision_reason,
         agreed_at: row.agreed_at,
         decided_at: row.decided_at,
-    })
+    }
 }
 
-async fn review_out(
-    conn: &mut AsyncPgConnection,
-    row: ReviewRow,
-    plans: &[PlanRow],
-) -> ApiResult<Review> {
-    let ratings = plan_store::ratings_of(conn, row.id)
-        .await?
-        .into_iter()
-        .map(|(goal_id, rating)| RatingOut { goal_id, rating })
+/// A review with its ratings, taken from the ratings of the case's reviews (review, goal,
+/// rating), and the version of the plan it reviewed.
+fn review_with_ratings(row: ReviewRow, plans: &[PlanRow], ratings: &[(Uuid, Uuid, i32)]) -> Review {
+    let ratings = ratings
+        .iter()
+        .filter(|(review_id, _, _)| *review_id == row.id)
+        .map(|&(_, goal_id, rating)| RatingOut { goal_id, rating })
         .collect();
-    Ok(Review {
+    Review {
         id: row.id,
         plan_version: plans
             .iter()
@@ -178,7 +176,7 @@ async fn review_out(
         next_review_on: row.next_review_on,
         participation: row.participation,
         document_id: row.document_id,
-    })
+    }
 }
 
 /// A case with its plan in force, a proposed plan, its reviews and the next review date,
@@ -193,35 +191,36 @@ pub async fn overview(
     let read = async {
         let audience = access::audience(principal)?;
         let archive = access::may_read_archive(principal);
-        transaction(conn, async |conn| {
-            let row = case_store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| not_found("case"))?;
-            audit::record(conn, principal, Some(id), "case.overview").await?;
-            let ids = case_store::external_ids(conn, id).await?;
-            let plans = plan_store::versions(conn, id).await?;
-            let mut current_plan = None;
-            let mut proposed_plan = None;
-            for plan in plans.iter().cloned() {
-                match plan.status.as_str() {
-                    "accepted" => current_plan = Some(plan_out(conn, plan).await?),
-                    "proposed" => proposed_plan = Some(plan_out(conn, plan).await?),
-                    _ => {}
-                }
-            }
-            let mut reviews = Vec::new();
-            for review in plan_store::reviews_of(conn, id).await? {
-                reviews.push(review_out(conn, review, &plans).await?);
-            }
-            Ok(CaseOverview {
-                case: case_response(row, ids, audience, settings)?,
-                current_plan,
-                proposed_plan,
-                reviews,
-                next_review_due: plan_store::next_due(conn, id).await?,
-            })
+        let row = case_store::find_visible(conn, id, audience, archive)
+            .await?
+            .ok_or_else(|| not_found("case"))?;
+        // Everything else is keyed by the case: one pipelined round trip, with the audit record.
+        let shared = &*conn;
+        let ((), ids, plans, goals, reviews, ratings, next_review_due) = tokio::try_join!(
+            audit::record(shared, principal, Some(id), "case.overview"),
+            case_store::external_ids(shared, id),
+            plan_store::versions(shared, id),
+            plan_store::goals_of_case(shared, id),
+            plan_store::reviews_of(shared, id),
+            plan_store::ratings_of_case(shared, id),
+            plan_store::next_due(shared, id),
+        )?;
+        let plan_of = |status: &str| {
+            plans
+                .iter()
+                .find(|plan| plan.status == status)
+                .map(|plan| plan_with_goals(plan.clone(), &goals))
+        };
+        Ok(CaseOverview {
+            case: case_response(row, ids, audience, settings)?,
+            current_plan: plan_of("accepted"),
+            proposed_plan: plan_of("proposed"),
+            reviews: reviews
+                .into_iter()
+                .map(|review| review_with_ratings(review, &plans, &ratings))
+                .collect(),
+            next_review_due,
         })
-        .await
     };
     let read = read.await;
     audit_refusal(conn, principal, Some(id), "case.overview", read).await
@@ -238,22 +237,21 @@ pub async fn plans(
     let read = async {
         let audience = access::audience(principal)?;
         let archive = access::may_read_archive(principal);
-        transaction(conn, async |conn| {
-            case_store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| not_found("case"))?;
-            audit::record(conn, principal, Some(id), "case.plans").await?;
-            let mut out = Vec::new();
-            for plan in plan_store::versions(conn, id).await? {
-                // An institution sees only the versions addressed to it.
-                if matches!(audience, Audience::Provider(org) if org != plan.provider_id) {
-                    continue;
-                }
-                out.push(plan_out(conn, plan).await?);
-            }
-            Ok(out)
-        })
-        .await
+        case_store::find_visible(conn, id, audience, archive)
+            .await?
+            .ok_or_else(|| not_found("case"))?;
+        let shared = &*conn;
+        let ((), plans, goals) = tokio::try_join!(
+            audit::record(shared, principal, Some(id), "case.plans"),
+            plan_store::versions(shared, id),
+            plan_store::goals_of_case(shared, id),
+        )?;
+        Ok(plans
+            .into_iter()
+            // An institution sees only the versions addressed to it.
+            .filter(|plan| !matches!(audience, Audience::Provider(org) if org != plan.provider_id))
+            .map(|plan| plan_with_goals(plan, &goals))
+            .collect())
     };
     let read = read.await;
     audit_refusal(conn, principal, Some(id), "case.plans", read).await
@@ -272,22 +270,19 @@ pub async fn document(
     let read = async {
         let audience = access::audience(principal)?;
         let archive = access::may_read_archive(principal);
-        transaction(conn, async |conn| {
-            case_store::find_visible(conn, id, audience, archive)
-                .await?
-                .ok_or_else(|| not_found("case"))?;
-            let row = instrument_store::find_document(conn, id, document_id)
-                .await?
-                .ok_or_else(|| not_found("document"))?;
-            // The delivering institution needs the plan and the reviews, not the assessment
-            // of the family (data minimisation).
-            if matches!(audience, Audience::Provider(_)) && row.instrument_key == "assessment" {
-                return Err(not_found("document"));
-            }
-            audit::record(conn, principal, Some(id), "case.document").await?;
-            Ok(row)
-        })
-        .await
+        let (case, row) = tokio::try_join!(
+            case_store::find_visible(conn, id, audience, archive),
+            instrument_store::find_document(conn, id, document_id),
+        )?;
+        case.ok_or_else(|| not_found("case"))?;
+        let row = row.ok_or_else(|| not_found("document"))?;
+        // The delivering institution needs the plan and the reviews, not the assessment of the
+        // family (data minimisation).
+        if matches!(audience, Audience::Provider(_)) && row.instrument_key == "assessment" {
+            return Err(not_found("document"));
+        }
+        audit::record(conn, principal, Some(id), "case.document").await?;
+        Ok(row)
     };
     let read = read.await;
     let row = audit_refusal(conn, principal, Some(id), "case.document", read).await?;
@@ -335,13 +330,9 @@ pub async fn due_reviews(
     } else {
         today + chrono::Duration::days(within)
     };
-    let due = transaction(conn, async |conn| {
-        let due = plan_store::due_reviews(conn, office, until, MAX_DUE_REVIEWS).await?;
-        let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
-        audit::record_reads(conn, principal, &ids, "case.review_due").await?;
-        Ok(due)
-    })
-    .await?;
+    let due = plan_store::due_reviews(conn, office, until, MAX_DUE_REVIEWS).await?;
+    let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
+    audit::record_reads(conn, principal, &ids, "case.review_due").await?;
     Ok(due
         .into_iter()
         .map(|(case_id, due_on)| DueReview {

@@ -13,7 +13,7 @@ use crate::domain::access::AuditOutcome;
 /// Records that `principal` did `action` on `case_id` (no content, only the fact).
 #[tracing::instrument(skip_all, fields(case_id = ?case_id, action))]
 pub async fn record(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     principal: &Principal,
     case_id: Option<Uuid>,
     action: &str,
@@ -25,7 +25,7 @@ pub async fn record(
             audit_log::case_id.eq(case_id),
             audit_log::action.eq(action),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map_err(|e| ApiError::Internal(format!("audit record refused: {e}")))?;
     Ok(())
@@ -79,7 +79,7 @@ pub async fn record_about(
 /// Records one read per listed case.
 #[tracing::instrument(skip_all, fields(cases = case_ids.len(), action))]
 pub async fn record_reads(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     principal: &Principal,
     case_ids: &[Uuid],
     action: &str,
@@ -100,7 +100,7 @@ pub async fn record_reads(
         .collect();
     diesel::insert_into(audit_log::table)
         .values(rows)
-        .execute(conn)
+        .execute(&mut conn)
         .await
         .map_err(|e| ApiError::Internal(format!("audit record refused: {e}")))?;
     Ok(())

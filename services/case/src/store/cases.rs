@@ -116,7 +116,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: NewCase<'_>) -> Result<Ca
 /// A case the caller may see, or `None` (also when it exists but is not theirs).
 #[tracing::instrument(skip_all, fields(case_id = %id, organization_id = %audience.organization()))]
 pub async fn find_visible(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     audience: Audience,
     archive_reader: bool,
@@ -125,7 +125,7 @@ pub async fn find_visible(
         .filter(cases::id.eq(id))
         .filter(visible(audience, archive_reader))
         .select(CaseRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
@@ -292,13 +292,13 @@ pub async fn set_external_ids(
 /// The external ids of a case (system → id).
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn external_ids(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
     let rows: Vec<(String, String)> = case_external_ids::table
         .filter(case_external_ids::case_id.eq(case_id))
         .select((case_external_ids::system, case_external_ids::external_id))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(rows.into_iter().collect())
 }
@@ -321,7 +321,7 @@ pub struct CaseChange {
 /// Applies a command's changes and bumps the version and change sequence.
 #[tracing::instrument(skip_all, fields(case_id = %id))]
 pub async fn change(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     change: CaseChange,
 ) -> Result<CaseRow, ApiError> {
@@ -333,7 +333,7 @@ pub async fn change(
             cases::updated_at.eq(diesel::dsl::now),
         ))
         .returning(CaseRow::as_returning())
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?)
 }
 
@@ -363,7 +363,7 @@ pub async fn move_external_ids(
 /// External ids of several cases in one query (for lists).
 #[tracing::instrument(skip_all, fields(cases = case_ids.len()))]
 pub async fn external_ids_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, std::collections::BTreeMap<String, String>>, ApiError> {
     let rows: Vec<(Uuid, String, String)> = case_external_ids::table
@@ -373,7 +373,7 @@ pub async fn external_ids_of(
             case_external_ids::system,
             case_external_ids::external_id,
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     let mut out: std::collections::HashMap<Uuid, std::collections::BTreeMap<String, String>> =
         std::collections::HashMap::new();

@@ -149,7 +149,7 @@ pub struct DocumentRow {
 
 #[tracing::instrument(skip_all, fields(case_id = %case_id, document_id = %id))]
 pub async fn find_document(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
     id: Uuid,
 ) -> Result<Option<DocumentRow>, ApiError> {
@@ -157,7 +157,7 @@ pub async fn find_document(
         .filter(case_documents::case_id.eq(case_id))
         .filter(case_documents::id.eq(id))
         .select(DocumentRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }

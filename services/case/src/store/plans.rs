@@ -100,14 +100,14 @@ pub async fn insert(
 /// Every plan version of a case, newest first.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn versions(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<Vec<PlanRow>, ApiError> {
     Ok(plans::table
         .filter(plans::case_id.eq(case_id))
         .select(PlanRow::as_select())
         .order(plans::plan_version.desc())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 
@@ -129,14 +129,14 @@ pub async fn find_version(
 /// The plan in force: the accepted version, if any.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn accepted(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<Option<PlanRow>, ApiError> {
     Ok(plans::table
         .filter(plans::case_id.eq(case_id))
         .filter(plans::status.eq("accepted"))
         .select(PlanRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
@@ -144,16 +144,49 @@ pub async fn accepted(
 /// The version waiting for the provider's answer, if any.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn proposed(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<Option<PlanRow>, ApiError> {
     Ok(plans::table
         .filter(plans::case_id.eq(case_id))
         .filter(plans::status.eq("proposed"))
         .select(PlanRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
+}
+
+/// The goals of every plan version of a case, by plan and position.
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
+pub async fn goals_of_case(
+    mut conn: &AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Vec<GoalRow>, ApiError> {
+    Ok(plan_goals::table
+        .inner_join(plans::table)
+        .filter(plans::case_id.eq(case_id))
+        .select(GoalRow::as_select())
+        .order((plan_goals::plan_id, plan_goals::position.asc()))
+        .load(&mut conn)
+        .await?)
+}
+
+/// The goal ratings of every review of a case: (review, goal, rating).
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
+pub async fn ratings_of_case(
+    mut conn: &AsyncPgConnection,
+    case_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid, i32)>, ApiError> {
+    Ok(goal_ratings::table
+        .inner_join(reviews::table)
+        .filter(reviews::case_id.eq(case_id))
+        .select((
+            goal_ratings::review_id,
+            goal_ratings::goal_id,
+            goal_ratings::rating,
+        ))
+        .load(&mut conn)
+        .await?)
 }
 
 #[tracing::instrument(skip_all, fields(plan_id = %plan_id))]
@@ -293,14 +326,14 @@ pub async fn insert_review(
 
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn reviews_of(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<Vec<ReviewRow>, ApiError> {
     Ok(reviews::table
         .filter(reviews::case_id.eq(case_id))
         .select(ReviewRow::as_select())
         .order((reviews::held_on.asc(), reviews::created_at.asc()))
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 
@@ -373,13 +406,13 @@ pub async fn due_reviews(
 
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn next_due(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<Option<NaiveDate>, ApiError> {
     Ok(review_schedule::table
         .filter(review_schedule::case_id.eq(case_id))
         .select(review_schedule::due_on)
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }

@@ -148,6 +148,9 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(plan_goals -> plans (plan_id));
+diesel::joinable!(goal_ratings -> reviews (review_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_external_ids,

@@ -12,7 +12,7 @@ use super::schema::case_steps;
 
 #[tracing::instrument(skip_all, fields(case_id = %case_id, step))]
 pub async fn record(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
     step: &str,
     principal: &Principal,
@@ -26,7 +26,7 @@ pub async fn record(
             case_steps::actor_org.eq(principal.organization),
             case_steps::details.eq(details),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }
@@ -52,11 +52,11 @@ pub struct Step {
 }
 
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
-pub async fn timeline(conn: &mut AsyncPgConnection, case_id: Uuid) -> Result<Vec<Step>, ApiError> {
+pub async fn timeline(mut conn: &AsyncPgConnection, case_id: Uuid) -> Result<Vec<Step>, ApiError> {
     Ok(case_steps::table
         .filter(case_steps::case_id.eq(case_id))
         .select(Step::as_select())
         .order(case_steps::id.asc())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }

@@ -149,8 +149,11 @@ pub async fn run<C: CaseCommand>(
     }
     if_match.check(case.version)?;
     command.prepare(conn, &case).await?;
-    let plan_proposed = plan_store::proposed(conn, id).await?.is_some();
-    let accepted_plan = plan_store::accepted(conn, id).await?;
+    let (proposed_plan, accepted_plan) = tokio::try_join!(
+        plan_store::proposed(conn, id),
+        plan_store::accepted(conn, id)
+    )?;
+    let plan_proposed = proposed_plan.is_some();
     let state = case_state(&case, plan_proposed, accepted_plan.is_some())?;
     let today = today();
     let next = process::apply(&state, C::RULE, today, caller.settings.process)?;
@@ -168,13 +171,17 @@ pub async fn run<C: CaseCommand>(
         phase: Some(code(&done.phase.unwrap_or(next))),
         ..done.change
     };
-    let row = case_store::change(conn, id, change).await?;
+    let action = format!("case.{}", done.step);
+    // What every step writes, pipelined in one round trip; the event needs the changed row.
+    let shared = &*conn;
+    let (row, (), (), external_ids) = tokio::try_join!(
+        case_store::change(shared, id, change),
+        steps::record(shared, id, done.step, caller.principal, done.details),
+        audit::record(shared, caller.principal, Some(id), &action),
+        case_store::external_ids(shared, id),
+    )?;
     if let Some(event) = done.event {
         events::publish(conn, &row, event).await?;
     }
-    steps::record(conn, id, done.step, caller.principal, done.details).await?;
-    let action = format!("case.{}", done.step);
-    audit::record(conn, caller.principal, Some(id), &action).await?;
-    let external_ids = case_store::external_ids(conn, id).await?;
     case_response(row, external_ids, caller.audience, caller.settings)
 }
