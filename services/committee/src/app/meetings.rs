@@ -40,8 +40,10 @@ async fn views(
     reader: MinutesReader,
 ) -> ApiResult<Vec<Meeting>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let (agenda_rows, attendance_rows) =
+        futures_util::try_join!(store::agendas(conn, &ids), store::attendances(conn, &ids))?;
     let mut agendas: HashMap<Uuid, Vec<AgendaItem>> = HashMap::new();
-    for item in store::agendas(conn, &ids).await? {
+    for item in agenda_rows {
         agendas
             .entry(item.meeting_id)
             .or_default()
@@ -54,7 +56,7 @@ async fn views(
             });
     }
     let mut attendances: HashMap<Uuid, Vec<Attendance>> = HashMap::new();
-    for a in store::attendances(conn, &ids).await? {
+    for a in attendance_rows {
         attendances
             .entry(a.meeting_id)
             .or_default()

@@ -26,9 +26,11 @@ pub const DIALOGUE_ACTOR: &str = qmf_contracts::dialogue::SOURCE;
 
 /// The topic with its current draft and decisions.
 pub(crate) async fn view(conn: &mut AsyncPgConnection, row: TopicRow) -> ApiResult<Topic> {
-    let draft = store::current_draft(conn, &row).await?;
-    let decisions = decision_store::of_topic(conn, row.id)
-        .await?
+    let (draft, decisions) = futures_util::try_join!(
+        store::current_draft(conn, &row),
+        decision_store::of_topic(conn, row.id)
+    )?;
+    let decisions = decisions
         .into_iter()
         .map(decision)
         .collect::<ApiResult<Vec<_>>>()?;
@@ -240,14 +242,10 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Topic> {
 /// Every step of a topic, oldest first.
 #[tracing::instrument(skip_all, fields(topic_id = %id))]
 pub async fn history(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Vec<HistoryEntry>> {
-    store::find(conn, id)
-        .await?
-        .ok_or_else(|| not_found("topic"))?;
-    store::history(conn, id)
-        .await?
-        .into_iter()
-        .map(history_entry)
-        .collect()
+    let (topic, history) =
+        futures_util::try_join!(store::find(conn, id), store::history(conn, id))?;
+    topic.ok_or_else(|| not_found("topic"))?;
+    history.into_iter().map(history_entry).collect()
 }
 
 /// Every draft of a topic, oldest first.

@@ -68,14 +68,14 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Decis
 
 #[tracing::instrument(skip_all, fields(topic_id = %topic_id))]
 pub async fn of_topic(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     topic_id: Uuid,
 ) -> Result<Vec<DecisionRow>, ApiError> {
     Ok(decisions::table
         .filter(decisions::topic_id.eq(topic_id))
         .select(DecisionRow::as_select())
         .order(decisions::id.asc())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 

@@ -177,21 +177,21 @@ pub async fn agenda(
 /// The agendas of several meetings, each in order.
 #[tracing::instrument(skip_all, fields(meetings = meeting_ids.len()))]
 pub async fn agendas(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     meeting_ids: &[Uuid],
 ) -> Result<Vec<AgendaItemRow>, ApiError> {
     Ok(agenda_items::table
         .filter(agenda_items::meeting_id.eq_any(meeting_ids))
         .select(AgendaItemRow::as_select())
         .order((agenda_items::meeting_id, agenda_items::position.asc()))
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 
 /// The attendance of several meetings, present first within each.
 #[tracing::instrument(skip_all, fields(meetings = meeting_ids.len()))]
 pub async fn attendances(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     meeting_ids: &[Uuid],
 ) -> Result<Vec<AttendanceRow>, ApiError> {
     Ok(meeting_attendance::table
@@ -202,7 +202,7 @@ pub async fn attendances(
             meeting_attendance::status.desc(),
             meeting_attendance::id.asc(),
         ))
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 

@@ -135,11 +135,11 @@ pub async fn add_draft(
 }
 
 #[tracing::instrument(skip_all, fields(topic_id = %id))]
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<TopicRow>, ApiError> {
+pub async fn find(mut conn: &AsyncPgConnection, id: Uuid) -> Result<Option<TopicRow>, ApiError> {
     Ok(topics::table
         .filter(topics::id.eq(id))
         .select(TopicRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
@@ -232,14 +232,14 @@ pub async fn record(conn: &mut AsyncPgConnection, entry: NewHistory<'_>) -> Resu
 
 #[tracing::instrument(skip_all, fields(topic_id = %topic_id))]
 pub async fn history(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     topic_id: Uuid,
 ) -> Result<Vec<HistoryRow>, ApiError> {
     Ok(topic_history::table
         .filter(topic_history::topic_id.eq(topic_id))
         .select(HistoryRow::as_select())
         .order(topic_history::id.asc())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 
@@ -258,14 +258,14 @@ pub async fn drafts(
 
 #[tracing::instrument(skip_all, fields(topic_id = %topic.id))]
 pub async fn current_draft(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     topic: &TopicRow,
 ) -> Result<DraftRow, ApiError> {
     Ok(topic_drafts::table
         .filter(topic_drafts::topic_id.eq(topic.id))
         .filter(topic_drafts::number.eq(topic.draft_number))
         .select(DraftRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await?)
 }
 
