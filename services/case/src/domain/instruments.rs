@@ -118,19 +118,24 @@ pub fn check_schema(schema: &Value) -> Result<(), Vec<FieldError>> {
         .map_err(|e| vec![FieldError::new("/schema", e.masked().to_string())])
 }
 
-/// Validates a filled document against its instrument version. Pointers are prefixed with
-/// `base` (the document's place in the request); messages never repeat the submitted values.
-pub fn validate_document(
-    schema: &Value,
-    content: &Value,
-    base: &str,
-) -> Result<(), Vec<FieldError>> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+/// Compiles an instrument version's schema for validating documents.
+pub fn compile(schema: &Value, base: &str) -> Result<jsonschema::Validator, Vec<FieldError>> {
+    jsonschema::validator_for(schema).map_err(|e| {
         vec![FieldError::new(
             base,
             format!("the instrument is unusable: {}", e.masked()),
         )]
-    })?;
+    })
+}
+
+/// Checks a filled document with its instrument version's compiled schema. Pointers are
+/// prefixed with `base` (the document's place in the request); messages never repeat the
+/// submitted values.
+pub fn check_document(
+    validator: &jsonschema::Validator,
+    content: &Value,
+    base: &str,
+) -> Result<(), Vec<FieldError>> {
     let errors: Vec<FieldError> = validator
         .iter_errors(content)
         .map(|e| {
@@ -149,6 +154,7 @@ pub fn validate_document(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 
@@ -172,12 +178,23 @@ mod tests {
         let schema = seed(InstrumentKey::FinalEvaluation);
         let good = json!({"summary": "Ziele weitgehend erreicht", "satisfaction_young_person": 4,
             "satisfaction_parents": 5, "follow_up": "none"});
-        assert!(validate_document(&schema, &good, "/document/content").is_ok());
+        assert!(
+            check_document(
+                &compile(&schema, "/document/content").unwrap(),
+                &good,
+                "/document/content"
+            )
+            .is_ok()
+        );
         let bad = json!({"summary": "Mia Beispiel", "satisfaction_young_person": 9, "satisfaction_parents": 5,
             "follow_up": "none", "extra": "Mia Beispiel"});
-        let errors = validate_document(&schema, &bad, "/document/content")
-            .err()
-            .unwrap_or_default();
+        let errors = check_document(
+            &compile(&schema, "/document/content").unwrap(),
+            &bad,
+            "/document/content",
+        )
+        .err()
+        .unwrap_or_default();
         let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
         assert!(
             pointers.contains(&"/document/content/satisfaction_young_person"),

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
+use qmf_platform::pagination::ListKey;
 use qmf_platform::{ApiError, ApiResult, IfMatch, Page, RuleName, not_found};
 use uuid::Uuid;
 
@@ -22,7 +23,7 @@ pub async fn list(
     limit: i64,
 ) -> ApiResult<Page<Body>> {
     let rows = store::list(conn, kind, status, after, limit).await?;
-    Page::from_rows(rows, limit, |row| row.id).try_map(body)
+    Page::from_rows(rows, limit, |row| ListKey::Id(row.id)).try_map(body)
 }
 
 /// One body.

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use qmf_directory_copy::store as directory;
+use qmf_platform::pagination::ListKey;
 use qmf_platform::{ApiError, ApiResult, IfMatch, Page, RuleName, not_found};
 use uuid::Uuid;
 
@@ -27,7 +28,7 @@ pub async fn list(
         .await?
         .ok_or_else(|| not_found("body"))?;
     let rows = store::memberships_of(conn, body_id, active_on, after, limit).await?;
-    Page::from_rows(rows, limit, |row| row.id).try_map(membership)
+    Page::from_rows(rows, limit, |row| ListKey::Id(row.id)).try_map(membership)
 }
 
 /// Records a person's seat in a body and publishes `committee.membership.started.v1`.

@@ -4,6 +4,7 @@
 
 use diesel_async::AsyncPgConnection;
 use qmf_contracts::dialogue::FindingEscalatedV1;
+use qmf_platform::pagination::ListKey;
 use qmf_platform::{ApiError, ApiResult, IfMatch, Json, Page, Principal, RuleName, not_found};
 use uuid::Uuid;
 
@@ -227,7 +228,7 @@ pub async fn list(
     limit: i64,
 ) -> ApiResult<Page<TopicSummary>> {
     let rows = store::list(conn, filter, after, limit).await?;
-    Page::from_rows(rows, limit, |row| row.id).try_map(summary)
+    Page::from_rows(rows, limit, |row| ListKey::Id(row.id)).try_map(summary)
 }
 
 /// One topic with its current draft and decisions.

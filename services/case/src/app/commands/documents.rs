@@ -1,7 +1,11 @@
 //! What several steps carry: a filled instrument (stored encrypted, validated against its
 //! version's JSON Schema) and ratings of the goals of the plan in force.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use diesel_async::AsyncPgConnection;
+use jsonschema::Validator;
 use qmf_platform::{ApiError, ApiResult, FieldError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -59,6 +63,39 @@ pub fn text(pointer: &str, value: &str, max: usize) -> ApiResult<()> {
     Ok(())
 }
 
+/// Compiled schemas of instrument versions. A released version never changes, so its compiled
+/// schema is kept for the life of the process (a handful of versions; the map is emptied should
+/// it ever hold more than [`MAX_COMPILED`]).
+static COMPILED: LazyLock<Mutex<CompiledSchemas>> = LazyLock::new(Mutex::default);
+
+/// Compiled schemas by instrument and version.
+type CompiledSchemas = HashMap<(InstrumentKey, i32), Arc<Validator>>;
+
+/// Most compiled schemas kept.
+const MAX_COMPILED: usize = 256;
+
+/// The compiled schema of instrument `key` at `version`, compiled on first use.
+fn compiled(key: InstrumentKey, version: i32, schema: &Value) -> ApiResult<Arc<Validator>> {
+    let cached = COMPILED
+        .lock()
+        .map_err(|_| ApiError::internal("the schema cache is poisoned"))?
+        .get(&(key, version))
+        .cloned();
+    if let Some(validator) = cached {
+        return Ok(validator);
+    }
+    let validator =
+        Arc::new(instruments::compile(schema, "/document/content").map_err(ApiError::Validation)?);
+    let mut cache = COMPILED
+        .lock()
+        .map_err(|_| ApiError::internal("the schema cache is poisoned"))?;
+    if cache.len() >= MAX_COMPILED {
+        cache.clear();
+    }
+    cache.insert((key, version), Arc::clone(&validator));
+    Ok(validator)
+}
+
 /// Validates and stores a document of `key` for the locked case, encrypted; returns its id and
 /// instrument version.
 pub(super) async fn store_document(
@@ -80,7 +117,8 @@ pub(super) async fn store_document(
             .await?
             .ok_or_else(|| ApiError::Internal(format!("no {key:?} instrument released")))?,
     };
-    instruments::validate_document(&instrument.schema, &input.content, "/document/content")
+    let validator = compiled(key, instrument.version, &instrument.schema)?;
+    instruments::check_document(&validator, &input.content, "/document/content")
         .map_err(ApiError::Validation)?;
     let case_id = locked.case.id;
     let (key_id, sealed) = locked
