@@ -41,6 +41,23 @@ async fn update(app: &TestApp, id: &str, version: i64, draft: &Value) -> Reply {
         .await
 }
 
+/// Reassigns case `id` at `version` to `caseworker` and asserts that it took.
+async fn reassign(app: &TestApp, id: &str, version: i64, caseworker: Uuid) {
+    let reassigned = update(app, id, version, &draft_with(caseworker)).await;
+    assert_eq!(
+        reassigned.expect(StatusCode::OK)["caseworker_id"],
+        json!(caseworker)
+    );
+}
+
+/// Applies `directory.person.<change>.v1` for a person of `organization`, as the directory
+/// publishes it.
+async fn person_event(app: &TestApp, change: &str, id: Uuid, organization: Uuid, version: i32) {
+    let event_type = format!("directory.person.{change}.v1");
+    app.apply_event(DIRECTORY, &event_type, person(id, organization, version))
+        .await;
+}
+
 /// Asserts the refusal of a caseworker who may not lead the case.
 #[track_caller]
 fn refused_caseworker(reply: Reply) {
@@ -83,12 +100,7 @@ async fn only_an_active_youth_office_known_to_the_directory_opens_cases() {
     let caseworker = Uuid::now_v7();
     let cw = app.as_(Persona::caseworker().of(office).subject("cw-hok"));
     let draft = draft_with(caseworker);
-    app.apply_event(
-        DIRECTORY,
-        "directory.person.registered.v1",
-        person(caseworker, office, 1),
-    )
-    .await;
+    person_event(&app, "registered", caseworker, office, 1).await;
     open_as(&cw, &draft)
         .await
         .expect_conflict("case_requires_active_youth_office");
@@ -148,17 +160,8 @@ async fn a_case_is_led_only_by_a_caseworker_of_its_office() {
     let id = id(&open_case(&app).await);
     refused_caseworker(update(&app, &id, 1, &draft_with(OTHER_CASEWORKER)).await);
     let second = Uuid::now_v7();
-    app.apply_event(
-        DIRECTORY,
-        "directory.person.registered.v1",
-        person(second, OFFICE, 3),
-    )
-    .await;
-    let reassigned = update(&app, &id, 1, &draft_with(second)).await;
-    assert_eq!(
-        reassigned.expect(StatusCode::OK)["caseworker_id"],
-        json!(second)
-    );
+    person_event(&app, "registered", second, OFFICE, 3).await;
+    reassign(&app, &id, 1, second).await;
 
     // Deactivated in the directory, the caseworker leads no case any more; a late snapshot of
     // an older version does not make them active again.
@@ -171,43 +174,19 @@ async fn a_case_is_led_only_by_a_caseworker_of_its_office() {
     let mut changed = draft_with(second);
     changed["help_kind"] = json!("day_group");
     refused_caseworker(update(&app, &id, 2, &changed).await);
-    app.apply_event(
-        DIRECTORY,
-        "directory.person.updated.v1",
-        person(second, OFFICE, 3),
-    )
-    .await;
+    person_event(&app, "updated", second, OFFICE, 3).await;
     refused_caseworker(update(&app, &id, 2, &changed).await);
 
     // Someone who moved to another office is no longer this office's caseworker.
     let mover = Uuid::now_v7();
-    app.apply_event(
-        DIRECTORY,
-        "directory.person.registered.v1",
-        person(mover, OFFICE, 1),
-    )
-    .await;
-    app.apply_event(
-        DIRECTORY,
-        "directory.person.updated.v1",
-        person(mover, OTHER_OFFICE, 2),
-    )
-    .await;
+    person_event(&app, "registered", mover, OFFICE, 1).await;
+    person_event(&app, "updated", mover, OTHER_OFFICE, 2).await;
     refused_caseworker(update(&app, &id, 2, &draft_with(mover)).await);
 
     // A snapshot from the directory's republish brings in a person the service had missed.
     let missed = Uuid::now_v7();
-    app.apply_event(
-        DIRECTORY,
-        "directory.person.updated.v1",
-        person(missed, OFFICE, 7),
-    )
-    .await;
-    let reassigned = update(&app, &id, 2, &draft_with(missed)).await;
-    assert_eq!(
-        reassigned.expect(StatusCode::OK)["caseworker_id"],
-        json!(missed)
-    );
+    person_event(&app, "updated", missed, OFFICE, 7).await;
+    reassign(&app, &id, 2, missed).await;
     // The case service keeps who works where, not the names or e-mail.
     let copied = app
         .sql(&format!(
