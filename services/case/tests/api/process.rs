@@ -5,17 +5,8 @@ use crate::common::*;
 
 use std::time::Duration;
 
+use qmf_testkit::reply::pointers;
 use serde_json::{Value, json};
-
-/// The pointers of a validation problem.
-fn pointers(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect()
-}
 
 /// The id of the document a step of the timeline wrote (1: the assessment).
 async fn timeline_document(caller: &Caller, flow: &Flow, step: usize) -> String {
@@ -204,10 +195,10 @@ async fn plans_need_an_eligible_provider_goals_and_participation() {
     let problem = flow
         .command(&cw, "/plans", Some(bad), StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    let pointers = pointers(&problem);
-    assert!(pointers.contains(&"/goals"));
-    assert!(pointers.contains(&"/participation/not_heard_reason"));
-    assert!(pointers.contains(&"/participation/no_agreement_reason"));
+    let named = pointers(&problem);
+    assert!(named.contains(&"/goals"));
+    assert!(named.contains(&"/participation/not_heard_reason"));
+    assert!(named.contains(&"/participation/no_agreement_reason"));
 
     let mut bad_document = plan(PROVIDER);
     bad_document["document"]["content"] = json!({"tasks": []});
@@ -219,10 +210,10 @@ async fn plans_need_an_eligible_provider_goals_and_participation() {
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    let pointers = self::pointers(&problem);
+    let named = pointers(&problem);
     assert!(
-        pointers.iter().any(|p| p.starts_with("/document/content")),
-        "{pointers:?}"
+        named.iter().any(|p| p.starts_with("/document/content")),
+        "{named:?}"
     );
     app.stop().await;
 }
