@@ -6,16 +6,16 @@ use crate::common::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-fn meeting(starts: &str) -> Value {
+fn forum_meeting(starts: &str) -> Value {
     json!({"title": "Forum Jugendhilfe", "starts_at": format!("{starts}T09:00:00Z"), "ends_at": format!("{starts}T13:00:00Z"),
         "place": "Landratsamt Künzelsau", "public": true})
 }
 
-/// Plans a meeting of `body` from [`meeting`] on `day`; returns the answer.
-async fn plan(secretary: &Caller, body: &str, day: &str) -> Reply {
-    secretary
+/// Plans a meeting of `body` from [`forum_meeting`] on `day`; returns the answer.
+async fn plan(caller: &Caller, body: &str, day: &str) -> Reply {
+    caller
         .post(&format!("/v1/bodies/{body}/meetings"))
-        .json(&meeting(day))
+        .json(&forum_meeting(day))
         .send()
         .await
 }
@@ -27,53 +27,48 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     let secretary = secretary(&app);
     let created = plan(&secretary, &forum, "2026-03-17").await;
     assert_eq!(created.expect(StatusCode::CREATED)["state"], "planned");
-    let id = created.id();
-    let mut version = Versioned::of(&created);
-    let agenda = format!("/v1/meetings/{id}/agenda-items");
-    let transitions = format!("/v1/meetings/{id}/transitions");
-    let minutes = format!("/v1/meetings/{id}/minutes");
+    let mut meeting = Meeting::of(&created);
     for title in ["Begrüßung", "Bericht der Geschäftsführung", "Verschiedenes"] {
-        version
-            .send(secretary.post(&agenda).json(&json!({"title": title})))
+        meeting
+            .post(&secretary, "/agenda-items", json!({"title": title}))
             .await
             .expect(StatusCode::OK);
     }
     let stale = secretary
-        .post(&agenda)
+        .post(&meeting.path("/agenda-items"))
         .if_match("\"1\"")
         .json(&json!({"title": "x"}))
         .send()
         .await;
     assert_eq!(stale.expect(StatusCode::PRECONDITION_FAILED)["status"], 412);
 
-    let read = secretary.get(&format!("/v1/meetings/{id}")).send().await;
+    let read = secretary.get(&meeting.path("")).send().await;
     let ids: Vec<String> = read.expect(StatusCode::OK)["agenda"]
         .as_array()
         .unwrap()
         .iter()
         .map(id_of)
         .collect();
-    let order = format!("/v1/meetings/{id}/agenda-order");
-    let bad = version
-        .send(secretary.put(&order).json(&json!({"item_ids": [ids[0]]})))
+    let bad = meeting
+        .put(&secretary, "/agenda-order", json!({"item_ids": [ids[0]]}))
         .await;
     assert_eq!(
         bad.expect(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["pointer"],
         "/item_ids"
     );
-    let reordered = version
-        .send(
-            secretary
-                .put(&order)
-                .json(&json!({"item_ids": [ids[1], ids[0], ids[2]]})),
+    let reordered = meeting
+        .put(
+            &secretary,
+            "/agenda-order",
+            json!({"item_ids": [ids[1], ids[0], ids[2]]}),
         )
         .await;
     assert_eq!(
         reordered.expect(StatusCode::OK)["agenda"][0]["title"],
         "Bericht der Geschäftsführung"
     );
-    let removed = version
-        .send(secretary.delete(&format!("{agenda}/{}", ids[0])))
+    let removed = meeting
+        .delete(&secretary, &format!("/agenda-items/{}", ids[0]))
         .await;
     let titles: Vec<(&str, i64)> = removed.expect(StatusCode::OK)["agenda"]
         .as_array()
@@ -91,37 +86,28 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
         vec![("Bericht der Geschäftsführung", 1), ("Verschiedenes", 2)]
     );
 
-    let transition = |name: &str| {
-        secretary
-            .post(&transitions)
-            .json(&json!({"transition": name}))
-    };
-    let held = version.send(transition("mark_held")).await;
+    let held = meeting.transition(&secretary, "mark_held").await;
     assert_eq!(held.expect(StatusCode::OK)["state"], "held");
-    version
-        .send(secretary.post(&agenda).json(&json!({"title": "zu spät"})))
+    meeting
+        .post(&secretary, "/agenda-items", json!({"title": "zu spät"}))
         .await
         .expect_conflict("agenda_fixed_after_meeting");
-    version
-        .send(transition("cancel"))
+    meeting
+        .transition(&secretary, "cancel")
         .await
         .expect_conflict("meeting_already_held");
-    version
-        .send(transition("approve_minutes"))
+    meeting
+        .transition(&secretary, "approve_minutes")
         .await
         .expect_conflict("minutes_missing");
-    version
-        .send(
-            secretary
-                .put(&minutes)
-                .json(&json!({"text": "TOP 1–3 beraten."})),
-        )
+    meeting
+        .put(&secretary, "/minutes", json!({"text": "TOP 1–3 beraten."}))
         .await
         .expect(StatusCode::OK);
-    let approved = version.send(transition("approve_minutes")).await;
+    let approved = meeting.transition(&secretary, "approve_minutes").await;
     assert_eq!(approved.expect(StatusCode::OK)["state"], "minutes_approved");
-    version
-        .send(secretary.put(&minutes).json(&json!({"text": "geändert"})))
+    meeting
+        .put(&secretary, "/minutes", json!({"text": "geändert"}))
         .await
         .expect_conflict("meeting_is_final");
 
@@ -132,7 +118,7 @@ async fn the_agenda_changes_until_the_meeting_is_held() {
     )
     .await
     .expect(StatusCode::FORBIDDEN);
-    let mut backwards = meeting("2027-09-01");
+    let mut backwards = forum_meeting("2027-09-01");
     backwards["ends_at"] = json!("2027-09-01T08:00:00Z");
     secretary
         .post(&format!("/v1/bodies/{forum}/meetings"))
@@ -159,13 +145,8 @@ async fn the_forum_report_flags_years_with_fewer_than_two_meetings() {
         .await
         .expect(StatusCode::CREATED);
     // A cancelled meeting does not count.
-    let cancelled = plan(&secretary, &forum, "2028-11-08").await;
-    cancelled.expect(StatusCode::CREATED);
-    secretary
-        .post(&format!("/v1/meetings/{}/transitions", cancelled.id()))
-        .if_match("\"1\"")
-        .json(&json!({"transition": "cancel"}))
-        .send()
+    Meeting::of(&plan(&secretary, &forum, "2028-11-08").await)
+        .transition(&secretary, "cancel")
         .await
         .expect(StatusCode::OK);
     let report = secretary
@@ -196,68 +177,61 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
     let forum = app.forum().await;
     let member = Uuid::now_v7();
     app.seat(&forum, member, OFFICES[0], "member").await;
-    let (id, mut meeting) = app.plan_meeting(&forum, "2026-03-17", true).await;
-    let invite = format!("/v1/meetings/{id}/invitations");
+    let mut meeting = app.plan_meeting(&forum, "2026-03-17", true).await;
+    let id = meeting.id.clone();
     meeting
-        .send(secretary.post(&invite).json(&json!({})))
+        .post(&secretary, "/invitations", json!({}))
         .await
         .expect_conflict("agenda_empty");
     meeting
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{id}/agenda-items"))
-                .json(&json!({"title": "Bericht; Ausblick, Termine"})),
+        .post(
+            &secretary,
+            "/agenda-items",
+            json!({"title": "Bericht; Ausblick, Termine"}),
         )
         .await
         .expect(StatusCode::OK);
     let staff = app.as_(Persona::youth_office_staff().of(OFFICES[0]));
     meeting
-        .send(staff.post(&invite).json(&json!({})))
+        .post(&staff, "/invitations", json!({}))
         .await
         .expect(StatusCode::FORBIDDEN);
     let invited = meeting
-        .send(
-            secretary
-                .post(&invite)
-                .json(&json!({"message": "Bitte Unterlagen lesen."})),
+        .post(
+            &secretary,
+            "/invitations",
+            json!({"message": "Bitte Unterlagen lesen."}),
         )
         .await;
     let invited = invited.expect(StatusCode::OK);
     assert_eq!(invited["state"], "invited");
     assert!(invited["invitations_sent_at"].is_string());
     meeting
-        .send(secretary.post(&invite).json(&json!({})))
+        .post(&secretary, "/invitations", json!({}))
         .await
         .expect_conflict("invitations_already_sent");
 
     // Apologies before the meeting, attendance after it; minutes only once held.
-    let attendance = format!("/v1/meetings/{id}/attendance");
     meeting
-        .send(secretary.put(&attendance).json(&json!({"entries": [{"status": "present"}, {"person_id": member, "status": "present"}, {"person_id": member, "status": "excused"}]})))
+        .put(&secretary, "/attendance", json!({"entries": [{"status": "present"}, {"person_id": member, "status": "present"}, {"person_id": member, "status": "excused"}]}))
         .await
         .expect_validation(&["/entries/0", "/entries/2/person_id"]);
     meeting
-        .send(secretary.put(&attendance).json(&json!({"entries": [
+        .put(
+            &secretary,
+            "/attendance",
+            json!({"entries": [
             {"person_id": member, "organization_id": OFFICES[0], "status": "present"},
             {"organization_id": OFFICES[1], "status": "excused"},
-            {"name": "Vertretung KVJS", "status": "guest"}]})))
+            {"name": "Vertretung KVJS", "status": "guest"}]}),
+        )
         .await
         .expect(StatusCode::OK);
     meeting
-        .send(
-            secretary
-                .put(&format!("/v1/meetings/{id}/minutes"))
-                .json(&json!({"text": "x"})),
-        )
+        .put(&secretary, "/minutes", json!({"text": "x"}))
         .await
         .expect_conflict("minutes_require_held_meeting");
-    let held = meeting
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{id}/transitions"))
-                .json(&json!({"transition": "mark_held"})),
-        )
-        .await;
+    let held = meeting.transition(&secretary, "mark_held").await;
     assert_eq!(
         held.expect(StatusCode::OK)["attendance"]
             .as_array()
@@ -267,21 +241,20 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
     );
 
     // A second meeting is cancelled after its invitations: the calendar entry is withdrawn.
-    let (other, mut other_meeting) = app.plan_meeting(&forum, "2027-10-06", true).await;
-    for (path, body) in [
-        ("agenda-items", json!({"title": "Begrüßung"})),
-        ("invitations", json!({})),
-        ("transitions", json!({"transition": "cancel"})),
-    ] {
-        other_meeting
-            .send(
-                secretary
-                    .post(&format!("/v1/meetings/{other}/{path}"))
-                    .json(&body),
-            )
-            .await
-            .expect(StatusCode::OK);
-    }
+    let mut other = app.plan_meeting(&forum, "2027-10-06", true).await;
+    other
+        .post(&secretary, "/agenda-items", json!({"title": "Begrüßung"}))
+        .await
+        .expect(StatusCode::OK);
+    other
+        .post(&secretary, "/invitations", json!({}))
+        .await
+        .expect(StatusCode::OK);
+    other
+        .transition(&secretary, "cancel")
+        .await
+        .expect(StatusCode::OK);
+    let other = other.id;
 
     let events = probe.drain(std::time::Duration::from_secs(2)).await;
     let of = |t: &str| {
@@ -395,61 +368,40 @@ async fn a_meeting_is_held_on_its_day_not_before() {
     let forum = app.forum().await;
     let secretary = secretary(&app);
     let admin = app.as_(Persona::admin());
-    let hold = json!({"transition": "mark_held"});
 
     // Next year's meeting cannot be marked held today, by the secretary or an admin.
     let next_year = app.regional_time(365, "09:00").await;
-    let (future, mut future_meeting) = app.plan_meeting_at(&forum, next_year, true).await;
-    let transitions = format!("/v1/meetings/{future}/transitions");
+    let mut future = app.plan_meeting_at(&forum, next_year, true).await;
     for caller in [&secretary, &admin] {
-        future_meeting
-            .send(caller.post(&transitions).json(&hold))
+        future
+            .transition(caller, "mark_held")
             .await
             .expect_conflict("meeting_day_not_reached");
     }
     // Neither can one starting at 00:30 tomorrow in the region, which may still be today in UTC.
-    let (tomorrow, mut tomorrow_meeting) = app
-        .plan_meeting_at(&forum, app.regional_time(1, "00:30").await, true)
-        .await;
-    tomorrow_meeting
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{tomorrow}/transitions"))
-                .json(&hold),
-        )
+    app.plan_meeting_at(&forum, app.regional_time(1, "00:30").await, true)
+        .await
+        .transition(&secretary, "mark_held")
         .await
         .expect_conflict("meeting_day_not_reached");
-    let unchanged = secretary
-        .get(&format!("/v1/meetings/{future}"))
-        .send()
-        .await;
+    let unchanged = secretary.get(&future.path("")).send().await;
     let unchanged = unchanged.expect(StatusCode::OK);
     assert_eq!(unchanged["state"], "planned");
     assert_eq!(unchanged["version"], 1);
 
     // On its day it may be marked held, also before it starts; minutes and decisions follow,
     // dated today.
-    let (today, mut today_meeting) = app
+    let mut today = app
         .plan_meeting_at(&forum, app.regional_time(0, "23:58").await, true)
         .await;
-    let held = today_meeting
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{today}/transitions"))
-                .json(&hold),
-        )
-        .await;
+    let held = today.transition(&secretary, "mark_held").await;
     assert_eq!(held.expect(StatusCode::OK)["state"], "held");
-    today_meeting
-        .send(
-            secretary
-                .put(&format!("/v1/meetings/{today}/minutes"))
-                .json(&json!({"text": "TOP 1 beraten."})),
-        )
+    today
+        .put(&secretary, "/minutes", json!({"text": "TOP 1 beraten."}))
         .await
         .expect(StatusCode::OK);
     let decision = secretary
-        .post(&format!("/v1/meetings/{today}/decisions"))
+        .post(&today.path("/decisions"))
         .json(&json!({"kind": "other", "title": "Termin", "text": "Nächste Sitzung im Herbst."}))
         .send()
         .await;
@@ -462,17 +414,17 @@ async fn a_meeting_is_held_on_its_day_not_before() {
 
     // A future meeting marked held before this rule existed takes no minutes, no approval
     // and no decisions, neither directly nor through a topic.
-    let meeting = format!("/v1/meetings/{future}");
+    let future = future.id;
     app.execute(&format!(
         "UPDATE meetings SET state = 'held' WHERE id = '{future}'"
     ))
     .await;
-    app.version(&meeting)
+    app.meeting(&future)
         .await
-        .send(
-            secretary
-                .put(&format!("{meeting}/minutes"))
-                .json(&json!({"text": "Vorab geschrieben."})),
+        .put(
+            &secretary,
+            "/minutes",
+            json!({"text": "Vorab geschrieben."}),
         )
         .await
         .expect_conflict("meeting_day_not_reached");
@@ -480,17 +432,13 @@ async fn a_meeting_is_held_on_its_day_not_before() {
         "UPDATE meetings SET minutes = 'Vorab geschrieben.' WHERE id = '{future}'"
     ))
     .await;
-    app.version(&meeting)
+    app.meeting(&future)
         .await
-        .send(
-            secretary
-                .post(&transitions)
-                .json(&json!({"transition": "approve_minutes"})),
-        )
+        .transition(&secretary, "approve_minutes")
         .await
         .expect_conflict("meeting_day_not_reached");
     admin
-        .post(&format!("{meeting}/decisions"))
+        .post(&format!("/v1/meetings/{future}/decisions"))
         .json(&json!({"kind": "other", "title": "Termin", "text": "Vorab."}))
         .send()
         .await

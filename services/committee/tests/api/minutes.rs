@@ -20,24 +20,16 @@ async fn minuted_meeting(
     minutes: &str,
 ) -> String {
     let secretary = secretary(app);
-    let (id, mut meeting) = app.plan_meeting(body, day, public).await;
+    let mut meeting = app.plan_meeting(body, day, public).await;
     meeting
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{id}/transitions"))
-                .json(&json!({"transition": "mark_held"})),
-        )
+        .transition(&secretary, "mark_held")
         .await
         .expect(StatusCode::OK);
     meeting
-        .send(
-            secretary
-                .put(&format!("/v1/meetings/{id}/minutes"))
-                .json(&json!({"text": minutes})),
-        )
+        .put(&secretary, "/minutes", json!({"text": minutes}))
         .await
         .expect(StatusCode::OK);
-    id
+    meeting.id
 }
 
 /// A person of `organization` seated in a body with `role` from `start` to `end`.
@@ -95,7 +87,7 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
 
     let closed = minuted_meeting(&app, &group, "2026-03-10", false, CLOSED_MINUTES).await;
     let public = minuted_meeting(&app, &group, "2026-04-14", true, PUBLIC_MINUTES).await;
-    let (unwritten, _) = app.plan_meeting(&group, "2026-05-12", false).await;
+    let unwritten = app.plan_meeting(&group, "2026-05-12", false).await.id;
 
     let allowed = [
         ("admin", Persona::admin()),
@@ -218,13 +210,9 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
         .expect(StatusCode::UNAUTHORIZED);
 
     // Approved minutes say so; members still read them, others still do not.
-    app.version(&format!("/v1/meetings/{closed}"))
+    app.meeting(&closed)
         .await
-        .send(
-            secretary(&app)
-                .post(&format!("/v1/meetings/{closed}/transitions"))
-                .json(&json!({"transition": "approve_minutes"})),
-        )
+        .transition(&secretary(&app), "approve_minutes")
         .await
         .expect(StatusCode::OK);
     let minutes = app.as_(&allowed[3].1).get(&closed_minutes).send().await;

@@ -327,8 +327,8 @@ async fn check_integrity(app: &TestApp, schemas: &Schemas, seen: &Seen) {
     }
 }
 
-/// Plans a meeting of a body with the given agenda (title, public); returns the meeting, its
-/// agenda item ids and its version.
+/// Plans a meeting of a body with the given agenda (title, public); returns the meeting and
+/// its agenda item ids.
 async fn meeting(
     app: &TestApp,
     body: &str,
@@ -336,32 +336,29 @@ async fn meeting(
     day: &str,
     public: bool,
     agenda: &[(&str, bool)],
-) -> (String, Vec<String>, Versioned) {
+) -> (Meeting, Vec<String>) {
     let secretary = secretary(app);
-    let created = secretary
-        .post(&format!("/v1/bodies/{body}/meetings"))
-        .json(
+    let mut meeting = app
+        .plan(
+            body,
             &json!({"title": title, "starts_at": format!("{day}T09:00:00Z"),
-            "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Künzelsau, Sitzungssaal",
-            "public": public}),
+                "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Künzelsau, Sitzungssaal",
+                "public": public}),
         )
-        .send()
         .await;
-    let id = id_of(created.expect(StatusCode::CREATED));
-    let mut meeting = Versioned::of(&created);
     let mut items = Vec::new();
     for (item, public) in agenda {
         let read = meeting
-            .send(
-                secretary
-                    .post(&format!("/v1/meetings/{id}/agenda-items"))
-                    .json(&json!({"title": item, "public": public})),
+            .post(
+                &secretary,
+                "/agenda-items",
+                json!({"title": item, "public": public}),
             )
             .await;
         let agenda = read.expect(StatusCode::OK)["agenda"].as_array().unwrap();
         items.push(id_of(agenda.last().unwrap()));
     }
-    (id, items, meeting)
+    (meeting, items)
 }
 
 /// The ids of what the seed creates.
@@ -379,8 +376,8 @@ struct Seeded {
     withdrawn_seat: String,
     spring: String,
     spring_items: Vec<String>,
-    preparation: String,
-    preparation_version: Versioned,
+    /// With its version: a test changes it.
+    preparation: Meeting,
     closed: String,
     closed_items: Vec<String>,
     cancelled: String,
@@ -457,7 +454,7 @@ async fn seed(app: &TestApp) -> Seeded {
         .await
         .expect(StatusCode::OK);
 
-    let (spring, spring_items, mut spring_version) = meeting(
+    let (mut spring, spring_items) = meeting(
         app,
         &forum,
         "Forum Jugendhilfe, Frühjahrssitzung",
@@ -472,7 +469,7 @@ async fn seed(app: &TestApp) -> Seeded {
         ],
     )
     .await;
-    let (preparation, preparation_items, preparation_version) = meeting(
+    let (preparation, preparation_items) = meeting(
         app,
         &steering,
         "Steuerungsgruppe, Vorberatung",
@@ -481,7 +478,7 @@ async fn seed(app: &TestApp) -> Seeded {
         &[("Vorberatung Richtlinie Hilfeplanung", true)],
     )
     .await;
-    let (closed, closed_items, _) = meeting(
+    let (closed, closed_items) = meeting(
         app,
         &forum,
         "Forum Jugendhilfe, Klausur",
@@ -493,7 +490,7 @@ async fn seed(app: &TestApp) -> Seeded {
         ],
     )
     .await;
-    let (cancelled, _, mut cancelled_version) = meeting(
+    let (mut cancelled, _) = meeting(
         app,
         &forum,
         "Forum Jugendhilfe, Herbstsitzung",
@@ -502,37 +499,32 @@ async fn seed(app: &TestApp) -> Seeded {
         &[("Begrüßung", true)],
     )
     .await;
-    cancelled_version
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{cancelled}/transitions"))
-                .json(&json!({"transition": "cancel"})),
-        )
+    cancelled
+        .transition(&secretary, "cancel")
         .await
         .expect(StatusCode::OK);
     // The last item is removed; the committee service keeps its tombstone.
     let removed_item = spring_items[4].clone();
-    spring_version
-        .send(secretary.delete(&format!(
-            "/v1/meetings/{spring}/agenda-items/{removed_item}"
-        )))
+    spring
+        .delete(&secretary, &format!("/agenda-items/{removed_item}"))
         .await
         .expect(StatusCode::OK);
     // Who came: Lena, Jonas as a guest, Nina (no consent), Willi (withdraws below), and an
     // office that sent apologies.
-    spring_version
-        .send(
-            secretary
-                .put(&format!("/v1/meetings/{spring}/attendance"))
-                .json(&json!({"entries": [
-                    {"person_id": lena, "status": "present"},
-                    {"person_id": jonas, "status": "guest"},
-                    {"person_id": hidden_person, "status": "present"},
-                    {"person_id": withdrawn, "status": "present"},
-                    {"organization_id": OFFICES[0], "status": "excused"}]})),
+    spring
+        .put(
+            &secretary,
+            "/attendance",
+            json!({"entries": [
+                {"person_id": lena, "status": "present"},
+                {"person_id": jonas, "status": "guest"},
+                {"person_id": hidden_person, "status": "present"},
+                {"person_id": withdrawn, "status": "present"},
+                {"organization_id": OFFICES[0], "status": "excused"}]}),
         )
         .await
         .expect(StatusCode::OK);
+    let (spring, closed, cancelled) = (spring.id, closed.id, cancelled.id);
 
     let (guideline, recommendation, event_topic, scheduled_topic) = (
         Uuid::now_v7(),
@@ -598,7 +590,6 @@ async fn seed(app: &TestApp) -> Seeded {
         spring,
         spring_items,
         preparation,
-        preparation_version,
         closed,
         closed_items,
         cancelled,
@@ -792,7 +783,7 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
         })
         .collect();
     let (preparation, spring_url) = (
-        url(&app, "meeting", &s.preparation),
+        url(&app, "meeting", &s.preparation.id),
         url(&app, "meeting", &s.spring),
     );
     assert_eq!(
@@ -918,11 +909,11 @@ async fn lists_keep_their_filters_across_pages_and_report_changes() {
     let since = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     // Only the preparation meeting changes: a new agenda item.
-    s.preparation_version
-        .send(
-            secretary(&app)
-                .post(&format!("/v1/meetings/{}/agenda-items", s.preparation))
-                .json(&json!({"title": "Termine 2028"})),
+    s.preparation
+        .post(
+            &secretary(&app),
+            "/agenda-items",
+            json!({"title": "Termine 2028"}),
         )
         .await
         .expect(StatusCode::OK);
@@ -931,7 +922,7 @@ async fn lists_keep_their_filters_across_pages_and_report_changes() {
 
     let changed = read_list(&app, &list("meeting", &format!("modified_since={encoded}"))).await;
     let ids: Vec<&str> = changed.iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![url(&app, "meeting", &s.preparation)]);
+    assert_eq!(ids, vec![url(&app, "meeting", &s.preparation.id)]);
     let items = read_list(
         &app,
         &list("agenda-item", &format!("modified_since={encoded}")),
@@ -940,7 +931,7 @@ async fn lists_keep_their_filters_across_pages_and_report_changes() {
     let names: HashSet<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert!(names.contains("Termine 2028"), "{names:?}");
     for item in &items {
-        assert_eq!(item["meeting"], url(&app, "meeting", &s.preparation));
+        assert_eq!(item["meeting"], url(&app, "meeting", &s.preparation.id));
     }
     let before = read_list(&app, &list("meeting", &format!("modified_until={encoded}"))).await;
     assert_eq!(before.len(), 2);

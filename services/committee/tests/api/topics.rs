@@ -175,7 +175,7 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
     assert_eq!(forwarded.expect(StatusCode::OK)["state"], "forwarded");
 
     // The management schedules it on a Forum meeting, not on another body's.
-    let (group_meeting, _) = app.plan_meeting(&c.group, "2026-02-10", false).await;
+    let group_meeting = app.plan_meeting(&c.group, "2026-02-10", false).await.id;
     version
         .send(step(
             &secretary,
@@ -184,7 +184,7 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
         ))
         .await
         .expect_conflict("meeting_not_of_forum");
-    let (meeting, _) = app.plan_meeting(&c.forum, "2026-03-17", true).await;
+    let meeting = app.plan_meeting(&c.forum, "2026-03-17", true).await.id;
     let schedule = json!({"action": "schedule", "meeting_id": meeting});
     version
         .send(step(&c.steering_member, &id, schedule.clone()))
@@ -350,15 +350,11 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
     let topic = format!("/v1/topics/{id}");
 
     // A cancelled meeting hands the topic back to the management.
-    let (first, _) = app.plan_meeting(&c.forum, "2026-03-17", true).await;
+    let first = app.plan_meeting(&c.forum, "2026-03-17", true).await.id;
     version.send(schedule(&first)).await.expect(StatusCode::OK);
-    app.version(&format!("/v1/meetings/{first}"))
+    app.meeting(&first)
         .await
-        .send(
-            secretary
-                .post(&format!("/v1/meetings/{first}/transitions"))
-                .json(&json!({"transition": "cancel"})),
-        )
+        .transition(&secretary, "cancel")
         .await
         .expect(StatusCode::OK);
     let back = secretary.get(&topic).send().await;
@@ -368,15 +364,15 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
     version = Versioned::of(&back);
 
     // Removing its agenda item does the same.
-    let (second, _) = app.plan_meeting(&c.forum, "2026-04-21", true).await;
+    let second = app.plan_meeting(&c.forum, "2026-04-21", true).await.id;
     let scheduled = version.send(schedule(&second)).await;
     let item = scheduled.expect(StatusCode::OK)["agenda_item_id"]
         .as_str()
         .unwrap()
         .to_string();
-    app.version(&format!("/v1/meetings/{second}"))
+    app.meeting(&second)
         .await
-        .send(secretary.delete(&format!("/v1/meetings/{second}/agenda-items/{item}")))
+        .delete(&secretary, &format!("/agenda-items/{item}"))
         .await
         .expect(StatusCode::OK);
     let back = secretary.get(&topic).send().await;
@@ -398,7 +394,7 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
         .send(schedule(&second))
         .await
         .expect_conflict("agenda_fixed_after_meeting");
-    let (third, _) = app.plan_meeting(&c.forum, "2026-10-06", true).await;
+    let third = app.plan_meeting(&c.forum, "2026-10-06", true).await.id;
     version.send(schedule(&third)).await.expect(StatusCode::OK);
     app.hold(&third).await;
     version
@@ -511,7 +507,7 @@ async fn decisions_without_a_topic_and_the_register() {
     let group = app.body("AK Personal").await;
     let member = Uuid::now_v7();
     app.seat(&group, member, OFFICES[0], "member").await;
-    let (meeting, _) = app.plan_meeting(&forum, "2026-03-17", true).await;
+    let meeting = app.plan_meeting(&forum, "2026-03-17", true).await.id;
     let dissolve = json!({"kind": "dissolve_working_group", "title": "Auflösung AK Personal",
         "text": "Der Auftrag ist erfüllt; der AK Personal wird aufgelöst.", "body_id": group});
     let path = format!("/v1/meetings/{meeting}/decisions");
@@ -554,9 +550,10 @@ async fn decisions_without_a_topic_and_the_register() {
     );
 
     // A steering-group meeting takes no decisions.
-    let (steering_meeting, _) = app
+    let steering_meeting = app
         .plan_meeting(&app.body("Steuerungsgruppe").await, "2026-02-01", false)
-        .await;
+        .await
+        .id;
     app.hold(&steering_meeting).await;
     secretary
         .post(&format!("/v1/meetings/{steering_meeting}/decisions"))

@@ -60,20 +60,60 @@ pub fn id_of(value: &Value) -> String {
     value["id"].as_str().unwrap().to_string()
 }
 
-/// The pointers of a validation problem, in order.
-pub fn pointers(problem: &Value) -> Vec<&str> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect()
-}
-
 /// A draft of a meeting on `day` from 09:00 to 13:00 UTC.
 pub fn meeting_on(title: &str, day: &str, public: bool) -> Value {
     json!({"title": title, "starts_at": format!("{day}T09:00:00Z"),
         "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Heilbronn", "public": public})
+}
+
+/// A meeting a test changes step by step: its id, and its ETag moving on with every write.
+pub struct Meeting {
+    pub id: String,
+    pub version: Versioned,
+}
+
+impl Meeting {
+    /// The meeting the answer `created` (a 201) planned.
+    #[track_caller]
+    pub fn of(created: &Reply) -> Meeting {
+        Meeting {
+            id: id_of(created.expect(StatusCode::CREATED)),
+            version: Versioned::of(created),
+        }
+    }
+
+    /// The meeting's path, or that of something below it (`/minutes`).
+    pub fn path(&self, below: &str) -> String {
+        format!("/v1/meetings/{}{below}", self.id)
+    }
+
+    /// POSTs `body` below the meeting (`/agenda-items`, `/invitations`) as `caller`, with the
+    /// current ETag.
+    pub async fn post(&mut self, caller: &Caller, below: &str, body: Value) -> Reply {
+        let request = caller.post(&self.path(below)).json(&body);
+        self.version.send(request).await
+    }
+
+    /// PUTs `body` below the meeting (`/minutes`, `/attendance`) as `caller`, with the current
+    /// ETag.
+    pub async fn put(&mut self, caller: &Caller, below: &str, body: Value) -> Reply {
+        let request = caller.put(&self.path(below)).json(&body);
+        self.version.send(request).await
+    }
+
+    /// DELETEs something below the meeting (`/agenda-items/<id>`) as `caller`, with the current
+    /// ETag.
+    pub async fn delete(&mut self, caller: &Caller, below: &str) -> Reply {
+        let request = caller.delete(&self.path(below));
+        self.version.send(request).await
+    }
+
+    /// Takes the meeting through `transition` (`mark_held`, `cancel`, `approve_minutes`) as
+    /// `caller`.
+    pub async fn transition(&mut self, caller: &Caller, transition: &str) -> Reply {
+        let body = json!({"transition": transition});
+        self.post(caller, "/transitions", body).await
+    }
 }
 
 /// The committee's bodies, people, seats and meetings, set up as the secretary.
@@ -88,19 +128,21 @@ pub trait Committee {
     async fn known_person(&self, id: Uuid, organization: Uuid);
     /// Gives `person` of `organization` a seat with `role` in a body, from 2026-01-01.
     async fn seat(&self, body: &str, person: Uuid, organization: Uuid, role: &str);
-    /// Plans a meeting of a body on `day` (09:00–13:00 UTC); returns its id and version.
-    async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> (String, Versioned);
-    /// Plans a meeting of a body from `starts_at` for an hour; returns its id and version.
+    /// Plans a meeting of a body on `day` (09:00–13:00 UTC).
+    async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> Meeting;
+    /// Plans a meeting of a body from `starts_at` for an hour.
     async fn plan_meeting_at(
         &self,
         body: &str,
         starts_at: chrono::DateTime<chrono::Utc>,
         public: bool,
-    ) -> (String, Versioned);
+    ) -> Meeting;
+    /// Plans a meeting of a body from `draft`.
+    async fn plan(&self, body: &str, draft: &Value) -> Meeting;
+    /// A meeting at its current version.
+    async fn meeting(&self, id: &str) -> Meeting;
     /// Marks a meeting held.
     async fn hold(&self, meeting: &str);
-    /// The current version of a resource.
-    async fn version(&self, path: &str) -> Versioned;
     /// The instant of `time` (HH:MM) on the regional calendar day (Europe/Berlin) that lies
     /// `days` after today's, as PostgreSQL's time-zone rules have it.
     async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc>;
@@ -150,9 +192,9 @@ impl Committee for TestApp {
             .expect(StatusCode::CREATED);
     }
 
-    async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> (String, Versioned) {
+    async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> Meeting {
         let draft = meeting_on(&format!("Sitzung {day}"), day, public);
-        plan(self, body, &draft).await
+        self.plan(body, &draft).await
     }
 
     async fn plan_meeting_at(
@@ -160,30 +202,40 @@ impl Committee for TestApp {
         body: &str,
         starts_at: chrono::DateTime<chrono::Utc>,
         public: bool,
-    ) -> (String, Versioned) {
+    ) -> Meeting {
         let ends_at = starts_at + chrono::Duration::hours(1);
         let draft = json!({"title": "Sitzung", "starts_at": starts_at, "ends_at": ends_at,
             "place": "Landratsamt Heilbronn", "public": public});
-        plan(self, body, &draft).await
+        self.plan(body, &draft).await
+    }
+
+    async fn plan(&self, body: &str, draft: &Value) -> Meeting {
+        let created = secretary(self)
+            .post(&format!("/v1/bodies/{body}/meetings"))
+            .json(draft)
+            .send()
+            .await;
+        Meeting::of(&created)
+    }
+
+    async fn meeting(&self, id: &str) -> Meeting {
+        let reply = secretary(self)
+            .get(&format!("/v1/meetings/{id}"))
+            .send()
+            .await;
+        reply.expect(StatusCode::OK);
+        Meeting {
+            id: id.to_string(),
+            version: Versioned::of(&reply),
+        }
     }
 
     async fn hold(&self, meeting: &str) {
-        let path = format!("/v1/meetings/{meeting}");
-        let mut version = self.version(&path).await;
-        version
-            .send(
-                secretary(self)
-                    .post(&format!("{path}/transitions"))
-                    .json(&json!({"transition": "mark_held"})),
-            )
+        let mut meeting = self.meeting(meeting).await;
+        meeting
+            .transition(&secretary(self), "mark_held")
             .await
             .expect(StatusCode::OK);
-    }
-
-    async fn version(&self, path: &str) -> Versioned {
-        let reply = secretary(self).get(path).send().await;
-        reply.expect(StatusCode::OK);
-        Versioned::of(&reply)
     }
 
     async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc> {
@@ -202,17 +254,4 @@ impl Committee for TestApp {
     async fn count(&self, query: &str) -> i64 {
         self.sql(query).await[0]["n"].as_i64().unwrap()
     }
-}
-
-/// Plans a meeting of `body` from `draft` as the secretary; returns its id and version.
-async fn plan(app: &TestApp, body: &str, draft: &Value) -> (String, Versioned) {
-    let created = secretary(app)
-        .post(&format!("/v1/bodies/{body}/meetings"))
-        .json(draft)
-        .send()
-        .await;
-    (
-        id_of(created.expect(StatusCode::CREATED)),
-        Versioned::of(&created),
-    )
 }
