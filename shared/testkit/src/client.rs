@@ -178,3 +178,49 @@ impl Request {
         Ok(Reply::read(self.method.as_str(), response).await)
     }
 }
+
+/// A resource a test changes step by step with `If-Match`: it holds the resource's current
+/// `ETag` and moves on to the one of every answer that carries one (a successful write), so
+/// a sequence of writes reads like the sequence of requests (a case through its commands, a
+/// meeting through its agenda and transitions).
+///
+/// ```ignore
+/// let created = secretary.post(&meetings).json(&draft).send().await;
+/// let mut meeting = Versioned::of(&created);              // "\"1\""
+/// meeting.send(secretary.post(&agenda).json(&item)).await.expect(StatusCode::OK); // "\"2\""
+/// meeting.send(secretary.post(&agenda).json(&late)).await
+///     .expect_conflict("agenda_fixed_after_meeting");     // still "\"2\""
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned {
+    etag: String,
+}
+
+impl Versioned {
+    /// A resource at the given `ETag` (quotes included, as the service sends it).
+    pub fn new(etag: impl Into<String>) -> Versioned {
+        Versioned { etag: etag.into() }
+    }
+
+    /// A resource at the `ETag` of `reply` (e.g. the answer that created it); panics when it
+    /// has none.
+    #[track_caller]
+    pub fn of(reply: &Reply) -> Versioned {
+        Versioned::new(reply.etag())
+    }
+
+    /// The current `ETag`.
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
+    /// Sends `request` with `If-Match` set to the current `ETag`; an answer with an `ETag`
+    /// makes that the current one.
+    pub async fn send(&mut self, request: Request) -> Reply {
+        let reply = request.if_match(&self.etag).send().await;
+        if let Some(etag) = reply.header("etag") {
+            self.etag = etag.to_string();
+        }
+        reply
+    }
+}

@@ -3,7 +3,8 @@
 //! - [`app`]: start any service in-process ([`ServiceUnderTest`], [`TestApp`], several on one
 //!   exchange with a [`Cluster`]), each with its own database and broker names;
 //! - [`persona`]: who a request acts as ([`Persona`]: roles, organisation, subject → token);
-//! - [`client`] and [`reply`]: requests as a [`Caller`] and assertions on the [`Reply`]
+//! - [`client`] and [`reply`]: requests as a [`Caller`] (writes that follow an ETag as a
+//!   [`Versioned`]) and assertions on the [`Reply`]
 //!   (status, problems, validation pointers, rule conflicts, ETags);
 //! - [`events`]: the outbox (what a service committed), the broker ([`EventProbe`]) and events
 //!   delivered to a service; [`TestApp::stop`] fails when an event was never published;
@@ -46,7 +47,7 @@ pub mod wait;
 
 pub use app::{Cluster, ServiceUnderTest, Starter, TestApp};
 pub use broker::{TcpProxy, amqp_socket_addr, amqp_url, unique_names};
-pub use client::{Caller, Request};
+pub use client::{Caller, Request, Versioned};
 pub use db::{TestDatabase, create_database};
 pub use events::OutboxRow;
 pub use persona::{Persona, ROLES};

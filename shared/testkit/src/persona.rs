@@ -3,8 +3,8 @@
 //!
 //! ```ignore
 //! let admin = Persona::admin();
-//! let caseworker = Persona::role("caseworker").of(office).subject("caseworker-1");
-//! let person = Persona::role("institution_staff").of(institution).subject(person_id);
+//! let caseworker = Persona::caseworker().of(office).subject("caseworker-1");
+//! let person = Persona::person(person_id, institution); // institution staff, subject = id
 //! app.as_(&caseworker).get("/v1/cases").send().await.expect(StatusCode::OK);
 //! ```
 
@@ -68,6 +68,35 @@ impl Persona {
         Persona::role("committee_secretary")
     }
 
+    /// A youth office's caseworker (leads cases); give the office with [`Persona::of`].
+    pub fn caseworker() -> Persona {
+        Persona::role("caseworker")
+    }
+
+    /// Staff of a youth office; give the office with [`Persona::of`].
+    pub fn youth_office_staff() -> Persona {
+        Persona::role("youth_office_staff")
+    }
+
+    /// Staff of an institution (a provider, a member of a body); give the organisation with
+    /// [`Persona::of`].
+    pub fn institution_staff() -> Persona {
+        Persona::role("institution_staff")
+    }
+
+    /// Audit (reads audit logs, no case data).
+    pub fn auditor() -> Persona {
+        Persona::role("auditor")
+    }
+
+    /// A person the directory lists for `organization`, acting as themselves: institution
+    /// staff of that organisation whose subject is the person's id (as a directory person's
+    /// token carries it).
+    #[track_caller]
+    pub fn person(id: impl Display, organization: impl Display) -> Persona {
+        Persona::institution_staff().of(organization).subject(id)
+    }
+
     /// The same persona acting for organisation `org` (a UUID, as `Uuid` or text).
     #[track_caller]
     pub fn of(mut self, org: impl Display) -> Persona {
@@ -124,6 +153,17 @@ mod tests {
         let admin = self::claims(&Persona::admin().token());
         assert_eq!(admin["sub"], DEFAULT_SUBJECT);
         assert_eq!(admin["org"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_person_acts_as_themselves_for_their_organisation() {
+        let (person, org) = (Uuid::now_v7(), Uuid::now_v7());
+        let claims = claims(&Persona::person(person, org).token());
+        assert_eq!(claims["sub"], person.to_string());
+        assert_eq!(claims["roles"], serde_json::json!(["institution_staff"]));
+        assert_eq!(claims["org"], org.to_string());
+        assert_eq!(Persona::auditor().roles, ["auditor"]);
+        assert_eq!(Persona::caseworker().of(org).org, Some(org));
     }
 
     #[test]

@@ -5,34 +5,32 @@
 
 use crate::common::*;
 
-use qmf_testkit::auth;
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-async fn refused(app: &TestApp, path: &str, token: &str, status: StatusCode) -> Value {
-    let problem = expect_status(app.get(path, token).send().await.unwrap(), status).await;
+/// GETs `path` as `caller`, expects `status` and returns what the problem tells.
+async fn refused(caller: &Caller, path: &str, status: StatusCode) -> Value {
+    let reply = caller.get(path).send().await;
+    let problem = reply.expect(status);
     json!({"status": problem["status"], "title": problem["title"], "detail": problem["detail"]})
 }
 
 async fn audit_log(app: &TestApp, query: &str) -> Vec<Value> {
-    let auditor = auth::token(&["auditor"], None);
-    let page = expect_status(
-        app.get(&format!("/v1/audit-log?limit=200{query}"), &auditor)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    page["items"].as_array().unwrap().clone()
+    let page = app
+        .as_(Persona::auditor())
+        .get(&format!("/v1/audit-log?limit=200{query}"))
+        .send()
+        .await;
+    page.expect(StatusCode::OK)["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test]
 async fn refused_case_reads_are_audited_without_telling_the_caller() {
     let app = spawn().await;
-    let case = app.open_case().await;
-    let existing = case["id"].as_str().unwrap().to_string();
+    let existing = id(&open_case(&app).await);
     let missing = Uuid::now_v7().to_string();
     let document = Uuid::now_v7();
     let reads = [
@@ -44,19 +42,18 @@ async fn refused_case_reads_are_audited_without_telling_the_caller() {
     ];
     // Another office and an institution get the same answer for a case that exists and for one
     // that does not.
-    for token in [app.other_office_staff(), app.provider_staff()] {
+    for persona in [other_office_staff(), provider_staff()] {
+        let caller = app.as_(persona);
         for (suffix, _) in &reads {
             let there = refused(
-                &app,
+                &caller,
                 &format!("/v1/cases/{existing}{suffix}"),
-                &token,
                 StatusCode::NOT_FOUND,
             )
             .await;
             let absent = refused(
-                &app,
+                &caller,
                 &format!("/v1/cases/{missing}{suffix}"),
-                &token,
                 StatusCode::NOT_FOUND,
             )
             .await;
@@ -64,42 +61,37 @@ async fn refused_case_reads_are_audited_without_telling_the_caller() {
         }
     }
     // Roles that never see single cases, and lists.
-    let coordinator = auth::token_for("coordinator-1", &["coordinator"], None);
+    let coordinator = app.as_(Persona::coordinator().subject("coordinator-1"));
     refused(
-        &app,
+        &coordinator,
         &format!("/v1/cases/{existing}"),
-        &coordinator,
         StatusCode::FORBIDDEN,
     )
     .await;
     refused(
-        &app,
+        &coordinator,
         &format!("/v1/cases/{existing}/plans"),
-        &coordinator,
         StatusCode::FORBIDDEN,
     )
     .await;
-    refused(&app, "/v1/cases", &coordinator, StatusCode::FORBIDDEN).await;
+    refused(&coordinator, "/v1/cases", StatusCode::FORBIDDEN).await;
     refused(
-        &app,
+        &app.as_(provider_staff()),
         "/v1/reviews/due",
-        &app.provider_staff(),
         StatusCode::FORBIDDEN,
     )
     .await;
     // The office itself: an unknown document of its case, an unknown external id.
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     refused(
-        &app,
-        &format!("/v1/cases/{existing}/documents/{document}"),
         &cw,
+        &format!("/v1/cases/{existing}/documents/{document}"),
         StatusCode::NOT_FOUND,
     )
     .await;
     refused(
-        &app,
-        "/v1/cases/by-external-id/okjug/2026-999999",
         &cw,
+        "/v1/cases/by-external-id/okjug/2026-999999",
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -113,10 +105,7 @@ async fn refused_case_reads_are_audited_without_telling_the_caller() {
         )
     };
     let mut expected = Vec::new();
-    for (subject, org) in [
-        ("caseworker-2", app.other_office),
-        ("provider-staff", app.provider),
-    ] {
+    for (subject, org) in [("caseworker-2", OTHER_OFFICE), ("provider-staff", PROVIDER)] {
         for (_, action) in &reads {
             for id in [&existing, &missing] {
                 expected.push((
@@ -176,15 +165,12 @@ async fn refused_case_reads_are_audited_without_telling_the_caller() {
             .all(|e| e["outcome"] == "refused")
     );
     // As every audit record, refusals are for auditors only.
-    for token in [cw, coordinator, app.other_office_staff()] {
-        expect_status(
-            app.get("/v1/audit-log?outcome=refused", &token)
-                .send()
-                .await
-                .unwrap(),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+    for caller in [cw, coordinator, app.as_(other_office_staff())] {
+        caller
+            .get("/v1/audit-log?outcome=refused")
+            .send()
+            .await
+            .expect(StatusCode::FORBIDDEN);
     }
     app.stop().await;
 }
@@ -192,10 +178,10 @@ async fn refused_case_reads_are_audited_without_telling_the_caller() {
 #[tokio::test]
 async fn roles_that_never_see_single_cases_get_403_on_every_case_read() {
     let app = spawn().await;
-    let id = app.open_case().await["id"].as_str().unwrap().to_string();
+    let id = id(&open_case(&app).await);
     let document = Uuid::now_v7();
     for role in ["coordinator", "auditor", "admin"] {
-        let token = auth::token_for(role, &[role], Some(app.office));
+        let caller = app.as_(Persona::role(role).of(OFFICE).subject(role));
         for suffix in [
             "".to_string(),
             "/timeline".into(),
@@ -204,9 +190,8 @@ async fn roles_that_never_see_single_cases_get_403_on_every_case_read() {
             format!("/documents/{document}"),
         ] {
             refused(
-                &app,
+                &caller,
                 &format!("/v1/cases/{id}{suffix}"),
-                &token,
                 StatusCode::FORBIDDEN,
             )
             .await;

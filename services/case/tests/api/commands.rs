@@ -3,72 +3,73 @@
 //! `If-Match` changes nothing at all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
-
-use common::*;
-use reqwest::StatusCode;
-use serde_json::Value;
+use crate::common::*;
 
 /// The steps of a case in its timeline, as written in the database.
-async fn steps(app: &TestApp, id: &str) -> Vec<String> {
-    app.sql(&format!(
-        "SELECT step FROM case_steps WHERE case_id = '{id}' ORDER BY id"
-    ))
-    .await
-    .into_iter()
-    .map(|row| row["step"].as_str().unwrap().to_string())
-    .collect()
+async fn recorded_steps(app: &TestApp, id: &str) -> Vec<String> {
+    let rows = app
+        .sql(&format!(
+            "SELECT step FROM case_steps WHERE case_id = '{id}' ORDER BY id"
+        ))
+        .await;
+    column(&rows, "step")
 }
 
 /// The types of the events written to the outbox, in order.
 async fn events(app: &TestApp) -> Vec<String> {
-    app.sql("SELECT event_type FROM outbox ORDER BY id")
-        .await
-        .into_iter()
-        .map(|row| row["event_type"].as_str().unwrap().to_string())
-        .collect()
+    column(
+        &app.sql("SELECT event_type FROM outbox ORDER BY id").await,
+        "event_type",
+    )
 }
 
 /// The audit actions recorded for a case, in order.
 async fn audited(app: &TestApp, id: &str) -> Vec<String> {
+    let rows = app
+        .sql(&format!(
+            "SELECT action FROM audit_log WHERE case_id = '{id}' ORDER BY id"
+        ))
+        .await;
+    column(&rows, "action")
+}
+
+/// How many documents a case has.
+async fn documents(app: &TestApp, id: &str) -> usize {
     app.sql(&format!(
-        "SELECT action FROM audit_log WHERE case_id = '{id}' ORDER BY id"
+        "SELECT id FROM case_documents WHERE case_id = '{id}'"
     ))
     .await
-    .into_iter()
-    .map(|row| row["action"].as_str().unwrap().to_string())
-    .collect()
+    .len()
 }
 
 #[tokio::test]
 async fn a_command_repeated_with_one_idempotency_key_runs_once() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let flow = Flow::open(&app).await;
     let send = || {
-        app.post(&format!("/v1/cases/{}/assessment", flow.id), &cw)
-            .header("If-Match", "\"1\"")
-            .header("Idempotency-Key", "assessment-of-mia")
+        cw.post(&flow.path("/assessment"))
+            .if_match("\"1\"")
+            .idempotency_key("assessment-of-mia")
             .json(&assessment())
             .send()
     };
 
-    let first = send().await.unwrap();
-    assert!(first.headers().get("idempotent-replayed").is_none());
-    assert_eq!(first.headers()["etag"], "\"2\"");
-    let first: Value = expect_status(first, StatusCode::OK).await;
-    assert_eq!(first["phase"], "assessed");
+    let first = send().await;
+    assert!(first.header("idempotent-replayed").is_none());
+    assert_eq!(first.etag(), "\"2\"");
+    let assessed = first.expect(StatusCode::OK);
+    assert_eq!(assessed["phase"], "assessed");
 
     // The retry carries the ETag the case had before the first run: run again, it would be
     // refused with 412; the stored answer is the first one.
-    let second = send().await.unwrap();
-    assert_eq!(second.headers()["idempotent-replayed"], "true");
-    assert_eq!(second.headers()["etag"], "\"2\"");
-    let second: Value = expect_status(second, StatusCode::OK).await;
-    assert_eq!(second, first);
+    let second = send().await;
+    assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    assert_eq!(second.etag(), "\"2\"");
+    assert_eq!(second.expect(StatusCode::OK), assessed);
 
     assert_eq!(
-        steps(&app, &flow.id).await,
+        recorded_steps(&app, &flow.id).await,
         ["opened", "assessment_completed"]
     );
     let events = events(&app).await;
@@ -80,28 +81,16 @@ async fn a_command_repeated_with_one_idempotency_key_runs_once() {
         1,
         "{events:?}"
     );
-    assert_eq!(
-        app.sql(&format!(
-            "SELECT id FROM case_documents WHERE case_id = '{}'",
-            flow.id
-        ))
-        .await
-        .len(),
-        1
-    );
-    let case = app
-        .get(&format!("/v1/cases/{}", flow.id), &cw)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(expect_status(case, StatusCode::OK).await["version"], 2);
+    assert_eq!(documents(&app, &flow.id).await, 1);
+    let case = cw.get(&flow.path("")).send().await;
+    assert_eq!(case.expect(StatusCode::OK)["version"], 2);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_stale_if_match_on_a_command_writes_nothing() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let flow = Flow::open(&app).await;
     let events_before = events(&app).await;
     let audited_before = audited(&app, &flow.id).await;
@@ -113,38 +102,27 @@ async fn a_stale_if_match_on_a_command_writes_nothing() {
         ("/close-without-help", Some(close_without_help)),
         ("/close", None),
     ] {
-        let mut request = app
-            .post(&format!("/v1/cases/{}{path}", flow.id), &cw)
-            .header("If-Match", "\"7\"")
-            .header("Idempotency-Key", format!("stale{path}"));
+        let mut request = cw
+            .post(&flow.path(path))
+            .if_match("\"7\"")
+            .idempotency_key(format!("stale{path}"));
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap();
-        let problem = expect_status(response, StatusCode::PRECONDITION_FAILED).await;
+        let reply = request.send().await;
+        let problem = reply.expect(StatusCode::PRECONDITION_FAILED);
         assert!(
             problem["detail"].as_str().unwrap().contains("\"1\""),
             "{path}: {problem}"
         );
     }
 
-    assert_eq!(steps(&app, &flow.id).await, ["opened"]);
+    assert_eq!(recorded_steps(&app, &flow.id).await, ["opened"]);
     assert_eq!(events(&app).await, events_before);
     assert_eq!(audited(&app, &flow.id).await, audited_before);
-    assert!(
-        app.sql(&format!(
-            "SELECT id FROM case_documents WHERE case_id = '{}'",
-            flow.id
-        ))
-        .await
-        .is_empty()
-    );
-    let case = app
-        .get(&format!("/v1/cases/{}", flow.id), &cw)
-        .send()
-        .await
-        .unwrap();
-    let case = expect_status(case, StatusCode::OK).await;
+    assert_eq!(documents(&app, &flow.id).await, 0);
+    let case = cw.get(&flow.path("")).send().await;
+    let case = case.expect(StatusCode::OK);
     assert_eq!(case["version"], 1);
     assert_eq!(case["phase"], "intake");
     app.stop().await;

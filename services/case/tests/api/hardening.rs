@@ -2,40 +2,32 @@
 //! The platform's shared defences as the case service applies them: the token table, and access
 //! checked before the body is looked at.
 
-use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{expect_status, spawn};
+use crate::common::*;
 
 #[tokio::test]
 async fn the_token_table_holds() {
     let app = spawn().await;
-    qmf_testkit::token_table::check(&app.base, "/v1/cases", &["caseworker"], Some(app.office))
-        .await;
+    qmf_testkit::token_table::check(&app.base, "/v1/cases", &["caseworker"], Some(OFFICE)).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_caller_who_may_not_open_cases_learns_that_before_anything_about_the_body() {
     let app = spawn().await;
-    let admin = qmf_testkit::auth::token(&["admin"], None);
+    let admin = app.as_(Persona::admin());
     for body in [json!({"help_kind": 7}), json!("not an object"), json!({})] {
-        let response = app
-            .post("/v1/cases", &admin)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let problem = expect_status(response, StatusCode::FORBIDDEN).await;
+        let reply = admin.post("/v1/cases").json(&body).send().await;
+        let problem = reply.expect(StatusCode::FORBIDDEN);
         assert!(problem["errors"].is_null(), "{problem}");
     }
     // The same invalid body from a caseworker is a validation problem.
-    let response = app
-        .post("/v1/cases", &app.caseworker())
+    app.as_(caseworker())
+        .post("/v1/cases")
         .json(&json!({"help_kind": 7}))
         .send()
         .await
-        .unwrap();
-    expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }

@@ -4,29 +4,19 @@
 
 use crate::common::*;
 
-use qmf_testkit::auth;
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn release(schema: Value) -> Value {
     json!({"title": "Bedarfserhebung 2027", "description": "Beschluss des Forums", "schema": schema})
 }
 
-fn pointers(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn only_schemas_that_constrain_documents_are_released() {
     let app = spawn().await;
-    let coordinator = auth::token_for("coordinator-1", &["coordinator"], None);
+    let coordinator = app.as_(Persona::coordinator().subject("coordinator-1"));
     let post = |key: &str, body: Value| {
-        app.post(&format!("/v1/instruments/{key}/versions"), &coordinator)
+        coordinator
+            .post(&format!("/v1/instruments/{key}/versions"))
             .json(&body)
             .send()
     };
@@ -75,19 +65,16 @@ async fn only_schemas_that_constrain_documents_are_released() {
         ),
     ];
     for (schema, expected) in refusals {
-        let problem = expect_status(
-            post("assessment", release(schema.clone())).await.unwrap(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-        assert_eq!(pointers(&problem), expected, "{schema}");
+        let reply = post("assessment", release(schema.clone())).await;
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(reply.pointers(), expected, "{schema}");
     }
     // Nothing was released: documents are still checked against version 1.
     let versions = app
         .sql("SELECT key, version FROM instruments WHERE key = 'assessment'")
         .await;
     assert_eq!(versions, vec![json!({"key": "assessment", "version": 1})]);
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::open(&app).await;
     let mut empty = assessment();
     empty["document"]["content"] = json!({});
@@ -102,38 +89,23 @@ async fn only_schemas_that_constrain_documents_are_released() {
     // An unknown instrument key is not there.
     let schema = json!({"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
         "properties": {"summary": {"type": "string", "minLength": 1}}, "required": ["summary"]});
-    expect_status(
-        post("no_such_instrument", release(schema.clone()))
-            .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    expect_status(
-        app.get("/v1/instruments/no_such_instrument/versions/1", &cw)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    post("no_such_instrument", release(schema.clone()))
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    cw.get("/v1/instruments/no_such_instrument/versions/1")
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
 
     // A schema that constrains the documents is released and the release is audited.
-    let released = expect_status(
-        post("assessment", release(schema)).await.unwrap(),
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(released["version"], 2);
-    let auditor = auth::token(&["auditor"], None);
-    let log = expect_status(
-        app.get("/v1/audit-log?limit=200", &auditor)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let released = post("assessment", release(schema)).await;
+    assert_eq!(released.expect(StatusCode::CREATED)["version"], 2);
+    let log = app
+        .as_(Persona::auditor())
+        .get("/v1/audit-log?limit=200")
+        .send()
+        .await;
+    let log = log.expect(StatusCode::OK);
     let releases: Vec<&Value> = log["items"]
         .as_array()
         .unwrap()

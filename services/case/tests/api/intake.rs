@@ -1,116 +1,80 @@
 //! Opening, reading, listing, updating and syncing cases; data protection of the base data.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
+use crate::common::*;
 
-use std::time::Duration;
-
-use common::*;
-use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
 async fn a_case_is_opened_read_and_updated_by_its_office() {
     let app = spawn().await;
-    let created = app.open_case().await;
+    let cw = app.as_(caseworker());
+    let created = open_case(&app).await;
     assert_eq!(created["phase"], "intake");
-    assert_eq!(created["responsible_office_id"], app.office.to_string());
+    assert_eq!(created["responsible_office_id"], OFFICE.to_string());
     assert_eq!(created["young_person"]["given_name"], "Mia");
-    let id = created["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/cases/{}", id(&created));
 
-    let response = app
-        .get(&format!("/v1/cases/{id}"), &app.caseworker())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    let read = expect_status(response, StatusCode::OK).await;
-    assert_eq!(read["custody_holders"][0]["phone"], "+49 7131 555-0101");
+    let read = cw.get(&path).send().await;
+    assert_eq!(read.etag(), "\"1\"");
+    let body = read.expect(StatusCode::OK);
+    assert_eq!(body["custody_holders"][0]["phone"], "+49 7131 555-0101");
 
     let mut draft = case_draft();
     draft["help_kind"] = json!("day_group");
-    let stale = app
-        .put(&format!("/v1/cases/{id}"), &app.caseworker())
-        .header("If-Match", "\"7\"")
+    cw.put(&path)
+        .if_match("\"7\"")
         .json(&draft)
         .send()
         .await
-        .unwrap();
-    expect_status(stale, StatusCode::PRECONDITION_FAILED).await;
-    let missing = app
-        .put(&format!("/v1/cases/{id}"), &app.caseworker())
+        .expect(StatusCode::PRECONDITION_FAILED);
+    cw.put(&path)
         .json(&draft)
         .send()
         .await
-        .unwrap();
-    expect_status(missing, StatusCode::PRECONDITION_REQUIRED).await;
-    let updated = app
-        .put(&format!("/v1/cases/{id}"), &app.caseworker())
-        .header("If-Match", "\"1\"")
-        .json(&draft)
-        .send()
-        .await
-        .unwrap();
-    let updated = expect_status(updated, StatusCode::OK).await;
+        .expect(StatusCode::PRECONDITION_REQUIRED);
+    let updated = cw.put(&path).if_match("\"1\"").json(&draft).send().await;
+    let updated = updated.expect(StatusCode::OK);
     assert_eq!(updated["help_kind"], "day_group");
     assert_eq!(updated["version"], 2);
 
-    let timeline = app
-        .get(&format!("/v1/cases/{id}/timeline"), &app.caseworker())
-        .send()
-        .await
-        .unwrap();
-    let timeline = expect_status(timeline, StatusCode::OK).await;
-    let steps: Vec<&str> = timeline
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(steps, vec!["opened", "base_data_updated"]);
+    let timeline = cw.get(&format!("{path}/timeline")).send().await;
+    assert_eq!(
+        steps(timeline.expect(StatusCode::OK)),
+        ["opened", "base_data_updated"]
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn other_offices_institutions_and_the_coordination_cannot_read_a_case() {
     let app = spawn().await;
-    let id = app.open_case().await["id"].as_str().unwrap().to_string();
-    for token in [app.other_office_staff(), app.provider_staff()] {
-        let response = app
-            .get(&format!("/v1/cases/{id}"), &token)
-            .send()
-            .await
-            .unwrap();
-        expect_status(response, StatusCode::NOT_FOUND).await;
-        let list = app.get("/v1/cases", &token).send().await.unwrap();
-        assert_eq!(
-            expect_status(list, StatusCode::OK).await["items"],
-            json!([])
-        );
+    let path = format!("/v1/cases/{}", id(&open_case(&app).await));
+    for persona in [other_office_staff(), provider_staff()] {
+        let caller = app.as_(persona);
+        caller.get(&path).send().await.expect(StatusCode::NOT_FOUND);
+        let list = caller.get("/v1/cases").send().await;
+        assert_eq!(list.expect(StatusCode::OK)["items"], json!([]));
     }
     for role in ["coordinator", "admin", "auditor", "trainer"] {
-        let token = qmf_testkit::auth::token(&[role], Some(app.office));
-        let response = app
-            .get(&format!("/v1/cases/{id}"), &token)
+        app.as_(Persona::role(role).of(OFFICE))
+            .get(&path)
             .send()
             .await
-            .unwrap();
-        expect_status(response, StatusCode::FORBIDDEN).await;
+            .expect(StatusCode::FORBIDDEN);
     }
-    let no_org = qmf_testkit::auth::token(&["caseworker"], None);
-    expect_status(
-        app.get("/v1/cases", &no_org).send().await.unwrap(),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_(Persona::caseworker())
+        .get("/v1/cases")
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
     // Institutions cannot open cases.
-    let response = app
-        .post("/v1/cases", &app.provider_staff())
+    app.as_(provider_staff())
+        .post("/v1/cases")
         .json(&case_draft())
         .send()
         .await
-        .unwrap();
-    expect_status(response, StatusCode::FORBIDDEN).await;
+        .expect(StatusCode::FORBIDDEN);
     app.stop().await;
 }
 
@@ -118,7 +82,7 @@ async fn other_offices_institutions_and_the_coordination_cannot_read_a_case() {
 async fn personal_data_is_encrypted_at_rest_and_absent_from_events() {
     let app = spawn().await;
     let mut probe = app.probe().await;
-    let created = app.open_case().await;
+    let created = open_case(&app).await;
     let rows = app
         .sql("SELECT encode(personal_data, 'escape') AS data, personal_key_id FROM cases")
         .await;
@@ -128,11 +92,8 @@ async fn personal_data_is_encrypted_at_rest_and_absent_from_events() {
     );
     assert_eq!(rows[0]["personal_key_id"], "test");
 
-    let event = probe
-        .next(Duration::from_secs(10))
-        .await
-        .expect("case.opened.v1");
-    assert_eq!(event["type"], "case.opened.v1");
+    let events = app.expect_events(&mut probe, &["case.opened.v1"]).await;
+    let event = &events[0];
     let text = event.to_string();
     for secret in [
         "Mia",
@@ -150,20 +111,15 @@ async fn personal_data_is_encrypted_at_rest_and_absent_from_events() {
 #[tokio::test]
 async fn every_read_and_write_is_audited_and_the_audit_log_is_append_only() {
     let app = spawn().await;
-    let id = app.open_case().await["id"].as_str().unwrap().to_string();
-    app.get(&format!("/v1/cases/{id}"), &app.caseworker())
-        .send()
-        .await
-        .unwrap();
-    app.get("/v1/cases", &app.caseworker())
-        .send()
-        .await
-        .unwrap();
+    let cw = app.as_(caseworker());
+    let id = id(&open_case(&app).await);
+    cw.get(&format!("/v1/cases/{id}")).send().await;
+    cw.get("/v1/cases").send().await;
     // A forbidden read leaves no case access behind, only the record of its refusal.
-    app.get(&format!("/v1/cases/{id}"), &app.other_office_staff())
+    app.as_(other_office_staff())
+        .get(&format!("/v1/cases/{id}"))
         .send()
-        .await
-        .unwrap();
+        .await;
     let actions: Vec<String> = app
         .sql(&format!(
             "SELECT action, subject, outcome FROM audit_log WHERE case_id = '{id}' ORDER BY id"
@@ -189,15 +145,12 @@ async fn every_read_and_write_is_audited_and_the_audit_log_is_append_only() {
         ]
     );
 
-    let pool = app.db.pool(1);
-    let mut conn = pool.get().await.unwrap();
-    use diesel_async::RunQueryDsl;
     for statement in [
         "UPDATE audit_log SET action = 'x'",
         "DELETE FROM audit_log",
         "TRUNCATE audit_log",
     ] {
-        let refused = diesel::sql_query(statement).execute(&mut conn).await;
+        let refused = app.try_execute(statement).await;
         assert!(refused.is_err(), "{statement} must be refused");
     }
     app.stop().await;
@@ -206,107 +159,65 @@ async fn every_read_and_write_is_audited_and_the_audit_log_is_append_only() {
 #[tokio::test]
 async fn upsert_by_external_id_is_idempotent_and_scoped_to_the_office() {
     let app = spawn().await;
+    let cw = app.as_(caseworker());
     let path = "/v1/cases/by-external-id/okjug/2026-000123";
-    let first = app
-        .put(path, &app.caseworker())
-        .json(&case_draft())
-        .send()
-        .await
-        .unwrap();
-    let first = expect_status(first, StatusCode::CREATED).await;
+    let first = cw.put(path).json(&case_draft()).send().await;
+    let first = first.expect(StatusCode::CREATED);
     assert_eq!(first["external_ids"]["okjug"], "2026-000123");
-    let again = app
-        .put(path, &app.caseworker())
-        .json(&case_draft())
-        .send()
-        .await
-        .unwrap();
-    let again = expect_status(again, StatusCode::OK).await;
+    let again = cw.put(path).json(&case_draft()).send().await;
+    let again = again.expect(StatusCode::OK);
     assert_eq!(again["id"], first["id"]);
     assert_eq!(again["version"], 1);
 
     let mut changed = case_draft();
     changed["help_kind"] = json!("counselling");
-    let without = app
-        .put(path, &app.caseworker())
+    cw.put(path)
         .json(&changed)
         .send()
         .await
-        .unwrap();
-    expect_status(without, StatusCode::PRECONDITION_REQUIRED).await;
-    let with = app
-        .put(path, &app.caseworker())
-        .header("If-Match", "\"1\"")
-        .json(&changed)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(expect_status(with, StatusCode::OK).await["version"], 2);
+        .expect(StatusCode::PRECONDITION_REQUIRED);
+    let with = cw.put(path).if_match("\"1\"").json(&changed).send().await;
+    assert_eq!(with.expect(StatusCode::OK)["version"], 2);
 
-    let found = app.get(path, &app.caseworker()).send().await.unwrap();
-    assert_eq!(
-        expect_status(found, StatusCode::OK).await["id"],
-        first["id"]
-    );
-    let foreign = app
-        .get(path, &app.other_office_staff())
+    let found = cw.get(path).send().await;
+    assert_eq!(found.expect(StatusCode::OK)["id"], first["id"]);
+    app.as_(other_office_staff())
+        .get(path)
         .send()
         .await
-        .unwrap();
-    expect_status(foreign, StatusCode::NOT_FOUND).await;
+        .expect(StatusCode::NOT_FOUND);
     assert_eq!(app.sql("SELECT id FROM cases").await.len(), 1);
-    let list = expect_status(
-        app.get("/v1/cases", &app.caseworker())
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(list["items"][0]["external_ids"]["okjug"], "2026-000123");
+    let list = cw.get("/v1/cases").send().await;
+    assert_eq!(
+        list.expect(StatusCode::OK)["items"][0]["external_ids"]["okjug"],
+        "2026-000123"
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn incremental_sync_pages_in_change_order() {
     let app = spawn().await;
+    let cw = app.as_(caseworker());
     let since = chrono::Utc::now() - chrono::Duration::seconds(5);
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(app.open_case().await["id"].as_str().unwrap().to_string());
+        ids.push(id(&open_case(&app).await));
     }
     // Touch the first case: it moves to the end of the change order.
     let mut draft = case_draft();
     draft["help_kind"] = json!("counselling");
-    app.put(&format!("/v1/cases/{}", ids[0]), &app.caseworker())
-        .header("If-Match", "\"1\"")
+    cw.put(&format!("/v1/cases/{}", ids[0]))
+        .if_match("\"1\"")
         .json(&draft)
         .send()
-        .await
-        .unwrap();
+        .await;
 
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut request = app
-            .get("/v1/cases", &app.caseworker())
-            .query(&[("limit", "2"), ("modified_since", &since.to_rfc3339())]);
-        if let Some(c) = &cursor {
-            request = request.query(&[("cursor", c)]);
-        }
-        let page = expect_status(request.send().await.unwrap(), StatusCode::OK).await;
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_string()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_string()),
-            None => break,
-        }
-    }
+    let query = format!(
+        "/v1/cases?limit=2&modified_since={}",
+        since.to_rfc3339().replace('+', "%2B")
+    );
+    let seen = cw.list_ids(&query).await;
     let mut expected = ids[1..].to_vec();
     expected.push(ids[0].clone());
     assert_eq!(seen, expected);
@@ -316,39 +227,23 @@ async fn incremental_sync_pages_in_change_order() {
 #[tokio::test]
 async fn case_data_is_validated_with_pointers() {
     let app = spawn().await;
+    let cw = app.as_(caseworker());
     let mut draft = case_draft();
     draft["young_person"]["date_of_birth"] = json!("2099-01-01");
     draft["custody_holders"][0]["given_name"] = json!(" ");
     draft["help_kind"] = json!("family_help");
-    let response = app
-        .post("/v1/cases", &app.caseworker())
+    cw.post("/v1/cases")
         .json(&draft)
         .send()
         .await
-        .unwrap();
-    let problem = expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let pointers: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        pointers,
-        vec![
+        .expect_validation(&[
             "/young_person/date_of_birth",
-            "/custody_holders/0/given_name"
-        ]
-    );
+            "/custody_holders/0/given_name",
+        ]);
     draft = case_draft();
     draft["help_kind"] = json!("homework_club");
-    let response = app
-        .post("/v1/cases", &app.caseworker())
-        .json(&draft)
-        .send()
-        .await
-        .unwrap();
-    let problem = expect_status(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let problem = cw.post("/v1/cases").json(&draft).send().await;
+    let problem = problem.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["pointer"], "/help_kind");
     app.stop().await;
 }
@@ -356,38 +251,24 @@ async fn case_data_is_validated_with_pointers() {
 #[tokio::test]
 async fn a_request_whose_audit_record_fails_fails_too() {
     let app = spawn().await;
-    let id = app.open_case().await["id"].as_str().unwrap().to_string();
+    let cw = app.as_(caseworker());
+    let id = id(&open_case(&app).await);
     // Make the audit log refuse new rows, as a full disk or a broken grant would.
-    {
-        let pool = app.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        use diesel_async::RunQueryDsl;
-        diesel::sql_query(
-            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit storage unavailable'; END; $$",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        diesel::sql_query("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
-    let read = app
-        .get(&format!("/v1/cases/{id}"), &app.caseworker())
-        .send()
-        .await
-        .unwrap();
-    let problem = expect_status(read, StatusCode::INTERNAL_SERVER_ERROR).await;
+    app.execute(
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit storage unavailable'; END; $$",
+    )
+    .await;
+    app.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()")
+        .await;
+    let read = cw.get(&format!("/v1/cases/{id}")).send().await;
+    let problem = read.expect(StatusCode::INTERNAL_SERVER_ERROR);
     assert!(problem.get("young_person").is_none());
     assert!(!problem.to_string().contains("Mia"));
-    let open = app
-        .post("/v1/cases", &app.caseworker())
+    cw.post("/v1/cases")
         .json(&case_draft())
         .send()
         .await
-        .unwrap();
-    expect_status(open, StatusCode::INTERNAL_SERVER_ERROR).await;
+        .expect(StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
         app.sql("SELECT id FROM cases").await.len(),
         1,

@@ -1,98 +1,65 @@
 //! Retention, outcome statistics, the audit log endpoint and idempotent commands.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
+use crate::common::*;
 
-use common::*;
 use qmf_case::domain::retention::RetentionSettings;
-use reqwest::StatusCode;
+use qmf_testkit::eventually;
 use serde_json::json;
 
 #[tokio::test]
 async fn closed_cases_are_archived_then_erased_keeping_anonymous_figures() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let flow = Flow::full_help(&app, [4, 5], "planned").await;
-    let id = flow.id.clone();
-    let pool = app.db.pool(2);
-    let today = chrono::Utc::now().date_naive();
+    let path = flow.path("");
+    let id = flow.id;
     let settings = RetentionSettings {
         archive_after_days: 30,
         erase_after_years: 10,
         retain_until_age: 30,
     };
+    let retention = async |day: chrono::NaiveDate| {
+        qmf_case::retention::run(app.pool(), settings, day)
+            .await
+            .unwrap()
+    };
 
     // Nothing is due yet.
-    let run = qmf_case::retention::run(&pool, settings, today)
-        .await
-        .unwrap();
+    let run = retention(today()).await;
     assert_eq!((run.archived, run.erased), (0, 0));
 
     // Forty days later the case is archived: readable only with the archive role.
-    let later = today + chrono::Duration::days(40);
-    let run = qmf_case::retention::run(&pool, settings, later)
-        .await
-        .unwrap();
+    let run = retention(today() + chrono::Duration::days(40)).await;
     assert_eq!((run.archived, run.erased), (1, 0));
-    expect_status(
-        app.get(&format!("/v1/cases/{id}"), &cw)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    let archivist = qmf_testkit::auth::token(&["caseworker", "archivist"], Some(app.office));
-    let archived = expect_status(
-        app.get(&format!("/v1/cases/{id}"), &archivist)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    cw.get(&path).send().await.expect(StatusCode::NOT_FOUND);
+    let archivist = app.as_(Persona::roles(&["caseworker", "archivist"]).of(OFFICE));
+    let archived = archivist.get(&path).send().await;
+    let archived = archived.expect(StatusCode::OK);
     assert_eq!(archived["archived"], true);
     assert_eq!(archived["young_person"]["given_name"], "Mia");
-    let other_archivist =
-        qmf_testkit::auth::token(&["caseworker", "archivist"], Some(app.other_office));
-    expect_status(
-        app.get(&format!("/v1/cases/{id}"), &other_archivist)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_(Persona::roles(&["caseworker", "archivist"]).of(OTHER_OFFICE))
+        .get(&path)
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
     // Archived cases are read-only.
-    let reopen = app
-        .post(&format!("/v1/cases/{id}/reopen"), &archivist)
-        .header("If-Match", format!("\"{}\"", archived["version"]))
+    archivist
+        .post(&format!("{path}/reopen"))
+        .if_match(format!("\"{}\"", archived["version"]))
         .json(&json!({"reason": "x"}))
         .send()
         .await
-        .unwrap();
-    expect_status(reopen, StatusCode::NOT_FOUND).await;
+        .expect(StatusCode::NOT_FOUND);
 
     // Erasure waits for both periods: eleven years later the young person (born 2014) is 23.
-    let eleven_years = today + chrono::Duration::days(11 * 366);
-    let run = qmf_case::retention::run(&pool, settings, eleven_years)
-        .await
-        .unwrap();
+    let run = retention(today() + chrono::Duration::days(11 * 366)).await;
     assert_eq!(run.erased, 0);
-    let twenty_years = today + chrono::Duration::days(20 * 366);
-    let run = qmf_case::retention::run(&pool, settings, twenty_years)
-        .await
-        .unwrap();
+    let run = retention(today() + chrono::Duration::days(20 * 366)).await;
     assert_eq!(run.erased, 1);
 
-    let erased = expect_status(
-        app.get(&format!("/v1/cases/{id}"), &archivist)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let erased = archivist.get(&path).send().await;
+    let erased = erased.expect(StatusCode::OK);
     assert!(erased["young_person"].is_null() && erased["custody_holders"].is_null());
     assert_eq!(erased["help_kind"], "family_help");
     let rows = app
@@ -110,11 +77,7 @@ async fn closed_cases_are_archived_then_erased_keeping_anonymous_figures() {
         "ratings stay for anonymous statistics"
     );
     let audit = app.sql(&format!("SELECT action FROM audit_log WHERE case_id = '{id}' AND subject = 'retention-job' ORDER BY id")).await;
-    let actions: Vec<&str> = audit
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, vec!["case.archive", "case.erase"]);
+    assert_eq!(column(&audit, "action"), ["case.archive", "case.erase"]);
     app.stop().await;
 }
 
@@ -124,14 +87,14 @@ async fn retention_and_the_idempotency_purge_run_as_recorded_jobs() {
     // Both jobs are new to the database, so they are due at once.
     let query = "SELECT job_name, outcome, summary FROM job_runs \
                  WHERE finished_at IS NOT NULL ORDER BY job_name";
-    let mut runs = Vec::new();
-    for _ in 0..200 {
-        runs = app.sql(query).await;
-        if runs.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let runs = {
+        let app = &app;
+        eventually("both jobs have run", || async move {
+            let runs = app.sql(query).await;
+            (runs.len() >= 2).then_some(runs)
+        })
+        .await
+    };
     assert_eq!(
         runs,
         vec![
@@ -157,49 +120,16 @@ async fn outcome_statistics_suppress_small_groups_and_are_for_the_coordination_o
         Flow::full_help(&app, [4, 2], kind).await;
     }
     // A single help of another kind: a group of one, suppressed.
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut other = case_draft();
     other["help_kind"] = json!("day_group");
-    let created = expect_status(
-        app.post("/v1/cases", &cw)
-            .json(&other)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-    )
-    .await;
-    let mut flow = Flow {
-        app: &app,
-        id: created["id"].as_str().unwrap().to_string(),
-        etag: "\"1\"".into(),
-    };
-    flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
-        .await;
-    flow.command(
-        &cw,
-        "/plans",
-        Some(plan(&app.provider.to_string())),
-        StatusCode::OK,
-    )
-    .await;
-    flow.command(
-        &app.provider_staff(),
-        "/plans/1/accept",
-        Some(json!({})),
-        StatusCode::OK,
-    )
-    .await;
+    let created = cw.post("/v1/cases").json(&other).send().await;
+    let mut flow = Flow::of(created.expect(StatusCode::CREATED));
+    flow.agree_plan(&app).await;
 
-    let coordinator = qmf_testkit::auth::token(&["coordinator"], None);
-    let stats = expect_status(
-        app.get("/v1/statistics/outcomes", &coordinator)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let coordinator = app.as_(Persona::coordinator());
+    let stats = coordinator.get("/v1/statistics/outcomes").send().await;
+    let stats = stats.expect(StatusCode::OK);
     let groups = stats.as_array().unwrap();
     assert_eq!(groups.len(), 1, "only closed helps count: {stats}");
     assert_eq!(groups[0]["help_kind"], "family_help");
@@ -209,36 +139,17 @@ async fn outcome_statistics_suppress_small_groups_and_are_for_the_coordination_o
     assert_eq!(groups[0]["mean_duration_days"], 0.0);
 
     // Close the day-group help too: its group of one is suppressed.
-    let today = chrono::Utc::now().date_naive();
-    flow.command(
+    flow.start_end_and_close(
         &cw,
-        "/help-start",
-        Some(json!({"started_on": today})),
-        StatusCode::OK,
+        [1, 1],
+        "unplanned",
+        "ended_by_family",
+        json!({"summary": "Abbruch", "satisfaction_young_person": 2, "satisfaction_parents": 1, "follow_up": "none"}),
     )
     .await;
-    let goals: Vec<String> = flow.overview(&cw).await["current_plan"]["goals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["id"].as_str().unwrap().to_string())
-        .collect();
-    let end = json!({"ended_on": today, "end_kind": "unplanned", "end_reason": "ended_by_family",
-        "final_ratings": [{"goal_id": goals[0], "rating": 1}, {"goal_id": goals[1], "rating": 1}],
-        "participation": participation(),
-        "document": {"content": {"summary": "Abbruch", "satisfaction_young_person": 2, "satisfaction_parents": 1, "follow_up": "none"}}});
-    flow.command(&cw, "/help-end", Some(end), StatusCode::OK)
-        .await;
-    flow.command(&cw, "/close", None, StatusCode::OK).await;
-    let stats = expect_status(
-        app.get("/v1/statistics/outcomes", &coordinator)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let stats = coordinator.get("/v1/statistics/outcomes").send().await;
     let small = stats
+        .expect(StatusCode::OK)
         .as_array()
         .unwrap()
         .iter()
@@ -247,28 +158,17 @@ async fn outcome_statistics_suppress_small_groups_and_are_for_the_coordination_o
     assert_eq!(small["suppressed"], true);
     assert!(small["cases"].is_null() && small["goal_attainment"].is_null());
 
-    let reversed = app
-        .get(
-            "/v1/statistics/outcomes?from=2026-02-01&to=2026-01-01",
-            &coordinator,
-        )
+    coordinator
+        .get("/v1/statistics/outcomes?from=2026-02-01&to=2026-01-01")
         .send()
         .await
-        .unwrap();
-    expect_status(reversed, StatusCode::UNPROCESSABLE_ENTITY).await;
-    for token in [
-        cw.clone(),
-        app.provider_staff(),
-        qmf_testkit::auth::token(&["auditor"], None),
-    ] {
-        expect_status(
-            app.get("/v1/statistics/outcomes", &token)
-                .send()
-                .await
-                .unwrap(),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    for persona in [caseworker(), provider_staff(), Persona::auditor()] {
+        app.as_(persona)
+            .get("/v1/statistics/outcomes")
+            .send()
+            .await
+            .expect(StatusCode::FORBIDDEN);
     }
     app.stop().await;
 }
@@ -276,42 +176,32 @@ async fn outcome_statistics_suppress_small_groups_and_are_for_the_coordination_o
 #[tokio::test]
 async fn only_auditors_read_the_audit_log() {
     let app = spawn().await;
-    let id = app.open_case().await["id"].as_str().unwrap().to_string();
-    app.get(&format!("/v1/cases/{id}"), &app.caseworker())
+    let id = id(&open_case(&app).await);
+    app.as_(caseworker())
+        .get(&format!("/v1/cases/{id}"))
         .send()
-        .await
-        .unwrap();
-    let auditor = qmf_testkit::auth::token(&["auditor"], None);
-    let page = expect_status(
-        app.get(&format!("/v1/audit-log?case_id={id}&limit=1"), &auditor)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+        .await;
+    let auditor = app.as_(Persona::auditor());
+    let page = auditor
+        .get(&format!("/v1/audit-log?case_id={id}&limit=1"))
+        .send()
+        .await;
+    let page = page.expect(StatusCode::OK);
     assert_eq!(page["items"][0]["action"], "case.open");
     let cursor = page["next_cursor"].as_str().unwrap();
-    let next = expect_status(
-        app.get(
-            &format!("/v1/audit-log?case_id={id}&cursor={cursor}"),
-            &auditor,
-        )
+    let next = auditor
+        .get(&format!("/v1/audit-log?case_id={id}&cursor={cursor}"))
         .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+        .await;
+    let next = next.expect(StatusCode::OK);
     assert_eq!(next["items"][0]["action"], "case.read");
     assert_eq!(next["items"][0]["subject"], "caseworker-1");
     for role in ["caseworker", "coordinator", "admin", "institution_staff"] {
-        let token = qmf_testkit::auth::token(&[role], Some(app.office));
-        expect_status(
-            app.get("/v1/audit-log", &token).send().await.unwrap(),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        app.as_(Persona::role(role).of(OFFICE))
+            .get("/v1/audit-log")
+            .send()
+            .await
+            .expect(StatusCode::FORBIDDEN);
     }
     app.stop().await;
 }
@@ -319,34 +209,25 @@ async fn only_auditors_read_the_audit_log() {
 #[tokio::test]
 async fn repeated_posts_with_one_idempotency_key_open_one_case() {
     let app = spawn().await;
-    let cw = app.caseworker();
-    let send = || {
-        app.post("/v1/cases", &cw)
-            .header("Idempotency-Key", "open-42")
-            .json(&case_draft())
+    let cw = app.as_(caseworker());
+    let send = |draft: serde_json::Value| {
+        cw.post("/v1/cases")
+            .idempotency_key("open-42")
+            .json(&draft)
             .send()
     };
-    let first = expect_status(send().await.unwrap(), StatusCode::CREATED).await;
-    let second = send().await.unwrap();
-    assert_eq!(second.headers()["idempotent-replayed"], "true");
-    let second = expect_status(second, StatusCode::CREATED).await;
-    assert_eq!(first["id"], second["id"]);
+    let first = send(case_draft()).await;
+    let second = send(case_draft()).await;
+    assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        first.expect(StatusCode::CREATED)["id"],
+        second.expect(StatusCode::CREATED)["id"]
+    );
     assert_eq!(app.sql("SELECT id FROM cases").await.len(), 1);
     let mut other = case_draft();
     other["help_kind"] = json!("counselling");
-    let reused = app
-        .post("/v1/cases", &cw)
-        .header("Idempotency-Key", "open-42")
-        .json(&other)
-        .send()
+    send(other)
         .await
-        .unwrap();
-    let problem = expect_status(reused, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(
-        problem["type"]
-            .as_str()
-            .unwrap()
-            .ends_with("idempotency-key-reused")
-    );
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
     app.stop().await;
 }

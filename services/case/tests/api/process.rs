@@ -1,19 +1,27 @@
 //! The regional help process through the HTTP API: every command, its rules and its events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
+use crate::common::*;
 
 use std::time::Duration;
 
-use common::*;
-use reqwest::StatusCode;
-use serde_json::json;
+use qmf_testkit::reply::pointers;
+use serde_json::{Value, json};
+
+/// The id of the document a step of the timeline wrote (1: the assessment).
+async fn timeline_document(caller: &Caller, flow: &Flow, step: usize) -> String {
+    let timeline = caller.get(&flow.path("/timeline")).send().await;
+    timeline.expect(StatusCode::OK)[step]["details"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 #[tokio::test]
 async fn a_case_runs_from_intake_to_close() {
     let app = spawn().await;
     let mut probe = app.probe().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::open(&app).await;
 
     let assessed = flow
@@ -21,12 +29,7 @@ async fn a_case_runs_from_intake_to_close() {
         .await;
     assert_eq!(assessed["phase"], "assessed");
     let agreed = flow
-        .command(
-            &cw,
-            "/plans",
-            Some(plan(&app.provider.to_string())),
-            StatusCode::OK,
-        )
+        .command(&cw, "/plans", Some(plan(PROVIDER)), StatusCode::OK)
         .await;
     assert_eq!(agreed["phase"], "plan_agreed");
     // The help cannot start before the provider accepted.
@@ -40,7 +43,7 @@ async fn a_case_runs_from_intake_to_close() {
         .await;
     assert_eq!(refused["rule"], "help_start_requires_accepted_plan");
 
-    let provider = app.provider_staff();
+    let provider = app.as_(provider_staff());
     let seen = flow.overview(&provider).await;
     assert_eq!(seen["proposed_plan"]["version"], 1);
     assert!(
@@ -62,18 +65,13 @@ async fn a_case_runs_from_intake_to_close() {
         .command(
             &cw,
             "/help-start",
-            Some(json!({"started_on": chrono::Utc::now().date_naive()})),
+            Some(json!({"started_on": today()})),
             StatusCode::OK,
         )
         .await;
     assert_eq!(running["phase"], "help_running");
     let overview = flow.overview(&cw).await;
-    let goals: Vec<String> = overview["current_plan"]["goals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["id"].as_str().unwrap().to_string())
-        .collect();
+    let goals = goal_ids(&overview);
     assert_eq!(goals.len(), 2);
     assert!(
         overview["next_review_due"].is_string(),
@@ -81,19 +79,20 @@ async fn a_case_runs_from_intake_to_close() {
     );
 
     let review = json!({
-        "held_on": chrono::Utc::now().date_naive(), "progress_report": "Schulbesuch stabil",
+        "held_on": today(), "progress_report": "Schulbesuch stabil",
         "goal_ratings": [{"goal_id": goals[0], "rating": 4}, {"goal_id": goals[1], "rating": 3}],
         "participation": participation(),
         "document": {"content": {"development": "Regelmäßiger Schulbesuch", "continue_help": true}}
     });
     flow.command(&cw, "/reviews", Some(review), StatusCode::OK)
         .await;
-    let end = json!({
-        "ended_on": chrono::Utc::now().date_naive(), "end_kind": "planned", "end_reason": "goals_reached",
-        "final_ratings": [{"goal_id": goals[0], "rating": 5}, {"goal_id": goals[1], "rating": 4}],
-        "participation": participation(),
-        "document": {"content": {"summary": "Ziele erreicht", "satisfaction_young_person": 4, "satisfaction_parents": 5, "follow_up": "none"}}
-    });
+    let end = help_end(
+        &goals,
+        [5, 4],
+        "planned",
+        "goals_reached",
+        json!({"summary": "Ziele erreicht", "satisfaction_young_person": 4, "satisfaction_parents": 5, "follow_up": "none"}),
+    );
     assert_eq!(
         flow.command(&cw, "/help-end", Some(end), StatusCode::OK)
             .await["phase"],
@@ -103,39 +102,23 @@ async fn a_case_runs_from_intake_to_close() {
     assert_eq!(closed["phase"], "closed");
     assert_eq!(closed["end_kind"], "planned");
 
-    let types: Vec<String> = probe
-        .drain(Duration::from_millis(1500))
-        .await
-        .into_iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        types,
-        vec![
+    app.expect_events(
+        &mut probe,
+        &[
             "case.opened.v1",
             "case.assessment_completed.v1",
             "case.plan_agreed.v1",
             "case.help_started.v1",
             "case.review_held.v1",
             "case.closed.v1",
-        ]
-    );
+        ],
+    )
+    .await;
 
-    let timeline = app
-        .get(&format!("/v1/cases/{}/timeline", flow.id), &cw)
-        .send()
-        .await
-        .unwrap();
-    let steps: Vec<String> = expect_status(timeline, StatusCode::OK)
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap().to_string())
-        .collect();
+    let timeline = cw.get(&flow.path("/timeline")).send().await;
     assert_eq!(
-        steps,
-        vec![
+        steps(timeline.expect(StatusCode::OK)),
+        [
             "opened",
             "assessment_completed",
             "plan_agreed",
@@ -147,12 +130,11 @@ async fn a_case_runs_from_intake_to_close() {
         ]
     );
     // After the close the institution no longer sees the case.
-    let gone = app
-        .get(&format!("/v1/cases/{}", flow.id), &provider)
+    provider
+        .get(&flow.path(""))
         .send()
         .await
-        .unwrap();
-    expect_status(gone, StatusCode::NOT_FOUND).await;
+        .expect(StatusCode::NOT_FOUND);
     app.stop().await;
 }
 
@@ -163,7 +145,7 @@ async fn closed_events_carry_the_outcome_and_no_personal_data() {
     let mut flow = Flow::open(&app).await;
     let closed = flow
         .command(
-            &app.caseworker(),
+            &app.as_(caseworker()),
             "/close-without-help",
             Some(json!({"end_reason": "no_need", "participation": participation()})),
             StatusCode::OK,
@@ -187,60 +169,38 @@ async fn closed_events_carry_the_outcome_and_no_personal_data() {
 #[tokio::test]
 async fn plans_need_an_eligible_provider_goals_and_participation() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::open(&app).await;
     let early = flow
-        .command(
-            &cw,
-            "/plans",
-            Some(plan(&app.provider.to_string())),
-            StatusCode::CONFLICT,
-        )
+        .command(&cw, "/plans", Some(plan(PROVIDER)), StatusCode::CONFLICT)
         .await;
     assert_eq!(early["rule"], "plan_requires_assessment");
     flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
         .await;
 
-    let no_agreement = flow
-        .command(
-            &cw,
-            "/plans",
-            Some(plan(&app.provider_without_agreement.to_string())),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(no_agreement["rule"], "provider_requires_valid_agreement");
-    let office_as_provider = flow
-        .command(
-            &cw,
-            "/plans",
-            Some(plan(&app.other_office.to_string())),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(
-        office_as_provider["rule"],
-        "provider_requires_valid_agreement"
-    );
+    for provider in [PROVIDER_WITHOUT_AGREEMENT, OTHER_OFFICE] {
+        let refused = flow
+            .command(&cw, "/plans", Some(plan(provider)), StatusCode::CONFLICT)
+            .await;
+        assert_eq!(
+            refused["rule"], "provider_requires_valid_agreement",
+            "{provider}"
+        );
+    }
 
-    let mut bad = plan(&app.provider.to_string());
+    let mut bad = plan(PROVIDER);
     bad["goals"] = json!([]);
     bad["participation"]["agreement_reached"] = json!(false);
     bad["participation"]["young_person_heard"] = json!(false);
     let problem = flow
         .command(&cw, "/plans", Some(bad), StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    let pointers: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
-    assert!(pointers.contains(&"/goals"));
-    assert!(pointers.contains(&"/participation/not_heard_reason"));
-    assert!(pointers.contains(&"/participation/no_agreement_reason"));
+    let named = pointers(&problem);
+    assert!(named.contains(&"/goals"));
+    assert!(named.contains(&"/participation/not_heard_reason"));
+    assert!(named.contains(&"/participation/no_agreement_reason"));
 
-    let mut bad_document = plan(&app.provider.to_string());
+    let mut bad_document = plan(PROVIDER);
     bad_document["document"]["content"] = json!({"tasks": []});
     let problem = flow
         .command(
@@ -250,15 +210,10 @@ async fn plans_need_an_eligible_provider_goals_and_participation() {
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    let pointers: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
+    let named = pointers(&problem);
     assert!(
-        pointers.iter().any(|p| p.starts_with("/document/content")),
-        "{pointers:?}"
+        named.iter().any(|p| p.starts_with("/document/content")),
+        "{named:?}"
     );
     app.stop().await;
 }
@@ -266,17 +221,10 @@ async fn plans_need_an_eligible_provider_goals_and_participation() {
 #[tokio::test]
 async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
+    let provider = app.as_(provider_staff());
     let mut flow = Flow::open(&app).await;
-    flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
-        .await;
-    flow.command(
-        &cw,
-        "/plans",
-        Some(plan(&app.provider.to_string())),
-        StatusCode::OK,
-    )
-    .await;
+    flow.assess_and_plan(&cw, plan(PROVIDER)).await;
 
     // The office cannot answer for the provider; another institution cannot even see the case.
     flow.command(
@@ -286,8 +234,7 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
         StatusCode::FORBIDDEN,
     )
     .await;
-    let stranger =
-        qmf_testkit::auth::token(&["institution_staff"], Some(app.provider_without_agreement));
+    let stranger = app.as_(Persona::institution_staff().of(PROVIDER_WITHOUT_AGREEMENT));
     flow.command(
         &stranger,
         "/plans/1/accept",
@@ -297,7 +244,7 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
     .await;
     // Institutions cannot lead the case.
     flow.command(
-        &app.provider_staff(),
+        &provider,
         "/help-start",
         Some(json!({"started_on": "2026-01-15"})),
         StatusCode::FORBIDDEN,
@@ -306,7 +253,7 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
 
     let missing_reason = flow
         .command(
-            &app.provider_staff(),
+            &provider,
             "/plans/1/decline",
             Some(json!({})),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -315,7 +262,7 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
     assert_eq!(missing_reason["errors"][0]["pointer"], "/reason");
     let declined = flow
         .command(
-            &app.provider_staff(),
+            &provider,
             "/plans/1/decline",
             Some(json!({"reason": "Keine Kapazität"})),
             StatusCode::OK,
@@ -324,7 +271,7 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
     assert_eq!(declined["phase"], "assessed");
     let again = flow
         .command(
-            &app.provider_staff(),
+            &provider,
             "/plans/1/accept",
             Some(json!({})),
             StatusCode::NOT_FOUND,
@@ -335,12 +282,8 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
         "a declined plan no longer opens the case to the institution"
     );
 
-    let plans = app
-        .get(&format!("/v1/cases/{}/plans", flow.id), &cw)
-        .send()
-        .await
-        .unwrap();
-    let plans = expect_status(plans, StatusCode::OK).await;
+    let plans = cw.get(&flow.path("/plans")).send().await;
+    let plans = plans.expect(StatusCode::OK);
     assert_eq!(plans[0]["status"], "declined");
     assert_eq!(plans[0]["decision_reason"], "Keine Kapazität");
     app.stop().await;
@@ -349,30 +292,22 @@ async fn a_declined_first_plan_sends_the_case_back_and_only_the_provider_answers
 #[tokio::test]
 async fn stale_and_missing_etags_are_refused_for_commands() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let flow = Flow::open(&app).await;
-    let path = format!("/v1/cases/{}/assessment", flow.id);
-    let missing = app
-        .post(&path, &cw)
+    let path = flow.path("/assessment");
+    cw.post(&path)
         .json(&assessment())
         .send()
         .await
-        .unwrap();
-    expect_status(missing, StatusCode::PRECONDITION_REQUIRED).await;
-    let stale = app
-        .post(&path, &cw)
-        .header("If-Match", "\"9\"")
+        .expect(StatusCode::PRECONDITION_REQUIRED);
+    cw.post(&path)
+        .if_match("\"9\"")
         .json(&assessment())
         .send()
         .await
-        .unwrap();
-    expect_status(stale, StatusCode::PRECONDITION_FAILED).await;
-    let case = app
-        .get(&format!("/v1/cases/{}", flow.id), &cw)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(expect_status(case, StatusCode::OK).await["phase"], "intake");
+        .expect(StatusCode::PRECONDITION_FAILED);
+    let case = cw.get(&flow.path("")).send().await;
+    assert_eq!(case.expect(StatusCode::OK)["phase"], "intake");
     app.stop().await;
 }
 
@@ -380,56 +315,48 @@ async fn stale_and_missing_etags_are_refused_for_commands() {
 async fn responsibility_moves_to_another_office_only_when_it_accepts() {
     let app = spawn().await;
     let mut probe = app.probe().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::open(&app).await;
-    let same = flow
-        .command(
-            &cw,
-            "/transfer",
-            Some(json!({"to_office_id": app.office, "reason": "x"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    assert_eq!(same["errors"][0]["pointer"], "/to_office_id");
-    let not_office = flow
-        .command(
-            &cw,
-            "/transfer",
-            Some(json!({"to_office_id": app.provider, "reason": "x"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    assert_eq!(not_office["errors"][0]["pointer"], "/to_office_id");
+    for not_another_office in [OFFICE, PROVIDER] {
+        let refused = flow
+            .command(
+                &cw,
+                "/transfer",
+                Some(json!({"to_office_id": not_another_office, "reason": "x"})),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert_eq!(refused["errors"][0]["pointer"], "/to_office_id");
+    }
     let offered = flow
         .command(
             &cw,
             "/transfer",
-            Some(json!({"to_office_id": app.other_office, "reason": "Umzug nach Schwäbisch Hall"})),
+            Some(json!({"to_office_id": OTHER_OFFICE, "reason": "Umzug nach Schwäbisch Hall"})),
             StatusCode::OK,
         )
         .await;
     assert_eq!(
         offered["pending_transfer"]["to_office_id"],
-        app.other_office.to_string()
+        OTHER_OFFICE.to_string()
     );
     let twice = flow
         .command(
             &cw,
             "/transfer",
-            Some(json!({"to_office_id": app.other_office, "reason": "x"})),
+            Some(json!({"to_office_id": OTHER_OFFICE, "reason": "x"})),
             StatusCode::CONFLICT,
         )
         .await;
     assert_eq!(twice["rule"], "transfer_already_pending");
 
     // The receiving office reads the case to decide, but cannot lead it yet.
-    let target = app.other_office_staff();
-    let read = app
-        .get(&format!("/v1/cases/{}", flow.id), &target)
+    let target = app.as_(other_office_staff());
+    target
+        .get(&flow.path(""))
         .send()
         .await
-        .unwrap();
-    expect_status(read, StatusCode::OK).await;
+        .expect(StatusCode::OK);
     flow.command(
         &target,
         "/assessment",
@@ -444,32 +371,24 @@ async fn responsibility_moves_to_another_office_only_when_it_accepts() {
     let accepted = flow
         .command(&target, "/transfer/accept", None, StatusCode::OK)
         .await;
-    assert_eq!(
-        accepted["responsible_office_id"],
-        app.other_office.to_string()
-    );
+    assert_eq!(accepted["responsible_office_id"], OTHER_OFFICE.to_string());
     assert!(accepted["pending_transfer"].is_null());
-    let old = app
-        .get(&format!("/v1/cases/{}", flow.id), &cw)
+    cw.get(&flow.path(""))
         .send()
         .await
-        .unwrap();
-    expect_status(old, StatusCode::NOT_FOUND).await;
+        .expect(StatusCode::NOT_FOUND);
     flow.command(&target, "/transfer/accept", None, StatusCode::CONFLICT)
         .await;
     let events = probe.drain(Duration::from_millis(1500)).await;
-    let transferred: Vec<&serde_json::Value> = events
+    let transferred: Vec<&Value> = events
         .iter()
         .filter(|e| e["type"] == "case.transferred.v1")
         .collect();
     assert_eq!(transferred.len(), 1);
-    assert_eq!(
-        transferred[0]["data"]["from_office_id"],
-        app.office.to_string()
-    );
+    assert_eq!(transferred[0]["data"]["from_office_id"], OFFICE.to_string());
     assert_eq!(
         transferred[0]["data"]["to_office_id"],
-        app.other_office.to_string()
+        OTHER_OFFICE.to_string()
     );
     app.stop().await;
 }
@@ -477,7 +396,7 @@ async fn responsibility_moves_to_another_office_only_when_it_accepts() {
 #[tokio::test]
 async fn a_closed_case_is_read_only_and_can_be_reopened_within_the_window() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::open(&app).await;
     flow.command(
         &cw,
@@ -490,17 +409,12 @@ async fn a_closed_case_is_read_only_and_can_be_reopened_within_the_window() {
         .command(&cw, "/assessment", Some(assessment()), StatusCode::CONFLICT)
         .await;
     assert_eq!(refused["rule"], "assessment_only_at_intake");
-    let update = app
-        .put(&format!("/v1/cases/{}", flow.id), &cw)
-        .header("If-Match", &flow.etag)
+    cw.put(&flow.path(""))
+        .if_match(flow.etag())
         .json(&case_draft())
         .send()
         .await
-        .unwrap();
-    assert_eq!(
-        expect_status(update, StatusCode::CONFLICT).await["rule"],
-        "closed_case_is_read_only"
-    );
+        .expect_conflict("closed_case_is_read_only");
     let reopened = flow
         .command(
             &cw,
@@ -526,16 +440,13 @@ async fn a_closed_case_is_read_only_and_can_be_reopened_within_the_window() {
 #[tokio::test]
 async fn reviews_rate_every_goal_and_appear_in_the_due_list() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::open(&app).await;
-    flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
-        .await;
-    let mut short = plan(&app.provider.to_string());
+    let mut short = plan(PROVIDER);
     short["review_interval_months"] = json!(1);
-    flow.command(&cw, "/plans", Some(short), StatusCode::OK)
-        .await;
+    flow.assess_and_plan(&cw, short).await;
     flow.command(
-        &app.provider_staff(),
+        &app.as_(provider_staff()),
         "/plans/1/accept",
         Some(json!({})),
         StatusCode::OK,
@@ -543,9 +454,9 @@ async fn reviews_rate_every_goal_and_appear_in_the_due_list() {
     .await;
     let started = (chrono::Utc::now() - chrono::Duration::days(40)).date_naive();
     // The case was opened before the help started (as if it had been opened weeks ago).
-    app.sql(&format!(
-        "UPDATE cases SET opened_on = '{}' WHERE id = '{}' RETURNING id",
-        started, flow.id
+    app.execute(&format!(
+        "UPDATE cases SET opened_on = '{started}' WHERE id = '{}'",
+        flow.id
     ))
     .await;
     flow.command(
@@ -556,40 +467,29 @@ async fn reviews_rate_every_goal_and_appear_in_the_due_list() {
     )
     .await;
 
-    let due = app
-        .get("/v1/reviews/due?overdue_only=true", &cw)
-        .send()
-        .await
-        .unwrap();
-    let due = expect_status(due, StatusCode::OK).await;
+    let due = cw.get("/v1/reviews/due?overdue_only=true").send().await;
+    let due = due.expect(StatusCode::OK);
     assert_eq!(due[0]["case_id"], flow.id.as_str());
     assert_eq!(due[0]["overdue"], true);
-    let window = app
-        .get("/v1/reviews/due?within_days=400", &cw)
+    cw.get("/v1/reviews/due?within_days=400")
         .send()
         .await
-        .unwrap();
-    expect_status(window, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let institution = app
-        .get("/v1/reviews/due", &app.provider_staff())
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    app.as_(provider_staff())
+        .get("/v1/reviews/due")
         .send()
         .await
-        .unwrap();
-    expect_status(institution, StatusCode::FORBIDDEN).await;
+        .expect(StatusCode::FORBIDDEN);
     let foreign = app
-        .get("/v1/reviews/due", &app.other_office_staff())
+        .as_(other_office_staff())
+        .get("/v1/reviews/due")
         .send()
-        .await
-        .unwrap();
-    assert_eq!(expect_status(foreign, StatusCode::OK).await, json!([]));
+        .await;
+    assert_eq!(foreign.expect(StatusCode::OK), &json!([]));
 
-    let overview = flow.overview(&cw).await;
-    let goal = overview["current_plan"]["goals"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let goal = flow.goals(&cw).await[0].clone();
     let partial = json!({
-        "held_on": chrono::Utc::now().date_naive(), "goal_ratings": [{"goal_id": goal, "rating": 7}],
+        "held_on": today(), "goal_ratings": [{"goal_id": goal, "rating": 7}],
         "participation": participation(),
         "document": {"content": {"development": "x", "continue_help": true}}
     });
@@ -601,26 +501,20 @@ async fn reviews_rate_every_goal_and_appear_in_the_due_list() {
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    let pointers: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
-    assert_eq!(pointers, vec!["/goal_ratings/0/rating", "/goal_ratings"]);
+    assert_eq!(
+        pointers(&problem),
+        ["/goal_ratings/0/rating", "/goal_ratings"]
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn instruments_are_versioned_and_documents_keep_their_version() {
     let app = spawn().await;
-    let cw = app.caseworker();
-    let list = expect_status(
-        app.get("/v1/instruments", &cw).send().await.unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let cw = app.as_(caseworker());
+    let list = cw.get("/v1/instruments").send().await;
     let keys: Vec<&str> = list
+        .expect(StatusCode::OK)
         .as_array()
         .unwrap()
         .iter()
@@ -636,62 +530,30 @@ async fn instruments_are_versioned_and_documents_keep_their_version() {
         .await;
     let release = json!({"title": "Bedarfserhebung 2027", "description": "neu",
         "schema": {"type": "object", "required": ["summary"], "properties": {"summary": {"type": "string"}}}});
-    let refused = app
-        .post("/v1/instruments/assessment/versions", &cw)
+    let versions = "/v1/instruments/assessment/versions";
+    cw.post(versions)
         .json(&release)
         .send()
         .await
-        .unwrap();
-    expect_status(refused, StatusCode::FORBIDDEN).await;
-    let coordinator = qmf_testkit::auth::token(&["coordinator"], None);
+        .expect(StatusCode::FORBIDDEN);
+    let coordinator = app.as_(Persona::coordinator());
     let broken = json!({"title": "x", "description": "", "schema": {"type": "no-such-type"}});
-    let problem = expect_status(
-        app.post("/v1/instruments/assessment/versions", &coordinator)
-            .json(&broken)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = coordinator.post(versions).json(&broken).send().await;
     assert!(
-        problem["errors"][0]["pointer"]
+        problem.expect(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["pointer"]
             .as_str()
             .unwrap()
             .starts_with("/schema")
     );
-    let released = expect_status(
-        app.post("/v1/instruments/assessment/versions", &coordinator)
-            .json(&release)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(released["version"], 2);
+    let released = coordinator.post(versions).json(&release).send().await;
+    assert_eq!(released.expect(StatusCode::CREATED)["version"], 2);
 
-    let timeline = expect_status(
-        app.get(&format!("/v1/cases/{}/timeline", flow.id), &cw)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    let document_id = timeline[1]["details"]["document_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let document = app
-        .get(
-            &format!("/v1/cases/{}/documents/{document_id}", flow.id),
-            &cw,
-        )
+    let document_id = timeline_document(&cw, &flow, 1).await;
+    let document = cw
+        .get(&flow.path(&format!("/documents/{document_id}")))
         .send()
-        .await
-        .unwrap();
-    let document = expect_status(document, StatusCode::OK).await;
+        .await;
+    let document = document.expect(StatusCode::OK);
     assert_eq!(document["instrument_version"], 1);
     assert_eq!(
         document["content"]["occasion"],
@@ -713,71 +575,39 @@ async fn instruments_are_versioned_and_documents_keep_their_version() {
 #[tokio::test]
 async fn institutions_do_not_read_the_assessment_document() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
+    let provider = app.as_(provider_staff());
     let mut flow = Flow::open(&app).await;
-    flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
-        .await;
-    flow.command(
-        &cw,
-        "/plans",
-        Some(plan(&app.provider.to_string())),
-        StatusCode::OK,
-    )
-    .await;
-    let timeline = expect_status(
-        app.get(&format!("/v1/cases/{}/timeline", flow.id), &cw)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    let assessment_doc = timeline[1]["details"]["document_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let overview = flow.overview(&app.provider_staff()).await;
+    flow.assess_and_plan(&cw, plan(PROVIDER)).await;
+    let assessment_doc = timeline_document(&cw, &flow, 1).await;
+    let overview = flow.overview(&provider).await;
     let plan_doc = overview["proposed_plan"]["document_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let path = |doc: &str| format!("/v1/cases/{}/documents/{doc}", flow.id);
-    expect_status(
-        app.get(&path(&assessment_doc), &app.provider_staff())
+    for (caller, document, status) in [
+        (&provider, &assessment_doc, StatusCode::NOT_FOUND),
+        (&provider, &plan_doc, StatusCode::OK),
+        (&cw, &assessment_doc, StatusCode::OK),
+        (
+            &app.as_(other_office_staff()),
+            &assessment_doc,
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        caller
+            .get(&flow.path(&format!("/documents/{document}")))
             .send()
             .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    expect_status(
-        app.get(&path(&plan_doc), &app.provider_staff())
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.get(&path(&assessment_doc), &cw).send().await.unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    expect_status(
-        app.get(&path(&assessment_doc), &app.other_office_staff())
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+            .expect(status);
+    }
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_reopened_case_needs_a_new_accepted_plan() {
     let app = spawn().await;
-    let cw = app.caseworker();
+    let cw = app.as_(caseworker());
     let mut flow = Flow::full_help(&app, [4, 4], "planned").await;
     flow.command(
         &cw,
@@ -786,17 +616,20 @@ async fn a_reopened_case_needs_a_new_accepted_plan() {
         StatusCode::OK,
     )
     .await;
-    let refused = Flow::full_help_reopen_check(&app, &mut flow).await;
+    // Assessed again with a new plan, the help does not start before the provider answered.
+    flow.assess_and_plan(&cw, plan(PROVIDER)).await;
+    let refused = flow
+        .command(
+            &cw,
+            "/help-start",
+            Some(json!({"started_on": today()})),
+            StatusCode::CONFLICT,
+        )
+        .await;
     assert_eq!(refused["rule"], "help_start_requires_accepted_plan");
-    let plans = expect_status(
-        app.get(&format!("/v1/cases/{}/plans", flow.id), &cw)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let plans = cw.get(&flow.path("/plans")).send().await;
     let statuses: Vec<&str> = plans
+        .expect(StatusCode::OK)
         .as_array()
         .unwrap()
         .iter()

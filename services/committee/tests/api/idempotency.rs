@@ -2,80 +2,55 @@
 //! one replayed (`Idempotent-Replayed: true`), and nothing is written or published twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
+use crate::common::*;
 
-use common::*;
-use qmf_testkit::auth;
-use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Posts `body` to `path` with `token` and the idempotency key `key`.
-async fn post(app: &App, path: &str, token: &str, key: &str, body: &Value) -> Response {
-    app.http
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
+/// Posts `body` to `path` as `caller` with the idempotency key `key`.
+async fn post(caller: &Caller, path: &str, key: &str, body: &Value) -> Reply {
+    caller
+        .post(path)
+        .idempotency_key(key)
         .json(body)
         .send()
         .await
-        .unwrap()
-}
-
-fn header(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
 }
 
 #[tokio::test]
 async fn planning_a_meeting_twice_with_one_key_plans_it_once() {
     let app = spawn().await;
     let group = app.body("AK QMF").await;
-    let token = auth::token(&["committee_secretary"], None);
+    let secretary = secretary(&app);
     let path = format!("/v1/bodies/{group}/meetings");
     let meeting = json!({"title": "Sitzung AK QMF", "starts_at": "2027-05-04T09:00:00Z",
         "ends_at": "2027-05-04T12:00:00Z", "place": "Landratsamt Heilbronn", "public": false});
     let key = Uuid::now_v7().to_string();
 
-    let first = post(&app, &path, &token, &key, &meeting).await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    assert_eq!(header(&first, "idempotent-replayed"), None);
-    let etag = header(&first, "etag").expect("an ETag");
-    let planned: Value = first.json().await.unwrap();
+    let first = post(&secretary, &path, &key, &meeting).await;
+    let planned = first.expect(StatusCode::CREATED);
+    assert_eq!(first.header("idempotent-replayed"), None);
+    let etag = first.etag();
 
-    let again = post(&app, &path, &token, &key, &meeting).await;
-    assert_eq!(again.status(), StatusCode::CREATED);
-    assert_eq!(
-        header(&again, "idempotent-replayed").as_deref(),
-        Some("true")
-    );
-    assert_eq!(header(&again, "etag"), Some(etag));
+    let again = post(&secretary, &path, &key, &meeting).await;
+    assert_eq!(again.expect(StatusCode::CREATED), planned);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.etag(), etag);
     assert!(
-        header(&again, "content-type")
+        again
+            .header("content-type")
             .unwrap()
             .starts_with("application/json")
     );
-    let replayed: Value = again.json().await.unwrap();
-    assert_eq!(replayed, planned);
 
     // One meeting, one event.
-    let (page, _) = app
-        .send(reqwest::Method::GET, &path, None, None, StatusCode::OK)
-        .await;
-    let ids: Vec<&Value> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| &m["id"])
-        .collect();
-    assert_eq!(ids, [&planned["id"]]);
+    let ids = secretary.list_ids(&path).await;
+    assert_eq!(ids, [id_of(planned)]);
     let scheduled = app
         .count(&format!(
             "SELECT count(*) AS n FROM outbox WHERE event_type = 'committee.meeting.scheduled.v1' \
              AND subject = '{}'",
-            planned["id"].as_str().unwrap()
+            id_of(planned)
         ))
         .await;
     assert_eq!(scheduled, 1);
@@ -83,22 +58,16 @@ async fn planning_a_meeting_twice_with_one_key_plans_it_once() {
     // The same key with another request is refused, and still nothing is planned.
     let other = json!({"title": "Andere Sitzung", "starts_at": "2027-06-01T09:00:00Z",
         "ends_at": "2027-06-01T12:00:00Z", "place": "Heilbronn"});
-    let reused = post(&app, &path, &token, &key, &other).await;
-    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = reused.json().await.unwrap();
-    assert!(
-        problem["type"]
-            .as_str()
-            .unwrap()
-            .ends_with("/idempotency-key-reused"),
-        "{problem}"
-    );
+    post(&secretary, &path, &key, &other)
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
     let count = app
         .count(&format!(
             "SELECT count(*) AS n FROM meetings WHERE body_id = '{group}'"
         ))
         .await;
     assert_eq!(count, 1);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -106,42 +75,33 @@ async fn drafting_a_topic_twice_with_one_key_drafts_it_once() {
     let app = spawn().await;
     let group = app.body("AK QMF").await;
     let member = Uuid::now_v7();
-    app.seat(&group, member, app.institution, "member").await;
-    let token = person_token(member, app.institution);
+    app.seat(&group, member, INSTITUTION, "member").await;
+    let caller = app.as_(Persona::person(member, INSTITUTION));
     let path = format!("/v1/bodies/{group}/topics");
     let draft = json!({"title": "Empfehlung Hilfeplanung", "text": "Das Forum empfiehlt …"});
     let key = "draft-hilfeplanung";
 
-    let first = post(&app, &path, &token, key, &draft).await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let location = header(&first, "location").expect("a Location");
-    let topic: Value = first.json().await.unwrap();
+    let first = post(&caller, &path, key, &draft).await;
+    let topic = first.expect(StatusCode::CREATED);
+    let location = first.header("location").expect("a Location");
 
-    let again = post(&app, &path, &token, key, &draft).await;
-    assert_eq!(again.status(), StatusCode::CREATED);
-    assert_eq!(
-        header(&again, "idempotent-replayed").as_deref(),
-        Some("true")
-    );
-    assert_eq!(header(&again, "location"), Some(location));
-    assert_eq!(again.json::<Value>().await.unwrap(), topic);
+    let again = post(&caller, &path, key, &draft).await;
+    assert_eq!(again.expect(StatusCode::CREATED), topic);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("location"), Some(location));
 
-    let id = topic["id"].as_str().unwrap();
+    let id = id_of(topic);
     let topics = app
         .count(&format!(
             "SELECT count(*) AS n FROM topics WHERE origin_body_id = '{group}'"
         ))
         .await;
     assert_eq!(topics, 1);
-    let (history, _) = app
-        .send(
-            reqwest::Method::GET,
-            &format!("/v1/topics/{id}/history"),
-            None,
-            None,
-            StatusCode::OK,
-        )
+    let history = secretary(&app)
+        .get(&format!("/v1/topics/{id}/history"))
+        .send()
         .await;
+    let history = history.expect(StatusCode::OK);
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
     let events = app
         .count(&format!(
@@ -153,15 +113,15 @@ async fn drafting_a_topic_twice_with_one_key_drafts_it_once() {
 
     // Another caller's key is their own: the same key drafts a second topic for them.
     let other = Uuid::now_v7();
-    app.seat(&group, other, app.institution, "member").await;
+    app.seat(&group, other, INSTITUTION, "member").await;
     let theirs = post(
-        &app,
+        &app.as_(Persona::person(other, INSTITUTION)),
         &path,
-        &person_token(other, app.institution),
         key,
         &draft,
     )
     .await;
-    assert_eq!(theirs.status(), StatusCode::CREATED);
-    assert_eq!(header(&theirs, "idempotent-replayed"), None);
+    theirs.expect(StatusCode::CREATED);
+    assert_eq!(theirs.header("idempotent-replayed"), None);
+    app.stop().await;
 }

@@ -3,11 +3,8 @@
 //! public meetings stay readable by every caller.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
+use crate::common::*;
 
-use common::*;
-use qmf_testkit::auth;
-use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -15,64 +12,47 @@ const CLOSED_MINUTES: &str = "Vertrauliches Protokoll: Personalfragen der Einric
 const PUBLIC_MINUTES: &str = "Öffentliches Protokoll: Bericht des AK.";
 
 /// Plans, holds and minutes a past meeting of `body`; returns its id.
-async fn minuted_meeting(app: &App, body: &str, day: &str, public: bool, minutes: &str) -> String {
-    let (id, etag) = app.plan_meeting(body, day, public).await;
-    let (_, etag) = app
-        .send(
-            Method::POST,
-            &format!("/v1/meetings/{id}/transitions"),
-            Some(&etag),
-            Some(json!({"transition": "mark_held"})),
-            StatusCode::OK,
-        )
-        .await;
-    app.send(
-        Method::PUT,
-        &format!("/v1/meetings/{id}/minutes"),
-        Some(&etag),
-        Some(json!({"text": minutes})),
-        StatusCode::OK,
-    )
-    .await;
-    id
-}
-
-/// GET as `token`; returns the status and the body (`Null` for none).
-async fn read(app: &App, token: &str, path: &str) -> (StatusCode, Value) {
-    let response = app
-        .http
-        .get(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-/// Seats a person in a body with `role` from `start` to `end`.
-async fn seat_between(
-    app: &App,
+async fn minuted_meeting(
+    app: &TestApp,
     body: &str,
-    person: Uuid,
+    day: &str,
+    public: bool,
+    minutes: &str,
+) -> String {
+    let secretary = secretary(app);
+    let mut meeting = app.plan_meeting(body, day, public).await;
+    meeting
+        .transition(&secretary, "mark_held")
+        .await
+        .expect(StatusCode::OK);
+    meeting
+        .put(&secretary, "/minutes", json!({"text": minutes}))
+        .await
+        .expect(StatusCode::OK);
+    meeting.id
+}
+
+/// A person of `organization` seated in a body with `role` from `start` to `end`.
+async fn seated(
+    app: &TestApp,
+    body: &str,
     organization: Uuid,
     role: &str,
     start: &str,
     end: Option<&str>,
-) {
+) -> Persona {
+    let person = Uuid::now_v7();
     app.known_person(person, organization).await;
-    app.send(
-        Method::POST,
-        &format!("/v1/bodies/{body}/memberships"),
-        None,
-        Some(
-            json!({"person_id": person, "organization_id": organization, "role": role,
+    secretary(app)
+        .post(&format!("/v1/bodies/{body}/memberships"))
+        .json(
+            &json!({"person_id": person, "organization_id": organization, "role": role,
             "start_on": start, "end_on": end}),
-        ),
-        StatusCode::CREATED,
-    )
-    .await;
+        )
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    Persona::person(person, organization)
 }
 
 #[tokio::test]
@@ -82,179 +62,109 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
     let forum = app.forum().await;
     let management = app.body("Geschäftsführung").await;
     // The first youth office holds the management this year.
-    app.send(
-        Method::POST,
-        "/v1/management-terms",
-        None,
-        Some(json!({"office_id": app.offices[0], "start_on": "2026-01-01"})),
-        StatusCode::CREATED,
-    )
-    .await;
+    secretary(&app)
+        .post("/v1/management-terms")
+        .json(&json!({"office_id": OFFICES[0], "start_on": "2026-01-01"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
 
-    let member = Uuid::now_v7();
-    seat_between(
+    let member = seated(&app, &group, INSTITUTION, "member", "2026-01-01", None).await;
+    let guest = seated(&app, &group, OFFICES[2], "guest", "2026-01-01", None).await;
+    let former = seated(
         &app,
         &group,
-        member,
-        app.institution,
-        "member",
-        "2026-01-01",
-        None,
-    )
-    .await;
-    let guest = Uuid::now_v7();
-    seat_between(
-        &app,
-        &group,
-        guest,
-        app.offices[2],
-        "guest",
-        "2026-01-01",
-        None,
-    )
-    .await;
-    let former = Uuid::now_v7();
-    seat_between(
-        &app,
-        &group,
-        former,
-        app.institution,
+        INSTITUTION,
         "member",
         "2025-01-01",
         Some("2025-12-31"),
     )
     .await;
-    let future = Uuid::now_v7();
-    seat_between(
-        &app,
-        &group,
-        future,
-        app.institution,
-        "member",
-        "2030-01-01",
-        None,
-    )
-    .await;
-    let forum_member = Uuid::now_v7();
-    seat_between(
-        &app,
-        &forum,
-        forum_member,
-        app.institution,
-        "member",
-        "2026-01-01",
-        None,
-    )
-    .await;
-    let manager = Uuid::now_v7();
-    seat_between(
-        &app,
-        &management,
-        manager,
-        app.offices[1],
-        "member",
-        "2026-01-01",
-        None,
-    )
-    .await;
-    let management_guest = Uuid::now_v7();
-    seat_between(
-        &app,
-        &management,
-        management_guest,
-        app.offices[1],
-        "guest",
-        "2026-01-01",
-        None,
-    )
-    .await;
+    let future = seated(&app, &group, INSTITUTION, "member", "2030-01-01", None).await;
+    let forum_member = seated(&app, &forum, INSTITUTION, "member", "2026-01-01", None).await;
+    let manager = seated(&app, &management, OFFICES[1], "member", "2026-01-01", None).await;
+    let management_guest = seated(&app, &management, OFFICES[1], "guest", "2026-01-01", None).await;
 
     let closed = minuted_meeting(&app, &group, "2026-03-10", false, CLOSED_MINUTES).await;
     let public = minuted_meeting(&app, &group, "2026-04-14", true, PUBLIC_MINUTES).await;
-    let (unwritten, _) = app.plan_meeting(&group, "2026-05-12", false).await;
+    let unwritten = app.plan_meeting(&group, "2026-05-12", false).await.id;
 
     let allowed = [
-        ("admin", auth::token(&["admin"], None)),
-        ("coordinator", auth::token(&["coordinator"], None)),
-        (
-            "committee secretary",
-            auth::token(&["committee_secretary"], None),
-        ),
-        ("member of the body", person_token(member, app.institution)),
-        ("guest of the body", person_token(guest, app.offices[2])),
-        (
-            "member of the management",
-            person_token(manager, app.offices[1]),
-        ),
+        ("admin", Persona::admin()),
+        ("coordinator", Persona::coordinator()),
+        ("committee secretary", Persona::committee_secretary()),
+        ("member of the body", member),
+        ("guest of the body", guest),
+        ("member of the management", manager),
         (
             "staff of the managing youth office",
-            auth::token_for("gf-office", &["youth_office_staff"], Some(app.offices[0])),
+            Persona::youth_office_staff()
+                .of(OFFICES[0])
+                .subject("gf-office"),
         ),
     ];
     let refused = [
-        ("auditor", auth::token(&["auditor"], None)),
-        (
-            "caseworker",
-            auth::token(&["caseworker"], Some(app.offices[1])),
-        ),
+        ("auditor", Persona::auditor()),
+        ("caseworker", Persona::caseworker().of(OFFICES[1])),
         (
             "staff of another youth office",
-            auth::token(&["youth_office_staff"], Some(app.offices[1])),
+            Persona::youth_office_staff().of(OFFICES[1]),
         ),
         (
             "staff of the member's organisation",
-            auth::token(&["institution_staff"], Some(app.institution)),
+            Persona::institution_staff().of(INSTITUTION),
         ),
-        ("former member", person_token(former, app.institution)),
-        ("member from 2030", person_token(future, app.institution)),
-        (
-            "member of another body",
-            person_token(forum_member, app.institution),
-        ),
-        (
-            "guest of the management",
-            person_token(management_guest, app.offices[1]),
-        ),
-        (
-            "service client",
-            auth::token(&["service"], Some(app.institution)),
-        ),
+        ("former member", former),
+        ("member from 2030", future),
+        ("member of another body", forum_member),
+        ("guest of the management", management_guest),
+        ("service client", Persona::role("service").of(INSTITUTION)),
     ];
+    let closed_minutes = format!("/v1/meetings/{closed}/minutes");
+    let meetings = format!("/v1/bodies/{group}/meetings");
 
-    for (who, token) in &allowed {
-        let (status, meeting) = read(&app, token, &format!("/v1/meetings/{closed}")).await;
-        assert_eq!(status, StatusCode::OK, "{who}");
+    for (who, persona) in &allowed {
+        let caller = app.as_(persona);
+        let meeting = caller.get(&format!("/v1/meetings/{closed}")).send().await;
+        let meeting = meeting.expect(StatusCode::OK);
         assert_eq!(meeting["minutes"], CLOSED_MINUTES, "{who}");
         assert_eq!(meeting["minutes_withheld"], false, "{who}");
-        let (status, minutes) = read(&app, token, &format!("/v1/meetings/{closed}/minutes")).await;
-        assert_eq!(status, StatusCode::OK, "{who}: {minutes}");
+        let minutes = caller.get(&closed_minutes).send().await;
+        let minutes = minutes.expect(StatusCode::OK);
         assert_eq!(minutes["text"], CLOSED_MINUTES, "{who}");
         assert_eq!(minutes["approved"], false);
         assert_eq!(minutes["meeting_id"], closed.as_str());
-        let (_, list) = read(&app, token, &format!("/v1/bodies/{group}/meetings")).await;
-        assert!(list.to_string().contains(CLOSED_MINUTES), "{who}");
+        let list = caller.get(&meetings).send().await;
+        assert!(list.body.to_string().contains(CLOSED_MINUTES), "{who}");
         // Not written yet: there is nothing to read.
-        let (status, _) = read(&app, token, &format!("/v1/meetings/{unwritten}/minutes")).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{who}");
+        let reply = caller
+            .get(&format!("/v1/meetings/{unwritten}/minutes"))
+            .send()
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{who}");
     }
 
-    for (who, token) in &refused {
+    for (who, persona) in &refused {
+        let caller = app.as_(persona);
         // The meeting itself stays readable, without its minutes.
-        let (status, meeting) = read(&app, token, &format!("/v1/meetings/{closed}")).await;
-        assert_eq!(status, StatusCode::OK, "{who}");
+        let meeting = caller.get(&format!("/v1/meetings/{closed}")).send().await;
+        let meeting = meeting.expect(StatusCode::OK);
         assert_eq!(meeting["minutes"], Value::Null, "{who}");
         assert_eq!(meeting["minutes_withheld"], true, "{who}");
         assert_eq!(meeting["state"], "held");
-        let (status, problem) = read(&app, token, &format!("/v1/meetings/{closed}/minutes")).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {problem}");
+        let problem = caller.get(&closed_minutes).send().await;
+        let problem = problem.expect(StatusCode::FORBIDDEN);
         assert_eq!(problem["status"], 403);
         assert!(!problem.to_string().contains(CLOSED_MINUTES));
         // Whether minutes exist is not told either.
-        let (status, _) = read(&app, token, &format!("/v1/meetings/{unwritten}/minutes")).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+        let reply = caller
+            .get(&format!("/v1/meetings/{unwritten}/minutes"))
+            .send()
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{who}");
         // Lists: the closed meeting's minutes withheld, the public one's shown.
-        let (status, list) = read(&app, token, &format!("/v1/bodies/{group}/meetings")).await;
-        assert_eq!(status, StatusCode::OK);
+        let list = caller.get(&meetings).send().await;
+        let list = list.expect(StatusCode::OK);
         assert!(!list.to_string().contains(CLOSED_MINUTES), "{who}: {list}");
         let items = list["items"].as_array().unwrap();
         let of = |id: &str| items.iter().find(|m| m["id"] == id).unwrap().clone();
@@ -262,82 +172,64 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
         assert_eq!(of(&public)["minutes"], PUBLIC_MINUTES, "{who}");
         assert_eq!(of(&public)["minutes_withheld"], false);
         // Public meetings' minutes are for everyone.
-        let (status, minutes) = read(&app, token, &format!("/v1/meetings/{public}/minutes")).await;
-        assert_eq!(status, StatusCode::OK, "{who}");
-        assert_eq!(minutes["text"], PUBLIC_MINUTES);
-        let (_, meeting) = read(&app, token, &format!("/v1/meetings/{public}")).await;
-        assert_eq!(meeting["minutes"], PUBLIC_MINUTES, "{who}");
+        let minutes = caller
+            .get(&format!("/v1/meetings/{public}/minutes"))
+            .send()
+            .await;
+        assert_eq!(minutes.status, StatusCode::OK, "{who}");
+        assert_eq!(minutes.body["text"], PUBLIC_MINUTES);
+        let meeting = caller.get(&format!("/v1/meetings/{public}")).send().await;
+        assert_eq!(meeting.body["minutes"], PUBLIC_MINUTES, "{who}");
         // Nor can they write or approve them.
-        let write = app
-            .http
-            .put(format!("{}/v1/meetings/{closed}/minutes", app.base))
-            .bearer_auth(token)
-            .header("If-Match", "\"3\"")
+        let write = caller
+            .put(&closed_minutes)
+            .if_match("\"3\"")
             .json(&json!({"text": "überschrieben"}))
             .send()
-            .await
-            .unwrap();
-        assert_eq!(write.status(), StatusCode::FORBIDDEN, "{who}");
+            .await;
+        assert_eq!(write.status, StatusCode::FORBIDDEN, "{who}");
     }
+    let auditor = app.as_(&refused[0].1);
     // HEAD answers like GET.
-    let head = app
-        .http
-        .head(format!("{}/v1/meetings/{closed}/minutes", app.base))
-        .bearer_auth(&refused[0].1)
+    auditor
+        .head(&closed_minutes)
         .send()
         .await
-        .unwrap();
-    assert_eq!(head.status(), StatusCode::FORBIDDEN);
+        .expect(StatusCode::FORBIDDEN);
     // No such meeting: 404 for everyone.
-    let (status, _) = read(
-        &app,
-        &refused[0].1,
-        &format!("/v1/meetings/{}/minutes", Uuid::now_v7()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    // Without a token: 401.
-    let anonymous = app
-        .http
-        .get(format!("{}/v1/meetings/{closed}/minutes", app.base))
+    auditor
+        .get(&format!("/v1/meetings/{}/minutes", Uuid::now_v7()))
         .send()
         .await
-        .unwrap();
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+        .expect(StatusCode::NOT_FOUND);
+    // Without a token: 401.
+    app.anonymous()
+        .get(&closed_minutes)
+        .send()
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
 
     // Approved minutes say so; members still read them, others still do not.
-    let etag = app.etag(&format!("/v1/meetings/{closed}")).await;
-    app.send(
-        Method::POST,
-        &format!("/v1/meetings/{closed}/transitions"),
-        Some(&etag),
-        Some(json!({"transition": "approve_minutes"})),
-        StatusCode::OK,
-    )
-    .await;
-    let (_, minutes) = read(
-        &app,
-        &allowed[3].1,
-        &format!("/v1/meetings/{closed}/minutes"),
-    )
-    .await;
-    assert_eq!(minutes["approved"], true);
-    let (status, _) = read(
-        &app,
-        &refused[0].1,
-        &format!("/v1/meetings/{closed}/minutes"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-
-    // The public OParl interface knows neither the closed meeting nor any minutes.
-    let hidden = app
-        .http
-        .get(format!("{}/oparl/v1/meeting/{closed}", app.base))
+    app.meeting(&closed)
+        .await
+        .transition(&secretary(&app), "approve_minutes")
+        .await
+        .expect(StatusCode::OK);
+    let minutes = app.as_(&allowed[3].1).get(&closed_minutes).send().await;
+    assert_eq!(minutes.body["approved"], true);
+    auditor
+        .get(&closed_minutes)
         .send()
         .await
-        .unwrap();
-    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+        .expect(StatusCode::FORBIDDEN);
+
+    // The public OParl interface knows neither the closed meeting nor any minutes.
+    let oparl = app.anonymous();
+    oparl
+        .get(&format!("/oparl/v1/meeting/{closed}"))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
     let mut published = String::new();
     for list in [
         "/oparl/v1/body/region/meeting".to_string(),
@@ -346,14 +238,8 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
         format!("/oparl/v1/organization/{group}/meeting"),
         format!("/oparl/v1/meeting/{public}"),
     ] {
-        let response = app
-            .http
-            .get(format!("{}{list}", app.base))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{list}");
-        published.push_str(&response.text().await.unwrap());
+        let reply = oparl.get(&list).send().await;
+        published.push_str(&reply.expect(StatusCode::OK).to_string());
     }
     assert!(
         published.contains(&public),
@@ -361,4 +247,5 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
     );
     assert!(!published.contains(&closed), "{published}");
     assert!(!published.contains(CLOSED_MINUTES));
+    app.stop().await;
 }

@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use common::*;
-use diesel_async::RunQueryDsl;
-use reqwest::{Method, StatusCode};
+use qmf_testkit::{Method, Request};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -192,42 +191,41 @@ impl Seen {
     }
 }
 
-async fn get(app: &App, url: &str) -> (StatusCode, Value) {
-    let response = app.http.get(url).send().await.unwrap();
-    let status = response.status();
+/// The path of an absolute URL of the interface (as its objects link each other).
+fn path_of<'a>(app: &TestApp, url: &'a str) -> &'a str {
+    url.strip_prefix(&app.base)
+        .unwrap_or_else(|| panic!("{url} does not lead to {}", app.base))
+}
+
+/// GETs an absolute URL of the interface without a token; checks the CORS header, the JSON
+/// body and its content type (a problem for any refusal).
+async fn get(app: &TestApp, url: &str) -> Reply {
+    let reply = app.anonymous().get(path_of(app, url)).send().await;
     assert_eq!(
-        response
-            .headers()
-            .get("access-control-allow-origin")
-            .map(|v| v.to_str().unwrap()),
+        reply.header("access-control-allow-origin"),
         Some("*"),
         "CORS header on {url}"
     );
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    let body: Value = response.json().await.unwrap();
-    if status.is_success() {
+    assert!(reply.body.is_object(), "{url}: {}", reply.body);
+    let content_type = reply.header("content-type").unwrap();
+    if reply.status.is_success() {
         assert!(content_type.starts_with("application/json"), "{url}");
     } else {
         assert!(
             content_type.starts_with("application/problem+json"),
             "{url}: {content_type}"
         );
-        assert_eq!(body["status"], status.as_u16());
+        assert_eq!(reply.body["status"], reply.status.as_u16());
     }
-    (status, body)
+    reply
 }
 
-async fn get_ok(app: &App, url: &str) -> Value {
-    let (status, body) = get(app, url).await;
-    assert_eq!(status, StatusCode::OK, "{url}: {body}");
-    body
+async fn get_ok(app: &TestApp, url: &str) -> Value {
+    get(app, url).await.expect(StatusCode::OK).clone()
 }
 
 /// Reads every page of a list from `url` on; checks the page shape.
-async fn read_list(app: &App, url: &str) -> Vec<Value> {
+async fn read_list(app: &TestApp, url: &str) -> Vec<Value> {
     let mut objects = Vec::new();
     let mut next = Some(url.to_string());
     let mut pages = 0;
@@ -261,7 +259,7 @@ fn with_query(url: &str, query: &str) -> String {
 
 /// Walks the whole interface from the system object: every list through all its pages (two
 /// objects per page), every object validated against its schema.
-async fn walk(app: &App, schemas: &Schemas) -> Seen {
+async fn walk(app: &TestApp, schemas: &Schemas) -> Seen {
     let mut seen = Seen::default();
     let system = get_ok(app, &format!("{}/oparl/v1/system", app.base)).await;
     schemas.check("System", &system, &mut seen);
@@ -300,7 +298,7 @@ async fn walk(app: &App, schemas: &Schemas) -> Seen {
 
 /// Every object met anywhere can be read at its id and is the same everywhere; every link
 /// points at an object of the right type that the lists contain.
-async fn check_integrity(app: &App, schemas: &Schemas, seen: &Seen) {
+async fn check_integrity(app: &TestApp, schemas: &Schemas, seen: &Seen) {
     let listed: HashSet<String> = seen.lists.values().flatten().cloned().collect();
     let urls: Vec<(String, String, Value)> = seen
         .objects
@@ -329,60 +327,38 @@ async fn check_integrity(app: &App, schemas: &Schemas, seen: &Seen) {
     }
 }
 
-fn secretary() -> String {
-    qmf_testkit::auth::token(&["committee_secretary"], None)
-}
-
-async fn sql(app: &App, statement: &str) {
-    let pool = app.db.pool(1);
-    let mut conn = pool.get().await.unwrap();
-    diesel::sql_query(statement)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-}
-
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
-/// Plans a meeting of a body with the given agenda (title, public); returns the meeting, its
-/// agenda item ids and the ETag.
+/// Plans a meeting of a body with the given agenda (title, public); returns the meeting and
+/// its agenda item ids.
 async fn meeting(
-    app: &App,
+    app: &TestApp,
     body: &str,
     title: &str,
     day: &str,
     public: bool,
     agenda: &[(&str, bool)],
-) -> (String, Vec<String>, String) {
-    let (created, mut etag) = app
-        .send(
-            Method::POST,
-            &format!("/v1/bodies/{body}/meetings"),
-            None,
-            Some(json!({"title": title, "starts_at": format!("{day}T09:00:00Z"),
+) -> (Meeting, Vec<String>) {
+    let secretary = secretary(app);
+    let mut meeting = app
+        .plan(
+            body,
+            &json!({"title": title, "starts_at": format!("{day}T09:00:00Z"),
                 "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Künzelsau, Sitzungssaal",
-                "public": public})),
-            StatusCode::CREATED,
+                "public": public}),
         )
         .await;
-    let id = id_of(&created);
     let mut items = Vec::new();
     for (item, public) in agenda {
-        let (read, next) = app
-            .send(
-                Method::POST,
-                &format!("/v1/meetings/{id}/agenda-items"),
-                Some(&etag),
-                Some(json!({"title": item, "public": public})),
-                StatusCode::OK,
+        let read = meeting
+            .post(
+                &secretary,
+                "/agenda-items",
+                json!({"title": item, "public": public}),
             )
             .await;
-        etag = next;
-        items.push(id_of(read["agenda"].as_array().unwrap().last().unwrap()));
+        let agenda = read.expect(StatusCode::OK)["agenda"].as_array().unwrap();
+        items.push(id_of(agenda.last().unwrap()));
     }
-    (id, items, etag)
+    (meeting, items)
 }
 
 /// The ids of what the seed creates.
@@ -400,8 +376,8 @@ struct Seeded {
     withdrawn_seat: String,
     spring: String,
     spring_items: Vec<String>,
-    preparation: String,
-    preparation_etag: String,
+    /// With its version: a test changes it.
+    preparation: Meeting,
     closed: String,
     closed_items: Vec<String>,
     cancelled: String,
@@ -417,40 +393,26 @@ struct Seeded {
 /// without publication consent (one withdrawn), public and closed meetings with public and
 /// closed items (one removed), an adopted guideline deliberated twice, a recommendation, and
 /// topics that are not published.
-async fn seed(app: &App) -> Seeded {
+async fn seed(app: &TestApp) -> Seeded {
+    let secretary = secretary(app);
     let forum = app.forum().await;
-    let (groups, _) = app
-        .send(
-            Method::GET,
-            "/v1/bodies?kind=steering_group",
-            None,
-            None,
-            StatusCode::OK,
+    let groups = secretary.get("/v1/bodies?kind=steering_group").send().await;
+    let steering = id_of(&groups.expect(StatusCode::OK)["items"][0]);
+    let group = secretary
+        .post("/v1/bodies")
+        .json(
+            &json!({"name": "AK Übergänge", "short_name": "AK Ü", "permanent": false,
+            "established_on": "2026-01-01"}),
         )
+        .send()
         .await;
-    let steering = id_of(&groups["items"][0]);
-    let (group, _) = app
-        .send(
-            Method::POST,
-            "/v1/bodies",
-            None,
-            Some(
-                json!({"name": "AK Übergänge", "short_name": "AK Ü", "permanent": false,
-                "established_on": "2026-01-01"}),
-            ),
-            StatusCode::CREATED,
-        )
+    let working_group = id_of(group.expect(StatusCode::CREATED));
+    let term = secretary
+        .post("/v1/management-terms")
+        .json(&json!({"office_id": OFFICES[0], "start_on": "2027-01-01"}))
+        .send()
         .await;
-    let working_group = id_of(&group);
-    let (term, _) = app
-        .send(
-            Method::POST,
-            "/v1/management-terms",
-            None,
-            Some(json!({"office_id": app.offices[0], "start_on": "2027-01-01"})),
-            StatusCode::CREATED,
-        )
-        .await;
+    let term = id_of(term.expect(StatusCode::CREATED));
 
     let (lena, jonas, hidden_person, withdrawn) = (
         Uuid::now_v7(),
@@ -464,46 +426,35 @@ async fn seed(app: &App) -> Seeded {
         (hidden_person, "Nina", "Verborgen", false),
         (withdrawn, "Willi", "Widerruf", true),
     ] {
-        sql(app, &format!(
+        app.execute(&format!(
             "INSERT INTO directory_people (id, organization_id, given_name, family_name, active, version) \
-             VALUES ('{id}', '{}', '{given}', '{family}', true, 1)", app.institution)).await;
-        sql(app, &format!(
+             VALUES ('{id}', '{INSTITUTION}', '{given}', '{family}', true, 1)")).await;
+        app.execute(&format!(
             "INSERT INTO publication_consents (person_id, public_consent) VALUES ('{id}', {consent})")).await;
     }
-    let seat = |body: &str, person: Uuid, role: &str| {
-        let body = body.to_string();
-        let role = role.to_string();
-        async move {
-            let (created, _) = app
-                .send(
-                    Method::POST,
-                    &format!("/v1/bodies/{body}/memberships"),
-                    None,
-                    Some(
-                        json!({"person_id": person, "organization_id": app.institution,
-                        "role": role, "start_on": "2026-02-01"}),
-                    ),
-                    StatusCode::CREATED,
-                )
-                .await;
-            id_of(&created)
-        }
+    let seat = async |body: &str, person: Uuid, role: &str| {
+        let created = secretary
+            .post(&format!("/v1/bodies/{body}/memberships"))
+            .json(&json!({"person_id": person, "organization_id": INSTITUTION,
+                "role": role, "start_on": "2026-02-01"}))
+            .send()
+            .await;
+        id_of(created.expect(StatusCode::CREATED))
     };
     let lena_seat = seat(&forum, lena, "member").await;
     seat(&working_group, jonas, "speaker").await;
     let lena_guest_seat = seat(&working_group, lena, "guest").await;
     let hidden_seat = seat(&forum, hidden_person, "member").await;
     let withdrawn_seat = seat(&steering, withdrawn, "member").await;
-    app.send(
-        Method::POST,
-        &format!("/v1/bodies/{working_group}/dissolve"),
-        Some("\"1\""),
-        Some(json!({"dissolved_on": "2026-12-31"})),
-        StatusCode::OK,
-    )
-    .await;
+    secretary
+        .post(&format!("/v1/bodies/{working_group}/dissolve"))
+        .if_match("\"1\"")
+        .json(&json!({"dissolved_on": "2026-12-31"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
-    let (spring, spring_items, spring_etag) = meeting(
+    let (mut spring, spring_items) = meeting(
         app,
         &forum,
         "Forum Jugendhilfe, Frühjahrssitzung",
@@ -518,7 +469,7 @@ async fn seed(app: &App) -> Seeded {
         ],
     )
     .await;
-    let (preparation, preparation_items, preparation_etag) = meeting(
+    let (preparation, preparation_items) = meeting(
         app,
         &steering,
         "Steuerungsgruppe, Vorberatung",
@@ -527,7 +478,7 @@ async fn seed(app: &App) -> Seeded {
         &[("Vorberatung Richtlinie Hilfeplanung", true)],
     )
     .await;
-    let (closed, closed_items, _) = meeting(
+    let (closed, closed_items) = meeting(
         app,
         &forum,
         "Forum Jugendhilfe, Klausur",
@@ -539,7 +490,7 @@ async fn seed(app: &App) -> Seeded {
         ],
     )
     .await;
-    let (cancelled, _, cancelled_etag) = meeting(
+    let (mut cancelled, _) = meeting(
         app,
         &forum,
         "Forum Jugendhilfe, Herbstsitzung",
@@ -548,40 +499,32 @@ async fn seed(app: &App) -> Seeded {
         &[("Begrüßung", true)],
     )
     .await;
-    app.send(
-        Method::POST,
-        &format!("/v1/meetings/{cancelled}/transitions"),
-        Some(&cancelled_etag),
-        Some(json!({"transition": "cancel"})),
-        StatusCode::OK,
-    )
-    .await;
+    cancelled
+        .transition(&secretary, "cancel")
+        .await
+        .expect(StatusCode::OK);
     // The last item is removed; the committee service keeps its tombstone.
     let removed_item = spring_items[4].clone();
-    let (_, spring_etag) = app
-        .send(
-            Method::DELETE,
-            &format!("/v1/meetings/{spring}/agenda-items/{removed_item}"),
-            Some(&spring_etag),
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    spring
+        .delete(&secretary, &format!("/agenda-items/{removed_item}"))
+        .await
+        .expect(StatusCode::OK);
     // Who came: Lena, Jonas as a guest, Nina (no consent), Willi (withdraws below), and an
     // office that sent apologies.
-    app.send(
-        Method::PUT,
-        &format!("/v1/meetings/{spring}/attendance"),
-        Some(&spring_etag),
-        Some(json!({"entries": [
-            {"person_id": lena, "status": "present"},
-            {"person_id": jonas, "status": "guest"},
-            {"person_id": hidden_person, "status": "present"},
-            {"person_id": withdrawn, "status": "present"},
-            {"organization_id": app.offices[0], "status": "excused"}]})),
-        StatusCode::OK,
-    )
-    .await;
+    spring
+        .put(
+            &secretary,
+            "/attendance",
+            json!({"entries": [
+                {"person_id": lena, "status": "present"},
+                {"person_id": jonas, "status": "guest"},
+                {"person_id": hidden_person, "status": "present"},
+                {"person_id": withdrawn, "status": "present"},
+                {"organization_id": OFFICES[0], "status": "excused"}]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let (spring, closed, cancelled) = (spring.id, closed.id, cancelled.id);
 
     let (guideline, recommendation, event_topic, scheduled_topic) = (
         Uuid::now_v7(),
@@ -599,7 +542,7 @@ async fn seed(app: &App) -> Seeded {
         (event_topic, "adopted", "Fachtag Übergänge"),
         (scheduled_topic, "scheduled", "Bericht AK Personal"),
     ] {
-        sql(app, &format!(
+        app.execute(&format!(
             "INSERT INTO topics (id, origin_body_id, state, title, created_by) VALUES ('{id}', '{working_group}', '{state}', '{title}', 'test')")).await;
     }
     for (topic, kind) in [
@@ -607,7 +550,7 @@ async fn seed(app: &App) -> Seeded {
         (recommendation, "recommendation"),
         (event_topic, "event"),
     ] {
-        sql(app, &format!(
+        app.execute(&format!(
             "INSERT INTO decisions (id, meeting_id, topic_id, kind, title, text, decided_on, created_by) \
              VALUES ('{}', '{spring}', '{topic}', '{kind}', 'Beschluss', 'Der Forum beschließt.', '2027-03-17', 'test')",
             Uuid::now_v7())).await;
@@ -619,21 +562,18 @@ async fn seed(app: &App) -> Seeded {
         (&spring_items[3], scheduled_topic),
         (&spring_items[1], recommendation),
     ] {
-        sql(
-            app,
-            &format!("UPDATE agenda_items SET topic_id = '{topic}' WHERE id = '{item}'"),
-        )
+        app.execute(&format!(
+            "UPDATE agenda_items SET topic_id = '{topic}' WHERE id = '{item}'"
+        ))
         .await;
     }
     // Willi withdraws his consent; the committee service keeps his tombstone.
-    app.send(
-        Method::PUT,
-        &format!("/v1/people/{withdrawn}/publication-consent"),
-        None,
-        Some(json!({"consent": false})),
-        StatusCode::OK,
-    )
-    .await;
+    secretary
+        .put(&format!("/v1/people/{withdrawn}/publication-consent"))
+        .json(&json!({"consent": false}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
 
     Seeded {
         forum,
@@ -650,7 +590,6 @@ async fn seed(app: &App) -> Seeded {
         spring,
         spring_items,
         preparation,
-        preparation_etag,
         closed,
         closed_items,
         cancelled,
@@ -659,11 +598,11 @@ async fn seed(app: &App) -> Seeded {
         recommendation,
         event_topic,
         scheduled_topic,
-        term: id_of(&term),
+        term,
     }
 }
 
-fn url(app: &App, segment: &str, id: impl std::fmt::Display) -> String {
+fn url(app: &TestApp, segment: &str, id: impl std::fmt::Display) -> String {
     format!("{}/oparl/v1/{segment}/{id}", app.base)
 }
 
@@ -730,12 +669,12 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
     ];
     expected.sort();
     assert_eq!(forum_ids, expected, "the closed meeting stays hidden");
-    let (status, _) = get(
+    get(
         &app,
         &format!("{}/meeting", url(&app, "organization", Uuid::now_v7())),
     )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    .await
+    .expect(StatusCode::NOT_FOUND);
 
     // People: the consented ones, the withdrawn one as a tombstone.
     let lena = seen.object(&url(&app, "person", s.lena));
@@ -844,7 +783,7 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
         })
         .collect();
     let (preparation, spring_url) = (
-        url(&app, "meeting", &s.preparation),
+        url(&app, "meeting", &s.preparation.id),
         url(&app, "meeting", &s.spring),
     );
     assert_eq!(
@@ -870,6 +809,7 @@ async fn everything_the_interface_emits_conforms_to_oparl_1_1() {
     assert_eq!(term["endDate"], "2028-12-31");
     let body = seen.object(&format!("{}/oparl/v1/body/region", app.base));
     assert_eq!(body["legislativeTerm"][0], *term);
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -901,8 +841,7 @@ async fn closed_content_and_people_without_consent_never_appear() {
         url(&app, "meeting", "not-a-uuid"),
     ];
     for url in &hidden {
-        let (status, problem) = get(&app, url).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{url}: {problem}");
+        get(&app, url).await.expect(StatusCode::NOT_FOUND);
         assert!(!everything.contains(url), "{url} appears somewhere");
     }
     for text in [
@@ -932,14 +871,12 @@ async fn closed_content_and_people_without_consent_never_appear() {
         );
     }
     // Consent given again: the person is back, the tombstone gone.
-    app.send(
-        Method::PUT,
-        &format!("/v1/people/{}/publication-consent", s.withdrawn),
-        None,
-        Some(json!({"consent": true})),
-        StatusCode::OK,
-    )
-    .await;
+    secretary(&app)
+        .put(&format!("/v1/people/{}/publication-consent", s.withdrawn))
+        .json(&json!({"consent": true}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
     let back = get_ok(&app, &url(&app, "person", s.withdrawn)).await;
     assert_eq!(back["name"], "Willi Widerruf");
     assert!(back.get("deleted").is_none());
@@ -959,32 +896,33 @@ async fn closed_content_and_people_without_consent_never_appear() {
     for object in [&steering, &spring] {
         assert_eq!(object["modified"], back["modified"], "{object}");
     }
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn lists_keep_their_filters_across_pages_and_report_changes() {
     let app = spawn().await;
-    let s = seed(&app).await;
+    let mut s = seed(&app).await;
     let list =
         |kind: &str, query: &str| format!("{}/oparl/v1/body/region/{kind}?{query}", app.base);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let since = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     // Only the preparation meeting changes: a new agenda item.
-    app.send(
-        Method::POST,
-        &format!("/v1/meetings/{}/agenda-items", s.preparation),
-        Some(&s.preparation_etag),
-        Some(json!({"title": "Termine 2028"})),
-        StatusCode::OK,
-    )
-    .await;
+    s.preparation
+        .post(
+            &secretary(&app),
+            "/agenda-items",
+            json!({"title": "Termine 2028"}),
+        )
+        .await
+        .expect(StatusCode::OK);
     let since_text = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let encoded = since_text.replace(':', "%3A");
 
     let changed = read_list(&app, &list("meeting", &format!("modified_since={encoded}"))).await;
     let ids: Vec<&str> = changed.iter().map(|m| m["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![url(&app, "meeting", &s.preparation)]);
+    assert_eq!(ids, vec![url(&app, "meeting", &s.preparation.id)]);
     let items = read_list(
         &app,
         &list("agenda-item", &format!("modified_since={encoded}")),
@@ -993,7 +931,7 @@ async fn lists_keep_their_filters_across_pages_and_report_changes() {
     let names: HashSet<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert!(names.contains("Termine 2028"), "{names:?}");
     for item in &items {
-        assert_eq!(item["meeting"], url(&app, "meeting", &s.preparation));
+        assert_eq!(item["meeting"], url(&app, "meeting", &s.preparation.id));
     }
     let before = read_list(&app, &list("meeting", &format!("modified_until={encoded}"))).await;
     assert_eq!(before.len(), 2);
@@ -1081,94 +1019,65 @@ async fn lists_keep_their_filters_across_pages_and_report_changes() {
         ("limit=many", StatusCode::BAD_REQUEST, None),
         ("page=2", StatusCode::BAD_REQUEST, None),
     ] {
-        let (got, problem) = get(&app, &list("meeting", query)).await;
-        assert_eq!(got, status, "{query}: {problem}");
+        let problem = get(&app, &list("meeting", query)).await;
+        problem.expect(status);
         if let Some(pointer) = pointer {
-            assert_eq!(problem["errors"][0]["pointer"], pointer, "{query}");
+            assert_eq!(problem.body["errors"][0]["pointer"], pointer, "{query}");
         }
     }
     let capped = get_ok(&app, &list("meeting", "limit=100000")).await;
     assert_eq!(capped["pagination"]["elementsPerPage"], 200);
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn any_web_page_may_read_the_interface() {
     let app = spawn().await;
-    let system = format!("{}/oparl/v1/system", app.base);
-    let read = app
-        .http
-        .get(&system)
-        .header("Origin", "https://ratsinfo.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(read.status(), StatusCode::OK);
-    assert_eq!(read.headers()["access-control-allow-origin"], "*");
-    let preflight = app
-        .http
-        .request(
-            Method::OPTIONS,
-            format!("{}/oparl/v1/body/region/meeting", app.base),
-        )
-        .header("Origin", "https://ratsinfo.example")
-        .header("Access-Control-Request-Method", "GET")
-        .header("Access-Control-Request-Headers", "accept")
-        .send()
-        .await
-        .unwrap();
-    assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let web_page = app.anonymous();
+    let from_the_web = |request: Request| request.header("Origin", "https://ratsinfo.example");
+    let read = from_the_web(web_page.get("/oparl/v1/system")).send().await;
+    read.expect(StatusCode::OK);
+    assert_eq!(read.header("access-control-allow-origin"), Some("*"));
+    let preflight =
+        from_the_web(web_page.request(Method::OPTIONS, "/oparl/v1/body/region/meeting"))
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "accept")
+            .send()
+            .await;
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
     assert!(
-        preflight.headers()["access-control-allow-methods"]
-            .to_str()
+        preflight
+            .header("access-control-allow-methods")
             .unwrap()
             .contains("GET")
     );
-    let missing = app
-        .http
-        .get(format!("{}/oparl/v1/meeting/{}", app.base, Uuid::now_v7()))
-        .header("Origin", "https://ratsinfo.example")
+    let missing = from_the_web(web_page.get(&format!("/oparl/v1/meeting/{}", Uuid::now_v7())))
         .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.headers()["access-control-allow-origin"], "*");
+        .await;
+    missing.expect(StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("access-control-allow-origin"), Some("*"));
     // The rest of the API keeps its configured origins.
-    let other = app
-        .http
-        .request(Method::OPTIONS, format!("{}/v1/bodies", app.base))
-        .header("Origin", "https://ratsinfo.example")
+    let other = from_the_web(web_page.request(Method::OPTIONS, "/v1/bodies"))
         .header("Access-Control-Request-Method", "GET")
         .send()
-        .await
-        .unwrap();
-    assert!(other.headers().get("access-control-allow-origin").is_none());
+        .await;
+    assert!(other.header("access-control-allow-origin").is_none());
     // Writing is not part of it.
-    let (status, _) = {
-        let response = app
-            .http
-            .post(&system)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        (response.status(), ())
-    };
-    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    web_page
+        .post("/oparl/v1/system")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect(StatusCode::METHOD_NOT_ALLOWED);
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn the_openapi_document_describes_the_interface() {
     let app = spawn().await;
-    let api = app
-        .call(
-            Method::GET,
-            "/openapi.json",
-            &secretary(),
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let api = secretary(&app).get("/openapi.json").send().await;
+    let api = api.expect(StatusCode::OK);
     let paths = api["paths"].as_object().unwrap();
     let oparl: Vec<&String> = paths
         .keys()
@@ -1184,6 +1093,7 @@ async fn the_openapi_document_describes_the_interface() {
     }
     let schema = &api["components"]["schemas"]["OparlMeeting"];
     assert!(schema["example"].is_object(), "{schema}");
+    app.stop().await;
 }
 
 #[test]

@@ -2,12 +2,11 @@
 //! the actor and version checks, the history, and decisions taken on them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common;
+use crate::common::*;
 
 use std::time::Duration;
 
-use common::*;
-use reqwest::{Method, StatusCode};
+use qmf_testkit::{Request, eventually};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -17,302 +16,189 @@ struct Cast {
     group: String,
     steering: String,
     forum: String,
-    speaker: String,
-    member: String,
-    steering_member: String,
-    outsider: String,
+    speaker: Caller,
+    member: Caller,
+    steering_member: Caller,
+    outsider: Caller,
 }
 
-async fn cast(app: &App) -> Cast {
+async fn cast(app: &TestApp) -> Cast {
     let group = app.body("AK QMF").await;
     let steering = app.body("Steuerungsgruppe").await;
     let forum = app.forum().await;
     let (speaker, member, steering_member) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    app.seat(&group, speaker, app.institution, "speaker").await;
-    app.seat(&group, member, app.offices[0], "member").await;
-    app.seat(&steering, steering_member, app.offices[1], "member")
+    app.seat(&group, speaker, INSTITUTION, "speaker").await;
+    app.seat(&group, member, OFFICES[0], "member").await;
+    app.seat(&steering, steering_member, OFFICES[1], "member")
         .await;
     Cast {
         group,
         steering,
         forum,
-        speaker: person_token(speaker, app.institution),
-        member: person_token(member, app.offices[0]),
-        steering_member: person_token(steering_member, app.offices[1]),
-        outsider: person_token(Uuid::now_v7(), app.offices[2]),
+        speaker: app.as_(Persona::person(speaker, INSTITUTION)),
+        member: app.as_(Persona::person(member, OFFICES[0])),
+        steering_member: app.as_(Persona::person(steering_member, OFFICES[1])),
+        outsider: app.as_(Persona::person(Uuid::now_v7(), OFFICES[2])),
     }
 }
 
-impl App {
-    /// A step on the topic as `token`; returns the body and the new ETag.
-    async fn step(
-        &self,
-        token: &str,
-        topic: &str,
-        etag: &str,
-        body: Value,
-        status: StatusCode,
-    ) -> (Value, String) {
-        self.send_as(
-            token,
-            Method::POST,
-            &format!("/v1/topics/{topic}/transitions"),
-            Some(etag),
-            Some(body),
-            status,
-        )
-        .await
-    }
-
-    async fn hold(&self, meeting: &str) {
-        let etag = self.etag(&format!("/v1/meetings/{meeting}")).await;
-        self.send(
-            Method::POST,
-            &format!("/v1/meetings/{meeting}/transitions"),
-            Some(&etag),
-            Some(json!({"transition": "mark_held"})),
-            StatusCode::OK,
-        )
-        .await;
-    }
+/// A step on the topic as `caller`.
+fn step(caller: &Caller, topic: &str, body: Value) -> Request {
+    caller
+        .post(&format!("/v1/topics/{topic}/transitions"))
+        .json(&body)
 }
 
-const SECRETARY: fn() -> String = || qmf_testkit::auth::token(&["committee_secretary"], None);
+/// A new draft of the topic as `caller`.
+fn redraft(caller: &Caller, topic: &str, title: &str, text: &str) -> Request {
+    caller
+        .post(&format!("/v1/topics/{topic}/drafts"))
+        .json(&json!({"title": title, "text": text}))
+}
+
+/// Raises a topic in a body as `caller`.
+fn raise(caller: &Caller, body: &str, title: &str, text: &str) -> Request {
+    caller
+        .post(&format!("/v1/bodies/{body}/topics"))
+        .json(&json!({"title": title, "text": text}))
+}
+
+/// GETs `path` as `caller` and returns the body of the 200.
+async fn read(caller: &Caller, path: &str) -> Value {
+    caller.get(path).send().await.expect(StatusCode::OK).clone()
+}
+
+/// How many items a list has.
+async fn count(caller: &Caller, path: &str) -> usize {
+    read(caller, path).await["items"].as_array().unwrap().len()
+}
 
 #[tokio::test]
 async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
     let app = spawn().await;
-    let mut probe = qmf_testkit::EventProbe::bind(&app.exchange, "committee.#").await;
+    let mut probe = app.probe().await;
     let c = cast(&app).await;
-    let secretary = SECRETARY();
-    let draft = json!({"title": "Empfehlung Übergänge §41", "text": "Erster Entwurf."});
+    let secretary = secretary(&app);
+    let title = "Empfehlung Übergänge §41";
 
     // Only members of the working group draft its topics.
-    app.send_as(
-        &c.outsider,
-        Method::POST,
-        &format!("/v1/bodies/{}/topics", c.group),
-        None,
-        Some(draft.clone()),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let (forum_topic, _) = app
-        .send_as(
-            &secretary,
-            Method::POST,
-            &format!("/v1/bodies/{}/topics", c.forum),
-            None,
-            Some(draft.clone()),
-            StatusCode::CONFLICT,
-        )
+    raise(&c.outsider, &c.group, title, "Erster Entwurf.")
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    raise(&secretary, &c.forum, title, "Erster Entwurf.")
+        .send()
+        .await
+        .expect_conflict("topics_come_from_working_groups_or_the_steering_group");
+    raise(&c.member, &c.group, " ", "x")
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let drafted = raise(&c.member, &c.group, title, "Erster Entwurf.")
+        .send()
         .await;
-    assert_eq!(
-        forum_topic["rule"],
-        "topics_come_from_working_groups_or_the_steering_group"
-    );
-    app.send_as(
-        &c.member,
-        Method::POST,
-        &format!("/v1/bodies/{}/topics", c.group),
-        None,
-        Some(json!({"title": " ", "text": "x"})),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let (topic, mut etag) = app
-        .send_as(
-            &c.member,
-            Method::POST,
-            &format!("/v1/bodies/{}/topics", c.group),
-            None,
-            Some(draft),
-            StatusCode::CREATED,
-        )
-        .await;
+    let topic = drafted.expect(StatusCode::CREATED);
     assert_eq!(topic["state"], "draft");
     assert_eq!(topic["draft_number"], 1);
-    let id = topic["id"].as_str().unwrap().to_string();
+    let id = drafted.id();
+    let mut version = Versioned::of(&drafted);
 
     // Only the speaker submits; the steering group deliberates.
-    app.step(
-        &c.member,
-        &id,
-        &etag,
-        json!({"action": "submit"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let (submitted, next) = app
-        .step(
-            &c.speaker,
-            &id,
-            &etag,
-            json!({"action": "submit"}),
-            StatusCode::OK,
-        )
+    version
+        .send(step(&c.member, &id, json!({"action": "submit"})))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let before = version.clone();
+    let submitted = version
+        .send(step(&c.speaker, &id, json!({"action": "submit"})))
         .await;
-    assert_eq!(submitted["state"], "submitted");
+    assert_eq!(submitted.expect(StatusCode::OK)["state"], "submitted");
     // The old ETag is stale now.
-    let (stale, _) = app
-        .step(
-            &c.steering_member,
-            &id,
-            &etag,
-            json!({"action": "forward"}),
-            StatusCode::PRECONDITION_FAILED,
-        )
+    let stale = step(&c.steering_member, &id, json!({"action": "forward"}))
+        .if_match(before.etag())
+        .send()
         .await;
-    assert_eq!(stale["status"], 412);
-    etag = next;
-    app.step(
-        &c.speaker,
-        &id,
-        &etag,
-        json!({"action": "forward"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    app.step(
-        &secretary,
-        &id,
-        &etag,
-        json!({"action": "forward"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let (no_reason, _) = app
-        .step(
+    assert_eq!(stale.expect(StatusCode::PRECONDITION_FAILED)["status"], 412);
+    for caller in [&c.speaker, &secretary] {
+        version
+            .send(step(caller, &id, json!({"action": "forward"})))
+            .await
+            .expect(StatusCode::FORBIDDEN);
+    }
+    version
+        .send(step(
             &c.steering_member,
             &id,
-            &etag,
             json!({"action": "refer_back"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    assert_eq!(no_reason["errors"][0]["pointer"], "/reason");
-    let (referred, next) = app
-        .step(
+        ))
+        .await
+        .expect_validation(&["/reason"]);
+    let referred = version
+        .send(step(
             &c.steering_member,
             &id,
-            &etag,
             json!({"action": "refer_back", "reason": "Bitte die Rolle der Kliniken klären."}),
-            StatusCode::OK,
-        )
+        ))
         .await;
-    assert_eq!(referred["state"], "referred_back");
-    etag = next;
+    assert_eq!(referred.expect(StatusCode::OK)["state"], "referred_back");
 
     // A new draft is needed before resubmitting.
-    let (again, _) = app
-        .step(
-            &c.speaker,
-            &id,
-            &etag,
-            json!({"action": "submit"}),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(again["rule"], "new_draft_required");
-    app.send_as(
-        &c.steering_member,
-        Method::POST,
-        &format!("/v1/topics/{id}/drafts"),
-        Some(&etag),
-        Some(json!({"title": "Empfehlung Übergänge §41", "text": "x"})),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let (revised, next) = app
-        .send_as(&c.member, Method::POST, &format!("/v1/topics/{id}/drafts"), Some(&etag),
-            Some(json!({"title": "Empfehlung Übergänge junger Volljähriger (§41)", "text": "Zweiter Entwurf mit Kliniken."})), StatusCode::CREATED)
-        .await;
-    assert_eq!(revised["draft_number"], 2);
-    etag = next;
-    let (_, next) = app
-        .step(
-            &c.speaker,
-            &id,
-            &etag,
-            json!({"action": "submit"}),
-            StatusCode::OK,
-        )
-        .await;
-    etag = next;
-    // Drafts are locked while the steering group holds the topic.
-    let (locked, _) = app
-        .send_as(
+    version
+        .send(step(&c.speaker, &id, json!({"action": "submit"})))
+        .await
+        .expect_conflict("new_draft_required");
+    version
+        .send(redraft(&c.steering_member, &id, title, "x"))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let revised = version
+        .send(redraft(
             &c.member,
-            Method::POST,
-            &format!("/v1/topics/{id}/drafts"),
-            Some(&etag),
-            Some(json!({"title": "t", "text": "x"})),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(locked["rule"], "draft_locked");
-    let (forwarded, next) = app
-        .step(
-            &c.steering_member,
             &id,
-            &etag,
-            json!({"action": "forward"}),
-            StatusCode::OK,
-        )
+            "Empfehlung Übergänge junger Volljähriger (§41)",
+            "Zweiter Entwurf mit Kliniken.",
+        ))
         .await;
-    assert_eq!(forwarded["state"], "forwarded");
-    etag = next;
+    assert_eq!(revised.expect(StatusCode::CREATED)["draft_number"], 2);
+    version
+        .send(step(&c.speaker, &id, json!({"action": "submit"})))
+        .await
+        .expect(StatusCode::OK);
+    // Drafts are locked while the steering group holds the topic.
+    version
+        .send(redraft(&c.member, &id, "t", "x"))
+        .await
+        .expect_conflict("draft_locked");
+    let forwarded = version
+        .send(step(&c.steering_member, &id, json!({"action": "forward"})))
+        .await;
+    assert_eq!(forwarded.expect(StatusCode::OK)["state"], "forwarded");
 
     // The management schedules it on a Forum meeting, not on another body's.
-    let (group_meeting, _) = app.plan_meeting(&c.group, "2026-02-10", false).await;
-    let (not_forum, _) = app
-        .step(
+    let group_meeting = app.plan_meeting(&c.group, "2026-02-10", false).await.id;
+    version
+        .send(step(
             &secretary,
             &id,
-            &etag,
             json!({"action": "schedule", "meeting_id": group_meeting}),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(not_forum["rule"], "meeting_not_of_forum");
-    let (meeting, _) = app.plan_meeting(&c.forum, "2026-03-17", true).await;
-    app.step(
-        &c.steering_member,
-        &id,
-        &etag,
-        json!({"action": "schedule", "meeting_id": meeting}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    app.step(
-        &secretary,
-        &id,
-        &etag,
-        json!({"action": "schedule"}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let (scheduled, next) = app
-        .step(
-            &secretary,
-            &id,
-            &etag,
-            json!({"action": "schedule", "meeting_id": meeting}),
-            StatusCode::OK,
-        )
-        .await;
+        ))
+        .await
+        .expect_conflict("meeting_not_of_forum");
+    let meeting = app.plan_meeting(&c.forum, "2026-03-17", true).await.id;
+    let schedule = json!({"action": "schedule", "meeting_id": meeting});
+    version
+        .send(step(&c.steering_member, &id, schedule.clone()))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    version
+        .send(step(&secretary, &id, json!({"action": "schedule"})))
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let scheduled = version.send(step(&secretary, &id, schedule)).await;
+    let scheduled = scheduled.expect(StatusCode::OK);
     assert_eq!(scheduled["state"], "scheduled");
     assert_eq!(scheduled["meeting_id"], meeting.as_str());
-    etag = next;
-    let (agenda, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/meetings/{meeting}"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let agenda = read(&secretary, &format!("/v1/meetings/{meeting}")).await;
     assert_eq!(agenda["agenda"][0]["topic_id"], id.as_str());
     assert_eq!(
         agenda["agenda"][0]["title"],
@@ -323,59 +209,40 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
     let establish = json!({"action": "decide", "outcome": "adopted", "decision": {"kind": "establish_working_group",
         "title": "Einrichtung AK Übergänge", "text": "Das Forum richtet den befristeten AK Übergänge ein und beschließt die Empfehlung.",
         "working_group": {"name": "AK Übergänge", "permanent": false, "mandate": "Übergänge junger Volljähriger begleiten."}}});
-    let (not_held, _) = app
-        .step(
-            &secretary,
-            &id,
-            &etag,
-            establish.clone(),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(not_held["rule"], "forum_meeting_not_held");
+    version
+        .send(step(&secretary, &id, establish.clone()))
+        .await
+        .expect_conflict("forum_meeting_not_held");
     app.hold(&meeting).await;
-    let (missing, _) = app
-        .step(
+    version
+        .send(step(
             &secretary,
             &id,
-            &etag,
             json!({"action": "decide", "outcome": "adopted"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
+        ))
+        .await
+        .expect_validation(&["/decision"]);
+    let wrong = version
+        .send(step(&secretary, &id, json!({"action": "decide", "outcome": "adopted", "decision": {"kind": "establish_working_group", "title": "t", "text": "x"}})))
         .await;
-    assert_eq!(missing["errors"][0]["pointer"], "/decision");
-    let (wrong, _) = app
-        .step(&secretary, &id, &etag, json!({"action": "decide", "outcome": "adopted", "decision": {"kind": "establish_working_group", "title": "t", "text": "x"}}), StatusCode::UNPROCESSABLE_ENTITY)
-        .await;
-    assert_eq!(wrong["errors"][0]["pointer"], "/decision/working_group");
-    app.step(
-        &c.steering_member,
-        &id,
-        &etag,
-        establish.clone(),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let (adopted, next) = app
-        .step(&secretary, &id, &etag, establish, StatusCode::OK)
-        .await;
+    assert_eq!(
+        wrong.expect(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["pointer"],
+        "/decision/working_group"
+    );
+    version
+        .send(step(&c.steering_member, &id, establish.clone()))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let adopted = version.send(step(&secretary, &id, establish)).await;
+    let adopted = adopted.expect(StatusCode::OK);
     assert_eq!(adopted["state"], "adopted");
     assert_eq!(adopted["decisions"][0]["kind"], "establish_working_group");
     assert_eq!(adopted["decisions"][0]["decided_on"], "2026-03-17");
-    etag = next;
     let new_group = adopted["decisions"][0]["body_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let (group, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/bodies/{new_group}"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let group = read(&secretary, &format!("/v1/bodies/{new_group}")).await;
     assert_eq!(group["name"], "AK Übergänge");
     assert_eq!(group["status"], "active");
     assert_eq!(group["established_on"], "2026-03-17");
@@ -385,33 +252,18 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
         json!({"action": "submit"}),
         json!({"action": "decide", "outcome": "postponed"}),
     ] {
-        let (final_state, _) = app
-            .step(&secretary, &id, &etag, body, StatusCode::CONFLICT)
-            .await;
-        assert_eq!(final_state["rule"], "topic_is_final");
+        version
+            .send(step(&secretary, &id, body))
+            .await
+            .expect_conflict("topic_is_final");
     }
-    let (final_draft, _) = app
-        .send_as(
-            &c.member,
-            Method::POST,
-            &format!("/v1/topics/{id}/drafts"),
-            Some(&etag),
-            Some(json!({"title": "t", "text": "x"})),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(final_draft["rule"], "topic_is_final");
+    version
+        .send(redraft(&c.member, &id, "t", "x"))
+        .await
+        .expect_conflict("topic_is_final");
 
     // The history keeps every step, with the reason of the referral.
-    let (history, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}/history"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let history = read(&secretary, &format!("/v1/topics/{id}/history")).await;
     let steps: Vec<(&str, &str)> = history
         .as_array()
         .unwrap()
@@ -438,39 +290,14 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
     );
     assert_eq!(history[2]["reason"], "Bitte die Rolle der Kliniken klären.");
     assert_eq!(history[7]["meeting_id"], meeting.as_str());
-    let (drafts, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}/drafts"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let drafts = read(&secretary, &format!("/v1/topics/{id}/drafts")).await;
     assert_eq!(drafts.as_array().unwrap().len(), 2);
     assert_eq!(drafts[0]["text"], "Erster Entwurf.");
 
     // The register finds the decision by a word of its text (German stemming).
-    let (found, _) = app
-        .send(
-            Method::GET,
-            "/v1/decisions?q=Empfehlungen",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let found = read(&secretary, "/v1/decisions?q=Empfehlungen").await;
     assert_eq!(found["items"][0]["topic_id"], id.as_str());
-    let (none, _) = app
-        .send(
-            Method::GET,
-            "/v1/decisions?q=Psychiatrie",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+    assert_eq!(count(&secretary, "/v1/decisions?q=Psychiatrie").await, 0);
 
     let events = probe.drain(Duration::from_secs(2)).await;
     let of = |t: &str| events.iter().filter(|e| e["type"] == t).collect::<Vec<_>>();
@@ -486,198 +313,118 @@ async fn a_topic_travels_from_the_working_group_to_an_adopted_forum_decision() {
         of("committee.body.established.v1")[0]["data"]["name"],
         "AK Übergänge"
     );
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_meetings() {
     let app = spawn().await;
     let c = cast(&app).await;
-    let secretary = SECRETARY();
-    app.send_as(
-        &c.speaker,
-        Method::POST,
-        &format!("/v1/bodies/{}/topics", c.steering),
-        None,
-        Some(json!({"title": "Fachtag Inklusion", "text": "Vorschlag."})),
-        StatusCode::FORBIDDEN,
+    let secretary = secretary(&app);
+    raise(&c.speaker, &c.steering, "Fachtag Inklusion", "Vorschlag.")
+        .send()
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let raised = raise(
+        &c.steering_member,
+        &c.steering,
+        "Fachtag Inklusion",
+        "Vorschlag.",
     )
+    .send()
     .await;
-    let (topic, mut etag) = app
-        .send_as(
-            &c.steering_member,
-            Method::POST,
-            &format!("/v1/bodies/{}/topics", c.steering),
-            None,
-            Some(json!({"title": "Fachtag Inklusion", "text": "Vorschlag."})),
-            StatusCode::CREATED,
-        )
-        .await;
-    assert_eq!(topic["state"], "submitted");
-    let id = topic["id"].as_str().unwrap().to_string();
-    (_, etag) = app
-        .step(
-            &c.steering_member,
+    assert_eq!(raised.expect(StatusCode::CREATED)["state"], "submitted");
+    let id = raised.id();
+    let mut version = Versioned::of(&raised);
+    version
+        .send(step(&c.steering_member, &id, json!({"action": "forward"})))
+        .await
+        .expect(StatusCode::OK);
+    let schedule = |meeting: &str| {
+        step(
+            &secretary,
             &id,
-            &etag,
-            json!({"action": "forward"}),
-            StatusCode::OK,
+            json!({"action": "schedule", "meeting_id": meeting}),
         )
-        .await;
+    };
+    let topic = format!("/v1/topics/{id}");
 
     // A cancelled meeting hands the topic back to the management.
-    let (first, _) = app.plan_meeting(&c.forum, "2026-03-17", true).await;
-    app.step(
-        &secretary,
-        &id,
-        &etag,
-        json!({"action": "schedule", "meeting_id": first}),
-        StatusCode::OK,
-    )
-    .await;
-    let meeting_etag = app.etag(&format!("/v1/meetings/{first}")).await;
-    app.send(
-        Method::POST,
-        &format!("/v1/meetings/{first}/transitions"),
-        Some(&meeting_etag),
-        Some(json!({"transition": "cancel"})),
-        StatusCode::OK,
-    )
-    .await;
-    let (back, next) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(back["state"], "forwarded");
-    assert_eq!(back["meeting_id"], Value::Null);
-    etag = next;
+    let first = app.plan_meeting(&c.forum, "2026-03-17", true).await.id;
+    version.send(schedule(&first)).await.expect(StatusCode::OK);
+    app.meeting(&first)
+        .await
+        .transition(&secretary, "cancel")
+        .await
+        .expect(StatusCode::OK);
+    let back = secretary.get(&topic).send().await;
+    let body = back.expect(StatusCode::OK);
+    assert_eq!(body["state"], "forwarded");
+    assert_eq!(body["meeting_id"], Value::Null);
+    version = Versioned::of(&back);
 
     // Removing its agenda item does the same.
-    let (second, _) = app.plan_meeting(&c.forum, "2026-04-21", true).await;
-    let (scheduled, _) = app
-        .step(
-            &secretary,
-            &id,
-            &etag,
-            json!({"action": "schedule", "meeting_id": second}),
-            StatusCode::OK,
-        )
-        .await;
-    let item = scheduled["agenda_item_id"].as_str().unwrap().to_string();
-    let meeting_etag = app.etag(&format!("/v1/meetings/{second}")).await;
-    app.send(
-        Method::DELETE,
-        &format!("/v1/meetings/{second}/agenda-items/{item}"),
-        Some(&meeting_etag),
-        None,
-        StatusCode::OK,
-    )
-    .await;
-    let (back, next) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(back["state"], "forwarded");
-    etag = next;
+    let second = app.plan_meeting(&c.forum, "2026-04-21", true).await.id;
+    let scheduled = version.send(schedule(&second)).await;
+    let item = scheduled.expect(StatusCode::OK)["agenda_item_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.meeting(&second)
+        .await
+        .delete(&secretary, &format!("/agenda-items/{item}"))
+        .await
+        .expect(StatusCode::OK);
+    let back = secretary.get(&topic).send().await;
+    assert_eq!(back.expect(StatusCode::OK)["state"], "forwarded");
+    version = Versioned::of(&back);
 
     // Postponed, then scheduled again and referred back by the Forum.
-    (_, etag) = app
-        .step(
-            &secretary,
-            &id,
-            &etag,
-            json!({"action": "schedule", "meeting_id": second}),
-            StatusCode::OK,
-        )
-        .await;
+    version.send(schedule(&second)).await.expect(StatusCode::OK);
     app.hold(&second).await;
-    let (postponed, next) = app
-        .step(
+    let postponed = version
+        .send(step(
             &secretary,
             &id,
-            &etag,
             json!({"action": "decide", "outcome": "postponed"}),
-            StatusCode::OK,
-        )
+        ))
         .await;
-    assert_eq!(postponed["state"], "postponed");
-    etag = next;
-    let (held_agenda, _) = app
-        .step(
-            &secretary,
-            &id,
-            &etag,
-            json!({"action": "schedule", "meeting_id": second}),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(held_agenda["rule"], "agenda_fixed_after_meeting");
-    let (third, _) = app.plan_meeting(&c.forum, "2026-10-06", true).await;
-    (_, etag) = app
-        .step(
-            &secretary,
-            &id,
-            &etag,
-            json!({"action": "schedule", "meeting_id": third}),
-            StatusCode::OK,
-        )
-        .await;
+    assert_eq!(postponed.expect(StatusCode::OK)["state"], "postponed");
+    version
+        .send(schedule(&second))
+        .await
+        .expect_conflict("agenda_fixed_after_meeting");
+    let third = app.plan_meeting(&c.forum, "2026-10-06", true).await.id;
+    version.send(schedule(&third)).await.expect(StatusCode::OK);
     app.hold(&third).await;
-    let (with_decision, _) = app
-        .step(&secretary, &id, &etag, json!({"action": "decide", "outcome": "rejected", "decision": {"kind": "other", "title": "t", "text": "x"}}), StatusCode::UNPROCESSABLE_ENTITY)
-        .await;
-    assert_eq!(with_decision["errors"][0]["pointer"], "/decision");
-    let (referred, next) = app
-        .step(
+    version
+        .send(step(&secretary, &id, json!({"action": "decide", "outcome": "rejected", "decision": {"kind": "other", "title": "t", "text": "x"}})))
+        .await
+        .expect_validation(&["/decision"]);
+    let referred = version
+        .send(step(
             &secretary,
             &id,
-            &etag,
             json!({"action": "decide", "outcome": "referred_back", "reason": "Kosten klären."}),
-            StatusCode::OK,
-        )
+        ))
         .await;
-    assert_eq!(referred["state"], "referred_back");
-    etag = next;
+    assert_eq!(referred.expect(StatusCode::OK)["state"], "referred_back");
     // The steering group revises its own topic and submits it again.
-    (_, etag) = app
-        .send_as(
-            &c.steering_member,
-            Method::POST,
-            &format!("/v1/topics/{id}/drafts"),
-            Some(&etag),
-            Some(json!({"title": "Fachtag Inklusion 2028", "text": "Mit Kostenplan."})),
-            StatusCode::CREATED,
-        )
-        .await;
-    let (resubmitted, _) = app
-        .step(
+    version
+        .send(redraft(
             &c.steering_member,
             &id,
-            &etag,
-            json!({"action": "submit"}),
-            StatusCode::OK,
-        )
+            "Fachtag Inklusion 2028",
+            "Mit Kostenplan.",
+        ))
+        .await
+        .expect(StatusCode::CREATED);
+    let resubmitted = version
+        .send(step(&c.steering_member, &id, json!({"action": "submit"})))
         .await;
-    assert_eq!(resubmitted["state"], "submitted");
+    assert_eq!(resubmitted.expect(StatusCode::OK)["state"], "submitted");
 
-    let (history, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}/history"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let history = read(&secretary, &format!("{topic}/history")).await;
     let actions: Vec<&str> = history
         .as_array()
         .unwrap()
@@ -705,168 +452,94 @@ async fn steering_group_topics_postponed_referred_back_and_taken_off_cancelled_m
     assert_eq!(history[9]["reason"], "Kosten klären.");
 
     // The steering group's inbox and the list filters.
-    let (inbox, _) = app
-        .send(
-            Method::GET,
-            "/v1/topics?state=submitted",
-            None,
-            None,
-            StatusCode::OK,
+    assert_eq!(count(&secretary, "/v1/topics?state=submitted").await, 1);
+    assert_eq!(
+        count(
+            &secretary,
+            &format!("/v1/topics?origin_body_id={}", c.group)
         )
-        .await;
-    assert_eq!(inbox["items"].as_array().unwrap().len(), 1);
-    let (none, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics?origin_body_id={}", c.group),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+        .await,
+        0
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn the_management_terms_youth_office_acts_for_its_chair_in_the_steering_group() {
     let app = spawn().await;
     let c = cast(&app).await;
-    let office = app.offices[2];
-    app.send(
-        Method::POST,
-        "/v1/management-terms",
-        None,
-        Some(json!({"office_id": office, "start_on": "2026-01-01"})),
-        StatusCode::CREATED,
-    )
-    .await;
-    let (topic, etag) = app
-        .send_as(
-            &c.speaker,
-            Method::POST,
-            &format!("/v1/bodies/{}/topics", c.group),
-            None,
-            Some(json!({"title": "Qualitätsbericht", "text": "Neue Gliederung."})),
-            StatusCode::CREATED,
-        )
+    let office = OFFICES[2];
+    secretary(&app)
+        .post("/v1/management-terms")
+        .json(&json!({"office_id": office, "start_on": "2026-01-01"}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    let raised = raise(&c.speaker, &c.group, "Qualitätsbericht", "Neue Gliederung.")
+        .send()
         .await;
-    let id = topic["id"].as_str().unwrap().to_string();
-    let (_, etag) = app
-        .step(
-            &c.speaker,
-            &id,
-            &etag,
-            json!({"action": "submit"}),
-            StatusCode::OK,
-        )
-        .await;
+    raised.expect(StatusCode::CREATED);
+    let id = raised.id();
+    let mut version = Versioned::of(&raised);
+    version
+        .send(step(&c.speaker, &id, json!({"action": "submit"})))
+        .await
+        .expect(StatusCode::OK);
     // Staff of another youth office hold no seat; staff of the managing office act for its chair.
-    let other =
-        qmf_testkit::auth::token_for("someone", &["youth_office_staff"], Some(app.offices[0]));
-    app.step(
-        &other,
-        &id,
-        &etag,
-        json!({"action": "forward"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let chair = qmf_testkit::auth::token_for("someone", &["youth_office_staff"], Some(office));
-    let (forwarded, _) = app
-        .step(
-            &chair,
-            &id,
-            &etag,
-            json!({"action": "forward"}),
-            StatusCode::OK,
-        )
+    let staff = |office| app.as_(Persona::youth_office_staff().of(office).subject("someone"));
+    version
+        .send(step(&staff(OFFICES[0]), &id, json!({"action": "forward"})))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let forwarded = version
+        .send(step(&staff(office), &id, json!({"action": "forward"})))
         .await;
-    assert_eq!(forwarded["state"], "forwarded");
+    assert_eq!(forwarded.expect(StatusCode::OK)["state"], "forwarded");
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn decisions_without_a_topic_and_the_register() {
     let app = spawn().await;
-    let mut probe = qmf_testkit::EventProbe::bind(&app.exchange, "committee.#").await;
+    let mut probe = app.probe().await;
+    let secretary = secretary(&app);
     let forum = app.forum().await;
     let group = app.body("AK Personal").await;
     let member = Uuid::now_v7();
-    app.seat(&group, member, app.offices[0], "member").await;
-    let (meeting, _) = app.plan_meeting(&forum, "2026-03-17", true).await;
+    app.seat(&group, member, OFFICES[0], "member").await;
+    let meeting = app.plan_meeting(&forum, "2026-03-17", true).await.id;
     let dissolve = json!({"kind": "dissolve_working_group", "title": "Auflösung AK Personal",
         "text": "Der Auftrag ist erfüllt; der AK Personal wird aufgelöst.", "body_id": group});
     let path = format!("/v1/meetings/{meeting}/decisions");
-    let (early, _) = app
-        .send(
-            Method::POST,
-            &path,
-            None,
-            Some(dissolve.clone()),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(early["rule"], "forum_meeting_not_held");
+    let decide = |caller: &Caller, decision: Value| caller.post(&path).json(&decision).send();
+    decide(&secretary, dissolve.clone())
+        .await
+        .expect_conflict("forum_meeting_not_held");
     app.hold(&meeting).await;
-    let staff = qmf_testkit::auth::token(&["youth_office_staff"], Some(app.offices[0]));
-    app.send_as(
-        &staff,
-        Method::POST,
-        &path,
-        None,
-        Some(dissolve.clone()),
-        StatusCode::FORBIDDEN,
+    decide(
+        &app.as_(Persona::youth_office_staff().of(OFFICES[0])),
+        dissolve.clone(),
     )
-    .await;
-    let (invalid, _) = app
-        .send(
-            Method::POST,
-            &path,
-            None,
-            Some(json!({"kind": "guideline", "title": "", "text": "x", "body_id": group})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    let pointers: Vec<&str> = invalid["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap())
-        .collect();
-    assert_eq!(pointers, ["/title", "/body_id"]);
-    let (permanent, _) = app
-        .send(Method::POST, &path, None, Some(json!({"kind": "dissolve_working_group", "title": "t", "text": "x", "body_id": app.body("AK QMF").await})), StatusCode::CONFLICT)
-        .await;
-    assert_eq!(permanent["rule"], "only_temporary_working_groups_dissolve");
-    let (dissolved, _) = app
-        .send(
-            Method::POST,
-            &path,
-            None,
-            Some(dissolve),
-            StatusCode::CREATED,
-        )
-        .await;
-    assert_eq!(dissolved["body_id"], group.as_str());
-    let (body, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/bodies/{group}"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    decide(
+        &secretary,
+        json!({"kind": "guideline", "title": "", "text": "x", "body_id": group}),
+    )
+    .await
+    .expect_validation(&["/title", "/body_id"]);
+    decide(&secretary, json!({"kind": "dissolve_working_group", "title": "t", "text": "x", "body_id": app.body("AK QMF").await}))
+        .await
+        .expect_conflict("only_temporary_working_groups_dissolve");
+    let dissolved = decide(&secretary, dissolve).await;
+    assert_eq!(
+        dissolved.expect(StatusCode::CREATED)["body_id"],
+        group.as_str()
+    );
+    let body = read(&secretary, &format!("/v1/bodies/{group}")).await;
     assert_eq!(body["status"], "dissolved");
     assert_eq!(body["dissolved_on"], "2026-03-17");
-    let (seats, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/bodies/{group}/memberships"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let seats = read(&secretary, &format!("/v1/bodies/{group}/memberships")).await;
     assert!(
         seats["items"]
             .as_array()
@@ -877,93 +550,49 @@ async fn decisions_without_a_topic_and_the_register() {
     );
 
     // A steering-group meeting takes no decisions.
-    let (steering_meeting, _) = app
+    let steering_meeting = app
         .plan_meeting(&app.body("Steuerungsgruppe").await, "2026-02-01", false)
-        .await;
+        .await
+        .id;
     app.hold(&steering_meeting).await;
-    let (not_forum, _) = app
-        .send(
-            Method::POST,
-            &format!("/v1/meetings/{steering_meeting}/decisions"),
-            None,
-            Some(json!({"kind": "other", "title": "t", "text": "x"})),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    assert_eq!(not_forum["rule"], "decisions_belong_to_the_forum");
+    secretary
+        .post(&format!("/v1/meetings/{steering_meeting}/decisions"))
+        .json(&json!({"kind": "other", "title": "t", "text": "x"}))
+        .send()
+        .await
+        .expect_conflict("decisions_belong_to_the_forum");
 
     for (title, kind) in [
         ("Fachtag Kinderschutz 2028", "event"),
         ("Richtlinie Hilfeplanung", "guideline"),
         ("Empfehlung Elternarbeit", "recommendation"),
     ] {
-        app.send(
-            Method::POST,
-            &path,
-            None,
-            Some(json!({"kind": kind, "title": title, "text": format!("{title}: beschlossen.")})),
-            StatusCode::CREATED,
+        decide(
+            &secretary,
+            json!({"kind": kind, "title": title, "text": format!("{title}: beschlossen.")}),
         )
-        .await;
+        .await
+        .expect(StatusCode::CREATED);
     }
-    let (guidelines, _) = app
-        .send(
-            Method::GET,
-            "/v1/decisions?kind=guideline",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(guidelines["items"].as_array().unwrap().len(), 1);
-    let (page, _) = app
-        .send(
-            Method::GET,
-            "/v1/decisions?limit=3",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    assert_eq!(count(&secretary, "/v1/decisions?kind=guideline").await, 1);
+    let page = read(&secretary, "/v1/decisions?limit=3").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     let cursor = page["next_cursor"].as_str().unwrap();
-    let (rest, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/decisions?limit=3&cursor={cursor}"),
-            None,
-            None,
-            StatusCode::OK,
+    assert_eq!(
+        count(
+            &secretary,
+            &format!("/v1/decisions?limit=3&cursor={cursor}")
         )
-        .await;
-    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
-    let (later, _) = app
-        .send(
-            Method::GET,
-            "/v1/decisions?from=2026-03-18",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(later["items"].as_array().unwrap().len(), 0);
-    app.send(
-        Method::GET,
-        "/v1/decisions?from=2026-03-18&to=2026-01-01",
-        None,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let (hit, _) = app
-        .send(
-            Method::GET,
-            "/v1/decisions?q=Kinderschutz",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+        .await,
+        1
+    );
+    assert_eq!(count(&secretary, "/v1/decisions?from=2026-03-18").await, 0);
+    secretary
+        .get("/v1/decisions?from=2026-03-18&to=2026-01-01")
+        .send()
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let hit = read(&secretary, "/v1/decisions?q=Kinderschutz").await;
     assert_eq!(hit["items"][0]["kind"], "event");
 
     let events = probe.drain(Duration::from_secs(2)).await;
@@ -976,13 +605,15 @@ async fn decisions_without_a_topic_and_the_register() {
         4
     );
     assert!(types.contains(&"committee.body.dissolved.v1"));
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn an_escalated_finding_becomes_one_topic_in_the_steering_groups_inbox() {
     let app = spawn().await;
+    let secretary = secretary(&app);
     let finding = Uuid::now_v7();
-    let data = json!({"finding_id": finding, "dialogue_id": Uuid::now_v7(), "host_organization_id": app.institution,
+    let data = json!({"finding_id": finding, "dialogue_id": Uuid::now_v7(), "host_organization_id": INSTITUTION,
         "title": "Übergänge in die Volljährigkeit", "summary": "Hilfen enden zu früh.", "held_on": "2027-05-12"});
     // Sent twice with different event ids, as a re-publishing producer would.
     for _ in 0..2 {
@@ -1000,17 +631,16 @@ async fn an_escalated_finding_becomes_one_topic_in_the_steering_groups_inbox() {
         json!({"finding_id": Uuid::now_v7(), "title": ""}),
     )
     .await;
-    let topics = wait_for_topics(&app, 1).await;
+    let topics = {
+        let secretary = &secretary;
+        eventually("the finding became a topic", || async move {
+            let page = read(secretary, "/v1/topics").await;
+            (!page["items"].as_array().unwrap().is_empty()).then_some(page)
+        })
+        .await
+    };
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (inbox, _) = app
-        .send(
-            Method::GET,
-            "/v1/topics?state=submitted",
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let inbox = read(&secretary, "/v1/topics?state=submitted").await;
     assert_eq!(inbox["items"].as_array().unwrap().len(), 1, "{topics}");
     let topic = &inbox["items"][0];
     assert_eq!(topic["finding_id"], finding.to_string());
@@ -1019,105 +649,66 @@ async fn an_escalated_finding_becomes_one_topic_in_the_steering_groups_inbox() {
         app.body("Steuerungsgruppe").await.as_str()
     );
     let id = topic["id"].as_str().unwrap();
-    let (full, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let full = read(&secretary, &format!("/v1/topics/{id}")).await;
     assert!(
         full["text"]
             .as_str()
             .unwrap()
             .starts_with("Hilfen enden zu früh.")
     );
-    let (history, _) = app
-        .send(
-            Method::GET,
-            &format!("/v1/topics/{id}/history"),
-            None,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+    let history = read(&secretary, &format!("/v1/topics/{id}/history")).await;
     assert_eq!(history[0]["action"], "escalate");
     assert_eq!(history[0]["actor"], "/qmf/dialogue");
-}
-
-async fn wait_for_topics(app: &App, count: usize) -> Value {
-    for _ in 0..50 {
-        let (page, _) = app
-            .send(Method::GET, "/v1/topics", None, None, StatusCode::OK)
-            .await;
-        if page["items"].as_array().unwrap().len() >= count {
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("topics did not arrive");
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn a_decision_carries_the_regional_day_of_its_meeting() {
     let app = spawn().await;
+    let secretary = secretary(&app);
     let forum = app.forum().await;
     // 23:30 UTC on 16 March is 00:30 on 17 March in Heilbronn (CET); the day has passed.
-    let (meeting, _) = app
-        .send(
-            Method::POST,
-            &format!("/v1/bodies/{forum}/meetings"),
-            None,
-            Some(
-                json!({"title": "Nachtsitzung", "starts_at": "2026-03-16T23:30:00Z",
-                "ends_at": "2026-03-17T01:00:00Z", "place": "Heilbronn"}),
-            ),
-            StatusCode::CREATED,
+    let meeting = secretary
+        .post(&format!("/v1/bodies/{forum}/meetings"))
+        .json(
+            &json!({"title": "Nachtsitzung", "starts_at": "2026-03-16T23:30:00Z",
+            "ends_at": "2026-03-17T01:00:00Z", "place": "Heilbronn"}),
         )
+        .send()
         .await;
-    let id = meeting["id"].as_str().unwrap().to_string();
+    meeting.expect(StatusCode::CREATED);
+    let id = meeting.id();
     app.hold(&id).await;
-    let (decision, _) = app
-        .send(
-            Method::POST,
-            &format!("/v1/meetings/{id}/decisions"),
-            None,
-            Some(json!({"kind": "other", "title": "Termin", "text": "Nächste Sitzung im Herbst."})),
-            StatusCode::CREATED,
-        )
+    let decision = secretary
+        .post(&format!("/v1/meetings/{id}/decisions"))
+        .json(&json!({"kind": "other", "title": "Termin", "text": "Nächste Sitzung im Herbst."}))
+        .send()
         .await;
-    assert_eq!(decision["decided_on"], "2026-03-17");
+    assert_eq!(
+        decision.expect(StatusCode::CREATED)["decided_on"],
+        "2026-03-17"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn a_repeated_idempotency_key_creates_one_topic() {
     let app = spawn().await;
     let c = cast(&app).await;
-    let create = |body: Value| {
-        app.http
-            .post(format!("{}/v1/bodies/{}/topics", app.base, c.group))
-            .bearer_auth(&c.member)
-            .header("Idempotency-Key", "topic-2027-001")
-            .json(&body)
+    let create = |title: &str, text: &str| {
+        raise(&c.member, &c.group, title, text)
+            .idempotency_key("topic-2027-001")
             .send()
     };
-    let draft = json!({"title": "Qualitätsbericht", "text": "Gliederung."});
-    let first = create(draft.clone()).await.unwrap();
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
+    let first = create("Qualitätsbericht", "Gliederung.").await;
+    let first = first.expect(StatusCode::CREATED);
     // The retry gets the stored answer, not a second topic.
-    let again = create(draft).await.unwrap();
-    assert_eq!(again.status(), StatusCode::CREATED);
-    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+    let again = create("Qualitätsbericht", "Gliederung.").await;
+    assert_eq!(again.expect(StatusCode::CREATED)["id"], first["id"]);
     // The same key with another body is refused.
-    let other = create(json!({"title": "Anderes Thema", "text": "x"}))
+    create("Anderes Thema", "x")
         .await
-        .unwrap();
-    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let (page, _) = app
-        .send(Method::GET, "/v1/topics", None, None, StatusCode::OK)
-        .await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&secretary(&app), "/v1/topics").await, 1);
+    app.stop().await;
 }

@@ -1,225 +1,137 @@
-//! Starts the case service in-process against its own database and broker names, with a
-//! directory read copy filled directly (as the directory's events would).
+//! The case service under the shared harness (`qmf_testkit`), and the case's fixtures: the
+//! directory read copy it starts with, the personas of the two offices and the provider, valid
+//! drafts of every step of the help process, and a case followed through its commands.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use diesel_async::RunQueryDsl;
-use qmf_platform::Config;
-use qmf_testkit::{EventProbe, TestDatabase, auth};
-use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub struct TestApp {
-    pub base: String,
-    pub http: Client,
-    pub db: TestDatabase,
-    pub exchange: String,
-    /// A youth office, a second youth office, an institution with a valid agreement and one without.
-    pub office: Uuid,
-    pub other_office: Uuid,
-    pub provider: Uuid,
-    pub provider_without_agreement: Uuid,
-    /// The caseworker of `case_draft()`, a person of `office`, and a caseworker of `other_office`.
-    pub caseworker_id: Uuid,
-    pub other_caseworker_id: Uuid,
-    server: actix_web::dev::ServerHandle,
-    _running: (
-        qmf_events::RelayHandle,
-        Option<qmf_events::ConsumerHandle>,
-        qmf_platform::jobs::JobsHandle,
-    ),
+pub use qmf_testkit::{Caller, Persona, Reply, ServiceUnderTest, StatusCode, TestApp, Versioned};
+
+/// The case service as the harness starts it.
+pub fn case() -> ServiceUnderTest {
+    ServiceUnderTest::new(qmf_case::commands, |config, env| {
+        qmf_case::start(config, qmf_case::settings::CaseSettings::from_lookup(env)?)
+    })
 }
 
+/// The case service with the test configuration and the directory read copy of
+/// [`seed_directory`].
 pub async fn spawn() -> TestApp {
-    let db = qmf_testkit::create_database().await;
-    let (exchange, queue_prefix) = qmf_testkit::unique_names();
-    let env = qmf_testkit::service_env(&db.url, &exchange, &queue_prefix);
-    let config = Config::from_lookup(qmf_case::SERVICE, |k| env.get(k).cloned()).unwrap();
-    let settings = qmf_case::settings::CaseSettings::from_lookup(|k| env.get(k).cloned()).unwrap();
-    qmf_platform::db::run_migrations(&config.database_url, &qmf_case::commands().migrations)
-        .unwrap();
-    let running = qmf_case::start(&config, settings).unwrap();
-    let base = format!("http://{}", running.http.addr);
-    let server = running.http.server.handle();
-    tokio::spawn(running.http.server);
-    let app = TestApp {
-        base,
-        http: Client::new(),
-        db,
-        exchange,
-        office: Uuid::now_v7(),
-        other_office: Uuid::now_v7(),
-        provider: Uuid::now_v7(),
-        provider_without_agreement: Uuid::now_v7(),
-        caseworker_id: CASEWORKER.parse().unwrap(),
-        other_caseworker_id: Uuid::now_v7(),
-        server,
-        _running: (running.relay, running.consumer, running.jobs),
-    };
-    app.seed_directory().await;
+    let app = TestApp::start(case()).await;
+    seed_directory(&app).await;
     app
 }
 
-impl TestApp {
-    async fn seed_directory(&self) {
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        for (id, name, kind) in [
-            (self.office, "Jugendamt A", "youth_office"),
-            (self.other_office, "Jugendamt B", "youth_office"),
-            (self.provider, "Einrichtung mit Vereinbarung", "institution"),
-            (
-                self.provider_without_agreement,
-                "Einrichtung ohne Vereinbarung",
-                "institution",
-            ),
-        ] {
-            diesel::sql_query(format!(
-                "INSERT INTO directory_organizations (id, name, kind, active, version) \
-                 VALUES ('{id}', '{name}', '{kind}', true, 1)"
-            ))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
-        diesel::sql_query(format!(
-            "INSERT INTO directory_agreements (id, organization_id, kind, signed_on) \
-             VALUES ('{}', '{}', 'quality_development_agreement', '2021-06-30')",
-            Uuid::now_v7(),
-            self.provider
+/// The responsible youth office of [`case_draft`] and a second youth office.
+pub const OFFICE: Uuid = Uuid::from_u128(0x01936f40_0000_7000_8000_000000000101);
+pub const OTHER_OFFICE: Uuid = Uuid::from_u128(0x01936f40_0000_7000_8000_000000000102);
+/// An institution with a valid quality development agreement, and one without.
+pub const PROVIDER: Uuid = Uuid::from_u128(0x01936f40_0000_7000_8000_000000000103);
+pub const PROVIDER_WITHOUT_AGREEMENT: Uuid =
+    Uuid::from_u128(0x01936f40_0000_7000_8000_000000000104);
+/// The caseworker [`case_draft`] names, a person of [`OFFICE`], and a caseworker of
+/// [`OTHER_OFFICE`].
+pub const CASEWORKER: Uuid = Uuid::from_u128(0x01936f40_0000_7000_8000_000000000001);
+pub const OTHER_CASEWORKER: Uuid = Uuid::from_u128(0x01936f40_0000_7000_8000_000000000002);
+
+/// The directory read copy as the directory's events would fill it: both offices, both
+/// institutions (one with an agreement) and both caseworkers.
+async fn seed_directory(app: &TestApp) {
+    for (id, name, kind) in [
+        (OFFICE, "Jugendamt A", "youth_office"),
+        (OTHER_OFFICE, "Jugendamt B", "youth_office"),
+        (PROVIDER, "Einrichtung mit Vereinbarung", "institution"),
+        (
+            PROVIDER_WITHOUT_AGREEMENT,
+            "Einrichtung ohne Vereinbarung",
+            "institution",
+        ),
+    ] {
+        app.execute(&format!(
+            "INSERT INTO directory_organizations (id, name, kind, active, version) \
+             VALUES ('{id}', '{name}', '{kind}', true, 1)"
         ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        for (id, organization) in [
-            (self.caseworker_id, self.office),
-            (self.other_caseworker_id, self.other_office),
-        ] {
-            diesel::sql_query(format!(
-                "INSERT INTO directory_people (id, organization_id, active, version) \
-                 VALUES ('{id}', '{organization}', true, 1)"
-            ))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
+        .await;
     }
-
-    /// Publishes a directory event as the directory would and waits until the case service has
-    /// applied it (its id is in the inbox).
-    pub async fn directory_event(&self, event_type: &str, data: Value) {
-        let envelope = qmf_events::Envelope::new("/qmf/directory", event_type, "test", data);
-        let body = envelope.to_json().unwrap();
-        let mut published = false;
-        for _ in 0..50 {
-            if qmf_testkit::publish(&self.exchange, event_type, &body).await {
-                published = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(published, "no queue bound for {event_type}");
-        for _ in 0..100 {
-            let applied = self
-                .sql(&format!(
-                    "SELECT event_id FROM inbox WHERE event_id = '{}'",
-                    envelope.id
-                ))
-                .await;
-            if !applied.is_empty() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("{event_type} was not applied");
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    pub fn get(&self, path: &str, token: &str) -> RequestBuilder {
-        self.http.get(self.url(path)).bearer_auth(token)
-    }
-
-    pub fn post(&self, path: &str, token: &str) -> RequestBuilder {
-        self.http.post(self.url(path)).bearer_auth(token)
-    }
-
-    pub fn put(&self, path: &str, token: &str) -> RequestBuilder {
-        self.http.put(self.url(path)).bearer_auth(token)
-    }
-
-    /// A caseworker of the responsible office.
-    pub fn caseworker(&self) -> String {
-        auth::token_for("caseworker-1", &["caseworker"], Some(self.office))
-    }
-
-    pub fn other_office_staff(&self) -> String {
-        auth::token_for("caseworker-2", &["caseworker"], Some(self.other_office))
-    }
-
-    pub fn provider_staff(&self) -> String {
-        auth::token_for(
-            "provider-staff",
-            &["institution_staff"],
-            Some(self.provider),
-        )
-    }
-
-    pub async fn probe(&self) -> EventProbe {
-        EventProbe::bind(&self.exchange, "case.#").await
-    }
-
-    /// Opens a case as the office's caseworker and returns its body.
-    pub async fn open_case(&self) -> Value {
-        let response = self
-            .post("/v1/cases", &self.caseworker())
-            .json(&case_draft())
-            .send()
-            .await
-            .unwrap();
-        expect_status(response, StatusCode::CREATED).await
-    }
-
-    /// Runs one SQL statement (a SELECT, or a write with RETURNING) against the service's database
-    /// and returns the rows as JSON.
-    pub async fn sql(&self, query: &str) -> Vec<Value> {
-        #[derive(diesel::QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Jsonb)]
-            row: Value,
-        }
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        let rows: Vec<Row> = diesel::sql_query(format!(
-            "WITH t AS ({query}) SELECT to_jsonb(t) AS row FROM t"
+    app.execute(&format!(
+        "INSERT INTO directory_agreements (id, organization_id, kind, signed_on) \
+         VALUES ('{}', '{PROVIDER}', 'quality_development_agreement', '2021-06-30')",
+        Uuid::now_v7()
+    ))
+    .await;
+    for (id, organization) in [(CASEWORKER, OFFICE), (OTHER_CASEWORKER, OTHER_OFFICE)] {
+        app.execute(&format!(
+            "INSERT INTO directory_people (id, organization_id, active, version) \
+             VALUES ('{id}', '{organization}', true, 1)"
         ))
-        .load(&mut conn)
-        .await
-        .unwrap();
-        rows.into_iter().map(|r| r.row).collect()
-    }
-
-    pub async fn stop(self) {
-        self.server.stop(true).await;
+        .await;
     }
 }
 
-pub async fn expect_status(response: Response, status: StatusCode) -> Value {
-    let actual = response.status();
-    let text = response.text().await.unwrap();
-    assert_eq!(actual, status, "unexpected status; body: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap()
-    }
+/// A caseworker of the responsible office.
+pub fn caseworker() -> Persona {
+    Persona::caseworker().of(OFFICE).subject("caseworker-1")
 }
 
-/// The caseworker `case_draft()` names: a person of the test office.
-pub const CASEWORKER: &str = "01936f40-0000-7000-8000-000000000001";
+/// A caseworker of the other office.
+pub fn other_office_staff() -> Persona {
+    Persona::caseworker()
+        .of(OTHER_OFFICE)
+        .subject("caseworker-2")
+}
 
+/// Staff of the provider with an agreement.
+pub fn provider_staff() -> Persona {
+    Persona::institution_staff()
+        .of(PROVIDER)
+        .subject("provider-staff")
+}
+
+/// Opens a case as the office's caseworker and returns its body.
+pub async fn open_case(app: &TestApp) -> Value {
+    app.as_(caseworker())
+        .post("/v1/cases")
+        .json(&case_draft())
+        .send()
+        .await
+        .expect(StatusCode::CREATED)
+        .clone()
+}
+
+/// The id of a representation.
+pub fn id(body: &Value) -> String {
+    body["id"].as_str().unwrap().to_string()
+}
+
+/// The `step`s of a timeline, in order.
+pub fn steps(timeline: &Value) -> Vec<String> {
+    timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The ids of the current plan's goals in a case overview.
+pub fn goal_ids(overview: &Value) -> Vec<String> {
+    overview["current_plan"]["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// One column of SQL rows as text, e.g. the `action`s of audit rows.
+pub fn column(rows: &[Value], name: &str) -> Vec<String> {
+    rows.iter()
+        .map(|row| row[name].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A valid case of [`OFFICE`], led by [`CASEWORKER`].
 pub fn case_draft() -> Value {
     json!({
         "caseworker_id": CASEWORKER,
@@ -252,7 +164,7 @@ pub fn assessment() -> Value {
     })
 }
 
-pub fn plan(provider: &str) -> Value {
+pub fn plan(provider: Uuid) -> Value {
     json!({
         "provider_id": provider, "start_on": "2026-01-15", "hours_per_week": 6.0,
         "goals": ["Mia besucht regelmäßig die Schule.", "Die Mutter setzt verlässliche Tagesstrukturen um."],
@@ -262,124 +174,151 @@ pub fn plan(provider: &str) -> Value {
     })
 }
 
-pub struct Flow<'a> {
-    pub app: &'a TestApp,
-    pub id: String,
-    pub etag: String,
+/// The end of a help rating both goals of the plan.
+pub fn help_end(
+    goals: &[String],
+    ratings: [i32; 2],
+    end_kind: &str,
+    end_reason: &str,
+    report: Value,
+) -> Value {
+    json!({
+        "ended_on": today(), "end_kind": end_kind, "end_reason": end_reason,
+        "final_ratings": [{"goal_id": goals[0], "rating": ratings[0]}, {"goal_id": goals[1], "rating": ratings[1]}],
+        "participation": participation(),
+        "document": {"content": report}
+    })
 }
 
-impl<'a> Flow<'a> {
-    pub async fn open(app: &'a TestApp) -> Flow<'a> {
-        let case = app.open_case().await;
+/// Today (UTC), the day the service dates its steps on.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A case followed through its commands: its id, and its ETag moving on with every write.
+pub struct Flow {
+    pub id: String,
+    pub version: Versioned,
+}
+
+impl Flow {
+    /// Opens a case as the office's caseworker.
+    pub async fn open(app: &TestApp) -> Flow {
+        Flow::of(&open_case(app).await)
+    }
+
+    /// Follows a case just created (version 1).
+    pub fn of(case: &Value) -> Flow {
         Flow {
-            app,
-            id: case["id"].as_str().unwrap().to_string(),
-            etag: "\"1\"".into(),
+            id: id(case),
+            version: Versioned::new("\"1\""),
         }
     }
 
-    /// Sends a command with the current ETag and returns the response body, updating the ETag.
+    /// The path of the case, or of something below it (`/timeline`).
+    pub fn path(&self, below: &str) -> String {
+        format!("/v1/cases/{}{below}", self.id)
+    }
+
+    /// The current ETag.
+    pub fn etag(&self) -> &str {
+        self.version.etag()
+    }
+
+    /// POSTs a command below the case as `caller` with the current ETag, expects `status` and
+    /// returns the body.
     pub async fn command(
         &mut self,
-        token: &str,
+        caller: &Caller,
         path: &str,
         body: Option<Value>,
         status: StatusCode,
     ) -> Value {
-        let mut request = self
-            .app
-            .post(&format!("/v1/cases/{}{path}", self.id), token)
-            .header("If-Match", &self.etag);
+        let mut request = caller.post(&self.path(path));
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap();
-        if let Some(etag) = response.headers().get("etag") {
-            self.etag = etag.to_str().unwrap().to_string();
-        }
-        expect_status(response, status).await
+        self.version.send(request).await.expect(status).clone()
     }
 
-    pub async fn overview(&self, token: &str) -> Value {
-        let response = self
-            .app
-            .get(&format!("/v1/cases/{}/overview", self.id), token)
+    /// The case's overview as `caller` sees it.
+    pub async fn overview(&self, caller: &Caller) -> Value {
+        caller
+            .get(&self.path("/overview"))
             .send()
             .await
-            .unwrap();
-        expect_status(response, StatusCode::OK).await
+            .expect(StatusCode::OK)
+            .clone()
     }
-}
 
-impl<'a> Flow<'a> {
-    /// Runs a whole help from intake to close with the given final ratings and end kind.
-    pub async fn full_help(app: &'a TestApp, final_ratings: [i32; 2], end_kind: &str) -> Flow<'a> {
-        let cw = app.caseworker();
-        let mut flow = Flow::open(app).await;
-        flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
-            .await;
-        flow.command(
-            &cw,
-            "/plans",
-            Some(plan(&app.provider.to_string())),
+    /// The ids of the current plan's goals.
+    pub async fn goals(&self, caller: &Caller) -> Vec<String> {
+        goal_ids(&self.overview(caller).await)
+    }
+
+    /// Assesses the case and agrees a plan with [`PROVIDER`].
+    pub async fn assess_and_plan(&mut self, caseworker: &Caller, plan: Value) {
+        self.command(
+            caseworker,
+            "/assessment",
+            Some(assessment()),
             StatusCode::OK,
         )
         .await;
-        flow.command(
-            &app.provider_staff(),
+        self.command(caseworker, "/plans", Some(plan), StatusCode::OK)
+            .await;
+    }
+
+    /// Assesses the case, agrees a plan with [`PROVIDER`] and has the provider accept it.
+    pub async fn agree_plan(&mut self, app: &TestApp) {
+        self.assess_and_plan(&app.as_(caseworker()), plan(PROVIDER))
+            .await;
+        self.command(
+            &app.as_(provider_staff()),
             "/plans/1/accept",
             Some(json!({})),
             StatusCode::OK,
         )
         .await;
-        let today = chrono::Utc::now().date_naive();
-        flow.command(
-            &cw,
-            "/help-start",
-            Some(json!({"started_on": today})),
-            StatusCode::OK,
-        )
-        .await;
-        let goals: Vec<String> = flow.overview(&cw).await["current_plan"]["goals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g["id"].as_str().unwrap().to_string())
-            .collect();
-        let end = json!({
-            "ended_on": today, "end_kind": end_kind, "end_reason": "goals_reached",
-            "final_ratings": [{"goal_id": goals[0], "rating": final_ratings[0]}, {"goal_id": goals[1], "rating": final_ratings[1]}],
-            "participation": participation(),
-            "document": {"content": {"summary": "Ende", "satisfaction_young_person": 4, "satisfaction_parents": 4, "follow_up": "none"}}
-        });
-        flow.command(&cw, "/help-end", Some(end), StatusCode::OK)
-            .await;
-        flow.command(&cw, "/close", None, StatusCode::OK).await;
-        flow
     }
-}
 
-impl<'a> Flow<'a> {
-    /// For a reopened case: assess again, agree a new plan, and try to start the help before the
-    /// provider answered; returns the refusal.
-    pub async fn full_help_reopen_check(app: &TestApp, flow: &mut Flow<'_>) -> Value {
-        let cw = app.caseworker();
-        flow.command(&cw, "/assessment", Some(assessment()), StatusCode::OK)
-            .await;
-        flow.command(
-            &cw,
-            "/plans",
-            Some(plan(&app.provider.to_string())),
+    /// Starts the agreed help today, ends it with these final ratings and `end_kind`, and
+    /// closes the case.
+    pub async fn start_end_and_close(
+        &mut self,
+        caseworker: &Caller,
+        ratings: [i32; 2],
+        end_kind: &str,
+        end_reason: &str,
+        report: Value,
+    ) {
+        self.command(
+            caseworker,
+            "/help-start",
+            Some(json!({"started_on": today()})),
             StatusCode::OK,
         )
         .await;
-        let today = chrono::Utc::now().date_naive();
-        flow.command(
-            &cw,
-            "/help-start",
-            Some(json!({"started_on": today})),
-            StatusCode::CONFLICT,
+        let goals = self.goals(caseworker).await;
+        let end = help_end(&goals, ratings, end_kind, end_reason, report);
+        self.command(caseworker, "/help-end", Some(end), StatusCode::OK)
+            .await;
+        self.command(caseworker, "/close", None, StatusCode::OK)
+            .await;
+    }
+
+    /// Runs a whole help from intake to close with the given final ratings and end kind.
+    pub async fn full_help(app: &TestApp, final_ratings: [i32; 2], end_kind: &str) -> Flow {
+        let mut flow = Flow::open(app).await;
+        flow.agree_plan(app).await;
+        flow.start_end_and_close(
+            &app.as_(caseworker()),
+            final_ratings,
+            end_kind,
+            "goals_reached",
+            json!({"summary": "Ende", "satisfaction_young_person": 4, "satisfaction_parents": 4, "follow_up": "none"}),
         )
-        .await
+        .await;
+        flow
     }
 }

@@ -1,324 +1,257 @@
-//! Starts the committee service in-process with its own database and broker names, and a
-//! directory read copy filled as the directory's events would fill it.
+//! The committee service under the shared harness (`qmf_testkit`), and the committee's
+//! fixtures: the directory read copy it starts with (three youth offices and an institution),
+//! people of those organisations, and shortcuts to the region's bodies, seats and meetings.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use diesel_async::RunQueryDsl;
-use qmf_platform::Config;
-use qmf_testkit::auth;
-use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub struct App {
-    pub base: String,
-    pub http: reqwest::Client,
-    pub db: qmf_testkit::TestDatabase,
-    pub exchange: String,
-    pub offices: Vec<Uuid>,
-    pub institution: Uuid,
-    _running: (
-        actix_web::dev::ServerHandle,
-        qmf_events::RelayHandle,
-        Option<qmf_events::ConsumerHandle>,
-    ),
+pub use qmf_testkit::{
+    Caller, EventProbe, Persona, Reply, ServiceUnderTest, StatusCode, TestApp, Versioned,
+};
+
+/// The committee service as the harness starts it.
+pub fn committee() -> ServiceUnderTest {
+    ServiceUnderTest::new(qmf_committee::commands, |config, env| {
+        qmf_committee::start(config, qmf_committee::TermSettings::from_lookup(env)?)
+    })
 }
 
-pub async fn spawn() -> App {
-    let db = qmf_testkit::create_database().await;
-    let (exchange, prefix) = qmf_testkit::unique_names();
-    let env = qmf_testkit::service_env(&db.url, &exchange, &prefix);
-    let config = Config::from_lookup(qmf_committee::SERVICE, |k| env.get(k).cloned()).unwrap();
-    qmf_platform::db::run_migrations(&config.database_url, &qmf_committee::commands().migrations)
-        .unwrap();
-    let running = qmf_committee::start(&config, qmf_committee::TermSettings { years: 2 }).unwrap();
-    let base = format!("http://{}", running.http.addr);
-    let handle = running.http.server.handle();
-    tokio::spawn(running.http.server);
-    // The directory read copy, as the directory's events would fill it.
-    let offices: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-    let institution = Uuid::now_v7();
-    let pool = db.pool(1);
-    let mut conn = pool.get().await.unwrap();
-    for (i, id) in offices.iter().enumerate() {
-        diesel::sql_query(format!("INSERT INTO directory_organizations (id, name, kind, active, version) VALUES ('{id}', 'Jugendamt {}', 'youth_office', true, 1)", ["A", "B", "C"][i]))
-            .execute(&mut conn).await.unwrap();
-    }
-    diesel::sql_query(format!("INSERT INTO directory_organizations (id, name, kind, active, version) VALUES ('{institution}', 'Einrichtung', 'institution', true, 1)"))
-        .execute(&mut conn).await.unwrap();
-    App {
-        base,
-        http: reqwest::Client::new(),
-        db,
-        exchange,
-        offices,
-        institution,
-        _running: (handle, running.relay, running.consumer),
+/// The committee service with the test configuration and the directory read copy of
+/// [`seed_directory`].
+pub async fn spawn() -> TestApp {
+    let app = TestApp::start(committee()).await;
+    seed_directory(&app).await;
+    app
+}
+
+/// Three youth offices, named Jugendamt A, B and C (in this order of ids), and an institution.
+pub const OFFICES: [Uuid; 3] = [
+    Uuid::from_u128(0x01936f40_0000_7000_8000_000000000201),
+    Uuid::from_u128(0x01936f40_0000_7000_8000_000000000202),
+    Uuid::from_u128(0x01936f40_0000_7000_8000_000000000203),
+];
+pub const INSTITUTION: Uuid = Uuid::from_u128(0x01936f40_0000_7000_8000_000000000204);
+
+/// The directory read copy, as the directory's events would fill it.
+async fn seed_directory(app: &TestApp) {
+    let organizations = [
+        (OFFICES[0], "Jugendamt A", "youth_office"),
+        (OFFICES[1], "Jugendamt B", "youth_office"),
+        (OFFICES[2], "Jugendamt C", "youth_office"),
+        (INSTITUTION, "Einrichtung", "institution"),
+    ];
+    for (id, name, kind) in organizations {
+        app.execute(&format!(
+            "INSERT INTO directory_organizations (id, name, kind, active, version) \
+             VALUES ('{id}', '{name}', '{kind}', true, 1)"
+        ))
+        .await;
     }
 }
 
-impl App {
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
+/// The management's office, which runs meetings, agendas and minutes.
+pub fn secretary(app: &TestApp) -> Caller {
+    app.as_(Persona::committee_secretary())
+}
+
+/// The `id` of a representation.
+pub fn id_of(value: &Value) -> String {
+    value["id"].as_str().unwrap().to_string()
+}
+
+/// A draft of a meeting on `day` from 09:00 to 13:00 UTC.
+pub fn meeting_on(title: &str, day: &str, public: bool) -> Value {
+    json!({"title": title, "starts_at": format!("{day}T09:00:00Z"),
+        "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Heilbronn", "public": public})
+}
+
+/// A meeting a test changes step by step: its id, and its ETag moving on with every write.
+pub struct Meeting {
+    pub id: String,
+    pub version: Versioned,
+}
+
+impl Meeting {
+    /// The meeting the answer `created` (a 201) planned.
+    #[track_caller]
+    pub fn of(created: &Reply) -> Meeting {
+        Meeting {
+            id: id_of(created.expect(StatusCode::CREATED)),
+            version: Versioned::of(created),
         }
-        let response = request.send().await.unwrap();
-        let code = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(code, status, "{text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// The meeting's path, or that of something below it (`/minutes`).
+    pub fn path(&self, below: &str) -> String {
+        format!("/v1/meetings/{}{below}", self.id)
+    }
+
+    /// POSTs `body` below the meeting (`/agenda-items`, `/invitations`) as `caller`, with the
+    /// current ETag.
+    pub async fn post(&mut self, caller: &Caller, below: &str, body: Value) -> Reply {
+        let request = caller.post(&self.path(below)).json(&body);
+        self.version.send(request).await
+    }
+
+    /// PUTs `body` below the meeting (`/minutes`, `/attendance`) as `caller`, with the current
+    /// ETag.
+    pub async fn put(&mut self, caller: &Caller, below: &str, body: Value) -> Reply {
+        let request = caller.put(&self.path(below)).json(&body);
+        self.version.send(request).await
+    }
+
+    /// DELETEs something below the meeting (`/agenda-items/<id>`) as `caller`, with the current
+    /// ETag.
+    pub async fn delete(&mut self, caller: &Caller, below: &str) -> Reply {
+        let request = caller.delete(&self.path(below));
+        self.version.send(request).await
+    }
+
+    /// Takes the meeting through `transition` (`mark_held`, `cancel`, `approve_minutes`) as
+    /// `caller`.
+    pub async fn transition(&mut self, caller: &Caller, transition: &str) -> Reply {
+        let body = json!({"transition": transition});
+        self.post(caller, "/transitions", body).await
     }
 }
 
-impl App {
-    /// Sends a request as the committee secretary, with an optional If-Match; returns the body
-    /// and the ETag.
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        etag: Option<&str>,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> (Value, String) {
-        let token = auth::token(&["committee_secretary"], None);
-        self.send_as(&token, method, path, etag, body, status).await
-    }
-
-    /// Like `send`, with the given token.
-    pub async fn send_as(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        etag: Option<&str>,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> (Value, String) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(etag) = etag {
-            request = request.header("If-Match", etag);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let code = response.status();
-        let etag = response
-            .headers()
-            .get("etag")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        let text = response.text().await.unwrap();
-        assert_eq!(code, status, "{text}");
-        (serde_json::from_str(&text).unwrap_or(Value::Null), etag)
-    }
-
-    pub async fn forum(&self) -> String {
-        let (page, _) = self
-            .send(
-                Method::GET,
-                "/v1/bodies?kind=forum",
-                None,
-                None,
-                StatusCode::OK,
-            )
-            .await;
-        page["items"][0]["id"].as_str().unwrap().to_string()
-    }
-
+/// The committee's bodies, people, seats and meetings, set up as the secretary.
+pub trait Committee {
+    /// Id of the Forum Jugendhilfe.
+    async fn forum(&self) -> String;
     /// Id of a body by its name.
-    pub async fn body(&self, name: &str) -> String {
-        let (page, _) = self
-            .send(
-                Method::GET,
-                "/v1/bodies?limit=200",
-                None,
-                None,
-                StatusCode::OK,
-            )
-            .await;
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["name"] == name)
-            .unwrap_or_else(|| panic!("no body {name}"))["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+    async fn body(&self, name: &str) -> String;
+    /// Records a new person of `organization` as the directory's events would.
+    async fn person(&self, organization: Uuid) -> Uuid;
+    /// Makes sure the committee knows `id` as a person of `organization`.
+    async fn known_person(&self, id: Uuid, organization: Uuid);
+    /// Gives `person` of `organization` a seat with `role` in a body, from 2026-01-01.
+    async fn seat(&self, body: &str, person: Uuid, organization: Uuid, role: &str);
+    /// Plans a meeting of a body on `day` (09:00–13:00 UTC).
+    async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> Meeting;
+    /// Plans a meeting of a body from `starts_at` for an hour.
+    async fn plan_meeting_at(
+        &self,
+        body: &str,
+        starts_at: chrono::DateTime<chrono::Utc>,
+        public: bool,
+    ) -> Meeting;
+    /// Plans a meeting of a body from `draft`.
+    async fn plan(&self, body: &str, draft: &Value) -> Meeting;
+    /// A meeting at its current version.
+    async fn meeting(&self, id: &str) -> Meeting;
+    /// Marks a meeting held.
+    async fn hold(&self, meeting: &str);
+    /// The instant of `time` (HH:MM) on the regional calendar day (Europe/Berlin) that lies
+    /// `days` after today's, as PostgreSQL's time-zone rules have it.
+    async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc>;
+    /// The number `query` counts (a `SELECT count(*) AS n …`).
+    async fn count(&self, query: &str) -> i64;
+}
+
+impl Committee for TestApp {
+    async fn forum(&self) -> String {
+        let page = secretary(self).get("/v1/bodies?kind=forum").send().await;
+        id_of(&page.expect(StatusCode::OK)["items"][0])
     }
 
-    /// Records a person of `organization` as the directory's events would.
-    pub async fn person(&self, organization: Uuid) -> Uuid {
+    async fn body(&self, name: &str) -> String {
+        let page = secretary(self).get("/v1/bodies?limit=200").send().await;
+        let bodies = page.expect(StatusCode::OK)["items"].as_array().unwrap();
+        match bodies.iter().find(|b| b["name"] == name) {
+            Some(body) => id_of(body),
+            None => panic!("no body {name}"),
+        }
+    }
+
+    async fn person(&self, organization: Uuid) -> Uuid {
         let id = Uuid::now_v7();
         self.known_person(id, organization).await;
         id
     }
 
-    /// Makes sure the committee knows `id` as a person of `organization`.
-    pub async fn known_person(&self, id: Uuid, organization: Uuid) {
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        diesel::sql_query(format!(
+    async fn known_person(&self, id: Uuid, organization: Uuid) {
+        self.execute(&format!(
             "INSERT INTO directory_people (id, organization_id, given_name, family_name, email, active, version) \
              VALUES ('{id}', '{organization}', 'Vorname', 'Nachname', 'v.nachname@example.org', true, 1) ON CONFLICT (id) DO NOTHING"
         ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
-
-    /// Gives `person` of `organization` a seat with `role` in a body, from 2026-01-01.
-    pub async fn seat(&self, body: &str, person: Uuid, organization: Uuid, role: &str) {
-        self.known_person(person, organization).await;
-        self.send(
-            Method::POST,
-            &format!("/v1/bodies/{body}/memberships"),
-            None,
-            Some(serde_json::json!({"person_id": person, "organization_id": organization, "role": role, "start_on": "2026-01-01"})),
-            StatusCode::CREATED,
-        )
         .await;
     }
 
-    /// Plans a meeting of a body on `day` (09:00–13:00 UTC) and returns its id and ETag.
-    pub async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> (String, String) {
-        let (meeting, etag) = self
-            .send(
-                Method::POST,
-                &format!("/v1/bodies/{body}/meetings"),
-                None,
-                Some(serde_json::json!({"title": format!("Sitzung {day}"), "starts_at": format!("{day}T09:00:00Z"),
-                    "ends_at": format!("{day}T13:00:00Z"), "place": "Landratsamt Heilbronn", "public": public})),
-                StatusCode::CREATED,
+    async fn seat(&self, body: &str, person: Uuid, organization: Uuid, role: &str) {
+        self.known_person(person, organization).await;
+        secretary(self)
+            .post(&format!("/v1/bodies/{body}/memberships"))
+            .json(
+                &json!({"person_id": person, "organization_id": organization, "role": role,
+                "start_on": "2026-01-01"}),
             )
-            .await;
-        (meeting["id"].as_str().unwrap().to_string(), etag)
-    }
-
-    /// Runs SQL on the service's database, e.g. to set up data the API refuses to create.
-    pub async fn sql(&self, statement: &str) {
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        diesel::sql_query(statement)
-            .execute(&mut conn)
+            .send()
             .await
-            .unwrap();
+            .expect(StatusCode::CREATED);
     }
 
-    /// Runs SQL on the service's database and returns the database's refusal, if any.
-    pub async fn try_sql(&self, statement: &str) -> Result<usize, String> {
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        diesel::sql_query(statement)
-            .execute(&mut conn)
-            .await
-            .map_err(|e| e.to_string())
+    async fn plan_meeting(&self, body: &str, day: &str, public: bool) -> Meeting {
+        let draft = meeting_on(&format!("Sitzung {day}"), day, public);
+        self.plan(body, &draft).await
     }
 
-    /// The number `query` counts (a `SELECT count(*) AS n …`).
-    pub async fn count(&self, query: &str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        let row: Count = diesel::sql_query(query)
-            .get_result(&mut conn)
-            .await
-            .unwrap();
-        row.n
-    }
-
-    /// The instant of `time` (HH:MM) on the regional calendar day (Europe/Berlin) that lies
-    /// `days` after today's, as PostgreSQL's time-zone rules have it.
-    pub async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc> {
-        #[derive(diesel::QueryableByName)]
-        struct At {
-            #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-            at: chrono::DateTime<chrono::Utc>,
-        }
-        let pool = self.db.pool(1);
-        let mut conn = pool.get().await.unwrap();
-        let row: At = diesel::sql_query(format!(
-            "SELECT (((now() AT TIME ZONE 'Europe/Berlin')::date + {days}) + time '{time}') \
-             AT TIME ZONE 'Europe/Berlin' AS at"
-        ))
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-        row.at
-    }
-
-    /// Plans a meeting of a body from `starts_at` for an hour; returns its id and ETag.
-    pub async fn plan_meeting_at(
+    async fn plan_meeting_at(
         &self,
         body: &str,
         starts_at: chrono::DateTime<chrono::Utc>,
         public: bool,
-    ) -> (String, String) {
+    ) -> Meeting {
         let ends_at = starts_at + chrono::Duration::hours(1);
-        let (meeting, etag) = self
-            .send(
-                Method::POST,
-                &format!("/v1/bodies/{body}/meetings"),
-                None,
-                Some(
-                    serde_json::json!({"title": "Sitzung", "starts_at": starts_at,
-                    "ends_at": ends_at, "place": "Landratsamt Heilbronn", "public": public}),
-                ),
-                StatusCode::CREATED,
-            )
+        let draft = json!({"title": "Sitzung", "starts_at": starts_at, "ends_at": ends_at,
+            "place": "Landratsamt Heilbronn", "public": public});
+        self.plan(body, &draft).await
+    }
+
+    async fn plan(&self, body: &str, draft: &Value) -> Meeting {
+        let created = secretary(self)
+            .post(&format!("/v1/bodies/{body}/meetings"))
+            .json(draft)
+            .send()
             .await;
-        (meeting["id"].as_str().unwrap().to_string(), etag)
+        Meeting::of(&created)
     }
 
-    /// Current ETag of a resource.
-    pub async fn etag(&self, path: &str) -> String {
-        self.send(Method::GET, path, None, None, StatusCode::OK)
-            .await
-            .1
-    }
-}
-
-/// A token for a person (subject = person id) of an organisation.
-pub fn person_token(person: Uuid, organization: Uuid) -> String {
-    auth::token_for(
-        &person.to_string(),
-        &["institution_staff"],
-        Some(organization),
-    )
-}
-
-impl App {
-    /// Publishes an event as another service would, retrying until the committee's queue is
-    /// bound (the consumer binds it shortly after start-up).
-    pub async fn publish_event(&self, source: &str, event_type: &str, data: Value) {
-        let body = qmf_events::Envelope::new(source, event_type, "test", data)
-            .to_json()
-            .unwrap();
-        for _ in 0..50 {
-            if qmf_testkit::publish(&self.exchange, event_type, &body).await {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    async fn meeting(&self, id: &str) -> Meeting {
+        let reply = secretary(self)
+            .get(&format!("/v1/meetings/{id}"))
+            .send()
+            .await;
+        reply.expect(StatusCode::OK);
+        Meeting {
+            id: id.to_string(),
+            version: Versioned::of(&reply),
         }
-        panic!("no queue bound for {event_type}");
+    }
+
+    async fn hold(&self, meeting: &str) {
+        let mut meeting = self.meeting(meeting).await;
+        meeting
+            .transition(&secretary(self), "mark_held")
+            .await
+            .expect(StatusCode::OK);
+    }
+
+    async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc> {
+        let rows = self
+            .sql(&format!(
+                "SELECT (((now() AT TIME ZONE 'Europe/Berlin')::date + {days}) + time '{time}') \
+                 AT TIME ZONE 'Europe/Berlin' AS at"
+            ))
+            .await;
+        let at = rows[0]["at"].as_str().unwrap();
+        chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap_or_else(|e| panic!("{at}: {e}"))
+            .to_utc()
+    }
+
+    async fn count(&self, query: &str) -> i64 {
+        self.sql(query).await[0]["n"].as_i64().unwrap()
     }
 }
