@@ -2,6 +2,8 @@
 //!
 //! - [`model`]: the instance and solution files (parsing with field-path errors, writing);
 //! - [`score`]: the full scorer, identical to the reference `validate.py`;
+//! - [`solver`]: construction and simulated annealing within a time budget, on several
+//!   threads, deterministic for a given seed, thread count and epoch limit;
 //! - [`replan`]: pinned dialogues and minimal change against a previous plan.
 
 mod error;
@@ -10,6 +12,7 @@ mod json;
 pub mod model;
 pub mod replan;
 pub mod score;
+pub mod solver;
 
 pub use error::InputError;
 pub use model::{Instance, Plan, Scheduled, Solution};

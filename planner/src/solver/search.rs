@@ -1,0 +1,523 @@
+//! Construction (dates by min-cost flow, guests greedily) and simulated annealing over
+//! guest and date moves.
+
+use super::flow::MinCostFlow;
+use super::prep::{Prep, UNSCHEDULED};
+use super::state::{BIG, State};
+
+/// SplitMix64: small, fast, good enough for move selection.
+#[derive(Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+
+    /// Uniform in [0, 1).
+    #[inline]
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Whether the dialogue of `h` meets the composition rules (H14–H18 by construction).
+pub(crate) fn composition_ok(p: &Prep<'_>, st: &State, h: usize) -> bool {
+    let g = &st.guests[h];
+    if g.len() < p.min_guests || g.len() > p.max_guests[h] {
+        return false;
+    }
+    let yo = g
+        .iter()
+        .filter(|&&s| p.org_yo[p.staff_org[s as usize] as usize])
+        .count();
+    yo >= p.need_yo[h] && g.len() - yo >= p.need_inst[h]
+}
+
+/// Whether `s` may join the dialogue of `h`, ignoring the guest at position `except`.
+#[inline]
+fn eligible(p: &Prep<'_>, st: &State, h: usize, s: usize, except: Option<usize>) -> bool {
+    let o = p.staff_org[s];
+    if o as usize == h {
+        return false;
+    }
+    let day = st.day[h];
+    if !p.available(s, day) {
+        return false;
+    }
+    for (i, &g) in st.guests[h].iter().enumerate() {
+        if Some(i) != except && p.staff_org[g as usize] == o {
+            return false;
+        }
+    }
+    match st.year(p, h) {
+        Some(y) => st.staff_year[s * p.n_years + y] < p.year_cap,
+        None => true,
+    }
+}
+
+/// The change of the objective if `s` joined `h` (travel, shortfall, district youth office).
+fn marginal(p: &Prep<'_>, st: &State, h: usize, s: usize) -> i64 {
+    let o = p.staff_org[s] as usize;
+    let mut m = p.w_travel * p.travel(o, h);
+    if i64::from(st.staff_n[s]) < p.target {
+        m -= p.w_short;
+    }
+    if o == p.district_yo[h] as usize && st.is_absent(p, h) {
+        m -= p.w_absent;
+    }
+    m
+}
+
+/// Adds guests to `h` until the composition rules hold, then while a guest lowers the
+/// objective. Returns whether the composition holds.
+pub(crate) fn fill(p: &Prep<'_>, st: &mut State, h: usize) -> bool {
+    loop {
+        let n = st.guests[h].len();
+        if n >= p.max_guests[h] {
+            break;
+        }
+        let yo = st.guests[h]
+            .iter()
+            .filter(|&&s| p.org_yo[p.staff_org[s as usize] as usize])
+            .count();
+        let need_yo = p.need_yo[h].saturating_sub(yo);
+        let need_inst = p.need_inst[h].saturating_sub(n - yo);
+        let required = need_yo > 0 || need_inst > 0 || n < p.min_guests;
+        let mut best: Option<(i64, usize)> = None;
+        for s in 0..p.n_staff {
+            let is_yo = p.org_yo[p.staff_org[s] as usize];
+            if (need_yo > 0 && !is_yo) || (need_yo == 0 && need_inst > 0 && is_yo) {
+                continue;
+            }
+            if !eligible(p, st, h, s, None) {
+                continue;
+            }
+            let m = marginal(p, st, h, s);
+            if best.is_none_or(|(bm, _)| m < bm) {
+                best = Some((m, s));
+            }
+        }
+        match best {
+            Some((m, s)) if required || m < 0 => st.add_guest(p, h, s),
+            _ => break,
+        }
+    }
+    composition_ok(p, st, h)
+}
+
+/// Builds a first plan: dates by min-cost max-flow, then guests greedily in date order.
+pub(crate) fn construct(p: &Prep<'_>) -> State {
+    let mut st = State::new(p);
+    let hosts: Vec<usize> = (0..p.n_orgs)
+        .filter(|&h| !p.host_days[h].is_empty())
+        .collect();
+    if hosts.is_empty() {
+        return st;
+    }
+    // nodes: 0 source, 1 sink, hosts, days, weeks
+    let host_node = |i: usize| 2 + i;
+    let day_base = 2 + hosts.len();
+    let week_base = day_base + p.n_days;
+    let mut g = MinCostFlow::new(week_base + p.n_weeks);
+    let mut assign = Vec::new();
+    for (i, &h) in hosts.iter().enumerate() {
+        g.add_edge(0, host_node(i), 1, 0);
+        for (k, &d) in p.host_days[h].iter().enumerate() {
+            let day = i32::from(d);
+            let mut cost = p.host_day_cost[h][k];
+            if let Some(prev) = p.published_day[h]
+                && prev != day
+            {
+                cost += 1_000_000;
+            }
+            let yo = p.district_yo[h] as usize;
+            if yo != h
+                && !p.org_staff[yo]
+                    .iter()
+                    .any(|&s| p.available(s as usize, day))
+            {
+                cost += p.w_absent;
+            }
+            let e = g.add_edge(host_node(i), day_base + d as usize, 1, cost);
+            assign.push((e, h, day));
+        }
+    }
+    for d in 0..p.n_days {
+        let cap = i64::from(p.day_cap) - i64::from(st.day_load[d]);
+        if cap > 0 {
+            g.add_edge(day_base + d, week_base + p.day_week[d] as usize, cap, 0);
+        }
+    }
+    for w in 0..p.n_weeks {
+        let cap = i64::from(p.week_cap) - i64::from(st.week_load[w]);
+        if cap > 0 {
+            g.add_edge(week_base + w, 1, cap, 0);
+        }
+    }
+    g.run(0, 1);
+    let mut chosen: Vec<(i32, usize)> = assign
+        .iter()
+        .filter(|&&(e, _, _)| g.flow(e) > 0)
+        .map(|&(_, h, day)| (day, h))
+        .collect();
+    chosen.sort_unstable();
+    for &(day, h) in &chosen {
+        st.schedule(p, h, day);
+    }
+    for &(_, h) in &chosen {
+        if !fill(p, &mut st, h) {
+            while let Some(i) = st.guests[h].len().checked_sub(1) {
+                st.remove_guest_at(p, h, i);
+            }
+            st.unschedule(p, h);
+        }
+    }
+    // hosts left out (no guests possible on their day): try any free day
+    for &h in &hosts {
+        if st.day[h] == UNSCHEDULED {
+            try_schedule_anywhere(p, &mut st, h);
+        }
+    }
+    st.log.clear();
+    st
+}
+
+fn day_free(p: &Prep<'_>, st: &State, day: i32, leaving_week: Option<usize>) -> bool {
+    let d = day as usize;
+    if st.day_load[d] >= p.day_cap {
+        return false;
+    }
+    let w = p.day_week[d] as usize;
+    Some(w) == leaving_week || st.week_load[w] < p.week_cap
+}
+
+fn try_schedule_anywhere(p: &Prep<'_>, st: &mut State, h: usize) -> bool {
+    for k in 0..p.host_days[h].len() {
+        let day = i32::from(p.host_days[h][k]);
+        if !day_free(p, st, day, None) {
+            continue;
+        }
+        st.schedule(p, h, day);
+        if fill(p, st, h) {
+            return true;
+        }
+        while let Some(i) = st.guests[h].len().checked_sub(1) {
+            st.remove_guest_at(p, h, i);
+        }
+        st.unschedule(p, h);
+    }
+    false
+}
+
+/// One annealing walker.
+pub(crate) struct Walker<'p, 'a> {
+    pub p: &'p Prep<'a>,
+    pub st: State,
+    pub best: State,
+    pub best_cost: i64,
+    pub rng: Rng,
+    /// Hosts the search may change and schedule.
+    hosts: Vec<u32>,
+    pub iterations: u64,
+}
+
+impl<'p, 'a> Walker<'p, 'a> {
+    pub fn new(p: &'p Prep<'a>, start: State, seed: u64) -> Self {
+        let hosts = (0..p.n_orgs)
+            .filter(|&h| !p.host_days[h].is_empty())
+            .map(|h| h as u32)
+            .collect();
+        let mut st = start;
+        st.logging = true;
+        st.log.clear();
+        let best_cost = st.cost();
+        Walker {
+            p,
+            best: st.clone(),
+            st,
+            best_cost,
+            rng: Rng::new(seed),
+            hosts,
+            iterations: 0,
+        }
+    }
+
+    /// Restarts the walk from `state`.
+    pub fn reset_to(&mut self, state: &State) {
+        self.st = state.clone();
+        self.st.logging = true;
+        self.st.log.clear();
+        if self.st.cost() < self.best_cost {
+            self.best = state.clone();
+            self.best_cost = self.st.cost();
+        }
+    }
+
+    /// Runs `n` annealing steps at temperatures falling geometrically from `t0` to `t1`;
+    /// stops early when `stop` says so (checked every 256 steps).
+    pub fn anneal(&mut self, n: u64, t0: f64, t1: f64, stop: &dyn Fn() -> bool) {
+        if self.hosts.is_empty() {
+            return;
+        }
+        let ratio = if n > 1 {
+            (t1 / t0).powf(1.0 / (n - 1) as f64)
+        } else {
+            1.0
+        };
+        let mut temp = t0;
+        for i in 0..n {
+            if i % 256 == 0 && stop() {
+                break;
+            }
+            self.step(temp);
+            temp *= ratio;
+        }
+    }
+
+    fn step(&mut self, temp: f64) {
+        self.iterations += 1;
+        let before = self.st.cost();
+        let h = self.hosts[self.rng.below(self.hosts.len())] as usize;
+        let ok = if self.st.day[h] == UNSCHEDULED {
+            self.schedule_move(h)
+        } else {
+            let r = self.rng.below(100);
+            match r {
+                0..30 => self.replace_move(h),
+                30..42 => self.add_move(h),
+                42..54 => self.remove_move(h),
+                54..76 => self.transfer_move(h),
+                76..88 => self.swap_move(h),
+                _ => self.date_move(h),
+            }
+        };
+        if !ok {
+            self.st.undo_to(self.p, 0);
+            return;
+        }
+        let delta = self.st.cost() - before;
+        if delta <= 0 || (delta < BIG && self.rng.unit() < (-(delta as f64) / temp).exp()) {
+            self.st.log.clear();
+            let c = self.st.cost();
+            if c < self.best_cost {
+                self.best_cost = c;
+                self.best.clone_from(&self.st);
+            }
+        } else {
+            self.st.undo_to(self.p, 0);
+        }
+    }
+
+    fn random_staff(&mut self) -> usize {
+        self.rng.below(self.p.n_staff)
+    }
+
+    fn replace_move(&mut self, h: usize) -> bool {
+        let (p, n) = (self.p, self.st.guests[h].len());
+        if n == 0 {
+            return false;
+        }
+        let i = self.rng.below(n);
+        let g = self.st.guests[h][i] as usize;
+        let s = if self.rng.below(4) == 0 {
+            let col = &p.org_staff[p.staff_org[g] as usize];
+            col[self.rng.below(col.len())] as usize
+        } else {
+            self.random_staff()
+        };
+        if s == g || !eligible(p, &self.st, h, s, Some(i)) {
+            return false;
+        }
+        self.st.remove_guest_at(p, h, i);
+        self.st.add_guest(p, h, s);
+        composition_ok(p, &self.st, h)
+    }
+
+    fn add_move(&mut self, h: usize) -> bool {
+        let p = self.p;
+        if self.st.guests[h].len() >= p.max_guests[h] {
+            return false;
+        }
+        let s = self.random_staff();
+        if !eligible(p, &self.st, h, s, None) {
+            return false;
+        }
+        self.st.add_guest(p, h, s);
+        true
+    }
+
+    fn remove_move(&mut self, h: usize) -> bool {
+        let p = self.p;
+        let n = self.st.guests[h].len();
+        if n <= p.min_guests {
+            return false;
+        }
+        let i = self.rng.below(n);
+        self.st.remove_guest_at(p, h, i);
+        composition_ok(p, &self.st, h)
+    }
+
+    fn other_scheduled(&mut self, h: usize) -> Option<usize> {
+        let h2 = self.hosts[self.rng.below(self.hosts.len())] as usize;
+        (h2 != h && self.st.day[h2] != UNSCHEDULED).then_some(h2)
+    }
+
+    fn transfer_move(&mut self, h: usize) -> bool {
+        let p = self.p;
+        let n = self.st.guests[h].len();
+        if n <= p.min_guests {
+            return false;
+        }
+        let Some(h2) = self.other_scheduled(h) else {
+            return false;
+        };
+        if self.st.guests[h2].len() >= p.max_guests[h2] {
+            return false;
+        }
+        let i = self.rng.below(n);
+        let g = self.st.guests[h][i] as usize;
+        let same_year = self.st.year(p, h) == self.st.year(p, h2);
+        // with the same year, the place freed in h's year is the one taken in h2's
+        if same_year {
+            let o = p.staff_org[g];
+            if o as usize == h2
+                || !p.available(g, self.st.day[h2])
+                || self.st.guests[h2]
+                    .iter()
+                    .any(|&x| p.staff_org[x as usize] == o)
+            {
+                return false;
+            }
+        } else if !eligible(p, &self.st, h2, g, None) {
+            return false;
+        }
+        self.st.remove_guest_at(p, h, i);
+        self.st.add_guest(p, h2, g);
+        composition_ok(p, &self.st, h)
+    }
+
+    fn swap_move(&mut self, h: usize) -> bool {
+        let p = self.p;
+        let Some(h2) = self.other_scheduled(h) else {
+            return false;
+        };
+        let (n1, n2) = (self.st.guests[h].len(), self.st.guests[h2].len());
+        if n1 == 0 || n2 == 0 {
+            return false;
+        }
+        let i1 = self.rng.below(n1);
+        let i2 = self.rng.below(n2);
+        let g1 = self.st.guests[h][i1] as usize;
+        let g2 = self.st.guests[h2][i2] as usize;
+        if p.staff_org[g1] == p.staff_org[g2] {
+            return false;
+        }
+        // remove both first so that the yearly limits see the freed places
+        self.st.remove_guest_at(p, h, i1);
+        self.st.remove_guest_at(p, h2, i2);
+        if !eligible(p, &self.st, h, g2, None) || !eligible(p, &self.st, h2, g1, None) {
+            return false;
+        }
+        self.st.add_guest(p, h, g2);
+        self.st.add_guest(p, h2, g1);
+        composition_ok(p, &self.st, h) && composition_ok(p, &self.st, h2)
+    }
+
+    /// Moves `h` to `day` (which must be free for it), dropping guests who cannot come and
+    /// refilling the dialogue.
+    fn relocate(&mut self, h: usize, day: i32) -> bool {
+        let p = self.p;
+        let new_year = p.year_of(day);
+        let year_changes = new_year != self.st.year(p, h);
+        let mut i = 0;
+        while i < self.st.guests[h].len() {
+            let g = self.st.guests[h][i] as usize;
+            let capped = year_changes
+                && new_year.is_some_and(|y| self.st.staff_year[g * p.n_years + y] >= p.year_cap);
+            if capped || !p.available(g, day) {
+                self.st.remove_guest_at(p, h, i);
+            } else {
+                i += 1;
+            }
+        }
+        self.st.set_day(p, h, day);
+        fill(p, &mut self.st, h)
+    }
+
+    fn date_move(&mut self, h: usize) -> bool {
+        let p = self.p;
+        let days = &p.host_days[h];
+        let day = i32::from(days[self.rng.below(days.len())]);
+        let cur = self.st.day[h];
+        if day == cur {
+            return false;
+        }
+        let cur_week = p.day_week[cur as usize] as usize;
+        if day_free(p, &self.st, day, Some(cur_week)) {
+            return self.relocate(h, day);
+        }
+        // occupied: swap with the other host when both dates are valid for both
+        let other = self.st.day_host[day as usize];
+        if other < 0 || self.st.day_load[day as usize] != 1 {
+            return false;
+        }
+        let h2 = other as usize;
+        if !p.free[h2] || p.day_pos(h2, cur).is_none() {
+            return false;
+        }
+        self.relocate_pair(h, h2)
+    }
+
+    /// Exchanges the dates of `h` and `h2` (day and week loads stay the same).
+    fn relocate_pair(&mut self, h: usize, h2: usize) -> bool {
+        let (d1, d2) = (self.st.day[h], self.st.day[h2]);
+        // move h2 to d1 and h to d2; loads are counted per operation, so the intermediate
+        // double occupation is harmless
+        self.relocate(h2, d1) && self.relocate(h, d2)
+    }
+
+    fn schedule_move(&mut self, h: usize) -> bool {
+        let p = self.p;
+        let days = &p.host_days[h];
+        let day = i32::from(days[self.rng.below(days.len())]);
+        if day_free(p, &self.st, day, None) {
+            self.st.schedule(p, h, day);
+            return fill(p, &mut self.st, h);
+        }
+        // kick the host of that day to another of its dates
+        let other = self.st.day_host[day as usize];
+        if other < 0 || self.st.day_load[day as usize] != 1 || !p.free[other as usize] {
+            return false;
+        }
+        let h2 = other as usize;
+        let days2 = &p.host_days[h2];
+        let d2 = i32::from(days2[self.rng.below(days2.len())]);
+        if d2 == day || !day_free(p, &self.st, d2, Some(p.day_week[day as usize] as usize)) {
+            return false;
+        }
+        if !self.relocate(h2, d2) {
+            return false;
+        }
+        if !day_free(p, &self.st, day, None) {
+            return false;
+        }
+        self.st.schedule(p, h, day);
+        fill(p, &mut self.st, h)
+    }
+}
