@@ -179,6 +179,10 @@ fn solve_command(args: &[String], started: Instant) -> Result<(), Failure> {
             "--epochs",
             "--out",
             "--previous",
+            "--epoch-steps",
+            "--t-start",
+            "--t-end",
+            "--epoch-growth",
         ],
     )?;
     let [instance] = a.positional.as_slice() else {
@@ -197,13 +201,18 @@ fn solve_command(args: &[String], started: Instant) -> Result<(), Failure> {
     // keep a little time for writing the result
     let margin = Duration::from_secs_f64((seconds * 0.02).min(0.05));
     let budget = Duration::from_secs_f64(seconds).saturating_sub(margin);
+    let defaults = Options::default();
     let options = Options {
         deadline: Some(started + budget),
         seed,
         threads,
         max_epochs: epochs,
         verify: false,
-        ..Options::default()
+        epoch_steps: number(&a, "--epoch-steps")?.unwrap_or(defaults.epoch_steps),
+        t_start: number(&a, "--t-start")?.unwrap_or(defaults.t_start),
+        t_end: number(&a, "--t-end")?.unwrap_or(defaults.t_end),
+        epoch_growth: number(&a, "--epoch-growth")?.unwrap_or(defaults.epoch_growth),
+        ..defaults.clone()
     };
     let mut last = None;
     let mut report = |pr: &qmf_planner::solver::Progress| {

@@ -8,6 +8,7 @@
 //! returned, so the search is anytime).
 
 mod flow;
+mod guests;
 mod prep;
 mod search;
 mod state;
@@ -31,8 +32,12 @@ pub struct Options {
     pub seed: u64,
     /// Number of workers (threads).
     pub threads: usize,
-    /// Annealing steps per worker and epoch.
+    /// Annealing steps per worker in the first epoch.
     pub epoch_steps: u64,
+    /// Each epoch is this factor longer than the previous one (at most `max_epoch_steps`).
+    pub epoch_growth: f64,
+    /// Longest epoch.
+    pub max_epoch_steps: u64,
     /// Stop after this many epochs.
     pub max_epochs: Option<u64>,
     /// Start temperature of each epoch.
@@ -51,6 +56,8 @@ impl Default for Options {
             seed: 1,
             threads: 2,
             epoch_steps: 200_000,
+            epoch_growth: 1.5,
+            max_epoch_steps: 20_000_000,
             max_epochs: None,
             t_start: 40.0,
             t_end: 0.5,
@@ -119,6 +126,12 @@ fn check(p: &Prep<'_>, st: &State, baseline: Option<&Baseline>) -> Result<(), Sc
     }
 }
 
+fn epoch_length(options: &Options, epoch: u64) -> u64 {
+    let growth = options.epoch_growth.max(1.0).powi(epoch.min(200) as i32);
+    let n = (options.epoch_steps.max(1) as f64 * growth).min(options.max_epoch_steps as f64);
+    (n as u64).max(1)
+}
+
 fn derive_seed(seed: u64, worker: usize) -> u64 {
     let mut r = search::Rng::new(seed ^ (worker as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
     r.next_u64()
@@ -160,13 +173,18 @@ pub fn solve(
         if out_of_time() || options.max_epochs.is_some_and(|m| epochs >= m) || no_limit {
             break;
         }
-        let (n, t0, t1) = (options.epoch_steps, options.t_start, options.t_end);
+        let n = epoch_length(options, epochs);
+        let (t0, t1) = (options.t_start, options.t_end);
+        let work = |w: &mut Walker<'_, '_>| {
+            w.anneal(n, t0, t1, &out_of_time);
+            w.polish();
+        };
         if threads == 1 {
-            walkers[0].anneal(n, t0, t1, &out_of_time);
+            work(&mut walkers[0]);
         } else {
             std::thread::scope(|scope| {
                 for w in walkers.iter_mut() {
-                    scope.spawn(move || w.anneal(n, t0, t1, &out_of_time));
+                    scope.spawn(move || work(w));
                 }
             });
         }

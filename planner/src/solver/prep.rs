@@ -56,6 +56,8 @@ pub(crate) struct Prep<'a> {
     pub published_day: Vec<Option<i32>>,
     /// Staff of each organisation.
     pub org_staff: Vec<Vec<u32>>,
+    /// Per host: staff of other organisations, nearest first.
+    pub near_staff: Vec<Vec<u32>>,
 }
 
 impl<'a> Prep<'a> {
@@ -168,7 +170,15 @@ impl<'a> Prep<'a> {
                 .iter()
                 .map(|o| o.staff.iter().map(|&s| s as u32).collect())
                 .collect(),
+            near_staff: Vec::new(),
         };
+        for h in 0..n_orgs {
+            let mut list: Vec<u32> = (0..n_staff as u32)
+                .filter(|&s| prep.staff_org[s as usize] as usize != h)
+                .collect();
+            list.sort_by_key(|&s| (prep.travel(prep.staff_org[s as usize] as usize, h), s));
+            prep.near_staff.push(list);
+        }
         for h in 0..n_orgs {
             let mut days = Vec::new();
             let mut costs = Vec::new();

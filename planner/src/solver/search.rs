@@ -194,6 +194,12 @@ pub(crate) fn construct(p: &Prep<'_>) -> State {
             try_schedule_anywhere(p, &mut st, h);
         }
     }
+    let mut exact = st.clone();
+    if super::guests::reassign(p, &mut exact, super::guests::Limits::DEFAULT)
+        && exact.cost() < st.cost()
+    {
+        st = exact;
+    }
     st.log.clear();
     st
 }
@@ -290,6 +296,17 @@ impl<'p, 'a> Walker<'p, 'a> {
         }
     }
 
+    /// Gives the best plan the best guests for its dates (exact flow), if that is better.
+    pub fn polish(&mut self) {
+        let mut polished = self.best.clone();
+        if super::guests::reassign(self.p, &mut polished, super::guests::Limits::DEFAULT)
+            && polished.cost() < self.best_cost
+        {
+            self.best_cost = polished.cost();
+            self.best = polished;
+        }
+    }
+
     fn step(&mut self, temp: f64) {
         self.iterations += 1;
         let before = self.st.cost();
@@ -324,8 +341,14 @@ impl<'p, 'a> Walker<'p, 'a> {
         }
     }
 
-    fn random_staff(&mut self) -> usize {
-        self.rng.below(self.p.n_staff)
+    /// A random person of another organisation, biased towards short travel to `h`.
+    fn random_staff(&mut self, h: usize) -> usize {
+        let list = &self.p.near_staff[h];
+        if list.is_empty() {
+            return self.rng.below(self.p.n_staff);
+        }
+        let u = self.rng.unit();
+        list[((u * u) * list.len() as f64) as usize % list.len()] as usize
     }
 
     fn replace_move(&mut self, h: usize) -> bool {
@@ -339,7 +362,7 @@ impl<'p, 'a> Walker<'p, 'a> {
             let col = &p.org_staff[p.staff_org[g] as usize];
             col[self.rng.below(col.len())] as usize
         } else {
-            self.random_staff()
+            self.random_staff(h)
         };
         if s == g || !eligible(p, &self.st, h, s, Some(i)) {
             return false;
@@ -354,7 +377,7 @@ impl<'p, 'a> Walker<'p, 'a> {
         if self.st.guests[h].len() >= p.max_guests[h] {
             return false;
         }
-        let s = self.random_staff();
+        let s = self.random_staff(h);
         if !eligible(p, &self.st, h, s, None) {
             return false;
         }
