@@ -55,12 +55,12 @@ impl Default for Options {
             deadline: None,
             seed: 1,
             threads: 2,
-            epoch_steps: 200_000,
+            epoch_steps: 500_000,
             epoch_growth: 1.5,
             max_epoch_steps: 20_000_000,
             max_epochs: None,
-            t_start: 40.0,
-            t_end: 0.5,
+            t_start: 3.0,
+            t_end: 0.1,
             verify: cfg!(debug_assertions),
         }
     }

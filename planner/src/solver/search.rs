@@ -121,6 +121,174 @@ pub(crate) fn fill(p: &Prep<'_>, st: &mut State, h: usize) -> bool {
     composition_ok(p, st, h)
 }
 
+/// Date cost of host `h` on `day` for the date flow: S4/S5/S7, an estimate of S6 (nobody of
+/// the district youth office can come) and the replanning penalty for moving a published
+/// dialogue.
+fn flow_date_cost(p: &Prep<'_>, h: usize, k: usize, guest_floor: i64) -> i64 {
+    let day = i32::from(p.host_days[h][k]);
+    let mut cost = p.host_day_cost[h][k] + guest_estimate(p, h, day) - guest_floor;
+    if let Some(prev) = p.published_day[h]
+        && prev != day
+    {
+        cost += 1_000_000;
+    }
+    let yo = p.district_yo[h] as usize;
+    if yo != h
+        && !p.org_staff[yo]
+            .iter()
+            .any(|&s| p.available(s as usize, day))
+    {
+        cost += p.w_absent;
+    }
+    cost
+}
+
+/// Travel of the four nearest people of distinct organisations who could come on `day`: a
+/// rough measure of how well a date suits the likely guests.
+fn guest_estimate(p: &Prep<'_>, h: usize, day: i32) -> i64 {
+    let mut orgs: [u32; 4] = [u32::MAX; 4];
+    let mut n = 0;
+    let mut total = 0;
+    for &s in &p.near_staff[h] {
+        let o = p.staff_org[s as usize];
+        if orgs[..n].contains(&o) || !p.available(s as usize, day) {
+            continue;
+        }
+        orgs[n] = o;
+        n += 1;
+        total += p.w_travel * p.travel(o as usize, h);
+        if n == orgs.len() {
+            break;
+        }
+    }
+    total
+}
+
+/// Dates for every host that can get one: the most dialogues the day and week limits allow,
+/// then the lowest date cost plus year balance (S2). The flow runs source → host → day →
+/// (week, year) → year → sink; the week limit sits on the (week, year) arcs, and an ISO week
+/// that spans two calendar years has its limit split between them in every possible way.
+/// Year balance is a convex cost on the year → sink arcs (all costs scaled by the number of
+/// years to stay integral).
+fn flow_dates(p: &Prep<'_>, st: &State, hosts: &[usize]) -> Vec<(i32, usize)> {
+    let ny = p.n_years.max(1);
+    // years touched by each week (within the cycle)
+    let mut week_years: Vec<Vec<usize>> = vec![Vec::new(); p.n_weeks];
+    for d in 0..p.n_days {
+        let (w, y) = (p.day_week[d] as usize, p.day_year[d] as usize);
+        if !week_years[w].contains(&y) {
+            week_years[w].push(y);
+        }
+    }
+    let split_weeks: Vec<usize> = (0..p.n_weeks)
+        .filter(|&w| week_years[w].len() > 1)
+        .collect();
+    let free_cap = |w: usize| (i64::from(p.week_cap) - i64::from(st.week_load[w])).max(0);
+    // every split of the boundary weeks' limits (bounded, for odd rules)
+    let mut splits: Vec<Vec<i64>> = vec![Vec::new()];
+    for &w in &split_weeks {
+        let cap = free_cap(w);
+        let mut next = Vec::new();
+        for base in &splits {
+            for a in 0..=cap {
+                let mut v = base.clone();
+                v.push(a);
+                next.push(v);
+            }
+        }
+        splits = next;
+        if splits.len() > 64 {
+            splits.truncate(64);
+        }
+    }
+    let run = |split: &[i64], total: Option<i64>| -> (Vec<(i32, usize)>, i64) {
+        let host_node = |i: usize| 2 + i;
+        let day_base = 2 + hosts.len();
+        let wy_base = day_base + p.n_days;
+        let year_base = wy_base + p.n_weeks * ny;
+        let mut g = MinCostFlow::new(year_base + ny);
+        let mut assign = Vec::new();
+        for (i, &h) in hosts.iter().enumerate() {
+            g.add_edge(0, host_node(i), 1, 0);
+            let floor = p.host_days[h]
+                .iter()
+                .map(|&d| guest_estimate(p, h, i32::from(d)))
+                .min()
+                .unwrap_or(0);
+            for (k, &d) in p.host_days[h].iter().enumerate() {
+                let cost = if total.is_some() {
+                    ny as i64 * flow_date_cost(p, h, k, floor)
+                } else {
+                    0
+                };
+                let e = g.add_edge(host_node(i), day_base + d as usize, 1, cost);
+                assign.push((e, h, i32::from(d)));
+            }
+        }
+        for d in 0..p.n_days {
+            let cap = i64::from(p.day_cap) - i64::from(st.day_load[d]);
+            if cap > 0 {
+                let (w, y) = (p.day_week[d] as usize, p.day_year[d] as usize);
+                g.add_edge(day_base + d, wy_base + w * ny + y, cap, 0);
+            }
+        }
+        for (w, years) in week_years.iter().enumerate() {
+            for (j, &y) in years.iter().enumerate() {
+                let cap = match split_weeks.iter().position(|&x| x == w) {
+                    Some(k) if j == 0 => split[k],
+                    Some(k) => free_cap(w) - split[k],
+                    None => free_cap(w),
+                };
+                if cap > 0 {
+                    g.add_edge(wy_base + w * ny + y, year_base + y, cap, 0);
+                }
+            }
+        }
+        let w2 = p.w_year;
+        for y in 0..ny {
+            match total {
+                // S2 marginal cost of the k-th dialogue in year y (pinned ones included)
+                Some(t) if ny > 1 => {
+                    let dev = |n: i64| (ny as i64 * n - t).abs();
+                    let base = st.year_n.get(y).copied().unwrap_or(0);
+                    for k in 1..=hosts.len() as i64 {
+                        let c = w2 * (dev(base + k) - dev(base + k - 1));
+                        g.add_edge(year_base + y, 1, 1, c);
+                    }
+                }
+                _ => {
+                    g.add_edge(year_base + y, 1, hosts.len() as i64, 0);
+                }
+            }
+        }
+        g.run(0, 1);
+        let chosen: Vec<(i32, usize)> = assign
+            .iter()
+            .filter(|&&(e, _, _)| g.flow(e) > 0)
+            .map(|&(_, h, day)| (day, h))
+            .collect();
+        let mut trial = st.clone();
+        for &(day, h) in &chosen {
+            trial.schedule(p, h, day);
+        }
+        (chosen, trial.cost())
+    };
+    // first the number of dialogues that fit, then the cheapest way to place that many
+    let mut most = 0;
+    for split in &splits {
+        most = most.max(run(split, None).0.len() as i64);
+    }
+    let total = Some(most + st.total);
+    let mut best: Option<(Vec<(i32, usize)>, i64)> = None;
+    for split in &splits {
+        let (chosen, cost) = run(split, total);
+        if best.as_ref().is_none_or(|(_, c)| cost < *c) {
+            best = Some((chosen, cost));
+        }
+    }
+    best.map(|(c, _)| c).unwrap_or_default()
+}
+
 /// Builds a first plan: dates by min-cost max-flow, then guests greedily in date order.
 pub(crate) fn construct(p: &Prep<'_>) -> State {
     let mut st = State::new(p);
@@ -130,52 +298,7 @@ pub(crate) fn construct(p: &Prep<'_>) -> State {
     if hosts.is_empty() {
         return st;
     }
-    // nodes: 0 source, 1 sink, hosts, days, weeks
-    let host_node = |i: usize| 2 + i;
-    let day_base = 2 + hosts.len();
-    let week_base = day_base + p.n_days;
-    let mut g = MinCostFlow::new(week_base + p.n_weeks);
-    let mut assign = Vec::new();
-    for (i, &h) in hosts.iter().enumerate() {
-        g.add_edge(0, host_node(i), 1, 0);
-        for (k, &d) in p.host_days[h].iter().enumerate() {
-            let day = i32::from(d);
-            let mut cost = p.host_day_cost[h][k];
-            if let Some(prev) = p.published_day[h]
-                && prev != day
-            {
-                cost += 1_000_000;
-            }
-            let yo = p.district_yo[h] as usize;
-            if yo != h
-                && !p.org_staff[yo]
-                    .iter()
-                    .any(|&s| p.available(s as usize, day))
-            {
-                cost += p.w_absent;
-            }
-            let e = g.add_edge(host_node(i), day_base + d as usize, 1, cost);
-            assign.push((e, h, day));
-        }
-    }
-    for d in 0..p.n_days {
-        let cap = i64::from(p.day_cap) - i64::from(st.day_load[d]);
-        if cap > 0 {
-            g.add_edge(day_base + d, week_base + p.day_week[d] as usize, cap, 0);
-        }
-    }
-    for w in 0..p.n_weeks {
-        let cap = i64::from(p.week_cap) - i64::from(st.week_load[w]);
-        if cap > 0 {
-            g.add_edge(week_base + w, 1, cap, 0);
-        }
-    }
-    g.run(0, 1);
-    let mut chosen: Vec<(i32, usize)> = assign
-        .iter()
-        .filter(|&&(e, _, _)| g.flow(e) > 0)
-        .map(|&(_, h, day)| (day, h))
-        .collect();
+    let mut chosen = flow_dates(p, &st, &hosts);
     chosen.sort_unstable();
     for &(day, h) in &chosen {
         st.schedule(p, h, day);
@@ -493,7 +616,29 @@ impl<'p, 'a> Walker<'p, 'a> {
         }
         let cur_week = p.day_week[cur as usize] as usize;
         if day_free(p, &self.st, day, Some(cur_week)) {
-            return self.relocate(h, day);
+            if !self.relocate(h, day) {
+                return false;
+            }
+            let to_year = p.year_of(day);
+            if to_year == p.year_of(cur) || self.rng.below(2) == 0 {
+                return true;
+            }
+            // keep the years balanced: move another dialogue out of the year h went to
+            for _ in 0..8 {
+                let h2 = self.hosts[self.rng.below(self.hosts.len())] as usize;
+                let d_old = self.st.day[h2];
+                if h2 == h || d_old == UNSCHEDULED || p.year_of(d_old) != to_year {
+                    continue;
+                }
+                let days2 = &p.host_days[h2];
+                let d2 = i32::from(days2[self.rng.below(days2.len())]);
+                let w_old = p.day_week[d_old as usize] as usize;
+                if p.year_of(d2) == to_year || !day_free(p, &self.st, d2, Some(w_old)) {
+                    continue;
+                }
+                return self.relocate(h2, d2);
+            }
+            return true;
         }
         // occupied: swap with the other host when both dates are valid for both
         let other = self.st.day_host[day as usize];
