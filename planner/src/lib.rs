@@ -4,11 +4,13 @@
 //! - [`score`]: the full scorer, identical to the reference `validate.py`;
 //! - [`solver`]: construction and simulated annealing within a time budget, on several
 //!   threads, deterministic for a given seed, thread count and epoch limit;
-//! - [`replan`]: pinned dialogues and minimal change against a previous plan.
+//! - [`replan`]: pinned dialogues and minimal change against a previous plan;
+//! - [`explain`]: every broken rule and soft term in plain English.
 
 mod error;
 mod json;
 
+pub mod explain;
 pub mod model;
 pub mod replan;
 pub mod score;

@@ -150,6 +150,10 @@ pub struct Instance {
     pub public_holidays: HashSet<NaiveDate>,
     /// School holiday ranges, inclusive.
     pub school_holidays: Vec<(NaiveDate, NaiveDate)>,
+    /// Names of the public holidays (when given), for explanations.
+    pub public_holiday_names: HashMap<NaiveDate, String>,
+    /// Names of the school holiday ranges (parallel to `school_holidays`; may be empty).
+    pub school_holiday_names: Vec<String>,
     /// Forum dates.
     pub forum_dates: HashSet<NaiveDate>,
     /// Organisations in file order.
@@ -358,12 +362,18 @@ impl Instance {
 
         let cal = need(doc, "calendar", Kind::Object, w)?;
         let mut public_holidays = HashSet::new();
+        let mut public_holiday_names = HashMap::new();
+        let mut school_holiday_names = Vec::new();
         for (i, h) in need_array(cal, "public_holidays", "instance.calendar")?
             .iter()
             .enumerate()
         {
             let loc = format!("instance.calendar.public_holidays[{i}]");
-            public_holidays.insert(need_date(h, "date", &loc)?);
+            let date = need_date(h, "date", &loc)?;
+            public_holidays.insert(date);
+            if let Some(name) = h.get("name").and_then(Value::as_str) {
+                public_holiday_names.insert(date, name.to_string());
+            }
         }
         let mut school_holidays = Vec::new();
         for (i, h) in need_array(cal, "school_holidays", "instance.calendar")?
@@ -377,6 +387,12 @@ impl Instance {
                 return Err(InputError::new(format!("{loc}: end is before start")));
             }
             school_holidays.push((a, b));
+            school_holiday_names.push(
+                h.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
         }
         let mut forum_dates = HashSet::new();
         for (i, f) in need_array(cal, "forum_dates", "instance.calendar")?
@@ -568,6 +584,8 @@ impl Instance {
             rules,
             public_holidays,
             school_holidays,
+            public_holiday_names,
+            school_holiday_names,
             forum_dates,
             orgs,
             staff,

@@ -26,7 +26,8 @@ use qmf_planner::solver::{Options, solve};
 use serde_json::json;
 
 const USAGE: &str = "usage: qmf-plan solve INSTANCE --seconds N [--seed S] [--threads T] [--epochs E] [--out FILE] [--previous FILE]
-       qmf-plan score INSTANCE SOLUTION [-v] [--max-details N] [--json FILE] [--previous FILE]";
+       qmf-plan score INSTANCE SOLUTION [-v] [--max-details N] [--json FILE] [--previous FILE]
+       qmf-plan explain INSTANCE SOLUTION [--previous FILE]";
 
 enum Failure {
     Input(InputError),
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("solve") => solve_command(&args[1..], started),
         Some("score") => score_command(&args[1..]),
+        Some("explain") => explain_command(&args[1..]),
         _ => Err(Failure::Usage(USAGE.to_string())),
     };
     match result {
@@ -266,4 +268,17 @@ fn solve_command(args: &[String], started: Instant) -> Result<(), Failure> {
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+fn explain_command(args: &[String]) -> Result<(), Failure> {
+    let a = Args::parse(args, &[], &["--previous"])?;
+    let [instance, solution] = a.positional.as_slice() else {
+        return Err(Failure::Usage(USAGE.to_string()));
+    };
+    let inst = Instance::load(&PathBuf::from(instance))?;
+    let sol = Solution::load(&PathBuf::from(solution), &inst)?;
+    let baseline = load_baseline(&a, &inst)?;
+    let explanation = qmf_planner::explain::explain(&inst, &sol.plan, baseline.as_ref());
+    print!("{}", explanation.render());
+    Ok(())
 }
