@@ -185,6 +185,7 @@ fn solve_command(args: &[String], started: Instant) -> Result<(), Failure> {
             "--t-start",
             "--t-end",
             "--epoch-growth",
+            "--warm-factor",
         ],
     )?;
     let [instance] = a.positional.as_slice() else {
@@ -214,6 +215,7 @@ fn solve_command(args: &[String], started: Instant) -> Result<(), Failure> {
         t_start: number(&a, "--t-start")?.unwrap_or(defaults.t_start),
         t_end: number(&a, "--t-end")?.unwrap_or(defaults.t_end),
         epoch_growth: number(&a, "--epoch-growth")?.unwrap_or(defaults.epoch_growth),
+        warm_factor: number(&a, "--warm-factor")?.unwrap_or(defaults.warm_factor),
         ..defaults.clone()
     };
     let mut last = None;

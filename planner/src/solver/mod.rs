@@ -40,10 +40,13 @@ pub struct Options {
     pub max_epoch_steps: u64,
     /// Stop after this many epochs.
     pub max_epochs: Option<u64>,
-    /// Start temperature of each epoch.
+    /// Start temperature of a cool epoch.
     pub t_start: f64,
-    /// End temperature of each epoch.
+    /// End temperature of a cool epoch.
     pub t_end: f64,
+    /// Warm epochs run at the cool temperatures times this factor. Worker `w` runs epoch `e`
+    /// warm when `w + e` is odd, so with two workers one is always warm and one cool.
+    pub warm_factor: f64,
     /// Check after every epoch that the incrementally kept score of every worker equals the
     /// full scorer's score (always done in debug builds).
     pub verify: bool,
@@ -59,8 +62,9 @@ impl Default for Options {
             epoch_growth: 1.5,
             max_epoch_steps: 20_000_000,
             max_epochs: None,
-            t_start: 3.0,
-            t_end: 0.1,
+            t_start: 0.5,
+            t_end: 0.02,
+            warm_factor: 6.0,
             verify: cfg!(debug_assertions),
         }
     }
@@ -166,7 +170,12 @@ pub fn solve(
         epochs,
         steps: 0,
     });
-    let deadline = options.deadline;
+    // every epoch ends with a guest flow per worker, which takes about as long as the
+    // construction: the annealing stops that much before the deadline
+    let reserve = started.elapsed();
+    let deadline = options
+        .deadline
+        .map(|d| d.checked_sub(reserve).unwrap_or(d));
     let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
     let no_limit = deadline.is_none() && options.max_epochs.is_none();
     loop {
@@ -174,17 +183,25 @@ pub fn solve(
             break;
         }
         let n = epoch_length(options, epochs);
-        let (t0, t1) = (options.t_start, options.t_end);
-        let work = |w: &mut Walker<'_, '_>| {
+        let temps = |worker: usize| {
+            let f = if (worker as u64 + epochs) % 2 == 1 {
+                options.warm_factor
+            } else {
+                1.0
+            };
+            (options.t_start * f, options.t_end * f)
+        };
+        let work = |w: &mut Walker<'_, '_>, (t0, t1): (f64, f64)| {
             w.anneal(n, t0, t1, &out_of_time);
             w.polish();
         };
         if threads == 1 {
-            work(&mut walkers[0]);
+            work(&mut walkers[0], temps(0));
         } else {
             std::thread::scope(|scope| {
-                for w in walkers.iter_mut() {
-                    scope.spawn(move || work(w));
+                for (i, w) in walkers.iter_mut().enumerate() {
+                    let t = temps(i);
+                    scope.spawn(move || work(w, t));
                 }
             });
         }

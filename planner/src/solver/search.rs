@@ -592,18 +592,53 @@ impl<'p, 'a> Walker<'p, 'a> {
         let new_year = p.year_of(day);
         let year_changes = new_year != self.st.year(p, h);
         let mut i = 0;
+        let mut dropped: [u32; 8] = [0; 8];
+        let mut n_dropped = 0;
         while i < self.st.guests[h].len() {
             let g = self.st.guests[h][i] as usize;
             let capped = year_changes
                 && new_year.is_some_and(|y| self.st.staff_year[g * p.n_years + y] >= p.year_cap);
             if capped || !p.available(g, day) {
                 self.st.remove_guest_at(p, h, i);
+                if n_dropped < dropped.len() {
+                    dropped[n_dropped] = g as u32;
+                    n_dropped += 1;
+                }
             } else {
                 i += 1;
             }
         }
         self.st.set_day(p, h, day);
-        fill(p, &mut self.st, h)
+        if !fill(p, &mut self.st, h) {
+            return false;
+        }
+        // people who lost this dialogue go to the nearest other one with room, so that
+        // they keep their attendances
+        for &g in &dropped[..n_dropped] {
+            let g = g as usize;
+            if i64::from(self.st.staff_n[g]) >= p.target {
+                continue;
+            }
+            let mut best: Option<(i64, usize)> = None;
+            for &h2 in &self.hosts {
+                let h2 = h2 as usize;
+                if h2 == h
+                    || self.st.day[h2] == UNSCHEDULED
+                    || self.st.guests[h2].len() >= p.max_guests[h2]
+                    || !eligible(p, &self.st, h2, g, None)
+                {
+                    continue;
+                }
+                let m = marginal(p, &self.st, h2, g);
+                if best.is_none_or(|(bm, _)| m < bm) {
+                    best = Some((m, h2));
+                }
+            }
+            if let Some((_, h2)) = best {
+                self.st.add_guest(p, h2, g);
+            }
+        }
+        true
     }
 
     fn date_move(&mut self, h: usize) -> bool {
