@@ -20,7 +20,7 @@ pub(crate) struct Prep<'a> {
     pub day_week: Vec<u16>,
     pub n_weeks: usize,
     /// Cycle year index per day index.
-    pub day_year: Vec<u8>,
+    pub day_year: Vec<u16>,
     /// Valid day indices per host (H1–H6 and H9 hold), ascending.
     pub host_days: Vec<Vec<u16>>,
     /// Date cost (S4 + S5 + S7, weighted) per host and position in `host_days`.
@@ -83,7 +83,7 @@ impl<'a> Prep<'a> {
                 .iter()
                 .position(|&y| y == date.year())
                 .unwrap_or(0);
-            day_year.push(y as u8);
+            day_year.push(y as u16);
         }
         let words = n_days.div_ceil(64);
         let mut avail = vec![0u64; n_staff * words];
@@ -187,8 +187,10 @@ impl<'a> Prep<'a> {
                 && prep.max_guests[h] >= prep.need_yo[h] + prep.need_inst[h];
             if schedulable {
                 for &date in &inst.orgs[h].candidates {
-                    if prep.valid_date(h, date) {
-                        let d = (date - inst.start).num_days() as u16;
+                    let offset = (date - inst.start).num_days();
+                    if prep.valid_date(h, date)
+                        && let Ok(d) = u16::try_from(offset)
+                    {
                         days.push(d);
                         costs.push(prep.date_cost(h, date));
                     }
