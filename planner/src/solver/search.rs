@@ -364,7 +364,12 @@ pub(crate) struct Walker<'p, 'a> {
     /// Hosts the search may change and schedule.
     hosts: Vec<u32>,
     pub iterations: u64,
+    /// Plans seen at fixed points of the current epoch, polished at its end.
+    snapshots: Vec<State>,
 }
+
+/// Snapshots per epoch.
+const SNAPSHOTS: u64 = 3;
 
 impl<'p, 'a> Walker<'p, 'a> {
     pub fn new(p: &'p Prep<'a>, start: State, seed: u64) -> Self {
@@ -384,6 +389,7 @@ impl<'p, 'a> Walker<'p, 'a> {
             rng: Rng::new(seed),
             hosts,
             iterations: 0,
+            snapshots: Vec::new(),
         }
     }
 
@@ -410,23 +416,33 @@ impl<'p, 'a> Walker<'p, 'a> {
             1.0
         };
         let mut temp = t0;
+        self.snapshots.clear();
+        let every = (n / SNAPSHOTS).max(1);
         for i in 0..n {
             if i % 256 == 0 && stop() {
                 break;
             }
             self.step(temp);
             temp *= ratio;
+            if (i + 1) % every == 0 && self.snapshots.len() < SNAPSHOTS as usize {
+                self.snapshots.push(self.st.clone());
+            }
         }
     }
 
-    /// Gives the best plan the best guests for its dates (exact flow), if that is better.
+    /// Gives the best plan, and the plans seen at the snapshot points, the best guests for
+    /// their dates (exact flow); keeps the best result. Dates that the annealing's quick
+    /// guest repair undervalues get their chance this way.
     pub fn polish(&mut self) {
-        let mut polished = self.best.clone();
-        if super::guests::reassign(self.p, &mut polished, super::guests::Limits::DEFAULT)
-            && polished.cost() < self.best_cost
-        {
-            self.best_cost = polished.cost();
-            self.best = polished;
+        let mut candidates = std::mem::take(&mut self.snapshots);
+        candidates.push(self.best.clone());
+        for mut polished in candidates {
+            if super::guests::reassign(self.p, &mut polished, super::guests::Limits::DEFAULT)
+                && polished.cost() < self.best_cost
+            {
+                self.best_cost = polished.cost();
+                self.best = polished;
+            }
         }
     }
 
