@@ -1,6 +1,7 @@
 //! Scorer parity with the reference `validate.py`: totals, per-rule breakdown (`--json`) and
-//! the violation listing (`-v`), on the hand-made fixture and on S-1/M-1/L-1 solutions
-//! (greedy plans and rule-breaking perturbations of them). The expected files were written by
+//! the violation listing (`-v`), on the hand-made fixture and on S-1/M-1/L-1 solutions (greedy
+//! plans, plans of this crate's search, rule-breaking perturbations of the greedy plans). The
+//! expected files were written by
 //! `validate.py INST SOL -v --max-details 100000 --json EXPECTED.json > EXPECTED.txt`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -62,6 +63,13 @@ fn tiny_broken_matches_validate_py() {
 fn greedy_plans_match_validate_py() {
     for instance in ["S-1", "M-1", "L-1"] {
         check(instance, "greedy");
+    }
+}
+
+#[test]
+fn planner_plans_match_validate_py() {
+    for instance in ["S-1", "M-1", "L-1"] {
+        check(instance, "planner");
     }
 }
 
