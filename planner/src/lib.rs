@@ -7,6 +7,8 @@
 //! - [`replan`]: pinned dialogues and minimal change against a previous plan;
 //! - [`explain`]: every broken rule and soft term in plain English.
 
+#![warn(missing_docs)]
+
 mod error;
 mod json;
 

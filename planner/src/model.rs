@@ -270,7 +270,7 @@ impl Instance {
         Self::from_json(&load_json(path, "instance")?)
     }
 
-    /// Parses an instance from JSON text (`name` is used in messages).
+    /// Parses an instance from JSON text.
     pub fn from_text(text: &str) -> Result<Self, InputError> {
         Self::from_json(&parse_json_text(text, "<text>", "instance")?)
     }
