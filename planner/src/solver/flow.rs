@@ -207,3 +207,75 @@ impl MinCostFlow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::needless_range_loop)]
+
+    use super::MinCostFlow;
+
+    fn permutations(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![Vec::new()];
+        }
+        let mut out = Vec::new();
+        for p in permutations(n - 1) {
+            for i in 0..=p.len() {
+                let mut q = p.clone();
+                q.insert(i, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+
+    /// Assignment problems: the flow's matching costs what the best permutation costs.
+    #[test]
+    fn assignment_matches_brute_force() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as i64 % 50 - 10
+        };
+        for n in 1..=5 {
+            for _ in 0..20 {
+                let cost: Vec<Vec<i64>> =
+                    (0..n).map(|_| (0..n).map(|_| next()).collect()).collect();
+                let mut g = MinCostFlow::new(2 + 2 * n);
+                let mut edges = Vec::new();
+                for i in 0..n {
+                    g.add_edge(0, 2 + i, 1, 0);
+                    g.add_edge(2 + n + i, 1, 1, 0);
+                    for j in 0..n {
+                        edges.push((g.add_edge(2 + i, 2 + n + j, 1, cost[i][j]), i, j));
+                    }
+                }
+                g.run(0, 1);
+                let got: i64 = edges
+                    .iter()
+                    .filter(|&&(e, _, _)| g.flow(e) > 0)
+                    .map(|&(_, i, j)| cost[i][j])
+                    .sum();
+                let used = edges.iter().filter(|&&(e, _, _)| g.flow(e) > 0).count();
+                let best = permutations(n)
+                    .iter()
+                    .map(|p| (0..n).map(|i| cost[i][p[i]]).sum::<i64>())
+                    .min()
+                    .unwrap();
+                assert_eq!((used, got), (n, best), "{cost:?}");
+            }
+        }
+    }
+
+    /// With `run_negative` only paths that lower the cost are used.
+    #[test]
+    fn negative_run_stops_at_zero_cost() {
+        let mut g = MinCostFlow::new(4);
+        let cheap = g.add_edge(0, 2, 1, -5);
+        let dear = g.add_edge(0, 3, 1, 4);
+        g.add_edge(2, 1, 1, 2);
+        g.add_edge(3, 1, 1, -1);
+        g.run_negative(0, 1);
+        assert_eq!((g.flow(cheap), g.flow(dear)), (1, 0));
+    }
+}
