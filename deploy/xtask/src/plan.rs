@@ -35,6 +35,10 @@ pub struct Options {
     /// Write the solution here instead of to stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replan against this previous plan (a solution file whose dialogues may be marked
+    /// `pinned` or `published`, see planner/README.md).
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
 }
 
 /// Builds `qmf-plan` (release) and returns the path of the executable.
@@ -77,6 +81,9 @@ pub fn run(ctx: &Ctx, options: &Options) -> Result<ExitCode> {
         .args(["--threads", &options.threads.to_string()]);
     if let Some(out) = &options.out {
         cmd.arg("--out").arg(out);
+    }
+    if let Some(previous) = &options.previous {
+        cmd.arg("--previous").arg(previous);
     }
     let status = run_interruptible(&mut cmd)?;
     match status.code() {
