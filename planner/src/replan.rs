@@ -102,8 +102,8 @@ impl ReplanEval {
         })
     }
 
-    /// Report lines for the text report.
-    pub fn report_lines(&self, instance: &Instance, verbose: bool) -> String {
+    /// The M2 lines of the text report.
+    pub fn medium_lines(&self, instance: &Instance, verbose: bool) -> String {
         let mut out = format!(
             "  M2   {:<30} {:>8}\n",
             "moved_published",
@@ -119,11 +119,16 @@ impl ReplanEval {
                 ));
             }
         }
-        out.push_str(&format!(
+        out
+    }
+
+    /// The H20 lines of the text report.
+    pub fn hard_lines(&self, instance: &Instance, verbose: bool) -> String {
+        let mut out = format!(
             "  H20  {:<30} {:>8}\n",
             "pinned_changed",
             self.pinned_changed.len()
-        ));
+        );
         if verbose && !self.pinned_changed.is_empty() {
             let ids: Vec<&str> = self
                 .pinned_changed

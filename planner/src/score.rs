@@ -355,6 +355,9 @@ impl Evaluation {
                 }
             }
         }
+        if let Some(r) = &self.replan {
+            out.push_str(&r.hard_lines(instance, verbose));
+        }
         out.push_str(&format!("medium {}\n", score.medium));
         out.push_str(&format!(
             "  M1   {:<30} {:>8}\n",
@@ -370,7 +373,7 @@ impl Evaluation {
             out.push_str(&format!("         - {}\n", ids.join(", ")));
         }
         if let Some(r) = &self.replan {
-            out.push_str(&r.report_lines(instance, verbose));
+            out.push_str(&r.medium_lines(instance, verbose));
         }
         out.push_str(&format!("soft {}\n", score.soft));
         for term in SoftTerm::ALL {
