@@ -173,6 +173,9 @@ pub fn solve(
     // every epoch ends with a guest flow per worker, which takes about as long as the
     // construction: the annealing stops that much before the deadline
     let reserve = started.elapsed();
+    for w in walkers.iter_mut() {
+        w.flow_time = reserve;
+    }
     let deadline = options
         .deadline
         .map(|d| d.checked_sub(reserve).unwrap_or(d));
@@ -193,7 +196,7 @@ pub fn solve(
         };
         let work = |w: &mut Walker<'_, '_>, (t0, t1): (f64, f64)| {
             w.anneal(n, t0, t1, &out_of_time);
-            w.polish();
+            w.polish(options.deadline);
         };
         if threads == 1 {
             work(&mut walkers[0], temps(0));

@@ -366,6 +366,8 @@ pub(crate) struct Walker<'p, 'a> {
     pub iterations: u64,
     /// Plans seen at fixed points of the current epoch, polished at its end.
     snapshots: Vec<State>,
+    /// Longest guest flow so far (to keep the polish within the deadline).
+    pub flow_time: std::time::Duration,
 }
 
 /// Snapshots per epoch.
@@ -390,6 +392,7 @@ impl<'p, 'a> Walker<'p, 'a> {
             hosts,
             iterations: 0,
             snapshots: Vec::new(),
+            flow_time: std::time::Duration::ZERO,
         }
     }
 
@@ -433,13 +436,19 @@ impl<'p, 'a> Walker<'p, 'a> {
     /// Gives the best plan, and the plans seen at the snapshot points, the best guests for
     /// their dates (exact flow); keeps the best result. Dates that the annealing's quick
     /// guest repair undervalues get their chance this way.
-    pub fn polish(&mut self) {
+    /// A flow that would end after `deadline` is skipped (the best plan first, then the
+    /// snapshots from the latest).
+    pub fn polish(&mut self, deadline: Option<std::time::Instant>) {
         let mut candidates = std::mem::take(&mut self.snapshots);
         candidates.push(self.best.clone());
-        for mut polished in candidates {
-            if super::guests::reassign(self.p, &mut polished, super::guests::Limits::DEFAULT)
-                && polished.cost() < self.best_cost
-            {
+        while let Some(mut polished) = candidates.pop() {
+            let started = std::time::Instant::now();
+            if deadline.is_some_and(|d| started + self.flow_time > d) {
+                break;
+            }
+            let ok = super::guests::reassign(self.p, &mut polished, super::guests::Limits::DEFAULT);
+            self.flow_time = self.flow_time.max(started.elapsed());
+            if ok && polished.cost() < self.best_cost {
                 self.best_cost = polished.cost();
                 self.best = polished;
             }
