@@ -1,11 +1,12 @@
 //! The search: a first plan by construction, then simulated annealing on several threads
 //! within a time budget.
 //!
-//! Every worker anneals in epochs of a fixed number of steps; after each epoch the workers'
-//! best plans are compared (ties go to the lower worker number) and workers behind the best
-//! restart from it. With an iteration limit the result depends only on the instance, the
-//! seed and the thread count; a time limit only cuts the run short (the best plan so far is
-//! returned, so the search is anytime).
+//! Every worker anneals in epochs of a fixed number of steps and ends each epoch by giving
+//! its best plan and a few snapshots the exact guests for their dates; then the workers'
+//! best plans are compared (ties go to the lower worker number) and all workers restart from
+//! the best. With an epoch limit the result depends only on the instance, the seed and the
+//! thread count; a time limit only cuts the run short (the best plan so far is returned, so
+//! the search is anytime).
 
 mod flow;
 mod guests;

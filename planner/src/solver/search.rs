@@ -289,7 +289,8 @@ fn flow_dates(p: &Prep<'_>, st: &State, hosts: &[usize]) -> Vec<(i32, usize)> {
     best.map(|(c, _)| c).unwrap_or_default()
 }
 
-/// Builds a first plan: dates by min-cost max-flow, then guests greedily in date order.
+/// Builds a first plan: dates by the year-aware date flow, guests greedily in date order and
+/// then by the exact guest flow.
 pub(crate) fn construct(p: &Prep<'_>) -> State {
     let mut st = State::new(p);
     let hosts: Vec<usize> = (0..p.n_orgs)
