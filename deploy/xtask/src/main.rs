@@ -9,6 +9,7 @@ mod fuzz;
 mod infra;
 mod launch;
 mod openapi;
+mod plan;
 mod process;
 mod seed;
 mod seed_data;
@@ -88,6 +89,10 @@ enum Command {
     /// server error or response outside the documented status codes, content types, headers
     /// and schemas. Reports in .qmf/fuzz/.
     Fuzz(fuzz::Options),
+    /// Plan the quality-dialogue cycle of an instance file: builds the planner (release) and
+    /// searches at most --seconds of wall time; the solution JSON goes to --out or stdout,
+    /// progress to stderr. A malformed instance gives a one-line error and exit status 2.
+    Plan(plan::Options),
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -141,5 +146,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench(options) => bench::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
+        Command::Plan(options) => plan::run(&ctx, &options),
     }
 }
