@@ -30,7 +30,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::ctx::{Ctx, SERVICES, Service};
-use crate::infra::Infra;
+use crate::infra::{BenchPostgres, Infra};
 pub use crate::launch::TextRow;
 use crate::launch::{self, Isolated};
 use crate::process::{self, GroupChild, capture_stdout, describe, port_open, tail};
@@ -42,6 +42,8 @@ const STOP_GRACE: Duration = Duration::from_secs(15);
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Requests in flight during a warm-up.
 const WARMUP_CONCURRENCY: usize = 8;
+/// Connections of the benchmark cluster beyond the deepest concurrency level.
+const SPARE_CONNECTIONS: usize = 50;
 
 /// Which benchmark `cargo xtask bench` runs.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +156,7 @@ fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
 pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
     options.validate()?;
     process::install_signal_handler()?;
-    let mut infra = Infra::up(ctx)?;
+    let mut infra = Infra::up_broker(ctx)?;
     let result = run_selected(ctx, options, &infra);
     infra.stop_started(ctx);
     result
@@ -172,19 +174,95 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
     }
     let packages: Vec<String> = targets.iter().map(|t| t.package()).collect();
     let binaries = build_release(ctx, &packages)?;
+    let deepest = options.concurrency.iter().copied().max().unwrap_or(1);
+    let mut postgres = BenchPostgres::start(
+        ctx,
+        launch::free_port()?,
+        (deepest + SPARE_CONNECTIONS).max(300),
+    )?;
+    // Everything from here on uses the benchmark cluster.
+    let ctx = &Ctx {
+        pg_port: postgres.port,
+        ..ctx.clone()
+    };
+    let result = measure_all(ctx, options, infra, case, committee, &binaries);
+    postgres.stop();
+    result
+}
+
+/// Each selected service: started, measured, reported and stopped before the next one
+/// starts.
+fn measure_all(
+    ctx: &Ctx,
+    options: &Options,
+    infra: &Infra,
+    case: Option<Target>,
+    committee: Option<Target>,
+    binaries: &BTreeMap<String, PathBuf>,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    // Each service stops (when `launched` is dropped) before the next one starts.
+    let durability = runtime.block_on(durability(&ctx.database_url("postgres")))?;
+    println!(
+        "xtask: benchmark PostgreSQL on 127.0.0.1:{}: {durability}",
+        ctx.pg_port
+    );
+    let run = Run {
+        infra: infra.describe(ctx),
+        durability,
+    };
     if let Some(target) = &case {
-        let mut launched = launch(ctx, &runtime, infra, target, &binaries, options.poll_only)?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
         runtime.block_on(case::measure(ctx, options, &mut launched))?;
     }
     if let Some(target) = &committee {
-        let mut launched = launch(ctx, &runtime, infra, target, &binaries, options.poll_only)?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
         runtime.block_on(committee::measure(ctx, options, &mut launched))?;
     }
     Ok(())
+}
+
+/// What every report of a run shares: the infrastructure, and the durability settings as the
+/// server reports them.
+pub struct Run {
+    infra: String,
+    durability: String,
+}
+
+#[derive(QueryableByName)]
+struct SettingRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    setting: String,
+}
+
+/// Reads the durability settings back from the server; fails unless all are on.
+async fn durability(admin_url: &str) -> Result<String> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = AsyncPgConnection::establish(admin_url)
+        .await
+        .map_err(|e| format!("cannot connect to {admin_url}: {e}"))?;
+    let rows: Vec<SettingRow> = diesel::sql_query(
+        "SELECT name::text AS name, setting::text AS setting FROM pg_settings \
+         WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
+    )
+    .load(&mut conn)
+    .await?;
+    let settings: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}={}", r.name, r.setting))
+        .collect();
+    if rows.len() != 3 || rows.iter().any(|r| r.setting != "on") {
+        return Err(format!(
+            "the benchmark PostgreSQL does not run durably ({}); expected {}",
+            settings.join(", "),
+            BenchPostgres::DURABILITY.join(", ")
+        )
+        .into());
+    }
+    Ok(settings.join(", "))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +354,7 @@ pub struct Environment {
     pub log: String,
     pub postgres: String,
     pub infra: String,
+    pub durability: String,
 }
 
 /// A started benchmark service; stopped when dropped.
@@ -296,7 +375,7 @@ pub struct Launched {
 fn launch(
     ctx: &Ctx,
     runtime: &tokio::runtime::Runtime,
-    infra: &Infra,
+    run: &Run,
     target: &Target,
     binaries: &BTreeMap<String, PathBuf>,
     poll_only: bool,
@@ -348,7 +427,8 @@ fn launch(
             binary: ctx.display_path(binary),
             log: ctx.display_path(&log),
             postgres,
-            infra: infra.describe(ctx),
+            infra: run.infra.clone(),
+            durability: run.durability.clone(),
         },
         database: target.database,
         exchange: target.exchange,
@@ -902,6 +982,12 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
         setting("QMF_HTTP_WORKERS", format!("{cpus} (one per CPU)")),
         setting("QMF_DB_POOL_SIZE", "10".to_string()),
         environment.log
+    );
+    let _ = writeln!(
+        report,
+        "  durability   production: {} (a PostgreSQL cluster of the benchmark's own, \
+         .qmf/bench-postgres; the development cluster runs without them and is left alone)",
+        environment.durability
     );
     let _ = writeln!(report, "  infra        {}", environment.infra);
     let _ = writeln!(
