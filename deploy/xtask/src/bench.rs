@@ -11,12 +11,14 @@
 mod case;
 mod committee;
 mod events;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -42,6 +44,13 @@ const STOP_GRACE: Duration = Duration::from_secs(15);
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Requests in flight during a warm-up.
 const WARMUP_CONCURRENCY: usize = 8;
+/// How often the readiness endpoint is polled after a start (the resolution of the time to
+/// ready).
+const READY_POLL: Duration = Duration::from_millis(20);
+/// How long a server idles after it became ready before its resident memory is read.
+const IDLE_SETTLE: Duration = Duration::from_secs(1);
+/// Set for the release build `bench` re-runs itself as.
+const RELEASE_MARK: &str = "QMF_BENCH_RELEASE_CLIENT";
 /// Connections of the benchmark cluster beyond the deepest concurrency level.
 const SPARE_CONNECTIONS: usize = 50;
 
@@ -153,13 +162,44 @@ fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
     .into())
 }
 
-pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
+/// `cargo xtask bench`. A debug build of xtask re-runs itself as a release build (the load
+/// client should cost the machine as little as it can) and returns that run's exit code.
+pub fn run(ctx: &Ctx, options: &Options) -> Result<ExitCode> {
     options.validate()?;
+    if cfg!(debug_assertions) && std::env::var_os(RELEASE_MARK).is_none() {
+        return run_release(ctx);
+    }
     process::install_signal_handler()?;
     let mut infra = Infra::up_broker(ctx)?;
     let result = run_selected(ctx, options, &infra);
     infra.stop_started(ctx);
-    result
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// `cargo run --release -p xtask -- <these arguments>`, passing on its exit code. A signal
+/// reaches both processes (one process group); this one waits for the release run to clean
+/// up and end.
+fn run_release(ctx: &Ctx) -> Result<ExitCode> {
+    use std::os::unix::process::ExitStatusExt;
+    process::install_signal_handler()?;
+    let mut cmd = process::cargo();
+    cmd.args(["run", "--release", "--quiet", "-p", "xtask", "--"])
+        .args(std::env::args_os().skip(1))
+        .env(RELEASE_MARK, "1")
+        .current_dir(&ctx.root);
+    println!(
+        "xtask: the load client runs as a release build: {}",
+        describe(&cmd)
+    );
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run `{}`: {e}", describe(&cmd)))?;
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
@@ -357,6 +397,27 @@ pub struct Environment {
     pub durability: String,
 }
 
+/// How a server started: the time from its spawn until its readiness endpoint answered, and
+/// its resident memory once it had idled for a moment after that.
+#[derive(Debug, Clone, Copy)]
+pub struct Startup {
+    pub ready: Duration,
+    pub idle_rss_kib: Option<u64>,
+}
+
+impl Startup {
+    /// E.g. `ready 412 ms after spawn, idle RSS 21.3 MiB`.
+    fn describe(self) -> String {
+        let rss = self.idle_rss_kib.map_or("unknown".to_string(), |kib| {
+            format!("{:.1} MiB", kib as f64 / 1024.0)
+        });
+        format!(
+            "ready {} ms after spawn, idle RSS {rss}",
+            self.ready.as_millis()
+        )
+    }
+}
+
 /// A started benchmark service; stopped when dropped.
 pub struct Launched {
     pub api: Api,
@@ -365,7 +426,10 @@ pub struct Launched {
     pub database: &'static str,
     pub exchange: &'static str,
     pub queue_prefix: &'static str,
+    /// Known once [`Launched::wait_ready`] returned.
+    pub startup: Option<Startup>,
     service: &'static str,
+    spawned: Instant,
     child: GroupChild,
     log: PathBuf,
     ctx: Ctx,
@@ -410,6 +474,7 @@ fn launch(
             Vec::new()
         },
     };
+    let spawned = Instant::now();
     let child = launch::spawn(
         ctx,
         &isolated,
@@ -433,7 +498,9 @@ fn launch(
         database: target.database,
         exchange: target.exchange,
         queue_prefix: target.queue_prefix,
+        startup: None,
         service: target.service,
+        spawned,
         child,
         log,
         ctx: ctx.clone(),
@@ -454,32 +521,70 @@ impl Launched {
         }
     }
 
+    /// Waits until the service answers its readiness endpoint; records its [`Startup`].
     pub async fn wait_ready(&mut self) -> Result<()> {
-        let url = format!("{}/health/ready", self.api.base);
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            self.check_alive()?;
-            process::check_interrupted()?;
-            let last = match self.api.client.get(&url).send().await {
-                Ok(response) if response.status().is_success() => return Ok(()),
-                Ok(response) => format!("HTTP {}", response.status()),
-                Err(e) if e.is_connect() => "connection refused".to_string(),
-                Err(e) => e.to_string(),
-            };
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "the {} service did not become ready within {} s (GET {url}: {last}). Last \
-                     lines of {}:\n{}",
-                    self.service,
-                    READY_TIMEOUT.as_secs(),
-                    self.ctx.display_path(&self.log),
-                    tail(&self.log, 30)
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        let api = self.api.clone();
+        let pid = self.child.child.id();
+        let spawned = self.spawned;
+        let what = format!("the {} service", self.service);
+        let (ctx, log) = (self.ctx.clone(), self.log.clone());
+        let startup = wait_ready(
+            &api,
+            spawned,
+            pid,
+            &mut || self.check_alive(),
+            &what,
+            &ctx,
+            &log,
+        )
+        .await?;
+        self.startup = Some(startup);
+        Ok(())
     }
+}
+
+/// Polls `GET /health/ready` of `api` until it answers 2xx, failing when `check_alive` does,
+/// on a signal or after [`READY_TIMEOUT`]; then lets the server (process `pid`) idle for
+/// [`IDLE_SETTLE`] and reads its resident memory.
+async fn wait_ready(
+    api: &Api,
+    spawned: Instant,
+    pid: u32,
+    check_alive: &mut dyn FnMut() -> Result<()>,
+    what: &str,
+    ctx: &Ctx,
+    log: &Path,
+) -> Result<Startup> {
+    let url = format!("{}/health/ready", api.base);
+    let deadline = spawned + READY_TIMEOUT;
+    loop {
+        check_alive()?;
+        process::check_interrupted()?;
+        let last = match api.client.get(&url).send().await {
+            Ok(response) if response.status().is_success() => break,
+            Ok(response) => format!("HTTP {}", response.status()),
+            Err(e) if e.is_connect() => "connection refused".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{what} did not become ready within {} s (GET {url}: {last}). Last lines of \
+                 {}:\n{}",
+                READY_TIMEOUT.as_secs(),
+                ctx.display_path(log),
+                tail(log, 30)
+            )
+            .into());
+        }
+        tokio::time::sleep(READY_POLL).await;
+    }
+    let ready = spawned.elapsed();
+    tokio::time::sleep(IDLE_SETTLE).await;
+    check_alive()?;
+    Ok(Startup {
+        ready,
+        idle_rss_kib: usage::rss_kib(pid),
+    })
 }
 
 impl Drop for Launched {
@@ -793,6 +898,8 @@ pub struct Level {
     /// Outbox write → consumer, median and 99th percentile, in milliseconds.
     pub event_p50_ms: f64,
     pub event_p99_ms: f64,
+    /// CPU time (user + system) the load client used during the level.
+    pub client_cpu: Duration,
 }
 
 #[derive(Default)]
@@ -857,6 +964,7 @@ async fn run_level<W: Workload>(
     concurrency: usize,
     duration: Duration,
 ) -> Result<Level> {
+    let cpu_before = usage::own_cpu();
     let started = Instant::now();
     let deadline = started + duration;
     let mut workers = tokio::task::JoinSet::new();
@@ -880,6 +988,7 @@ async fn run_level<W: Workload>(
         }
     }
     let elapsed = started.elapsed();
+    let client_cpu = usage::own_cpu().saturating_sub(cpu_before);
     process::check_interrupted()?;
     micros.sort_unstable();
     Ok(Level {
@@ -896,6 +1005,7 @@ async fn run_level<W: Workload>(
         events: 0,
         event_p50_ms: 0.0,
         event_p99_ms: 0.0,
+        client_cpu,
     })
 }
 
@@ -983,6 +1093,21 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
         setting("QMF_DB_POOL_SIZE", "10".to_string()),
         environment.log
     );
+    if let Some(startup) = launched.startup {
+        let _ = writeln!(
+            report,
+            "  start-up     {} (release binary, fresh database: migrations included; VmRSS of \
+             /proc/<pid>/status {} s after ready)",
+            startup.describe(),
+            IDLE_SETTLE.as_secs()
+        );
+    }
+    let _ = writeln!(
+        report,
+        "  client       release build of xtask (pid {}): load client and event probe in one \
+         process; `cpu s` = its user+system CPU seconds in the level (getrusage)",
+        std::process::id()
+    );
     let _ = writeln!(
         report,
         "  durability   production: {} (a PostgreSQL cluster of the benchmark's own, \
@@ -1013,7 +1138,7 @@ pub fn write_table(report: &mut String, results: &[Level]) {
     let _ = writeln!(report);
     let _ = writeln!(
         report,
-        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9}",
+        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7}",
         "scenario",
         "conc",
         "unit",
@@ -1024,13 +1149,14 @@ pub fn write_table(report: &mut String, results: &[Level]) {
         "p99 ms",
         "events",
         "ev p50",
-        "ev p99"
+        "ev p99",
+        "cpu s"
     );
-    let _ = writeln!(report, "{}", "-".repeat(114));
+    let _ = writeln!(report, "{}", "-".repeat(122));
     for level in results {
         let _ = writeln!(
             report,
-            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {:>8} {:>9.2} {:>9.2}",
+            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {:>8} {:>9.2} {:>9.2} {:>7.2}",
             level.scenario,
             level.concurrency,
             level.unit,
@@ -1041,7 +1167,8 @@ pub fn write_table(report: &mut String, results: &[Level]) {
             level.p99_ms,
             level.events,
             level.event_p50_ms,
-            level.event_p99_ms
+            level.event_p99_ms,
+            level.client_cpu.as_secs_f64()
         );
     }
     let _ = writeln!(report);

@@ -139,7 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", token::mint(&ctx, &roles, org, sub.as_deref())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench(options) => bench::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
+        Command::Bench(options) => bench::run(&ctx, &options),
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
 }
