@@ -9,6 +9,7 @@
 //! `committee` seed their data and define their scenarios.
 
 mod case;
+mod ceiling;
 mod committee;
 mod events;
 mod usage;
@@ -36,6 +37,8 @@ use crate::infra::{BenchPostgres, Infra};
 pub use crate::launch::TextRow;
 use crate::launch::{self, Isolated};
 use crate::process::{self, GroupChild, capture_stdout, describe, port_open, tail};
+pub use ceiling::serve as serve_http_ceiling;
+use ceiling::{Ceilings, Compare};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const OUTBOX_TIMEOUT: Duration = Duration::from_secs(600);
@@ -95,6 +98,10 @@ pub struct Options {
     /// its 200 ms poll, as before commits woke it (for the event latency comparison).
     #[arg(long)]
     pub poll_only: bool,
+    /// Leave out the ceilings (the pgbench write transaction and the bare HTTP read measured
+    /// before the scenarios), for a quicker run; the report then has no ratios.
+    #[arg(long)]
+    pub skip_ceilings: bool,
     #[command(flatten)]
     pub case: case::CaseOptions,
     #[command(flatten)]
@@ -134,10 +141,16 @@ impl Options {
     fn reproduce_common(&self) -> String {
         let levels: Vec<String> = self.concurrency.iter().map(usize::to_string).collect();
         format!(
-            "--seconds {} --warmup {} --concurrency {}",
+            "--seconds {} --warmup {} --concurrency {}{}{}",
             self.seconds,
             self.warmup,
-            levels.join(",")
+            levels.join(","),
+            if self.poll_only { " --poll-only" } else { "" },
+            if self.skip_ceilings {
+                " --skip-ceilings"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -230,8 +243,8 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
     result
 }
 
-/// Each selected service: started, measured, reported and stopped before the next one
-/// starts.
+/// The ceilings, then each selected service: started, measured, reported and stopped before
+/// the next one starts.
 fn measure_all(
     ctx: &Ctx,
     options: &Options,
@@ -248,26 +261,33 @@ fn measure_all(
         "xtask: benchmark PostgreSQL on 127.0.0.1:{}: {durability}",
         ctx.pg_port
     );
+    let ceilings = if options.skip_ceilings {
+        None
+    } else {
+        Some(runtime.block_on(ceiling::measure(ctx, options))?)
+    };
     let run = Run {
         infra: infra.describe(ctx),
         durability,
+        ceilings,
     };
     if let Some(target) = &case {
         let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
-        runtime.block_on(case::measure(ctx, options, &mut launched))?;
+        runtime.block_on(case::measure(ctx, options, &mut launched, &run))?;
     }
     if let Some(target) = &committee {
         let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
-        runtime.block_on(committee::measure(ctx, options, &mut launched))?;
+        runtime.block_on(committee::measure(ctx, options, &mut launched, &run))?;
     }
     Ok(())
 }
 
-/// What every report of a run shares: the infrastructure, and the durability settings as the
-/// server reports them.
+/// What every report of a run shares: the infrastructure, the durability settings as the
+/// server reports them, and the ceilings.
 pub struct Run {
     infra: String,
     durability: String,
+    pub ceilings: Option<Ceilings>,
 }
 
 #[derive(QueryableByName)]
@@ -861,6 +881,9 @@ pub trait Scenario: Copy + Send + Sync + 'static {
     fn unit(self) -> &'static str {
         "req"
     }
+
+    /// The ceiling the scenario is compared with; `None` for a ceiling itself.
+    fn compare(self) -> Option<Compare>;
 }
 
 /// What a benchmark's workers do: one unit of a scenario per call.
@@ -900,6 +923,15 @@ pub struct Level {
     pub event_p99_ms: f64,
     /// CPU time (user + system) the load client used during the level.
     pub client_cpu: Duration,
+    /// The ceiling the level is compared with.
+    pub compare: Option<Compare>,
+}
+
+impl Level {
+    /// Units per second.
+    pub fn per_second(&self) -> f64 {
+        per_second(self.done, self.elapsed)
+    }
 }
 
 #[derive(Default)]
@@ -1006,6 +1038,7 @@ async fn run_level<W: Workload>(
         event_p50_ms: 0.0,
         event_p99_ms: 0.0,
         client_cpu,
+        compare: scenario.compare(),
     })
 }
 
@@ -1105,7 +1138,8 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
     let _ = writeln!(
         report,
         "  client       release build of xtask (pid {}): load client and event probe in one \
-         process; `cpu s` = its user+system CPU seconds in the level (getrusage)",
+         process; `cpu s` = its user+system CPU seconds in the level (getrusage), for the \
+         write ceiling pgbench's",
         std::process::id()
     );
     let _ = writeln!(
@@ -1133,12 +1167,65 @@ pub fn write_runs(report: &mut String, options: &Options) {
     );
 }
 
-/// The table of all levels, after an empty line.
-pub fn write_table(report: &mut String, results: &[Level]) {
+/// The ceilings measured before the scenarios, as a table with what they measure, or a line
+/// saying they were skipped.
+pub fn write_ceilings(report: &mut String, run: &Run) {
+    let Some(ceilings) = &run.ceilings else {
+        let _ = writeln!(
+            report,
+            "  ceilings     skipped (--skip-ceilings): no ratios"
+        );
+        return;
+    };
     let _ = writeln!(report);
     let _ = writeln!(
         report,
-        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7}",
+        "ceilings: measured in this run before the scenarios, same levels, durations and warm-up"
+    );
+    let levels: Vec<&Level> = ceilings.write.iter().chain(&ceilings.read).collect();
+    write_rows(report, &levels, None);
+    let _ = writeln!(
+        report,
+        "{:<22}what a case command writes: UPDATE of a row by primary key, audit INSERT, outbox \
+         INSERT, one transaction; {} -M prepared -c <conc> -j min(conc, 2), scratch database \
+         of {} rows (outbox without its NOTIFY trigger)",
+        "write transaction:",
+        ceilings.pgbench,
+        ceiling::ROWS
+    );
+    let _ = writeln!(
+        report,
+        "{:<22}GET /cases/{{id}}: actix-web, {} workers with a diesel-async pool of {} each (as \
+         the services), one row by primary key as JSON, no service code, no token check; \
+         same client; {}",
+        "HTTP read (bare):",
+        ceilings.workers,
+        ceilings.pool_per_worker,
+        ceilings.server.describe()
+    );
+}
+
+/// The table of all levels, after an empty line; `of ceiling` compares each level's rate with
+/// its ceiling at the same concurrency.
+pub fn write_table(report: &mut String, results: &[Level], run: &Run) {
+    let levels: Vec<&Level> = results.iter().collect();
+    write_rows(report, &levels, run.ceilings.as_ref());
+    if run.ceilings.is_some() {
+        let _ = writeln!(
+            report,
+            "of ceiling: rate ÷ the ceiling's rate at the same concurrency; `tx` = write \
+             transaction (an op of the write path counts as its 4 commands), `http` = bare HTTP \
+             read"
+        );
+    }
+}
+
+/// Header and one row per level (events only for scenario levels), after an empty line.
+fn write_rows(report: &mut String, levels: &[&Level], ceilings: Option<&Ceilings>) {
+    let _ = writeln!(report);
+    let _ = writeln!(
+        report,
+        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7} {:>10}",
         "scenario",
         "conc",
         "unit",
@@ -1150,25 +1237,37 @@ pub fn write_table(report: &mut String, results: &[Level]) {
         "events",
         "ev p50",
         "ev p99",
-        "cpu s"
+        "cpu s",
+        "of ceiling"
     );
-    let _ = writeln!(report, "{}", "-".repeat(122));
-    for level in results {
+    let _ = writeln!(report, "{}", "-".repeat(133));
+    for level in levels {
+        let events = if level.compare.is_some() {
+            format!(
+                "{:>8} {:>9.2} {:>9.2}",
+                level.events, level.event_p50_ms, level.event_p99_ms
+            )
+        } else {
+            format!("{:>8} {:>9} {:>9}", "-", "-", "-")
+        };
+        let ratio = ceilings
+            .and_then(|c| c.ratio(level))
+            .map_or("-".to_string(), |(ratio, compare)| {
+                format!("{:.0} % {}", ratio * 100.0, compare.label())
+            });
         let _ = writeln!(
             report,
-            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {:>8} {:>9.2} {:>9.2} {:>7.2}",
+            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {events} {:>7.2} {:>10}",
             level.scenario,
             level.concurrency,
             level.unit,
             level.done,
             level.errors,
-            per_second(level.done, level.elapsed),
+            level.per_second(),
             level.p50_ms,
             level.p99_ms,
-            level.events,
-            level.event_p50_ms,
-            level.event_p99_ms,
-            level.client_cpu.as_secs_f64()
+            level.client_cpu.as_secs_f64(),
+            ratio
         );
     }
     let _ = writeln!(report);

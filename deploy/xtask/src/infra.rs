@@ -625,6 +625,14 @@ impl Drop for BenchPostgres {
     }
 }
 
+/// `pgbench` of the PostgreSQL binaries, else from PATH.
+pub fn pgbench() -> Option<PathBuf> {
+    pg_bindir()
+        .map(|dir| dir.join("pgbench"))
+        .filter(|p| process::is_executable(p))
+        .or_else(|| find_program("pgbench", &[]))
+}
+
 /// Create the databases that do not exist yet.
 pub fn ensure_databases(ctx: &Ctx, names: &[String]) -> Result<()> {
     ensure_packages(&Needs {

@@ -88,6 +88,17 @@ enum Command {
     /// server error or response outside the documented status codes, content types, headers
     /// and schemas. Reports in .qmf/fuzz/.
     Fuzz(fuzz::Options),
+    /// The bare HTTP read `bench` measures as a ceiling: serves one row by primary key as JSON
+    /// with actix-web and diesel-async, no service code.
+    #[command(hide = true)]
+    BenchHttpCeiling {
+        /// Port on 127.0.0.1.
+        #[arg(long)]
+        port: u16,
+        /// The scratch database `bench` prepared.
+        #[arg(long)]
+        database_url: String,
+    },
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -140,6 +151,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(options) => bench::run(&ctx, &options),
+        Command::BenchHttpCeiling { port, database_url } => {
+            bench::serve_http_ceiling(port, &database_url).map(|()| ExitCode::SUCCESS)
+        }
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -1,5 +1,5 @@
-//! What processes cost: CPU time of this process (the load client), and the resident memory
-//! of a service.
+//! What processes cost: CPU time of this process (the load client) and of its waited-for
+//! children (pgbench), and the resident memory of a service.
 
 use std::fs;
 use std::time::Duration;
@@ -7,7 +7,8 @@ use std::time::Duration;
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeValLike;
 
-/// User plus system CPU time so far of this process (all its threads).
+/// User plus system CPU time so far of this process (all its threads), or of its children
+/// that have been waited for.
 fn cpu(who: UsageWho) -> Duration {
     match getrusage(who) {
         Ok(usage) => {
@@ -22,6 +23,11 @@ fn cpu(who: UsageWho) -> Duration {
 /// CPU time this process has used so far.
 pub fn own_cpu() -> Duration {
     cpu(UsageWho::RUSAGE_SELF)
+}
+
+/// CPU time the children this process has waited for have used so far.
+pub fn children_cpu() -> Duration {
+    cpu(UsageWho::RUSAGE_CHILDREN)
 }
 
 /// Resident memory (`VmRSS` of `/proc/<pid>/status`) in KiB; `None` when the process is gone.
