@@ -1,12 +1,28 @@
 //! `cargo xtask bench`: throughput and latency of the case and the committee service with a
-//! realistic amount of data.
+//! realistic amount of data, side by side with what this machine can do at all.
+//!
+//! A run answers "how close are the services to the machine's ceiling":
+//!
+//! - The load client is a release build: a debug xtask re-runs itself with
+//!   `cargo run --release -p xtask -- bench <same arguments>`. Each level records the client's
+//!   own CPU seconds (`getrusage`).
+//! - PostgreSQL runs with production durability (fsync, synchronous commit, full-page writes
+//!   on) in a cluster of the benchmark's own ([`BenchPostgres`]); the development cluster runs
+//!   without them, fixed on its command line, and is shared with others, so it is left alone.
+//! - Before the scenarios, `ceiling` measures at the same levels what the stack does without
+//!   service code: the write transaction of a case command (pgbench) and a bare actix-web +
+//!   diesel-async primary-key read; the report gives each scenario's rate as a share of its
+//!   ceiling.
+//! - Each service's time from spawn to ready and its idle resident memory are recorded.
 //!
 //! Each benchmarked service runs as its release binary in a child process against its own
 //! database (recreated every run) with its own broker names and port, so a running
 //! `cargo xtask up` is not disturbed (`launch` starts it so). This module holds what the
-//! benchmarks share: the options, the release build, the started service, the HTTP client, the
-//! seeding pool, the closed-loop runner with its latency statistics and the report; `case` and
-//! `committee` seed their data and define their scenarios.
+//! benchmarks share: the options, the release builds, the benchmark cluster, the started
+//! service, the HTTP client, the seeding pool, the closed-loop runner with its latency and CPU
+//! figures and the report; `case` and `committee` seed their data and define their scenarios,
+//! `ceiling` measures the ceilings, `events` the event latency, `usage` reads CPU time and
+//! resident memory.
 
 mod case;
 mod ceiling;
