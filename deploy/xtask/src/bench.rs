@@ -212,7 +212,7 @@ fn run_release(ctx: &Ctx) -> Result<ExitCode> {
     use std::os::unix::process::ExitStatusExt;
     process::install_signal_handler()?;
     let mut cmd = process::cargo();
-    cmd.args(["run", "--release", "--quiet", "-p", "xtask", "--"])
+    cmd.args(["run", "--release", "-p", "xtask", "--"])
         .args(std::env::args_os().skip(1))
         .env(RELEASE_MARK, "1")
         .current_dir(&ctx.root);

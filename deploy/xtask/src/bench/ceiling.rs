@@ -181,7 +181,7 @@ fn write_script() -> String {
 BEGIN;
 UPDATE ceiling_cases SET phase = 'assessment', version = version + 1, updated_at = now() WHERE id = :id;
 INSERT INTO ceiling_audit (subject, organization_id, case_id, action, request_id) VALUES ('bench-caseworker-1', '0193a5b0-7d4e-7000-8000-000000000001', :id, 'case.assessment', 'ceiling');
-INSERT INTO ceiling_outbox (event_id, event_type, source, subject, envelope) VALUES (gen_random_uuid(), 'qmf.case.assessment_recorded.v1', 'qmf-case', 'case', jsonb_build_object('specversion', '1.0', 'type', 'qmf.case.assessment_recorded.v1', 'source', 'qmf-case', 'subject', 'case', 'time', now(), 'datacontenttype', 'application/json', 'data', jsonb_build_object('case', :id, 'phase', 'assessment', 'help_kind', 'family_help', 'version', 2)));
+INSERT INTO ceiling_outbox (event_id, event_type, source, subject, envelope) VALUES (gen_random_uuid(), 'qmf.case.assessment_recorded.v1', 'qmf-case', 'case', jsonb_build_object('specversion', '1.0', 'type', 'qmf.case.assessment_recorded.v1', 'source', 'qmf-case', 'subject', 'case', 'time', now(), 'datacontenttype', 'application/json', 'data', jsonb_build_object('case', :id::bigint, 'phase', 'assessment', 'help_kind', 'family_help', 'version', 2)));
 END;
 "
     )
