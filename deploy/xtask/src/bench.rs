@@ -254,7 +254,8 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
         pg_port: postgres.port,
         ..ctx.clone()
     };
-    let result = measure_all(ctx, options, infra, case, committee, &binaries);
+    let postmaster = postgres.postmaster();
+    let result = measure_all(ctx, options, infra, postmaster, case, committee, &binaries);
     postgres.stop();
     result
 }
@@ -265,6 +266,7 @@ fn measure_all(
     ctx: &Ctx,
     options: &Options,
     infra: &Infra,
+    postmaster: Option<u32>,
     case: Option<Target>,
     committee: Option<Target>,
     binaries: &BTreeMap<String, PathBuf>,
@@ -280,11 +282,12 @@ fn measure_all(
     let ceilings = if options.skip_ceilings {
         None
     } else {
-        Some(runtime.block_on(ceiling::measure(ctx, options))?)
+        Some(runtime.block_on(ceiling::measure(ctx, options, postmaster))?)
     };
     let run = Run {
         infra: infra.describe(ctx),
         durability,
+        postmaster,
         ceilings,
     };
     if let Some(target) = &case {
@@ -303,6 +306,9 @@ fn measure_all(
 pub struct Run {
     infra: String,
     durability: String,
+    /// The benchmark cluster's postmaster, whose CPU time (with its backends') each level
+    /// records.
+    postmaster: Option<u32>,
     pub ceilings: Option<Ceilings>,
 }
 
@@ -464,6 +470,7 @@ pub struct Launched {
     pub queue_prefix: &'static str,
     /// Known once [`Launched::wait_ready`] returned.
     pub startup: Option<Startup>,
+    postmaster: Option<u32>,
     service: &'static str,
     spawned: Instant,
     child: GroupChild,
@@ -535,6 +542,7 @@ fn launch(
         exchange: target.exchange,
         queue_prefix: target.queue_prefix,
         startup: None,
+        postmaster: run.postmaster,
         service: target.service,
         spawned,
         child,
@@ -939,6 +947,10 @@ pub struct Level {
     pub event_p99_ms: f64,
     /// CPU time (user + system) the load client used during the level.
     pub client_cpu: Duration,
+    /// CPU time of the server under load (the service, the bare HTTP server) in the level.
+    pub service_cpu: Option<Duration>,
+    /// CPU time of PostgreSQL (postmaster and all backends) in the level.
+    pub postgres_cpu: Option<Duration>,
     /// The ceiling the level is compared with.
     pub compare: Option<Compare>,
 }
@@ -947,6 +959,53 @@ impl Level {
     /// Units per second.
     pub fn per_second(&self) -> f64 {
         per_second(self.done, self.elapsed)
+    }
+
+    /// The CPU time of client, server and PostgreSQL as a share of what the machine's CPUs
+    /// offered in the level.
+    fn busy(&self) -> Option<f64> {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+        let offered = cpus * self.elapsed.as_secs_f64();
+        let used = self.client_cpu
+            + self.service_cpu.unwrap_or_default()
+            + self.postgres_cpu.unwrap_or_default();
+        (offered > 0.0).then(|| used.as_secs_f64() / offered)
+    }
+}
+
+/// The processes whose CPU time a level records besides the client's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Watch {
+    /// The server under load.
+    pub service: Option<u32>,
+    /// The benchmark cluster's postmaster.
+    pub postgres: Option<u32>,
+}
+
+/// CPU times so far of what a [`Watch`] watches.
+struct CpuSnapshot {
+    service: Option<Duration>,
+    postgres: Option<Duration>,
+}
+
+impl Watch {
+    fn snapshot(self) -> CpuSnapshot {
+        CpuSnapshot {
+            service: self.service.and_then(usage::process_cpu),
+            postgres: self.postgres.and_then(usage::postgres_cpu),
+        }
+    }
+
+    /// The CPU time service and PostgreSQL used since `before`.
+    fn since(self, before: &CpuSnapshot) -> (Option<Duration>, Option<Duration>) {
+        let now = self.snapshot();
+        let delta = |now: Option<Duration>, before: Option<Duration>| {
+            now.zip(before).map(|(n, b)| n.saturating_sub(b))
+        };
+        (
+            delta(now.service, before.service),
+            delta(now.postgres, before.postgres),
+        )
     }
 }
 
@@ -967,6 +1026,10 @@ pub async fn run_scenarios<W: Workload>(
     options: &Options,
 ) -> Result<Vec<Level>> {
     let api = launched.api.clone();
+    let watch = Watch {
+        service: Some(launched.child.child.id()),
+        postgres: launched.postmaster,
+    };
     let latency = events::EventLatency::start(&launched.ctx.amqp_url(), launched.exchange).await?;
     let mut results = Vec::new();
     for &scenario in scenarios {
@@ -977,7 +1040,7 @@ pub async fn run_scenarios<W: Workload>(
                 options.warmup
             );
             let warmup = Duration::from_secs(options.warmup);
-            run_level(&api, workload, scenario, WARMUP_CONCURRENCY, warmup).await?;
+            run_level(&api, workload, scenario, WARMUP_CONCURRENCY, warmup, watch).await?;
         }
         for &concurrency in &options.concurrency {
             println!(
@@ -993,6 +1056,7 @@ pub async fn run_scenarios<W: Workload>(
                 scenario,
                 concurrency,
                 Duration::from_secs(options.seconds),
+                watch,
             )
             .await?;
             let window = latency.window(started, Instant::now());
@@ -1011,8 +1075,10 @@ async fn run_level<W: Workload>(
     scenario: W::Scenario,
     concurrency: usize,
     duration: Duration,
+    watch: Watch,
 ) -> Result<Level> {
     let cpu_before = usage::own_cpu();
+    let watched_before = watch.snapshot();
     let started = Instant::now();
     let deadline = started + duration;
     let mut workers = tokio::task::JoinSet::new();
@@ -1037,6 +1103,7 @@ async fn run_level<W: Workload>(
     }
     let elapsed = started.elapsed();
     let client_cpu = usage::own_cpu().saturating_sub(cpu_before);
+    let (service_cpu, postgres_cpu) = watch.since(&watched_before);
     process::check_interrupted()?;
     micros.sort_unstable();
     Ok(Level {
@@ -1054,6 +1121,8 @@ async fn run_level<W: Workload>(
         event_p50_ms: 0.0,
         event_p99_ms: 0.0,
         client_cpu,
+        service_cpu,
+        postgres_cpu,
         compare: scenario.compare(),
     })
 }
@@ -1154,8 +1223,10 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
     let _ = writeln!(
         report,
         "  client       release build of xtask (pid {}): load client and event probe in one \
-         process; `cpu s` = its user+system CPU seconds in the level (getrusage), for the \
-         write ceiling pgbench's",
+         process. CPU seconds in each level: `cli cpu` the client's (getrusage; for the write \
+         ceiling pgbench's), `svc cpu` the server's, `pg cpu` PostgreSQL's (postmaster and all \
+         backends; /proc/<pid>/stat); `busy` their sum ÷ (CPUs × level seconds), RabbitMQ \
+         not counted",
         std::process::id()
     );
     let _ = writeln!(
@@ -1230,8 +1301,9 @@ pub fn write_table(report: &mut String, results: &[Level], run: &Run) {
         let _ = writeln!(
             report,
             "of ceiling: rate ÷ the ceiling's rate at the same concurrency; `tx` = write \
-             transaction (an op of the write path counts as its 4 commands), `http` = bare HTTP \
-             read"
+             transaction (an op of the write path counts as its 4 commands; a case read commits \
+             one audit INSERT, less than the ceiling's transaction, so it can pass 100 %), \
+             `http` = bare HTTP read"
         );
     }
 }
@@ -1241,7 +1313,7 @@ fn write_rows(report: &mut String, levels: &[&Level], ceilings: Option<&Ceilings
     let _ = writeln!(report);
     let _ = writeln!(
         report,
-        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7} {:>10}",
+        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7} {:>7} {:>5} {:>10}",
         "scenario",
         "conc",
         "unit",
@@ -1253,10 +1325,13 @@ fn write_rows(report: &mut String, levels: &[&Level], ceilings: Option<&Ceilings
         "events",
         "ev p50",
         "ev p99",
-        "cpu s",
+        "cli cpu",
+        "svc cpu",
+        "pg cpu",
+        "busy",
         "of ceiling"
     );
-    let _ = writeln!(report, "{}", "-".repeat(133));
+    let _ = writeln!(report, "{}", "-".repeat(155));
     for level in levels {
         let events = if level.compare.is_some() {
             format!(
@@ -1271,9 +1346,15 @@ fn write_rows(report: &mut String, levels: &[&Level], ceilings: Option<&Ceilings
             .map_or("-".to_string(), |(ratio, compare)| {
                 format!("{:.0} % {}", ratio * 100.0, compare.label())
             });
+        let seconds = |cpu: Option<Duration>| {
+            cpu.map_or("-".to_string(), |d| format!("{:.2}", d.as_secs_f64()))
+        };
+        let busy = level
+            .busy()
+            .map_or("-".to_string(), |b| format!("{:.0}%", b * 100.0));
         let _ = writeln!(
             report,
-            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {events} {:>7.2} {:>10}",
+            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {events} {:>7.2} {:>7} {:>7} {:>5} {:>10}",
             level.scenario,
             level.concurrency,
             level.unit,
@@ -1283,6 +1364,9 @@ fn write_rows(report: &mut String, levels: &[&Level], ceilings: Option<&Ceilings
             level.p50_ms,
             level.p99_ms,
             level.client_cpu.as_secs_f64(),
+            seconds(level.service_cpu),
+            seconds(level.postgres_cpu),
+            busy,
             ratio
         );
     }

@@ -606,6 +606,13 @@ impl BenchPostgres {
         })
     }
 
+    /// The postmaster's pid while the cluster runs.
+    pub fn postmaster(&self) -> Option<u32> {
+        read_pid_file(&self.dir.join("data/postmaster.pid"))
+            .filter(|pid| pid_alive(*pid))
+            .and_then(|pid| u32::try_from(pid).ok())
+    }
+
     /// Stops the cluster (idempotent); reports, not fails, on trouble.
     pub fn stop(&mut self) {
         if !self.running {

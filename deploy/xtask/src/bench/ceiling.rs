@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use super::{
     Api, Level, Options, Outcome, REQUEST_TIMEOUT, Rng, STOP_GRACE, Startup, WARMUP_CONCURRENCY,
-    percentile, run_level, usage,
+    Watch, percentile, run_level, usage,
 };
 use crate::Result;
 use crate::ctx::Ctx;
@@ -96,16 +96,17 @@ impl Ceilings {
     }
 }
 
-/// Measures both ceilings against the benchmark cluster `ctx` points at.
-pub async fn measure(ctx: &Ctx, options: &Options) -> Result<Ceilings> {
+/// Measures both ceilings against the benchmark cluster `ctx` points at, whose postmaster is
+/// `postmaster`.
+pub async fn measure(ctx: &Ctx, options: &Options, postmaster: Option<u32>) -> Result<Ceilings> {
     let pgbench = infra::pgbench().ok_or(
         "pgbench not found (it comes with the PostgreSQL server package; pg_config --bindir or \
          PATH); run with --skip-ceilings to benchmark without the ceilings",
     )?;
     launch::recreate_database(&ctx.database_url("postgres"), DATABASE).await?;
     prepare(&ctx.database_url(DATABASE)).await?;
-    let write = measure_writes(ctx, options, &pgbench)?;
-    let (read, server, workers, pool_per_worker) = measure_reads(ctx, options).await?;
+    let write = measure_writes(ctx, options, &pgbench, postmaster)?;
+    let (read, server, workers, pool_per_worker) = measure_reads(ctx, options, postmaster).await?;
     Ok(Ceilings {
         write,
         read,
@@ -187,7 +188,16 @@ END;
     )
 }
 
-fn measure_writes(ctx: &Ctx, options: &Options, pgbench: &Path) -> Result<Vec<Level>> {
+fn measure_writes(
+    ctx: &Ctx,
+    options: &Options,
+    pgbench: &Path,
+    postmaster: Option<u32>,
+) -> Result<Vec<Level>> {
+    let watch = Watch {
+        service: None,
+        postgres: postmaster,
+    };
     let dir = ctx.state.join("bench-ceiling");
     fs::create_dir_all(&dir)?;
     let script = dir.join("write.sql");
@@ -204,6 +214,7 @@ fn measure_writes(ctx: &Ctx, options: &Options, pgbench: &Path) -> Result<Vec<Le
             &dir,
             WARMUP_CONCURRENCY,
             options.warmup,
+            watch,
         )?;
     }
     let mut levels = Vec::new();
@@ -219,6 +230,7 @@ fn measure_writes(ctx: &Ctx, options: &Options, pgbench: &Path) -> Result<Vec<Le
             &dir,
             concurrency,
             options.seconds,
+            watch,
         )?);
     }
     Ok(levels)
@@ -232,6 +244,7 @@ fn run_pgbench(
     dir: &Path,
     concurrency: usize,
     seconds: u64,
+    watch: Watch,
 ) -> Result<Level> {
     let logs = dir.join("log");
     // Logs of an earlier run would mix in.
@@ -257,8 +270,10 @@ fn run_pgbench(
     .arg(DATABASE)
     .current_dir(dir);
     let cpu_before = usage::children_cpu();
+    let watched_before = watch.snapshot();
     let (status, stdout) = capture_stdout(&mut cmd)?;
     let client_cpu = usage::children_cpu().saturating_sub(cpu_before);
+    let (_, postgres_cpu) = watch.since(&watched_before);
     if !status.success() {
         return Err(format!("`{}` failed ({status}):\n{stdout}", describe(&cmd)).into());
     }
@@ -287,6 +302,8 @@ fn run_pgbench(
         event_p50_ms: 0.0,
         event_p99_ms: 0.0,
         client_cpu,
+        service_cpu: None,
+        postgres_cpu,
         compare: None,
     })
 }
@@ -360,6 +377,7 @@ fn workers_and_pool() -> (usize, usize) {
 async fn measure_reads(
     ctx: &Ctx,
     options: &Options,
+    postmaster: Option<u32>,
 ) -> Result<(Vec<Level>, Startup, usize, usize)> {
     let port = launch::free_port()?;
     let exe = std::env::current_exe()?;
@@ -409,6 +427,10 @@ async fn measure_reads(
     )
     .await?;
     let workload = Arc::new(BareRead);
+    let watch = Watch {
+        service: Some(pid),
+        postgres: postmaster,
+    };
     let sanity = api
         .send(api.client.get(format!("{}/cases/1", api.base)))
         .await?;
@@ -424,6 +446,7 @@ async fn measure_reads(
             BareRead,
             WARMUP_CONCURRENCY,
             Duration::from_secs(options.warmup),
+            watch,
         )
         .await?;
     }
@@ -439,6 +462,7 @@ async fn measure_reads(
             BareRead,
             concurrency,
             Duration::from_secs(options.seconds),
+            watch,
         )
         .await?;
         server.check_alive()?;
