@@ -1,22 +1,41 @@
 //! `cargo xtask bench`: throughput and latency of the case and the committee service with a
-//! realistic amount of data.
+//! realistic amount of data, side by side with what this machine can do at all.
+//!
+//! A run answers "how close are the services to the machine's ceiling":
+//!
+//! - The load client is a release build: a debug xtask re-runs itself with
+//!   `cargo run --release -p xtask -- bench <same arguments>`. Each level records the client's
+//!   own CPU seconds (`getrusage`).
+//! - PostgreSQL runs with production durability (fsync, synchronous commit, full-page writes
+//!   on) in a cluster of the benchmark's own ([`BenchPostgres`]); the development cluster runs
+//!   without them, fixed on its command line, and is shared with others, so it is left alone.
+//! - Before the scenarios, `ceiling` measures at the same levels what the stack does without
+//!   service code: the write transaction of a case command (pgbench) and a bare actix-web +
+//!   diesel-async primary-key read; the report gives each scenario's rate as a share of its
+//!   ceiling.
+//! - Each service's time from spawn to ready and its idle resident memory are recorded.
 //!
 //! Each benchmarked service runs as its release binary in a child process against its own
 //! database (recreated every run) with its own broker names and port, so a running
 //! `cargo xtask up` is not disturbed (`launch` starts it so). This module holds what the
-//! benchmarks share: the options, the release build, the started service, the HTTP client, the
-//! seeding pool, the closed-loop runner with its latency statistics and the report; `case` and
-//! `committee` seed their data and define their scenarios.
+//! benchmarks share: the options, the release builds, the benchmark cluster, the started
+//! service, the HTTP client, the seeding pool, the closed-loop runner with its latency and CPU
+//! figures and the report; `case` and `committee` seed their data and define their scenarios,
+//! `ceiling` measures the ceilings, `events` the event latency, `usage` reads CPU time and
+//! resident memory.
 
 mod case;
+mod ceiling;
 mod committee;
 mod events;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -30,10 +49,12 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::ctx::{Ctx, SERVICES, Service};
-use crate::infra::Infra;
+use crate::infra::{BenchPostgres, Infra};
 pub use crate::launch::TextRow;
 use crate::launch::{self, Isolated};
 use crate::process::{self, GroupChild, capture_stdout, describe, port_open, tail};
+pub use ceiling::serve as serve_http_ceiling;
+use ceiling::{Ceilings, Compare};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const OUTBOX_TIMEOUT: Duration = Duration::from_secs(600);
@@ -42,6 +63,15 @@ const STOP_GRACE: Duration = Duration::from_secs(15);
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Requests in flight during a warm-up.
 const WARMUP_CONCURRENCY: usize = 8;
+/// How often the readiness endpoint is polled after a start (the resolution of the time to
+/// ready).
+const READY_POLL: Duration = Duration::from_millis(20);
+/// How long a server idles after it became ready before its resident memory is read.
+const IDLE_SETTLE: Duration = Duration::from_secs(1);
+/// Set for the release build `bench` re-runs itself as.
+const RELEASE_MARK: &str = "QMF_BENCH_RELEASE_CLIENT";
+/// Connections of the benchmark cluster beyond the deepest concurrency level.
+const SPARE_CONNECTIONS: usize = 50;
 
 /// Which benchmark `cargo xtask bench` runs.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +114,10 @@ pub struct Options {
     /// its 200 ms poll, as before commits woke it (for the event latency comparison).
     #[arg(long)]
     pub poll_only: bool,
+    /// Leave out the ceilings (the pgbench write transaction and the bare HTTP read measured
+    /// before the scenarios), for a quicker run; the report then has no ratios.
+    #[arg(long)]
+    pub skip_ceilings: bool,
     #[command(flatten)]
     pub case: case::CaseOptions,
     #[command(flatten)]
@@ -123,10 +157,16 @@ impl Options {
     fn reproduce_common(&self) -> String {
         let levels: Vec<String> = self.concurrency.iter().map(usize::to_string).collect();
         format!(
-            "--seconds {} --warmup {} --concurrency {}",
+            "--seconds {} --warmup {} --concurrency {}{}{}",
             self.seconds,
             self.warmup,
-            levels.join(",")
+            levels.join(","),
+            if self.poll_only { " --poll-only" } else { "" },
+            if self.skip_ceilings {
+                " --skip-ceilings"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -151,13 +191,44 @@ fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
     .into())
 }
 
-pub fn run(ctx: &Ctx, options: &Options) -> Result<()> {
+/// `cargo xtask bench`. A debug build of xtask re-runs itself as a release build (the load
+/// client should cost the machine as little as it can) and returns that run's exit code.
+pub fn run(ctx: &Ctx, options: &Options) -> Result<ExitCode> {
     options.validate()?;
+    if cfg!(debug_assertions) && std::env::var_os(RELEASE_MARK).is_none() {
+        return run_release(ctx);
+    }
     process::install_signal_handler()?;
-    let mut infra = Infra::up(ctx)?;
+    let mut infra = Infra::up_broker(ctx)?;
     let result = run_selected(ctx, options, &infra);
     infra.stop_started(ctx);
-    result
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// `cargo run --release -p xtask -- <these arguments>`, passing on its exit code. A signal
+/// reaches both processes (one process group); this one waits for the release run to clean
+/// up and end.
+fn run_release(ctx: &Ctx) -> Result<ExitCode> {
+    use std::os::unix::process::ExitStatusExt;
+    process::install_signal_handler()?;
+    let mut cmd = process::cargo();
+    cmd.args(["run", "--release", "-p", "xtask", "--"])
+        .args(std::env::args_os().skip(1))
+        .env(RELEASE_MARK, "1")
+        .current_dir(&ctx.root);
+    println!(
+        "xtask: the load client runs as a release build: {}",
+        describe(&cmd)
+    );
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run `{}`: {e}", describe(&cmd)))?;
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
@@ -172,19 +243,108 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
     }
     let packages: Vec<String> = targets.iter().map(|t| t.package()).collect();
     let binaries = build_release(ctx, &packages)?;
+    let deepest = options.concurrency.iter().copied().max().unwrap_or(1);
+    let mut postgres = BenchPostgres::start(
+        ctx,
+        launch::free_port()?,
+        (deepest + SPARE_CONNECTIONS).max(300),
+    )?;
+    // Everything from here on uses the benchmark cluster.
+    let ctx = &Ctx {
+        pg_port: postgres.port,
+        ..ctx.clone()
+    };
+    let postmaster = postgres.postmaster();
+    let result = measure_all(ctx, options, infra, postmaster, case, committee, &binaries);
+    postgres.stop();
+    result
+}
+
+/// The ceilings, then each selected service: started, measured, reported and stopped before
+/// the next one starts.
+fn measure_all(
+    ctx: &Ctx,
+    options: &Options,
+    infra: &Infra,
+    postmaster: Option<u32>,
+    case: Option<Target>,
+    committee: Option<Target>,
+    binaries: &BTreeMap<String, PathBuf>,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    // Each service stops (when `launched` is dropped) before the next one starts.
+    let durability = runtime.block_on(durability(&ctx.database_url("postgres")))?;
+    println!(
+        "xtask: benchmark PostgreSQL on 127.0.0.1:{}: {durability}",
+        ctx.pg_port
+    );
+    let ceilings = if options.skip_ceilings {
+        None
+    } else {
+        Some(runtime.block_on(ceiling::measure(ctx, options, postmaster))?)
+    };
+    let run = Run {
+        infra: infra.describe(ctx),
+        durability,
+        postmaster,
+        ceilings,
+    };
     if let Some(target) = &case {
-        let mut launched = launch(ctx, &runtime, infra, target, &binaries, options.poll_only)?;
-        runtime.block_on(case::measure(ctx, options, &mut launched))?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        runtime.block_on(case::measure(ctx, options, &mut launched, &run))?;
     }
     if let Some(target) = &committee {
-        let mut launched = launch(ctx, &runtime, infra, target, &binaries, options.poll_only)?;
-        runtime.block_on(committee::measure(ctx, options, &mut launched))?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        runtime.block_on(committee::measure(ctx, options, &mut launched, &run))?;
     }
     Ok(())
+}
+
+/// What every report of a run shares: the infrastructure, the durability settings as the
+/// server reports them, and the ceilings.
+pub struct Run {
+    infra: String,
+    durability: String,
+    /// The benchmark cluster's postmaster, whose CPU time (with its backends') each level
+    /// records.
+    postmaster: Option<u32>,
+    pub ceilings: Option<Ceilings>,
+}
+
+#[derive(QueryableByName)]
+struct SettingRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    setting: String,
+}
+
+/// Reads the durability settings back from the server; fails unless all are on.
+async fn durability(admin_url: &str) -> Result<String> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = AsyncPgConnection::establish(admin_url)
+        .await
+        .map_err(|e| format!("cannot connect to {admin_url}: {e}"))?;
+    let rows: Vec<SettingRow> = diesel::sql_query(
+        "SELECT name::text AS name, setting::text AS setting FROM pg_settings \
+         WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
+    )
+    .load(&mut conn)
+    .await?;
+    let settings: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}={}", r.name, r.setting))
+        .collect();
+    if rows.len() != 3 || rows.iter().any(|r| r.setting != "on") {
+        return Err(format!(
+            "the benchmark PostgreSQL does not run durably ({}); expected {}",
+            settings.join(", "),
+            BenchPostgres::DURABILITY.join(", ")
+        )
+        .into());
+    }
+    Ok(settings.join(", "))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +436,28 @@ pub struct Environment {
     pub log: String,
     pub postgres: String,
     pub infra: String,
+    pub durability: String,
+}
+
+/// How a server started: the time from its spawn until its readiness endpoint answered, and
+/// its resident memory once it had idled for a moment after that.
+#[derive(Debug, Clone, Copy)]
+pub struct Startup {
+    pub ready: Duration,
+    pub idle_rss_kib: Option<u64>,
+}
+
+impl Startup {
+    /// E.g. `ready 412 ms after spawn, idle RSS 21.3 MiB`.
+    fn describe(self) -> String {
+        let rss = self.idle_rss_kib.map_or("unknown".to_string(), |kib| {
+            format!("{:.1} MiB", kib as f64 / 1024.0)
+        });
+        format!(
+            "ready {} ms after spawn, idle RSS {rss}",
+            self.ready.as_millis()
+        )
+    }
 }
 
 /// A started benchmark service; stopped when dropped.
@@ -286,7 +468,11 @@ pub struct Launched {
     pub database: &'static str,
     pub exchange: &'static str,
     pub queue_prefix: &'static str,
+    /// Known once [`Launched::wait_ready`] returned.
+    pub startup: Option<Startup>,
+    postmaster: Option<u32>,
     service: &'static str,
+    spawned: Instant,
     child: GroupChild,
     log: PathBuf,
     ctx: Ctx,
@@ -296,7 +482,7 @@ pub struct Launched {
 fn launch(
     ctx: &Ctx,
     runtime: &tokio::runtime::Runtime,
-    infra: &Infra,
+    run: &Run,
     target: &Target,
     binaries: &BTreeMap<String, PathBuf>,
     poll_only: bool,
@@ -331,6 +517,7 @@ fn launch(
             Vec::new()
         },
     };
+    let spawned = Instant::now();
     let child = launch::spawn(
         ctx,
         &isolated,
@@ -348,12 +535,16 @@ fn launch(
             binary: ctx.display_path(binary),
             log: ctx.display_path(&log),
             postgres,
-            infra: infra.describe(ctx),
+            infra: run.infra.clone(),
+            durability: run.durability.clone(),
         },
         database: target.database,
         exchange: target.exchange,
         queue_prefix: target.queue_prefix,
+        startup: None,
+        postmaster: run.postmaster,
         service: target.service,
+        spawned,
         child,
         log,
         ctx: ctx.clone(),
@@ -374,32 +565,70 @@ impl Launched {
         }
     }
 
+    /// Waits until the service answers its readiness endpoint; records its [`Startup`].
     pub async fn wait_ready(&mut self) -> Result<()> {
-        let url = format!("{}/health/ready", self.api.base);
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            self.check_alive()?;
-            process::check_interrupted()?;
-            let last = match self.api.client.get(&url).send().await {
-                Ok(response) if response.status().is_success() => return Ok(()),
-                Ok(response) => format!("HTTP {}", response.status()),
-                Err(e) if e.is_connect() => "connection refused".to_string(),
-                Err(e) => e.to_string(),
-            };
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "the {} service did not become ready within {} s (GET {url}: {last}). Last \
-                     lines of {}:\n{}",
-                    self.service,
-                    READY_TIMEOUT.as_secs(),
-                    self.ctx.display_path(&self.log),
-                    tail(&self.log, 30)
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        let api = self.api.clone();
+        let pid = self.child.child.id();
+        let spawned = self.spawned;
+        let what = format!("the {} service", self.service);
+        let (ctx, log) = (self.ctx.clone(), self.log.clone());
+        let startup = wait_ready(
+            &api,
+            spawned,
+            pid,
+            &mut || self.check_alive(),
+            &what,
+            &ctx,
+            &log,
+        )
+        .await?;
+        self.startup = Some(startup);
+        Ok(())
     }
+}
+
+/// Polls `GET /health/ready` of `api` until it answers 2xx, failing when `check_alive` does,
+/// on a signal or after [`READY_TIMEOUT`]; then lets the server (process `pid`) idle for
+/// [`IDLE_SETTLE`] and reads its resident memory.
+async fn wait_ready(
+    api: &Api,
+    spawned: Instant,
+    pid: u32,
+    check_alive: &mut dyn FnMut() -> Result<()>,
+    what: &str,
+    ctx: &Ctx,
+    log: &Path,
+) -> Result<Startup> {
+    let url = format!("{}/health/ready", api.base);
+    let deadline = spawned + READY_TIMEOUT;
+    loop {
+        check_alive()?;
+        process::check_interrupted()?;
+        let last = match api.client.get(&url).send().await {
+            Ok(response) if response.status().is_success() => break,
+            Ok(response) => format!("HTTP {}", response.status()),
+            Err(e) if e.is_connect() => "connection refused".to_string(),
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{what} did not become ready within {} s (GET {url}: {last}). Last lines of \
+                 {}:\n{}",
+                READY_TIMEOUT.as_secs(),
+                ctx.display_path(log),
+                tail(log, 30)
+            )
+            .into());
+        }
+        tokio::time::sleep(READY_POLL).await;
+    }
+    let ready = spawned.elapsed();
+    tokio::time::sleep(IDLE_SETTLE).await;
+    check_alive()?;
+    Ok(Startup {
+        ready,
+        idle_rss_kib: usage::rss_kib(pid),
+    })
 }
 
 impl Drop for Launched {
@@ -676,6 +905,9 @@ pub trait Scenario: Copy + Send + Sync + 'static {
     fn unit(self) -> &'static str {
         "req"
     }
+
+    /// The ceiling the scenario is compared with; `None` for a ceiling itself.
+    fn compare(self) -> Option<Compare>;
 }
 
 /// What a benchmark's workers do: one unit of a scenario per call.
@@ -713,6 +945,68 @@ pub struct Level {
     /// Outbox write → consumer, median and 99th percentile, in milliseconds.
     pub event_p50_ms: f64,
     pub event_p99_ms: f64,
+    /// CPU time (user + system) the load client used during the level.
+    pub client_cpu: Duration,
+    /// CPU time of the server under load (the service, the bare HTTP server) in the level.
+    pub service_cpu: Option<Duration>,
+    /// CPU time of PostgreSQL (postmaster and all backends) in the level.
+    pub postgres_cpu: Option<Duration>,
+    /// The ceiling the level is compared with.
+    pub compare: Option<Compare>,
+}
+
+impl Level {
+    /// Units per second.
+    pub fn per_second(&self) -> f64 {
+        per_second(self.done, self.elapsed)
+    }
+
+    /// The CPU time of client, server and PostgreSQL as a share of what the machine's CPUs
+    /// offered in the level.
+    fn busy(&self) -> Option<f64> {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+        let offered = cpus * self.elapsed.as_secs_f64();
+        let used = self.client_cpu
+            + self.service_cpu.unwrap_or_default()
+            + self.postgres_cpu.unwrap_or_default();
+        (offered > 0.0).then(|| used.as_secs_f64() / offered)
+    }
+}
+
+/// The processes whose CPU time a level records besides the client's own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Watch {
+    /// The server under load.
+    pub service: Option<u32>,
+    /// The benchmark cluster's postmaster.
+    pub postgres: Option<u32>,
+}
+
+/// CPU times so far of what a [`Watch`] watches.
+struct CpuSnapshot {
+    service: Option<Duration>,
+    postgres: Option<Duration>,
+}
+
+impl Watch {
+    fn snapshot(self) -> CpuSnapshot {
+        CpuSnapshot {
+            service: self.service.and_then(usage::process_cpu),
+            postgres: self.postgres.and_then(usage::postgres_cpu),
+        }
+    }
+
+    /// The CPU time service and PostgreSQL used since `before`.
+    fn since(self, before: &CpuSnapshot) -> (Option<Duration>, Option<Duration>) {
+        let now = self.snapshot();
+        let delta = |now: Option<Duration>, before: Option<Duration>| {
+            now.zip(before).map(|(n, b)| n.saturating_sub(b))
+        };
+        (
+            delta(now.service, before.service),
+            delta(now.postgres, before.postgres),
+        )
+    }
 }
 
 #[derive(Default)]
@@ -732,6 +1026,10 @@ pub async fn run_scenarios<W: Workload>(
     options: &Options,
 ) -> Result<Vec<Level>> {
     let api = launched.api.clone();
+    let watch = Watch {
+        service: Some(launched.child.child.id()),
+        postgres: launched.postmaster,
+    };
     let latency = events::EventLatency::start(&launched.ctx.amqp_url(), launched.exchange).await?;
     let mut results = Vec::new();
     for &scenario in scenarios {
@@ -742,7 +1040,7 @@ pub async fn run_scenarios<W: Workload>(
                 options.warmup
             );
             let warmup = Duration::from_secs(options.warmup);
-            run_level(&api, workload, scenario, WARMUP_CONCURRENCY, warmup).await?;
+            run_level(&api, workload, scenario, WARMUP_CONCURRENCY, warmup, watch).await?;
         }
         for &concurrency in &options.concurrency {
             println!(
@@ -758,6 +1056,7 @@ pub async fn run_scenarios<W: Workload>(
                 scenario,
                 concurrency,
                 Duration::from_secs(options.seconds),
+                watch,
             )
             .await?;
             let window = latency.window(started, Instant::now());
@@ -776,7 +1075,10 @@ async fn run_level<W: Workload>(
     scenario: W::Scenario,
     concurrency: usize,
     duration: Duration,
+    watch: Watch,
 ) -> Result<Level> {
+    let cpu_before = usage::own_cpu();
+    let watched_before = watch.snapshot();
     let started = Instant::now();
     let deadline = started + duration;
     let mut workers = tokio::task::JoinSet::new();
@@ -800,6 +1102,8 @@ async fn run_level<W: Workload>(
         }
     }
     let elapsed = started.elapsed();
+    let client_cpu = usage::own_cpu().saturating_sub(cpu_before);
+    let (service_cpu, postgres_cpu) = watch.since(&watched_before);
     process::check_interrupted()?;
     micros.sort_unstable();
     Ok(Level {
@@ -816,6 +1120,10 @@ async fn run_level<W: Workload>(
         events: 0,
         event_p50_ms: 0.0,
         event_p99_ms: 0.0,
+        client_cpu,
+        service_cpu,
+        postgres_cpu,
+        compare: scenario.compare(),
     })
 }
 
@@ -903,6 +1211,30 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
         setting("QMF_DB_POOL_SIZE", "10".to_string()),
         environment.log
     );
+    if let Some(startup) = launched.startup {
+        let _ = writeln!(
+            report,
+            "  start-up     {} (release binary, fresh database: migrations included; VmRSS of \
+             /proc/<pid>/status {} s after ready)",
+            startup.describe(),
+            IDLE_SETTLE.as_secs()
+        );
+    }
+    let _ = writeln!(
+        report,
+        "  client       release build of xtask (pid {}): load client and event probe in one \
+         process. CPU seconds in each level: `cli cpu` the client's (getrusage; for the write \
+         ceiling pgbench's), `svc cpu` the server's, `pg cpu` PostgreSQL's (postmaster and all \
+         backends; /proc/<pid>/stat); `busy` their sum ÷ (CPUs × level seconds), RabbitMQ \
+         not counted",
+        std::process::id()
+    );
+    let _ = writeln!(
+        report,
+        "  durability   production: {} (a PostgreSQL cluster of the benchmark's own, \
+         .qmf/bench-postgres; the development cluster runs without them and is left alone)",
+        environment.durability
+    );
     let _ = writeln!(report, "  infra        {}", environment.infra);
     let _ = writeln!(
         report,
@@ -922,12 +1254,66 @@ pub fn write_runs(report: &mut String, options: &Options) {
     );
 }
 
-/// The table of all levels, after an empty line.
-pub fn write_table(report: &mut String, results: &[Level]) {
+/// The ceilings measured before the scenarios, as a table with what they measure, or a line
+/// saying they were skipped.
+pub fn write_ceilings(report: &mut String, run: &Run) {
+    let Some(ceilings) = &run.ceilings else {
+        let _ = writeln!(
+            report,
+            "  ceilings     skipped (--skip-ceilings): no ratios"
+        );
+        return;
+    };
     let _ = writeln!(report);
     let _ = writeln!(
         report,
-        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9}",
+        "ceilings: measured in this run before the scenarios, same levels, durations and warm-up"
+    );
+    let levels: Vec<&Level> = ceilings.write.iter().chain(&ceilings.read).collect();
+    write_rows(report, &levels, None);
+    let _ = writeln!(
+        report,
+        "{:<22}what a case command writes: UPDATE of a row by primary key, audit INSERT, outbox \
+         INSERT, one transaction; {} -M prepared -c <conc> -j min(conc, 2), scratch database \
+         of {} rows (outbox without its NOTIFY trigger)",
+        "write transaction:",
+        ceilings.pgbench,
+        ceiling::ROWS
+    );
+    let _ = writeln!(
+        report,
+        "{:<22}GET /cases/{{id}}: actix-web, {} workers with a diesel-async pool of {} each (as \
+         the services), one row by primary key as JSON, no service code, no token check; \
+         same client; {}",
+        "HTTP read (bare):",
+        ceilings.workers,
+        ceilings.pool_per_worker,
+        ceilings.server.describe()
+    );
+}
+
+/// The table of all levels, after an empty line; `of ceiling` compares each level's rate with
+/// its ceiling at the same concurrency.
+pub fn write_table(report: &mut String, results: &[Level], run: &Run) {
+    let levels: Vec<&Level> = results.iter().collect();
+    write_rows(report, &levels, run.ceilings.as_ref());
+    if run.ceilings.is_some() {
+        let _ = writeln!(
+            report,
+            "of ceiling: rate ÷ the ceiling's rate at the same concurrency; `tx` = write \
+             transaction (an op of the write path counts as its 4 commands; a case read commits \
+             one audit INSERT, less than the ceiling's transaction, so it can pass 100 %), \
+             `http` = bare HTTP read"
+        );
+    }
+}
+
+/// Header and one row per level (events only for scenario levels), after an empty line.
+fn write_rows(report: &mut String, levels: &[&Level], ceilings: Option<&Ceilings>) {
+    let _ = writeln!(report);
+    let _ = writeln!(
+        report,
+        "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10} {:>9} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7} {:>7} {:>5} {:>10}",
         "scenario",
         "conc",
         "unit",
@@ -938,24 +1324,50 @@ pub fn write_table(report: &mut String, results: &[Level]) {
         "p99 ms",
         "events",
         "ev p50",
-        "ev p99"
+        "ev p99",
+        "cli cpu",
+        "svc cpu",
+        "pg cpu",
+        "busy",
+        "of ceiling"
     );
-    let _ = writeln!(report, "{}", "-".repeat(114));
-    for level in results {
+    let _ = writeln!(report, "{}", "-".repeat(155));
+    for level in levels {
+        let events = if level.compare.is_some() {
+            format!(
+                "{:>8} {:>9.2} {:>9.2}",
+                level.events, level.event_p50_ms, level.event_p99_ms
+            )
+        } else {
+            format!("{:>8} {:>9} {:>9}", "-", "-", "-")
+        };
+        let ratio = ceilings
+            .and_then(|c| c.ratio(level))
+            .map_or("-".to_string(), |(ratio, compare)| {
+                format!("{:.0} % {}", ratio * 100.0, compare.label())
+            });
+        let seconds = |cpu: Option<Duration>| {
+            cpu.map_or("-".to_string(), |d| format!("{:.2}", d.as_secs_f64()))
+        };
+        let busy = level
+            .busy()
+            .map_or("-".to_string(), |b| format!("{:.0}%", b * 100.0));
         let _ = writeln!(
             report,
-            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {:>8} {:>9.2} {:>9.2}",
+            "{:<22} {:>5}  {:<4} {:>9} {:>7} {:>10.1} {:>9.2} {:>9.2} {events} {:>7.2} {:>7} {:>7} {:>5} {:>10}",
             level.scenario,
             level.concurrency,
             level.unit,
             level.done,
             level.errors,
-            per_second(level.done, level.elapsed),
+            level.per_second(),
             level.p50_ms,
             level.p99_ms,
-            level.events,
-            level.event_p50_ms,
-            level.event_p99_ms
+            level.client_cpu.as_secs_f64(),
+            seconds(level.service_cpu),
+            seconds(level.postgres_cpu),
+            busy,
+            ratio
         );
     }
     let _ = writeln!(report);

@@ -48,12 +48,22 @@ impl Infra {
     /// Start whatever of PostgreSQL and RabbitMQ is not already running. On failure, stops
     /// what it started before returning the error.
     pub fn up(ctx: &Ctx) -> Result<Infra> {
+        Infra::start(ctx, true)
+    }
+
+    /// Start RabbitMQ when it is not already running, and leave PostgreSQL alone (for a command
+    /// that runs a cluster of its own, see [`BenchPostgres`]).
+    pub fn up_broker(ctx: &Ctx) -> Result<Infra> {
+        Infra::start(ctx, false)
+    }
+
+    fn start(ctx: &Ctx, postgres: bool) -> Result<Infra> {
         let mut infra = Infra {
             postgres: None,
             rabbitmq: None,
             rabbit_child: None,
         };
-        match infra.start_missing(ctx) {
+        match infra.start_missing(ctx, postgres) {
             Ok(()) => Ok(infra),
             Err(error) => {
                 infra.stop_started(ctx);
@@ -62,8 +72,8 @@ impl Infra {
         }
     }
 
-    fn start_missing(&mut self, ctx: &Ctx) -> Result<()> {
-        let need_pg = !port_open(ctx.pg_port);
+    fn start_missing(&mut self, ctx: &Ctx, postgres: bool) -> Result<()> {
+        let need_pg = postgres && !port_open(ctx.pg_port);
         let need_rabbit = !port_open(ctx.amqp_port);
         ensure_packages(&Needs {
             postgres_server: need_pg,
@@ -71,9 +81,9 @@ impl Infra {
             psql: false,
         })?;
         if need_pg {
-            start_postgres(ctx)?;
+            start_cluster(&Cluster::development(ctx))?;
             self.postgres = Some(Origin::Started);
-        } else {
+        } else if postgres {
             self.postgres = Some(Origin::Reused);
         }
         process::check_interrupted()?;
@@ -104,13 +114,20 @@ impl Infra {
         }
     }
 
+    /// The instances and how they came to run; PostgreSQL only when this invocation asked for
+    /// the development cluster.
     pub fn describe(&self, ctx: &Ctx) -> String {
         let label = |o: Option<Origin>| o.map_or("not running", Origin::label);
+        let postgres = match self.postgres {
+            Some(origin) => format!(
+                "PostgreSQL 127.0.0.1:{} ({}), ",
+                ctx.pg_port,
+                origin.label()
+            ),
+            None => String::new(),
+        };
         format!(
-            "PostgreSQL 127.0.0.1:{} ({}), RabbitMQ 127.0.0.1:{} ({}), \
-             management http://127.0.0.1:{}/ (guest/guest)",
-            ctx.pg_port,
-            label(self.postgres),
+            "{postgres}RabbitMQ 127.0.0.1:{} ({}), management http://127.0.0.1:{}/ (guest/guest)",
             ctx.amqp_port,
             label(self.rabbitmq),
             ctx.management_port()
@@ -345,19 +362,55 @@ fn pg_tool(bindir: &Path, tool: &str) -> Result<Command> {
     }
 }
 
-/// The cluster's directory: `<state>/postgres`, or where that symlink points (see
-/// [`postgres_home`]).
+/// A PostgreSQL cluster this tool runs from the state directory.
+pub struct Cluster {
+    /// `<state>/postgres` (the development cluster) or `<state>/bench-postgres`; a symlink
+    /// when the postgres user cannot reach the state directory (see [`cluster_home`]).
+    link: PathBuf,
+    /// Where the cluster lives in that case.
+    fallback: PathBuf,
+    port: u16,
+    /// Server settings beyond port and sockets, as `name=value`.
+    settings: Vec<String>,
+}
+
+impl Cluster {
+    /// The shared development cluster: fast and not crash-safe (fsync, synchronous commit and
+    /// full-page writes off).
+    fn development(ctx: &Ctx) -> Cluster {
+        Cluster {
+            link: ctx.postgres_dir(),
+            fallback: PathBuf::from(format!("/var/tmp/qmf-postgres-{}", ctx.pg_port)),
+            port: ctx.pg_port,
+            settings: [
+                "max_connections=300",
+                "fsync=off",
+                "synchronous_commit=off",
+                "full_page_writes=off",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+
+    /// The directory: the link, or where it points.
+    fn dir(&self) -> PathBuf {
+        fs::canonicalize(&self.link).unwrap_or_else(|_| self.link.clone())
+    }
+}
+
+/// The development cluster's directory: `<state>/postgres`, or where that symlink points.
 fn postgres_dir(ctx: &Ctx) -> PathBuf {
-    fs::canonicalize(ctx.postgres_dir()).unwrap_or_else(|_| ctx.postgres_dir())
+    Cluster::development(ctx).dir()
 }
 
 /// Prepare the cluster directory for the postgres user when we are root. When that user
 /// cannot reach the state directory (a checkout under /root, say), the cluster lives in
-/// /var/tmp and `<state>/postgres` becomes a symlink to it.
-fn postgres_home(ctx: &Ctx) -> Result<PathBuf> {
-    let link = ctx.postgres_dir();
-    fs::create_dir_all(&link)?;
-    let dir = postgres_dir(ctx);
+/// /var/tmp and the link in the state directory points there.
+fn cluster_home(cluster: &Cluster) -> Result<PathBuf> {
+    let link = &cluster.link;
+    fs::create_dir_all(link)?;
+    let dir = cluster.dir();
     if !process::is_root() {
         return Ok(dir);
     }
@@ -370,7 +423,7 @@ fn postgres_home(ctx: &Ctx) -> Result<PathBuf> {
     if postgres_can_write(&dir)? {
         return Ok(dir);
     }
-    let elsewhere = PathBuf::from(format!("/var/tmp/qmf-postgres-{}", ctx.pg_port));
+    let elsewhere = cluster.fallback.clone();
     fs::create_dir_all(&elsewhere)?;
     give(&elsewhere)?;
     if !postgres_can_write(&elsewhere)? {
@@ -382,14 +435,14 @@ fn postgres_home(ctx: &Ctx) -> Result<PathBuf> {
         .into());
     }
     // Only an empty directory (the one just created) is replaced by the link.
-    fs::remove_dir(&link).map_err(|e| {
+    fs::remove_dir(link).map_err(|e| {
         format!(
             "the postgres user cannot reach {} and it is not empty ({e}); make its parent \
              directories traversable (chmod o+x) or set QMF_STATE_DIR",
             link.display()
         )
     })?;
-    std::os::unix::fs::symlink(&elsewhere, &link)?;
+    std::os::unix::fs::symlink(&elsewhere, link)?;
     println!(
         "xtask: the postgres user cannot reach {}; the cluster lives in {} (linked from there)",
         link.display(),
@@ -412,9 +465,10 @@ fn postgres_can_write(dir: &Path) -> Result<bool> {
         .is_ok_and(|s| s.success()))
 }
 
-fn start_postgres(ctx: &Ctx) -> Result<()> {
+/// Initialises the cluster when its directory holds none yet, and starts it.
+fn start_cluster(cluster: &Cluster) -> Result<()> {
     let bindir = pg_bindir().ok_or("PostgreSQL server binaries (initdb) not found")?;
-    let dir = postgres_home(ctx)?;
+    let dir = cluster_home(cluster)?;
     let data = dir.join("data");
     if !data.join("PG_VERSION").is_file() {
         if fs::read_dir(&data).is_ok_and(|mut entries| entries.next().is_some()) {
@@ -426,7 +480,7 @@ fn start_postgres(ctx: &Ctx) -> Result<()> {
         }
         println!(
             "xtask: initialising a PostgreSQL cluster in {}",
-            ctx.display_path(&data)
+            data.display()
         );
         let mut initdb = pg_tool(&bindir, "initdb")?;
         initdb
@@ -453,13 +507,16 @@ fn start_postgres(ctx: &Ctx) -> Result<()> {
         && socket_dir
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
-    let options = format!(
-        "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off \
-         -c synchronous_commit=off -c full_page_writes=off",
-        ctx.pg_port,
+    let mut options = format!(
+        "-p {} -k {} -c listen_addresses=127.0.0.1",
+        cluster.port,
         if socket_ok { socket_dir.as_str() } else { "''" }
     );
-    println!("xtask: starting PostgreSQL on 127.0.0.1:{}", ctx.pg_port);
+    for setting in &cluster.settings {
+        options.push_str(" -c ");
+        options.push_str(setting);
+    }
+    println!("xtask: starting PostgreSQL on 127.0.0.1:{}", cluster.port);
     let log = dir.join("pg.log");
     let mut pg_ctl = pg_tool(&bindir, "pg_ctl")?;
     pg_ctl
@@ -474,9 +531,13 @@ fn start_postgres(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Stop the cluster in our state dir; false when it was not running.
+/// Stop the development cluster in our state dir; false when it was not running.
 fn stop_postgres(ctx: &Ctx) -> Result<bool> {
-    let dir = postgres_dir(ctx);
+    stop_cluster(&postgres_dir(ctx))
+}
+
+/// Stop the cluster in `dir`; false when it was not running.
+fn stop_cluster(dir: &Path) -> Result<bool> {
     let data = dir.join("data");
     let Some(pid) = read_pid_file(&data.join("postmaster.pid")).filter(|pid| pid_alive(*pid))
     else {
@@ -488,7 +549,7 @@ fn stop_postgres(ctx: &Ctx) -> Result<bool> {
         .arg("-D")
         .arg(&data)
         .args(["-m", "fast", "-w", "-t", "60", "stop"])
-        .current_dir(&dir);
+        .current_dir(dir);
     if let Err(e) = output_checked(&mut pg_ctl) {
         eprintln!("xtask: {e}; sending SIGQUIT to the postmaster");
         signal_pid(pid, Signal::SIGQUIT);
@@ -500,6 +561,83 @@ fn stop_postgres(ctx: &Ctx) -> Result<bool> {
         return Err(format!("the postmaster (pid {pid}) is still running").into());
     }
     Ok(true)
+}
+
+/// The benchmark's own PostgreSQL cluster (`<state>/bench-postgres`, kept between runs) on a
+/// free port, with production durability: fsync, synchronous commit and full-page writes on.
+/// The shared development cluster runs without them (given on its command line, where no
+/// `ALTER SYSTEM` can override them), and others' tests run against it; so the benchmark
+/// neither measures it nor changes it. Stopped when dropped.
+pub struct BenchPostgres {
+    pub port: u16,
+    dir: PathBuf,
+    running: bool,
+}
+
+impl BenchPostgres {
+    /// The settings the benchmark cluster runs with, as `name=value`.
+    pub const DURABILITY: [&str; 3] = ["fsync=on", "synchronous_commit=on", "full_page_writes=on"];
+
+    /// Starts the cluster on `port` with room for `max_connections`; stops first what a run
+    /// that was killed may have left running from the same directory.
+    pub fn start(ctx: &Ctx, port: u16, max_connections: usize) -> Result<BenchPostgres> {
+        ensure_packages(&Needs {
+            postgres_server: true,
+            rabbitmq: false,
+            psql: false,
+        })?;
+        let mut settings = vec![format!("max_connections={max_connections}")];
+        settings.extend(Self::DURABILITY.map(String::from));
+        let cluster = Cluster {
+            link: ctx.state.join("bench-postgres"),
+            fallback: PathBuf::from(format!("/var/tmp/qmf-bench-postgres-{}", ctx.pg_port)),
+            port,
+            settings,
+        };
+        let dir = cluster.dir();
+        if stop_cluster(&dir)? {
+            println!("xtask: stopped a benchmark PostgreSQL left running by an earlier run");
+        }
+        start_cluster(&cluster)?;
+        Ok(BenchPostgres {
+            port,
+            dir: cluster.dir(),
+            running: true,
+        })
+    }
+
+    /// The postmaster's pid while the cluster runs.
+    pub fn postmaster(&self) -> Option<u32> {
+        read_pid_file(&self.dir.join("data/postmaster.pid"))
+            .filter(|pid| pid_alive(*pid))
+            .and_then(|pid| u32::try_from(pid).ok())
+    }
+
+    /// Stops the cluster (idempotent); reports, not fails, on trouble.
+    pub fn stop(&mut self) {
+        if !self.running {
+            return;
+        }
+        self.running = false;
+        eprintln!("xtask: stopping the benchmark PostgreSQL");
+        if let Err(e) = stop_cluster(&self.dir) {
+            eprintln!("xtask: stopping the benchmark PostgreSQL: {e}");
+        }
+    }
+}
+
+impl Drop for BenchPostgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `pgbench` of the PostgreSQL binaries, else from PATH.
+pub fn pgbench() -> Option<PathBuf> {
+    pg_bindir()
+        .map(|dir| dir.join("pgbench"))
+        .filter(|p| process::is_executable(p))
+        .or_else(|| find_program("pgbench", &[]))
 }
 
 /// Create the databases that do not exist yet.

@@ -82,7 +82,9 @@ enum Command {
     },
     /// Benchmark the case service (100,000 seeded cases: reads and the help-plan write path) and
     /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) at
-    /// several concurrency levels; prints throughput and p50/p99 latency.
+    /// several concurrency levels against a durable PostgreSQL of its own; prints throughput,
+    /// p50/p99 latency and the client's CPU beside ceilings measured in the same run (a pgbench
+    /// write transaction, a bare HTTP read), time to ready and idle memory.
     Bench(bench::Options),
     /// Run Schemathesis against every service's OpenAPI document (each service on a throwaway
     /// database), with a staff and an admin token, positive and negative data; fails on any
@@ -93,6 +95,17 @@ enum Command {
     /// searches at most --seconds of wall time; the solution JSON goes to --out or stdout,
     /// progress to stderr. A malformed instance gives a one-line error and exit status 2.
     Plan(plan::Options),
+    /// The bare HTTP read `bench` measures as a ceiling: serves one row by primary key as JSON
+    /// with actix-web and diesel-async, no service code.
+    #[command(hide = true)]
+    BenchHttpCeiling {
+        /// Port on 127.0.0.1.
+        #[arg(long)]
+        port: u16,
+        /// The scratch database `bench` prepared.
+        #[arg(long)]
+        database_url: String,
+    },
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -144,7 +157,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", token::mint(&ctx, &roles, org, sub.as_deref())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench(options) => bench::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
+        Command::Bench(options) => bench::run(&ctx, &options),
+        Command::BenchHttpCeiling { port, database_url } => {
+            bench::serve_http_ceiling(port, &database_url).map(|()| ExitCode::SUCCESS)
+        }
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
         Command::Plan(options) => plan::run(&ctx, &options),
     }

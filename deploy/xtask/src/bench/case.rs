@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use super::{
     Api, CountRow, Launched, Outcome, Rng, TextRow, per_second, run_scenarios, secs, seed_pool,
-    wait_for_outbox, write_header, write_problems, write_runs, write_table,
+    wait_for_outbox, write_ceilings, write_header, write_problems, write_runs, write_table,
 };
+use super::{Run, ceiling::Compare};
 use crate::Result;
 use crate::ctx::Ctx;
 use crate::token::{self, Role};
@@ -120,6 +121,7 @@ pub(super) async fn measure(
     ctx: &Ctx,
     all: &super::Options,
     launched: &mut Launched,
+    run: &Run,
 ) -> Result<()> {
     let options = &all.case;
     let (cases, plan_cases) = (options.cases(), options.plan_cases());
@@ -192,7 +194,8 @@ pub(super) async fn measure(
         secs(outbox_time)
     );
     write_runs(&mut report, all);
-    write_table(&mut report, &results);
+    write_ceilings(&mut report, run);
+    write_table(&mut report, &results, run);
     let _ = writeln!(
         report,
         "read case + plan:     GET /v1/cases/{{id}}/overview, random case of the {plan_cases} with running help \
@@ -714,6 +717,16 @@ impl super::Scenario for Scenario {
             Scenario::WritePath => "op",
             _ => "req",
         }
+    }
+
+    /// Every case request commits a write: a command its change, a read its audit rows.
+    fn compare(self) -> Option<Compare> {
+        Some(Compare::WriteTx {
+            per_unit: match self {
+                Scenario::WritePath => 4,
+                Scenario::Overview | Scenario::CaseworkerList => 1,
+            },
+        })
     }
 }
 

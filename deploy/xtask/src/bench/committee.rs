@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use super::{
     Api, CountRow, Launched, Outcome, Rng, TextRow, per_second, run_scenarios, secs, seed_pool,
-    wait_for_outbox, write_header, write_problems, write_runs, write_table,
+    wait_for_outbox, write_ceilings, write_header, write_problems, write_runs, write_table,
 };
+use super::{Run, ceiling::Compare};
 use crate::Result;
 use crate::ctx::Ctx;
 use crate::token::{self, Role};
@@ -134,6 +135,7 @@ pub(super) async fn measure(
     ctx: &Ctx,
     all: &super::Options,
     launched: &mut Launched,
+    run: &Run,
 ) -> Result<()> {
     let (meetings, topics) = (all.committee.meetings(), all.committee.topics());
     launched.wait_ready().await?;
@@ -211,7 +213,8 @@ pub(super) async fn measure(
         secs(outbox_time)
     );
     write_runs(&mut report, all);
-    write_table(&mut report, &results);
+    write_ceilings(&mut report, run);
+    write_table(&mut report, &results, run);
     let group_pages: usize = fixture.groups.iter().map(|g| g.cursors.len()).sum();
     let _ = writeln!(
         report,
@@ -1118,6 +1121,11 @@ impl super::Scenario for Scenario {
             Scenario::GroupTopics => "working group topics",
             Scenario::SteeringInbox => "steering group inbox",
         }
+    }
+
+    /// Committee reads write nothing: compared with the bare HTTP read.
+    fn compare(self) -> Option<Compare> {
+        Some(Compare::HttpRead)
     }
 }
 
