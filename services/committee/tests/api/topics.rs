@@ -712,3 +712,44 @@ async fn a_repeated_idempotency_key_creates_one_topic() {
     assert_eq!(count(&secretary(&app), "/v1/topics").await, 1);
     app.stop().await;
 }
+
+/// Follows `next_cursor` from page to page (one item a page) and returns every id seen.
+async fn ids_page_by_page(caller: &Caller, path: &str) -> Vec<String> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut ids = Vec::new();
+    let mut next = format!("{path}{separator}limit=1");
+    loop {
+        let page = read(caller, &next).await;
+        for item in page["items"].as_array().unwrap() {
+            ids.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => next = format!("{path}{separator}limit=1&cursor={cursor}"),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn lists_in_id_order_page_through_with_their_own_cursors() {
+    let app = spawn().await;
+    let c = cast(&app).await;
+    let secretary = secretary(&app);
+    for n in 1..=3 {
+        raise(&c.speaker, &c.group, &format!("Thema {n}"), "Text.")
+            .send()
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    for path in ["/v1/topics", "/v1/bodies"] {
+        let whole: Vec<String> = read(&secretary, path).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(whole.len() >= 3, "{path} has too few items to page");
+        assert_eq!(ids_page_by_page(&secretary, path).await, whole, "{path}");
+    }
+    app.stop().await;
+}
