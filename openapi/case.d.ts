@@ -99,7 +99,7 @@ export interface paths {
         /**
          * List the cases the caller may see.
          * @description The office's cases for youth-office staff; for institution staff the cases whose current
-         *     plan it delivers. Every listed case is recorded in the audit log.
+         *     plan it delivers. The page is recorded in the audit log as one entry naming every listed case (`case_ids`).
          */
         get: operations["list_cases"];
         put?: never;
@@ -668,6 +668,7 @@ export interface components {
          *       "action": "case.read",
          *       "at": "2027-03-02T09:14:05Z",
          *       "case_id": "01937a10-0000-7000-8000-0000000000c1",
+         *       "case_ids": null,
          *       "id": 48213,
          *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
          *       "outcome": "granted",
@@ -679,8 +680,14 @@ export interface components {
             action: string;
             /** Format: date-time */
             at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The case read or changed; `null` for a listed page (see `case_ids`) and for actions not
+             *     on a case.
+             */
             case_id?: string | null;
+            /** @description The cases of a listed page, read together (`case.list`, `case.review_due`). */
+            case_ids?: string[] | null;
             /** Format: int64 */
             id: number;
             /** Format: uuid */
@@ -1145,8 +1152,14 @@ export interface components {
                 action: string;
                 /** Format: date-time */
                 at: string;
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description The case read or changed; `null` for a listed page (see `case_ids`) and for actions not
+                 *     on a case.
+                 */
                 case_id?: string | null;
+                /** @description The cases of a listed page, read together (`case.list`, `case.review_due`). */
+                case_ids?: string[] | null;
                 /** Format: int64 */
                 id: number;
                 /** Format: uuid */

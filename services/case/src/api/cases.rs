@@ -59,7 +59,7 @@ pub async fn open(
 /// List the cases the caller may see.
 ///
 /// The office's cases for youth-office staff; for institution staff the cases whose current
-/// plan it delivers. Every listed case is recorded in the audit log.
+/// plan it delivers. The page is recorded in the audit log as one entry naming every listed case (`case_ids`).
 #[utoipa::path(
     tag = "cases",
     operation_id = "list_cases",

@@ -296,7 +296,7 @@ pub async fn get_by_external_id(
     case_response(row, ids, audience, settings)
 }
 
-/// One page of the cases the caller may see; every listed case is audited as read.
+/// One page of the cases the caller may see; the page is audited as one read naming every listed case.
 #[tracing::instrument(skip_all, fields(limit = query.limit))]
 pub async fn list(
     conn: &mut AsyncPgConnection,

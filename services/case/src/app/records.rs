@@ -306,8 +306,8 @@ pub async fn document(
 }
 
 /// Reviews due at the caller's youth office within `within_days` (0 to 365, default 30) from
-/// today, or only the overdue ones, earliest first, at most 500; every listed case is audited as
-/// read. Access is decided (and a refusal audited) before the window is checked.
+/// today, or only the overdue ones, earliest first, at most 500; the list is audited as one
+/// read naming every listed case. Access is decided (and a refusal audited) before the window is checked.
 #[tracing::instrument(skip_all, fields(within_days = ?within_days, overdue_only = ?overdue_only))]
 pub async fn due_reviews(
     conn: &mut AsyncPgConnection,

@@ -76,7 +76,7 @@ pub async fn record_about(
     Ok(())
 }
 
-/// Records one read per listed case.
+/// Records the read of a listed page: one row naming every case on it (none for an empty page).
 #[tracing::instrument(skip_all, fields(cases = case_ids.len(), action))]
 pub async fn record_reads(
     mut conn: &AsyncPgConnection,
@@ -87,19 +87,13 @@ pub async fn record_reads(
     if case_ids.is_empty() {
         return Ok(());
     }
-    let rows: Vec<_> = case_ids
-        .iter()
-        .map(|id| {
-            (
-                audit_log::subject.eq(&principal.subject),
-                audit_log::organization_id.eq(principal.organization),
-                audit_log::case_id.eq(Some(*id)),
-                audit_log::action.eq(action),
-            )
-        })
-        .collect();
     diesel::insert_into(audit_log::table)
-        .values(rows)
+        .values((
+            audit_log::subject.eq(&principal.subject),
+            audit_log::organization_id.eq(principal.organization),
+            audit_log::case_ids.eq(Some(case_ids)),
+            audit_log::action.eq(action),
+        ))
         .execute(&mut conn)
         .await
         .map_err(|e| ApiError::Internal(format!("audit record refused: {e}")))?;
@@ -112,13 +106,17 @@ pub async fn record_reads(
 #[diesel(table_name = audit_log)]
 #[schema(example = json!({"id": 48213, "at": "2027-03-02T09:14:05Z", "subject": "01936f40-0000-7000-8000-000000000001",
     "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "case_id": "01937a10-0000-7000-8000-0000000000c1",
-    "target": null, "action": "case.read", "outcome": "granted"}))]
+    "case_ids": null, "target": null, "action": "case.read", "outcome": "granted"}))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
     pub subject: String,
     pub organization_id: Option<Uuid>,
+    /// The case read or changed; `null` for a listed page (see `case_ids`) and for actions not
+    /// on a case.
     pub case_id: Option<Uuid>,
+    /// The cases of a listed page, read together (`case.list`, `case.review_due`).
+    pub case_ids: Option<Vec<Uuid>>,
     /// What an action other than on a case was about, e.g. `instrument/review/2` for
     /// `instrument.release`.
     pub target: Option<String>,
@@ -140,7 +138,12 @@ pub async fn list(
         .select(AuditEntry::as_select())
         .into_boxed();
     if let Some(case_id) = case_id {
-        query = query.filter(audit_log::case_id.eq(case_id));
+        // The case's own rows and the listed pages it was on (both indexed).
+        query = query.filter(
+            audit_log::case_id
+                .eq(case_id)
+                .or(audit_log::case_ids.contains(vec![case_id])),
+        );
     }
     if let Some(outcome) = outcome {
         query = query.filter(audit_log::outcome.eq(code(&outcome)));

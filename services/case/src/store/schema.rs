@@ -145,6 +145,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         target -> Nullable<Text>,
         outcome -> Text,
+        case_ids -> Nullable<Array<Uuid>>,
     }
 }
 

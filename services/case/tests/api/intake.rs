@@ -122,7 +122,8 @@ async fn every_read_and_write_is_audited_and_the_audit_log_is_append_only() {
         .await;
     let actions: Vec<String> = app
         .sql(&format!(
-            "SELECT action, subject, outcome FROM audit_log WHERE case_id = '{id}' ORDER BY id"
+            "SELECT action, subject, outcome FROM audit_log \
+             WHERE case_id = '{id}' OR case_ids @> ARRAY['{id}'::uuid] ORDER BY id"
         ))
         .await
         .into_iter()

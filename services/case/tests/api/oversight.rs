@@ -196,6 +196,21 @@ async fn only_auditors_read_the_audit_log() {
     let next = next.expect(StatusCode::OK);
     assert_eq!(next["items"][0]["action"], "case.read");
     assert_eq!(next["items"][0]["subject"], "caseworker-1");
+    // A listed page is one row naming its cases; asking for the case finds it.
+    app.as_(caseworker())
+        .get("/v1/cases")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let all = auditor
+        .get(&format!("/v1/audit-log?case_id={id}"))
+        .send()
+        .await;
+    let all = all.expect(StatusCode::OK);
+    let listed = &all["items"][2];
+    assert_eq!(listed["action"], "case.list");
+    assert!(listed["case_id"].is_null());
+    assert_eq!(listed["case_ids"], serde_json::json!([id]));
     for role in ["caseworker", "coordinator", "admin", "institution_staff"] {
         app.as_(Persona::role(role).of(OFFICE))
             .get("/v1/audit-log")
