@@ -45,14 +45,13 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 
 use crate::Result;
 use crate::ctx::{Ctx, SERVICES, Service};
 use crate::infra::{BenchPostgres, Infra};
 pub use crate::launch::TextRow;
 use crate::launch::{self, Isolated};
-use crate::process::{self, GroupChild, capture_stdout, describe, port_open, tail};
+use crate::process::{self, GroupChild, describe, port_open, tail};
 pub use ceiling::serve as serve_http_ceiling;
 use ceiling::{Ceilings, Compare};
 
@@ -393,35 +392,13 @@ fn ensure_port_free(target: &Target) -> Result<()> {
 fn build_release(ctx: &Ctx, packages: &[String]) -> Result<BTreeMap<String, PathBuf>> {
     let mut binaries = BTreeMap::new();
     for package in packages {
-        binaries.insert(package.clone(), build_package(ctx, package)?);
+        binaries.insert(
+            package.clone(),
+            crate::build::release_binary(ctx, package, None)?,
+        );
         process::check_interrupted()?;
     }
     Ok(binaries)
-}
-
-/// `cargo build --release -p <package>`, returning the binary's path from cargo's messages (so
-/// a custom target directory works).
-fn build_package(ctx: &Ctx, package: &str) -> Result<PathBuf> {
-    println!("xtask: cargo build --release -p {package}");
-    let mut cmd = process::cargo();
-    cmd.args([
-        "build",
-        "--release",
-        "-p",
-        package,
-        "--message-format=json-render-diagnostics",
-    ])
-    .current_dir(&ctx.root);
-    let (status, stdout) = capture_stdout(&mut cmd)?;
-    if !status.success() {
-        return Err(format!("`{}` failed ({status})", describe(&cmd)).into());
-    }
-    stdout
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == package)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| format!("`cargo build --release` produced no {package} binary").into())
 }
 
 #[derive(QueryableByName)]

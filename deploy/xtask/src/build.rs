@@ -95,3 +95,27 @@ pub fn service_command(ctx: &Ctx, binaries: &Binaries, service: Service) -> Resu
     cmd.env_remove("QMF_AUTH_JWKS_URL");
     Ok(cmd)
 }
+
+/// `cargo build --release -p <package> [--bin <bin>]`, returning the binary's path from cargo's
+/// messages (so a custom target directory works). `bin` defaults to the package's name.
+pub fn release_binary(ctx: &Ctx, package: &str, bin: Option<&str>) -> Result<PathBuf> {
+    let name = bin.unwrap_or(package);
+    let mut cmd = process::cargo();
+    cmd.args(["build", "--release", "-p", package]);
+    if let Some(bin) = bin {
+        cmd.args(["--bin", bin]);
+    }
+    cmd.arg("--message-format=json-render-diagnostics")
+        .current_dir(&ctx.root);
+    eprintln!("xtask: {}", describe(&cmd));
+    let (status, stdout) = capture_stdout(&mut cmd)?;
+    if !status.success() {
+        return Err(format!("`{}` failed ({status})", describe(&cmd)).into());
+    }
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("`{}` produced no {name} executable", describe(&cmd)).into())
+}

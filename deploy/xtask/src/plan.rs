@@ -10,11 +10,9 @@
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use serde_json::Value;
-
 use crate::Result;
 use crate::ctx::Ctx;
-use crate::process::{self, capture_stdout, describe, run_interruptible};
+use crate::process::{describe, run_interruptible};
 
 /// Options of `cargo xtask plan`.
 #[derive(clap::Args, Debug, Clone)]
@@ -43,28 +41,7 @@ pub struct Options {
 
 /// Builds `qmf-plan` (release) and returns the path of the executable.
 fn build(ctx: &Ctx) -> Result<PathBuf> {
-    eprintln!("xtask: cargo build --release -p qmf-planner --bin qmf-plan");
-    let mut cmd = process::cargo();
-    cmd.args([
-        "build",
-        "--release",
-        "--package",
-        "qmf-planner",
-        "--bin",
-        "qmf-plan",
-        "--message-format=json-render-diagnostics",
-    ])
-    .current_dir(&ctx.root);
-    let (status, stdout) = capture_stdout(&mut cmd)?;
-    if !status.success() {
-        return Err(format!("`{}` failed ({status})", describe(&cmd)).into());
-    }
-    stdout
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "qmf-plan")
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo build produced no qmf-plan executable".into())
+    crate::build::release_binary(ctx, "qmf-planner", Some("qmf-plan"))
 }
 
 pub fn run(ctx: &Ctx, options: &Options) -> Result<ExitCode> {
