@@ -138,15 +138,47 @@ impl Api {
         })
     }
 
+    /// Sends a request; a 429 (the services' rate limits are on in `cargo xtask up`) is
+    /// retried after the `Retry-After` seconds the service names, a few times.
     fn send(&self, method: &str, path: &str, request: RequestBuilder) -> Result<Response> {
-        request.bearer_auth(&self.token).send().map_err(|e| {
-            format!(
-                "{method} {}{path}: {e} (is the directory service running? \
-                 `cargo xtask up` starts it)",
-                self.base
-            )
-            .into()
-        })
+        const ATTEMPTS: u32 = 10;
+        let request = request.bearer_auth(&self.token);
+        for _ in 1..ATTEMPTS {
+            let Some(attempt) = request.try_clone() else {
+                break;
+            };
+            let response = attempt
+                .send()
+                .map_err(|e| self.unreachable(method, path, e))?;
+            if response.status() != StatusCode::TOO_MANY_REQUESTS {
+                return Ok(response);
+            }
+            let wait = response
+                .headers()
+                .get("Retry-After")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.parse::<u64>().ok())
+                .unwrap_or(1)
+                .clamp(1, 30);
+            std::thread::sleep(Duration::from_secs(wait));
+        }
+        request
+            .send()
+            .map_err(|e| self.unreachable(method, path, e))
+    }
+
+    fn unreachable(
+        &self,
+        method: &str,
+        path: &str,
+        e: reqwest::Error,
+    ) -> Box<dyn std::error::Error> {
+        format!(
+            "{method} {}{path}: {e} (is the directory service running? \
+             `cargo xtask up` starts it)",
+            self.base
+        )
+        .into()
     }
 
     fn get(&self, path: &str) -> Result<Value> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
 use tokio::sync::watch;
 
@@ -27,13 +28,31 @@ impl BrokerStatus {
     }
 }
 
+/// The largest AMQP frame this client proposes when the URL names none (`?frame_max=`). The
+/// client keeps two buffers of 32 frames per connection, so RabbitMQ's default of 128 KiB costs
+/// 8 MiB of memory per connection; our envelopes are a few KiB, and a larger body is simply
+/// sent in several frames.
+pub const DEFAULT_FRAME_MAX: u32 = 16 * 1024;
+
+/// The broker URL as the services connect with it: `frame_max` is `DEFAULT_FRAME_MAX` unless
+/// the URL names one.
+pub fn connection_uri(amqp_url: &str) -> Result<AMQPUri, String> {
+    let mut uri: AMQPUri = amqp_url.parse()?;
+    uri.query.frame_max.get_or_insert(DEFAULT_FRAME_MAX);
+    Ok(uri)
+}
+
 /// Opens a connection named after the service and role, bounded by `broker_timeout` so that a
 /// black-holed broker does not hang the caller.
 pub(crate) async fn connect(config: &EventsConfig, role: &str) -> Result<Connection, EventsError> {
     let properties = ConnectionProperties::default()
         .with_connection_name(format!("qmf-{}-{role}", config.service).into());
     timed(config.broker_timeout, "connecting to the broker", async {
-        Ok(Connection::connect(&config.amqp_url, properties).await?)
+        match connection_uri(&config.amqp_url) {
+            Ok(uri) => Ok(Connection::connect_uri(uri, properties).await?),
+            // lapin names what is wrong with the URL.
+            Err(_) => Ok(Connection::connect(&config.amqp_url, properties).await?),
+        }
     })
     .await
 }
@@ -73,5 +92,19 @@ pub(crate) async fn pause(delay: Duration, stop: &mut watch::Receiver<bool>) -> 
     tokio::select! {
         _ = tokio::time::sleep(delay) => !stopping(stop),
         _ = stop.changed() => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_max_defaults_to_small_frames_unless_the_url_names_one() {
+        let uri = connection_uri("amqp://guest:guest@127.0.0.1:5672/%2f").unwrap();
+        assert_eq!(uri.query.frame_max, Some(DEFAULT_FRAME_MAX));
+        let uri = connection_uri("amqp://guest:guest@127.0.0.1:5672/%2f?frame_max=131072").unwrap();
+        assert_eq!(uri.query.frame_max, Some(131_072));
+        assert!(connection_uri("http://example.org").is_err());
     }
 }

@@ -22,7 +22,7 @@ mod trace;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
-pub use broker::BrokerStatus;
+pub use broker::{BrokerStatus, DEFAULT_FRAME_MAX, connection_uri};
 pub use config::{DEFAULT_EXCHANGE, EventsConfig};
 pub use consumer::{BoxError, ConsumerHandle, EventHandler, HandlerError, spawn_consumer};
 pub use dead_letter::replay_dead_letters;

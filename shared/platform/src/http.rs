@@ -1,7 +1,7 @@
 //! The HTTP shell every service shares: middleware, health, metrics, OpenAPI and docs, problem
 //! responses for unknown routes and methods. A service only adds its own routes.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -52,6 +52,24 @@ pub struct AppContext {
     pub idempotency_lease: std::time::Duration,
     pub limiters: Arc<crate::limits::Limiters>,
     pub network: crate::net::Network,
+    /// The OpenAPI document as served, built by the first worker and shared by all: the
+    /// document tree is large, and one copy per worker would be idle memory.
+    pub document: Arc<OnceLock<Arc<ServedDocument>>>,
+}
+
+/// The service's OpenAPI document, serialized once, and the routes it names.
+pub struct ServedDocument {
+    json: web::Bytes,
+    known_routes: Arc<KnownRoutes>,
+}
+
+impl ServedDocument {
+    fn new(api: &OpenApi) -> Result<Self, serde_json::Error> {
+        Ok(ServedDocument {
+            json: web::Bytes::from(serde_json::to_vec(api)?),
+            known_routes: Arc::new(KnownRoutes::from_document(api)),
+        })
+    }
 }
 
 impl AppContext {
@@ -77,6 +95,7 @@ impl AppContext {
                 trusted_proxies: config.trusted_proxies.clone(),
                 public_base_url: config.public_base_url.clone(),
             },
+            document: Arc::new(OnceLock::new()),
         })
     }
 }
@@ -192,8 +211,14 @@ where
         .service(metrics_endpoint)
         .configure(routes)
         .split_for_parts();
-    let api = finish_document(api, &ctx.info);
-    let known_routes = web::Data::new(KnownRoutes::from_document(&api));
+    let document = ctx
+        .document
+        .get_or_init(|| {
+            let api = finish_document(api, &ctx.info);
+            Arc::new(ServedDocument::new(&api).expect("an OpenAPI document serializes to JSON"))
+        })
+        .clone();
+    let known_routes = web::Data::from(document.known_routes.clone());
 
     app.app_data(web::Data::new(ctx.pool.clone()))
         .app_data(web::Data::from(ctx.authenticator.clone()))
@@ -214,7 +239,11 @@ where
         .app_data(web::Data::from(ctx.limiters.clone()))
         .app_data(web::Data::new(ctx.network.clone()))
         .app_data(BodyTimeout(ctx.body_timeout))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .app_data(web::Data::from(document))
+        .route("/openapi.json", web::get().to(openapi_json))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
         .default_service(web::to(fallback))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(crate::input::middleware))
@@ -228,6 +257,13 @@ where
         .wrap(from_fn(response_headers))
         .wrap(TracingLogger::default())
         .wrap(from_fn(head_as_get))
+}
+
+/// `GET /openapi.json`: the document serialized when the first worker started.
+async fn openapi_json(document: web::Data<ServedDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.json.clone())
 }
 
 /// HEAD is answered like GET (RFC 9110 9.3.2): the request is routed as GET, and the HTTP layer,

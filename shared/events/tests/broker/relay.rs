@@ -381,3 +381,63 @@ async fn listening(pool: &DbPool) -> bool {
     .unwrap();
     found.n > 0
 }
+
+/// The services propose small frames: the broker agrees on `DEFAULT_FRAME_MAX` (each connection
+/// then buffers 32 frames each way in 1 MiB rather than 8 MiB), and a message larger than one
+/// frame still arrives whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_use_small_frames_and_large_messages_still_arrive() {
+    use lapin::options::{BasicGetOptions, QueueDeclareOptions, QueueDeleteOptions};
+    let uri = qmf_events::connection_uri(&qmf_testkit::amqp_url()).unwrap();
+    let connection = lapin::Connection::connect_uri(uri, lapin::ConnectionProperties::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        connection.configuration().frame_max(),
+        qmf_events::DEFAULT_FRAME_MAX
+    );
+    let channel = connection.create_channel().await.unwrap();
+    let queue = format!("frame-test-{}", uuid::Uuid::new_v4());
+    channel
+        .queue_declare(
+            queue.as_str().into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let body: Vec<u8> = (0..5 * qmf_events::DEFAULT_FRAME_MAX)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    channel
+        .basic_publish(
+            "".into(),
+            queue.as_str().into(),
+            Default::default(),
+            &body,
+            Default::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let mut got = None;
+    for _ in 0..50 {
+        got = channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap();
+        if got.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(got.expect("the message arrives").delivery.data, body);
+    channel
+        .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+        .await
+        .unwrap();
+}
