@@ -64,11 +64,17 @@ pub struct ServedDocument {
 }
 
 impl ServedDocument {
-    fn new(api: &OpenApi) -> Result<Self, serde_json::Error> {
-        Ok(ServedDocument {
-            json: web::Bytes::from(serde_json::to_vec(api)?),
+    fn new(api: &OpenApi) -> Self {
+        // Serializing a document of plain maps and strings cannot fail; should it ever, the
+        // service still runs and says so.
+        let json = serde_json::to_vec(api).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the OpenAPI document does not serialize");
+            b"{}".to_vec()
+        });
+        ServedDocument {
+            json: web::Bytes::from(json),
             known_routes: Arc::new(KnownRoutes::from_document(api)),
-        })
+        }
     }
 }
 
@@ -215,7 +221,7 @@ where
         .document
         .get_or_init(|| {
             let api = finish_document(api, &ctx.info);
-            Arc::new(ServedDocument::new(&api).expect("an OpenAPI document serializes to JSON"))
+            Arc::new(ServedDocument::new(&api))
         })
         .clone();
     let known_routes = web::Data::from(document.known_routes.clone());

@@ -1094,7 +1094,10 @@ async fn the_openapi_document_describes_the_interface() {
     let schema = &api["components"]["schemas"]["OparlMeeting"];
     assert!(schema["example"].is_object(), "{schema}");
     // Served from the copy built at start: the same document the generator writes, every time.
-    assert_eq!(*api, serde_json::to_value(qmf_committee::openapi()).unwrap());
+    assert_eq!(
+        *api,
+        serde_json::to_value(qmf_committee::openapi()).unwrap()
+    );
     let again = secretary(&app).get("/openapi.json").send().await;
     assert_eq!(again.expect(StatusCode::OK), api);
     app.stop().await;
