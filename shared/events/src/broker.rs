@@ -96,6 +96,7 @@ pub(crate) async fn pause(delay: Duration, stop: &mut watch::Receiver<bool>) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
