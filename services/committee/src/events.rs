@@ -121,6 +121,7 @@ pub async fn decision_recorded(
 pub async fn meeting_scheduled(
     conn: &mut AsyncPgConnection,
     row: &crate::store::meetings::MeetingRow,
+    body_kind: &str,
 ) -> Result<(), ApiError> {
     let data = published::MeetingScheduledV1 {
         meeting_id: row.id,
@@ -130,6 +131,7 @@ pub async fn meeting_scheduled(
         ends_at: row.ends_at,
         place: row.place.clone(),
         public: row.public,
+        body_kind: Some(body_kind.to_string()),
     };
     qmf_events::publish(conn, &CommitteeEvent::MeetingScheduled(data)).await?;
     Ok(())
@@ -165,6 +167,7 @@ pub async fn meeting_cancelled(
     conn: &mut AsyncPgConnection,
     row: &crate::store::meetings::MeetingRow,
     ics: Option<String>,
+    body_kind: &str,
 ) -> Result<(), ApiError> {
     let data = published::MeetingCancelledV1 {
         meeting_id: row.id,
@@ -172,6 +175,7 @@ pub async fn meeting_cancelled(
         starts_at: row.starts_at,
         invitations_were_sent: row.invitations_sent_at.is_some(),
         ics,
+        body_kind: Some(body_kind.to_string()),
     };
     qmf_events::publish(conn, &CommitteeEvent::MeetingCancelled(data)).await?;
     Ok(())

@@ -1,28 +1,45 @@
-//! QMF dialogue service. The three-year cycle of quality dialogues (Qualitätsdialoge): planning, quality reports and documented results. Business endpoints follow in their own issue.
+//! The dialogue service: the three-year cycle of quality dialogues (Qualitätsdialoge). The
+//! coordination opens a cycle; every organisation with a valid agreement hosts one dialogue;
+//! hosts record their representatives, room, preferred months, report date and proposed dates;
+//! staff record absences; the region's blackout days (public and school holidays, Forum
+//! meetings) are known, so that a proposed date on one is flagged with its reason. So far the
+//! schema and the rules (`domain`) exist; the endpoints and the consumer follow.
 
+pub mod domain;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
 use qmf_platform::server::{BoxError, Commands, Running};
-use utoipa_actix_web::service_config::ServiceConfig;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "dialogue",
     title: "QMF dialogue service",
-    description: "The three-year cycle of quality dialogues (Qualitätsdialoge): planning, quality reports and documented results. Business endpoints follow in their own issue.",
+    description: "The three-year cycle of quality dialogues (Qualitätsdialoge): cycles and their \
+        hosts, planning details, absences, blackout days, dialogues, quality reports and \
+        documented results. The database schema and rules for cycles, hosts and absences are in \
+        place; their endpoints follow.",
     default_port: 8084,
 };
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub fn commands() -> Commands {
     Commands {
         info: SERVICE,
-        migrations: vec![qmf_platform::db::MIGRATIONS, qmf_events::MIGRATIONS],
+        migrations: vec![
+            qmf_platform::db::MIGRATIONS,
+            qmf_events::MIGRATIONS,
+            qmf_directory_copy::MIGRATIONS,
+            MIGRATIONS,
+        ],
         openapi,
         documents: vec![],
     }
 }
 
-/// The service's own endpoints; for now only the shared health, metrics and docs endpoints.
-pub fn routes(_cfg: &mut ServiceConfig) {}
+/// The service's endpoints; so far only the shared health, metrics and docs endpoints.
+pub fn routes(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     qmf_platform::http::document(&SERVICE, routes)

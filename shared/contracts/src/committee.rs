@@ -85,7 +85,7 @@ pub const MEETING_CANCELLED: &str = "committee.meeting.cancelled.v1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
     "title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z", "ends_at": "2027-03-17T13:00:00Z",
-    "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true}))]
+    "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true, "body_kind": "forum"}))]
 pub struct MeetingScheduledV1 {
     pub meeting_id: Uuid,
     pub body_id: Uuid,
@@ -94,6 +94,11 @@ pub struct MeetingScheduledV1 {
     pub ends_at: DateTime<Utc>,
     pub place: String,
     pub public: bool,
+    /// Kind of the meeting's body (`forum`, `management`, `steering_group`, `coordination`,
+    /// `working_group`); the dialogue service keeps Forum days free. Absent in events
+    /// published before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_kind: Option<String>,
 }
 
 /// One agenda item as sent with an invitation.
@@ -165,13 +170,16 @@ pub struct MeetingHeldV1 {
 /// (same UID, `STATUS:CANCELLED`, higher `SEQUENCE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
-    "starts_at": "2027-03-17T09:00:00Z", "invitations_were_sent": true, "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR\r\n"}))]
+    "starts_at": "2027-03-17T09:00:00Z", "invitations_were_sent": true, "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR\r\n", "body_kind": "forum"}))]
 pub struct MeetingCancelledV1 {
     pub meeting_id: Uuid,
     pub body_id: Uuid,
     pub starts_at: DateTime<Utc>,
     pub invitations_were_sent: bool,
     pub ics: Option<String>,
+    /// Kind of the meeting's body, as in `committee.meeting.scheduled.v1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_kind: Option<String>,
 }
 
 pub const TOPIC_TRANSITIONED: &str = "committee.topic.transitioned.v1";

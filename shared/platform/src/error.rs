@@ -29,6 +29,51 @@ impl FieldError {
 }
 
 /// The body of every error response (`application/problem+json`, RFC 9457).
+/// One of several rules checked together (a dialogue's date, guests and room, say) that the
+/// request would break, with the people, organisations and days that cause it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"rule": "guest_unavailable", "message": "1 guest is absent on 2027-05-12",
+    "people": ["01936f40-0000-7000-8000-000000000001"], "dates": ["2027-05-12"]}))]
+pub struct Violation {
+    /// The rule's stable name.
+    pub rule: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organizations: Vec<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<chrono::NaiveDate>,
+}
+
+impl Violation {
+    pub fn new(rule: impl crate::rules::RuleName, message: impl Into<String>) -> Self {
+        Violation {
+            rule: rule.name().to_string(),
+            message: message.into(),
+            people: vec![],
+            organizations: vec![],
+            dates: vec![],
+        }
+    }
+
+    pub fn people(mut self, people: impl IntoIterator<Item = uuid::Uuid>) -> Self {
+        self.people.extend(people);
+        self
+    }
+
+    pub fn organizations(mut self, organizations: impl IntoIterator<Item = uuid::Uuid>) -> Self {
+        self.organizations.extend(organizations);
+        self
+    }
+
+    pub fn dates(mut self, dates: impl IntoIterator<Item = chrono::NaiveDate>) -> Self {
+        self.dates.extend(dates);
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "type": "https://qmf-heilbronn-franken.de/problems/validation",
@@ -54,6 +99,10 @@ pub struct Problem {
     /// The domain rule that refused a command (for 409 conflicts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// With a 409 for several rules checked together: every broken rule; `rule` names the
+    /// first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
 }
 
 /// Every error a handler can return. Converts into a problem response.
@@ -73,6 +122,9 @@ pub enum ApiError {
     MethodNotAllowed { allow: Vec<String> },
     #[error("conflict with rule {rule}: {detail}")]
     Conflict { rule: String, detail: String },
+    /// Several rules checked together are broken (409); never empty.
+    #[error("{} rules broken", .0.len())]
+    Violations(Vec<Violation>),
     #[error("precondition required: {0}")]
     PreconditionRequired(String),
     #[error("precondition failed: {0}")]
@@ -126,7 +178,9 @@ impl ApiError {
                 "method-not-allowed",
                 "The method is not allowed on this resource",
             ),
-            ApiError::Conflict { .. } => ("conflict", "The request conflicts with a rule"),
+            ApiError::Conflict { .. } | ApiError::Violations(_) => {
+                ("conflict", "The request conflicts with a rule")
+            }
             ApiError::PreconditionRequired(_) => {
                 ("precondition-required", "An If-Match header is required")
             }
@@ -179,6 +233,14 @@ impl ApiError {
             ApiError::Conflict { rule, detail } => {
                 (Some(detail.clone()), vec![], Some(rule.clone()))
             }
+            ApiError::Violations(violations) => {
+                let names: Vec<&str> = violations.iter().map(|v| v.rule.as_str()).collect();
+                let detail = match violations.as_slice() {
+                    [only] => only.message.clone(),
+                    _ => format!("{} rules are broken: {}", names.len(), names.join(", ")),
+                };
+                (Some(detail), vec![], names.first().map(|n| n.to_string()))
+            }
             ApiError::MethodNotAllowed { allow } => (
                 Some(format!("allowed methods: {}", allow.join(", "))),
                 vec![],
@@ -222,6 +284,10 @@ impl ApiError {
             detail,
             errors,
             rule,
+            violations: match self {
+                ApiError::Violations(violations) => violations.clone(),
+                _ => vec![],
+            },
         }
     }
 }
@@ -237,7 +303,9 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } | ApiError::IdempotencyKeyInFlight => StatusCode::CONFLICT,
+            ApiError::Conflict { .. }
+            | ApiError::Violations(_)
+            | ApiError::IdempotencyKeyInFlight => StatusCode::CONFLICT,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -376,3 +444,55 @@ pub fn payload_error(err: actix_web::error::PayloadError) -> ApiError {
 
 /// Result alias for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    crate::rules! {
+        pub enum TestRule {
+            GuestUnavailable = "guest_unavailable",
+            RoomCapacity = "room_capacity",
+        }
+    }
+
+    #[test]
+    fn several_broken_rules_answer_409_naming_each_with_what_causes_it() {
+        let person = uuid::Uuid::now_v7();
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 5, 12).unwrap();
+        let error = ApiError::Violations(vec![
+            Violation::new(TestRule::GuestUnavailable, "1 guest is absent")
+                .people([person])
+                .dates([day]),
+            Violation::new(TestRule::RoomCapacity, "9 participants, the room holds 8"),
+        ]);
+        assert_eq!(TestRule::ALL.len(), 2);
+        assert_eq!(error.status_code(), StatusCode::CONFLICT);
+        let problem = serde_json::to_value(error.problem()).unwrap();
+        assert_eq!(problem["rule"], "guest_unavailable");
+        assert_eq!(
+            problem["detail"],
+            "2 rules are broken: guest_unavailable, room_capacity"
+        );
+        assert_eq!(
+            problem["violations"],
+            serde_json::json!([
+                {"rule": "guest_unavailable", "message": "1 guest is absent",
+                 "people": [person], "dates": ["2027-05-12"]},
+                {"rule": "room_capacity", "message": "9 participants, the room holds 8"}
+            ])
+        );
+        let one = ApiError::Violations(vec![Violation::new(
+            TestRule::RoomCapacity,
+            "9 participants, the room holds 8",
+        )]);
+        assert_eq!(
+            one.problem().detail.as_deref(),
+            Some("9 participants, the room holds 8")
+        );
+        // Other problems carry no violations member at all.
+        let plain = serde_json::to_value(ApiError::NotFound("x".into()).problem()).unwrap();
+        assert!(plain.get("violations").is_none());
+    }
+}

@@ -902,6 +902,7 @@ fn problem_for_status(status: actix_web::http::StatusCode) -> HttpResponse {
                 detail: None,
                 errors: vec![],
                 rule: None,
+                violations: vec![],
             };
             return HttpResponse::build(status)
                 .content_type("application/problem+json")

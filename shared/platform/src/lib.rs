@@ -29,7 +29,7 @@ pub mod write;
 pub use auth::{Principal, Role};
 pub use config::{Config, ServiceInfo};
 pub use db::DbPool;
-pub use error::{ApiError, ApiResult, FieldError, Problem};
+pub use error::{ApiError, ApiResult, FieldError, Problem, Violation};
 pub use etag::IfMatch;
 pub use json::Json;
 pub use pagination::{

@@ -141,7 +141,7 @@ pub async fn plan(
         },
     )
     .await?;
-    events::meeting_scheduled(conn, &row).await?;
+    events::meeting_scheduled(conn, &row, &body.kind).await?;
     view(conn, row, access::minutes_reader_by_roles(principal)).await
 }
 
@@ -216,7 +216,10 @@ pub async fn transition(
                 Some(_) => Some(calendar(conn, &row, true).await?),
                 None => None,
             };
-            events::meeting_cancelled(conn, &row, ics).await?;
+            let body = body_store::find(conn, row.body_id)
+                .await?
+                .ok_or_else(|| not_found("body"))?;
+            events::meeting_cancelled(conn, &row, ics, &body.kind).await?;
         }
         MeetingTransition::ApproveMinutes => {}
     }
