@@ -1,5 +1,7 @@
 //! QMF dialogue service. The three-year cycle of quality dialogues (Qualitätsdialoge): planning, quality reports and documented results. Business endpoints follow in their own issue.
 
+pub mod domain;
+
 use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
 use qmf_platform::server::{BoxError, Commands, Running};

@@ -1,0 +1,2 @@
+//! The dialogue service's rules, free of I/O.
+pub mod calendar;
