@@ -1,2 +1,3 @@
 //! The dialogue service's rules, free of I/O.
 pub mod calendar;
+pub mod school_holidays;
