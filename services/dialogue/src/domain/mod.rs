@@ -1,6 +1,9 @@
 //! The dialogue service's rules, free of I/O.
 pub mod absences;
 pub mod access;
+pub mod calendar;
 pub mod cycles;
 pub mod hosts;
+pub mod ical;
 pub mod rules;
+pub mod school_holidays;
