@@ -2681,7 +2681,6 @@ export interface components {
             public_consent: boolean;
         };
         /**
-         * @description The body of every error response (`application/problem+json`, RFC 9457).
          * @example {
          *       "detail": "2 fields are invalid",
          *       "errors": [
@@ -2711,6 +2710,11 @@ export interface components {
             title: string;
             /** @description URI identifying the kind of problem; stable, safe to switch on. */
             type: string;
+            /**
+             * @description With a 409 for several rules checked together: every broken rule; `rule` names the
+             *     first of them.
+             */
+            violations?: components["schemas"]["Violation"][];
         };
         /**
          * @description Result of the readiness probe.
@@ -2886,6 +2890,30 @@ export interface components {
              *     (what changed); 1 to 4000 characters.
              */
             reason?: string | null;
+        };
+        /**
+         * @description The body of every error response (`application/problem+json`, RFC 9457).
+         *     One of several rules checked together (a dialogue's date, guests and room, say) that the
+         *     request would break, with the people, organisations and days that cause it.
+         * @example {
+         *       "dates": [
+         *         "2027-05-12"
+         *       ],
+         *       "message": "1 guest is absent on 2027-05-12",
+         *       "people": [
+         *         "01936f40-0000-7000-8000-000000000001"
+         *       ],
+         *       "rule": "guest_unavailable"
+         *     }
+         */
+        Violation: {
+            dates?: string[];
+            /** @description What is wrong, in plain words. */
+            message: string;
+            organizations?: string[];
+            people?: string[];
+            /** @description The rule's stable name. */
+            rule: string;
         };
         /**
          * @description The working group a decision sets up; it starts on the day of the decision.

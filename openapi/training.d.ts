@@ -85,7 +85,6 @@ export interface components {
             pointer: string;
         };
         /**
-         * @description The body of every error response (`application/problem+json`, RFC 9457).
          * @example {
          *       "detail": "2 fields are invalid",
          *       "errors": [
@@ -115,6 +114,11 @@ export interface components {
             title: string;
             /** @description URI identifying the kind of problem; stable, safe to switch on. */
             type: string;
+            /**
+             * @description With a 409 for several rules checked together: every broken rule; `rule` names the
+             *     first of them.
+             */
+            violations?: components["schemas"]["Violation"][];
         };
         /**
          * @description Result of the readiness probe.
@@ -131,6 +135,30 @@ export interface components {
             database: string;
             /** @description `ready` or `not_ready`. */
             status: string;
+        };
+        /**
+         * @description The body of every error response (`application/problem+json`, RFC 9457).
+         *     One of several rules checked together (a dialogue's date, guests and room, say) that the
+         *     request would break, with the people, organisations and days that cause it.
+         * @example {
+         *       "dates": [
+         *         "2027-05-12"
+         *       ],
+         *       "message": "1 guest is absent on 2027-05-12",
+         *       "people": [
+         *         "01936f40-0000-7000-8000-000000000001"
+         *       ],
+         *       "rule": "guest_unavailable"
+         *     }
+         */
+        Violation: {
+            dates?: string[];
+            /** @description What is wrong, in plain words. */
+            message: string;
+            organizations?: string[];
+            people?: string[];
+            /** @description The rule's stable name. */
+            rule: string;
         };
     };
     responses: never;

@@ -29,7 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::Authenticator;
 use crate::config::{Config, ServiceInfo};
 use crate::db::{self, DbPool};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Violation};
 use crate::idempotency::{self, IdempotencyLimit};
 use crate::metrics::{self, Metrics};
 
@@ -357,6 +357,10 @@ fn base_document(info: &ServiceInfo) -> OpenApi {
     components.schemas.insert(
         "FieldError".into(),
         <FieldError as utoipa::PartialSchema>::schema(),
+    );
+    components.schemas.insert(
+        "Violation".into(),
+        <Violation as utoipa::PartialSchema>::schema(),
     );
     api.security = Some(vec![SecurityRequirement::new(
         "bearer",
