@@ -6,6 +6,7 @@
 //! schema and the rules (`domain`) exist; the endpoints and the consumer follow.
 
 pub mod domain;
+pub mod store;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use qmf_platform::Config;

@@ -1,0 +1,3 @@
+//! Queries of the dialogue service's own database.
+
+pub mod schema;
