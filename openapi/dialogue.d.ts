@@ -67,10 +67,544 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List absences.
+         * @description The coordination sees all; staff and integrating software see those of their own
+         *     organisation and their own.
+         */
+        get: operations["list_absences"];
+        put?: never;
+        /**
+         * Record an absence.
+         * @description Staff record their own (token subject = their directory person id); the coordination may
+         *     record anyone's. Either a range of days (`start_on`, `end_on`, both included) or a fixed
+         *     weekday off (`weekday`, 1 Monday … 7 Sunday). A host representative's absence flags the
+         *     host's proposed dates it covers.
+         */
+        post: operations["create_absence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/absences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an absence. The person or the coordination. */
+        delete: operations["delete_absence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/blackout-days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the blackout days of a range.
+         * @description Every authenticated caller. Weekdays on which the region holds no dialogue (Baden-Württemberg
+         *     public holidays, Forum meetings) or would rather not (school holidays), each with its
+         *     reasons. Weekends are never dialogue days and are left out.
+         */
+        get: operations["list_blackout_days"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cycles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List cycles, oldest first. Every authenticated caller. */
+        get: operations["list_cycles"];
+        put?: never;
+        /**
+         * Open a cycle.
+         * @description The coordination (`coordinator`, `admin`). The cycle runs over whole calendar years (three
+         *     by default) with the region's rules unless others are given. Every organisation with a
+         *     valid agreement today becomes a host with an unscheduled dialogue; organisations that sign
+         *     later join while the cycle is open. Publishes `dialogue.cycle.opened.v1` and a
+         *     `dialogue.host.joined.v1` per host.
+         */
+        post: operations["open_cycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cycles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a cycle. Every authenticated caller. */
+        get: operations["get_cycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cycles/{id}/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the hosts of a cycle, in the order they joined. Every authenticated caller. */
+        get: operations["list_hosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cycles/{id}/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the rules of an open cycle.
+         * @description The coordination. Replaces all rules and weights with a new version (`rules_version` + 1);
+         *     earlier versions are kept, so a plan can be judged by the rules it was made with.
+         */
+        put: operations["change_cycle_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a host with its proposed dates judged.
+         * @description Every authenticated caller. Each proposed date carries its flags: weekend, public holiday,
+         *     Forum meeting, before the report's date plus the lead days, a representative absent
+         *     (blocking), school holiday (allowed, but avoided by a plan).
+         */
+        get: operations["get_host"];
+        /**
+         * Record a host's planning details.
+         * @description The coordination, or staff of the host's own organisation. Replaces representatives, room
+         *     capacity, preferred months, report date and proposed dates at once. Representatives must be
+         *     active directory people of the host's organisation; proposed dates must lie in the cycle.
+         *     A proposed date on a blackout day is accepted and flagged with its reason.
+         */
+        put: operations["update_host"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the absences of an organisation's staff in bulk.
+         * @description Integrating software of the organisation (`service` role with the organisation in `org`)
+         *     or the coordination. Replaces every absence recorded for the organisation's people with
+         *     the given list (up to 5,000); an empty list removes them all. Every person must be an
+         *     active directory person of the organisation.
+         */
+        put: operations["replace_organization_absences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/school-holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the imported school holidays. Every authenticated caller. Not paged: a school year has
+         *     about six holidays.
+         */
+        get: operations["list_school_holidays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/school-holidays/{school_year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Import the school holidays of a school year.
+         * @description The coordination. Send the file the ministry (or a holiday calendar) publishes, as
+         *     `text/csv` (a header row naming `name`, `start`, `end` or the German `Bezeichnung`,
+         *     `Beginn`, `Ende`; `,` or `;`; dates `YYYY-MM-DD` or `DD.MM.YYYY`, end included) or as
+         *     `text/calendar` (one all-day event per holiday; `DTEND` exclusive as RFC 5545 says).
+         *     Replaces what was imported for that school year before. Every problem of the file is
+         *     named with its line (`/body/line/N`).
+         */
+        put: operations["import_school_holidays"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description One absence to record: either `start_on` and `end_on`, or `weekday`.
+         * @example {
+         *       "end_on": "2027-08-20",
+         *       "note": "Urlaub",
+         *       "person_id": "01936f40-0000-7000-8000-000000000001",
+         *       "start_on": "2027-08-02"
+         *     }
+         */
+        AbsenceInput: {
+            /** Format: date */
+            end_on?: string | null;
+            /** @description A short note (up to 200 characters); no reasons of health or family. */
+            note?: string | null;
+            /**
+             * Format: uuid
+             * @description The directory person who is away.
+             */
+            person_id: string;
+            /** Format: date */
+            start_on?: string | null;
+            /**
+             * Format: int32
+             * @description A fixed weekday off, ISO numbering (1 Monday … 7 Sunday).
+             */
+            weekday?: number | null;
+        };
+        /**
+         * @description How an absence is shown.
+         * @example {
+         *       "created_at": "2026-12-04T10:00:00Z",
+         *       "end_on": "2027-08-20",
+         *       "id": "01938110-0000-7000-8000-000000000001",
+         *       "note": "Urlaub",
+         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *       "person_id": "01936f40-0000-7000-8000-000000000001",
+         *       "start_on": "2027-08-02",
+         *       "weekday": null
+         *     }
+         */
+        AbsenceView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            end_on?: string | null;
+            /** Format: uuid */
+            id: string;
+            note?: string | null;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            person_id: string;
+            /** Format: date */
+            start_on?: string | null;
+            /** Format: int32 */
+            weekday?: number | null;
+        };
+        /** @description A weekday with reasons against a dialogue. */
+        BlackoutDay: {
+            /** @description Whether a dialogue is ruled out (`false`: only school holidays, to be avoided). */
+            blocked: boolean;
+            /** Format: date */
+            date: string;
+            reasons: components["schemas"]["DayFlag"][];
+        };
+        /**
+         * @description The blackout days of a range.
+         * @example {
+         *       "items": [
+         *         {
+         *           "blocked": true,
+         *           "date": "2027-05-06",
+         *           "reasons": [
+         *             {
+         *               "kind": "public_holiday",
+         *               "name": "Christi Himmelfahrt"
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "blocked": true,
+         *           "date": "2027-05-19",
+         *           "reasons": [
+         *             {
+         *               "kind": "forum_meeting",
+         *               "meeting_id": "01937c00-0000-7000-8000-000000000003",
+         *               "title": "Forum Jugendhilfe, Frühjahrssitzung"
+         *             },
+         *             {
+         *               "kind": "school_holiday",
+         *               "name": "Pfingstferien"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        BlackoutList: {
+            items: components["schemas"]["BlackoutDay"][];
+        };
+        /** @description The absences of an organisation's staff, replacing all recorded before. */
+        BulkAbsencesInput: {
+            /** @description Up to 5,000 absences. */
+            absences: components["schemas"]["AbsenceInput"][];
+        };
+        /**
+         * @description The absences an organisation's software set.
+         * @example {
+         *       "replaced": 3
+         *     }
+         */
+        BulkAbsencesReport: {
+            /**
+             * Format: int64
+             * @description Absences now recorded for the organisation's people.
+             */
+            replaced: number;
+        };
+        /**
+         * @description A cycle of quality dialogues.
+         * @example {
+         *       "created_at": "2026-12-04T10:00:00Z",
+         *       "end_on": "2029-12-31",
+         *       "id": "01938100-0000-7000-8000-000000000001",
+         *       "rules": {
+         *         "max_dialogues_per_day": 1,
+         *         "max_dialogues_per_iso_week": 2,
+         *         "max_guest_dialogues_per_staff_per_year": 4,
+         *         "max_orgs_per_dialogue": 7,
+         *         "min_institutions_per_dialogue": 2,
+         *         "min_orgs_per_dialogue": 4,
+         *         "min_youth_offices_per_dialogue": 1,
+         *         "report_lead_days": 28,
+         *         "target_guest_dialogues_per_staff": 2,
+         *         "travel_road_factor_percent": 130,
+         *         "travel_speed_kmh": 60,
+         *         "weights": {
+         *           "attendance_shortfall": 100,
+         *           "district_youth_office_absent": 300,
+         *           "monday_friday": 20,
+         *           "preferred_month": 50,
+         *           "school_holiday": 200,
+         *           "travel_minute": 1,
+         *           "year_balance": 50
+         *         }
+         *       },
+         *       "rules_version": 1,
+         *       "start_on": "2027-01-01",
+         *       "start_year": 2027,
+         *       "state": "open",
+         *       "updated_at": "2026-12-04T10:00:00Z",
+         *       "version": 1,
+         *       "years": 3
+         *     }
+         */
+        Cycle: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date
+             * @description 31 December of the last year.
+             */
+            end_on: string;
+            /** Format: uuid */
+            id: string;
+            rules: components["schemas"]["CycleRules"];
+            /**
+             * Format: int32
+             * @description Counts every change of the rules; earlier versions are kept.
+             */
+            rules_version: number;
+            /**
+             * Format: date
+             * @description 1 January of the first year.
+             */
+            start_on: string;
+            /** Format: int32 */
+            start_year: number;
+            /** @description `open` or `closed`. */
+            state: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+            /** Format: int32 */
+            years: number;
+        };
+        /**
+         * @description The numeric rules of a cycle.
+         * @example {
+         *       "max_dialogues_per_day": 1,
+         *       "max_dialogues_per_iso_week": 2,
+         *       "max_guest_dialogues_per_staff_per_year": 4,
+         *       "max_orgs_per_dialogue": 7,
+         *       "min_institutions_per_dialogue": 2,
+         *       "min_orgs_per_dialogue": 4,
+         *       "min_youth_offices_per_dialogue": 1,
+         *       "report_lead_days": 28,
+         *       "target_guest_dialogues_per_staff": 2,
+         *       "travel_road_factor_percent": 130,
+         *       "travel_speed_kmh": 60,
+         *       "weights": {
+         *         "attendance_shortfall": 100,
+         *         "district_youth_office_absent": 300,
+         *         "monday_friday": 20,
+         *         "preferred_month": 50,
+         *         "school_holiday": 200,
+         *         "travel_minute": 1,
+         *         "year_balance": 50
+         *       }
+         *     }
+         */
+        CycleRules: {
+            /**
+             * Format: int32
+             * @description Dialogues on one day in the whole region.
+             */
+            max_dialogues_per_day: number;
+            /**
+             * Format: int32
+             * @description Dialogues in one ISO week in the whole region.
+             */
+            max_dialogues_per_iso_week: number;
+            /**
+             * Format: int32
+             * @description Dialogues a staff member attends as guest in one calendar year, at most.
+             */
+            max_guest_dialogues_per_staff_per_year: number;
+            /**
+             * Format: int32
+             * @description …and at most.
+             */
+            max_orgs_per_dialogue: number;
+            /** Format: int32 */
+            min_institutions_per_dialogue: number;
+            /**
+             * Format: int32
+             * @description Organisations present at a dialogue (host included), at least…
+             */
+            min_orgs_per_dialogue: number;
+            /** Format: int32 */
+            min_youth_offices_per_dialogue: number;
+            /**
+             * Format: int32
+             * @description Days between the quality report being ready and the dialogue.
+             */
+            report_lead_days: number;
+            /**
+             * Format: int32
+             * @description Dialogues each staff member should attend as guest in the cycle.
+             */
+            target_guest_dialogues_per_staff: number;
+            /**
+             * Format: int32
+             * @description Road distance as a percentage of the straight line, for travel times.
+             */
+            travel_road_factor_percent: number;
+            /** Format: int32 */
+            travel_speed_kmh: number;
+            weights: components["schemas"]["Weights"];
+        };
+        /** @description Why a day is not (or not ideally) available for a dialogue. */
+        DayFlag: {
+            /** @enum {string} */
+            kind: "weekend";
+        } | {
+            /** @enum {string} */
+            kind: "public_holiday";
+            name: string;
+        } | {
+            /** @enum {string} */
+            kind: "forum_meeting";
+            /** Format: uuid */
+            meeting_id: string;
+            title: string;
+        } | {
+            /** @enum {string} */
+            kind: "school_holiday";
+            name: string;
+        } | {
+            /** Format: date */
+            earliest: string;
+            /** @enum {string} */
+            kind: "before_report";
+        } | {
+            /** @enum {string} */
+            kind: "representative_absent";
+            /** Format: uuid */
+            person_id: string;
+        };
         /**
          * @description One invalid input field, addressed by a JSON pointer (RFC 6901) into the request.
          * @example {
@@ -83,6 +617,259 @@ export interface components {
             message: string;
             /** @description JSON pointer to the offending field (`/address/postal_code`), or to a CSV cell (`/rows/3/name`). */
             pointer: string;
+        };
+        /**
+         * @description A host of a cycle.
+         * @example {
+         *       "cycle_id": "01938100-0000-7000-8000-000000000001",
+         *       "dialogue_id": "01938102-0000-7000-8000-000000000003",
+         *       "dialogue_state": "unscheduled",
+         *       "earliest_dialogue_on": "2027-04-29",
+         *       "id": "01938101-0000-7000-8000-000000000002",
+         *       "joined_at": "2026-12-04T10:00:00Z",
+         *       "organization": {
+         *         "district": "hohenlohekreis",
+         *         "id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *         "kind": "institution",
+         *         "name": "Kinder- und Jugendhilfe Öhringen"
+         *       },
+         *       "preferred_months": [
+         *         5,
+         *         6
+         *       ],
+         *       "proposed_dates": [
+         *         {
+         *           "date": "2027-05-06",
+         *           "flags": [
+         *             {
+         *               "kind": "public_holiday",
+         *               "name": "Christi Himmelfahrt"
+         *             }
+         *           ],
+         *           "usable": false
+         *         },
+         *         {
+         *           "date": "2027-05-12",
+         *           "flags": [],
+         *           "usable": true
+         *         }
+         *       ],
+         *       "report_ready_on": "2027-04-01",
+         *       "representatives": [
+         *         "01936f40-0000-7000-8000-000000000001"
+         *       ],
+         *       "room_capacity": 12,
+         *       "state": "active",
+         *       "updated_at": "2026-12-04T10:05:00Z",
+         *       "version": 2,
+         *       "withdrawn_at": null,
+         *       "withdrawn_reason": null
+         *     }
+         */
+        Host: {
+            /** Format: uuid */
+            cycle_id: string;
+            /** Format: uuid */
+            dialogue_id: string;
+            dialogue_state: string;
+            /**
+             * Format: date
+             * @description The report date plus the cycle's `report_lead_days`.
+             */
+            earliest_dialogue_on?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            joined_at: string;
+            organization: components["schemas"]["HostOrganization"];
+            preferred_months: number[];
+            /** @description In a list, the dates without their flags (read one host for them). */
+            proposed_dates: components["schemas"]["ProposedDate"][];
+            /** Format: date */
+            report_ready_on?: string | null;
+            /** @description Directory people of the host's organisation who represent it. */
+            representatives: string[];
+            /** Format: int32 */
+            room_capacity?: number | null;
+            /** @description `active`, or `withdrawn` when the organisation's agreement ended or it was deactivated. */
+            state: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            withdrawn_at?: string | null;
+            /** @description `agreement_ended` or `organization_deactivated`. */
+            withdrawn_reason?: string | null;
+        };
+        /**
+         * @description A host's planning details, replaced as a whole.
+         * @example {
+         *       "preferred_months": [
+         *         5,
+         *         6
+         *       ],
+         *       "proposed_dates": [
+         *         "2027-05-12",
+         *         "2027-05-19",
+         *         "2027-06-09"
+         *       ],
+         *       "report_ready_on": "2027-04-01",
+         *       "representatives": [
+         *         "01936f40-0000-7000-8000-000000000001"
+         *       ],
+         *       "room_capacity": 12
+         *     }
+         */
+        HostDetailsInput: {
+            /** @description Months the host prefers (1–12); empty for no preference. */
+            preferred_months?: number[];
+            /** @description Dates the host proposes for its dialogue, inside the cycle (up to 30). */
+            proposed_dates?: string[];
+            /**
+             * Format: date
+             * @description When the host's quality report will be ready; the dialogue comes at least
+             *     `report_lead_days` after it.
+             */
+            report_ready_on?: string | null;
+            /** @description Directory people of the host's own organisation who represent it (1 to 5). */
+            representatives: string[];
+            /**
+             * Format: int32
+             * @description Most participants (representatives and guests) the host's room holds.
+             */
+            room_capacity?: number | null;
+        };
+        /** @description The organisation hosting, from the directory. */
+        HostOrganization: {
+            district?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description `youth_office` or `institution`. */
+            kind: string;
+            name: string;
+        };
+        /**
+         * @description Opening a cycle.
+         * @example {
+         *       "start_year": 2027
+         *     }
+         */
+        OpenCycleInput: {
+            rules?: components["schemas"]["CycleRules"] | null;
+            /**
+             * Format: int32
+             * @description First calendar year of the cycle.
+             */
+            start_year: number;
+            /**
+             * Format: int32
+             * @description Length in years (default 3).
+             */
+            years?: number | null;
+        };
+        /** @description One page of a list. */
+        Page_AbsenceView: {
+            /** @description The items of this page, in the list's stable order. */
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date */
+                end_on?: string | null;
+                /** Format: uuid */
+                id: string;
+                note?: string | null;
+                /** Format: uuid */
+                organization_id: string;
+                /** Format: uuid */
+                person_id: string;
+                /** Format: date */
+                start_on?: string | null;
+                /** Format: int32 */
+                weekday?: number | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Cycle: {
+            /** @description The items of this page, in the list's stable order. */
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: date
+                 * @description 31 December of the last year.
+                 */
+                end_on: string;
+                /** Format: uuid */
+                id: string;
+                rules: components["schemas"]["CycleRules"];
+                /**
+                 * Format: int32
+                 * @description Counts every change of the rules; earlier versions are kept.
+                 */
+                rules_version: number;
+                /**
+                 * Format: date
+                 * @description 1 January of the first year.
+                 */
+                start_on: string;
+                /** Format: int32 */
+                start_year: number;
+                /** @description `open` or `closed`. */
+                state: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+                /** Format: int32 */
+                years: number;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_Host: {
+            /** @description The items of this page, in the list's stable order. */
+            items: {
+                /** Format: uuid */
+                cycle_id: string;
+                /** Format: uuid */
+                dialogue_id: string;
+                dialogue_state: string;
+                /**
+                 * Format: date
+                 * @description The report date plus the cycle's `report_lead_days`.
+                 */
+                earliest_dialogue_on?: string | null;
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                joined_at: string;
+                organization: components["schemas"]["HostOrganization"];
+                preferred_months: number[];
+                /** @description In a list, the dates without their flags (read one host for them). */
+                proposed_dates: components["schemas"]["ProposedDate"][];
+                /** Format: date */
+                report_ready_on?: string | null;
+                /** @description Directory people of the host's organisation who represent it. */
+                representatives: string[];
+                /** Format: int32 */
+                room_capacity?: number | null;
+                /** @description `active`, or `withdrawn` when the organisation's agreement ended or it was deactivated. */
+                state: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+                /** Format: date-time */
+                withdrawn_at?: string | null;
+                /** @description `agreement_ended` or `organization_deactivated`. */
+                withdrawn_reason?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /**
          * @example {
@@ -121,6 +908,17 @@ export interface components {
             violations?: components["schemas"]["Violation"][];
         };
         /**
+         * @description A date the host proposed, with everything that speaks against it. A date with a blocking
+         *     flag (every kind but `school_holiday`) cannot carry the dialogue.
+         */
+        ProposedDate: {
+            /** Format: date */
+            date: string;
+            flags: components["schemas"]["DayFlag"][];
+            /** @description No blocking flag. */
+            usable: boolean;
+        };
+        /**
          * @description Result of the readiness probe.
          * @example {
          *       "broker": "up",
@@ -135,6 +933,42 @@ export interface components {
             database: string;
             /** @description `ready` or `not_ready`. */
             status: string;
+        };
+        /** @description Changing a cycle's rules: the whole set, validated like at opening. */
+        RulesInput: {
+            rules: components["schemas"]["CycleRules"];
+        };
+        /** @description The imported school holidays, by start. */
+        SchoolHolidayList: {
+            items: components["schemas"]["SchoolHolidayView"][];
+        };
+        /**
+         * @description School holidays as imported.
+         * @example {
+         *       "end_on": "2026-10-30",
+         *       "imported_at": "2026-12-04T10:00:00Z",
+         *       "name": "Herbstferien",
+         *       "school_year": "2026-27",
+         *       "start_on": "2026-10-26"
+         *     }
+         */
+        SchoolHolidayView: {
+            /**
+             * Format: date
+             * @description Included.
+             */
+            end_on: string;
+            /** Format: date-time */
+            imported_at: string;
+            name: string;
+            school_year: string;
+            /** Format: date */
+            start_on: string;
+        };
+        /** @description The school holidays of one school year, as stored. */
+        SchoolYearHolidays: {
+            holidays: components["schemas"]["SchoolHolidayView"][];
+            school_year: string;
         };
         /**
          * @description The body of every error response (`application/problem+json`, RFC 9457).
@@ -159,6 +993,44 @@ export interface components {
             people?: string[];
             /** @description The rule's stable name. */
             rule: string;
+        };
+        /** @description Weights of the plan's soft terms (what makes a valid plan better or worse). */
+        Weights: {
+            /**
+             * Format: int64
+             * @description Per missing guest attendance below the target per staff member.
+             */
+            attendance_shortfall: number;
+            /**
+             * Format: int64
+             * @description Per dialogue without a guest from the host's district youth office.
+             */
+            district_youth_office_absent: number;
+            /**
+             * Format: int64
+             * @description Per dialogue on a Monday or Friday.
+             */
+            monday_friday: number;
+            /**
+             * Format: int64
+             * @description Per dialogue outside the host's preferred months.
+             */
+            preferred_month: number;
+            /**
+             * Format: int64
+             * @description Per dialogue in school holidays.
+             */
+            school_holiday: number;
+            /**
+             * Format: int64
+             * @description Per minute of a guest's travel to the host.
+             */
+            travel_minute: number;
+            /**
+             * Format: int64
+             * @description Per dialogue away from an even spread over the cycle's years.
+             */
+            year_balance: number;
         };
     };
     responses: never;
@@ -266,6 +1138,1606 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_absences: {
+        parameters: {
+            query?: {
+                person_id?: string;
+                organization_id?: string;
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of absences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AbsenceView"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_absence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbsenceInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            201: {
+                headers: {
+                    /** @description URL of the absence */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbsenceView"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Someone else's absence. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `person_unknown`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither or both of a range and a weekday, or an invalid one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_absence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Absence id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Someone else's absence. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such absence. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_blackout_days: {
+        parameters: {
+            query: {
+                from: string;
+                /** @description Included; at most about three years after `from`. */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days, in order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlackoutList"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `to` before `from`, or the range too long. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_cycles: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of cycles. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Cycle"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_cycle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenCycleInput"];
+            };
+        };
+        responses: {
+            /** @description Opened. */
+            201: {
+                headers: {
+                    /** @description Strong ETag of version 1 */
+                    ETag?: string;
+                    /** @description URL of the cycle */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cycle"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `one_open_cycle` or `cycles_do_not_overlap`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid year, length or rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cycle. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cycle"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_hosts: {
+        parameters: {
+            query?: {
+                /** @description `active` or `withdrawn`. */
+                state?: "active" | "withdrawn";
+                organization_id?: string;
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of hosts; proposed dates without flags. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Host"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_cycle_rules: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the cycle */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RulesInput"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cycle"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `cycle_closed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cycle changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_host: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The host. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such host. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_host: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the host */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Host id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostDetailsInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded, with each proposed date judged. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such host. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `cycle_closed`, `host_withdrawn` or `representative_of_own_organization`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The host changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid details. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_organization_absences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organisation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkAbsencesInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkAbsencesReport"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the organisation's software nor the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path: an id is malformed or a path parameter breaks the text rules. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `person_unknown` (the detail names the people). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid absences (pointers name each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_school_holidays: {
+        parameters: {
+            query?: {
+                /** @description Only holidays ending on or after this day. */
+                from?: string;
+                /** @description Only holidays starting on or before this day. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The holidays. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolHolidayList"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_school_holidays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description School year, e.g. `2026-27` */
+                school_year: string;
+            };
+            cookie?: never;
+        };
+        /** @description CSV with a header row, or an iCalendar file (text/calendar) */
+        requestBody: {
+            content: {
+                /**
+                 * @example name,start,end
+                 *     Herbstferien,2026-10-26,2026-10-30
+                 *     Weihnachtsferien,2026-12-23,2027-01-09
+                 */
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Imported. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolYearHolidays"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No resource at this path: an id is malformed or a path parameter breaks the text rules. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither text/csv nor text/calendar. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file has problems (each named by line), or a holiday lies outside the school year. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error; the body is generic, the cause is logged under the request id. */

@@ -52,6 +52,9 @@ fn schemas() -> Map<String, Value> {
         committee::MeetingCancelledV1,
         committee::TopicTransitionedV1,
         committee::DecisionRecordedV1,
+        dialogue::CycleOpenedV1,
+        dialogue::HostJoinedV1,
+        dialogue::HostWithdrawnV1,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();
@@ -105,6 +108,19 @@ const COMMITTEE_EVENTS: [&str; 9] = [
     dialogue::FINDING_ESCALATED,
 ];
 
+const DIALOGUE_EVENTS: [&str; 10] = [
+    directory::ORGANIZATION_REGISTERED,
+    directory::ORGANIZATION_UPDATED,
+    directory::ORGANIZATION_DEACTIVATED,
+    directory::AGREEMENT_SIGNED,
+    directory::AGREEMENT_TERMINATED,
+    directory::PERSON_REGISTERED,
+    directory::PERSON_UPDATED,
+    directory::PERSON_DEACTIVATED,
+    committee::MEETING_SCHEDULED,
+    committee::MEETING_CANCELLED,
+];
+
 /// Every consuming service with its subscriptions; the system tests compare this list with
 /// the bindings the services declare.
 pub const CONSUMERS: &[Consumer] = &[
@@ -120,6 +136,14 @@ pub const CONSUMERS: &[Consumer] = &[
         purpose: "keeps its read copy of organisations, agreements and people (with their \
                   contact details) current, and makes each escalated finding a topic in the \
                   steering group's inbox",
+    },
+    Consumer {
+        service: "dialogue",
+        events: &DIALOGUE_EVENTS,
+        purpose: "keeps its read copy of organisations, agreements and people (with their \
+                  contact details) current, lets organisations join or leave the open cycle as \
+                  their agreements start and end, and keeps the days of Forum meetings free of \
+                  dialogues",
     },
 ];
 
@@ -138,6 +162,7 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
         "case_id",
         "topic_id",
         "meeting_id",
+        "cycle_id",
         "finding_id",
     ]
     .iter()

@@ -33,9 +33,115 @@ pub struct FindingEscalatedV1 {
     pub held_on: NaiveDate,
 }
 
-pub const EVENTS: &[EventType] = &[EventType {
-    name: FINDING_ESCALATED,
-    source: SOURCE,
-    description: "An important finding of a quality dialogue was escalated; the committee service makes it a topic in the steering group's inbox (exactly once per finding). The contract is fixed; the dialogue service does not publish it yet.",
-    payload: "FindingEscalatedV1",
-}];
+pub const CYCLE_OPENED: &str = "dialogue.cycle.opened.v1";
+pub const HOST_JOINED: &str = "dialogue.host.joined.v1";
+pub const HOST_WITHDRAWN: &str = "dialogue.host.withdrawn.v1";
+
+/// The coordination opened a cycle of quality dialogues; every organisation with a valid
+/// agreement on that day became a host (each also gets its own `dialogue.host.joined.v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"cycle_id": "01938100-0000-7000-8000-000000000001", "start_year": 2027, "years": 3,
+    "start_on": "2027-01-01", "end_on": "2029-12-31", "hosts": 25}))]
+pub struct CycleOpenedV1 {
+    pub cycle_id: Uuid,
+    pub start_year: i32,
+    pub years: i32,
+    pub start_on: NaiveDate,
+    pub end_on: NaiveDate,
+    /// Hosts at opening.
+    pub hosts: i64,
+}
+
+/// An organisation became a host of the open cycle: at opening, or later when it signed an
+/// agreement or was registered. It hosts one dialogue in the cycle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"cycle_id": "01938100-0000-7000-8000-000000000001", "host_id": "01938101-0000-7000-8000-000000000002",
+    "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "dialogue_id": "01938102-0000-7000-8000-000000000003"}))]
+pub struct HostJoinedV1 {
+    pub cycle_id: Uuid,
+    pub host_id: Uuid,
+    pub organization_id: Uuid,
+    /// The host's dialogue, created `unscheduled`.
+    pub dialogue_id: Uuid,
+}
+
+/// A host left the open cycle because its agreement ended or it was deactivated in the
+/// directory. An unscheduled dialogue is withdrawn with it (`dialogue_withdrawn`); a scheduled
+/// one stays and is flagged for the coordination to decide (`dialogue_flagged`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"cycle_id": "01938100-0000-7000-8000-000000000001", "host_id": "01938101-0000-7000-8000-000000000002",
+    "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "reason": "agreement_ended",
+    "dialogue_id": "01938102-0000-7000-8000-000000000003", "dialogue_withdrawn": true, "dialogue_flagged": false}))]
+pub struct HostWithdrawnV1 {
+    pub cycle_id: Uuid,
+    pub host_id: Uuid,
+    pub organization_id: Uuid,
+    /// `agreement_ended` or `organization_deactivated`.
+    pub reason: String,
+    pub dialogue_id: Uuid,
+    pub dialogue_withdrawn: bool,
+    pub dialogue_flagged: bool,
+}
+
+/// Everything the dialogue service publishes. Subjects: a cycle's events under the cycle, a
+/// host's under its organisation, a finding under itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum DialogueEvent {
+    CycleOpened(CycleOpenedV1),
+    HostJoined(HostJoinedV1),
+    HostWithdrawn(HostWithdrawnV1),
+    FindingEscalated(FindingEscalatedV1),
+}
+
+impl crate::Event for DialogueEvent {
+    fn source(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            DialogueEvent::CycleOpened(_) => CYCLE_OPENED,
+            DialogueEvent::HostJoined(_) => HOST_JOINED,
+            DialogueEvent::HostWithdrawn(_) => HOST_WITHDRAWN,
+            DialogueEvent::FindingEscalated(_) => FINDING_ESCALATED,
+        }
+    }
+
+    fn subject(&self) -> String {
+        let subject = match self {
+            DialogueEvent::CycleOpened(e) => e.cycle_id,
+            DialogueEvent::HostJoined(e) => e.organization_id,
+            DialogueEvent::HostWithdrawn(e) => e.organization_id,
+            DialogueEvent::FindingEscalated(e) => e.finding_id,
+        };
+        subject.to_string()
+    }
+}
+
+pub const EVENTS: &[EventType] = &[
+    EventType {
+        name: CYCLE_OPENED,
+        source: SOURCE,
+        description: "The coordination opened a cycle of quality dialogues (subject: the cycle).",
+        payload: "CycleOpenedV1",
+    },
+    EventType {
+        name: HOST_JOINED,
+        source: SOURCE,
+        description: "An organisation became a host of the open cycle, at opening or when it later signed an agreement (subject: the organisation).",
+        payload: "HostJoinedV1",
+    },
+    EventType {
+        name: HOST_WITHDRAWN,
+        source: SOURCE,
+        description: "A host left the open cycle (agreement ended, organisation deactivated); its unscheduled dialogue is withdrawn, a scheduled one flagged for the coordination (subject: the organisation).",
+        payload: "HostWithdrawnV1",
+    },
+    EventType {
+        name: FINDING_ESCALATED,
+        source: SOURCE,
+        description: "An important finding of a quality dialogue was escalated; the committee service makes it a topic in the steering group's inbox (exactly once per finding). The dialogue service does not publish it yet.",
+        payload: "FindingEscalatedV1",
+    },
+];

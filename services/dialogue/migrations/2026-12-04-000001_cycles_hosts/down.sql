@@ -6,3 +6,4 @@ DROP TABLE host_representatives;
 DROP TABLE hosts;
 DROP TABLE cycle_rules;
 DROP TABLE cycles;
+DROP FUNCTION dialogue_uuid_v7();

@@ -1,3 +1,7 @@
 //! Queries of the dialogue service's own database.
 
+pub mod absences;
+pub mod calendar;
+pub mod cycles;
+pub mod hosts;
 pub mod schema;

@@ -1,0 +1,26 @@
+//! HTTP endpoints of the dialogue service.
+
+pub mod absences;
+pub mod calendar;
+pub mod cycles;
+pub mod hosts;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every dialogue endpoint.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(cycles::open)
+        .service(cycles::list)
+        .service(cycles::get)
+        .service(cycles::change_rules)
+        .service(hosts::list)
+        .service(hosts::get)
+        .service(hosts::update)
+        .service(absences::create)
+        .service(absences::list)
+        .service(absences::delete)
+        .service(absences::replace_of_organization)
+        .service(calendar::import_school_holidays)
+        .service(calendar::list_school_holidays)
+        .service(calendar::blackout_days);
+}

@@ -1,0 +1,12 @@
+//! The dialogue service's operations: each checks its rules and writes with its events in the
+//! caller's transaction. Handlers call these; these never call handlers.
+
+pub mod absences;
+pub mod calendar;
+pub mod cycles;
+pub mod hosts;
+
+/// Today in the region (Europe/Berlin).
+pub fn today() -> chrono::NaiveDate {
+    crate::domain::calendar::berlin_date(chrono::Utc::now())
+}

@@ -1,0 +1,52 @@
+//! What the dialogue service publishes: every change goes through the outbox in the same
+//! transaction.
+
+use diesel_async::AsyncPgConnection;
+use qmf_contracts::dialogue::{CycleOpenedV1, DialogueEvent, HostJoinedV1, HostWithdrawnV1};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use crate::store::cycles::CycleRow;
+use crate::store::hosts::Joined;
+
+async fn publish(conn: &mut AsyncPgConnection, event: DialogueEvent) -> Result<(), ApiError> {
+    qmf_events::publish(conn, &event).await?;
+    Ok(())
+}
+
+pub async fn cycle_opened(
+    conn: &mut AsyncPgConnection,
+    cycle: &CycleRow,
+    hosts: usize,
+) -> Result<(), ApiError> {
+    let data = CycleOpenedV1 {
+        cycle_id: cycle.id,
+        start_year: cycle.start_year,
+        years: cycle.years,
+        start_on: cycle.start_on,
+        end_on: cycle.end_on,
+        hosts: hosts as i64,
+    };
+    publish(conn, DialogueEvent::CycleOpened(data)).await
+}
+
+pub async fn host_joined(
+    conn: &mut AsyncPgConnection,
+    cycle_id: Uuid,
+    joined: &Joined,
+) -> Result<(), ApiError> {
+    let data = HostJoinedV1 {
+        cycle_id,
+        host_id: joined.host_id,
+        organization_id: joined.organization_id,
+        dialogue_id: joined.dialogue_id,
+    };
+    publish(conn, DialogueEvent::HostJoined(data)).await
+}
+
+pub async fn host_withdrawn(
+    conn: &mut AsyncPgConnection,
+    data: HostWithdrawnV1,
+) -> Result<(), ApiError> {
+    publish(conn, DialogueEvent::HostWithdrawn(data)).await
+}

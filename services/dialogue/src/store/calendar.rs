@@ -1,0 +1,143 @@
+//! The region's calendar as stored: imported school holidays and Forum meetings.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use super::schema::{forum_meetings, school_holidays};
+use crate::domain::school_holidays::SchoolHoliday;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = school_holidays)]
+pub struct SchoolHolidayRow {
+    pub school_year: String,
+    pub name: String,
+    pub start_on: NaiveDate,
+    pub end_on: NaiveDate,
+    pub imported_by: String,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// Replaces the holidays of one school year.
+#[tracing::instrument(skip_all, fields(school_year = %school_year))]
+pub async fn replace_school_year(
+    conn: &mut AsyncPgConnection,
+    school_year: &str,
+    holidays: &[SchoolHoliday],
+    imported_by: &str,
+) -> Result<Vec<SchoolHolidayRow>, ApiError> {
+    diesel::delete(school_holidays::table.filter(school_holidays::school_year.eq(school_year)))
+        .execute(conn)
+        .await?;
+    let values: Vec<_> = holidays
+        .iter()
+        .map(|h| {
+            (
+                school_holidays::school_year.eq(school_year),
+                school_holidays::name.eq(&h.name),
+                school_holidays::start_on.eq(h.start),
+                school_holidays::end_on.eq(h.end),
+                school_holidays::imported_by.eq(imported_by),
+            )
+        })
+        .collect();
+    let mut rows: Vec<SchoolHolidayRow> = diesel::insert_into(school_holidays::table)
+        .values(&values)
+        .returning(SchoolHolidayRow::as_returning())
+        .get_results(conn)
+        .await?;
+    rows.sort_by_key(|r| r.start_on);
+    Ok(rows)
+}
+
+/// School holidays touching `from..=to` (all when both are open), by start.
+#[tracing::instrument(skip_all)]
+pub async fn school_holidays(
+    conn: &mut AsyncPgConnection,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<SchoolHolidayRow>, ApiError> {
+    let mut query = school_holidays::table
+        .select(SchoolHolidayRow::as_select())
+        .order((
+            school_holidays::start_on.asc(),
+            school_holidays::school_year.asc(),
+        ))
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(school_holidays::end_on.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(school_holidays::start_on.le(to));
+    }
+    Ok(query.load(conn).await?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = forum_meetings)]
+pub struct ForumMeetingRow {
+    pub meeting_id: Uuid,
+    pub day: NaiveDate,
+    pub title: String,
+    pub cancelled: bool,
+    pub synced_at: DateTime<Utc>,
+}
+
+/// Records a Forum meeting on its regional day (Europe/Berlin); a repeated event changes
+/// nothing, and a meeting already known as cancelled stays cancelled.
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
+pub async fn record_forum_meeting(
+    conn: &mut AsyncPgConnection,
+    meeting_id: Uuid,
+    starts_at: DateTime<Utc>,
+    title: &str,
+) -> Result<(), ApiError> {
+    diesel::sql_query(
+        "INSERT INTO forum_meetings (meeting_id, day, title) \
+         VALUES ($1, ($2 AT TIME ZONE 'Europe/Berlin')::date, $3) \
+         ON CONFLICT (meeting_id) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(meeting_id)
+    .bind::<diesel::sql_types::Timestamptz, _>(starts_at)
+    .bind::<diesel::sql_types::Text, _>(title)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a Forum meeting cancelled (recording it, if its scheduling was never seen).
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id))]
+pub async fn cancel_forum_meeting(
+    conn: &mut AsyncPgConnection,
+    meeting_id: Uuid,
+    starts_at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    diesel::sql_query(
+        "INSERT INTO forum_meetings (meeting_id, day, title, cancelled) \
+         VALUES ($1, ($2 AT TIME ZONE 'Europe/Berlin')::date, 'Forum', true) \
+         ON CONFLICT (meeting_id) DO UPDATE SET cancelled = true, synced_at = now()",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(meeting_id)
+    .bind::<diesel::sql_types::Timestamptz, _>(starts_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forum meetings (not cancelled) on days in `from..=to`.
+#[tracing::instrument(skip_all)]
+pub async fn forum_meetings(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ForumMeetingRow>, ApiError> {
+    Ok(forum_meetings::table
+        .filter(forum_meetings::cancelled.eq(false))
+        .filter(forum_meetings::day.between(from, to))
+        .select(ForumMeetingRow::as_select())
+        .order(forum_meetings::day.asc())
+        .load(conn)
+        .await?)
+}
