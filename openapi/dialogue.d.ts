@@ -176,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cycles/{id}/dialogues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a cycle's dialogues in the order their hosts joined. Every authenticated caller. */
+        get: operations["list_dialogues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cycles/{id}/hosts": {
         parameters: {
             query?: never;
@@ -208,6 +225,114 @@ export interface paths {
          */
         put: operations["change_cycle_rules"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a dialogue. Every authenticated caller. */
+        get: operations["get_dialogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a dialogue.
+         * @description The coordination, or staff of the host's organisation. An unscheduled, scheduled or
+         *     invited dialogue is called off; its day is free again. Publishes
+         *     `dialogue.dialogue.cancelled.v1`.
+         */
+        post: operations["cancel_dialogue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/guests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the guests of a scheduled dialogue.
+         * @description The coordination, or staff of the host's organisation. Replaces the whole guest list and
+         *     checks the same rules as scheduling. Publishes `dialogue.dialogue.guests_changed.v1`.
+         */
+        put: operations["change_dialogue_guests"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a dialogue's history: every scheduling, rescheduling, change of guests and
+         *     cancellation, oldest first. The coordination and the host's own staff.
+         */
+        get: operations["get_dialogue_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule or reschedule a dialogue by hand.
+         * @description The coordination, or staff of the host's organisation. Sets date, time, place and the whole
+         *     guest list of an `unscheduled` or `scheduled` dialogue. Checks every hard rule of one
+         *     dialogue (a date the host proposed, in the cycle, a weekday that is no public holiday or
+         *     Forum day, late enough after the quality report; at most one dialogue a day and two an ISO
+         *     week in the region; representatives and guests available and not booked elsewhere that
+         *     day; guests of other organisations, one per organisation; 4 to 7 organisations with a
+         *     youth office and two institutions; the room; each guest's yearly limit) and answers 409
+         *     naming every broken rule. Publishes `dialogue.dialogue.scheduled.v1`, or
+         *     `dialogue.dialogue.rescheduled.v1` with the previous day and the reason.
+         */
+        post: operations["schedule_dialogue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -434,6 +559,16 @@ export interface components {
             replaced: number;
         };
         /**
+         * @description Why a dialogue is called off.
+         * @example {
+         *       "reason": "Raum nicht verfügbar"
+         *     }
+         */
+        CancelInput: {
+            /** @description 1 to 500 characters. */
+            reason: string;
+        };
+        /**
          * @description A cycle of quality dialogues.
          * @example {
          *       "created_at": "2026-12-04T10:00:00Z",
@@ -606,6 +741,86 @@ export interface components {
             person_id: string;
         };
         /**
+         * @description A quality dialogue.
+         * @example {
+         *       "cycle_id": "01938100-0000-7000-8000-000000000001",
+         *       "date": "2027-05-12",
+         *       "ends_at": "2027-05-12T11:30:00Z",
+         *       "flagged": null,
+         *       "guests": [
+         *         {
+         *           "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+         *           "person_id": "01936f40-0000-7000-8000-000000000011",
+         *           "response": "listed"
+         *         }
+         *       ],
+         *       "host": {
+         *         "host_id": "01938101-0000-7000-8000-000000000002",
+         *         "kind": "institution",
+         *         "name": "Kinder- und Jugendhilfe Öhringen",
+         *         "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f"
+         *       },
+         *       "id": "01938102-0000-7000-8000-000000000003",
+         *       "place": "Seminarraum",
+         *       "representatives": [
+         *         "01936f40-0000-7000-8000-000000000001"
+         *       ],
+         *       "starts_at": "2027-05-12T07:00:00Z",
+         *       "state": "scheduled",
+         *       "updated_at": "2026-12-04T10:00:00Z",
+         *       "version": 2
+         *     }
+         */
+        Dialogue: {
+            /** Format: uuid */
+            cycle_id: string;
+            /**
+             * Format: date
+             * @description The regional day (Europe/Berlin); kept when a dialogue is cancelled.
+             */
+            date?: string | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /**
+             * @description Why the coordination must decide about it (its host left the cycle after it was
+             *     scheduled: `agreement_ended`, `organization_deactivated`).
+             */
+            flagged?: string | null;
+            guests: components["schemas"]["GuestView"][];
+            host: components["schemas"]["DialogueHost"];
+            /** Format: uuid */
+            id: string;
+            place?: string | null;
+            /** @description The host's representatives, who attend too. */
+            representatives: string[];
+            /** Format: date-time */
+            starts_at?: string | null;
+            state: components["schemas"]["DialogueState"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description A dialogue's history. */
+        DialogueHistory: {
+            items: components["schemas"]["HistoryStep"][];
+        };
+        /** @description The host of a dialogue. */
+        DialogueHost: {
+            /** Format: uuid */
+            host_id: string;
+            /** @description `youth_office` or `institution`. */
+            kind: string;
+            name: string;
+            /** Format: uuid */
+            organization_id: string;
+        };
+        /**
+         * @description Where a dialogue stands.
+         * @enum {string}
+         */
+        DialogueState: "unscheduled" | "scheduled" | "invited" | "held" | "documented" | "evaluated" | "cancelled" | "withdrawn";
+        /**
          * @description One invalid input field, addressed by a JSON pointer (RFC 6901) into the request.
          * @example {
          *       "message": "must not be empty",
@@ -617,6 +832,44 @@ export interface components {
             message: string;
             /** @description JSON pointer to the offending field (`/address/postal_code`), or to a CSV cell (`/rows/3/name`). */
             pointer: string;
+        };
+        /** @description A guest and their answer to the invitation (`listed` until invitations go out). */
+        GuestView: {
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            person_id: string;
+            /** @description `listed`, `invited`, `accepted` or `declined`. */
+            response: string;
+        };
+        /**
+         * @description The whole new guest list.
+         * @example {
+         *       "guests": [
+         *         "01936f40-0000-7000-8000-000000000011",
+         *         "01936f40-0000-7000-8000-000000000012",
+         *         "01936f40-0000-7000-8000-000000000013"
+         *       ]
+         *     }
+         */
+        GuestsInput: {
+            guests: string[];
+        };
+        /** @description One step in a dialogue's history. */
+        HistoryStep: {
+            /** @description `schedule`, `reschedule`, `change_guests` or `cancel`. */
+            action: string;
+            /** @description Subject of the caller's token. */
+            actor: string;
+            /** Format: date-time */
+            at: string;
+            /** Format: date */
+            date_after?: string | null;
+            /** Format: date */
+            date_before?: string | null;
+            from_state: string;
+            reason?: string | null;
+            to_state: string;
         };
         /**
          * @description A host of a cycle.
@@ -830,6 +1083,42 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_Dialogue: {
+            /** @description The items of this page, in the list's stable order. */
+            items: {
+                /** Format: uuid */
+                cycle_id: string;
+                /**
+                 * Format: date
+                 * @description The regional day (Europe/Berlin); kept when a dialogue is cancelled.
+                 */
+                date?: string | null;
+                /** Format: date-time */
+                ends_at?: string | null;
+                /**
+                 * @description Why the coordination must decide about it (its host left the cycle after it was
+                 *     scheduled: `agreement_ended`, `organization_deactivated`).
+                 */
+                flagged?: string | null;
+                guests: components["schemas"]["GuestView"][];
+                host: components["schemas"]["DialogueHost"];
+                /** Format: uuid */
+                id: string;
+                place?: string | null;
+                /** @description The host's representatives, who attend too. */
+                representatives: string[];
+                /** Format: date-time */
+                starts_at?: string | null;
+                state: components["schemas"]["DialogueState"];
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_Host: {
             /** @description The items of this page, in the list's stable order. */
             items: {
@@ -937,6 +1226,35 @@ export interface components {
         /** @description Changing a cycle's rules: the whole set, validated like at opening. */
         RulesInput: {
             rules: components["schemas"]["CycleRules"];
+        };
+        /**
+         * @description Scheduling a dialogue: its date, time, place and guests.
+         * @example {
+         *       "ends_at": "2027-05-12T11:30:00Z",
+         *       "guests": [
+         *         "01936f40-0000-7000-8000-000000000011",
+         *         "01936f40-0000-7000-8000-000000000012",
+         *         "01936f40-0000-7000-8000-000000000013"
+         *       ],
+         *       "place": "Kinder- und Jugendhilfe Öhringen, Seminarraum",
+         *       "reason": null,
+         *       "starts_at": "2027-05-12T07:00:00Z"
+         *     }
+         */
+        ScheduleInput: {
+            /**
+             * Format: date-time
+             * @description On the same regional day, after `starts_at`.
+             */
+            ends_at: string;
+            /** @description Directory people of other organisations (the host's representatives attend anyway). */
+            guests: string[];
+            /** @description 1 to 300 characters. */
+            place: string;
+            /** @description Why a scheduled dialogue moves (kept in its history; up to 500 characters). */
+            reason?: string | null;
+            /** Format: date-time */
+            starts_at: string;
         };
         /** @description The imported school holidays, by start. */
         SchoolHolidayList: {
@@ -1881,6 +2199,116 @@ export interface operations {
             };
         };
     };
+    list_dialogues: {
+        parameters: {
+            query?: {
+                state?: "unscheduled" | "scheduled" | "invited" | "held" | "documented" | "evaluated" | "cancelled" | "withdrawn";
+                /** @description Only dialogues on or after this day. */
+                from?: string;
+                /** @description Only dialogues on or before this day. */
+                to?: string;
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of dialogues. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Dialogue"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_hosts: {
         parameters: {
             query?: {
@@ -2101,6 +2529,674 @@ export interface operations {
                 };
             };
             /** @description Invalid rules. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_dialogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dialogue. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dialogue"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_dialogue: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the dialogue */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelInput"];
+            };
+        };
+        responses: {
+            /** @description Cancelled. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dialogue"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `dialogue_is_final` or `cycle_closed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The dialogue changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason given. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_dialogue_guests: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the dialogue */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestsInput"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dialogue"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rules of one dialogue, each listed in `violations` with the people, organisations and days concerned: `date_not_candidate`, `date_outside_cycle`, `date_weekend`, `date_public_holiday`, `date_forum`, `date_before_report`, `day_overload`, `week_overload`, `host_rep_unavailable`, `host_rep_double_booked`, `guest_unknown`, `guest_unavailable`, `guest_double_booked`, `guest_from_host_org`, `guest_same_org`, `org_count`, `no_youth_office`, `too_few_institutions`, `room_capacity`, `guest_year_overload`, `no_representatives`; or one of `schedule_only_before_invitations`, `guests_fixed_after_invitations`, `host_withdrawn`, `cycle_closed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The dialogue changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A person listed twice, or too many. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_dialogue_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DialogueHistory"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedule_dialogue: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the dialogue */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description Scheduled. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dialogue"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rules of one dialogue, each listed in `violations` with the people, organisations and days concerned: `date_not_candidate`, `date_outside_cycle`, `date_weekend`, `date_public_holiday`, `date_forum`, `date_before_report`, `day_overload`, `week_overload`, `host_rep_unavailable`, `host_rep_double_booked`, `guest_unknown`, `guest_unavailable`, `guest_double_booked`, `guest_from_host_org`, `guest_same_org`, `org_count`, `no_youth_office`, `too_few_institutions`, `room_capacity`, `guest_year_overload`, `no_representatives`; or one of `schedule_only_before_invitations`, `guests_fixed_after_invitations`, `host_withdrawn`, `cycle_closed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The dialogue changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid times, place or guest list. */
             422: {
                 headers: {
                     [name: string]: unknown;

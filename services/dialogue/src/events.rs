@@ -50,3 +50,30 @@ pub async fn host_withdrawn(
 ) -> Result<(), ApiError> {
     publish(conn, DialogueEvent::HostWithdrawn(data)).await
 }
+
+pub async fn dialogue_scheduled(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::dialogue::DialogueScheduledV1,
+    rescheduled: bool,
+) -> Result<(), ApiError> {
+    let event = if rescheduled {
+        DialogueEvent::DialogueRescheduled(data)
+    } else {
+        DialogueEvent::DialogueScheduled(data)
+    };
+    publish(conn, event).await
+}
+
+pub async fn dialogue_guests_changed(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::dialogue::DialogueGuestsChangedV1,
+) -> Result<(), ApiError> {
+    publish(conn, DialogueEvent::DialogueGuestsChanged(data)).await
+}
+
+pub async fn dialogue_cancelled(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::dialogue::DialogueCancelledV1,
+) -> Result<(), ApiError> {
+    publish(conn, DialogueEvent::DialogueCancelled(data)).await
+}

@@ -55,6 +55,10 @@ fn schemas() -> Map<String, Value> {
         dialogue::CycleOpenedV1,
         dialogue::HostJoinedV1,
         dialogue::HostWithdrawnV1,
+        dialogue::DialogueScheduledV1,
+        dialogue::DialogueGuestsChangedV1,
+        dialogue::DialogueCancelledV1,
+        dialogue::DialogueGuest,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();
@@ -162,8 +166,9 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
         "case_id",
         "topic_id",
         "meeting_id",
-        "cycle_id",
         "finding_id",
+        "dialogue_id",
+        "cycle_id",
     ]
     .iter()
     .find_map(|field| data.get(*field).and_then(Value::as_str))

@@ -83,14 +83,83 @@ pub struct HostWithdrawnV1 {
     pub dialogue_flagged: bool,
 }
 
+pub const DIALOGUE_SCHEDULED: &str = "dialogue.dialogue.scheduled.v1";
+pub const DIALOGUE_RESCHEDULED: &str = "dialogue.dialogue.rescheduled.v1";
+pub const DIALOGUE_GUESTS_CHANGED: &str = "dialogue.dialogue.guests_changed.v1";
+pub const DIALOGUE_CANCELLED: &str = "dialogue.dialogue.cancelled.v1";
+
+/// A guest of a dialogue: a directory person of another organisation than the host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DialogueGuest {
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+/// A dialogue got its date, place and guests (it was `unscheduled`), or a new date
+/// (`dialogue.dialogue.rescheduled.v1`, with the previous day and the reason). The host's
+/// representatives attend too and are not listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "cycle_id": "01938100-0000-7000-8000-000000000001",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "date": "2027-05-12",
+    "starts_at": "2027-05-12T07:00:00Z", "ends_at": "2027-05-12T11:30:00Z", "place": "Seminarraum",
+    "guests": [{"person_id": "01936f40-0000-7000-8000-000000000011", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"}],
+    "previous_date": null, "reason": null}))]
+pub struct DialogueScheduledV1 {
+    pub dialogue_id: Uuid,
+    pub cycle_id: Uuid,
+    pub host_organization_id: Uuid,
+    /// The regional day (Europe/Berlin).
+    pub date: NaiveDate,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub place: String,
+    pub guests: Vec<DialogueGuest>,
+    /// With a rescheduling: the day before.
+    pub previous_date: Option<NaiveDate>,
+    /// With a rescheduling: why it moved.
+    pub reason: Option<String>,
+}
+
+/// The guests of a scheduled dialogue changed; `guests` is the whole new list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "cycle_id": "01938100-0000-7000-8000-000000000001",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "date": "2027-05-12",
+    "guests": [{"person_id": "01936f40-0000-7000-8000-000000000011", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"}]}))]
+pub struct DialogueGuestsChangedV1 {
+    pub dialogue_id: Uuid,
+    pub cycle_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub date: NaiveDate,
+    pub guests: Vec<DialogueGuest>,
+}
+
+/// A dialogue was called off; its day is free again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "cycle_id": "01938100-0000-7000-8000-000000000001",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "previous_state": "scheduled", "date": "2027-05-12",
+    "reason": "Raum nicht verfügbar"}))]
+pub struct DialogueCancelledV1 {
+    pub dialogue_id: Uuid,
+    pub cycle_id: Uuid,
+    pub host_organization_id: Uuid,
+    /// `unscheduled`, `scheduled` or `invited`.
+    pub previous_state: String,
+    pub date: Option<NaiveDate>,
+    pub reason: String,
+}
+
 /// Everything the dialogue service publishes. Subjects: a cycle's events under the cycle, a
-/// host's under its organisation, a finding under itself.
+/// host's under its organisation, a dialogue's under the dialogue, a finding under itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum DialogueEvent {
     CycleOpened(CycleOpenedV1),
     HostJoined(HostJoinedV1),
     HostWithdrawn(HostWithdrawnV1),
+    DialogueScheduled(DialogueScheduledV1),
+    DialogueRescheduled(DialogueScheduledV1),
+    DialogueGuestsChanged(DialogueGuestsChangedV1),
+    DialogueCancelled(DialogueCancelledV1),
     FindingEscalated(FindingEscalatedV1),
 }
 
@@ -104,6 +173,10 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::CycleOpened(_) => CYCLE_OPENED,
             DialogueEvent::HostJoined(_) => HOST_JOINED,
             DialogueEvent::HostWithdrawn(_) => HOST_WITHDRAWN,
+            DialogueEvent::DialogueScheduled(_) => DIALOGUE_SCHEDULED,
+            DialogueEvent::DialogueRescheduled(_) => DIALOGUE_RESCHEDULED,
+            DialogueEvent::DialogueGuestsChanged(_) => DIALOGUE_GUESTS_CHANGED,
+            DialogueEvent::DialogueCancelled(_) => DIALOGUE_CANCELLED,
             DialogueEvent::FindingEscalated(_) => FINDING_ESCALATED,
         }
     }
@@ -113,6 +186,10 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::CycleOpened(e) => e.cycle_id,
             DialogueEvent::HostJoined(e) => e.organization_id,
             DialogueEvent::HostWithdrawn(e) => e.organization_id,
+            DialogueEvent::DialogueScheduled(e) => e.dialogue_id,
+            DialogueEvent::DialogueRescheduled(e) => e.dialogue_id,
+            DialogueEvent::DialogueGuestsChanged(e) => e.dialogue_id,
+            DialogueEvent::DialogueCancelled(e) => e.dialogue_id,
             DialogueEvent::FindingEscalated(e) => e.finding_id,
         };
         subject.to_string()
@@ -137,6 +214,30 @@ pub const EVENTS: &[EventType] = &[
         source: SOURCE,
         description: "A host left the open cycle (agreement ended, organisation deactivated); its unscheduled dialogue is withdrawn, a scheduled one flagged for the coordination (subject: the organisation).",
         payload: "HostWithdrawnV1",
+    },
+    EventType {
+        name: DIALOGUE_SCHEDULED,
+        source: SOURCE,
+        description: "A dialogue got its date, place and guests (subject: the dialogue).",
+        payload: "DialogueScheduledV1",
+    },
+    EventType {
+        name: DIALOGUE_RESCHEDULED,
+        source: SOURCE,
+        description: "A scheduled dialogue moved to another date, with the previous day and the reason (subject: the dialogue).",
+        payload: "DialogueScheduledV1",
+    },
+    EventType {
+        name: DIALOGUE_GUESTS_CHANGED,
+        source: SOURCE,
+        description: "The guest list of a scheduled dialogue changed; the payload has the whole new list (subject: the dialogue).",
+        payload: "DialogueGuestsChangedV1",
+    },
+    EventType {
+        name: DIALOGUE_CANCELLED,
+        source: SOURCE,
+        description: "A dialogue was called off; its day is free again (subject: the dialogue).",
+        payload: "DialogueCancelledV1",
     },
     EventType {
         name: FINDING_ESCALATED,

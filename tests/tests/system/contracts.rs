@@ -153,5 +153,9 @@ fn the_event_document_lists_the_bindings_the_services_declare() {
         documented("committee"),
         sorted(qmf_committee::consumer::bindings())
     );
-    assert_eq!(CONSUMERS.len(), 2, "a new consumer needs a line here");
+    assert_eq!(
+        documented("dialogue"),
+        sorted(qmf_dialogue::consumer::bindings())
+    );
+    assert_eq!(CONSUMERS.len(), 3, "a new consumer needs a line here");
 }

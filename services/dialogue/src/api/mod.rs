@@ -3,6 +3,7 @@
 pub mod absences;
 pub mod calendar;
 pub mod cycles;
+pub mod dialogues;
 pub mod hosts;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,5 +23,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(absences::replace_of_organization)
         .service(calendar::import_school_holidays)
         .service(calendar::list_school_holidays)
-        .service(calendar::blackout_days);
+        .service(calendar::blackout_days)
+        .service(dialogues::list)
+        .service(dialogues::get)
+        .service(dialogues::schedule)
+        .service(dialogues::change_guests)
+        .service(dialogues::cancel)
+        .service(dialogues::history);
 }

@@ -4,6 +4,7 @@
 pub mod absences;
 pub mod calendar;
 pub mod cycles;
+pub mod dialogues;
 pub mod hosts;
 
 /// Today in the region (Europe/Berlin).

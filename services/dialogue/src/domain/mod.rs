@@ -3,6 +3,7 @@ pub mod absences;
 pub mod access;
 pub mod calendar;
 pub mod cycles;
+pub mod dialogues;
 pub mod hosts;
 pub mod ical;
 pub mod rules;

@@ -3,5 +3,6 @@
 pub mod absences;
 pub mod calendar;
 pub mod cycles;
+pub mod dialogues;
 pub mod hosts;
 pub mod schema;

@@ -8,4 +8,5 @@ mod common;
 mod absences;
 mod calendar;
 mod cycles;
+mod dialogues;
 mod hosts;

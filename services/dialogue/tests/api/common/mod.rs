@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub use qmf_testkit::{Caller, Persona, ServiceUnderTest, StatusCode, TestApp};
+pub use qmf_testkit::{Caller, Persona, Reply, ServiceUnderTest, StatusCode, TestApp};
 
 pub fn dialogue() -> ServiceUnderTest {
     ServiceUnderTest::new(qmf_dialogue::commands, |config, _env| {
