@@ -77,3 +77,24 @@ pub async fn dialogue_cancelled(
 ) -> Result<(), ApiError> {
     publish(conn, DialogueEvent::DialogueCancelled(data)).await
 }
+
+pub async fn dialogue_invited(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::dialogue::DialogueInvitedV1,
+) -> Result<(), ApiError> {
+    publish(conn, DialogueEvent::DialogueInvited(data)).await
+}
+
+pub async fn participant_responded(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::dialogue::ParticipantRespondedV1,
+) -> Result<(), ApiError> {
+    publish(conn, DialogueEvent::ParticipantResponded(data)).await
+}
+
+pub async fn participant_replaced(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::dialogue::ParticipantReplacedV1,
+) -> Result<(), ApiError> {
+    publish(conn, DialogueEvent::ParticipantReplaced(data)).await
+}

@@ -59,6 +59,10 @@ fn schemas() -> Map<String, Value> {
         dialogue::DialogueGuestsChangedV1,
         dialogue::DialogueCancelledV1,
         dialogue::DialogueGuest,
+        dialogue::DialogueInvitedV1,
+        dialogue::ParticipantRespondedV1,
+        dialogue::ParticipantReplacedV1,
+        dialogue::Participant,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();
@@ -158,22 +162,31 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
         .and_then(|schema| schema.get("example"))
         .cloned()
         .unwrap_or(Value::Null);
-    let subject = [
-        "id",
-        "organization_id",
-        "person_id",
-        "agreement_id",
-        "case_id",
-        "topic_id",
-        "meeting_id",
-        "finding_id",
-        "dialogue_id",
-        "cycle_id",
-    ]
-    .iter()
-    .find_map(|field| data.get(*field).and_then(Value::as_str))
-    .unwrap_or("01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f")
-    .to_string();
+    // Events about a dialogue or its participants carry other ids too; their subject is the
+    // dialogue.
+    let by_dialogue = event.name.starts_with("dialogue.dialogue.")
+        || event.name.starts_with("dialogue.participant.");
+    let fields: &[&str] = if by_dialogue { &["dialogue_id"] } else { &[] };
+    let subject = fields
+        .iter()
+        .chain(
+            [
+                "id",
+                "organization_id",
+                "person_id",
+                "agreement_id",
+                "case_id",
+                "topic_id",
+                "meeting_id",
+                "finding_id",
+                "dialogue_id",
+                "cycle_id",
+            ]
+            .iter(),
+        )
+        .find_map(|field| data.get(*field).and_then(Value::as_str))
+        .unwrap_or("01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f")
+        .to_string();
     json!({
         "name": format!("{}-example", event.name.replace('.', "-")),
         "summary": format!("A `{}` event as it travels on `qmf.events`.", event.name),

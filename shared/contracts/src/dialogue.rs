@@ -148,6 +148,74 @@ pub struct DialogueCancelledV1 {
     pub reason: String,
 }
 
+pub const DIALOGUE_INVITED: &str = "dialogue.dialogue.invited.v1";
+pub const PARTICIPANT_RESPONDED: &str = "dialogue.participant.responded.v1";
+pub const PARTICIPANT_REPLACED: &str = "dialogue.participant.replaced.v1";
+
+/// Someone invited to a dialogue: a host representative or a guest. `name` and `email` come
+/// from the directory (work e-mail), when it has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Participant {
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    /// `representative` or `guest`.
+    pub role: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Invitations to a dialogue went out (it is now `invited`). Carries what a mail or calendar
+/// service needs: the dialogue, everyone invited, and an iCalendar object (RFC 5545, one
+/// VEVENT whose UID is stable per dialogue and whose SEQUENCE grows with every change).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "cycle_id": "01938100-0000-7000-8000-000000000001",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "host_name": "Kinder- und Jugendhilfe Öhringen",
+    "date": "2027-05-12", "starts_at": "2027-05-12T07:00:00Z", "ends_at": "2027-05-12T11:30:00Z", "place": "Seminarraum",
+    "participants": [{"person_id": "01936f40-0000-7000-8000-000000000011", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+        "role": "guest", "name": "Lena Beispiel", "email": "l.beispiel@jugendamt.example"}],
+    "ics_filename": "qualitaetsdialog-01938102-0000-7000-8000-000000000003.ics",
+    "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR\r\n"}))]
+pub struct DialogueInvitedV1 {
+    pub dialogue_id: Uuid,
+    pub cycle_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub host_name: String,
+    pub date: NaiveDate,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub place: String,
+    pub participants: Vec<Participant>,
+    pub ics_filename: String,
+    /// CRLF line endings, lines folded at 75 octets.
+    pub ics: String,
+}
+
+/// A guest accepted or declined an invitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "person_id": "01936f40-0000-7000-8000-000000000011",
+    "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "response": "accepted"}))]
+pub struct ParticipantRespondedV1 {
+    pub dialogue_id: Uuid,
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    /// `accepted` or `declined`.
+    pub response: String,
+}
+
+/// A declining guest was replaced by a colleague of the same organisation, who is invited now
+/// (`ics` is the invitation to send them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "declined_person_id": "01936f40-0000-7000-8000-000000000011",
+    "replacement": {"person_id": "01936f40-0000-7000-8000-000000000012", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+        "role": "guest", "name": "Jonas Bauer", "email": "j.bauer@jugendamt.example"},
+    "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR\r\n"}))]
+pub struct ParticipantReplacedV1 {
+    pub dialogue_id: Uuid,
+    pub declined_person_id: Uuid,
+    pub replacement: Participant,
+    pub ics: String,
+}
+
 /// Everything the dialogue service publishes. Subjects: a cycle's events under the cycle, a
 /// host's under its organisation, a dialogue's under the dialogue, a finding under itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -160,6 +228,9 @@ pub enum DialogueEvent {
     DialogueRescheduled(DialogueScheduledV1),
     DialogueGuestsChanged(DialogueGuestsChangedV1),
     DialogueCancelled(DialogueCancelledV1),
+    DialogueInvited(DialogueInvitedV1),
+    ParticipantResponded(ParticipantRespondedV1),
+    ParticipantReplaced(ParticipantReplacedV1),
     FindingEscalated(FindingEscalatedV1),
 }
 
@@ -177,6 +248,9 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::DialogueRescheduled(_) => DIALOGUE_RESCHEDULED,
             DialogueEvent::DialogueGuestsChanged(_) => DIALOGUE_GUESTS_CHANGED,
             DialogueEvent::DialogueCancelled(_) => DIALOGUE_CANCELLED,
+            DialogueEvent::DialogueInvited(_) => DIALOGUE_INVITED,
+            DialogueEvent::ParticipantResponded(_) => PARTICIPANT_RESPONDED,
+            DialogueEvent::ParticipantReplaced(_) => PARTICIPANT_REPLACED,
             DialogueEvent::FindingEscalated(_) => FINDING_ESCALATED,
         }
     }
@@ -190,6 +264,9 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::DialogueRescheduled(e) => e.dialogue_id,
             DialogueEvent::DialogueGuestsChanged(e) => e.dialogue_id,
             DialogueEvent::DialogueCancelled(e) => e.dialogue_id,
+            DialogueEvent::DialogueInvited(e) => e.dialogue_id,
+            DialogueEvent::ParticipantResponded(e) => e.dialogue_id,
+            DialogueEvent::ParticipantReplaced(e) => e.dialogue_id,
             DialogueEvent::FindingEscalated(e) => e.finding_id,
         };
         subject.to_string()
@@ -238,6 +315,24 @@ pub const EVENTS: &[EventType] = &[
         source: SOURCE,
         description: "A dialogue was called off; its day is free again (subject: the dialogue).",
         payload: "DialogueCancelledV1",
+    },
+    EventType {
+        name: DIALOGUE_INVITED,
+        source: SOURCE,
+        description: "Invitations to a dialogue went out, with everyone invited and an iCalendar object to attach (subject: the dialogue).",
+        payload: "DialogueInvitedV1",
+    },
+    EventType {
+        name: PARTICIPANT_RESPONDED,
+        source: SOURCE,
+        description: "A guest accepted or declined an invitation (subject: the dialogue).",
+        payload: "ParticipantRespondedV1",
+    },
+    EventType {
+        name: PARTICIPANT_REPLACED,
+        source: SOURCE,
+        description: "A declining guest was replaced by a colleague of the same organisation, with the replacement's invitation (subject: the dialogue).",
+        payload: "ParticipantReplacedV1",
     },
     EventType {
         name: FINDING_ESCALATED,

@@ -93,7 +93,7 @@ fn view(row: DialogueRow) -> ApiResult<Dialogue> {
     })
 }
 
-fn reply(row: DialogueRow) -> ApiResult<Reply> {
+pub(crate) fn reply(row: DialogueRow) -> ApiResult<Reply> {
     let version = row.version;
     Ok(Reply::ok_with_etag(&view(row)?, version))
 }
@@ -161,7 +161,7 @@ pub async fn get(
     reply(app::dialogues::get(&mut conn, *id).await?)
 }
 
-const PLANNING_CONFLICTS: &str = "Rules of one dialogue, each listed in `violations` with the people, organisations and days concerned: `date_not_candidate`, `date_outside_cycle`, `date_weekend`, `date_public_holiday`, `date_forum`, `date_before_report`, `day_overload`, `week_overload`, `host_rep_unavailable`, `host_rep_double_booked`, `guest_unknown`, `guest_unavailable`, `guest_double_booked`, `guest_from_host_org`, `guest_same_org`, `org_count`, `no_youth_office`, `too_few_institutions`, `room_capacity`, `guest_year_overload`, `no_representatives`; or one of `schedule_only_before_invitations`, `guests_fixed_after_invitations`, `host_withdrawn`, `cycle_closed`.";
+const PLANNING_CONFLICTS: &str = "Rules of one dialogue, each listed in `violations` with the people, organisations and days concerned: `date_not_candidate`, `date_outside_cycle`, `date_weekend`, `date_public_holiday`, `date_forum`, `date_before_report`, `day_overload`, `week_overload`, `host_rep_unavailable`, `host_rep_double_booked`, `guest_unknown`, `guest_unavailable`, `guest_double_booked`, `guest_from_host_org`, `guest_same_org`, `org_count`, `no_youth_office`, `too_few_institutions`, `room_capacity`, `guest_year_overload`, `no_representatives`; or one of `dialogue_already_held`, `guests_fixed_after_invitations`, `host_withdrawn`, `cycle_closed`.";
 
 /// Schedule or reschedule a dialogue by hand.
 ///

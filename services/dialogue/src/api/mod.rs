@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
+pub mod invitations;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -29,5 +30,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(dialogues::schedule)
         .service(dialogues::change_guests)
         .service(dialogues::cancel)
-        .service(dialogues::history);
+        .service(dialogues::history)
+        .service(invitations::invite)
+        .service(invitations::respond)
+        .service(invitations::create_feed)
+        .service(invitations::list)
+        .service(invitations::revoke)
+        .service(invitations::calendar);
 }

@@ -58,7 +58,7 @@ async fn lock_for_planning(
 
 /// Checks the dialogue as it would be on `date` with `guests`; the guests with their
 /// organisations when every rule holds.
-async fn check(
+pub(crate) async fn check_guests(
     conn: &mut AsyncPgConnection,
     cycle: &CycleRow,
     dialogue: &DialogueRow,
@@ -151,7 +151,7 @@ pub async fn schedule(
     let (cycle, current) = lock_for_planning(conn, principal, id, if_match).await?;
     let state = DialogueState::parse(&current.state)?;
     let scheduling = rules::schedule(state)?;
-    let guests = check(conn, &cycle, &current, draft.date, &draft.guests).await?;
+    let guests = check_guests(conn, &cycle, &current, draft.date, &draft.guests).await?;
     store::set_schedule(conn, id, DialogueState::Scheduled.code(), draft).await?;
     store::set_guests(conn, id, &guests).await?;
     let rescheduled = scheduling == Scheduling::Reschedule;
@@ -211,7 +211,7 @@ pub async fn change_guests(
     let date = current
         .day
         .ok_or_else(|| ApiError::internal("a scheduled dialogue without a day"))?;
-    let guests = check(conn, &cycle, &current, date, guests).await?;
+    let guests = check_guests(conn, &cycle, &current, date, guests).await?;
     store::set_guests(conn, id, &guests).await?;
     store::touch(conn, id).await?;
     store::record(

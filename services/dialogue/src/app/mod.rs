@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
+pub mod invitations;
 
 /// Today in the region (Europe/Berlin).
 pub fn today() -> chrono::NaiveDate {

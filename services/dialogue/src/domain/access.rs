@@ -108,6 +108,41 @@ impl AbsenceReader {
     }
 }
 
+/// Who may create, list and revoke a feed: a person's feed is theirs (or the coordination's);
+/// an organisation's feed is for its staff and software (or the coordination).
+pub fn require_feed_owner(
+    principal: &Principal,
+    person: Option<Uuid>,
+    organization: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let allowed = is_coordination(principal)
+        || person.is_some_and(|p| is_person(principal, p))
+        || organization.is_some_and(|o| {
+            principal.has_any_role(&[
+                Role::YouthOfficeStaff,
+                Role::InstitutionStaff,
+                Role::Service,
+            ]) && principal.belongs_to(o)
+        });
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "a person's feed is theirs, an organisation's its staff's".into(),
+        ))
+    }
+}
+
+/// Whether the caller is the coordination.
+pub fn coordination(principal: &Principal) -> bool {
+    is_coordination(principal)
+}
+
+/// The person the caller is (token subject), if it is a person id.
+pub fn person_of(principal: &Principal) -> Option<Uuid> {
+    Uuid::parse_str(&principal.subject).ok()
+}
+
 fn is_person(principal: &Principal, person: Uuid) -> bool {
     Uuid::parse_str(&principal.subject).ok() == Some(person)
 }

@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! unscheduled ──schedule──▶ scheduled ──invite──▶ invited ──mark_held──▶ held ──document──▶ documented ──evaluate──▶ evaluated
-//!      │                      │  ▲ reschedule        │
-//!      └──────cancel──────────┴──┴───────cancel──────┘──▶ cancelled
+//!      │                      │  ▲ reschedule  │ reschedule (back to scheduled; invite again)
+//!      └──────cancel──────────┴──┴─────────────┴──cancel──▶ cancelled
 //! ```
 //!
 //! Scheduling (and rescheduling, and every change of the guest list) checks the hard rules of
@@ -117,9 +117,15 @@ impl DialogueState {
 qmf_platform::rules! {
     /// Rules of a dialogue's life.
     pub enum StateRule {
-        /// Only an unscheduled or scheduled dialogue gets a (new) date; an invited one is
-        /// cancelled and scheduled anew.
-        ScheduleOnlyBeforeInvitations = "schedule_only_before_invitations",
+        /// Only an unscheduled, scheduled or invited dialogue gets a (new) date; a new date
+        /// of an invited one takes it back to scheduled, to be invited to again.
+        DialogueAlreadyHeld = "dialogue_already_held",
+        /// Invitations go out for a scheduled dialogue, once.
+        InvitationsNeedASchedule = "invitations_need_a_schedule",
+        /// Guests answer invitations that went out.
+        ResponsesNeedInvitations = "responses_need_invitations",
+        /// A declining guest is replaced by a colleague of the same organisation.
+        ReplacementFromTheSameOrganization = "replacement_from_the_same_organization",
         /// Guests change only while the dialogue is scheduled.
         GuestsFixedAfterInvitations = "guests_fixed_after_invitations",
         /// A held, documented, evaluated, cancelled or withdrawn dialogue is not cancelled.
@@ -138,9 +144,33 @@ pub enum Scheduling {
 pub fn schedule(state: DialogueState) -> Result<Scheduling, ApiError> {
     match state {
         DialogueState::Unscheduled => Ok(Scheduling::First),
-        DialogueState::Scheduled => Ok(Scheduling::Reschedule),
-        other => Err(StateRule::ScheduleOnlyBeforeInvitations
-            .conflict(format!("the dialogue is {}", other.code()))),
+        DialogueState::Scheduled | DialogueState::Invited => Ok(Scheduling::Reschedule),
+        other => {
+            Err(StateRule::DialogueAlreadyHeld
+                .conflict(format!("the dialogue is {}", other.code())))
+        }
+    }
+}
+
+/// Whether invitations may go out for a dialogue in `state`.
+pub fn invite(state: DialogueState) -> Result<(), ApiError> {
+    match state {
+        DialogueState::Scheduled => Ok(()),
+        other => Err(StateRule::InvitationsNeedASchedule.conflict(format!(
+            "invitations go out for a scheduled dialogue; it is {}",
+            other.code()
+        ))),
+    }
+}
+
+/// Whether guests of a dialogue in `state` may answer.
+pub fn respond(state: DialogueState) -> Result<(), ApiError> {
+    match state {
+        DialogueState::Invited => Ok(()),
+        other => Err(StateRule::ResponsesNeedInvitations.conflict(format!(
+            "guests answer once invitations went out; the dialogue is {}",
+            other.code()
+        ))),
     }
 }
 
@@ -744,7 +774,15 @@ mod tests {
             schedule(DialogueState::Scheduled).unwrap(),
             Scheduling::Reschedule
         );
-        assert!(schedule(DialogueState::Invited).is_err());
+        assert_eq!(
+            schedule(DialogueState::Invited).unwrap(),
+            Scheduling::Reschedule
+        );
+        assert!(schedule(DialogueState::Held).is_err());
+        assert!(invite(DialogueState::Scheduled).is_ok());
+        assert!(invite(DialogueState::Invited).is_err());
+        assert!(respond(DialogueState::Invited).is_ok());
+        assert!(respond(DialogueState::Scheduled).is_err());
         assert!(change_guests(DialogueState::Scheduled).is_ok());
         assert!(change_guests(DialogueState::Unscheduled).is_err());
         assert!(cancel(DialogueState::Invited).is_ok());

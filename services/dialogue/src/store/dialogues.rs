@@ -277,6 +277,7 @@ pub async fn set_schedule(
             dialogues::starts_at.eq(Some(draft.starts_at)),
             dialogues::ends_at.eq(Some(draft.ends_at)),
             dialogues::place.eq(Some(&draft.place)),
+            dialogues::invitations_sent_at.eq(None::<DateTime<Utc>>),
             dialogues::version.eq(dialogues::version + 1),
             dialogues::updated_at.eq(diesel::dsl::now),
         ))
@@ -402,4 +403,122 @@ pub async fn history(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Vec<Histo
         .order((dialogue_history::at.asc(), dialogue_history::id.asc()))
         .load(conn)
         .await?)
+}
+
+/// Marks invitations sent: the dialogue is `invited`, every guest `invited`.
+#[tracing::instrument(skip_all, fields(dialogue_id = %id))]
+pub async fn mark_invited(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+    diesel::update(dialogues::table.find(id))
+        .set((
+            dialogues::state.eq("invited"),
+            dialogues::invitations_sent_at.eq(diesel::dsl::now),
+            dialogues::version.eq(dialogues::version + 1),
+            dialogues::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::update(dialogue_guests::table.filter(dialogue_guests::dialogue_id.eq(id)))
+        .set(dialogue_guests::response.eq("invited"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a guest's answer; `false` when the person is no guest of the dialogue.
+#[tracing::instrument(skip_all, fields(dialogue_id = %id))]
+pub async fn set_response(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    person: Uuid,
+    response: &str,
+) -> Result<bool, ApiError> {
+    let changed = diesel::update(
+        dialogue_guests::table
+            .filter(dialogue_guests::dialogue_id.eq(id))
+            .filter(dialogue_guests::person_id.eq(person)),
+    )
+    .set((
+        dialogue_guests::response.eq(response),
+        dialogue_guests::responded_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(changed > 0)
+}
+
+/// Adds an invited guest (a replacement).
+#[tracing::instrument(skip_all, fields(dialogue_id = %id))]
+pub async fn add_invited_guest(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    person: Uuid,
+    organization: Uuid,
+) -> Result<(), ApiError> {
+    diesel::insert_into(dialogue_guests::table)
+        .values((
+            dialogue_guests::dialogue_id.eq(id),
+            dialogue_guests::person_id.eq(person),
+            dialogue_guests::organization_id.eq(organization),
+            dialogue_guests::response.eq("invited"),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A person invited, with name and work e-mail from the directory copy.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ContactRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub person_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub organization_id: Uuid,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub name: Option<String>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub email: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn contacts(
+    conn: &mut AsyncPgConnection,
+    people: &[Uuid],
+) -> Result<Vec<ContactRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT id AS person_id, organization_id, \
+                nullif(trim(coalesce(given_name, '') || ' ' || coalesce(family_name, '')), '') AS name, \
+                email \
+         FROM directory_people WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
+    .load(conn)
+    .await?)
+}
+
+/// Dialogues on the calendar (and cancelled ones that had a date) that a person attends as
+/// representative or guest (not declined), or, for an organisation, that it hosts or sends a
+/// guest to; by date.
+#[tracing::instrument(skip_all)]
+pub async fn for_feed(
+    conn: &mut AsyncPgConnection,
+    person: Option<Uuid>,
+    organization: Option<Uuid>,
+) -> Result<Vec<DialogueRow>, ApiError> {
+    Ok(diesel::sql_query(format!(
+        "{SELECT_DIALOGUES} WHERE d.day IS NOT NULL \
+           AND (d.state IN {ON_THE_CALENDAR} OR d.state = 'cancelled') \
+           AND ( ($1::uuid IS NOT NULL AND ( \
+                    EXISTS (SELECT 1 FROM host_representatives r WHERE r.host_id = h.id AND r.person_id = $1) \
+                    OR EXISTS (SELECT 1 FROM dialogue_guests g WHERE g.dialogue_id = d.id \
+                               AND g.person_id = $1 AND g.response <> 'declined'))) \
+              OR ($2::uuid IS NOT NULL AND ( \
+                    h.organization_id = $2 \
+                    OR EXISTS (SELECT 1 FROM dialogue_guests g WHERE g.dialogue_id = d.id \
+                               AND g.organization_id = $2 AND g.response <> 'declined')))) \
+         ORDER BY d.day, d.id LIMIT 1000"
+    ))
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(organization)
+    .load(conn)
+    .await?)
 }

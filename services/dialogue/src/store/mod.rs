@@ -4,5 +4,6 @@ pub mod absences;
 pub mod calendar;
 pub mod cycles;
 pub mod dialogues;
+pub mod feeds;
 pub mod hosts;
 pub mod schema;

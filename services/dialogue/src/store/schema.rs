@@ -108,6 +108,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        invitations_sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -118,6 +119,19 @@ diesel::table! {
         organization_id -> Uuid,
         response -> Text,
         added_at -> Timestamptz,
+        responded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    feeds (id) {
+        id -> Uuid,
+        token_sha256 -> Text,
+        person_id -> Nullable<Uuid>,
+        organization_id -> Nullable<Uuid>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -156,4 +170,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dialogues,
     dialogue_guests,
     dialogue_history,
+    feeds,
 );

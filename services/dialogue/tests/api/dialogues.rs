@@ -10,10 +10,10 @@ use crate::common::*;
 
 /// A cycle from next year; hosts with a representative, a room for 8 and proposed dates; and a
 /// possible guest in every organisation.
-struct Setup {
-    app: TestApp,
-    cycle: Value,
-    year: i32,
+pub struct Setup {
+    pub app: TestApp,
+    pub cycle: Value,
+    pub year: i32,
     /// Representative per host organisation.
     reps: Vec<(Uuid, Uuid)>,
     /// A staff member per organisation, who can be a guest.
@@ -21,7 +21,7 @@ struct Setup {
 }
 
 /// Wednesdays of May and June next year: the dates every host proposes.
-fn wednesdays(year: i32) -> Vec<NaiveDate> {
+pub fn wednesdays(year: i32) -> Vec<NaiveDate> {
     (1..=4)
         .flat_map(|n| {
             [5, 6].map(|m| NaiveDate::from_weekday_of_month_opt(year, m, Weekday::Wed, n).unwrap())
@@ -30,7 +30,7 @@ fn wednesdays(year: i32) -> Vec<NaiveDate> {
 }
 
 impl Setup {
-    async fn new() -> Setup {
+    pub async fn new() -> Setup {
         let app = spawn().await;
         let year = this_year() + 1;
         let cycle = open_cycle(&app, year).await;
@@ -61,17 +61,17 @@ impl Setup {
         }
     }
 
-    fn guest(&self, org: Uuid) -> Uuid {
+    pub fn guest(&self, org: Uuid) -> Uuid {
         self.staff.iter().find(|(o, _)| *o == org).unwrap().1
     }
 
-    fn rep(&self, org: Uuid) -> Uuid {
+    pub fn rep(&self, org: Uuid) -> Uuid {
         self.reps.iter().find(|(o, _)| *o == org).unwrap().1
     }
 
     /// A valid guest list for a host: a guest from every other organisation of the setup
     /// (two youth offices, institutions), at most four.
-    fn guests_for(&self, host: Uuid) -> Vec<Uuid> {
+    pub fn guests_for(&self, host: Uuid) -> Vec<Uuid> {
         self.staff
             .iter()
             .filter(|(o, _)| *o != host)
@@ -80,19 +80,19 @@ impl Setup {
             .collect()
     }
 
-    async fn dialogue_of(&self, host: Uuid) -> (String, String) {
+    pub async fn dialogue_of(&self, host: Uuid) -> (String, String) {
         let host = host_of(&self.app, &self.cycle, host).await;
         let path = format!("/v1/dialogues/{}", host["dialogue_id"].as_str().unwrap());
         let etag = coordinator(&self.app).get(&path).send().await.etag();
         (path, etag)
     }
 
-    fn body(&self, day: NaiveDate, guests: &[Uuid]) -> Value {
+    pub fn body(&self, day: NaiveDate, guests: &[Uuid]) -> Value {
         json!({"starts_at": format!("{day}T07:00:00Z"), "ends_at": format!("{day}T11:00:00Z"),
             "place": "Seminarraum", "guests": guests})
     }
 
-    async fn schedule(&self, host: Uuid, day: NaiveDate, guests: &[Uuid]) -> Reply {
+    pub async fn schedule(&self, host: Uuid, day: NaiveDate, guests: &[Uuid]) -> Reply {
         let (path, etag) = self.dialogue_of(host).await;
         coordinator(&self.app)
             .post(&format!("{path}/schedule"))
@@ -121,7 +121,7 @@ async fn host_etag(app: &TestApp, path: &str) -> String {
     coordinator(app).get(path).send().await.etag()
 }
 
-fn rules_of(problem: &Value) -> Vec<String> {
+pub fn rules_of(problem: &Value) -> Vec<String> {
     problem["violations"]
         .as_array()
         .unwrap()

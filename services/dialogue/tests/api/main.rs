@@ -10,3 +10,4 @@ mod calendar;
 mod cycles;
 mod dialogues;
 mod hosts;
+mod invitations;
