@@ -63,6 +63,12 @@ fn schemas() -> Map<String, Value> {
         dialogue::ParticipantRespondedV1,
         dialogue::ParticipantReplacedV1,
         dialogue::Participant,
+        dialogue::DialogueHeldV1,
+        dialogue::Attendance,
+        dialogue::DialogueDocumentedV1,
+        dialogue::FindingRecordedV1,
+        dialogue::EvaluationCompletedV1,
+        dialogue::MeasureCompletedV1,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();
@@ -165,7 +171,8 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
     // Events about a dialogue or its participants carry other ids too; their subject is the
     // dialogue.
     let by_dialogue = event.name.starts_with("dialogue.dialogue.")
-        || event.name.starts_with("dialogue.participant.");
+        || event.name.starts_with("dialogue.participant.")
+        || event.name.starts_with("dialogue.evaluation.");
     let fields: &[&str] = if by_dialogue { &["dialogue_id"] } else { &[] };
     let subject = fields
         .iter()

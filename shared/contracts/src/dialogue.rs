@@ -216,6 +216,103 @@ pub struct ParticipantReplacedV1 {
     pub ics: String,
 }
 
+pub const DIALOGUE_HELD: &str = "dialogue.dialogue.held.v1";
+pub const DIALOGUE_DOCUMENTED: &str = "dialogue.dialogue.documented.v1";
+pub const FINDING_RECORDED: &str = "dialogue.finding.recorded.v1";
+pub const EVALUATION_COMPLETED: &str = "dialogue.evaluation.completed.v1";
+pub const MEASURE_COMPLETED: &str = "dialogue.measure.completed.v1";
+
+/// Whether someone invited was at the dialogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attendance {
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    /// `representative` or `guest`.
+    pub role: String,
+    pub present: bool,
+}
+
+/// A dialogue took place; who was there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "cycle_id": "01938100-0000-7000-8000-000000000001",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "date": "2027-05-12",
+    "attendance": [{"person_id": "01936f40-0000-7000-8000-000000000011", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+        "role": "guest", "present": true}]}))]
+pub struct DialogueHeldV1 {
+    pub dialogue_id: Uuid,
+    pub cycle_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub date: NaiveDate,
+    pub attendance: Vec<Attendance>,
+}
+
+/// The host documented a held dialogue's results (each finding has its own
+/// `dialogue.finding.recorded.v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "cycle_id": "01938100-0000-7000-8000-000000000001",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "date": "2027-05-12", "findings": 2}))]
+pub struct DialogueDocumentedV1 {
+    pub dialogue_id: Uuid,
+    pub cycle_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub date: NaiveDate,
+    pub findings: i64,
+}
+
+/// A finding of a dialogue and what it leads to: `expert_day` (the training service may plan
+/// one from it), `forum_topic` (also published as `dialogue.finding.escalated.v1`),
+/// `publication`, or `agreed_measure` with the organisation carrying it out and a due date.
+/// Free text contains no personal data of children or families.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"finding_id": "01938000-0000-7000-8000-000000000008", "dialogue_id": "01938102-0000-7000-8000-000000000003",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "kind": "expert_day",
+    "title": "Fachtag Übergänge in die Volljährigkeit", "summary": "Ein gemeinsamer Fachtag soll die Praxis nach §41 SGB VIII klären.",
+    "owner_organization_id": null, "due_on": null, "held_on": "2027-05-12"}))]
+pub struct FindingRecordedV1 {
+    pub finding_id: Uuid,
+    pub dialogue_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub owner_organization_id: Option<Uuid>,
+    pub due_on: Option<NaiveDate>,
+    pub held_on: NaiveDate,
+}
+
+/// The evaluation of a dialogue was completed: how many participants rated it and the average
+/// per criterion in hundredths (425 = 4.25 on the scale 1 to 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003", "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "ratings": 6, "preparation": 433, "exchange": 467, "results": 400, "organisation": 483}))]
+pub struct EvaluationCompletedV1 {
+    pub dialogue_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub ratings: i64,
+    pub preparation: i32,
+    pub exchange: i32,
+    pub results: i32,
+    pub organisation: i32,
+}
+
+/// An agreed measure was carried out (`done`) or dropped with a reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"finding_id": "01938000-0000-7000-8000-000000000009", "dialogue_id": "01938102-0000-7000-8000-000000000003",
+    "owner_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "state": "done", "reason": null,
+    "due_on": "2027-12-31", "completed_on": "2027-11-20", "overdue": false}))]
+pub struct MeasureCompletedV1 {
+    pub finding_id: Uuid,
+    pub dialogue_id: Uuid,
+    pub owner_organization_id: Uuid,
+    /// `done` or `dropped`.
+    pub state: String,
+    pub reason: Option<String>,
+    pub due_on: NaiveDate,
+    pub completed_on: NaiveDate,
+    /// Completed after its due date.
+    pub overdue: bool,
+}
+
 /// Everything the dialogue service publishes. Subjects: a cycle's events under the cycle, a
 /// host's under its organisation, a dialogue's under the dialogue, a finding under itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,6 +328,11 @@ pub enum DialogueEvent {
     DialogueInvited(DialogueInvitedV1),
     ParticipantResponded(ParticipantRespondedV1),
     ParticipantReplaced(ParticipantReplacedV1),
+    DialogueHeld(DialogueHeldV1),
+    DialogueDocumented(DialogueDocumentedV1),
+    FindingRecorded(FindingRecordedV1),
+    EvaluationCompleted(EvaluationCompletedV1),
+    MeasureCompleted(MeasureCompletedV1),
     FindingEscalated(FindingEscalatedV1),
 }
 
@@ -251,6 +353,11 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::DialogueInvited(_) => DIALOGUE_INVITED,
             DialogueEvent::ParticipantResponded(_) => PARTICIPANT_RESPONDED,
             DialogueEvent::ParticipantReplaced(_) => PARTICIPANT_REPLACED,
+            DialogueEvent::DialogueHeld(_) => DIALOGUE_HELD,
+            DialogueEvent::DialogueDocumented(_) => DIALOGUE_DOCUMENTED,
+            DialogueEvent::FindingRecorded(_) => FINDING_RECORDED,
+            DialogueEvent::EvaluationCompleted(_) => EVALUATION_COMPLETED,
+            DialogueEvent::MeasureCompleted(_) => MEASURE_COMPLETED,
             DialogueEvent::FindingEscalated(_) => FINDING_ESCALATED,
         }
     }
@@ -267,6 +374,11 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::DialogueInvited(e) => e.dialogue_id,
             DialogueEvent::ParticipantResponded(e) => e.dialogue_id,
             DialogueEvent::ParticipantReplaced(e) => e.dialogue_id,
+            DialogueEvent::DialogueHeld(e) => e.dialogue_id,
+            DialogueEvent::DialogueDocumented(e) => e.dialogue_id,
+            DialogueEvent::FindingRecorded(e) => e.finding_id,
+            DialogueEvent::EvaluationCompleted(e) => e.dialogue_id,
+            DialogueEvent::MeasureCompleted(e) => e.finding_id,
             DialogueEvent::FindingEscalated(e) => e.finding_id,
         };
         subject.to_string()
@@ -335,9 +447,39 @@ pub const EVENTS: &[EventType] = &[
         payload: "ParticipantReplacedV1",
     },
     EventType {
+        name: DIALOGUE_HELD,
+        source: SOURCE,
+        description: "A dialogue took place, with who was there (subject: the dialogue).",
+        payload: "DialogueHeldV1",
+    },
+    EventType {
+        name: DIALOGUE_DOCUMENTED,
+        source: SOURCE,
+        description: "The host documented a held dialogue's results (subject: the dialogue).",
+        payload: "DialogueDocumentedV1",
+    },
+    EventType {
+        name: FINDING_RECORDED,
+        source: SOURCE,
+        description: "A finding of a dialogue with its follow-up: expert day, Forum topic, publication or agreed measure (subject: the finding).",
+        payload: "FindingRecordedV1",
+    },
+    EventType {
+        name: EVALUATION_COMPLETED,
+        source: SOURCE,
+        description: "The participants' evaluation of a dialogue was completed, with the average per criterion (subject: the dialogue).",
+        payload: "EvaluationCompletedV1",
+    },
+    EventType {
+        name: MEASURE_COMPLETED,
+        source: SOURCE,
+        description: "An agreed measure was carried out or dropped (subject: the finding).",
+        payload: "MeasureCompletedV1",
+    },
+    EventType {
         name: FINDING_ESCALATED,
         source: SOURCE,
-        description: "An important finding of a quality dialogue was escalated; the committee service makes it a topic in the steering group's inbox (exactly once per finding). The dialogue service does not publish it yet.",
+        description: "A finding of kind forum_topic: the committee service makes it a topic in the steering group's inbox (exactly once per finding).",
         payload: "FindingEscalatedV1",
     },
 ];

@@ -6,6 +6,7 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod invitations;
+pub mod results;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -36,5 +37,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(invitations::create_feed)
         .service(invitations::list)
         .service(invitations::revoke)
-        .service(invitations::calendar);
+        .service(invitations::calendar)
+        .service(results::mark_held)
+        .service(results::document)
+        .service(results::documentation)
+        .service(results::rate)
+        .service(results::complete_evaluation)
+        .service(results::measures)
+        .service(results::complete_measure)
+        .service(results::get_finding);
 }

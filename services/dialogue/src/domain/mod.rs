@@ -6,5 +6,6 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod ical;
+pub mod results;
 pub mod rules;
 pub mod school_holidays;

@@ -6,4 +6,5 @@ pub mod cycles;
 pub mod dialogues;
 pub mod feeds;
 pub mod hosts;
+pub mod results;
 pub mod schema;

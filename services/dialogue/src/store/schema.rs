@@ -109,6 +109,47 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         invitations_sent_at -> Nullable<Timestamptz>,
+        held_at -> Nullable<Timestamptz>,
+        minutes -> Nullable<Text>,
+        documented_at -> Nullable<Timestamptz>,
+        evaluated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    dialogue_attendance (dialogue_id, person_id) {
+        dialogue_id -> Uuid,
+        person_id -> Uuid,
+        organization_id -> Uuid,
+        role -> Text,
+        present -> Bool,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Uuid,
+        dialogue_id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        summary -> Text,
+        owner_organization_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        measure_state -> Nullable<Text>,
+        measure_reason -> Nullable<Text>,
+        measure_changed_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    evaluations (dialogue_id, person_id) {
+        dialogue_id -> Uuid,
+        person_id -> Uuid,
+        ratings -> Jsonb,
+        comment -> Nullable<Text>,
+        submitted_at -> Timestamptz,
     }
 }
 
@@ -171,4 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     dialogue_guests,
     dialogue_history,
     feeds,
+    dialogue_attendance,
+    findings,
+    evaluations,
 );

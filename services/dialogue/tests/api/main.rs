@@ -11,3 +11,4 @@ mod cycles;
 mod dialogues;
 mod hosts;
 mod invitations;
+mod results;
