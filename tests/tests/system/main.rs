@@ -10,5 +10,6 @@ mod directory_to_case;
 mod documented_examples;
 mod help_case_flow;
 mod late_subscriber;
+mod quality_dialogue;
 mod service_shell;
 mod topic_to_forum_decision;
