@@ -428,6 +428,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dialogues/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the quality report.
+         * @description The host's staff and the coordination at any time; the invited participants (token
+         *     subject = their person id) once it is submitted; nobody else. Every read is recorded.
+         */
+        get: operations["get_report"];
+        /**
+         * Write the quality report of a dialogue (a draft).
+         * @description The coordination, or staff of the host's organisation. Content follows the current
+         *     template; the first draft needs no If-Match, every later one the report's ETag. A
+         *     submitted report does not change.
+         */
+        put: operations["save_report"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/report/prefill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the pre-fill of the report's `outcomes`.
+         * @description The coordination, or staff of the host's organisation. Aggregated from the case service's
+         *     pseudonymised `case.closed.v1` events; no case can be recognised.
+         */
+        get: operations["get_report_prefill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/report/reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who read the quality report when (up to 1,000 reads, oldest first). The host's staff and
+         *     the coordination.
+         */
+        get: operations["list_report_reads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dialogues/{id}/report/submission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit the quality report.
+         * @description The coordination, or staff of the host's organisation; at least the cycle's
+         *     `report_lead_days` (28) before the dialogue. From then on the invited participants can
+         *     read it.
+         */
+        post: operations["submit_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dialogues/{id}/responses": {
         parameters: {
             query?: never;
@@ -506,6 +596,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feeds/{address}/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a calendar feed (for calendar programs).
+         * @description No bearer token: calendar programs cannot send one, so the feed's unguessable address
+         *     (244 random bits, stored only as its SHA-256) is the key, as with the secret iCal addresses
+         *     of common calendar services. It reads one person's or organisation's dialogue dates only,
+         *     and is revoked with `DELETE /v1/feeds/{id}`. iCalendar (`text/calendar`) with one event per
+         *     dialogue of the person or organisation that has a date (cancelled ones marked
+         *     `STATUS:CANCELLED`), at most 1,000. An unknown or revoked secret answers 404.
+         */
+        get: operations["read_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/feeds/{id}": {
         parameters: {
             query?: never;
@@ -518,28 +633,6 @@ export interface paths {
         post?: never;
         /** Revoke a feed: its URL answers 404 from now on. Whoever may create it. */
         delete: operations["revoke_feed"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/feeds/{token}/calendar.ics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read a calendar feed (for calendar programs).
-         * @description No token: the secret in the path is the key. iCalendar (`text/calendar`) with one event per
-         *     dialogue of the person or organisation that has a date (cancelled ones marked
-         *     `STATUS:CANCELLED`), at most 1,000. An unknown or revoked secret answers 404.
-         */
-        get: operations["read_feed"];
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -649,6 +742,23 @@ export interface paths {
          *     active directory person of the organisation.
          */
         put: operations["replace_organization_absences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/report-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read the current quality report template. Every authenticated caller. */
+        get: operations["get_report_template"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1461,6 +1571,30 @@ export interface components {
              */
             years?: number | null;
         };
+        /**
+         * @description Outcome figures of one help kind.
+         * @example {
+         *       "cases": 12,
+         *       "goal_attainment": 3.9,
+         *       "help_kind": "family_help",
+         *       "mean_duration_days": 398.5,
+         *       "planned_end_share": 0.75,
+         *       "suppressed": false
+         *     }
+         */
+        OutcomeFigures: {
+            /** Format: int64 */
+            cases?: number | null;
+            /** Format: double */
+            goal_attainment?: number | null;
+            help_kind: string;
+            /** Format: double */
+            mean_duration_days?: number | null;
+            /** Format: double */
+            planned_end_share?: number | null;
+            /** @description Fewer than five closed helps: no figures. */
+            suppressed: boolean;
+        };
         /** @description One page of a list. */
         Page_AbsenceView: {
             /** @description The items of this page, in the list's stable order. */
@@ -1674,6 +1808,40 @@ export interface components {
             /** @description No blocking flag. */
             usable: boolean;
         };
+        /**
+         * @description A quality report.
+         * @example {
+         *       "content": {
+         *         "developments": "Neues Beteiligungskonzept seit 2026.",
+         *         "offers": "Wohngruppen, SPFH.",
+         *         "profile": "Stationäre und ambulante Hilfen im Hohenlohekreis.",
+         *         "topics": [
+         *           "Übergänge in die Volljährigkeit"
+         *         ]
+         *       },
+         *       "dialogue_id": "01938102-0000-7000-8000-000000000003",
+         *       "state": "submitted",
+         *       "submitted_at": "2027-04-10T09:00:00Z",
+         *       "template_version": 1,
+         *       "updated_at": "2027-04-10T09:00:00Z",
+         *       "version": 3
+         *     }
+         */
+        QualityReport: {
+            content: unknown;
+            /** Format: uuid */
+            dialogue_id: string;
+            /** @description `draft` or `submitted`. */
+            state: string;
+            /** Format: date-time */
+            submitted_at?: string | null;
+            /** Format: int32 */
+            template_version: number;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
         /** @description A rating was recorded. */
         RatingRecorded: {
             /** Format: uuid */
@@ -1727,6 +1895,51 @@ export interface components {
             database: string;
             /** @description `ready` or `not_ready`. */
             status: string;
+        };
+        /**
+         * @description Writing a report (a draft until submitted).
+         * @example {
+         *       "content": {
+         *         "developments": "Neues Beteiligungskonzept seit 2026.",
+         *         "offers": "Wohngruppen, SPFH.",
+         *         "profile": "Stationäre und ambulante Hilfen im Hohenlohekreis.",
+         *         "topics": [
+         *           "Übergänge in die Volljährigkeit"
+         *         ]
+         *       }
+         *     }
+         */
+        ReportInput: {
+            /** @description Content following the current template (`GET /v1/report-template`). */
+            content: unknown;
+        };
+        /** @description The pre-fill of a report's outcome figures. */
+        ReportPrefill: {
+            /**
+             * @description Helps the host provided (institution) or led (youth office) that closed in the last
+             *     twelve months, per help kind; groups of fewer than five without figures.
+             */
+            outcomes: components["schemas"]["OutcomeFigures"][];
+        };
+        /** @description One recorded read. */
+        ReportRead: {
+            /** Format: date-time */
+            at: string;
+            /** Format: uuid */
+            organization_id?: string | null;
+            /** @description Subject of the reader's token. */
+            reader: string;
+        };
+        /** @description The recorded reads of a report. */
+        ReportReads: {
+            items: components["schemas"]["ReportRead"][];
+        };
+        /** @description The report template. */
+        ReportTemplate: {
+            /** @description JSON Schema (2020-12) of the report's `content`. */
+            schema: unknown;
+            /** Format: int32 */
+            version: number;
         };
         /**
          * @description A guest's answer to an invitation.
@@ -4435,6 +4648,566 @@ export interface operations {
             };
         };
     };
+    get_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not invited, not the host, not the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue, or no (submitted) report. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the report (not for the first draft) */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportInput"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `report_submitted` or `dialogue_not_planned`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The report changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content not following the template (pointers name each field). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing for an existing report. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_prefill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPrefill"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_report_reads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reads. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportReads"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_report: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the report */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Dialogue id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Submitted. */
+            200: {
+                headers: {
+                    /** @description New ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and the host's own staff. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such dialogue or no report yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `report_submitted` or `report_too_late`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The report changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     respond_to_invitation: {
         parameters: {
             query?: never;
@@ -4954,6 +5727,94 @@ export interface operations {
             };
         };
     };
+    read_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's secret address (64 hexadecimal characters), as returned when the feed was created */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such feed, or revoked. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     revoke_feed: {
         parameters: {
             query?: never;
@@ -5001,94 +5862,6 @@ export interface operations {
                 };
             };
             /** @description No such feed, or revoked already. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before the next request. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency (database, broker, identity provider) is unavailable. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    read_feed: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The feed's secret */
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The calendar. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/calendar": string;
-                };
-            };
-            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token carries no role this platform knows, or the caller may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such feed, or revoked. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5829,6 +6602,82 @@ export interface operations {
             };
             /** @description Invalid absences (pointers name each). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_report_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportTemplate"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,11 +1,12 @@
 //! What the dialogue service consumes: the directory's organisations, agreements and people
 //! (the shared read copy, with names and work e-mail for invitations), after which the open
-//! cycle's hosts follow the organisation's agreement; and the committee's Forum meetings, whose
-//! days are kept free of dialogues.
+//! cycle's hosts follow the organisation's agreement; the committee's Forum meetings, whose
+//! days are kept free of dialogues; and the case service's pseudonymised closed cases, whose
+//! outcome figures pre-fill quality reports.
 
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
-use qmf_contracts::{committee, directory};
+use qmf_contracts::{case, committee, directory};
 use qmf_directory_copy::{DirectoryCopy, PersonDetail};
 use qmf_events::{Envelope, EventHandler, HandlerError};
 use serde::Deserialize;
@@ -22,6 +23,7 @@ pub fn bindings() -> Vec<String> {
     let mut keys = DIRECTORY.bindings();
     keys.push(committee::MEETING_SCHEDULED.to_string());
     keys.push(committee::MEETING_CANCELLED.to_string());
+    keys.push(case::CLOSED.to_string());
     keys
 }
 
@@ -56,6 +58,12 @@ impl EventHandler for DialogueConsumer {
                         .map_err(HandlerError::retry)?;
                     }
                     Ok(())
+                }
+                case::CLOSED => {
+                    let closed: case::ClosedV1 = event.data_as().map_err(HandlerError::reject)?;
+                    crate::store::reports::record_closed_case(conn, &closed, event.time)
+                        .await
+                        .map_err(HandlerError::retry)
                 }
                 committee::MEETING_CANCELLED => {
                     let meeting: committee::MeetingCancelledV1 =

@@ -64,7 +64,7 @@ fn schemas() -> Map<String, Value> {
         dialogue::ParticipantReplacedV1,
         dialogue::Participant,
         dialogue::DialogueHeldV1,
-        dialogue::Attendance,
+        dialogue::DialogueAttendance,
         dialogue::DialogueDocumentedV1,
         dialogue::FindingRecordedV1,
         dialogue::EvaluationCompletedV1,
@@ -122,7 +122,7 @@ const COMMITTEE_EVENTS: [&str; 9] = [
     dialogue::FINDING_ESCALATED,
 ];
 
-const DIALOGUE_EVENTS: [&str; 10] = [
+const DIALOGUE_EVENTS: [&str; 11] = [
     directory::ORGANIZATION_REGISTERED,
     directory::ORGANIZATION_UPDATED,
     directory::ORGANIZATION_DEACTIVATED,
@@ -133,6 +133,7 @@ const DIALOGUE_EVENTS: [&str; 10] = [
     directory::PERSON_DEACTIVATED,
     committee::MEETING_SCHEDULED,
     committee::MEETING_CANCELLED,
+    case::CLOSED,
 ];
 
 /// Every consuming service with its subscriptions; the system tests compare this list with
@@ -156,8 +157,8 @@ pub const CONSUMERS: &[Consumer] = &[
         events: &DIALOGUE_EVENTS,
         purpose: "keeps its read copy of organisations, agreements and people (with their \
                   contact details) current, lets organisations join or leave the open cycle as \
-                  their agreements start and end, and keeps the days of Forum meetings free of \
-                  dialogues",
+                  their agreements start and end, keeps the days of Forum meetings free of \
+                  dialogues, and keeps the outcome figures of closed cases for quality reports",
     },
 ];
 

@@ -224,7 +224,7 @@ pub const MEASURE_COMPLETED: &str = "dialogue.measure.completed.v1";
 
 /// Whether someone invited was at the dialogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Attendance {
+pub struct DialogueAttendance {
     pub person_id: Uuid,
     pub organization_id: Uuid,
     /// `representative` or `guest`.
@@ -243,7 +243,7 @@ pub struct DialogueHeldV1 {
     pub cycle_id: Uuid,
     pub host_organization_id: Uuid,
     pub date: NaiveDate,
-    pub attendance: Vec<Attendance>,
+    pub attendance: Vec<DialogueAttendance>,
 }
 
 /// The host documented a held dialogue's results (each finding has its own

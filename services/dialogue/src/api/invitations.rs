@@ -244,29 +244,32 @@ pub async fn revoke(principal: Principal, write: Write, id: web::Path<Uuid>) -> 
 
 /// Read a calendar feed (for calendar programs).
 ///
-/// No token: the secret in the path is the key. iCalendar (`text/calendar`) with one event per
+/// No bearer token: calendar programs cannot send one, so the feed's unguessable address
+/// (244 random bits, stored only as its SHA-256) is the key, as with the secret iCal addresses
+/// of common calendar services. It reads one person's or organisation's dialogue dates only,
+/// and is revoked with `DELETE /v1/feeds/{id}`. iCalendar (`text/calendar`) with one event per
 /// dialogue of the person or organisation that has a date (cancelled ones marked
 /// `STATUS:CANCELLED`), at most 1,000. An unknown or revoked secret answers 404.
 #[utoipa::path(
     tag = "feeds",
     operation_id = "read_feed",
     security(()),
-    params(("token" = String, Path, description = "The feed's secret")),
+    params(("address" = String, Path, description = "The feed's secret address (64 hexadecimal characters), as returned when the feed was created")),
     responses(
         (status = 200, description = "The calendar.", body = String, content_type = "text/calendar"),
         (status = 404, description = "No such feed, or revoked.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/v1/feeds/{token}/calendar.ics")]
+#[get("/v1/feeds/{address}/calendar.ics")]
 pub async fn calendar(
     pool: web::Data<DbPool>,
-    token: web::Path<String>,
+    address: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+    if address.len() != 64 || !address.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(qmf_platform::not_found("feed"));
     }
     let mut conn = pool.get().await?;
-    let text = app::invitations::feed_calendar(&mut conn, &token).await?;
+    let text = app::invitations::feed_calendar(&mut conn, &address).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Cache-Control", "private, max-age=300"))

@@ -6,6 +6,7 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod invitations;
+pub mod reports;
 pub mod results;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -45,5 +46,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(results::complete_evaluation)
         .service(results::measures)
         .service(results::complete_measure)
-        .service(results::get_finding);
+        .service(results::get_finding)
+        .service(reports::get_template)
+        .service(reports::save)
+        .service(reports::submit)
+        .service(reports::get)
+        .service(reports::reads)
+        .service(reports::prefill);
 }

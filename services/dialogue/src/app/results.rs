@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use diesel_async::AsyncPgConnection;
 use qmf_contracts::dialogue::{
-    Attendance, DialogueDocumentedV1, DialogueEvent, DialogueHeldV1, EvaluationCompletedV1,
+    DialogueAttendance, DialogueDocumentedV1, DialogueEvent, DialogueHeldV1, EvaluationCompletedV1,
     FindingEscalatedV1, FindingRecordedV1, MeasureCompletedV1,
 };
 use qmf_platform::{ApiError, ApiResult, IfMatch, Principal, RuleName, not_found};
@@ -95,7 +95,7 @@ pub async fn mark_held(
             date: day_of(&current)?,
             attendance: rows
                 .into_iter()
-                .map(|a| Attendance {
+                .map(|a| DialogueAttendance {
                     person_id: a.person_id,
                     organization_id: a.organization_id,
                     role: a.role,

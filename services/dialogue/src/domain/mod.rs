@@ -6,6 +6,7 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod ical;
+pub mod reports;
 pub mod results;
 pub mod rules;
 pub mod school_holidays;

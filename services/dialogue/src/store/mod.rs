@@ -6,5 +6,6 @@ pub mod cycles;
 pub mod dialogues;
 pub mod feeds;
 pub mod hosts;
+pub mod reports;
 pub mod results;
 pub mod schema;

@@ -144,6 +144,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    quality_reports (dialogue_id) {
+        dialogue_id -> Uuid,
+        template_version -> Int4,
+        content -> Jsonb,
+        state -> Text,
+        submitted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    report_reads (id) {
+        id -> Int8,
+        dialogue_id -> Uuid,
+        reader -> Text,
+        organization_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     evaluations (dialogue_id, person_id) {
         dialogue_id -> Uuid,
         person_id -> Uuid,
@@ -215,4 +237,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     dialogue_attendance,
     findings,
     evaluations,
+    quality_reports,
+    report_reads,
 );

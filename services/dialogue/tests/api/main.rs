@@ -11,4 +11,5 @@ mod cycles;
 mod dialogues;
 mod hosts;
 mod invitations;
+mod reports;
 mod results;
