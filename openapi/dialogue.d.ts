@@ -176,6 +176,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cycles/{id}/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a cycle's coverage report.
+         * @description The coordination. Who hosted, who is scheduled, who has no date yet; per organisation its
+         *     staff's guest attendances (present at dialogues that took place) and planned places; per
+         *     staff member of the hosting organisations their attendances against the cycle's target;
+         *     per district how many dialogues had the district's youth office present; findings by kind
+         *     and measures by state. `?format=csv` gives the organisations as CSV.
+         */
+        get: operations["get_cycle_coverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cycles/{id}/dialogues": {
         parameters: {
             query?: never;
@@ -953,6 +977,18 @@ export interface components {
             /** @description 1 to 500 characters. */
             reason: string;
         };
+        /** @description The coverage of a cycle. */
+        Coverage: {
+            /** Format: uuid */
+            cycle_id: string;
+            districts: components["schemas"]["DistrictCoverage"][];
+            findings: components["schemas"]["FindingCoverage"];
+            /** Format: date-time */
+            generated_at: string;
+            hosts: components["schemas"]["HostCounts"];
+            organizations: components["schemas"]["OrganizationCoverage"][];
+            people: components["schemas"]["PeopleCoverage"];
+        };
         /**
          * @description A cycle of quality dialogues.
          * @example {
@@ -1205,6 +1241,20 @@ export interface components {
          * @enum {string}
          */
         DialogueState: "unscheduled" | "scheduled" | "invited" | "held" | "documented" | "evaluated" | "cancelled" | "withdrawn";
+        /** @description Youth offices' presence in a district. */
+        DistrictCoverage: {
+            /**
+             * Format: int64
+             * @description Dialogues that took place with a host in the district.
+             */
+            dialogues: number;
+            district: string;
+            /**
+             * Format: int64
+             * @description Of them, those with the district's youth office present (as host or guest).
+             */
+            with_district_youth_office: number;
+        };
         /** @description A dialogue's documentation. */
         Documentation: {
             attendance: components["schemas"]["AttendanceView"][];
@@ -1320,6 +1370,28 @@ export interface components {
             title: string;
             /** Format: int32 */
             version: number;
+        };
+        /** @description Findings by kind and agreed measures by state. */
+        FindingCoverage: {
+            /** Format: int64 */
+            agreed_measure: number;
+            /** Format: int64 */
+            expert_day: number;
+            /** Format: int64 */
+            forum_topic: number;
+            /** Format: int64 */
+            measures_done: number;
+            /** Format: int64 */
+            measures_dropped: number;
+            /** Format: int64 */
+            measures_open: number;
+            /**
+             * Format: int64
+             * @description Open past their due date.
+             */
+            measures_overdue: number;
+            /** Format: int64 */
+            publication: number;
         };
         /**
          * @description A finding of a dialogue. Free text must not contain personal data of children or families.
@@ -1487,6 +1559,30 @@ export interface components {
             /** @description `agreement_ended` or `organization_deactivated`. */
             withdrawn_reason?: string | null;
         };
+        /** @description Hosts by where their dialogue stands. */
+        HostCounts: {
+            /** Format: int64 */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description Held, documented or evaluated.
+             */
+            hosted: number;
+            /** Format: int64 */
+            hosts: number;
+            /**
+             * Format: int64
+             * @description No date yet.
+             */
+            open: number;
+            /**
+             * Format: int64
+             * @description Scheduled or invited.
+             */
+            scheduled: number;
+            /** Format: int64 */
+            withdrawn: number;
+        };
         /**
          * @description A host's planning details, replaced as a whole.
          * @example {
@@ -1570,6 +1666,33 @@ export interface components {
              * @description Length in years (default 3).
              */
             years?: number | null;
+        };
+        /** @description One organisation of the cycle. */
+        OrganizationCoverage: {
+            /** Format: date */
+            dialogue_date?: string | null;
+            /** @description The state of its own dialogue. */
+            dialogue_state: string;
+            district?: string | null;
+            /**
+             * Format: int64
+             * @description Its staff's presence as guests at dialogues that took place.
+             */
+            guest_attendances: number;
+            /**
+             * Format: int64
+             * @description Its staff's places as guests at dialogues still to come.
+             */
+            guest_places_planned: number;
+            /** @description `active` or `withdrawn`. */
+            host_state: string;
+            /** @description Its dialogue took place (held, documented or evaluated). */
+            hosted: boolean;
+            /** @description `youth_office` or `institution`. */
+            kind: string;
+            name: string;
+            /** Format: uuid */
+            organization_id: string;
         };
         /**
          * @description Outcome figures of one help kind.
@@ -1760,6 +1883,28 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+        };
+        /** @description Staff of the hosting organisations against the target of guest dialogues per cycle. */
+        PeopleCoverage: {
+            /** Format: int64 */
+            below: number;
+            people: components["schemas"]["PersonCoverage"][];
+            /** Format: int64 */
+            reached: number;
+            /**
+             * Format: int32
+             * @description `target_guest_dialogues_per_staff` of the cycle's rules.
+             */
+            target: number;
+        };
+        /** @description A staff member's guest attendances. */
+        PersonCoverage: {
+            /** Format: int64 */
+            attended: number;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            person_id: string;
         };
         /**
          * @example {
@@ -2905,6 +3050,107 @@ export interface operations {
             };
             /** @description No such cycle. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cycle_coverage: {
+        parameters: {
+            query?: {
+                /** @description `json` (default) or `csv` (one row per organisation). */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or its organisations as CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coverage"];
+                    "text/csv": string;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@
 
 pub mod absences;
 pub mod calendar;
+pub mod coverage;
 pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
@@ -17,6 +18,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cycles::list)
         .service(cycles::get)
         .service(cycles::change_rules)
+        .service(coverage::get)
         .service(hosts::list)
         .service(hosts::get)
         .service(hosts::update)

@@ -2,6 +2,7 @@
 
 pub mod absences;
 pub mod calendar;
+pub mod coverage;
 pub mod cycles;
 pub mod dialogues;
 pub mod feeds;

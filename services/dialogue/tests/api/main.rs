@@ -7,6 +7,7 @@ mod common;
 
 mod absences;
 mod calendar;
+mod coverage;
 mod cycles;
 mod dialogues;
 mod hosts;
