@@ -176,6 +176,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cycles/{id}/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a cycle's calendar for a range (a month, a quarter, a year).
+         * @description Every authenticated caller. The dialogues with a date in the range, the blackout days
+         *     (public holidays, Forum meetings, school holidays) and the school holidays themselves, and
+         *     how many hosts are still without a date: one request per screen.
+         */
+        get: operations["get_cycle_calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cycles/{id}/coverage": {
         parameters: {
             query?: never;
@@ -967,6 +989,44 @@ export interface components {
              */
             replaced: number;
         };
+        /** @description A blackout day of the range. */
+        CalendarBlackout: {
+            blocked: boolean;
+            /** Format: date */
+            date: string;
+            reasons: components["schemas"]["DayFlag"][];
+        };
+        /** @description A dialogue as a calendar shows it. */
+        CalendarDialogue: {
+            /** Format: date */
+            date: string;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** @description Why the coordination must decide about it, if so. */
+            flagged?: string | null;
+            /**
+             * Format: int64
+             * @description Guests who did not decline.
+             */
+            guests: number;
+            host_name: string;
+            /** Format: uuid */
+            host_organization_id: string;
+            /** Format: uuid */
+            id: string;
+            place?: string | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+            state: components["schemas"]["DialogueState"];
+        };
+        /** @description School holidays touching the range. */
+        CalendarHoliday: {
+            /** Format: date */
+            end_on: string;
+            name: string;
+            /** Format: date */
+            start_on: string;
+        };
         /**
          * @description Why a dialogue is called off.
          * @example {
@@ -1057,6 +1117,24 @@ export interface components {
             version: number;
             /** Format: int32 */
             years: number;
+        };
+        /** @description Everything a calendar screen of a cycle shows. */
+        CycleCalendar: {
+            blackout_days: components["schemas"]["CalendarBlackout"][];
+            /** Format: uuid */
+            cycle_id: string;
+            /** @description Dialogues with a date in the range (cancelled ones included, marked), by date. */
+            dialogues: components["schemas"]["CalendarDialogue"][];
+            /** Format: date */
+            from: string;
+            school_holidays: components["schemas"]["CalendarHoliday"][];
+            /** Format: date */
+            to: string;
+            /**
+             * Format: int64
+             * @description Hosts still without a date in the whole cycle.
+             */
+            unscheduled: number;
         };
         /**
          * @description The numeric rules of a cycle.
@@ -3050,6 +3128,107 @@ export interface operations {
             };
             /** @description No such cycle. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cycle_calendar: {
+        parameters: {
+            query: {
+                from: string;
+                /** @description Included; at most 400 days after `from`. */
+                to: string;
+            };
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar of the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleCalendar"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `to` before `from`, or more than 400 days. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

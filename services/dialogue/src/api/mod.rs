@@ -2,6 +2,7 @@
 
 pub mod absences;
 pub mod calendar;
+pub mod calendar_view;
 pub mod coverage;
 pub mod cycles;
 pub mod dialogues;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cycles::get)
         .service(cycles::change_rules)
         .service(coverage::get)
+        .service(calendar_view::get)
         .service(hosts::list)
         .service(hosts::get)
         .service(hosts::update)

@@ -522,3 +522,18 @@ pub async fn for_feed(
     .load(conn)
     .await?)
 }
+
+/// How many of a cycle's dialogues are in `state`.
+#[tracing::instrument(skip_all, fields(cycle_id = %cycle))]
+pub async fn count_in_state(
+    conn: &mut AsyncPgConnection,
+    cycle: Uuid,
+    state: &str,
+) -> Result<i64, ApiError> {
+    Ok(dialogues::table
+        .filter(dialogues::cycle_id.eq(cycle))
+        .filter(dialogues::state.eq(state))
+        .count()
+        .get_result(conn)
+        .await?)
+}

@@ -106,3 +106,49 @@ async fn the_coverage_report_counts_hosting_attendance_districts_and_measures() 
         .expect_problem(StatusCode::FORBIDDEN, "forbidden");
     s.app.stop().await;
 }
+
+#[tokio::test]
+async fn one_request_gives_a_calendar_screen() {
+    let s = Setup::new().await;
+    let [a, b, _] = INSTITUTIONS;
+    let days = wednesdays(s.year);
+    s.schedule(a, days[0], &s.guests_for(a))
+        .await
+        .expect(StatusCode::OK);
+    s.schedule(b, days[1], &s.guests_for(b))
+        .await
+        .expect(StatusCode::OK);
+    let cycle = s.cycle["id"].as_str().unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(s.year, 5, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(s.year, 5, 31).unwrap();
+    let screen = staff_of(&s.app, INSTITUTIONS[2])
+        .get(&format!("/v1/cycles/{cycle}/calendar?from={from}&to={to}"))
+        .send()
+        .await;
+    let screen = screen.expect(StatusCode::OK).clone();
+    // days[0] is the first Wednesday of May, days[1] of June.
+    let dialogues = screen["dialogues"].as_array().unwrap();
+    assert_eq!(dialogues.len(), 1);
+    assert_eq!(dialogues[0]["date"], json!(days[0]));
+    assert_eq!(dialogues[0]["guests"], 4);
+    assert_eq!(screen["unscheduled"], 3);
+    // May has Tag der Arbeit or Christi Himmelfahrt on a weekday in most years.
+    let holidays: Vec<chrono::NaiveDate> =
+        qmf_dialogue::domain::calendar::bw_public_holidays(s.year)
+            .into_iter()
+            .map(|h| h.date)
+            .filter(|d| {
+                *d >= from && *d <= to && chrono::Datelike::weekday(d).number_from_monday() <= 5
+            })
+            .collect();
+    assert_eq!(
+        screen["blackout_days"].as_array().unwrap().len(),
+        holidays.len()
+    );
+    staff_of(&s.app, a)
+        .get(&format!("/v1/cycles/{cycle}/calendar?from={to}&to={from}"))
+        .send()
+        .await
+        .expect_validation(&["/query/to"]);
+    s.app.stop().await;
+}
