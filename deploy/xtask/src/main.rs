@@ -13,6 +13,7 @@ mod plan;
 mod process;
 mod seed;
 mod seed_data;
+mod seed_dialogue;
 mod token;
 mod up;
 

@@ -123,14 +123,14 @@ fn id_of(created: &Value, what: &str) -> Result<String> {
         .ok_or_else(|| format!("the created {what} has no `id`: {created}").into())
 }
 
-struct Api {
+pub(crate) struct Api {
     client: Client,
     base: String,
     token: String,
 }
 
 impl Api {
-    fn new(url: &str, token: &str) -> Result<Api> {
+    pub(crate) fn new(url: &str, token: &str) -> Result<Api> {
         Ok(Api {
             client: Client::builder().timeout(Duration::from_secs(30)).build()?,
             base: url.trim_end_matches('/').to_string(),
@@ -181,7 +181,7 @@ impl Api {
         .into()
     }
 
-    fn get(&self, path: &str) -> Result<Value> {
+    pub(crate) fn get(&self, path: &str) -> Result<Value> {
         let url = format!("{}{path}", self.base);
         let response = self.send("GET", path, self.client.get(&url))?;
         let (status, _, body) = read(response)?;
@@ -211,6 +211,37 @@ impl Api {
         let value = serde_json::from_str(&text)
             .map_err(|e| format!("POST {url}: response is not JSON ({e}): {text}"))?;
         Ok((value, headers))
+    }
+}
+
+impl Api {
+    /// Sends any request with an optional JSON body and If-Match; the status, the ETag and the
+    /// JSON body (or `Null`), whatever the status: the caller decides what is an error.
+    pub(crate) fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Result<(StatusCode, Option<String>, Value)> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.client.request(method.clone(), &url);
+        if method != reqwest::Method::GET {
+            request = request.header("Idempotency-Key", Uuid::new_v4().to_string());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(etag) = if_match {
+            request = request.header("If-Match", etag);
+        }
+        let (status, headers, text) = read(self.send(method.as_str(), path, request)?)?;
+        let etag = headers
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok((status, etag, value))
     }
 }
 

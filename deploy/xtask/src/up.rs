@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use crate::Result;
 use crate::build::{self, Binaries};
-use crate::ctx::{Ctx, DIRECTORY, SERVICES, Service};
+use crate::ctx::{Ctx, DIALOGUE, DIRECTORY, SERVICES, Service};
 use crate::infra::Infra;
 use crate::launch;
 use crate::process::{self, GroupChild, port_open, tail};
-use crate::seed;
 use crate::token;
+use crate::{seed, seed_dialogue};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
 const STOP_GRACE: Duration = Duration::from_secs(15);
@@ -63,7 +63,11 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
 
     let token = token::admin_token(ctx)?;
     let seeded = seed::run(&DIRECTORY.base_url(), &token)?;
-    print_banner(ctx, infra, &token, &seeded.to_string());
+    // The demo cycle is a convenience: without it the platform still runs, so a failure is
+    // reported, not fatal.
+    let cycle = seed_dialogue::run(&DIRECTORY.base_url(), &DIALOGUE.base_url(), &token)
+        .unwrap_or_else(|e| format!("dialogue demo: not seeded ({e})"));
+    print_banner(ctx, infra, &token, &format!("{seeded}\n  {cycle}"));
 
     let mut reported = vec![false; services.len()];
     while !process::stop_requested() {
