@@ -1,6 +1,7 @@
 //! A help case from intake to close through the HTTP APIs of the directory and the case
-//! service, with the provider known to the case service only through directory events, and the
-//! case's events arriving pseudonymised at a consumer.
+//! service, with the provider known to the case service only through directory events, the
+//! case's events arriving pseudonymised at a consumer, and the closed case reaching the
+//! pre-fill of the provider's quality report in the dialogue service.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ async fn a_help_case_runs_from_intake_to_close_across_services() {
     let cluster = Cluster::new();
     let case = cluster.start(common::case()).await;
     let directory = cluster.start(common::directory()).await;
+    let dialogue = cluster.start(common::dialogue()).await;
     let mut consumer = cluster.probe("case.#").await;
     let admin = directory.as_(Persona::admin());
 
@@ -166,6 +168,45 @@ async fn a_help_case_runs_from_intake_to_close_across_services() {
     assert_eq!(closed_event["data"]["goal_attainment"], 5.0);
     assert_eq!(closed_event["data"]["end_kind"], "planned");
 
+    // The closed case reaches the pre-fill of the provider's next quality report: as one help
+    // of its kind, a group under five, without figures.
+    let coordinator = dialogue.as_(Persona::coordinator());
+    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1;
+    let cycle = coordinator
+        .post("/v1/cycles")
+        .json(&json!({"start_year": year}))
+        .send()
+        .await;
+    let cycle_id = cycle.expect(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hosts_path = format!("/v1/cycles/{cycle_id}/hosts?organization_id={provider_id}");
+    let (coordinator, hosts_path) = (&coordinator, &hosts_path);
+    let dialogue_id = eventually("the provider hosts in the cycle", || async move {
+        let hosts = coordinator.get(hosts_path).send().await;
+        hosts.expect(StatusCode::OK)["items"][0]["dialogue_id"]
+            .as_str()
+            .map(str::to_string)
+    })
+    .await;
+    let staff = dialogue.as_(Persona::institution_staff().of(provider_id));
+    let prefill_path = format!("/v1/dialogues/{dialogue_id}/report/prefill");
+    let (staff, prefill_path) = (&staff, &prefill_path);
+    let outcomes = eventually(
+        "the closed case reached the dialogue service",
+        || async move {
+            let prefill = staff.get(prefill_path).send().await;
+            let outcomes = prefill.expect(StatusCode::OK)["outcomes"].clone();
+            (!outcomes.as_array().unwrap().is_empty()).then_some(outcomes)
+        },
+    )
+    .await;
+    assert_eq!(outcomes.as_array().unwrap().len(), 1);
+    assert_eq!(outcomes[0]["suppressed"], true);
+    assert!(outcomes[0]["cases"].is_null());
+
+    dialogue.stop().await;
     directory.stop().await;
     case.stop().await;
 }
