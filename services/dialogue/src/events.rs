@@ -2,7 +2,9 @@
 //! transaction.
 
 use diesel_async::AsyncPgConnection;
-use qmf_contracts::dialogue::{CycleOpenedV1, DialogueEvent, HostJoinedV1, HostWithdrawnV1};
+use qmf_contracts::dialogue::{
+    CycleClosedV1, CycleOpenedV1, DialogueEvent, HostJoinedV1, HostWithdrawnV1,
+};
 use qmf_platform::ApiError;
 use uuid::Uuid;
 
@@ -97,4 +99,19 @@ pub async fn participant_replaced(
     data: qmf_contracts::dialogue::ParticipantReplacedV1,
 ) -> Result<(), ApiError> {
     publish(conn, DialogueEvent::ParticipantReplaced(data)).await
+}
+
+pub async fn cycle_closed(
+    conn: &mut AsyncPgConnection,
+    cycle: &CycleRow,
+    hosts: i64,
+    hosted: i64,
+) -> Result<(), ApiError> {
+    let data = CycleClosedV1 {
+        cycle_id: cycle.id,
+        hosts,
+        hosted,
+        not_hosted: hosts - hosted,
+    };
+    publish(conn, DialogueEvent::CycleClosed(data)).await
 }

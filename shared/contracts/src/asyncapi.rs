@@ -53,6 +53,7 @@ fn schemas() -> Map<String, Value> {
         committee::TopicTransitionedV1,
         committee::DecisionRecordedV1,
         dialogue::CycleOpenedV1,
+        dialogue::CycleClosedV1,
         dialogue::HostJoinedV1,
         dialogue::HostWithdrawnV1,
         dialogue::DialogueScheduledV1,

@@ -34,6 +34,7 @@ pub struct FindingEscalatedV1 {
 }
 
 pub const CYCLE_OPENED: &str = "dialogue.cycle.opened.v1";
+pub const CYCLE_CLOSED: &str = "dialogue.cycle.closed.v1";
 pub const HOST_JOINED: &str = "dialogue.host.joined.v1";
 pub const HOST_WITHDRAWN: &str = "dialogue.host.withdrawn.v1";
 
@@ -50,6 +51,19 @@ pub struct CycleOpenedV1 {
     pub end_on: NaiveDate,
     /// Hosts at opening.
     pub hosts: i64,
+}
+
+/// The coordination closed a cycle: its hosts, dates and guests no longer change, and a new
+/// cycle may open. The counts say how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"cycle_id": "01938100-0000-7000-8000-000000000001", "hosts": 25, "hosted": 23, "not_hosted": 2}))]
+pub struct CycleClosedV1 {
+    pub cycle_id: Uuid,
+    /// Hosts still in the cycle at its close.
+    pub hosts: i64,
+    /// Of them, those whose dialogue took place.
+    pub hosted: i64,
+    pub not_hosted: i64,
 }
 
 /// An organisation became a host of the open cycle: at opening, or later when it signed an
@@ -319,6 +333,7 @@ pub struct MeasureCompletedV1 {
 #[serde(untagged)]
 pub enum DialogueEvent {
     CycleOpened(CycleOpenedV1),
+    CycleClosed(CycleClosedV1),
     HostJoined(HostJoinedV1),
     HostWithdrawn(HostWithdrawnV1),
     DialogueScheduled(DialogueScheduledV1),
@@ -344,6 +359,7 @@ impl crate::Event for DialogueEvent {
     fn event_type(&self) -> &'static str {
         match self {
             DialogueEvent::CycleOpened(_) => CYCLE_OPENED,
+            DialogueEvent::CycleClosed(_) => CYCLE_CLOSED,
             DialogueEvent::HostJoined(_) => HOST_JOINED,
             DialogueEvent::HostWithdrawn(_) => HOST_WITHDRAWN,
             DialogueEvent::DialogueScheduled(_) => DIALOGUE_SCHEDULED,
@@ -365,6 +381,7 @@ impl crate::Event for DialogueEvent {
     fn subject(&self) -> String {
         let subject = match self {
             DialogueEvent::CycleOpened(e) => e.cycle_id,
+            DialogueEvent::CycleClosed(e) => e.cycle_id,
             DialogueEvent::HostJoined(e) => e.organization_id,
             DialogueEvent::HostWithdrawn(e) => e.organization_id,
             DialogueEvent::DialogueScheduled(e) => e.dialogue_id,
@@ -391,6 +408,12 @@ pub const EVENTS: &[EventType] = &[
         source: SOURCE,
         description: "The coordination opened a cycle of quality dialogues (subject: the cycle).",
         payload: "CycleOpenedV1",
+    },
+    EventType {
+        name: CYCLE_CLOSED,
+        source: SOURCE,
+        description: "The coordination closed a cycle, with how many hosts held their dialogue (subject: the cycle).",
+        payload: "CycleClosedV1",
     },
     EventType {
         name: HOST_JOINED,

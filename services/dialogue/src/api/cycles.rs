@@ -187,3 +187,39 @@ pub async fn change_rules(
         })
         .await
 }
+
+/// Close a cycle.
+///
+/// The coordination. In a closed cycle rules, hosts, dates and guests no longer change (rule
+/// `cycle_closed`); dialogues already held can still be documented and rated, and the next
+/// cycle may open. Dialogues that did not take place stay as they are, for the record.
+/// Publishes `dialogue.cycle.closed.v1` with how many hosts held their dialogue.
+#[utoipa::path(
+    tag = "cycles",
+    operation_id = "close_cycle",
+    params(("id" = Uuid, Path, description = "Cycle id"), ("If-Match" = String, Header, description = "ETag of the cycle")),
+    responses(
+        (status = 200, description = "Closed.", body = Cycle, headers(("ETag" = String, description = "New ETag"))),
+        (status = 403, description = "Only the coordination.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `cycle_closed`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The cycle changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/cycles/{id}/close")]
+pub async fn close(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<Reply> {
+    access::require_coordination(&principal)?;
+    write
+        .run(async move |conn| {
+            let row = app::cycles::close(conn, *id, &if_match).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&view(row)?, version))
+        })
+        .await
+}

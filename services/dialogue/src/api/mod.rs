@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cycles::list)
         .service(cycles::get)
         .service(cycles::change_rules)
+        .service(cycles::close)
         .service(coverage::get)
         .service(calendar_view::get)
         .service(hosts::list)

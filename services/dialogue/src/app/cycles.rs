@@ -69,3 +69,24 @@ pub async fn change_rules(
     }
     store::change_rules(conn, id, rules, &principal.subject).await
 }
+
+/// Closes an open cycle at the version read (`dialogue.cycle.closed.v1`): its rules, hosts,
+/// dates and guests no longer change, and the next cycle may open.
+#[tracing::instrument(skip_all, fields(cycle_id = %id))]
+pub async fn close(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<CycleRow> {
+    let current = store::lock(conn, id)
+        .await?
+        .ok_or_else(|| not_found("cycle"))?;
+    if_match.check(current.version)?;
+    if current.state != "open" {
+        return Err(Rule::CycleClosed.conflict("the cycle is closed"));
+    }
+    let row = store::close(conn, id).await?;
+    let hosting = store::hosting(conn, id).await?;
+    events::cycle_closed(conn, &row, hosting.hosts, hosting.hosted).await?;
+    Ok(row)
+}

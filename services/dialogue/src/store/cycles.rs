@@ -194,3 +194,40 @@ pub async fn counts(conn: &mut AsyncPgConnection, id: Uuid) -> Result<CycleCount
     .get_result(conn)
     .await?)
 }
+
+/// Closes a cycle.
+#[tracing::instrument(skip_all, fields(cycle_id = %id))]
+pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> Result<CycleRow, ApiError> {
+    Ok(diesel::update(cycles::table.find(id))
+        .set((
+            cycles::state.eq("closed"),
+            cycles::closed_at.eq(diesel::dsl::now),
+            cycles::version.eq(cycles::version + 1),
+            cycles::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(CycleRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Hosts of a cycle still in it, and of them those whose dialogue took place.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Hosting {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub hosts: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub hosted: i64,
+}
+
+#[tracing::instrument(skip_all, fields(cycle_id = %id))]
+pub async fn hosting(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Hosting, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT count(*) AS hosts, \
+                count(*) FILTER (WHERE d.state IN ('held', 'documented', 'evaluated')) AS hosted \
+         FROM hosts h JOIN dialogues d ON d.host_id = h.id \
+         WHERE h.cycle_id = $1 AND h.state = 'active'",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .get_result(conn)
+    .await?)
+}

@@ -189,3 +189,64 @@ async fn rules_change_in_versions_at_the_version_read() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_closed_cycle_changes_no_more_and_the_next_may_open() {
+    let app = spawn().await;
+    let year = this_year() + 1;
+    let cycle = open_cycle(&app, year).await;
+    let path = format!("/v1/cycles/{}", cycle["id"].as_str().unwrap());
+    let etag = coordinator(&app).get(&path).send().await.etag();
+    staff_of(&app, INSTITUTIONS[0])
+        .post(&format!("{path}/close"))
+        .if_match(&etag)
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.new_events().await;
+    let closed = coordinator(&app)
+        .post(&format!("{path}/close"))
+        .if_match(&etag)
+        .send()
+        .await;
+    assert_eq!(closed.expect(StatusCode::OK)["state"], "closed");
+    let rows = app.expect_outbox(&["dialogue.cycle.closed.v1"]).await;
+    let sent = app
+        .sql(&format!(
+            "SELECT envelope FROM outbox WHERE event_id = '{}'",
+            rows[0].event_id
+        ))
+        .await;
+    assert_eq!(
+        sent[0]["envelope"]["data"],
+        json!({"cycle_id": cycle["id"], "hosts": 5, "hosted": 0, "not_hosted": 5})
+    );
+    coordinator(&app)
+        .post(&format!("{path}/close"))
+        .if_match(closed.etag())
+        .send()
+        .await
+        .expect_conflict("cycle_closed");
+    coordinator(&app)
+        .put(&format!("{path}/rules"))
+        .if_match(closed.etag())
+        .json(&json!({"rules": cycle["rules"]}))
+        .send()
+        .await
+        .expect_conflict("cycle_closed");
+    // Its hosts plan no more.
+    let host = host_of(&app, &cycle, INSTITUTIONS[0]).await;
+    let host_path = format!("/v1/hosts/{}", host["id"].as_str().unwrap());
+    let rep = person(&app, INSTITUTIONS[0]).await;
+    let host_etag = coordinator(&app).get(&host_path).send().await.etag();
+    coordinator(&app)
+        .put(&host_path)
+        .if_match(host_etag)
+        .json(&json!({"representatives": [rep]}))
+        .send()
+        .await
+        .expect_conflict("cycle_closed");
+    // The next cycle opens after it.
+    open_cycle(&app, year + 3).await;
+    app.stop().await;
+}
