@@ -499,6 +499,46 @@ const TAGS: &[(&str, &str, &str)] = &[
         "Read-only open data in the OParl 1.1 format, without authentication.",
     ),
     (
+        "dialogue",
+        "cycles",
+        "Three-year cycles of quality dialogues: opening, rules, closing, the calendar of a range and the coverage report.",
+    ),
+    (
+        "dialogue",
+        "hosts",
+        "The organisations hosting a dialogue in a cycle and what they record for planning it.",
+    ),
+    (
+        "dialogue",
+        "dialogues",
+        "Quality dialogues: scheduling by hand against the rules, guests, invitations and answers, cancelling, history.",
+    ),
+    (
+        "dialogue",
+        "results",
+        "What a dialogue yields: attendance, documentation with findings, ratings, agreed measures.",
+    ),
+    (
+        "dialogue",
+        "reports",
+        "Quality reports (Qualitätsberichte): template, drafts, submission, reads and the outcome figures that pre-fill them.",
+    ),
+    (
+        "dialogue",
+        "absences",
+        "When staff cannot attend: recorded by themselves or in bulk by their organisation's software.",
+    ),
+    (
+        "dialogue",
+        "calendar",
+        "The region's blackout days: public holidays, imported school holidays, Forum meetings.",
+    ),
+    (
+        "dialogue",
+        "feeds",
+        "Calendar subscriptions of a person's or an organisation's dialogues behind a secret, revocable address.",
+    ),
+    (
         "*",
         "operations",
         "Health, readiness and metrics for operators and orchestrators; no authentication.",
