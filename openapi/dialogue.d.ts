@@ -578,7 +578,7 @@ export interface paths {
          * Submit the quality report.
          * @description The coordination, or staff of the host's organisation; at least the cycle's
          *     `report_lead_days` (28) before the dialogue. From then on the invited participants can
-         *     read it.
+         *     read it. Publishes `dialogue.report.submitted.v1`.
          */
         post: operations["submit_report"];
         delete?: never;

@@ -64,6 +64,7 @@ fn schemas() -> Map<String, Value> {
         dialogue::ParticipantRespondedV1,
         dialogue::ParticipantReplacedV1,
         dialogue::Participant,
+        dialogue::ReportSubmittedV1,
         dialogue::DialogueHeldV1,
         dialogue::DialogueAttendance,
         dialogue::DialogueDocumentedV1,
@@ -174,7 +175,8 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
     // dialogue.
     let by_dialogue = event.name.starts_with("dialogue.dialogue.")
         || event.name.starts_with("dialogue.participant.")
-        || event.name.starts_with("dialogue.evaluation.");
+        || event.name.starts_with("dialogue.evaluation.")
+        || event.name.starts_with("dialogue.report.");
     let fields: &[&str] = if by_dialogue { &["dialogue_id"] } else { &[] };
     let subject = fields
         .iter()

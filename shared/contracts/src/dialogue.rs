@@ -230,11 +230,24 @@ pub struct ParticipantReplacedV1 {
     pub ics: String,
 }
 
+pub const REPORT_SUBMITTED: &str = "dialogue.report.submitted.v1";
 pub const DIALOGUE_HELD: &str = "dialogue.dialogue.held.v1";
 pub const DIALOGUE_DOCUMENTED: &str = "dialogue.dialogue.documented.v1";
 pub const FINDING_RECORDED: &str = "dialogue.finding.recorded.v1";
 pub const EVALUATION_COMPLETED: &str = "dialogue.evaluation.completed.v1";
 pub const MEASURE_COMPLETED: &str = "dialogue.measure.completed.v1";
+
+/// The host submitted its quality report; from now on the invited participants can read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"dialogue_id": "01938102-0000-7000-8000-000000000003",
+    "host_organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "template_version": 1, "date": "2027-05-12"}))]
+pub struct ReportSubmittedV1 {
+    pub dialogue_id: Uuid,
+    pub host_organization_id: Uuid,
+    pub template_version: i32,
+    /// Day of the dialogue.
+    pub date: NaiveDate,
+}
 
 /// Whether someone invited was at the dialogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -343,6 +356,7 @@ pub enum DialogueEvent {
     DialogueInvited(DialogueInvitedV1),
     ParticipantResponded(ParticipantRespondedV1),
     ParticipantReplaced(ParticipantReplacedV1),
+    ReportSubmitted(ReportSubmittedV1),
     DialogueHeld(DialogueHeldV1),
     DialogueDocumented(DialogueDocumentedV1),
     FindingRecorded(FindingRecordedV1),
@@ -369,6 +383,7 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::DialogueInvited(_) => DIALOGUE_INVITED,
             DialogueEvent::ParticipantResponded(_) => PARTICIPANT_RESPONDED,
             DialogueEvent::ParticipantReplaced(_) => PARTICIPANT_REPLACED,
+            DialogueEvent::ReportSubmitted(_) => REPORT_SUBMITTED,
             DialogueEvent::DialogueHeld(_) => DIALOGUE_HELD,
             DialogueEvent::DialogueDocumented(_) => DIALOGUE_DOCUMENTED,
             DialogueEvent::FindingRecorded(_) => FINDING_RECORDED,
@@ -391,6 +406,7 @@ impl crate::Event for DialogueEvent {
             DialogueEvent::DialogueInvited(e) => e.dialogue_id,
             DialogueEvent::ParticipantResponded(e) => e.dialogue_id,
             DialogueEvent::ParticipantReplaced(e) => e.dialogue_id,
+            DialogueEvent::ReportSubmitted(e) => e.dialogue_id,
             DialogueEvent::DialogueHeld(e) => e.dialogue_id,
             DialogueEvent::DialogueDocumented(e) => e.dialogue_id,
             DialogueEvent::FindingRecorded(e) => e.finding_id,
@@ -468,6 +484,12 @@ pub const EVENTS: &[EventType] = &[
         source: SOURCE,
         description: "A declining guest was replaced by a colleague of the same organisation, with the replacement's invitation (subject: the dialogue).",
         payload: "ParticipantReplacedV1",
+    },
+    EventType {
+        name: REPORT_SUBMITTED,
+        source: SOURCE,
+        description: "The host submitted its quality report; the invited participants can read it now (subject: the dialogue).",
+        payload: "ReportSubmittedV1",
     },
     EventType {
         name: DIALOGUE_HELD,

@@ -116,7 +116,7 @@ pub async fn save(
 ///
 /// The coordination, or staff of the host's organisation; at least the cycle's
 /// `report_lead_days` (28) before the dialogue. From then on the invited participants can
-/// read it.
+/// read it. Publishes `dialogue.report.submitted.v1`.
 #[utoipa::path(
     tag = "reports",
     operation_id = "submit_report",

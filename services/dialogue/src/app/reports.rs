@@ -2,6 +2,7 @@
 //! coordination after submission (every read recorded), pre-filled with outcome figures.
 
 use diesel_async::AsyncPgConnection;
+use qmf_contracts::dialogue::{DialogueEvent, ReportSubmittedV1};
 use qmf_platform::{ApiError, ApiResult, Principal, RuleName, not_found};
 use uuid::Uuid;
 
@@ -48,7 +49,8 @@ pub async fn save(
     store::save_draft(conn, id, TEMPLATE_VERSION, content).await
 }
 
-/// Submits the report, at least the cycle's `report_lead_days` before the dialogue.
+/// Submits the report, at least the cycle's `report_lead_days` before the dialogue
+/// (`dialogue.report.submitted.v1`).
 #[tracing::instrument(skip_all, fields(dialogue_id = %id))]
 pub async fn submit(
     conn: &mut AsyncPgConnection,
@@ -69,7 +71,18 @@ pub async fn submit(
         .await?
         .ok_or_else(|| not_found("cycle"))?;
     rules::submission(dialogue.day, today(), cycle.rules()?.report_lead_days)?;
-    store::submit(conn, id).await
+    let row = store::submit(conn, id).await?;
+    let date = dialogue
+        .day
+        .ok_or_else(|| ApiError::internal("a submitted report's dialogue without a day"))?;
+    let event = DialogueEvent::ReportSubmitted(ReportSubmittedV1 {
+        dialogue_id: id,
+        host_organization_id: dialogue.host_organization_id,
+        template_version: row.template_version,
+        date,
+    });
+    qmf_events::publish(conn, &event).await?;
+    Ok(row)
 }
 
 /// Reads the report and records the read. The host's staff and the coordination read it any

@@ -64,12 +64,14 @@ async fn the_report_is_written_submitted_in_time_and_read_only_by_the_invited() 
         .expect_problem(StatusCode::NOT_FOUND, "not-found");
     staff.get(&path).send().await.expect(StatusCode::OK);
 
+    s.app.new_events().await;
     let submitted = staff
         .post(&format!("{path}/submission"))
         .if_match(draft.etag())
         .send()
         .await;
     assert_eq!(submitted.expect(StatusCode::OK)["state"], "submitted");
+    s.app.expect_outbox(&["dialogue.report.submitted.v1"]).await;
     staff
         .put(&path)
         .if_match(submitted.etag())
@@ -135,6 +137,7 @@ async fn a_report_submitted_too_late_is_refused() {
         .send()
         .await;
     draft.expect(StatusCode::OK);
+    s.app.new_events().await;
     // The dialogue comes closer than the 28 days.
     s.app
         .execute(&format!(
@@ -147,6 +150,7 @@ async fn a_report_submitted_too_late_is_refused() {
         .send()
         .await
         .expect_conflict("report_too_late");
+    s.app.expect_outbox(&[]).await;
     s.app.stop().await;
 }
 
