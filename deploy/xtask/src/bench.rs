@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: throughput and latency of the case and the committee service with a
+//! `cargo xtask bench`: throughput and latency of the case, committee and dialogue service with a
 //! realistic amount of data, side by side with what this machine can do at all.
 //!
 //! A run answers "how close are the services to the machine's ceiling":
@@ -20,13 +20,14 @@
 //! `cargo xtask up` is not disturbed (`launch` starts it so). This module holds what the
 //! benchmarks share: the options, the release builds, the benchmark cluster, the started
 //! service, the HTTP client, the seeding pool, the closed-loop runner with its latency and CPU
-//! figures and the report; `case` and `committee` seed their data and define their scenarios,
-//! `ceiling` measures the ceilings, `events` the event latency, `usage` reads CPU time and
-//! resident memory.
+//! figures and the report; `case`, `committee` and `dialogue` seed their data and define their
+//! scenarios, `ceiling` measures the ceilings, `events` the event latency, `usage` reads CPU
+//! time and resident memory.
 
 mod case;
 mod ceiling;
 mod committee;
+mod dialogue;
 mod events;
 mod usage;
 
@@ -75,10 +76,11 @@ const SPARE_CONNECTIONS: usize = 50;
 /// Which benchmark `cargo xtask bench` runs.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
-    /// The case benchmark, then the committee benchmark.
+    /// The case, the committee and the dialogue benchmark, one after the other.
     All,
     Case,
     Committee,
+    Dialogue,
 }
 
 impl Which {
@@ -89,12 +91,16 @@ impl Which {
     fn committee(self) -> bool {
         matches!(self, Which::All | Which::Committee)
     }
+
+    fn dialogue(self) -> bool {
+        matches!(self, Which::All | Which::Dialogue)
+    }
 }
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Options {
-    /// The benchmark to run: `all` runs the case and then the committee benchmark.
+    /// The benchmark to run: `all` runs the case, the committee and the dialogue benchmark.
     #[arg(long, value_enum, default_value_t = Which::All)]
     pub service: Which,
     /// Seconds each scenario runs at each concurrency level.
@@ -121,6 +127,8 @@ pub struct Options {
     pub case: case::CaseOptions,
     #[command(flatten)]
     pub committee: committee::CommitteeOptions,
+    #[command(flatten)]
+    pub dialogue: dialogue::DialogueOptions,
 }
 
 impl Options {
@@ -141,13 +149,25 @@ impl Options {
         } else {
             only_for("committee", &self.committee.given(), self.service)?;
         }
-        if self.service == Which::All && self.case.port() == self.committee.port() {
-            return Err(format!(
-                "--case-port and --committee-port are both {}; the two services need their own \
-                 ports",
-                self.case.port()
-            )
-            .into());
+        if self.service.dialogue() {
+            self.dialogue.validate()?;
+        } else {
+            only_for("dialogue", &self.dialogue.given(), self.service)?;
+        }
+        if self.service == Which::All {
+            let ports = [
+                ("--case-port", self.case.port()),
+                ("--committee-port", self.committee.port()),
+                ("--dialogue-port", self.dialogue.port()),
+            ];
+            for (i, (first, port)) in ports.iter().enumerate() {
+                if let Some((second, _)) = ports[i + 1..].iter().find(|(_, p)| p == port) {
+                    return Err(format!(
+                        "{first} and {second} are both {port}; each service needs its own port"
+                    )
+                    .into());
+                }
+            }
         }
         Ok(())
     }
@@ -181,6 +201,7 @@ fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
         Which::All => "all",
         Which::Case => "case",
         Which::Committee => "committee",
+        Which::Dialogue => "dialogue",
     };
     Err(format!(
         "{} {verb} only to the {service} benchmark, which --service {selected} does not run; \
@@ -236,7 +257,15 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
         .service
         .committee()
         .then(|| committee::target(&options.committee));
-    let targets: Vec<&Target> = case.iter().chain(committee.iter()).collect();
+    let dialogue = options
+        .service
+        .dialogue()
+        .then(|| dialogue::target(&options.dialogue));
+    let targets: Vec<&Target> = case
+        .iter()
+        .chain(committee.iter())
+        .chain(dialogue.iter())
+        .collect();
     for target in &targets {
         ensure_port_free(target)?;
     }
@@ -254,7 +283,12 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
         ..ctx.clone()
     };
     let postmaster = postgres.postmaster();
-    let result = measure_all(ctx, options, infra, postmaster, case, committee, &binaries);
+    let targets = Targets {
+        case,
+        committee,
+        dialogue,
+    };
+    let result = measure_all(ctx, options, infra, postmaster, &targets, &binaries);
     postgres.stop();
     result
 }
@@ -266,8 +300,7 @@ fn measure_all(
     options: &Options,
     infra: &Infra,
     postmaster: Option<u32>,
-    case: Option<Target>,
-    committee: Option<Target>,
+    targets: &Targets,
     binaries: &BTreeMap<String, PathBuf>,
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -289,15 +322,26 @@ fn measure_all(
         postmaster,
         ceilings,
     };
-    if let Some(target) = &case {
+    if let Some(target) = &targets.case {
         let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
         runtime.block_on(case::measure(ctx, options, &mut launched, &run))?;
     }
-    if let Some(target) = &committee {
+    if let Some(target) = &targets.committee {
         let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
         runtime.block_on(committee::measure(ctx, options, &mut launched, &run))?;
     }
+    if let Some(target) = &targets.dialogue {
+        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        runtime.block_on(dialogue::measure(ctx, options, &mut launched, &run))?;
+    }
     Ok(())
+}
+
+/// The benchmarks selected to run.
+struct Targets {
+    case: Option<Target>,
+    committee: Option<Target>,
+    dialogue: Option<Target>,
 }
 
 /// What every report of a run shares: the infrastructure, the durability settings as the
