@@ -41,16 +41,23 @@ pub async fn organizations(
     cycle: Uuid,
 ) -> Result<Vec<OrganizationRow>, ApiError> {
     Ok(diesel::sql_query(format!(
-        "SELECT h.organization_id, coalesce(o.name, '') AS name, coalesce(o.kind, '') AS kind, o.district, \
+        "WITH attended AS ( \
+             SELECT a.organization_id, count(*) AS n FROM dialogue_attendance a \
+             JOIN dialogues x ON x.id = a.dialogue_id \
+             WHERE x.cycle_id = $1 AND x.state IN {TOOK_PLACE} AND a.role = 'guest' AND a.present \
+             GROUP BY a.organization_id), \
+         planned AS ( \
+             SELECT g.organization_id, count(*) AS n FROM dialogue_guests g \
+             JOIN dialogues x ON x.id = g.dialogue_id \
+             WHERE x.cycle_id = $1 AND x.state IN ('scheduled', 'invited') AND g.response <> 'declined' \
+             GROUP BY g.organization_id) \
+         SELECT h.organization_id, coalesce(o.name, '') AS name, coalesce(o.kind, '') AS kind, o.district, \
                 h.state AS host_state, d.state AS dialogue_state, d.day AS dialogue_date, \
-                (SELECT count(*) FROM dialogue_attendance a JOIN dialogues x ON x.id = a.dialogue_id \
-                 WHERE x.cycle_id = $1 AND x.state IN {TOOK_PLACE} AND a.role = 'guest' AND a.present \
-                   AND a.organization_id = h.organization_id) AS guest_attendances, \
-                (SELECT count(*) FROM dialogue_guests g JOIN dialogues x ON x.id = g.dialogue_id \
-                 WHERE x.cycle_id = $1 AND x.state IN ('scheduled', 'invited') AND g.response <> 'declined' \
-                   AND g.organization_id = h.organization_id) AS guest_places_planned \
+                coalesce(t.n, 0) AS guest_attendances, coalesce(p.n, 0) AS guest_places_planned \
          FROM hosts h JOIN dialogues d ON d.host_id = h.id \
          LEFT JOIN directory_organizations o ON o.id = h.organization_id \
+         LEFT JOIN attended t ON t.organization_id = h.organization_id \
+         LEFT JOIN planned p ON p.organization_id = h.organization_id \
          WHERE h.cycle_id = $1 ORDER BY o.kind DESC, o.name, h.organization_id"
     ))
     .bind::<sql_types::Uuid, _>(cycle)
@@ -72,11 +79,13 @@ pub struct PersonRow {
 #[tracing::instrument(skip_all, fields(cycle_id = %cycle))]
 pub async fn people(conn: &mut AsyncPgConnection, cycle: Uuid) -> Result<Vec<PersonRow>, ApiError> {
     Ok(diesel::sql_query(format!(
-        "SELECT p.id AS person_id, p.organization_id, \
-                (SELECT count(*) FROM dialogue_attendance a JOIN dialogues x ON x.id = a.dialogue_id \
-                 WHERE x.cycle_id = $1 AND x.state IN {TOOK_PLACE} AND a.role = 'guest' AND a.present \
-                   AND a.person_id = p.id) AS attended \
-         FROM directory_people p \
+        "WITH attended AS ( \
+             SELECT a.person_id, count(*) AS n FROM dialogue_attendance a \
+             JOIN dialogues x ON x.id = a.dialogue_id \
+             WHERE x.cycle_id = $1 AND x.state IN {TOOK_PLACE} AND a.role = 'guest' AND a.present \
+             GROUP BY a.person_id) \
+         SELECT p.id AS person_id, p.organization_id, coalesce(t.n, 0) AS attended \
+         FROM directory_people p LEFT JOIN attended t ON t.person_id = p.id \
          WHERE p.active AND p.organization_id IN \
                (SELECT organization_id FROM hosts WHERE cycle_id = $1 AND state = 'active') \
          ORDER BY p.organization_id, p.id"
