@@ -11,6 +11,7 @@ mod coverage;
 mod cycles;
 mod dialogues;
 mod hosts;
+mod idempotency;
 mod invitations;
 mod reports;
 mod results;
