@@ -67,3 +67,20 @@ fn small_instance_is_fully_scheduled() {
     assert_eq!(out.score.medium, 0);
     assert_eq!(out.score.hard, 0);
 }
+
+#[test]
+fn a_raised_stop_flag_ends_the_search_at_once_with_the_constructed_plan() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let inst = instance("S-1");
+    let options = Options {
+        deadline: Some(std::time::Instant::now() + std::time::Duration::from_secs(600)),
+        stop: Some(Arc::new(AtomicBool::new(true))),
+        ..Options::default()
+    };
+    let started = std::time::Instant::now();
+    let out = solve(&inst, None, &options, &mut |_| {}).unwrap();
+    assert_eq!(out.epochs, 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(out.score, evaluate(&inst, &out.plan).score());
+}

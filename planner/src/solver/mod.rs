@@ -14,6 +14,8 @@ mod prep;
 mod search;
 mod state;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::model::{Instance, Plan};
@@ -51,6 +53,9 @@ pub struct Options {
     /// Check after every epoch that the incrementally kept score of every worker equals the
     /// full scorer's score (always done in debug builds).
     pub verify: bool,
+    /// Set from outside to end the search early, like a deadline that has passed (the best
+    /// plan so far is returned).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for Options {
@@ -67,6 +72,7 @@ impl Default for Options {
             t_end: 0.02,
             warm_factor: 6.0,
             verify: cfg!(debug_assertions),
+            stop: None,
         }
     }
 }
@@ -180,7 +186,13 @@ pub fn solve(
     let deadline = options
         .deadline
         .map(|d| d.checked_sub(reserve).unwrap_or(d));
-    let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d);
+    let stopped = || {
+        options
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    let out_of_time = || deadline.is_some_and(|d| Instant::now() >= d) || stopped();
     let no_limit = deadline.is_none() && options.max_epochs.is_none();
     loop {
         if out_of_time() || options.max_epochs.is_some_and(|m| epochs >= m) || no_limit {
