@@ -250,7 +250,12 @@ impl Words<'_> {
 
     fn person(&self, s: usize) -> String {
         let st = &self.inst.staff[s];
-        format!("{} of {}", st.id, self.inst.orgs[st.org].id)
+        let org = &self.inst.orgs[st.org];
+        match (st.name.is_empty(), org.name.is_empty()) {
+            (true, _) => format!("{} of {}", st.id, org.id),
+            (false, true) => format!("{} ({} of {})", st.name, st.id, org.id),
+            (false, false) => format!("{} ({})", st.name, org.name),
+        }
     }
 
     fn date(&self, d: NaiveDate) -> String {

@@ -109,6 +109,9 @@ pub struct Org {
 pub struct Staff {
     /// Unique id.
     pub id: String,
+    /// Display name (optional `name` field, an extension of the instance format: explanations
+    /// name the person by it; empty when absent).
+    pub name: String,
     /// Index of the organisation.
     pub org: usize,
     /// Host representative of the own organisation.
@@ -551,8 +554,14 @@ impl Instance {
             if host_rep {
                 orgs[org].reps.push(index);
             }
+            let name = s
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             staff.push(Staff {
                 id,
+                name,
                 org,
                 host_rep,
                 unavailable,

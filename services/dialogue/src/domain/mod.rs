@@ -6,6 +6,7 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod ical;
+pub mod planning;
 pub mod reports;
 pub mod results;
 pub mod rules;
