@@ -535,6 +535,11 @@ const TAGS: &[(&str, &str, &str)] = &[
     ),
     (
         "dialogue",
+        "planning",
+        "Planning a whole cycle with the planner: runs on the background-job runner with progress, plans with their explanation, accepting a plan; the cycle in the planner's file formats.",
+    ),
+    (
+        "dialogue",
         "feeds",
         "Calendar subscriptions of a person's or an organisation's dialogues behind a secret, revocable address.",
     ),

@@ -66,8 +66,9 @@ pub const HISTORY_DAYS: i32 = 30;
 /// Longest interval a job may have; longer ones are shortened to it.
 const MAX_INTERVAL: Duration = Duration::from_secs(3650 * 24 * 3600);
 
-/// What a run of a job returns: its summary, or its error, as text.
-type JobResult = Result<String, String>;
+/// What a run of a job returns: its summary (`None`: a polling job found nothing to do), or
+/// its error, as text.
+type JobResult = Result<Option<String>, String>;
 type JobFuture = Pin<Box<dyn Future<Output = JobResult> + Send>>;
 
 /// A periodic job: a stable name (the key of its schedule and its runs, e.g. `case.retention`),
@@ -102,7 +103,34 @@ impl Job {
                 Box::pin(async move {
                     run(pool)
                         .await
-                        .map(|summary| summary.to_string())
+                        .map(|summary| Some(summary.to_string()))
+                        .map_err(|error| error.to_string())
+                })
+            }),
+        }
+    }
+
+    /// A job that polls for work every (short) `interval`: `run` returns `None` when it found
+    /// nothing to do, and such a run leaves no record in `job_runs` (a run that did something,
+    /// failed or was cancelled is recorded as usual), so frequent polling does not fill the
+    /// history.
+    pub fn polling<F, Fut, S, E>(name: &'static str, interval: Duration, run: F) -> Job
+    where
+        F: Fn(DbPool) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<S>, E>> + Send + 'static,
+        S: Display,
+        E: Display,
+    {
+        let run = Arc::new(run);
+        Job {
+            name,
+            interval: interval.min(MAX_INTERVAL),
+            run: Arc::new(move |pool| {
+                let run = run.clone();
+                Box::pin(async move {
+                    run(pool)
+                        .await
+                        .map(|summary| summary.map(|s| s.to_string()))
                         .map_err(|error| error.to_string())
                 })
             }),

@@ -65,6 +65,12 @@ impl Reply {
         }
     }
 
+    /// Adds a `Location` (e.g. of the resource a 202 started).
+    pub fn with_location(mut self, location: impl Into<String>) -> Reply {
+        self.location = Some(location.into());
+        self
+    }
+
     /// Adds the strong ETag of `version`.
     pub fn with_etag(mut self, version: i32) -> Reply {
         self.etag = Some(etag(version));

@@ -173,7 +173,16 @@ async fn run_claimed(
         .await;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let (outcome, summary, error) = match &result {
-        Some(Ok(summary)) => {
+        Some(Ok(None)) => {
+            // A polling job that found nothing to do leaves no record.
+            let mut conn = pool.get().await?;
+            diesel::sql_query("DELETE FROM job_runs WHERE id = $1")
+                .bind::<BigInt, _>(run_id)
+                .execute(&mut conn)
+                .await?;
+            return Ok(result.map(|_| started_at));
+        }
+        Some(Ok(Some(summary))) => {
             span.in_scope(|| tracing::info!(duration_ms, summary, "job run finished"));
             ("ok", Some(clip(summary)), None)
         }

@@ -356,3 +356,34 @@ async fn runs_of_a_dead_replica_are_closed_and_old_runs_deleted() {
     assert!(recorded.iter().all(|run| run.job_name == "test.cleanup"));
     assert!(abandoned.started_at < recorded[1].started_at);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polling_job_records_only_the_runs_that_found_work() {
+    let db = database().await;
+    let pool = db.pool(2);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    // Work on every fourth look only.
+    let job = Job::polling("test.polling", Duration::from_millis(20), move |_pool| {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        async move { Ok::<_, String>((n % 4 == 3).then(|| format!("did work at look {n}"))) }
+    });
+    let handle = runner(&db, "replica-a", Duration::from_secs(1), vec![job]);
+    wait_for_count(
+        &pool,
+        "SELECT count(*) AS count FROM job_runs WHERE job_name = 'test.polling'",
+        3,
+    )
+    .await;
+    stop(handle).await;
+    let looks = calls.load(Ordering::SeqCst);
+    let recorded = runs(&pool, "test.polling").await;
+    // Idle looks left nothing; every recorded run did work and finished ok.
+    assert!(looks >= 12, "{looks} looks");
+    assert_eq!(recorded.len(), looks / 4);
+    for run in &recorded {
+        assert_eq!(run.outcome.as_deref(), Some("ok"));
+        assert!(run.summary.as_deref().unwrap().starts_with("did work"));
+        assert!(run.finished_at.is_some());
+    }
+}
