@@ -43,3 +43,19 @@ pub fn reconcile_job() -> Job {
             .map(|changed| format!("{changed} organisations joined or left the open cycle"))
     })
 }
+
+pub const PLANNING: &str = "dialogue.planning";
+
+/// How often the runner looks for requested planning runs.
+pub const PLANNING_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Runs the requested planning runs one after the other. The job's lock makes it run on one
+/// replica at a time, so a run found `running` was left by a process that died, and is taken
+/// up again.
+pub fn planning_job() -> Job {
+    Job::polling(PLANNING, PLANNING_INTERVAL, |pool| async move {
+        app::planning::run_waiting(&pool)
+            .await
+            .map(|ended| (ended > 0).then(|| format!("{ended} planning runs ended")))
+    })
+}

@@ -63,7 +63,7 @@ pub fn start(config: &Config) -> Result<Running, BoxError> {
         config,
         api::routes,
         Some(subscription),
-        vec![jobs::reconcile_job()],
+        vec![jobs::reconcile_job(), jobs::planning_job()],
     )
 }
 

@@ -8,6 +8,7 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod invitations;
+pub mod planning;
 pub mod reports;
 pub mod results;
 
@@ -57,5 +58,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reports::submit)
         .service(reports::get)
         .service(reports::reads)
-        .service(reports::prefill);
+        .service(reports::prefill)
+        .service(planning::cycle_instance)
+        .service(planning::cycle_previous)
+        .service(planning::request)
+        .service(planning::list)
+        .service(planning::get)
+        .service(planning::cancel)
+        .service(planning::accept)
+        .service(planning::plan)
+        .service(planning::document);
 }

@@ -7,6 +7,7 @@ pub mod cycles;
 pub mod dialogues;
 pub mod hosts;
 pub mod invitations;
+pub mod planning;
 pub mod reports;
 pub mod results;
 

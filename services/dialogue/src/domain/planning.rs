@@ -216,9 +216,11 @@ pub struct Built {
 /// Room of a host that has not said: as many as a dialogue can have.
 const ROOM_UNKNOWN: i32 = 99;
 /// States in which a dialogue took place: always pinned.
-const TOOK_PLACE: [&str; 3] = ["held", "documented", "evaluated"];
+pub const TOOK_PLACE: [&str; 3] = ["held", "documented", "evaluated"];
 /// States of a date that was announced.
-const PUBLISHED: [&str; 2] = ["scheduled", "invited"];
+pub const PUBLISHED: [&str; 2] = ["scheduled", "invited"];
+/// States in which a dialogue gets no date any more.
+const CLOSED: [&str; 2] = ["cancelled", "withdrawn"];
 
 /// Why no instance can be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,7 +317,13 @@ pub fn build(data: &PlanningData, pin_published: bool) -> Result<Built, BuildErr
     for (host, district) in owned.iter().zip(&district_of) {
         let took_place = TOOK_PLACE.contains(&host.dialogue_state.as_str());
         let announced = PUBLISHED.contains(&host.dialogue_state.as_str());
-        let mut candidates: BTreeSet<NaiveDate> = host.proposed_dates.iter().copied().collect();
+        // A cancelled dialogue gets no new date; its host's staff can still be guests.
+        let mut candidates: BTreeSet<NaiveDate> = if CLOSED.contains(&host.dialogue_state.as_str())
+        {
+            BTreeSet::new()
+        } else {
+            host.proposed_dates.iter().copied().collect()
+        };
         let current = host.day.filter(|_| took_place || announced);
         if let Some(day) = current {
             candidates.insert(day);

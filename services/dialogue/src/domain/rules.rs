@@ -21,6 +21,20 @@ qmf_platform::rules! {
         // Absences.
         /// Absences are recorded for active directory people.
         PersonUnknown = "person_unknown",
+
+        // Planning.
+        /// A plan needs at least one host that named its representatives.
+        NothingToPlan = "nothing_to_plan",
+        /// Every district of a host has its youth office among the hosts (the planner weighs
+        /// the district youth office's presence).
+        DistrictWithoutYouthOffice = "district_without_youth_office",
+        /// Only a queued or running planning run can be cancelled.
+        RunNotCancellable = "run_not_cancellable",
+        /// Only a finished planning run's plan can be accepted.
+        RunNotFinished = "run_not_finished",
+        /// A plan is accepted only while it still keeps every hard rule on the cycle's
+        /// current data.
+        PlanOutdated = "plan_outdated",
     }
 }
 

@@ -13,5 +13,6 @@ mod dialogues;
 mod hosts;
 mod idempotency;
 mod invitations;
+mod planning;
 mod reports;
 mod results;
