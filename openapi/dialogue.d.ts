@@ -279,6 +279,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cycles/{id}/planning-instance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cycle as it stands now as a planner instance. The coordination: any plan can be
+         *     checked against it outside the service (`qmf-plan score`, or the problem's reference
+         *     scorer). Announced dialogues are marked `published` in `GET …/planning-previous`.
+         */
+        get: operations["get_cycle_planning_instance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cycles/{id}/planning-previous": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cycle's dialogues as they stand now in the planner's solution format, held ones
+         *     `pinned`, scheduled and invited ones `published`. The coordination.
+         */
+        get: operations["get_cycle_planning_previous"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cycles/{id}/planning-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a cycle's planning runs, newest first. The coordination. */
+        get: operations["list_planning_runs"];
+        put?: never;
+        /**
+         * Request a planning run for a cycle.
+         * @description The coordination. Takes a snapshot of the cycle now (active hosts that named their
+         *     representatives, with their proposed dates, room, report date and preferred months; the
+         *     active staff of those organisations with their absences; public holidays, school holidays
+         *     and Forum meetings; the cycle's rules) and queues the run: the background-job runner
+         *     searches for at most `seconds` and stores the best plan with its explanation. Held
+         *     dialogues are pinned; scheduled and invited ones are pinned on request, otherwise moving one
+         *     counts as medium. Poll the run (`Location`) for its state and progress.
+         */
+        post: operations["request_planning_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cycles/{id}/rules": {
         parameters: {
             query?: never;
@@ -818,6 +886,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/planning-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a planning run: its state, progress while running, score when finished.
+         *     The coordination.
+         */
+        get: operations["get_planning_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/planning-runs/{id}/acceptance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a finished run's plan.
+         * @description The coordination. The plan is checked on the cycle's data as it is now (an absence or a
+         *     Forum meeting recorded since the run may have broken it: then 409 with every broken rule
+         *     and nothing changes). Every dialogue the plan changes is scheduled, moved or given its new
+         *     guests and checked against the rules of scheduling by hand; with `invite` the invitations
+         *     go out. All or nothing. Publishes the dialogues' usual events.
+         */
+        post: operations["accept_planning_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/planning-runs/{id}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a planning run.
+         * @description The coordination. A queued run is cancelled at once; a running one is asked to stop and
+         *     ends `cancelled` within about a second (its plan so far is discarded).
+         */
+        post: operations["cancel_planning_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/planning-runs/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a finished run's plan and its explanation. The coordination. */
+        get: operations["get_planning_run_plan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/planning-runs/{id}/{document}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one document of a run in the planner's file formats, to check or plan it outside
+         *     (`qmf-plan score INSTANCE SOLUTION --previous PREVIOUS`). The coordination.
+         */
+        get: operations["get_planning_run_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/report-template": {
         parameters: {
             query?: never;
@@ -940,6 +1110,45 @@ export interface components {
             start_on?: string | null;
             /** Format: int32 */
             weekday?: number | null;
+        };
+        /**
+         * @description How an accepted plan's dialogues are scheduled.
+         * @example {
+         *       "ends": "13:00:00",
+         *       "invite": true,
+         *       "starts": "09:00:00"
+         *     }
+         */
+        AcceptInput: {
+            /**
+             * Format: partial-time
+             * @description Local end time (default 13:00).
+             */
+            ends?: string | null;
+            /** @description Send the invitations of every dialogue the plan scheduled or moved (default true). */
+            invite?: boolean | null;
+            /**
+             * Format: partial-time
+             * @description Local start time in Heilbronn of every newly scheduled dialogue (default 09:00).
+             */
+            starts?: string | null;
+        };
+        /** @description What accepting a plan changed. */
+        AcceptedPlan: {
+            /** @description Dialogues that kept their date with other guests. */
+            guests_changed: string[];
+            /** @description Dialogues whose invitations went out. */
+            invited: string[];
+            /** @description Dialogues that moved. */
+            rescheduled: string[];
+            run: components["schemas"]["PlanningRun"];
+            /** @description Dialogues that got their first date. */
+            scheduled: string[];
+            /**
+             * Format: int64
+             * @description Dialogues the plan left as they were.
+             */
+            unchanged: number;
         };
         /** @description Someone's attendance. */
         AttendanceView: {
@@ -1377,6 +1586,27 @@ export interface components {
             comment?: string | null;
             ratings: components["schemas"]["Ratings"];
         };
+        /** @description One item of a plan's explanation. */
+        ExplanationItem: {
+            /**
+             * Format: int64
+             * @description What it adds to its part of the score.
+             */
+            cost: number;
+            dates: string[];
+            /** @description The rule's name, e.g. `day_overload`, `unscheduled`, `attendance_shortfall`. */
+            name: string;
+            /** @description Host organisations concerned. */
+            organizations: string[];
+            /** @description People concerned. */
+            people: string[];
+            /** @description `H1`…`H20`, `M1`, `M2`, `S1`…`S7` of the planner's problem definition. */
+            rule: string;
+            /** @description `hard` (the plan cannot be used so), `medium` or `soft`. */
+            severity: string;
+            /** @description The reason in plain words. */
+            text: string;
+        };
         /**
          * @description A calendar feed.
          * @example {
@@ -1731,6 +1961,12 @@ export interface components {
             kind: string;
             name: string;
         };
+        /** @description A host left out of a run. */
+        LeftOut: {
+            name: string;
+            /** Format: uuid */
+            organization_id: string;
+        };
         /**
          * @description Closing a measure: done, or dropped with a reason.
          * @example {
@@ -1985,6 +2221,61 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description One page of a list. */
+        Page_PlanningRun: {
+            /** @description The items of this page, in the list's stable order. */
+            items: {
+                accepted_by?: string | null;
+                /**
+                 * Format: int32
+                 * @description How often a runner took the run up (again after a process died).
+                 */
+                attempts: number;
+                /** @description Cancellation was requested and the search is stopping. */
+                cancel_requested: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                cycle_id: string;
+                /** @description Why a run failed. */
+                error?: string | null;
+                /** Format: date-time */
+                finished_at?: string | null;
+                /** Format: uuid */
+                id: string;
+                /** @description Hosts left out because they named no representative yet. */
+                left_out: components["schemas"]["LeftOut"][];
+                /** @description Whether scheduled and invited dialogues were kept as they are. */
+                pin_published: boolean;
+                /**
+                 * Format: int32
+                 * @description Dialogues kept exactly as they are (held ones, and announced ones when pinned).
+                 */
+                pinned: number;
+                progress?: components["schemas"]["RunProgress"] | null;
+                /**
+                 * Format: int32
+                 * @description Announced dialogues the plan may move, each move counted as medium.
+                 */
+                published: number;
+                requested_by: string;
+                score?: components["schemas"]["PlanScore"] | null;
+                /**
+                 * Format: int32
+                 * @description Time budget of the search.
+                 */
+                seconds: number;
+                /** Format: int64 */
+                seed: number;
+                /** Format: date-time */
+                started_at?: string | null;
+                state: components["schemas"]["RunState"];
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
         /** @description Staff of the hosting organisations against the target of guest dialogues per cycle. */
         PeopleCoverage: {
             /** Format: int64 */
@@ -2006,6 +2297,103 @@ export interface components {
             organization_id: string;
             /** Format: uuid */
             person_id: string;
+        };
+        /**
+         * @description A score: hard rules broken, medium (dialogues not taking place, announced dialogues
+         *     moved), soft points. Lower is better, compared in this order.
+         */
+        PlanScore: {
+            /** Format: int64 */
+            hard: number;
+            /** Format: int64 */
+            medium: number;
+            /** Format: int64 */
+            soft: number;
+        };
+        /**
+         * @description A planning run.
+         * @example {
+         *       "attempts": 1,
+         *       "cancel_requested": false,
+         *       "created_at": "2026-12-04T10:00:00Z",
+         *       "cycle_id": "01938100-0000-7000-8000-000000000001",
+         *       "finished_at": "2026-12-04T10:00:11Z",
+         *       "id": "01938100-0000-7000-8000-0000000000a1",
+         *       "left_out": [],
+         *       "pin_published": false,
+         *       "pinned": 4,
+         *       "progress": {
+         *         "best": {
+         *           "hard": 0,
+         *           "medium": 0,
+         *           "soft": 5240
+         *         },
+         *         "best_found_after_seconds": 0.6,
+         *         "elapsed_seconds": 9.8,
+         *         "epochs": 14
+         *       },
+         *       "published": 8,
+         *       "requested_by": "coordination-1",
+         *       "score": {
+         *         "hard": 0,
+         *         "medium": 0,
+         *         "soft": 5240
+         *       },
+         *       "seconds": 10,
+         *       "seed": 1,
+         *       "started_at": "2026-12-04T10:00:01Z",
+         *       "state": "finished",
+         *       "version": 4
+         *     }
+         */
+        PlanningRun: {
+            accepted_by?: string | null;
+            /**
+             * Format: int32
+             * @description How often a runner took the run up (again after a process died).
+             */
+            attempts: number;
+            /** @description Cancellation was requested and the search is stopping. */
+            cancel_requested: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            cycle_id: string;
+            /** @description Why a run failed. */
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Hosts left out because they named no representative yet. */
+            left_out: components["schemas"]["LeftOut"][];
+            /** @description Whether scheduled and invited dialogues were kept as they are. */
+            pin_published: boolean;
+            /**
+             * Format: int32
+             * @description Dialogues kept exactly as they are (held ones, and announced ones when pinned).
+             */
+            pinned: number;
+            progress?: components["schemas"]["RunProgress"] | null;
+            /**
+             * Format: int32
+             * @description Announced dialogues the plan may move, each move counted as medium.
+             */
+            published: number;
+            requested_by: string;
+            score?: components["schemas"]["PlanScore"] | null;
+            /**
+             * Format: int32
+             * @description Time budget of the search.
+             */
+            seconds: number;
+            /** Format: int64 */
+            seed: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            state: components["schemas"]["RunState"];
+            /** Format: int32 */
+            version: number;
         };
         /**
          * @example {
@@ -2217,6 +2605,100 @@ export interface components {
         RulesInput: {
             rules: components["schemas"]["CycleRules"];
         };
+        /**
+         * @description A request for a planning run.
+         * @example {
+         *       "pin_published": false,
+         *       "seconds": 10,
+         *       "seed": 1
+         *     }
+         */
+        RunInput: {
+            /**
+             * @description Keep scheduled and invited dialogues exactly as they are (default false: they may move,
+             *     but each move counts as a medium violation, so as few as possible move).
+             */
+            pin_published?: boolean;
+            /**
+             * Format: int32
+             * @description Time budget of the search in seconds (1 to 600; default 10).
+             */
+            seconds?: number | null;
+            /**
+             * Format: int64
+             * @description Seed of the search's random choices (default 1): the same data, seed and budget give
+             *     the same plan when the search ends by its epochs, nearly the same by time.
+             */
+            seed?: number | null;
+        };
+        /**
+         * @description A finished run's plan.
+         * @example {
+         *       "dialogues": [
+         *         {
+         *           "date": "2027-05-05",
+         *           "guests": [
+         *             "01938100-0000-7000-8000-000000000201"
+         *           ],
+         *           "host": "01938100-0000-7000-8000-000000000101",
+         *           "published": true
+         *         }
+         *       ],
+         *       "explanation": [
+         *         {
+         *           "cost": 1,
+         *           "dates": [],
+         *           "name": "unscheduled",
+         *           "organizations": [
+         *             "01938100-0000-7000-8000-000000000102"
+         *           ],
+         *           "people": [],
+         *           "rule": "M1",
+         *           "severity": "medium",
+         *           "text": "Einrichtung Öhringen (01938100-…) has no dialogue: none of its proposed dates is free."
+         *         }
+         *       ],
+         *       "run_id": "01938100-0000-7000-8000-0000000000a1",
+         *       "score": {
+         *         "hard": 0,
+         *         "medium": 1,
+         *         "soft": 5240
+         *       }
+         *     }
+         */
+        RunPlan: {
+            /**
+             * @description Per host organisation: its date (null: no dialogue) and guests (people ids), with
+             *     `pinned`/`published` where the run kept or weighed the previous date.
+             */
+            dialogues: Record<string, never>[];
+            /** @description Every broken rule and every cost, hard first. */
+            explanation: components["schemas"]["ExplanationItem"][];
+            /** Format: uuid */
+            run_id: string;
+            score: components["schemas"]["PlanScore"];
+        };
+        /** @description How a running search stands. */
+        RunProgress: {
+            best?: components["schemas"]["PlanScore"] | null;
+            /**
+             * Format: double
+             * @description When the final best plan was found (finished runs).
+             */
+            best_found_after_seconds?: number | null;
+            /** Format: double */
+            elapsed_seconds: number;
+            /**
+             * Format: int64
+             * @description Rounds of the search completed.
+             */
+            epochs?: number | null;
+        };
+        /**
+         * @description What a run is doing.
+         * @enum {string}
+         */
+        RunState: "queued" | "running" | "finished" | "failed" | "cancelled" | "accepted";
         /**
          * @description Scheduling a dialogue: its date, time, place and guests.
          * @example {
@@ -3704,6 +4186,452 @@ export interface operations {
                 };
             };
             /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cycle_planning_instance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance (`qmf-dialogue-planner-instance` v1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `nothing_to_plan` or `district_without_youth_office`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cycle_planning_previous: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The previous plan (`qmf-dialogue-planner-solution` v1 with marks). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `nothing_to_plan` or `district_without_youth_office`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_planning_runs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PlanningRun"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_planning_run: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunInput"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    /** @description URL of the run */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanningRun"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such cycle. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `cycle_closed`, `nothing_to_plan` or `district_without_youth_office`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Budget or seed out of range. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7184,6 +8112,573 @@ export interface operations {
             };
             /** @description Invalid absences (pointers name each). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_planning_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanningRun"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_planning_run: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the run as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInput"];
+            };
+        };
+        responses: {
+            /** @description Accepted. */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the run */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedPlan"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `run_not_finished`, `cycle_closed` or `plan_outdated`, or the rules the plan breaks on today's data (`violations`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Times invalid (the end before the start). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_planning_run: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the run as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled, or stopping (`cancel_requested`). */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanningRun"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `run_not_cancellable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_planning_run_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPlan"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run, or it has no plan (yet). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_planning_run_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+                /** @description `instance`, `previous` or `solution` */
+                document: "instance" | "previous" | "solution";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run or document. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

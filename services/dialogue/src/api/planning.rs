@@ -52,7 +52,7 @@ pub struct LeftOut {
     "seed": 1, "pin_published": false, "pinned": 4, "published": 8, "left_out": [],
     "progress": {"best": {"hard": 0, "medium": 0, "soft": 5240}, "elapsed_seconds": 9.8,
         "epochs": 14, "best_found_after_seconds": 0.6},
-    "score": {"hard": 0, "medium": 0, "soft": 5240}, "attempts": 1,
+    "score": {"hard": 0, "medium": 0, "soft": 5240}, "attempts": 1, "cancel_requested": false,
     "requested_by": "coordination-1", "version": 4, "created_at": "2026-12-04T10:00:00Z",
     "started_at": "2026-12-04T10:00:01Z", "finished_at": "2026-12-04T10:00:11Z"}))]
 pub struct PlanningRun {
@@ -356,7 +356,7 @@ pub enum RunDocument {
 #[utoipa::path(
     tag = "planning",
     operation_id = "get_planning_run_document",
-    params(("id" = Uuid, Path, description = "Run id"), ("document" = RunDocument, Path, description = "`instance`, `previous` or `solution`")),
+    params(("id" = Uuid, Path, description = "Run id"), ("document" = inline(RunDocument), Path, description = "`instance`, `previous` or `solution`")),
     responses(
         (status = 200, description = "The document.", body = Object),
         (status = 403, description = "Only the coordination.", body = qmf_platform::Problem, content_type = "application/problem+json"),
@@ -465,7 +465,7 @@ pub struct AcceptedPlan {
     /// Dialogues that kept their date with other guests.
     pub guests_changed: Vec<Uuid>,
     /// Dialogues the plan left as they were.
-    pub unchanged: usize,
+    pub unchanged: i64,
     /// Dialogues whose invitations went out.
     pub invited: Vec<Uuid>,
 }
@@ -526,7 +526,7 @@ pub async fn accept(
                     scheduled: accepted.scheduled,
                     rescheduled: accepted.rescheduled,
                     guests_changed: accepted.guests_changed,
-                    unchanged: accepted.unchanged,
+                    unchanged: i64::try_from(accepted.unchanged).unwrap_or(i64::MAX),
                     invited: accepted.invited,
                 },
                 version,
