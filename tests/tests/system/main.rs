@@ -10,6 +10,7 @@ mod directory_to_case;
 mod documented_examples;
 mod help_case_flow;
 mod late_subscriber;
+mod planning_a_cycle;
 mod quality_dialogue;
 mod service_shell;
 mod topic_to_forum_decision;
