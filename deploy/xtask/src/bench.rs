@@ -1,5 +1,7 @@
 //! `cargo xtask bench`: throughput and latency of the case, committee and dialogue service with a
-//! realistic amount of data, side by side with what this machine can do at all.
+//! realistic amount of data, side by side with what this machine can do at all; and, with
+//! `--service planner` only, the quality-dialogue planner on its instance files (`planner`:
+//! no PostgreSQL, no RabbitMQ).
 //!
 //! A run answers "how close are the services to the machine's ceiling":
 //!
@@ -29,6 +31,7 @@ mod ceiling;
 mod committee;
 mod dialogue;
 mod events;
+mod planner;
 mod usage;
 
 use std::collections::BTreeMap;
@@ -76,11 +79,15 @@ const SPARE_CONNECTIONS: usize = 50;
 /// Which benchmark `cargo xtask bench` runs.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
-    /// The case, the committee and the dialogue benchmark, one after the other.
+    /// The case, the committee and the dialogue benchmark, one after the other (not the
+    /// planner).
     All,
     Case,
     Committee,
     Dialogue,
+    /// The quality-dialogue planner (`qmf-plan solve`) on instance files at several time
+    /// budgets; needs neither PostgreSQL nor RabbitMQ. Runs only when asked for by name.
+    Planner,
 }
 
 impl Which {
@@ -95,15 +102,32 @@ impl Which {
     fn dialogue(self) -> bool {
         matches!(self, Which::All | Which::Dialogue)
     }
+
+    fn planner(self) -> bool {
+        self == Which::Planner
+    }
+
+    /// The name `--service` takes.
+    fn name(self) -> &'static str {
+        match self {
+            Which::All => "all",
+            Which::Case => "case",
+            Which::Committee => "committee",
+            Which::Dialogue => "dialogue",
+            Which::Planner => "planner",
+        }
+    }
 }
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Options {
-    /// The benchmark to run: `all` runs the case, the committee and the dialogue benchmark.
+    /// The benchmark to run: `all` runs the case, the committee and the dialogue benchmark;
+    /// the planner runs only with `--service planner`.
     #[arg(long, value_enum, default_value_t = Which::All)]
     pub service: Which,
-    /// Seconds each scenario runs at each concurrency level.
+    /// Seconds each scenario runs at each concurrency level (the service benchmarks; the
+    /// planner's time budgets are --planner-seconds).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub seconds: u64,
     /// Unmeasured warm-up seconds before each scenario.
@@ -129,6 +153,8 @@ pub struct Options {
     pub committee: committee::CommitteeOptions,
     #[command(flatten)]
     pub dialogue: dialogue::DialogueOptions,
+    #[command(flatten)]
+    pub planner: planner::PlannerOptions,
 }
 
 impl Options {
@@ -153,6 +179,20 @@ impl Options {
             self.dialogue.validate()?;
         } else {
             only_for("dialogue", &self.dialogue.given(), self.service)?;
+        }
+        if self.service.planner() {
+            self.planner.validate()?;
+            let flags = [
+                ("--poll-only", self.poll_only),
+                ("--skip-ceilings", self.skip_ceilings),
+            ];
+            let given: Vec<&str> = flags
+                .into_iter()
+                .filter_map(|(name, given)| given.then_some(name))
+                .collect();
+            only_for("service", &given, self.service)?;
+        } else {
+            only_for("planner", &self.planner.given(), self.service)?;
         }
         if self.service == Which::All {
             let ports = [
@@ -190,35 +230,58 @@ impl Options {
     }
 }
 
-/// Rejects options of a benchmark that does not run.
+/// Rejects options of a benchmark that does not run; `service` is the benchmark they belong
+/// to (`service`: the service benchmarks, which `all` runs).
 fn only_for(service: &str, given: &[&str], selected: Which) -> Result<()> {
     let (verb, pronoun) = match given {
         [] => return Ok(()),
         [_] => ("applies", "it"),
         _ => ("apply", "them"),
     };
-    let selected = match selected {
-        Which::All => "all",
-        Which::Case => "case",
-        Which::Committee => "committee",
-        Which::Dialogue => "dialogue",
+    let (benchmark, instead) = match service {
+        "service" => (
+            "service benchmarks".to_string(),
+            "--service all".to_string(),
+        ),
+        // `all` does not run the planner
+        "planner" => (
+            "planner benchmark".to_string(),
+            "--service planner".to_string(),
+        ),
+        _ => (
+            format!("{service} benchmark"),
+            format!("--service {service} (or all)"),
+        ),
     };
     Err(format!(
-        "{} {verb} only to the {service} benchmark, which --service {selected} does not run; \
-         drop {pronoun} or use --service {service} (or all)",
-        given.join(", ")
+        "{} {verb} only to the {benchmark}, which --service {} does not run; drop {pronoun} \
+         or use {instead}",
+        given.join(", "),
+        selected.name()
     )
     .into())
 }
 
 /// `cargo xtask bench`. A debug build of xtask re-runs itself as a release build (the load
 /// client should cost the machine as little as it can) and returns that run's exit code.
+/// The planner benchmark starts neither RabbitMQ nor PostgreSQL; it starts this binary again
+/// as the probe around each planner run (see [`planner`]), which does only that.
 pub fn run(ctx: &Ctx, options: &Options) -> Result<ExitCode> {
+    if let Some(request) = std::env::var_os(planner::PROBE_MARK) {
+        return planner::probe(&request);
+    }
     options.validate()?;
+    if options.service.planner() {
+        // the instance files exist, before a release build
+        options.planner.instance_paths(ctx)?;
+    }
     if cfg!(debug_assertions) && std::env::var_os(RELEASE_MARK).is_none() {
         return run_release(ctx);
     }
     process::install_signal_handler()?;
+    if options.service.planner() {
+        return planner::run(ctx, options).map(|()| ExitCode::SUCCESS);
+    }
     let mut infra = Infra::up_broker(ctx)?;
     let result = run_selected(ctx, options, &infra);
     infra.stop_started(ctx);
@@ -235,6 +298,9 @@ fn run_release(ctx: &Ctx) -> Result<ExitCode> {
     cmd.args(["run", "--release", "-p", "xtask", "--"])
         .args(std::env::args_os().skip(1))
         .env(RELEASE_MARK, "1")
+        // relative paths on the command line (--instances) stay relative to the caller's
+        // directory
+        .env(planner::CALLER_DIR, std::env::current_dir()?)
         .current_dir(&ctx.root);
     println!(
         "xtask: the load client runs as a release build: {}",
@@ -1488,9 +1554,55 @@ mod tests {
         assert!(refusal(&["--topics", "5"]).contains("--topics must be"));
         assert!(refusal(&["--meetings", "0"]).contains("--meetings must be"));
         assert!(refusal(&["--concurrency", "0"]).contains("--concurrency"));
-        assert!(refusal(&["--case-port", "18183"]).contains("own ports"));
+        assert!(refusal(&["--case-port", "18183"]).contains("own port"));
         assert!(refusal(&["--cases", "100"]).contains("--cases must be"));
-        assert!(Cli::try_parse_from(["bench", "--service", "dialogue"]).is_err());
+        assert!(Cli::try_parse_from(["bench", "--service", "training"]).is_err());
+    }
+
+    #[test]
+    fn the_planner_runs_only_when_asked_for() {
+        assert!(!parse(&[]).service.planner());
+        let options = parse(&["--service", "planner"]);
+        assert!(options.service.planner() && !options.service.case());
+        assert!(options.validate().is_ok());
+        let options = parse(&[
+            "--service",
+            "planner",
+            "--planner-seconds",
+            "0.5,3",
+            "--planner-threads",
+            "1",
+            "--instances",
+            "a.json,b.json",
+        ]);
+        assert!(options.validate().is_ok());
+        assert_eq!(options.planner.planner_seconds, [0.5, 3.0]);
+        assert_eq!(options.planner.instances.len(), 2);
+    }
+
+    #[test]
+    fn planner_options_go_with_the_planner_only() {
+        let message = refusal(&["--planner-seconds", "1"]);
+        assert!(
+            message.contains("--planner-seconds applies only to the planner benchmark")
+                && message.ends_with("use --service planner"),
+            "{message}"
+        );
+        let message = refusal(&["--service", "dialogue", "--instances", "x.json"]);
+        assert!(message.contains("--instances"), "{message}");
+        let message = refusal(&["--service", "planner", "--hosts", "100"]);
+        assert!(message.contains("--hosts"), "{message}");
+        let message = refusal(&["--service", "planner", "--skip-ceilings"]);
+        assert!(message.contains("service benchmarks"), "{message}");
+        assert!(refusal(&["--service", "planner", "--planner-seconds", "0"]).contains("budgets"));
+        assert!(
+            refusal(&["--service", "planner", "--planner-seconds", "1,5000"]).contains("budgets")
+        );
+        assert!(refusal(&["--service", "planner", "--planner-seconds", "NaN"]).contains("budgets"));
+        assert!(
+            Cli::try_parse_from(["bench", "--service", "planner", "--planner-threads", "0"])
+                .is_err()
+        );
     }
 
     #[test]

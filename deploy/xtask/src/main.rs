@@ -81,11 +81,13 @@ enum Command {
         #[arg(long)]
         sub: Option<String>,
     },
-    /// Benchmark the case service (100,000 seeded cases: reads and the help-plan write path) and
-    /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) at
+    /// Benchmark the case service (100,000 seeded cases: reads and the help-plan write path),
+    /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) and
+    /// the dialogue service (a cycle with 300 hosts and 1,000 staff: calendar and coverage) at
     /// several concurrency levels against a durable PostgreSQL of its own; prints throughput,
     /// p50/p99 latency and the client's CPU beside ceilings measured in the same run (a pgbench
-    /// write transaction, a bare HTTP read), time to ready and idle memory.
+    /// write transaction, a bare HTTP read), time to ready and idle memory. `--service planner`
+    /// runs the planner on its public instances at several time budgets instead.
     Bench(bench::Options),
     /// Run Schemathesis against every service's OpenAPI document (each service on a throwaway
     /// database), with a staff and an admin token, positive and negative data; fails on any
