@@ -102,9 +102,33 @@ impl Cluster {
     /// ready: connected to the database and the broker, its consumer's queue bound, so that no
     /// event published afterwards misses it.
     pub async fn start(&self, service: ServiceUnderTest) -> TestApp {
+        let db = crate::create_database().await;
+        self.start_on(service, db, true).await
+    }
+
+    /// The cluster `app` runs in: its exchange and queue names.
+    pub fn of(app: &TestApp) -> Cluster {
+        Cluster {
+            exchange: app.exchange.clone(),
+            queue_prefix: app.queue_prefix.clone(),
+        }
+    }
+
+    /// Starts a second replica of the service `of` runs: the same database and queue (its
+    /// consumer competes with the first one's, as replicas in production do), its own HTTP
+    /// server, relay and job runner. Its migrations run again, as a replica's start does. Stop
+    /// it before `of`; the database is dropped with `of`.
+    pub async fn start_replica(&self, service: ServiceUnderTest, of: &TestApp) -> TestApp {
+        let db = TestDatabase {
+            name: of.db.name.clone(),
+            url: of.db.url.clone(),
+        };
+        self.start_on(service, db, false).await
+    }
+
+    async fn start_on(&self, service: ServiceUnderTest, db: TestDatabase, owns: bool) -> TestApp {
         let commands = (service.commands)();
         let info = commands.info;
-        let db = crate::create_database().await;
         let mut env = crate::service_env(&db.url, &self.exchange, &self.queue_prefix);
         env.extend(service.env);
         let config = Config::from_lookup(info, |k| env.get(k).cloned())
@@ -123,6 +147,7 @@ impl Cluster {
             base,
             pool: db.pool(4),
             db,
+            owns_database: owns,
             exchange: self.exchange.clone(),
             queue_prefix: self.queue_prefix.clone(),
             env,
@@ -149,6 +174,9 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     pub db: TestDatabase,
+    /// False for a replica started with [`Cluster::start_replica`]: its database belongs to
+    /// the first instance.
+    owns_database: bool,
     pub exchange: String,
     pub queue_prefix: String,
     /// The environment the service was configured from.
@@ -263,6 +291,17 @@ impl TestApp {
         );
     }
 
+    /// Makes `other` (a replica on the same database) the one that drops the database when it
+    /// stops, so that this one can stop first, as a replica that dies.
+    pub fn hand_database_to(&mut self, other: &mut TestApp) {
+        assert_eq!(
+            self.db.name, other.db.name,
+            "not a replica on this database"
+        );
+        other.owns_database = self.owns_database;
+        self.owns_database = false;
+    }
+
     /// Stops the service: HTTP first (running requests finish), then the consumer; then
     /// waits until the relay has published every outbox row, stops it and drops the database.
     /// Panics, naming the events, when one stayed unpublished for [`crate::EVENT_WAIT`].
@@ -275,7 +314,9 @@ impl TestApp {
         let undelivered = crate::events::wait_until_published(&self.pool, crate::EVENT_WAIT).await;
         self.relay.stop().await;
         drop(self.pool);
-        self.db.drop_database().await;
+        if self.owns_database {
+            self.db.drop_database().await;
+        }
         assert!(
             undelivered.is_empty(),
             "{}: {} event(s) never left the outbox:\n{}",

@@ -416,3 +416,41 @@ async fn replanning_keeps_held_dialogues_and_pins_announced_ones_on_request() {
     }
     setup.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_replica_takes_up_the_run_of_a_replica_that_stopped() {
+    let setup = Setup::new().await;
+    let (run, path) = request(&setup, json!({"seconds": 600})).await;
+    let Setup { app: mut first, .. } = setup;
+    // Only the first replica runs jobs yet: the run is its.
+    wait_for(&first, &path, |run| run["state"] == "running").await;
+    let mut second = qmf_testkit::Cluster::of(&first)
+        .start_replica(crate::common::dialogue(), &first)
+        .await;
+    first.hand_database_to(&mut second);
+    first.stop().await;
+
+    // The second replica finds the run left running and takes it up.
+    let taken_up = wait_for(&second, &path, |run| {
+        run["state"] == "running" && run["attempts"] == 2
+    })
+    .await;
+    assert_eq!(taken_up["id"], run["id"]);
+    let abandoned = second
+        .sql(
+            "SELECT outcome, error FROM job_runs WHERE job_name = 'dialogue.planning' \
+             AND outcome = 'cancelled'",
+        )
+        .await;
+    assert_eq!(abandoned.len(), 1, "{abandoned:?}");
+    let etag = coordinator(&second).get(&path).send().await.etag();
+    coordinator(&second)
+        .post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let ended_run = wait_for(&second, &path, ended).await;
+    assert_eq!(ended_run["state"], "cancelled");
+    second.stop().await;
+}
