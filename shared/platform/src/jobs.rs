@@ -93,21 +93,10 @@ impl Job {
         E: Display,
     {
         let run = Arc::new(run);
-        Job {
-            name,
-            interval: interval.min(MAX_INTERVAL),
-            // The function is called inside the boxed future, so a panic in its synchronous
-            // part surfaces when the runner polls it (and is recorded as a failure).
-            run: Arc::new(move |pool| {
-                let run = run.clone();
-                Box::pin(async move {
-                    run(pool)
-                        .await
-                        .map(|summary| Some(summary.to_string()))
-                        .map_err(|error| error.to_string())
-                })
-            }),
-        }
+        Job::polling(name, interval, move |pool| {
+            let run = run.clone();
+            async move { run(pool).await.map(Some) }
+        })
     }
 
     /// A job that polls for work every (short) `interval`: `run` returns `None` when it found
@@ -127,6 +116,8 @@ impl Job {
             interval: interval.min(MAX_INTERVAL),
             run: Arc::new(move |pool| {
                 let run = run.clone();
+                // The function is called inside the boxed future, so a panic in its synchronous
+                // part surfaces when the runner polls it (and is recorded as a failure).
                 Box::pin(async move {
                     run(pool)
                         .await

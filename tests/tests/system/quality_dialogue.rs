@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{self, Cluster, Persona, StatusCode, eventually, uuid_of};
+use crate::common::{self, Cluster, Persona, StatusCode, eventually};
 
 #[tokio::test]
 async fn a_dialogue_from_the_directory_to_the_steering_groups_inbox() {
@@ -21,58 +21,33 @@ async fn a_dialogue_from_the_directory_to_the_steering_groups_inbox() {
     let coordinator = dialogue.as_(Persona::coordinator());
 
     // Two youth offices and three institutions with agreements, each with two people.
-    let address = json!({"street": "Allee 40", "postal_code": "74072", "city": "Heilbronn"});
-    let mut organizations: Vec<(Uuid, Vec<Uuid>)> = Vec::new();
-    for (name, kind, district) in [
-        (
-            "Jugendamt Stadt Heilbronn",
-            "youth_office",
-            "stadt_heilbronn",
-        ),
-        ("Jugendamt Hohenlohekreis", "youth_office", "hohenlohekreis"),
-        (
-            "Jugendhilfeverbund Unterland",
-            "institution",
-            "landkreis_heilbronn",
-        ),
-        (
-            "Kinder- und Jugendhilfe Öhringen",
-            "institution",
-            "hohenlohekreis",
-        ),
-        (
-            "Erziehungshilfe Schwäbisch Hall",
-            "institution",
-            "schwaebisch_hall",
-        ),
-    ] {
-        let created = admin
-            .post("/v1/organizations")
-            .json(&json!({"name": name, "kind": kind, "district": district, "address": address}))
-            .send()
-            .await;
-        let org = uuid_of(created.expect(StatusCode::CREATED));
-        admin
-            .post("/v1/agreements")
-            .json(
-                &json!({"organization_id": org, "kind": "quality_development_agreement",
-                "signed_on": "2021-06-30", "signed_by": "Leitung"}),
-            )
-            .send()
-            .await
-            .expect(StatusCode::CREATED);
-        let mut people = Vec::new();
-        for given in ["Anna", "Ben"] {
-            let person = admin
-                .post("/v1/people")
-                .json(&json!({"organization_id": org, "given_name": given, "family_name": name.split(' ').next().unwrap(),
-                    "functions": ["specialist"], "active_from": "2020-01-01"}))
-                .send()
-                .await;
-            people.push(uuid_of(person.expect(StatusCode::CREATED)));
-        }
-        organizations.push((org, people));
-    }
+    let organizations = common::organizations_with_agreements(
+        &admin,
+        &[
+            (
+                "Jugendamt Stadt Heilbronn",
+                "youth_office",
+                "stadt_heilbronn",
+            ),
+            ("Jugendamt Hohenlohekreis", "youth_office", "hohenlohekreis"),
+            (
+                "Jugendhilfeverbund Unterland",
+                "institution",
+                "landkreis_heilbronn",
+            ),
+            (
+                "Kinder- und Jugendhilfe Öhringen",
+                "institution",
+                "hohenlohekreis",
+            ),
+            (
+                "Erziehungshilfe Schwäbisch Hall",
+                "institution",
+                "schwaebisch_hall",
+            ),
+        ],
+    )
+    .await;
     let dialogue_app = &dialogue;
     eventually("the dialogue service knows the agreements and people", || async move {
         let n = dialogue_app
@@ -87,16 +62,7 @@ async fn a_dialogue_from_the_directory_to_the_steering_groups_inbox() {
     let forum_day = NaiveDate::from_weekday_of_month_opt(year, 6, Weekday::Wed, 2).unwrap();
     let other_day = NaiveDate::from_weekday_of_month_opt(year, 6, Weekday::Wed, 4).unwrap();
     let secretary = committee.as_(Persona::committee_secretary());
-    let bodies = secretary.get("/v1/bodies?limit=200").send().await;
-    let forum = bodies.expect(StatusCode::OK)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["kind"] == "forum")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let forum = common::forum_of(&secretary).await;
     secretary
         .post(&format!("/v1/bodies/{forum}/meetings"))
         .json(

@@ -152,8 +152,32 @@ pub async fn schedule(
     let state = DialogueState::parse(&current.state)?;
     let scheduling = rules::schedule(state)?;
     let guests = check_guests(conn, &cycle, &current, draft.date, &draft.guests).await?;
+    write_schedule(
+        conn,
+        &principal.subject,
+        &current,
+        scheduling,
+        draft,
+        &guests,
+    )
+    .await?;
+    get(conn, id).await
+}
+
+/// Writes a checked date, time, place and guest list with its history step and event
+/// (`dialogue.dialogue.scheduled.v1`, or `…rescheduled.v1` with the reason).
+pub(crate) async fn write_schedule(
+    conn: &mut AsyncPgConnection,
+    actor: &str,
+    current: &DialogueRow,
+    scheduling: Scheduling,
+    draft: &ScheduleDraft,
+    guests: &[(Uuid, Uuid)],
+) -> ApiResult<()> {
+    let id = current.id;
+    let state = DialogueState::parse(&current.state)?;
     store::set_schedule(conn, id, DialogueState::Scheduled.code(), draft).await?;
-    store::set_guests(conn, id, &guests).await?;
+    store::set_guests(conn, id, guests).await?;
     let rescheduled = scheduling == Scheduling::Reschedule;
     store::record(
         conn,
@@ -169,7 +193,7 @@ pub async fn schedule(
             day_before: current.day,
             day_after: Some(draft.date),
             reason: draft.reason.as_deref(),
-            actor: &principal.subject,
+            actor,
         },
     )
     .await?;
@@ -177,13 +201,13 @@ pub async fn schedule(
         conn,
         DialogueScheduledV1 {
             dialogue_id: id,
-            cycle_id: cycle.id,
+            cycle_id: current.cycle_id,
             host_organization_id: current.host_organization_id,
             date: draft.date,
             starts_at: draft.starts_at,
             ends_at: draft.ends_at,
             place: draft.place.clone(),
-            guests: guest_list(&guests),
+            guests: guest_list(guests),
             previous_date: if rescheduled { current.day } else { None },
             reason: if rescheduled {
                 draft.reason.clone()
@@ -193,8 +217,7 @@ pub async fn schedule(
         },
         rescheduled,
     )
-    .await?;
-    get(conn, id).await
+    .await
 }
 
 /// Replaces the guests of a scheduled dialogue (`dialogue.dialogue.guests_changed.v1`).
@@ -212,7 +235,24 @@ pub async fn change_guests(
         .day
         .ok_or_else(|| ApiError::internal("a scheduled dialogue without a day"))?;
     let guests = check_guests(conn, &cycle, &current, date, guests).await?;
-    store::set_guests(conn, id, &guests).await?;
+    write_guests(conn, &principal.subject, &current, &guests, None).await?;
+    get(conn, id).await
+}
+
+/// Writes a checked guest list of a dialogue that keeps its date, with its history step and
+/// `dialogue.dialogue.guests_changed.v1`.
+pub(crate) async fn write_guests(
+    conn: &mut AsyncPgConnection,
+    actor: &str,
+    current: &DialogueRow,
+    guests: &[(Uuid, Uuid)],
+    reason: Option<&str>,
+) -> ApiResult<()> {
+    let id = current.id;
+    let date = current
+        .day
+        .ok_or_else(|| ApiError::internal("a scheduled dialogue without a day"))?;
+    store::set_guests(conn, id, guests).await?;
     store::touch(conn, id).await?;
     store::record(
         conn,
@@ -223,8 +263,8 @@ pub async fn change_guests(
             to_state: &current.state,
             day_before: current.day,
             day_after: current.day,
-            reason: None,
-            actor: &principal.subject,
+            reason,
+            actor,
         },
     )
     .await?;
@@ -232,14 +272,13 @@ pub async fn change_guests(
         conn,
         DialogueGuestsChangedV1 {
             dialogue_id: id,
-            cycle_id: cycle.id,
+            cycle_id: current.cycle_id,
             host_organization_id: current.host_organization_id,
             date,
-            guests: guest_list(&guests),
+            guests: guest_list(guests),
         },
     )
-    .await?;
-    get(conn, id).await
+    .await
 }
 
 /// Calls a dialogue off (`dialogue.dialogue.cancelled.v1`); its day is free again.

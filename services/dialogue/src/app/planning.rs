@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveTime};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use qmf_contracts::dialogue::{DialogueGuest, DialogueGuestsChangedV1, DialogueScheduledV1};
 use qmf_planner::explain::{Severity, explain_evaluation};
 use qmf_planner::model::{Instance, Plan, Solution, solution_json};
 use qmf_planner::replan::{Baseline, evaluate_with_baseline};
@@ -19,6 +18,7 @@ use qmf_platform::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::dialogues::{write_guests, write_schedule};
 use super::today;
 use crate::domain::access;
 use crate::domain::calendar::berlin_to_utc;
@@ -27,7 +27,6 @@ use crate::domain::planning::{
     self as rules, BuildError, Built, Cancellation, MAX_ATTEMPTS, RunDraft, RunState, TOOK_PLACE,
 };
 use crate::domain::rules::Rule;
-use crate::events;
 use crate::store::cycles::{self as cycle_store, CycleRow};
 use crate::store::dialogues as dialogue_store;
 use crate::store::planning::{self as store, RunRow};
@@ -290,7 +289,7 @@ pub async fn accept(
         });
     }
     for change in &changes {
-        apply(conn, principal, &cycle, run.id, change, how, &mut accepted).await?;
+        apply(conn, principal, run.id, change, how, &mut accepted).await?;
     }
     // Every changed dialogue against the rules of scheduling by hand, on the result.
     let mut broken: Vec<Violation> = Vec::new();
@@ -379,7 +378,6 @@ async fn cycle_dialogues(
 async fn apply(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    cycle: &CycleRow,
     run: Uuid,
     change: &Change,
     how: Acceptance,
@@ -393,48 +391,14 @@ async fn apply(
         .iter()
         .filter_map(|p| organizations.get(p).map(|o| (*p, o.id)))
         .collect();
-    let guest_list: Vec<DialogueGuest> = pairs
-        .iter()
-        .map(|(person_id, organization_id)| DialogueGuest {
-            person_id: *person_id,
-            organization_id: *organization_id,
-        })
-        .collect();
     let reason = format!("planning run {run}");
     if current.day == Some(change.date) {
         dialogue_rules::change_guests(state)?;
-        dialogue_store::set_guests(conn, current.id, &pairs).await?;
-        dialogue_store::touch(conn, current.id).await?;
-        dialogue_store::record(
-            conn,
-            current.id,
-            dialogue_store::Step {
-                action: "change_guests",
-                from_state: &current.state,
-                to_state: &current.state,
-                day_before: current.day,
-                day_after: current.day,
-                reason: Some(&reason),
-                actor: &principal.subject,
-            },
-        )
-        .await?;
-        events::dialogue_guests_changed(
-            conn,
-            DialogueGuestsChangedV1 {
-                dialogue_id: current.id,
-                cycle_id: cycle.id,
-                host_organization_id: current.host_organization_id,
-                date: change.date,
-                guests: guest_list,
-            },
-        )
-        .await?;
+        write_guests(conn, &principal.subject, current, &pairs, Some(&reason)).await?;
         accepted.guests_changed.push(current.id);
         return Ok(());
     }
     let scheduling = dialogue_rules::schedule(state)?;
-    let rescheduled = scheduling == dialogue_rules::Scheduling::Reschedule;
     let draft = ScheduleDraft {
         date: change.date,
         starts_at: berlin_to_utc(change.date, how.starts),
@@ -444,46 +408,18 @@ async fn apply(
             .clone()
             .unwrap_or_else(|| current.host_name.clone()),
         guests: change.guests.clone(),
-        reason: Some(reason.clone()),
+        reason: Some(reason),
     };
-    dialogue_store::set_schedule(conn, current.id, DialogueState::Scheduled.code(), &draft).await?;
-    dialogue_store::set_guests(conn, current.id, &pairs).await?;
-    dialogue_store::record(
+    write_schedule(
         conn,
-        current.id,
-        dialogue_store::Step {
-            action: if rescheduled {
-                "reschedule"
-            } else {
-                "schedule"
-            },
-            from_state: state.code(),
-            to_state: DialogueState::Scheduled.code(),
-            day_before: current.day,
-            day_after: Some(change.date),
-            reason: Some(&reason),
-            actor: &principal.subject,
-        },
+        &principal.subject,
+        current,
+        scheduling,
+        &draft,
+        &pairs,
     )
     .await?;
-    events::dialogue_scheduled(
-        conn,
-        DialogueScheduledV1 {
-            dialogue_id: current.id,
-            cycle_id: cycle.id,
-            host_organization_id: current.host_organization_id,
-            date: change.date,
-            starts_at: draft.starts_at,
-            ends_at: draft.ends_at,
-            place: draft.place.clone(),
-            guests: guest_list,
-            previous_date: if rescheduled { current.day } else { None },
-            reason: rescheduled.then(|| reason.clone()),
-        },
-        rescheduled,
-    )
-    .await?;
-    if rescheduled {
+    if scheduling == dialogue_rules::Scheduling::Reschedule {
         accepted.rescheduled.push(current.id);
     } else {
         accepted.scheduled.push(current.id);

@@ -40,3 +40,59 @@ pub fn training() -> ServiceUnderTest {
 pub fn uuid_of(body: &serde_json::Value) -> uuid::Uuid {
     body["id"].as_str().unwrap().parse().unwrap()
 }
+
+/// Registers `organizations` (name, kind, district) in the directory as `admin`, each with a
+/// quality development agreement signed in 2021 and two specialists, Anna and Ben; returns each
+/// organisation's id with its two people, in the order given.
+pub async fn organizations_with_agreements(
+    admin: &Caller,
+    organizations: &[(&str, &str, &str)],
+) -> Vec<(uuid::Uuid, Vec<uuid::Uuid>)> {
+    use serde_json::json;
+    let address = json!({"street": "Allee 40", "postal_code": "74072", "city": "Heilbronn"});
+    let mut registered = Vec::new();
+    for (name, kind, district) in organizations {
+        let created = admin
+            .post("/v1/organizations")
+            .json(&json!({"name": name, "kind": kind, "district": district, "address": address}))
+            .send()
+            .await;
+        let org = uuid_of(created.expect(StatusCode::CREATED));
+        admin
+            .post("/v1/agreements")
+            .json(
+                &json!({"organization_id": org, "kind": "quality_development_agreement",
+                "signed_on": "2021-06-30", "signed_by": "Leitung"}),
+            )
+            .send()
+            .await
+            .expect(StatusCode::CREATED);
+        let mut people = Vec::new();
+        for given in ["Anna", "Ben"] {
+            let person = admin
+                .post("/v1/people")
+                .json(&json!({"organization_id": org, "given_name": given,
+                    "family_name": name.split(' ').next().unwrap(),
+                    "functions": ["specialist"], "active_from": "2020-01-01"}))
+                .send()
+                .await;
+            people.push(uuid_of(person.expect(StatusCode::CREATED)));
+        }
+        registered.push((org, people));
+    }
+    registered
+}
+
+/// The id of the Forum among the committee's bodies.
+pub async fn forum_of(secretary: &Caller) -> String {
+    let bodies = secretary.get("/v1/bodies?limit=200").send().await;
+    bodies.expect(StatusCode::OK)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kind"] == "forum")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
