@@ -11,8 +11,7 @@ use uuid::Uuid;
 use crate::app;
 use crate::domain::dialogues::DialogueState;
 use crate::domain::hosts::DayFlag;
-use crate::store::calendar::school_holidays;
-use crate::store::dialogues::{DialogueFilter, list};
+use crate::store::calendar::calendar;
 
 /// A dialogue as a calendar shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -102,41 +101,31 @@ pub async fn get(
     }
     let mut conn = pool.get().await?;
     app::cycles::find(&mut conn, *id).await?;
-    let filter = DialogueFilter {
-        state: None,
-        from: Some(from),
-        to: Some(to),
+    let rows = calendar(&mut conn, *id, from, to).await?;
+    let unscheduled = match rows.first() {
+        Some(row) => row.unscheduled,
+        None => crate::store::dialogues::count_in_state(&mut conn, *id, "unscheduled").await?,
     };
-    // A cycle has a few hundred dialogues at most; a screen's range holds far fewer.
-    let mut rows = list(&mut conn, *id, &filter, None, 2000).await?;
-    rows.sort_by_key(|r| (r.day, r.starts_at, r.id));
     let dialogues = rows
         .into_iter()
-        .filter_map(|r| {
-            let date = r.day?;
-            let guests = r
-                .guest_responses
-                .iter()
-                .filter(|response| response.as_str() != "declined")
-                .count() as i64;
-            Some(
-                DialogueState::parse(&r.state).map(|state| CalendarDialogue {
-                    id: r.id,
-                    date,
-                    starts_at: r.starts_at,
-                    ends_at: r.ends_at,
-                    state,
-                    host_organization_id: r.host_organization_id,
-                    host_name: r.host_name,
-                    place: r.place,
-                    guests,
-                    flagged: r.flagged,
-                }),
-            )
+        .map(|r| {
+            DialogueState::parse(&r.state).map(|state| CalendarDialogue {
+                id: r.id,
+                date: r.day,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                state,
+                host_organization_id: r.host_organization_id,
+                host_name: r.host_name,
+                place: r.place,
+                guests: r.guests,
+                flagged: r.flagged,
+            })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let blackout_days = app::calendar::blackout_days(&mut conn, from, to)
-        .await?
+    let (blackouts, school) =
+        app::calendar::blackouts_and_school_holidays(&mut conn, from, to).await?;
+    let blackout_days = blackouts
         .into_iter()
         .map(|(date, reasons)| CalendarBlackout {
             date,
@@ -144,8 +133,7 @@ pub async fn get(
             reasons,
         })
         .collect();
-    let holidays = school_holidays(&mut conn, Some(from), Some(to))
-        .await?
+    let holidays = school
         .into_iter()
         .map(|h| CalendarHoliday {
             name: h.name,
@@ -153,8 +141,6 @@ pub async fn get(
             end_on: h.end_on,
         })
         .collect();
-    let unscheduled =
-        crate::store::dialogues::count_in_state(&mut conn, *id, "unscheduled").await?;
     Ok(Reply::ok(&CycleCalendar {
         cycle_id: *id,
         from,

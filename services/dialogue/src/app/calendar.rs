@@ -73,6 +73,16 @@ pub async fn blackout_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> ApiResult<Vec<(NaiveDate, Vec<DayFlag>)>> {
+    Ok(blackouts_and_school_holidays(conn, from, to).await?.0)
+}
+
+/// The blackout days of `from..=to` (as [`blackout_days`]) and the school holidays touching
+/// the range, from one read of each.
+pub async fn blackouts_and_school_holidays(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<(Vec<(NaiveDate, Vec<DayFlag>)>, Vec<SchoolHolidayRow>)> {
     if to < from {
         return Err(ApiError::validation("/query/to", "must not be before from"));
     }
@@ -82,16 +92,32 @@ pub async fn blackout_days(
             format!("the range covers at most {MAX_BLACKOUT_DAYS} days"),
         ));
     }
-    let days: Vec<NaiveDate> = from
+    let rows = store::school_holidays(conn, Some(from), Some(to)).await?;
+    let school: Vec<(String, NaiveDate, NaiveDate)> = rows
+        .iter()
+        .map(|r| (r.name.clone(), r.start_on, r.end_on))
+        .collect();
+    let forum: Vec<(NaiveDate, Uuid, String)> = store::forum_meetings(conn, from, to)
+        .await?
+        .into_iter()
+        .map(|m| (m.day, m.meeting_id, m.title))
+        .collect();
+    let holidays = public_holidays(from, to);
+    let context = DayContext {
+        public_holidays: &holidays,
+        school_holidays: &school,
+        forum_meetings: &forum,
+        earliest: None,
+        representative_absences: &[],
+    };
+    let flagged = from
         .iter_days()
         .take_while(|d| *d <= to)
         .filter(|d| d.weekday().number_from_monday() <= 5)
-        .collect();
-    Ok(flag_days(conn, &days, None, &[])
-        .await?
-        .into_iter()
+        .map(|day| (day, flags(day, &context)))
         .filter(|(_, flags)| !flags.is_empty())
-        .collect())
+        .collect();
+    Ok((flagged, rows))
 }
 
 /// A school year as `2026/27`: the holidays it covers lie between 1 August of its first year

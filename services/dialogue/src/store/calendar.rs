@@ -141,3 +141,62 @@ pub async fn forum_meetings(
         .load(conn)
         .await?)
 }
+
+/// A dialogue as a calendar screen shows it.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct CalendarRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub state: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub host_organization_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub host_name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub place: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub flagged: Option<String>,
+    /// Guests who did not decline.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub guests: i64,
+    /// Hosts of the cycle still without a date (the same on every row).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unscheduled: i64,
+}
+
+/// The dialogues of a cycle with a date in `from..=to`, by date, in one statement with the
+/// number of dialogues still without a date; no rows when none has a date in the range (ask
+/// [`unscheduled`] then).
+#[tracing::instrument(skip_all, fields(cycle_id = %cycle))]
+pub async fn calendar(
+    conn: &mut AsyncPgConnection,
+    cycle: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CalendarRow>, ApiError> {
+    use diesel::sql_types;
+    Ok(diesel::sql_query(
+        "SELECT d.id, d.day, d.starts_at, d.ends_at, d.state, h.organization_id AS host_organization_id, \
+                coalesce(o.name, '') AS host_name, d.place, d.flagged, \
+                (SELECT count(*) FROM dialogue_guests g \
+                 WHERE g.dialogue_id = d.id AND g.response <> 'declined') AS guests, \
+                (SELECT count(*) FROM dialogues u \
+                 WHERE u.cycle_id = $1 AND u.state = 'unscheduled') AS unscheduled \
+         FROM dialogues d JOIN hosts h ON h.id = d.host_id \
+         LEFT JOIN directory_organizations o ON o.id = h.organization_id \
+         WHERE d.cycle_id = $1 AND d.day BETWEEN $2 AND $3 \
+         ORDER BY d.day, d.starts_at, d.id",
+    )
+    .bind::<sql_types::Uuid, _>(cycle)
+    .bind::<sql_types::Date, _>(from)
+    .bind::<sql_types::Date, _>(to)
+    .load(conn)
+    .await?)
+}
