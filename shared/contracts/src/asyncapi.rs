@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{EventType, case, committee, dialogue, directory};
+use crate::{EventType, case, committee, dialogue, directory, training};
 
 /// All payload schemas by name, including the enums they reference.
 fn schemas() -> Map<String, Value> {
@@ -71,6 +71,9 @@ fn schemas() -> Map<String, Value> {
         dialogue::FindingRecordedV1,
         dialogue::EvaluationCompletedV1,
         dialogue::MeasureCompletedV1,
+        training::SessionScheduledV1,
+        training::SessionCancelledV1,
+        training::RegistrationChangedV1,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();
@@ -87,6 +90,7 @@ fn all_events() -> Vec<&'static EventType> {
         .chain(case::EVENTS)
         .chain(committee::EVENTS)
         .chain(dialogue::EVENTS)
+        .chain(training::EVENTS)
         .collect()
 }
 
@@ -162,6 +166,13 @@ pub const CONSUMERS: &[Consumer] = &[
                   their agreements start and end, keeps the days of Forum meetings free of \
                   dialogues, and keeps the outcome figures of closed cases for quality reports",
     },
+    Consumer {
+        service: "training",
+        events: &DIRECTORY_COPY_WITH_PEOPLE,
+        purpose: "keeps its read copy of organisations, agreements and people (with their \
+                  contact details) current: who may register for a session, for which \
+                  organisation",
+    },
 ];
 
 /// The example of a payload schema, wrapped in its CloudEvents envelope.
@@ -177,7 +188,13 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
         || event.name.starts_with("dialogue.participant.")
         || event.name.starts_with("dialogue.evaluation.")
         || event.name.starts_with("dialogue.report.");
-    let fields: &[&str] = if by_dialogue { &["dialogue_id"] } else { &[] };
+    let fields: &[&str] = if by_dialogue {
+        &["dialogue_id"]
+    } else if event.name.starts_with("training.") {
+        &["session_id"]
+    } else {
+        &[]
+    };
     let subject = fields
         .iter()
         .chain(

@@ -9,6 +9,7 @@ pub mod case;
 pub mod committee;
 pub mod dialogue;
 pub mod directory;
+pub mod training;
 
 /// One event type: its routing key, what it means, and its payload schema.
 pub struct EventType {

@@ -539,6 +539,21 @@ const TAGS: &[(&str, &str, &str)] = &[
         "Planning a whole cycle with the planner: runs on the background-job runner with progress, plans with their explanation, accepting a plan; the cycle in the planner's file formats.",
     ),
     (
+        "training",
+        "catalogue",
+        "The courses of the QMF trainings: topic, duration, prerequisites, completion rule, and for which staff functions they are required.",
+    ),
+    (
+        "training",
+        "sessions",
+        "Dated sessions of the courses with their seats, registration window, seats kept for youth offices and institutions, and the limit per organisation.",
+    ),
+    (
+        "training",
+        "registrations",
+        "Registering for a session: a seat when one is free for the person, else the waiting list, whose next eligible person is offered a freed seat for a limited time.",
+    ),
+    (
         "dialogue",
         "feeds",
         "Calendar subscriptions of a person's or an organisation's dialogues behind a secret, revocable address.",

@@ -157,5 +157,9 @@ fn the_event_document_lists_the_bindings_the_services_declare() {
         documented("dialogue"),
         sorted(qmf_dialogue::consumer::bindings())
     );
-    assert_eq!(CONSUMERS.len(), 3, "a new consumer needs a line here");
+    assert_eq!(
+        documented("training"),
+        sorted(qmf_training::consumer::bindings())
+    );
+    assert_eq!(CONSUMERS.len(), 4, "a new consumer needs a line here");
 }

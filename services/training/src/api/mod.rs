@@ -1,0 +1,23 @@
+//! HTTP endpoints of the training service.
+
+pub mod courses;
+pub mod registrations;
+pub mod sessions;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every training endpoint.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(courses::create)
+        .service(courses::list)
+        .service(courses::get)
+        .service(sessions::create)
+        .service(sessions::list)
+        .service(sessions::get)
+        .service(sessions::cancel)
+        .service(registrations::register)
+        .service(registrations::list)
+        .service(registrations::get)
+        .service(registrations::cancel)
+        .service(registrations::accept);
+}

@@ -1,0 +1,300 @@
+//! Registrations: seats, the waiting list and offers.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use qmf_platform::{
+    ApiError, ApiResult, DbPool, IfMatch, Json, Page, Paged, Principal, Reply, Role, Write,
+    not_found,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::app;
+use crate::domain::access;
+use crate::store::registrations::{RegistrationFilter, RegistrationRow, find, list as list_rows};
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationState {
+    /// Has a seat.
+    Confirmed,
+    /// Waits for a seat, at `waitlist_position`.
+    Waitlisted,
+    /// A freed seat is held for the person until `offered_until`; accept it to confirm.
+    Offered,
+    Cancelled,
+    /// The offer was not accepted in time.
+    Expired,
+}
+
+/// A registration.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01938200-0000-7000-8000-000000000021", "session_id": "01938200-0000-7000-8000-000000000011",
+    "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "organization_kind": "institution", "state": "waitlisted", "waitlist_position": 17, "offered_until": null,
+    "reason": "every seat is taken", "registered_by": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "version": 1,
+    "created_at": "2027-01-12T08:00:00Z", "updated_at": "2027-01-12T08:00:00Z"}))]
+pub struct Registration {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    /// `youth_office` or `institution`.
+    pub organization_kind: String,
+    pub state: RegistrationState,
+    /// Order on the waiting list (lower comes first); absent once confirmed.
+    pub waitlist_position: Option<i64>,
+    pub offered_until: Option<DateTime<Utc>>,
+    /// Why it waits, or why it ended.
+    pub reason: Option<String>,
+    /// Who registered (the token's subject).
+    pub registered_by: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn view(row: RegistrationRow) -> ApiResult<Registration> {
+    Ok(Registration {
+        state: serde_json::from_value(serde_json::Value::String(row.state.clone()))
+            .map_err(ApiError::internal)?,
+        id: row.id,
+        session_id: row.session_id,
+        person_id: row.person_id,
+        organization_id: row.organization_id,
+        organization_kind: row.organization_kind,
+        waitlist_position: row.waitlist_position,
+        offered_until: row.offered_until,
+        reason: row.reason,
+        registered_by: row.registered_by,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn reply(row: RegistrationRow) -> ApiResult<Reply> {
+    let version = row.version;
+    Ok(Reply::ok_with_etag(&view(row)?, version))
+}
+
+/// Who registers.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"}))]
+pub struct RegisterInput {
+    /// A directory person of a youth office or an institution.
+    pub person_id: Uuid,
+}
+
+/// Register for a session.
+///
+/// The person themselves, their organisation's software (`service` acting for it), the
+/// organisers or the coordination; inside the registration window. The person gets a seat when
+/// one is free for them (the seats kept for the other kind of organisation until the
+/// reservation ends and the organisation's limit count), otherwise a place on the waiting list
+/// with the reason. Decided under the session's lock: a session is never overbooked however
+/// many register at once. Publishes `training.registration.confirmed.v1` or `…waitlisted.v1`.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "register",
+    params(("id" = Uuid, Path, description = "Session id")),
+    request_body = RegisterInput,
+    responses(
+        (status = 201, description = "Confirmed or waitlisted (see `state`).", body = Registration,
+            headers(("ETag" = String, description = "Strong ETag of version 1"), ("Location" = String, description = "URL of the registration"))),
+        (status = 403, description = "Not the person, their organisation, the organisers or the coordination.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `person_unknown`, `session_cancelled`, `registration_closed` or `already_registered`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/sessions/{id}/registrations")]
+pub async fn register(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    body: Json<RegisterInput>,
+) -> ApiResult<Reply> {
+    let person = body.into_inner()?.person_id;
+    let session = *id;
+    write
+        .run(async move |conn| {
+            let row = app::registrations::register(conn, &principal, session, person).await?;
+            let (version, location) = (row.version, format!("/v1/registrations/{}", row.id));
+            Ok(Reply::created(&view(row)?, version, location))
+        })
+        .await
+}
+
+/// Filters of the registration list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationListQuery {
+    pub session_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+}
+
+/// List registrations.
+///
+/// The organisers and the coordination see all; staff see their own; an organisation's
+/// software sees its organisation's. Filters narrow it further.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "list_registrations",
+    params(RegistrationListQuery, qmf_platform::PageParams),
+    responses(
+        (status = 200, description = "One page of registrations.", body = Page<Registration>),
+        (status = 403, description = "No role that reads registrations.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/registrations")]
+pub async fn list(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    query: Paged<RegistrationListQuery>,
+) -> ApiResult<Reply> {
+    let after: Option<Uuid> = query.after()?;
+    let mut filter = RegistrationFilter {
+        session_id: query.filter.session_id,
+        person_id: query.filter.person_id,
+        organization_id: query.filter.organization_id,
+    };
+    if !access::acts_for_everyone(&principal) {
+        if principal.has_role(Role::Service) && principal.organization.is_some() {
+            filter.organization_id = principal.organization;
+        } else if principal.has_any_role(&[Role::YouthOfficeStaff, Role::InstitutionStaff]) {
+            filter.person_id =
+                Some(Uuid::parse_str(&principal.subject).map_err(|_| {
+                    ApiError::Forbidden("staff tokens name a directory person".into())
+                })?);
+        } else {
+            return Err(ApiError::Forbidden(
+                "registrations are read by the organisers, the coordination, the people themselves and their organisations".into(),
+            ));
+        }
+    }
+    let mut conn = pool.get().await?;
+    let rows = list_rows(&mut conn, &filter, after, query.limit).await?;
+    let page = query.page(rows, |row| row.id);
+    Ok(Reply::ok(&page.try_map(view)?))
+}
+
+/// Read a registration. The person, their organisation's software, the organisers and the
+/// coordination.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "get_registration",
+    params(("id" = Uuid, Path, description = "Registration id")),
+    responses(
+        (status = 200, description = "The registration.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Not yours to read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/registrations/{id}")]
+pub async fn get(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    id: web::Path<Uuid>,
+) -> ApiResult<Reply> {
+    let mut conn = pool.get().await?;
+    let row = find(&mut conn, *id)
+        .await?
+        .ok_or_else(|| not_found("registration"))?;
+    access::require_act_for(&principal, row.person_id, row.organization_id)?;
+    reply(row)
+}
+
+/// Why a registration is cancelled.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Terminüberschneidung"}))]
+pub struct CancelRegistrationInput {
+    /// Up to 500 characters.
+    pub reason: Option<String>,
+}
+
+/// Cancel a registration.
+///
+/// The person, their organisation's software, the organisers or the coordination; after the
+/// session's cancellation deadline only the organisers and the coordination. A seat it held is
+/// offered to the next eligible person on the waiting list. Publishes
+/// `training.registration.cancelled.v1` (and `…offered.v1` for the next).
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "cancel_registration",
+    params(("id" = Uuid, Path, description = "Registration id"), ("If-Match" = String, Header, description = "ETag of the registration as read")),
+    request_body = CancelRegistrationInput,
+    responses(
+        (status = 200, description = "Cancelled.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Not yours to cancel.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `registration_ended` or `cancellation_deadline_passed`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The registration changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Reason too long.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/cancellation")]
+pub async fn cancel(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<CancelRegistrationInput>,
+) -> ApiResult<Reply> {
+    let reason = body
+        .into_inner()?
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(ApiError::validation("/reason", "at most 500 characters"));
+    }
+    let id = *id;
+    write
+        .run(async move |conn| {
+            reply(
+                app::registrations::cancel(conn, &principal, id, &if_match, reason.as_deref())
+                    .await?,
+            )
+        })
+        .await
+}
+
+/// Accept an offered seat.
+///
+/// The person, their organisation's software, the organisers or the coordination; before
+/// `offered_until`. Publishes `training.registration.confirmed.v1`.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "accept_offer",
+    params(("id" = Uuid, Path, description = "Registration id"), ("If-Match" = String, Header, description = "ETag of the registration as read")),
+    responses(
+        (status = 200, description = "Confirmed.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Not yours to accept.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `registration_not_offered`, `offer_expired` or `registration_ended`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The registration changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/acceptance")]
+pub async fn accept(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<Reply> {
+    let id = *id;
+    write
+        .run(async move |conn| {
+            reply(app::registrations::accept(conn, &principal, id, &if_match).await?)
+        })
+        .await
+}

@@ -1,0 +1,9 @@
+//! The training service's operations, one per use case, run in the request's transaction.
+
+pub mod catalogue;
+pub mod registrations;
+
+/// Today in the service's clock (UTC date).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}

@@ -1,0 +1,239 @@
+//! Registrations: a seat when one is free for the person, else the waiting list; a freed seat
+//! is offered to the next eligible person and held for the session's offer time. Every change
+//! of a session's registrations locks the session first, so seat decisions never overlap and
+//! no session is overbooked however many register at once.
+
+use chrono::{Duration, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Principal, RuleName, not_found};
+use uuid::Uuid;
+
+use super::today;
+use crate::domain::access;
+use crate::domain::rules::Rule;
+use crate::domain::seats::{Kind, decide};
+use crate::events;
+use crate::store::registrations::{self as store, NewRegistration, RegistrationRow};
+use crate::store::sessions::{self as session_store, SessionRow};
+
+fn kind_of(code: &str) -> Kind {
+    if code == "youth_office" {
+        Kind::YouthOffice
+    } else {
+        Kind::Institution
+    }
+}
+
+async fn locked_session(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<SessionRow> {
+    let session = session_store::lock(conn, id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    if session.state == "cancelled" {
+        return Err(Rule::SessionCancelled.conflict("the session is cancelled"));
+    }
+    Ok(session)
+}
+
+/// Registers `person` for a session: confirmed when a seat is free for them, waitlisted with
+/// the reason otherwise (`training.registration.confirmed.v1` or `…waitlisted.v1`).
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    session_id: Uuid,
+    person: Uuid,
+) -> ApiResult<RegistrationRow> {
+    let (organization, kind) = store::person(conn, person).await?.ok_or_else(|| {
+        Rule::PersonUnknown
+            .conflict("not an active directory person of a youth office or an institution")
+    })?;
+    access::require_act_for(principal, person, organization)?;
+    let session = locked_session(conn, session_id).await?;
+    let today = today();
+    if today < session.registration_opens_on || today > session.registration_closes_on {
+        return Err(Rule::RegistrationClosed.conflict(format!(
+            "registration is open from {} to {}",
+            session.registration_opens_on, session.registration_closes_on
+        )));
+    }
+    if let Some(existing) = store::live_of(conn, session_id, person).await? {
+        return Err(Rule::AlreadyRegistered.conflict(format!(
+            "registration {} is {}",
+            existing.id, existing.state
+        )));
+    }
+    let taken = store::taken(conn, session_id, organization).await?;
+    let decision = decide(&session.seat_rules(), &taken, kind_of(&kind), today);
+    let row = store::insert(
+        conn,
+        &NewRegistration {
+            id: Uuid::now_v7(),
+            session_id,
+            person_id: person,
+            organization_id: organization,
+            organization_kind: &kind,
+            waitlisted: decision.is_err(),
+            reason: decision.err().map(|w| w.reason()),
+            registered_by: &principal.subject,
+        },
+    )
+    .await?;
+    events::registration_changed(conn, &row, session.course_id).await?;
+    Ok(row)
+}
+
+/// The registration, its session locked, after the caller's rights and version are checked.
+async fn lock_registration(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<(SessionRow, RegistrationRow)> {
+    let peek = store::find(conn, id)
+        .await?
+        .ok_or_else(|| not_found("registration"))?;
+    access::require_act_for(principal, peek.person_id, peek.organization_id)?;
+    let session = session_store::lock(conn, peek.session_id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    let current = store::find(conn, id)
+        .await?
+        .ok_or_else(|| not_found("registration"))?;
+    if_match.check(current.version)?;
+    if !["confirmed", "waitlisted", "offered"].contains(&current.state.as_str()) {
+        return Err(
+            Rule::RegistrationEnded.conflict(format!("the registration is {}", current.state))
+        );
+    }
+    Ok((session, current))
+}
+
+/// Cancels a registration (`training.registration.cancelled.v1`); a seat it held is offered
+/// to the next eligible person on the waiting list.
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+    reason: Option<&str>,
+) -> ApiResult<RegistrationRow> {
+    let (session, current) = lock_registration(conn, principal, id, if_match).await?;
+    if today() > session.cancellation_deadline && !access::acts_for_everyone(principal) {
+        return Err(Rule::CancellationDeadlinePassed.conflict(format!(
+            "participants cancel until {}; after it the organisers do",
+            session.cancellation_deadline
+        )));
+    }
+    let row = store::set_state(conn, id, "cancelled", None, reason).await?;
+    events::registration_changed(conn, &row, session.course_id).await?;
+    if current.state != "waitlisted" && session.state != "cancelled" {
+        offer_next(conn, &session).await?;
+    }
+    Ok(row)
+}
+
+/// Accepts an offered seat before the offer expires (`training.registration.confirmed.v1`).
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn accept(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<RegistrationRow> {
+    let (session, current) = lock_registration(conn, principal, id, if_match).await?;
+    if current.state != "offered" {
+        return Err(Rule::NotOffered.conflict(format!("the registration is {}", current.state)));
+    }
+    if current
+        .offered_until
+        .is_some_and(|until| until <= Utc::now())
+    {
+        return Err(Rule::OfferExpired.conflict("the offer has expired"));
+    }
+    let row = store::set_state(conn, id, "confirmed", None, None).await?;
+    events::registration_changed(conn, &row, session.course_id).await?;
+    Ok(row)
+}
+
+/// Offers the free seats of a (locked) session to the waiting list in its order, skipping
+/// those who may not have one of them yet (reservation, organisation limit); each offer holds
+/// the seat for the session's offer time (`training.registration.offered.v1`). Nothing is
+/// offered once the session has begun.
+pub async fn offer_next(conn: &mut AsyncPgConnection, session: &SessionRow) -> ApiResult<usize> {
+    let today = today();
+    if session.days.first().is_some_and(|first| today >= *first) {
+        return Ok(0);
+    }
+    let until = Utc::now() + Duration::hours(i64::from(session.offer_hours));
+    let mut offered = 0;
+    for candidate in store::waiting(conn, session.id).await? {
+        let taken = store::taken(conn, session.id, candidate.organization_id).await?;
+        match decide(
+            &session.seat_rules(),
+            &taken,
+            kind_of(&candidate.organization_kind),
+            today,
+        ) {
+            Ok(()) => {
+                let row =
+                    store::set_state(conn, candidate.id, "offered", Some(until), None).await?;
+                events::registration_changed(conn, &row, session.course_id).await?;
+                offered += 1;
+            }
+            Err(crate::domain::seats::Wait::Full) => break,
+            Err(_) => continue,
+        }
+    }
+    Ok(offered)
+}
+
+/// Ends every live registration of a (locked) session; returns how many.
+pub async fn end_all(
+    conn: &mut AsyncPgConnection,
+    session: &SessionRow,
+    reason: &str,
+) -> ApiResult<usize> {
+    let live = store::live_of_session(conn, session.id).await?;
+    for registration in &live {
+        let row = store::set_state(conn, registration.id, "cancelled", None, Some(reason)).await?;
+        events::registration_changed(conn, &row, session.course_id).await?;
+    }
+    Ok(live.len())
+}
+
+/// Lets expired offers go (`training.registration.offer_expired.v1`) and offers their seats
+/// on, one session per transaction; returns how many offers expired.
+#[tracing::instrument(skip_all)]
+pub async fn expire_offers(pool: &DbPool) -> ApiResult<usize> {
+    let mut conn = pool.get().await?;
+    let now = Utc::now();
+    let sessions = store::sessions_with_expired_offers(&mut conn, now).await?;
+    let mut expired = 0;
+    for session_id in sessions {
+        expired += conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                let Some(session) = session_store::lock(conn, session_id).await? else {
+                    return Ok(0);
+                };
+                let offers = store::expired_offers(conn, session_id, now).await?;
+                for offer in &offers {
+                    let row = store::set_state(
+                        conn,
+                        offer.id,
+                        "expired",
+                        None,
+                        Some("the offer was not accepted in time"),
+                    )
+                    .await?;
+                    events::registration_changed(conn, &row, session.course_id).await?;
+                }
+                if session.state != "cancelled" {
+                    offer_next(conn, &session).await?;
+                }
+                Ok(offers.len())
+            })
+            .await?;
+    }
+    Ok(expired)
+}

@@ -1,0 +1,34 @@
+//! The training service's business rules, each with the stable name a refused request carries
+//! in the problem's `rule` (409).
+
+qmf_platform::rules! {
+    /// Rules of the training service.
+    pub enum Rule {
+        /// Sessions are scheduled for existing courses.
+        CourseUnknown = "course_unknown",
+        /// A cancelled session changes no more.
+        SessionCancelled = "session_cancelled",
+        /// Registration is possible only inside the session's registration window.
+        RegistrationClosed = "registration_closed",
+        /// Registrations are for active directory people of a youth office or an institution.
+        PersonUnknown = "person_unknown",
+        /// A person registers once per session.
+        AlreadyRegistered = "already_registered",
+        /// After the cancellation deadline only the organiser cancels a registration.
+        CancellationDeadlinePassed = "cancellation_deadline_passed",
+        /// Only an offered seat can be accepted.
+        NotOffered = "registration_not_offered",
+        /// An offer is accepted only before it expires.
+        OfferExpired = "offer_expired",
+        /// A cancelled or expired registration changes no more.
+        RegistrationEnded = "registration_ended",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rule_names_are_distinct() {
+        qmf_platform::rules::assert_distinct_names(super::Rule::ALL);
+    }
+}

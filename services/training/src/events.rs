@@ -1,0 +1,76 @@
+//! What the training service publishes: every change goes through the outbox in the same
+//! transaction.
+
+use diesel_async::AsyncPgConnection;
+use qmf_contracts::training::{
+    RegistrationChangedV1, SessionCancelledV1, SessionScheduledV1, TrainingEvent,
+};
+use qmf_platform::ApiError;
+
+use crate::store::registrations::RegistrationRow;
+use crate::store::sessions::SessionRow;
+
+async fn publish(conn: &mut AsyncPgConnection, event: TrainingEvent) -> Result<(), ApiError> {
+    qmf_events::publish(conn, &event).await?;
+    Ok(())
+}
+
+pub async fn session_scheduled(
+    conn: &mut AsyncPgConnection,
+    session: &SessionRow,
+) -> Result<(), ApiError> {
+    let data = SessionScheduledV1 {
+        session_id: session.id,
+        course_id: session.course_id,
+        title: session.title.clone(),
+        topic: session.topic.clone(),
+        days: session.days.clone(),
+        place: session.place.clone(),
+        online: session.online_url.is_some(),
+        capacity: session.capacity,
+    };
+    publish(conn, TrainingEvent::SessionScheduled(data)).await
+}
+
+pub async fn session_cancelled(
+    conn: &mut AsyncPgConnection,
+    session: &SessionRow,
+    reason: &str,
+    ended: usize,
+) -> Result<(), ApiError> {
+    let data = SessionCancelledV1 {
+        session_id: session.id,
+        course_id: session.course_id,
+        days: session.days.clone(),
+        reason: reason.to_string(),
+        registrations_ended: i64::try_from(ended).unwrap_or(i64::MAX),
+    };
+    publish(conn, TrainingEvent::SessionCancelled(data)).await
+}
+
+/// `training.registration.<state>.v1` for the registration as it is now.
+pub async fn registration_changed(
+    conn: &mut AsyncPgConnection,
+    row: &RegistrationRow,
+    course_id: uuid::Uuid,
+) -> Result<(), ApiError> {
+    let data = RegistrationChangedV1 {
+        registration_id: row.id,
+        session_id: row.session_id,
+        course_id,
+        person_id: row.person_id,
+        organization_id: row.organization_id,
+        state: row.state.clone(),
+        waitlist_position: row.waitlist_position,
+        offered_until: row.offered_until,
+        reason: row.reason.clone(),
+    };
+    let event = match row.state.as_str() {
+        "confirmed" => TrainingEvent::RegistrationConfirmed(data),
+        "waitlisted" => TrainingEvent::RegistrationWaitlisted(data),
+        "offered" => TrainingEvent::RegistrationOffered(data),
+        "expired" => TrainingEvent::RegistrationOfferExpired(data),
+        _ => TrainingEvent::RegistrationCancelled(data),
+    };
+    publish(conn, event).await
+}

@@ -1,0 +1,103 @@
+//! Courses of the catalogue.
+
+use chrono::{DateTime, Utc};
+use diesel::{OptionalExtension, QueryableByName, sql_types};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+use crate::domain::courses::CourseInput;
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CourseRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub title: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub topic: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub description: String,
+    #[diesel(sql_type = sql_types::Int4)]
+    pub duration_hours: i32,
+    #[diesel(sql_type = sql_types::Array<sql_types::Uuid>)]
+    pub prerequisites: Vec<Uuid>,
+    #[diesel(sql_type = sql_types::Text)]
+    pub completion_rule: String,
+    #[diesel(sql_type = sql_types::Array<sql_types::Text>)]
+    pub required_for: Vec<String>,
+    #[diesel(sql_type = sql_types::Int4)]
+    pub version: i32,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, title, topic, description, duration_hours, prerequisites, \
+    completion_rule, required_for, version, created_at, updated_at";
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    course: &CourseInput,
+    created_by: &str,
+) -> Result<CourseRow, ApiError> {
+    Ok(diesel::sql_query(format!(
+        "INSERT INTO courses (id, title, topic, description, duration_hours, prerequisites, \
+                              completion_rule, required_for, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+    ))
+    .bind::<sql_types::Uuid, _>(id)
+    .bind::<sql_types::Text, _>(&course.title)
+    .bind::<sql_types::Text, _>(course.topic.code())
+    .bind::<sql_types::Text, _>(&course.description)
+    .bind::<sql_types::Int4, _>(course.duration_hours)
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(&course.prerequisites)
+    .bind::<sql_types::Text, _>(course.completion_rule.code())
+    .bind::<sql_types::Array<sql_types::Text>, _>(&course.required_for)
+    .bind::<sql_types::Text, _>(created_by)
+    .get_result(conn)
+    .await?)
+}
+
+#[tracing::instrument(skip_all, fields(course_id = %id))]
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<CourseRow>, ApiError> {
+    Ok(
+        diesel::sql_query(format!("SELECT {COLUMNS} FROM courses WHERE id = $1"))
+            .bind::<sql_types::Uuid, _>(id)
+            .get_result(conn)
+            .await
+            .optional()?,
+    )
+}
+
+/// Of `ids`, those that are courses.
+pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<Uuid>, ApiError> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = sql_types::Uuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Id> = diesel::sql_query("SELECT id FROM courses WHERE id = ANY($1)")
+        .bind::<sql_types::Array<sql_types::Uuid>, _>(ids)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// One page of the catalogue in id order.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<CourseRow>, ApiError> {
+    Ok(diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM courses WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
+    ))
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after)
+    .bind::<sql_types::BigInt, _>(limit + 1)
+    .load(conn)
+    .await?)
+}

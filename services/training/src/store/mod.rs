@@ -1,0 +1,5 @@
+//! Queries of the training service's own database.
+
+pub mod courses;
+pub mod registrations;
+pub mod sessions;

@@ -1,0 +1,123 @@
+//! The catalogue and sessions: who keeps them, what is checked, what is published.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn the_organisers_keep_the_catalogue_and_everyone_reads_it() {
+    let app = spawn().await;
+    let course = course(&app).await;
+    let staff = app.as_(Persona::institution_staff().of(INSTITUTIONS[0]));
+    let read = staff.get(&format!("/v1/courses/{course}")).send().await;
+    assert_eq!(read.expect(StatusCode::OK)["topic"], "guidelines");
+    assert_eq!(staff.list_all("/v1/courses").await.len(), 1);
+    staff
+        .post("/v1/courses")
+        .json(
+            &json!({"title": "X", "topic": "guidelines", "description": "Y",
+            "duration_hours": 1, "completion_rule": "all_parts_attended"}),
+        )
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    organiser(&app)
+        .post("/v1/courses")
+        .json(
+            &json!({"title": " ", "topic": "guidelines", "description": "Y",
+            "duration_hours": 0, "completion_rule": "all_parts_attended"}),
+        )
+        .send()
+        .await
+        .expect_validation(&["/title", "/duration_hours"]);
+    organiser(&app)
+        .post("/v1/courses")
+        .json(
+            &json!({"title": "Aufbau", "topic": "process_steps", "description": "Y",
+            "duration_hours": 6, "completion_rule": "all_parts_attended",
+            "prerequisites": [Uuid::now_v7()]}),
+        )
+        .send()
+        .await
+        .expect_conflict("course_unknown");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_is_scheduled_checked_and_published_and_its_cancellation_ends_registrations() {
+    let app = spawn().await;
+    let course = course(&app).await;
+    organiser(&app)
+        .post("/v1/sessions")
+        .json(&session_body(&Uuid::now_v7().to_string(), json!({})))
+        .send()
+        .await
+        .expect_conflict("course_unknown");
+    organiser(&app)
+        .post("/v1/sessions")
+        .json(&session_body(
+            &course,
+            json!({"capacity": 4, "min_youth_office_seats": 3, "min_institution_seats": 3,
+                "registration_closes_on": days_from_today(30), "place": null}),
+        ))
+        .send()
+        .await
+        .expect_validation(&[
+            "/place",
+            "/registration_closes_on",
+            "/min_institution_seats",
+            "/reserved_until",
+        ]);
+    let created = organiser(&app)
+        .post("/v1/sessions")
+        .json(&session_body(&course, json!({})))
+        .send()
+        .await;
+    let session = created.expect(StatusCode::CREATED).clone();
+    assert_eq!(session["state"], "open");
+    assert_eq!(session["free_seats"], 10);
+    app.expect_outbox(&["training.session.scheduled.v1"]).await;
+
+    let person = person(&app, INSTITUTIONS[0]).await;
+    register(&app, &session, person, INSTITUTIONS[0])
+        .await
+        .expect(StatusCode::CREATED);
+    let path = format!("/v1/sessions/{}", session["id"].as_str().unwrap());
+    let etag = organiser(&app).get(&path).send().await.etag();
+    app.as_(Persona::institution_staff().of(INSTITUTIONS[0]))
+        .post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({"reason": "Referentin erkrankt"}))
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    let cancelled = organiser(&app)
+        .post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({"reason": "Referentin erkrankt"}))
+        .send()
+        .await;
+    assert_eq!(cancelled.expect(StatusCode::OK)["state"], "cancelled");
+    let events = app
+        .expect_outbox(&[
+            "training.registration.confirmed.v1",
+            "training.registration.cancelled.v1",
+            "training.session.cancelled.v1",
+        ])
+        .await;
+    assert_eq!(events[2].subject, session["id"].as_str().unwrap());
+    register(&app, &session, person, INSTITUTIONS[0])
+        .await
+        .expect_conflict("session_cancelled");
+    let etag = organiser(&app).get(&path).send().await.etag();
+    organiser(&app)
+        .post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({"reason": "noch einmal"}))
+        .send()
+        .await
+        .expect_conflict("session_cancelled");
+    app.stop().await;
+}

@@ -1,0 +1,9 @@
+//! API tests of the training service, run in-process against PostgreSQL and RabbitMQ.
+//!
+//! All integration tests of this crate build into this one binary: one link step and one
+//! executable instead of one per file.
+
+mod common;
+
+mod catalogue;
+mod registrations;

@@ -1,0 +1,352 @@
+//! Registrations: seats, reservations, the organisation's limit, the waiting list and its
+//! offers, under concurrency; who may register, cancel and accept.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::common::*;
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn staff_register_themselves_once_and_their_organisations_software_registers_them_too() {
+    let app = spawn().await;
+    let session = session(&app, json!({})).await;
+    let (anna, ben) = (
+        person(&app, INSTITUTIONS[0]).await,
+        person(&app, INSTITUTIONS[0]).await,
+    );
+    let own = register(&app, &session, anna, INSTITUTIONS[0]).await;
+    assert_eq!(own.expect(StatusCode::CREATED)["state"], "confirmed");
+    register(&app, &session, anna, INSTITUTIONS[0])
+        .await
+        .expect_conflict("already_registered");
+    // Anna may not register Ben; their organisation's software may.
+    let path = format!("/v1/sessions/{}/registrations", id(&session));
+    as_person(&app, anna, INSTITUTIONS[0])
+        .post(&path)
+        .json(&json!({"person_id": ben}))
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.as_(Persona::role("service").of(INSTITUTIONS[1]))
+        .post(&path)
+        .json(&json!({"person_id": ben}))
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    let by_software = app
+        .as_(Persona::role("service").of(INSTITUTIONS[0]))
+        .post(&path)
+        .json(&json!({"person_id": ben}))
+        .send()
+        .await;
+    assert_eq!(
+        by_software.expect(StatusCode::CREATED)["state"],
+        "confirmed"
+    );
+    // Someone the directory does not know, or of the education provider.
+    let stranger = Uuid::now_v7();
+    organiser(&app)
+        .post(&path)
+        .json(&json!({"person_id": stranger}))
+        .send()
+        .await
+        .expect_conflict("person_unknown");
+    let trainer = person(&app, PROVIDER).await;
+    organiser(&app)
+        .post(&path)
+        .json(&json!({"person_id": trainer}))
+        .send()
+        .await
+        .expect_conflict("person_unknown");
+    // Staff read their own registrations only.
+    let mine = as_person(&app, anna, INSTITUTIONS[0])
+        .list_all("/v1/registrations")
+        .await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(organiser(&app).list_all("/v1/registrations").await.len(), 2);
+    as_person(&app, anna, INSTITUTIONS[0])
+        .get(&format!(
+            "/v1/registrations/{}",
+            id(by_software.expect(StatusCode::CREATED))
+        ))
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn registration_is_open_only_inside_its_window() {
+    let app = spawn().await;
+    let later = session(&app, json!({"registration_opens_on": days_from_today(2)})).await;
+    let anna = person(&app, OFFICES[0]).await;
+    register(&app, &later, anna, OFFICES[0])
+        .await
+        .expect_conflict("registration_closed");
+    assert_eq!(later["state"], "planned");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reserved_seats_wait_for_the_other_kind_and_an_organisation_gets_its_limit() {
+    let app = spawn().await;
+    let session = session(
+        &app,
+        json!({"capacity": 4, "min_youth_office_seats": 3, "min_institution_seats": 1,
+            "reserved_until": days_from_today(5), "max_per_organization": 1}),
+    )
+    .await;
+    let mut people = Vec::new();
+    for org in [
+        INSTITUTIONS[0],
+        INSTITUTIONS[1],
+        INSTITUTIONS[0],
+        OFFICES[0],
+        OFFICES[1],
+    ] {
+        people.push((person(&app, org).await, org));
+    }
+    let state = |reply: &Reply| reply.expect(StatusCode::CREATED)["state"].clone();
+    // Institution 1: a seat. Institution 2: none (the three left are kept for youth offices).
+    let first = register(&app, &session, people[0].0, people[0].1).await;
+    assert_eq!(state(&first), "confirmed");
+    let second = register(&app, &session, people[1].0, people[1].1).await;
+    assert_eq!(state(&second), "waitlisted");
+    assert!(
+        second.expect(StatusCode::CREATED)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("kept for staff of the other kind")
+    );
+    // Institution 1 again: its limit of one.
+    let third = register(&app, &session, people[2].0, people[2].1).await;
+    assert_eq!(state(&third), "waitlisted");
+    assert!(
+        third.expect(StatusCode::CREATED)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("organisation")
+    );
+    for (person, org) in &people[3..] {
+        let office = register(&app, &session, *person, *org).await;
+        assert_eq!(state(&office), "confirmed");
+    }
+    let read = organiser(&app)
+        .get(&format!("/v1/sessions/{}", id(&session)))
+        .send()
+        .await;
+    let read = read.expect(StatusCode::OK);
+    assert_eq!(
+        (read["confirmed"].as_i64(), read["waitlisted"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(read["free_seats"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn many_registering_at_once_never_overbook_a_session() {
+    let app = spawn().await;
+    let session = session(&app, json!({"capacity": 5})).await;
+    let mut people = Vec::new();
+    for n in 0..30 {
+        let org = if n % 2 == 0 {
+            OFFICES[n % 4 / 2]
+        } else {
+            INSTITUTIONS[n % 4 / 2]
+        };
+        people.push((person(&app, org).await, org));
+    }
+    let app_ref = &app;
+    let session_ref = &session;
+    let replies =
+        futures_util::future::join_all(people.iter().map(|(person, org)| async move {
+            register(app_ref, session_ref, *person, *org).await
+        }))
+        .await;
+    let states: Vec<String> = replies
+        .iter()
+        .map(|r| {
+            r.expect(StatusCode::CREATED)["state"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(states.iter().filter(|s| *s == "confirmed").count(), 5);
+    assert_eq!(states.iter().filter(|s| *s == "waitlisted").count(), 25);
+    let confirmed = app
+        .sql(&format!(
+            "SELECT count(*) AS n FROM registrations WHERE session_id = '{}' AND state = 'confirmed'",
+            id(&session)
+        ))
+        .await;
+    assert_eq!(confirmed[0]["n"], 5);
+    let positions = app
+        .sql(&format!(
+            "SELECT count(DISTINCT waitlist_position) AS n FROM registrations \
+             WHERE session_id = '{}' AND state = 'waitlisted'",
+            id(&session)
+        ))
+        .await;
+    assert_eq!(positions[0]["n"], 25);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_freed_seat_is_offered_to_the_next_in_line_who_accepts_it_or_lets_it_expire() {
+    let app = spawn().await;
+    let session = session(&app, json!({"capacity": 1, "offer_hours": 24})).await;
+    let mut people = Vec::new();
+    for org in [INSTITUTIONS[0], INSTITUTIONS[1], OFFICES[0]] {
+        people.push((person(&app, org).await, org));
+    }
+    let mut registrations = Vec::new();
+    for (person, org) in &people {
+        let reply = register(&app, &session, *person, *org).await;
+        registrations.push(reply.expect(StatusCode::CREATED).clone());
+    }
+    assert_eq!(registrations[1]["state"], "waitlisted");
+    assert!(
+        registrations[1]["waitlist_position"].as_i64()
+            < registrations[2]["waitlist_position"].as_i64()
+    );
+
+    // The first cancels with a stale ETag, then properly: the second is offered the seat.
+    let (first, first_org) = people[0];
+    let path = format!("/v1/registrations/{}", id(&registrations[0]));
+    let me = as_person(&app, first, first_org);
+    me.post(&format!("{path}/cancellation"))
+        .if_match("\"9\"")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
+    let etag = me.get(&path).send().await.etag();
+    let cancelled = me
+        .post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({"reason": "Terminüberschneidung"}))
+        .send()
+        .await;
+    assert_eq!(cancelled.expect(StatusCode::OK)["state"], "cancelled");
+    let second_path = format!("/v1/registrations/{}", id(&registrations[1]));
+    let (second, second_org) = people[1];
+    let offered = as_person(&app, second, second_org)
+        .get(&second_path)
+        .send()
+        .await;
+    let offered_etag = offered.etag();
+    let offered = offered.expect(StatusCode::OK).clone();
+    assert_eq!(offered["state"], "offered");
+    assert!(offered["offered_until"].is_string());
+    // A cancelled registration changes no more.
+    let etag = me.get(&path).send().await.etag();
+    me.post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect_conflict("registration_ended");
+    // The third may not accept an offer that is not theirs, nor one they were not made.
+    let (third, third_org) = people[2];
+    let third_path = format!("/v1/registrations/{}", id(&registrations[2]));
+    let third_caller = as_person(&app, third, third_org);
+    third_caller
+        .post(&format!("{second_path}/acceptance"))
+        .if_match(&offered_etag)
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    let third_etag = third_caller.get(&third_path).send().await.etag();
+    third_caller
+        .post(&format!("{third_path}/acceptance"))
+        .if_match(&third_etag)
+        .send()
+        .await
+        .expect_conflict("registration_not_offered");
+
+    // The offer runs out: it expires and the seat goes to the third.
+    app.execute(&format!(
+        "UPDATE registrations SET offered_until = now() - interval '1 minute' WHERE id = '{}'",
+        id(&registrations[1])
+    ))
+    .await;
+    as_person(&app, second, second_org)
+        .post(&format!("{second_path}/acceptance"))
+        .if_match(&offered_etag)
+        .send()
+        .await
+        .expect_conflict("offer_expired");
+    let expired = qmf_training::app::registrations::expire_offers(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(expired, 1);
+    let gone = as_person(&app, second, second_org)
+        .get(&second_path)
+        .send()
+        .await;
+    assert_eq!(gone.expect(StatusCode::OK)["state"], "expired");
+    let now_offered = third_caller.get(&third_path).send().await;
+    let etag = now_offered.etag();
+    assert_eq!(now_offered.expect(StatusCode::OK)["state"], "offered");
+    let accepted = third_caller
+        .post(&format!("{third_path}/acceptance"))
+        .if_match(&etag)
+        .send()
+        .await;
+    let accepted = accepted.expect(StatusCode::OK);
+    assert_eq!(accepted["state"], "confirmed");
+    assert!(accepted["waitlist_position"].is_null());
+    app.expect_outbox(&[
+        "training.session.scheduled.v1",
+        "training.registration.confirmed.v1",
+        "training.registration.waitlisted.v1",
+        "training.registration.waitlisted.v1",
+        "training.registration.cancelled.v1",
+        "training.registration.offered.v1",
+        "training.registration.offer_expired.v1",
+        "training.registration.offered.v1",
+        "training.registration.confirmed.v1",
+    ])
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn after_the_cancellation_deadline_only_the_organisers_cancel() {
+    let app = spawn().await;
+    let session = session(
+        &app,
+        json!({"registration_opens_on": today() - chrono::Days::new(10),
+            "cancellation_deadline": today() - chrono::Days::new(1)}),
+    )
+    .await;
+    let anna = person(&app, OFFICES[0]).await;
+    let registration = register(&app, &session, anna, OFFICES[0]).await;
+    let path = format!(
+        "/v1/registrations/{}",
+        id(registration.expect(StatusCode::CREATED))
+    );
+    let me = as_person(&app, anna, OFFICES[0]);
+    let etag = me.get(&path).send().await.etag();
+    me.post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect_conflict("cancellation_deadline_passed");
+    let cancelled = organiser(&app)
+        .post(&format!("{path}/cancellation"))
+        .if_match(&etag)
+        .json(&json!({"reason": "krank gemeldet"}))
+        .send()
+        .await;
+    assert_eq!(cancelled.expect(StatusCode::OK)["state"], "cancelled");
+    app.stop().await;
+}

@@ -1,0 +1,168 @@
+//! Events of the training service (QMF trainings).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::EventType;
+
+pub const SOURCE: &str = "/qmf/training";
+
+pub const SESSION_SCHEDULED: &str = "training.session.scheduled.v1";
+pub const SESSION_CANCELLED: &str = "training.session.cancelled.v1";
+pub const REGISTRATION_CONFIRMED: &str = "training.registration.confirmed.v1";
+pub const REGISTRATION_WAITLISTED: &str = "training.registration.waitlisted.v1";
+pub const REGISTRATION_OFFERED: &str = "training.registration.offered.v1";
+pub const REGISTRATION_OFFER_EXPIRED: &str = "training.registration.offer_expired.v1";
+pub const REGISTRATION_CANCELLED: &str = "training.registration.cancelled.v1";
+
+/// A session of a course was scheduled: its days, where, how many seats.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session_id": "01938200-0000-7000-8000-000000000011",
+    "course_id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation",
+    "topic": "guidelines", "days": ["2027-03-10", "2027-03-11"],
+    "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1", "online": false, "capacity": 20}))]
+pub struct SessionScheduledV1 {
+    pub session_id: Uuid,
+    pub course_id: Uuid,
+    /// The course's title.
+    pub title: String,
+    /// The course's topic, e.g. `guidelines`, `expert_day`.
+    pub topic: String,
+    /// Every day of the session, ascending (the dialogue service keeps them free of dialogues).
+    pub days: Vec<NaiveDate>,
+    pub place: Option<String>,
+    /// Held online (the link is not part of the event).
+    pub online: bool,
+    pub capacity: i32,
+}
+
+/// A session was called off; its registrations end with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session_id": "01938200-0000-7000-8000-000000000011",
+    "course_id": "01938200-0000-7000-8000-000000000001", "days": ["2027-03-10", "2027-03-11"],
+    "reason": "Referentin erkrankt", "registrations_ended": 14}))]
+pub struct SessionCancelledV1 {
+    pub session_id: Uuid,
+    pub course_id: Uuid,
+    pub days: Vec<NaiveDate>,
+    pub reason: String,
+    /// Registrations (confirmed, waiting, offered) that ended with the session.
+    pub registrations_ended: i64,
+}
+
+/// A registration changed: confirmed (a seat), waitlisted (with its place in the queue),
+/// offered (a freed seat held until `offered_until`), offer expired, or cancelled. The event
+/// type says which; the payload is the registration as it is now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"registration_id": "01938200-0000-7000-8000-000000000021",
+    "session_id": "01938200-0000-7000-8000-000000000011", "course_id": "01938200-0000-7000-8000-000000000001",
+    "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "state": "offered", "waitlist_position": 3, "offered_until": "2027-02-12T09:30:00Z", "reason": null}))]
+pub struct RegistrationChangedV1 {
+    pub registration_id: Uuid,
+    pub session_id: Uuid,
+    pub course_id: Uuid,
+    /// The directory person registered.
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    /// `confirmed`, `waitlisted`, `offered`, `expired` or `cancelled`.
+    pub state: String,
+    /// Place in the waiting list (waitlisted and offered registrations).
+    pub waitlist_position: Option<i64>,
+    /// Until when an offered seat is held.
+    pub offered_until: Option<DateTime<Utc>>,
+    /// Why it was waitlisted or cancelled, when said.
+    pub reason: Option<String>,
+}
+
+/// Everything the training service publishes. Subjects: the session (a session's
+/// registrations are delivered in order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TrainingEvent {
+    SessionScheduled(SessionScheduledV1),
+    SessionCancelled(SessionCancelledV1),
+    RegistrationConfirmed(RegistrationChangedV1),
+    RegistrationWaitlisted(RegistrationChangedV1),
+    RegistrationOffered(RegistrationChangedV1),
+    RegistrationOfferExpired(RegistrationChangedV1),
+    RegistrationCancelled(RegistrationChangedV1),
+}
+
+impl crate::Event for TrainingEvent {
+    fn source(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            TrainingEvent::SessionScheduled(_) => SESSION_SCHEDULED,
+            TrainingEvent::SessionCancelled(_) => SESSION_CANCELLED,
+            TrainingEvent::RegistrationConfirmed(_) => REGISTRATION_CONFIRMED,
+            TrainingEvent::RegistrationWaitlisted(_) => REGISTRATION_WAITLISTED,
+            TrainingEvent::RegistrationOffered(_) => REGISTRATION_OFFERED,
+            TrainingEvent::RegistrationOfferExpired(_) => REGISTRATION_OFFER_EXPIRED,
+            TrainingEvent::RegistrationCancelled(_) => REGISTRATION_CANCELLED,
+        }
+    }
+
+    fn subject(&self) -> String {
+        let subject = match self {
+            TrainingEvent::SessionScheduled(e) => e.session_id,
+            TrainingEvent::SessionCancelled(e) => e.session_id,
+            TrainingEvent::RegistrationConfirmed(e)
+            | TrainingEvent::RegistrationWaitlisted(e)
+            | TrainingEvent::RegistrationOffered(e)
+            | TrainingEvent::RegistrationOfferExpired(e)
+            | TrainingEvent::RegistrationCancelled(e) => e.session_id,
+        };
+        subject.to_string()
+    }
+}
+
+pub const EVENTS: &[EventType] = &[
+    EventType {
+        name: SESSION_SCHEDULED,
+        source: SOURCE,
+        description: "A training session was scheduled with its days, place and seats (subject: the session).",
+        payload: "SessionScheduledV1",
+    },
+    EventType {
+        name: SESSION_CANCELLED,
+        source: SOURCE,
+        description: "A training session was called off with its reason; its registrations ended (subject: the session).",
+        payload: "SessionCancelledV1",
+    },
+    EventType {
+        name: REGISTRATION_CONFIRMED,
+        source: SOURCE,
+        description: "A person has a seat in a session: registered into a free seat, or accepted an offered one (subject: the session).",
+        payload: "RegistrationChangedV1",
+    },
+    EventType {
+        name: REGISTRATION_WAITLISTED,
+        source: SOURCE,
+        description: "A registration went onto the waiting list: no seat free for the person (full, seats reserved for the other kind of organisation, or the organisation's limit), with its place (subject: the session).",
+        payload: "RegistrationChangedV1",
+    },
+    EventType {
+        name: REGISTRATION_OFFERED,
+        source: SOURCE,
+        description: "A freed seat is offered to the next eligible person on the waiting list and held for them until `offered_until` (subject: the session).",
+        payload: "RegistrationChangedV1",
+    },
+    EventType {
+        name: REGISTRATION_OFFER_EXPIRED,
+        source: SOURCE,
+        description: "An offered seat was not accepted in time; it goes to the next eligible person (subject: the session).",
+        payload: "RegistrationChangedV1",
+    },
+    EventType {
+        name: REGISTRATION_CANCELLED,
+        source: SOURCE,
+        description: "A registration was cancelled (by the person, their organisation or the organiser); a seat it held is offered on (subject: the session).",
+        payload: "RegistrationChangedV1",
+    },
+];
