@@ -1458,6 +1458,12 @@ export interface components {
             title: string;
         } | {
             /** @enum {string} */
+            kind: "training_session";
+            /** Format: uuid */
+            session_id: string;
+            title: string;
+        } | {
+            /** @enum {string} */
             kind: "school_holiday";
             name: string;
         } | {

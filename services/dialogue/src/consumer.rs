@@ -1,12 +1,12 @@
 //! What the dialogue service consumes: the directory's organisations, agreements and people
 //! (the shared read copy, with names and work e-mail for invitations), after which the open
-//! cycle's hosts follow the organisation's agreement; the committee's Forum meetings, whose
-//! days are kept free of dialogues; and the case service's pseudonymised closed cases, whose
-//! outcome figures pre-fill quality reports.
+//! cycle's hosts follow the organisation's agreement; the committee's Forum meetings and the
+//! training service's sessions, whose days are kept free of dialogues; and the case service's
+//! pseudonymised closed cases, whose outcome figures pre-fill quality reports.
 
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
-use qmf_contracts::{case, committee, directory};
+use qmf_contracts::{case, committee, directory, training};
 use qmf_directory_copy::{DirectoryCopy, PersonDetail};
 use qmf_events::{Envelope, EventHandler, HandlerError};
 use serde::Deserialize;
@@ -24,6 +24,8 @@ pub fn bindings() -> Vec<String> {
     keys.push(committee::MEETING_SCHEDULED.to_string());
     keys.push(committee::MEETING_CANCELLED.to_string());
     keys.push(case::CLOSED.to_string());
+    keys.push(training::SESSION_SCHEDULED.to_string());
+    keys.push(training::SESSION_CANCELLED.to_string());
     keys
 }
 
@@ -58,6 +60,25 @@ impl EventHandler for DialogueConsumer {
                         .map_err(HandlerError::retry)?;
                     }
                     Ok(())
+                }
+                training::SESSION_SCHEDULED => {
+                    let session: training::SessionScheduledV1 =
+                        event.data_as().map_err(HandlerError::reject)?;
+                    calendar::record_training_session(
+                        conn,
+                        session.session_id,
+                        &session.days,
+                        &session.title,
+                    )
+                    .await
+                    .map_err(HandlerError::retry)
+                }
+                training::SESSION_CANCELLED => {
+                    let session: training::SessionCancelledV1 =
+                        event.data_as().map_err(HandlerError::reject)?;
+                    calendar::cancel_training_session(conn, session.session_id, &session.days)
+                        .await
+                        .map_err(HandlerError::retry)
                 }
                 case::CLOSED => {
                     let closed: case::ClosedV1 = event.data_as().map_err(HandlerError::reject)?;

@@ -128,7 +128,7 @@ const COMMITTEE_EVENTS: [&str; 9] = [
     dialogue::FINDING_ESCALATED,
 ];
 
-const DIALOGUE_EVENTS: [&str; 11] = [
+const DIALOGUE_EVENTS: [&str; 13] = [
     directory::ORGANIZATION_REGISTERED,
     directory::ORGANIZATION_UPDATED,
     directory::ORGANIZATION_DEACTIVATED,
@@ -140,6 +140,8 @@ const DIALOGUE_EVENTS: [&str; 11] = [
     committee::MEETING_SCHEDULED,
     committee::MEETING_CANCELLED,
     case::CLOSED,
+    training::SESSION_SCHEDULED,
+    training::SESSION_CANCELLED,
 ];
 
 /// Every consuming service with its subscriptions; the system tests compare this list with
@@ -163,8 +165,8 @@ pub const CONSUMERS: &[Consumer] = &[
         events: &DIALOGUE_EVENTS,
         purpose: "keeps its read copy of organisations, agreements and people (with their \
                   contact details) current, lets organisations join or leave the open cycle as \
-                  their agreements start and end, keeps the days of Forum meetings free of \
-                  dialogues, and keeps the outcome figures of closed cases for quality reports",
+                  their agreements start and end, keeps the days of Forum meetings and \
+                  training sessions free of dialogues, and keeps the outcome figures of closed cases for quality reports",
     },
     Consumer {
         service: "training",

@@ -43,6 +43,7 @@ pub async fn flag_days(
         .into_iter()
         .map(|m| (m.day, m.meeting_id, m.title))
         .collect();
+    let training = store::training_days(conn, first, last).await?;
     let absences: Vec<_> = absence_store::of_people(conn, people, first, last)
         .await?
         .iter()
@@ -53,6 +54,7 @@ pub async fn flag_days(
         public_holidays: &holidays,
         school_holidays: &school,
         forum_meetings: &forum,
+        training_sessions: &training,
         earliest,
         representative_absences: &absences,
     };
@@ -102,11 +104,13 @@ pub async fn blackouts_and_school_holidays(
         .into_iter()
         .map(|m| (m.day, m.meeting_id, m.title))
         .collect();
+    let training = store::training_days(conn, from, to).await?;
     let holidays = public_holidays(from, to);
     let context = DayContext {
         public_holidays: &holidays,
         school_holidays: &school,
         forum_meetings: &forum,
+        training_sessions: &training,
         earliest: None,
         representative_absences: &[],
     };

@@ -86,6 +86,11 @@ pub(crate) async fn check_guests(
             .into_iter()
             .next()
             .map(|m| m.title),
+        training_session: calendar_store::training_days(conn, date, date)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, _, title)| title),
         absences: absence_store::of_people(conn, &people, date, date)
             .await?
             .iter()

@@ -35,6 +35,9 @@ qmf_platform::rules! {
         DatePublicHoliday = "date_public_holiday",
         /// Not on the day of a Forum meeting.
         DateForum = "date_forum",
+        /// Not on a day of a QMF training session (not a rule of the planner's problem: the
+        /// service leaves those days out of the planner's candidate dates).
+        DateTraining = "date_training",
         /// Not earlier than the quality report's date plus the report lead days.
         DateBeforeReport = "date_before_report",
         /// At most `max_dialogues_per_day` dialogues a day in the region.
@@ -229,6 +232,8 @@ pub struct Proposal {
 pub struct Surroundings {
     pub public_holiday: Option<String>,
     pub forum_meeting: Option<String>,
+    /// The title of a training session on the day.
+    pub training_session: Option<String>,
     /// Absences of the representatives and guests.
     pub absences: Vec<Absence>,
     /// Other dialogues on the day and in its ISO week.
@@ -282,6 +287,12 @@ pub fn check(p: &Proposal, s: &Surroundings, rules: &CycleRules) -> Vec<Violatio
         v.push(on(
             DialogueRule::DateForum,
             format!("the Forum meets on {date} ({title})"),
+        ));
+    }
+    if let Some(title) = &s.training_session {
+        v.push(on(
+            DialogueRule::DateTraining,
+            format!("a training session takes place on {date} ({title})"),
         ));
     }
     if let Some(earliest) = p.earliest

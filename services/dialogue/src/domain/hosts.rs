@@ -123,6 +123,8 @@ pub enum DayFlag {
     PublicHoliday { name: String },
     /// A Forum meeting takes place (dialogues are never held on Forum days).
     ForumMeeting { meeting_id: Uuid, title: String },
+    /// A QMF training session takes place (its staff are away; no dialogue that day).
+    TrainingSession { session_id: Uuid, title: String },
     /// Inside school holidays: allowed, but a plan avoids it.
     SchoolHoliday { name: String },
     /// Earlier than the quality report's date plus the report lead days.
@@ -143,6 +145,7 @@ pub struct DayContext<'a> {
     pub public_holidays: &'a [(NaiveDate, String)],
     pub school_holidays: &'a [(String, NaiveDate, NaiveDate)],
     pub forum_meetings: &'a [(NaiveDate, Uuid, String)],
+    pub training_sessions: &'a [(NaiveDate, Uuid, String)],
     pub earliest: Option<NaiveDate>,
     /// Absences of the host's representatives.
     pub representative_absences: &'a [Absence],
@@ -163,6 +166,14 @@ pub fn flags(day: NaiveDate, context: &DayContext<'_>) -> Vec<DayFlag> {
         if *date == day {
             flags.push(DayFlag::ForumMeeting {
                 meeting_id: *meeting_id,
+                title: title.clone(),
+            });
+        }
+    }
+    for (date, session_id, title) in context.training_sessions {
+        if *date == day {
+            flags.push(DayFlag::TrainingSession {
+                session_id: *session_id,
                 title: title.clone(),
             });
         }
@@ -296,6 +307,7 @@ mod tests {
             public_holidays: &holidays,
             school_holidays: &school,
             forum_meetings: &forum,
+            training_sessions: &[],
             earliest: Some(day(2027, 5, 1)),
             representative_absences: &absences,
         };

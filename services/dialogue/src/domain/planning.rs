@@ -197,6 +197,8 @@ pub struct PlanningData {
     pub public_holidays: Vec<(NaiveDate, String)>,
     pub school_holidays: Vec<(String, NaiveDate, NaiveDate)>,
     pub forum_dates: Vec<NaiveDate>,
+    /// Days of training sessions: no dialogue then, so they are no candidate dates.
+    pub training_days: Vec<NaiveDate>,
     pub hosts: Vec<PlanHost>,
     pub people: Vec<PlanPerson>,
 }
@@ -322,7 +324,11 @@ pub fn build(data: &PlanningData, pin_published: bool) -> Result<Built, BuildErr
         {
             BTreeSet::new()
         } else {
-            host.proposed_dates.iter().copied().collect()
+            host.proposed_dates
+                .iter()
+                .copied()
+                .filter(|d| !data.training_days.contains(d))
+                .collect()
         };
         let current = host.day.filter(|_| took_place || announced);
         if let Some(day) = current {
@@ -492,6 +498,7 @@ mod tests {
             public_holidays: vec![(day("2027-05-01"), "Tag der Arbeit".into())],
             school_holidays: vec![],
             forum_dates: vec![day("2027-03-10")],
+            training_days: vec![day("2027-05-12")],
             hosts,
             people,
         }

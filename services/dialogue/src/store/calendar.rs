@@ -200,3 +200,73 @@ pub async fn calendar(
     .load(conn)
     .await?)
 }
+
+/// Records a training session's days (a repeated event changes nothing; a session cancelled
+/// before stays cancelled).
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
+pub async fn record_training_session(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+    days: &[NaiveDate],
+    title: &str,
+) -> Result<(), ApiError> {
+    diesel::sql_query(
+        "INSERT INTO training_sessions (session_id, days, title) VALUES ($1, $2, $3) \
+         ON CONFLICT (session_id) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(session_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Date>, _>(days)
+    .bind::<diesel::sql_types::Text, _>(title)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a training session cancelled (recording it, if its scheduling was never seen).
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
+pub async fn cancel_training_session(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+    days: &[NaiveDate],
+) -> Result<(), ApiError> {
+    diesel::sql_query(
+        "INSERT INTO training_sessions (session_id, days, title, cancelled) \
+         VALUES ($1, $2, 'Schulung', true) \
+         ON CONFLICT (session_id) DO UPDATE SET cancelled = true, synced_at = now()",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(session_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Date>, _>(days)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Days of training sessions (not cancelled) in `from..=to`: day, session, title.
+#[tracing::instrument(skip_all)]
+pub async fn training_days(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, Uuid, String)>, ApiError> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        day: NaiveDate,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        session_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        title: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT d.day, t.session_id, t.title FROM training_sessions t, unnest(t.days) AS d(day) \
+         WHERE NOT t.cancelled AND d.day BETWEEN $1 AND $2 ORDER BY d.day, t.session_id",
+    )
+    .bind::<diesel::sql_types::Date, _>(from)
+    .bind::<diesel::sql_types::Date, _>(to)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.day, r.session_id, r.title))
+        .collect())
+}

@@ -137,6 +137,11 @@ pub async fn data(
         .into_iter()
         .map(|m| m.day)
         .collect();
+    let training_days = calendar_store::training_days(conn, cycle.start_on, cycle.end_on)
+        .await?
+        .into_iter()
+        .map(|(day, _, _)| day)
+        .collect();
     Ok(PlanningData {
         cycle_id: cycle.id,
         start_year: cycle.start_year,
@@ -146,6 +151,7 @@ pub async fn data(
         public_holidays,
         school_holidays,
         forum_dates,
+        training_days,
         hosts,
         people,
     })

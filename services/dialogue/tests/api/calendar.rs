@@ -150,3 +150,46 @@ async fn blackout_days_name_their_reasons() {
         .expect_validation(&["/query/to"]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_training_session_blocks_its_days_until_it_is_cancelled() {
+    let app = spawn().await;
+    let session = Uuid::now_v7();
+    let days = ["2026-11-18", "2026-11-19"];
+    let scheduled = json!({"session_id": session, "course_id": Uuid::now_v7(),
+        "title": "Grundlagen der Kooperation", "topic": "guidelines", "days": days,
+        "place": "Heilbronn", "online": false, "capacity": 20});
+    app.apply_event(
+        "/qmf/training",
+        "training.session.scheduled.v1",
+        scheduled.clone(),
+    )
+    .await;
+    let blackout = |app: &TestApp| {
+        coordinator(app)
+            .get("/v1/blackout-days?from=2026-11-16&to=2026-11-20")
+            .send()
+    };
+    let reply = blackout(&app).await;
+    let items = reply.expect(StatusCode::OK)["items"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 2, "{items}");
+    assert_eq!(
+        items[0]["reasons"],
+        json!([{"kind": "training_session", "session_id": session,
+            "title": "Grundlagen der Kooperation"}])
+    );
+    assert_eq!(items[0]["blocked"], true);
+    // Cancelled, and a late copy of the scheduling does not bring it back.
+    app.apply_event(
+        "/qmf/training",
+        "training.session.cancelled.v1",
+        json!({"session_id": session, "course_id": scheduled["course_id"], "days": days,
+            "reason": "Referentin erkrankt", "registrations_ended": 3}),
+    )
+    .await;
+    app.apply_event("/qmf/training", "training.session.scheduled.v1", scheduled)
+        .await;
+    let reply = blackout(&app).await;
+    assert_eq!(reply.expect(StatusCode::OK)["items"], json!([]));
+    app.stop().await;
+}

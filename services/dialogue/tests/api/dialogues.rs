@@ -530,3 +530,40 @@ async fn two_hosts_asking_for_the_same_day_at_once_get_it_once() {
     assert_eq!(on_day[0]["n"], 1);
     s.app.stop().await;
 }
+
+#[tokio::test]
+async fn no_dialogue_on_the_day_of_a_training_session() {
+    let setup = Setup::new().await;
+    let day = wednesdays(setup.year)[0];
+    setup
+        .app
+        .apply_event(
+            "/qmf/training",
+            "training.session.scheduled.v1",
+            json!({"session_id": Uuid::now_v7(), "course_id": Uuid::now_v7(),
+                "title": "Instrumente in der Hilfeplanung", "topic": "instruments", "days": [day],
+                "place": "Heilbronn", "online": false, "capacity": 20}),
+        )
+        .await;
+    let host = INSTITUTIONS[0];
+    let refused = setup.schedule(host, day, &setup.guests_for(host)).await;
+    let problem = refused.expect(StatusCode::CONFLICT);
+    assert_eq!(problem["rule"], "date_training", "{problem}");
+    assert_eq!(problem["violations"][0]["dates"], json!([day]));
+    // The planner is not offered the day either.
+    let cycle = setup.cycle["id"].as_str().unwrap();
+    let instance = coordinator(&setup.app)
+        .get(&format!("/v1/cycles/{cycle}/planning-instance"))
+        .send()
+        .await;
+    let instance = instance.expect(StatusCode::OK).clone();
+    for organisation in instance["organisations"].as_array().unwrap() {
+        assert!(
+            !organisation["candidate_dates"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(day))
+        );
+    }
+    setup.app.stop().await;
+}
