@@ -106,6 +106,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/people/{id}/training-record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a person's training record: what they completed, when. The person, their
+         *     organisation's software, the organisers and the coordination.
+         */
+        get: operations["get_training_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/registrations": {
         parameters: {
             query?: never;
@@ -162,6 +182,26 @@ export interface paths {
          *     `offered_until`. Publishes `training.registration.confirmed.v1`.
          */
         post: operations["accept_offer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a registration's attendance with its history. The person, their organisation's
+         *     software, the organisers and the coordination.
+         */
+        get: operations["get_registration_attendance"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -230,6 +270,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/attendance/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record the attendance of a session day.
+         * @description The organisers, on or after the day, for the session's confirmed participants (all or some
+         *     of them). Idempotent: a status that does not change is left alone, so a retried upload
+         *     changes nothing; a different status corrects the earlier one and is kept in the history.
+         *     Completion follows the course's rule. Publishes `training.attendance.recorded.v1` when a
+         *     status changed, and `training.completion.achieved.v1` or `…withdrawn.v1`.
+         */
+        put: operations["record_attendance"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{id}/cancellation": {
         parameters: {
             query?: never;
@@ -280,6 +344,48 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A change of a status. */
+        AttendanceChange: {
+            /** Format: date */
+            day: string;
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+            status_after: components["schemas"]["Status"];
+            status_before?: components["schemas"]["Status"] | null;
+        };
+        /** @description One participant's status on one day. */
+        AttendanceEntry: {
+            /** Format: date */
+            day: string;
+            /** Format: uuid */
+            person_id: string;
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+            /** Format: uuid */
+            registration_id: string;
+            status: components["schemas"]["Status"];
+        };
+        /**
+         * @description The attendance of a day, as the trainer uploads it (all or some participants).
+         * @example {
+         *       "entries": [
+         *         {
+         *           "registration_id": "01938200-0000-7000-8000-000000000021",
+         *           "status": "present"
+         *         },
+         *         {
+         *           "registration_id": "01938200-0000-7000-8000-000000000022",
+         *           "status": "excused"
+         *         }
+         *       ]
+         *     }
+         */
+        AttendanceInput: {
+            /** @description 1 to 500 entries, each registration once. */
+            entries: components["schemas"]["EntryInput"][];
+        };
         /**
          * @description Why a registration is cancelled.
          * @example {
@@ -299,6 +405,19 @@ export interface components {
         CancelSessionInput: {
             /** @description 1 to 500 characters. */
             reason: string;
+        };
+        /** @description A completed course. */
+        CompletedCourse: {
+            /** Format: date */
+            completed_on: string;
+            /** Format: uuid */
+            course_id: string;
+            /** Format: uuid */
+            registration_id: string;
+            /** Format: uuid */
+            session_id: string;
+            title: string;
+            topic: string;
         };
         /**
          * @description When a participant has completed the course.
@@ -373,6 +492,43 @@ export interface components {
             /** @description 1 to 200 characters. */
             title: string;
             topic: components["schemas"]["Topic"];
+        };
+        /**
+         * @description The attendance of a session day after a recording.
+         * @example {
+         *       "changed": 1,
+         *       "day": "2027-03-10",
+         *       "entries": [
+         *         {
+         *           "day": "2027-03-10",
+         *           "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+         *           "recorded_at": "2027-03-10T16:00:00Z",
+         *           "recorded_by": "trainer-1",
+         *           "registration_id": "01938200-0000-7000-8000-000000000021",
+         *           "status": "present"
+         *         }
+         *       ],
+         *       "session_id": "01938200-0000-7000-8000-000000000011"
+         *     }
+         */
+        DayAttendance: {
+            /**
+             * Format: int64
+             * @description Statuses this recording changed (0 for a repeated upload).
+             */
+            changed: number;
+            /** Format: date */
+            day: string;
+            /** @description Every status recorded for the day. */
+            entries: components["schemas"]["AttendanceEntry"][];
+            /** Format: uuid */
+            session_id: string;
+        };
+        /** @description One participant's status on the day. */
+        EntryInput: {
+            /** Format: uuid */
+            registration_id: string;
+            status: components["schemas"]["Status"];
         };
         /**
          * @description One invalid input field, addressed by a JSON pointer (RFC 6901) into the request.
@@ -626,6 +782,13 @@ export interface components {
              */
             waitlist_position?: number | null;
         };
+        /** @description A registration's attendance and every change of it. */
+        RegistrationAttendance: {
+            entries: components["schemas"]["AttendanceEntry"][];
+            history: components["schemas"]["AttendanceChange"][];
+            /** Format: uuid */
+            registration_id: string;
+        };
         /**
          * @description Where a registration stands.
          * @enum {string}
@@ -806,10 +969,37 @@ export interface components {
          */
         SessionState: "planned" | "open" | "full" | "closed" | "held" | "cancelled";
         /**
+         * @description A participant's attendance on one day.
+         * @enum {string}
+         */
+        Status: "present" | "late" | "excused" | "absent";
+        /**
          * @description What a course teaches.
          * @enum {string}
          */
         Topic: "guidelines" | "process_steps" | "instruments" | "quality_dialogue" | "refresher" | "expert_day";
+        /**
+         * @description A person's training record.
+         * @example {
+         *       "completed": [
+         *         {
+         *           "completed_on": "2027-03-11",
+         *           "course_id": "01938200-0000-7000-8000-000000000001",
+         *           "registration_id": "01938200-0000-7000-8000-000000000021",
+         *           "session_id": "01938200-0000-7000-8000-000000000011",
+         *           "title": "Grundlagen der Kooperation",
+         *           "topic": "guidelines"
+         *         }
+         *       ],
+         *       "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"
+         *     }
+         */
+        TrainingRecord: {
+            /** @description Newest first. */
+            completed: components["schemas"]["CompletedCourse"][];
+            /** Format: uuid */
+            person_id: string;
+        };
         /**
          * @description The body of every error response (`application/problem+json`, RFC 9457).
          *     One of several rules checked together (a dialogue's date, guests and room, say) that the
@@ -1280,6 +1470,94 @@ export interface operations {
             };
         };
     };
+    get_training_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Directory person id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRecord"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not yours to read. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such person. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_registrations: {
         parameters: {
             query?: {
@@ -1562,6 +1840,94 @@ export interface operations {
             };
             /** @description If-Match is missing. */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_registration_attendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Registration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attendance. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationAttendance"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not yours to read. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2049,6 +2415,145 @@ export interface operations {
             };
             /** @description No such session. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_attendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: string;
+                /** @description A day of the session */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttendanceInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayAttendance"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `session_cancelled`, `day_not_in_session`, `attendance_before_the_day` or `not_a_participant`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No entries, or a registration twice. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

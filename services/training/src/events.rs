@@ -74,3 +74,24 @@ pub async fn registration_changed(
     };
     publish(conn, event).await
 }
+
+pub async fn attendance_recorded(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::training::AttendanceRecordedV1,
+) -> Result<(), ApiError> {
+    publish(conn, TrainingEvent::AttendanceRecorded(data)).await
+}
+
+/// `training.completion.achieved.v1`, or `…withdrawn.v1` when `achieved` is false.
+pub async fn completion(
+    conn: &mut AsyncPgConnection,
+    data: qmf_contracts::training::CompletionV1,
+    achieved: bool,
+) -> Result<(), ApiError> {
+    let event = if achieved {
+        TrainingEvent::CompletionAchieved(data)
+    } else {
+        TrainingEvent::CompletionWithdrawn(data)
+    };
+    publish(conn, event).await
+}

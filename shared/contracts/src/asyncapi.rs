@@ -74,6 +74,8 @@ fn schemas() -> Map<String, Value> {
         training::SessionScheduledV1,
         training::SessionCancelledV1,
         training::RegistrationChangedV1,
+        training::AttendanceRecordedV1,
+        training::CompletionV1,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();

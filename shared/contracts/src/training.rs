@@ -89,6 +89,9 @@ pub enum TrainingEvent {
     RegistrationOffered(RegistrationChangedV1),
     RegistrationOfferExpired(RegistrationChangedV1),
     RegistrationCancelled(RegistrationChangedV1),
+    AttendanceRecorded(AttendanceRecordedV1),
+    CompletionAchieved(CompletionV1),
+    CompletionWithdrawn(CompletionV1),
 }
 
 impl crate::Event for TrainingEvent {
@@ -105,6 +108,9 @@ impl crate::Event for TrainingEvent {
             TrainingEvent::RegistrationOffered(_) => REGISTRATION_OFFERED,
             TrainingEvent::RegistrationOfferExpired(_) => REGISTRATION_OFFER_EXPIRED,
             TrainingEvent::RegistrationCancelled(_) => REGISTRATION_CANCELLED,
+            TrainingEvent::AttendanceRecorded(_) => ATTENDANCE_RECORDED,
+            TrainingEvent::CompletionAchieved(_) => COMPLETION_ACHIEVED,
+            TrainingEvent::CompletionWithdrawn(_) => COMPLETION_WITHDRAWN,
         }
     }
 
@@ -117,6 +123,10 @@ impl crate::Event for TrainingEvent {
             | TrainingEvent::RegistrationOffered(e)
             | TrainingEvent::RegistrationOfferExpired(e)
             | TrainingEvent::RegistrationCancelled(e) => e.session_id,
+            TrainingEvent::AttendanceRecorded(e) => e.session_id,
+            TrainingEvent::CompletionAchieved(e) | TrainingEvent::CompletionWithdrawn(e) => {
+                e.session_id
+            }
         };
         subject.to_string()
     }
@@ -165,4 +175,59 @@ pub const EVENTS: &[EventType] = &[
         description: "A registration was cancelled (by the person, their organisation or the organiser); a seat it held is offered on (subject: the session).",
         payload: "RegistrationChangedV1",
     },
+    EventType {
+        name: ATTENDANCE_RECORDED,
+        source: SOURCE,
+        description: "The attendance of a session day was recorded or corrected, with the day's counts by status; published only when a status changed, so a repeated upload publishes nothing (subject: the session).",
+        payload: "AttendanceRecordedV1",
+    },
+    EventType {
+        name: COMPLETION_ACHIEVED,
+        source: SOURCE,
+        description: "A person completed a course by its completion rule (subject: the session).",
+        payload: "CompletionV1",
+    },
+    EventType {
+        name: COMPLETION_WITHDRAWN,
+        source: SOURCE,
+        description: "A correction of the attendance took a completion back (subject: the session).",
+        payload: "CompletionV1",
+    },
 ];
+
+pub const ATTENDANCE_RECORDED: &str = "training.attendance.recorded.v1";
+pub const COMPLETION_ACHIEVED: &str = "training.completion.achieved.v1";
+pub const COMPLETION_WITHDRAWN: &str = "training.completion.withdrawn.v1";
+
+/// The attendance of a session day was recorded or corrected: how many changed, and the
+/// day's counts by status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session_id": "01938200-0000-7000-8000-000000000011", "day": "2027-03-10",
+    "changed": 18, "present": 16, "late": 1, "excused": 1, "absent": 0}))]
+pub struct AttendanceRecordedV1 {
+    pub session_id: Uuid,
+    pub day: NaiveDate,
+    /// Statuses that changed with this recording.
+    pub changed: i64,
+    pub present: i64,
+    pub late: i64,
+    pub excused: i64,
+    pub absent: i64,
+}
+
+/// A person completed a course by its completion rule (achieved), or a correction of the
+/// attendance took the completion back (withdrawn).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"registration_id": "01938200-0000-7000-8000-000000000021",
+    "session_id": "01938200-0000-7000-8000-000000000011", "course_id": "01938200-0000-7000-8000-000000000001",
+    "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "completed_on": "2027-03-11"}))]
+pub struct CompletionV1 {
+    pub registration_id: Uuid,
+    pub session_id: Uuid,
+    pub course_id: Uuid,
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    /// The session's last day.
+    pub completed_on: NaiveDate,
+}

@@ -550,6 +550,11 @@ const TAGS: &[(&str, &str, &str)] = &[
     ),
     (
         "training",
+        "attendance",
+        "Attendance per session day (idempotent, corrections kept in a history), completion by the course's rule, and each person's training record.",
+    ),
+    (
+        "training",
         "registrations",
         "Registering for a session: a seat when one is free for the person, else the waiting list, whose next eligible person is offered a freed seat for a limited time.",
     ),

@@ -1,5 +1,6 @@
 //! HTTP endpoints of the training service.
 
+pub mod attendance;
 pub mod courses;
 pub mod registrations;
 pub mod sessions;
@@ -19,5 +20,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(registrations::list)
         .service(registrations::get)
         .service(registrations::cancel)
-        .service(registrations::accept);
+        .service(registrations::accept)
+        .service(attendance::record)
+        .service(attendance::of_registration)
+        .service(attendance::training_record);
 }

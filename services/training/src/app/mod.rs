@@ -1,5 +1,6 @@
 //! The training service's operations, one per use case, run in the request's transaction.
 
+pub mod attendance;
 pub mod catalogue;
 pub mod registrations;
 

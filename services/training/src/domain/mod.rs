@@ -1,5 +1,6 @@
 //! The training service's rules, free of I/O.
 pub mod access;
+pub mod attendance;
 pub mod courses;
 pub mod rules;
 pub mod seats;

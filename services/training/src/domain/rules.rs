@@ -22,6 +22,12 @@ qmf_platform::rules! {
         OfferExpired = "offer_expired",
         /// A cancelled or expired registration changes no more.
         RegistrationEnded = "registration_ended",
+        /// Attendance is recorded for the session's own days.
+        DayNotInSession = "day_not_in_session",
+        /// Attendance is recorded on or after the day, not before.
+        AttendanceBeforeTheDay = "attendance_before_the_day",
+        /// Attendance is recorded for the session's confirmed participants.
+        NotAParticipant = "not_a_participant",
     }
 }
 

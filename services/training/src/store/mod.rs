@@ -1,5 +1,6 @@
 //! Queries of the training service's own database.
 
+pub mod attendance;
 pub mod courses;
 pub mod registrations;
 pub mod sessions;

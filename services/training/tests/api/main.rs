@@ -5,5 +5,6 @@
 
 mod common;
 
+mod attendance;
 mod catalogue;
 mod registrations;

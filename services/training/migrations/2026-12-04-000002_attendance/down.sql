@@ -1,0 +1,3 @@
+DROP TABLE completions;
+DROP TABLE attendance_history;
+DROP TABLE attendance;

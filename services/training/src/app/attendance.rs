@@ -1,0 +1,163 @@
+//! Recording attendance per session day, and completion by the course's rule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use qmf_contracts::training::{AttendanceRecordedV1, CompletionV1};
+use qmf_platform::{ApiError, ApiResult, Principal, RuleName, not_found};
+use uuid::Uuid;
+
+use super::today;
+use crate::domain::access;
+use crate::domain::attendance::{Status, completed};
+use crate::domain::courses::CompletionRule;
+use crate::domain::rules::Rule;
+use crate::events;
+use crate::store::attendance::{self as store, AttendanceRow};
+use crate::store::courses as course_store;
+use crate::store::registrations as registration_store;
+use crate::store::sessions as session_store;
+
+/// What a recording changed.
+pub struct Recorded {
+    pub rows: Vec<AttendanceRow>,
+    pub changed: usize,
+}
+
+/// Records the statuses of confirmed participants on one day of a session, on or after the
+/// day. A status that does not change is left alone, so a repeated upload changes nothing and
+/// publishes nothing; each change is kept in the history. Completions follow: achieved when
+/// the course's rule is met, withdrawn when a correction breaks it.
+#[tracing::instrument(skip_all, fields(session_id = %session_id, day = %day))]
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    session_id: Uuid,
+    day: NaiveDate,
+    entries: &[(Uuid, Status)],
+) -> ApiResult<Recorded> {
+    access::require_organiser(principal)?;
+    let session = session_store::lock(conn, session_id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    if session.state == "cancelled" {
+        return Err(Rule::SessionCancelled.conflict("the session is cancelled"));
+    }
+    if !session.days.contains(&day) {
+        return Err(Rule::DayNotInSession.conflict(format!("{day} is not a day of the session")));
+    }
+    if day > today() {
+        return Err(Rule::AttendanceBeforeTheDay.conflict(format!(
+            "attendance of {day} is recorded on or after that day"
+        )));
+    }
+    let course = course_store::find(conn, session.course_id)
+        .await?
+        .ok_or_else(|| not_found("course"))?;
+    let rule: CompletionRule =
+        serde_json::from_value(serde_json::Value::String(course.completion_rule.clone()))
+            .map_err(ApiError::internal)?;
+    let mut registrations = Vec::new();
+    let mut strangers = Vec::new();
+    for (id, status) in entries {
+        match registration_store::find(conn, *id).await? {
+            Some(r) if r.session_id == session_id && r.state == "confirmed" => {
+                registrations.push((r, *status));
+            }
+            _ => strangers.push(id.to_string()),
+        }
+    }
+    if !strangers.is_empty() {
+        return Err(Rule::NotAParticipant.conflict(format!(
+            "not confirmed participants of the session: {}",
+            strangers.join(", ")
+        )));
+    }
+    let mut changed = BTreeSet::new();
+    for (registration, status) in &registrations {
+        if store::set(
+            conn,
+            session_id,
+            registration.id,
+            registration.person_id,
+            day,
+            status.code(),
+            &principal.subject,
+        )
+        .await?
+        {
+            changed.insert(registration.id);
+        }
+    }
+    let rows = store::of_session(conn, session_id, Some(day)).await?;
+    if !changed.is_empty() {
+        let count = |s: Status| rows.iter().filter(|r| r.status == s.code()).count() as i64;
+        events::attendance_recorded(
+            conn,
+            AttendanceRecordedV1 {
+                session_id,
+                day,
+                changed: changed.len() as i64,
+                present: count(Status::Present),
+                late: count(Status::Late),
+                excused: count(Status::Excused),
+                absent: count(Status::Absent),
+            },
+        )
+        .await?;
+    }
+    let last_day = session.last_day();
+    for (registration, _) in registrations
+        .iter()
+        .filter(|(r, _)| changed.contains(&r.id))
+    {
+        let statuses: BTreeMap<NaiveDate, Status> = store::of_registration(conn, registration.id)
+            .await?
+            .iter()
+            .filter_map(|r| Status::parse(&r.status).map(|s| (r.day, s)))
+            .collect();
+        let data = CompletionV1 {
+            registration_id: registration.id,
+            session_id,
+            course_id: session.course_id,
+            person_id: registration.person_id,
+            organization_id: registration.organization_id,
+            completed_on: last_day,
+        };
+        if completed(rule, &session.days, &statuses) {
+            if store::complete(
+                conn,
+                registration.id,
+                registration.person_id,
+                registration.organization_id,
+                session.course_id,
+                session_id,
+                last_day,
+            )
+            .await?
+            {
+                events::completion(conn, data, true).await?;
+            }
+        } else if store::withdraw(conn, registration.id).await? {
+            events::completion(conn, data, false).await?;
+        }
+    }
+    Ok(Recorded {
+        rows,
+        changed: changed.len(),
+    })
+}
+
+/// A person's training record: who may read it is who may register for them.
+pub async fn record_of(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    person: Uuid,
+) -> ApiResult<Vec<store::CompletionRow>> {
+    let (organization, _) = registration_store::person(conn, person)
+        .await?
+        .ok_or_else(|| not_found("person"))?;
+    access::require_act_for(principal, person, organization)?;
+    store::record_of(conn, person).await
+}

@@ -1,0 +1,199 @@
+//! Attendance, its history, and completions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::{QueryableByName, sql_types};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_platform::ApiError;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AttendanceRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub registration_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub person_id: Uuid,
+    #[diesel(sql_type = sql_types::Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = sql_types::Text)]
+    pub status: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub recorded_by: String,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The recorded attendance of a session (one day, or all days), by day and registration.
+pub async fn of_session(
+    conn: &mut AsyncPgConnection,
+    session: Uuid,
+    day: Option<NaiveDate>,
+) -> Result<Vec<AttendanceRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT registration_id, person_id, day, status, recorded_by, recorded_at FROM attendance \
+         WHERE session_id = $1 AND ($2::date IS NULL OR day = $2) ORDER BY day, registration_id",
+    )
+    .bind::<sql_types::Uuid, _>(session)
+    .bind::<sql_types::Nullable<sql_types::Date>, _>(day)
+    .load(conn)
+    .await?)
+}
+
+/// The recorded attendance of one registration.
+pub async fn of_registration(
+    conn: &mut AsyncPgConnection,
+    registration: Uuid,
+) -> Result<Vec<AttendanceRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT registration_id, person_id, day, status, recorded_by, recorded_at FROM attendance \
+         WHERE registration_id = $1 ORDER BY day",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .load(conn)
+    .await?)
+}
+
+/// Sets a status; records the change in the history. Returns whether it changed.
+pub async fn set(
+    conn: &mut AsyncPgConnection,
+    session: Uuid,
+    registration: Uuid,
+    person: Uuid,
+    day: NaiveDate,
+    status: &str,
+    recorded_by: &str,
+) -> Result<bool, ApiError> {
+    #[derive(QueryableByName)]
+    struct Before {
+        #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+        before: Option<String>,
+    }
+    let before: Before = diesel::sql_query(
+        "SELECT (SELECT status FROM attendance WHERE registration_id = $1 AND day = $2) AS before",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .bind::<sql_types::Date, _>(day)
+    .get_result(conn)
+    .await?;
+    if before.before.as_deref() == Some(status) {
+        return Ok(false);
+    }
+    diesel::sql_query(
+        "INSERT INTO attendance (registration_id, day, session_id, person_id, status, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (registration_id, day) DO UPDATE \
+         SET status = $5, recorded_by = $6, recorded_at = now()",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .bind::<sql_types::Date, _>(day)
+    .bind::<sql_types::Uuid, _>(session)
+    .bind::<sql_types::Uuid, _>(person)
+    .bind::<sql_types::Text, _>(status)
+    .bind::<sql_types::Text, _>(recorded_by)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO attendance_history (registration_id, day, status_before, status_after, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .bind::<sql_types::Date, _>(day)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(before.before.as_deref())
+    .bind::<sql_types::Text, _>(status)
+    .bind::<sql_types::Text, _>(recorded_by)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct HistoryRow {
+    #[diesel(sql_type = sql_types::Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub status_before: Option<String>,
+    #[diesel(sql_type = sql_types::Text)]
+    pub status_after: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub recorded_by: String,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub recorded_at: DateTime<Utc>,
+}
+
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    registration: Uuid,
+) -> Result<Vec<HistoryRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT day, status_before, status_after, recorded_by, recorded_at FROM attendance_history \
+         WHERE registration_id = $1 ORDER BY day, id",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .load(conn)
+    .await?)
+}
+
+/// Records a completion; returns whether it is new.
+pub async fn complete(
+    conn: &mut AsyncPgConnection,
+    registration: Uuid,
+    person: Uuid,
+    organization: Uuid,
+    course: Uuid,
+    session: Uuid,
+    on: NaiveDate,
+) -> Result<bool, ApiError> {
+    let inserted = diesel::sql_query(
+        "INSERT INTO completions (registration_id, person_id, organization_id, course_id, session_id, completed_on) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (registration_id) DO NOTHING",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .bind::<sql_types::Uuid, _>(person)
+    .bind::<sql_types::Uuid, _>(organization)
+    .bind::<sql_types::Uuid, _>(course)
+    .bind::<sql_types::Uuid, _>(session)
+    .bind::<sql_types::Date, _>(on)
+    .execute(conn)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Takes a completion back; returns whether there was one.
+pub async fn withdraw(conn: &mut AsyncPgConnection, registration: Uuid) -> Result<bool, ApiError> {
+    let deleted = diesel::sql_query("DELETE FROM completions WHERE registration_id = $1")
+        .bind::<sql_types::Uuid, _>(registration)
+        .execute(conn)
+        .await?;
+    Ok(deleted == 1)
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CompletionRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub registration_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub course_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub course_title: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub topic: String,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub session_id: Uuid,
+    #[diesel(sql_type = sql_types::Date)]
+    pub completed_on: NaiveDate,
+}
+
+/// A person's completed courses, newest first.
+pub async fn record_of(
+    conn: &mut AsyncPgConnection,
+    person: Uuid,
+) -> Result<Vec<CompletionRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT c.registration_id, c.course_id, k.title AS course_title, k.topic, c.session_id, \
+                c.completed_on \
+         FROM completions c JOIN courses k ON k.id = c.course_id \
+         WHERE c.person_id = $1 ORDER BY c.completed_on DESC, c.registration_id",
+    )
+    .bind::<sql_types::Uuid, _>(person)
+    .load(conn)
+    .await?)
+}
