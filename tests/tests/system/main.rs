@@ -14,3 +14,4 @@ mod planning_a_cycle;
 mod quality_dialogue;
 mod service_shell;
 mod topic_to_forum_decision;
+mod training_flow;
