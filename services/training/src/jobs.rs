@@ -21,3 +21,17 @@ pub fn expire_offers_job() -> Job {
             .map(|expired| (expired > 0).then(|| format!("{expired} offers expired")))
     })
 }
+
+pub const REMINDERS: &str = "training.reminders";
+
+/// How often due reminders are looked for.
+pub const REMINDER_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Publishes the reminders that are due (7 days and 1 day before a session), once each.
+pub fn reminders_job() -> Job {
+    Job::polling(REMINDERS, REMINDER_INTERVAL, |pool| async move {
+        app::reminders::remind(&pool)
+            .await
+            .map(|sent| (sent > 0).then(|| format!("{sent} reminders published")))
+    })
+}

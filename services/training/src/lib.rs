@@ -62,7 +62,7 @@ pub fn start(config: &Config) -> Result<Running, BoxError> {
         config,
         api::routes,
         Some(subscription),
-        vec![jobs::expire_offers_job()],
+        vec![jobs::expire_offers_job(), jobs::reminders_job()],
     )
 }
 

@@ -76,6 +76,8 @@ fn schemas() -> Map<String, Value> {
         training::RegistrationChangedV1,
         training::AttendanceRecordedV1,
         training::CompletionV1,
+        training::ReminderDueV1,
+        training::SessionParticipant,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();

@@ -92,6 +92,7 @@ pub enum TrainingEvent {
     AttendanceRecorded(AttendanceRecordedV1),
     CompletionAchieved(CompletionV1),
     CompletionWithdrawn(CompletionV1),
+    ReminderDue(ReminderDueV1),
 }
 
 impl crate::Event for TrainingEvent {
@@ -111,6 +112,7 @@ impl crate::Event for TrainingEvent {
             TrainingEvent::AttendanceRecorded(_) => ATTENDANCE_RECORDED,
             TrainingEvent::CompletionAchieved(_) => COMPLETION_ACHIEVED,
             TrainingEvent::CompletionWithdrawn(_) => COMPLETION_WITHDRAWN,
+            TrainingEvent::ReminderDue(_) => REMINDER_DUE,
         }
     }
 
@@ -127,6 +129,7 @@ impl crate::Event for TrainingEvent {
             TrainingEvent::CompletionAchieved(e) | TrainingEvent::CompletionWithdrawn(e) => {
                 e.session_id
             }
+            TrainingEvent::ReminderDue(e) => e.session_id,
         };
         subject.to_string()
     }
@@ -193,6 +196,12 @@ pub const EVENTS: &[EventType] = &[
         description: "A correction of the attendance took a completion back (subject: the session).",
         payload: "CompletionV1",
     },
+    EventType {
+        name: REMINDER_DUE,
+        source: SOURCE,
+        description: "A session begins in 7 days, or tomorrow: its confirmed participants to remind, once each (subject: the session).",
+        payload: "ReminderDueV1",
+    },
 ];
 
 pub const ATTENDANCE_RECORDED: &str = "training.attendance.recorded.v1";
@@ -230,4 +239,34 @@ pub struct CompletionV1 {
     pub organization_id: Uuid,
     /// The session's last day.
     pub completed_on: NaiveDate,
+}
+
+pub const REMINDER_DUE: &str = "training.reminder.due.v1";
+
+/// A participant to remind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionParticipant {
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+}
+
+/// A session begins in `days_before` days (7 or 1): whom to remind. Delivering the reminder
+/// (e-mail to the participants and their organisations' leaders) is another system's job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"session_id": "01938200-0000-7000-8000-000000000011",
+    "course_id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation",
+    "first_day": "2027-03-10", "days_before": 7, "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1",
+    "online": false, "participants": [{"person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+        "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f"}]}))]
+pub struct ReminderDueV1 {
+    pub session_id: Uuid,
+    pub course_id: Uuid,
+    pub title: String,
+    pub first_day: NaiveDate,
+    /// 7 or 1.
+    pub days_before: i32,
+    pub place: Option<String>,
+    pub online: bool,
+    /// Confirmed participants.
+    pub participants: Vec<SessionParticipant>,
 }

@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod catalogue;
 pub mod registrations;
+pub mod reminders;
 
 /// Today in the service's clock (UTC date).
 pub fn today() -> chrono::NaiveDate {

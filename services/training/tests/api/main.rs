@@ -8,3 +8,4 @@ mod common;
 mod attendance;
 mod catalogue;
 mod registrations;
+mod reminders;
