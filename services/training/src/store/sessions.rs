@@ -142,17 +142,23 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Sessi
 }
 
 /// Locks the session's row (every change of its registrations takes this lock first, so
-/// seat decisions never overlap) and reads it.
+/// seat decisions never overlap) and reads it in the same statement. The seat counts are not
+/// read here (they come back as 0): the writers count what they need under the lock.
 #[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<SessionRow>, ApiError> {
-    let locked = diesel::sql_query("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
-        .bind::<sql_types::Uuid, _>(id)
-        .execute(conn)
-        .await?;
-    if locked == 0 {
-        return Ok(None);
-    }
-    find(conn, id).await
+    Ok(diesel::sql_query(
+        "SELECT s.id, s.course_id, c.title, c.topic, s.days, s.place, s.online_url, s.capacity, \
+                s.trainers, s.registration_opens_on, s.registration_closes_on, \
+                s.cancellation_deadline, s.min_youth_office_seats, s.min_institution_seats, \
+                s.reserved_until, s.max_per_organization, s.offer_hours, s.state, s.cancel_reason, \
+                0::bigint AS confirmed, 0::bigint AS offered, 0::bigint AS waitlisted, \
+                s.version, s.created_at, s.updated_at \
+         FROM sessions s JOIN courses c ON c.id = s.course_id WHERE s.id = $1 FOR UPDATE OF s",
+    )
+    .bind::<sql_types::Uuid, _>(id)
+    .get_result(conn)
+    .await
+    .optional()?)
 }
 
 /// Filters of the session list.
