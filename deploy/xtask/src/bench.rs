@@ -1,5 +1,5 @@
-//! `cargo xtask bench`: throughput and latency of the case, committee and dialogue service with a
-//! realistic amount of data, side by side with what this machine can do at all; and, with
+//! `cargo xtask bench`: throughput and latency of the case, committee, dialogue and training
+//! service with a realistic amount of data, side by side with what this machine can do at all; and, with
 //! `--service planner` only, the quality-dialogue planner on its instance files (`planner`:
 //! no PostgreSQL, no RabbitMQ).
 //!
@@ -22,8 +22,8 @@
 //! `cargo xtask up` is not disturbed (`launch` starts it so). This module holds what the
 //! benchmarks share: the options, the release builds, the benchmark cluster, the started
 //! service, the HTTP client, the seeding pool, the closed-loop runner with its latency and CPU
-//! figures and the report; `case`, `committee` and `dialogue` seed their data and define their
-//! scenarios, `ceiling` measures the ceilings, `events` the event latency, `usage` reads CPU
+//! figures and the report; `case`, `committee`, `dialogue` and `training` seed their data and
+//! define their scenarios, `ceiling` measures the ceilings, `events` the event latency, `usage` reads CPU
 //! time and resident memory.
 
 mod case;
@@ -32,6 +32,7 @@ mod committee;
 mod dialogue;
 mod events;
 mod planner;
+mod training;
 mod usage;
 
 use std::collections::BTreeMap;
@@ -79,12 +80,13 @@ const SPARE_CONNECTIONS: usize = 50;
 /// Which benchmark `cargo xtask bench` runs.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
-    /// The case, the committee and the dialogue benchmark, one after the other (not the
-    /// planner).
+    /// The case, the committee, the dialogue and the training benchmark, one after the other
+    /// (not the planner).
     All,
     Case,
     Committee,
     Dialogue,
+    Training,
     /// The quality-dialogue planner (`qmf-plan solve`) on instance files at several time
     /// budgets; needs neither PostgreSQL nor RabbitMQ. Runs only when asked for by name.
     Planner,
@@ -103,6 +105,10 @@ impl Which {
         matches!(self, Which::All | Which::Dialogue)
     }
 
+    fn training(self) -> bool {
+        matches!(self, Which::All | Which::Training)
+    }
+
     fn planner(self) -> bool {
         self == Which::Planner
     }
@@ -114,6 +120,7 @@ impl Which {
             Which::Case => "case",
             Which::Committee => "committee",
             Which::Dialogue => "dialogue",
+            Which::Training => "training",
             Which::Planner => "planner",
         }
     }
@@ -122,8 +129,8 @@ impl Which {
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Options {
-    /// The benchmark to run: `all` runs the case, the committee and the dialogue benchmark;
-    /// the planner runs only with `--service planner`.
+    /// The benchmark to run: `all` runs the case, the committee, the dialogue and the training
+    /// benchmark; the planner runs only with `--service planner`.
     #[arg(long, value_enum, default_value_t = Which::All)]
     pub service: Which,
     /// Seconds each scenario runs at each concurrency level (the service benchmarks; the
@@ -154,6 +161,8 @@ pub struct Options {
     #[command(flatten)]
     pub dialogue: dialogue::DialogueOptions,
     #[command(flatten)]
+    pub training: training::TrainingOptions,
+    #[command(flatten)]
     pub planner: planner::PlannerOptions,
 }
 
@@ -180,6 +189,11 @@ impl Options {
         } else {
             only_for("dialogue", &self.dialogue.given(), self.service)?;
         }
+        if self.service.training() {
+            self.training.validate()?;
+        } else {
+            only_for("training", &self.training.given(), self.service)?;
+        }
         if self.service.planner() {
             self.planner.validate()?;
             let flags = [
@@ -199,6 +213,7 @@ impl Options {
                 ("--case-port", self.case.port()),
                 ("--committee-port", self.committee.port()),
                 ("--dialogue-port", self.dialogue.port()),
+                ("--training-port", self.training.port()),
             ];
             for (i, (first, port)) in ports.iter().enumerate() {
                 if let Some((second, _)) = ports[i + 1..].iter().find(|(_, p)| p == port) {
@@ -327,10 +342,15 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
         .service
         .dialogue()
         .then(|| dialogue::target(&options.dialogue));
+    let training = options
+        .service
+        .training()
+        .then(|| training::target(&options.training));
     let targets: Vec<&Target> = case
         .iter()
         .chain(committee.iter())
         .chain(dialogue.iter())
+        .chain(training.iter())
         .collect();
     for target in &targets {
         ensure_port_free(target)?;
@@ -353,6 +373,7 @@ fn run_selected(ctx: &Ctx, options: &Options, infra: &Infra) -> Result<()> {
         case,
         committee,
         dialogue,
+        training,
     };
     let result = measure_all(ctx, options, infra, postmaster, &targets, &binaries);
     postgres.stop();
@@ -400,6 +421,10 @@ fn measure_all(
         let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
         runtime.block_on(dialogue::measure(ctx, options, &mut launched, &run))?;
     }
+    if let Some(target) = &targets.training {
+        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        runtime.block_on(training::measure(ctx, options, &mut launched, &run))?;
+    }
     Ok(())
 }
 
@@ -408,6 +433,7 @@ struct Targets {
     case: Option<Target>,
     committee: Option<Target>,
     dialogue: Option<Target>,
+    training: Option<Target>,
 }
 
 /// What every report of a run shares: the infrastructure, the durability settings as the
@@ -1556,7 +1582,10 @@ mod tests {
         assert!(refusal(&["--concurrency", "0"]).contains("--concurrency"));
         assert!(refusal(&["--case-port", "18183"]).contains("own port"));
         assert!(refusal(&["--cases", "100"]).contains("--cases must be"));
-        assert!(Cli::try_parse_from(["bench", "--service", "training"]).is_err());
+        assert!(Cli::try_parse_from(["bench", "--service", "directory"]).is_err());
+        assert!(refusal(&["--people", "10"]).contains("--people must be"));
+        assert!(refusal(&["--sessions", "10"]).contains("--sessions must be"));
+        assert!(refusal(&["--training-port", "18185"]).contains("own port"));
     }
 
     #[test]
@@ -1588,6 +1617,14 @@ mod tests {
                 && message.ends_with("use --service planner"),
             "{message}"
         );
+        let message = refusal(&["--service", "dialogue", "--people", "5000"]);
+        assert!(
+            message.contains("--people applies only to the training benchmark"),
+            "{message}"
+        );
+        let options = parse(&["--service", "training", "--people", "5000"]);
+        assert!(options.validate().is_ok() && options.service.training());
+        assert_eq!(options.training.port(), 18186);
         let message = refusal(&["--service", "dialogue", "--instances", "x.json"]);
         assert!(message.contains("--instances"), "{message}");
         let message = refusal(&["--service", "planner", "--hosts", "100"]);

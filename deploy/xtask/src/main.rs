@@ -14,6 +14,7 @@ mod process;
 mod seed;
 mod seed_data;
 mod seed_dialogue;
+mod seed_training;
 mod token;
 mod up;
 
@@ -82,12 +83,15 @@ enum Command {
         sub: Option<String>,
     },
     /// Benchmark the case service (100,000 seeded cases: reads and the help-plan write path),
-    /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists) and
-    /// the dialogue service (a cycle with 300 hosts and 1,000 staff: calendar and coverage) at
-    /// several concurrency levels against a durable PostgreSQL of its own; prints throughput,
-    /// p50/p99 latency and the client's CPU beside ceilings measured in the same run (a pgbench
-    /// write transaction, a bare HTTP read), time to ready and idle memory. `--service planner`
-    /// runs the planner on its public instances at several time budgets instead.
+    /// the committee service (2,000 meetings, 20,000 topics: meeting agenda and topic lists),
+    /// the dialogue service (a cycle with 300 hosts and 1,000 staff: calendar and coverage) and
+    /// the training service (registrations on sessions with seats kept for both kinds of
+    /// organisation, a limit per organisation and a waiting list, and the availability read,
+    /// beside pretix's rates) at several concurrency levels against a durable PostgreSQL of its
+    /// own; prints throughput, p50/p99 latency and the client's CPU beside ceilings measured in
+    /// the same run (a pgbench write transaction, a bare HTTP read), time to ready and idle
+    /// memory. `--service planner` runs the planner on its public instances at several time
+    /// budgets instead.
     Bench(bench::Options),
     /// Run Schemathesis against every service's OpenAPI document (each service on a throwaway
     /// database), with a staff and an admin token, positive and negative data; fails on any

@@ -13,7 +13,7 @@ use crate::infra::Infra;
 use crate::launch;
 use crate::process::{self, GroupChild, port_open, tail};
 use crate::token;
-use crate::{seed, seed_dialogue};
+use crate::{seed, seed_dialogue, seed_training};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
 const STOP_GRACE: Duration = Duration::from_secs(15);
@@ -67,7 +67,19 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
     // reported, not fatal.
     let cycle = seed_dialogue::run(&DIRECTORY.base_url(), &DIALOGUE.base_url(), &token)
         .unwrap_or_else(|e| format!("dialogue demo: not seeded ({e})"));
-    print_banner(ctx, infra, &token, &format!("{seeded}\n  {cycle}"));
+    // Likewise the training catalogue.
+    let training = SERVICES
+        .iter()
+        .find(|s| s.name == "training")
+        .ok_or("the service list has no training service")?;
+    let catalogue = seed_training::run(&DIRECTORY.base_url(), &training.base_url(), &token)
+        .unwrap_or_else(|e| format!("training demo: not seeded ({e})"));
+    print_banner(
+        ctx,
+        infra,
+        &token,
+        &format!("{seeded}\n  {cycle}\n  {catalogue}"),
+    );
 
     let mut reported = vec![false; services.len()];
     while !process::stop_requested() {
