@@ -70,7 +70,7 @@ pub struct CourseInput {
     pub description: String,
     /// 1 to 200 hours.
     pub duration_hours: i32,
-    /// Courses to complete before this one.
+    /// Courses to complete before this one (up to 20).
     #[serde(default)]
     pub prerequisites: Vec<Uuid>,
     pub completion_rule: CompletionRule,
@@ -96,6 +96,9 @@ impl CourseInput {
         }
         self.prerequisites.sort();
         self.prerequisites.dedup();
+        if self.prerequisites.len() > 20 {
+            errors.push(FieldError::new("/prerequisites", "at most 20 courses"));
+        }
         self.required_for = self
             .required_for
             .iter()

@@ -25,7 +25,7 @@ pub struct SessionInput {
     pub online_url: Option<String>,
     /// 1 to 500 seats.
     pub capacity: i32,
-    /// Directory people who teach it.
+    /// Directory people who teach it (up to 20).
     #[serde(default)]
     pub trainers: Vec<Uuid>,
     pub registration_opens_on: NaiveDate,
@@ -107,6 +107,9 @@ impl SessionInput {
         let mut trainers = self.trainers;
         trainers.sort();
         trainers.dedup();
+        if trainers.len() > 20 {
+            errors.push(FieldError::new("/trainers", "at most 20 trainers"));
+        }
         if self.registration_closes_on < self.registration_opens_on {
             errors.push(FieldError::new(
                 "/registration_closes_on",

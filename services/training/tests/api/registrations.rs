@@ -350,3 +350,50 @@ async fn after_the_cancellation_deadline_only_the_organisers_cancel() {
     assert_eq!(cancelled.expect(StatusCode::OK)["state"], "cancelled");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_registers_once_and_a_stale_etag_cancels_nothing() {
+    let app = spawn().await;
+    let session = session(&app, json!({})).await;
+    let anna = person(&app, INSTITUTIONS[0]).await;
+    let path = format!("/v1/sessions/{}/registrations", id(&session));
+    let key = Uuid::now_v7().to_string();
+    let caller = as_person(&app, anna, INSTITUTIONS[0]);
+    let send = |body: Value| caller.post(&path).idempotency_key(&key).json(&body).send();
+    let first = send(json!({"person_id": anna})).await;
+    let registered = first.expect(StatusCode::CREATED).clone();
+    let again = send(json!({"person_id": anna})).await;
+    assert_eq!(again.expect(StatusCode::CREATED), &registered);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let confirmed = app
+        .sql("SELECT count(*) AS n FROM outbox WHERE event_type = 'training.registration.confirmed.v1'")
+        .await;
+    assert_eq!(confirmed[0]["n"], 1);
+    send(json!({"person_id": Uuid::now_v7()}))
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
+
+    // A session changed since it was read is not cancelled.
+    let session_path = format!("/v1/sessions/{}", id(&session));
+    organiser(&app)
+        .post(&format!("{session_path}/cancellation"))
+        .if_match("\"99\"")
+        .json(&json!({"reason": "Referentin erkrankt"}))
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
+    let read = organiser(&app).get(&session_path).send().await;
+    assert_eq!(read.expect(StatusCode::OK)["state"], "open");
+    // Bounded lists.
+    let many: Vec<Uuid> = (0..21).map(|_| Uuid::now_v7()).collect();
+    organiser(&app)
+        .post("/v1/courses")
+        .json(
+            &json!({"title": "X", "topic": "refresher", "description": "Y", "duration_hours": 2,
+            "completion_rule": "all_parts_attended", "prerequisites": many}),
+        )
+        .send()
+        .await
+        .expect_validation(&["/prerequisites"]);
+    app.stop().await;
+}
