@@ -298,3 +298,32 @@ mod tests {
         assert!(active_on(None, day("2099-01-01")));
     }
 }
+
+/// Where a person works on `day`: their organisation and its kind, when both are active.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Affiliation {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub organization_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub kind: String,
+}
+
+/// The active organisation an active person works for on `day`, in one query.
+#[tracing::instrument(skip_all)]
+pub async fn affiliation(
+    conn: &mut AsyncPgConnection,
+    person: Uuid,
+    day: NaiveDate,
+) -> QueryResult<Option<Affiliation>> {
+    diesel::sql_query(
+        "SELECT p.organization_id, o.kind FROM directory_people p \
+         JOIN directory_organizations o ON o.id = p.organization_id \
+         WHERE p.id = $1 AND p.active AND (p.active_until IS NULL OR p.active_until >= $2) \
+           AND o.active",
+    )
+    .bind::<sql_types::Uuid, _>(person)
+    .bind::<sql_types::Date, _>(day)
+    .get_result(conn)
+    .await
+    .optional()
+}

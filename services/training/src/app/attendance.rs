@@ -155,7 +155,7 @@ pub async fn record_of(
     principal: &Principal,
     person: Uuid,
 ) -> ApiResult<Vec<store::CompletionRow>> {
-    let (organization, _) = registration_store::person(conn, person)
+    let (organization, _) = super::registrations::staff_of_office_or_institution(conn, person)
         .await?
         .ok_or_else(|| not_found("person"))?;
     access::require_act_for(principal, person, organization)?;

@@ -34,6 +34,19 @@ async fn locked_session(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Ses
     Ok(session)
 }
 
+/// The organisation and its kind of an active person of a youth office or an institution.
+pub async fn staff_of_office_or_institution(
+    conn: &mut AsyncPgConnection,
+    person: Uuid,
+) -> ApiResult<Option<(Uuid, String)>> {
+    Ok(
+        qmf_directory_copy::store::affiliation(conn, person, today())
+            .await?
+            .filter(|a| a.kind == "youth_office" || a.kind == "institution")
+            .map(|a| (a.organization_id, a.kind)),
+    )
+}
+
 /// Registers `person` for a session: confirmed when a seat is free for them, waitlisted with
 /// the reason otherwise (`training.registration.confirmed.v1` or `…waitlisted.v1`).
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
@@ -43,10 +56,12 @@ pub async fn register(
     session_id: Uuid,
     person: Uuid,
 ) -> ApiResult<RegistrationRow> {
-    let (organization, kind) = store::person(conn, person).await?.ok_or_else(|| {
-        Rule::PersonUnknown
-            .conflict("not an active directory person of a youth office or an institution")
-    })?;
+    let (organization, kind) = staff_of_office_or_institution(conn, person)
+        .await?
+        .ok_or_else(|| {
+            Rule::PersonUnknown
+                .conflict("not an active directory person of a youth office or an institution")
+        })?;
     access::require_act_for(principal, person, organization)?;
     let session = locked_session(conn, session_id).await?;
     let today = today();

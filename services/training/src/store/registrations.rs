@@ -257,29 +257,3 @@ pub async fn live_of_session(
     .load(conn)
     .await?)
 }
-
-/// The directory person with their organisation's id and kind, when active and working for a
-/// youth office or an institution.
-pub async fn person(
-    conn: &mut AsyncPgConnection,
-    person: Uuid,
-) -> Result<Option<(Uuid, String)>, ApiError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = sql_types::Uuid)]
-        organization_id: Uuid,
-        #[diesel(sql_type = sql_types::Text)]
-        kind: String,
-    }
-    let row: Option<Row> = diesel::sql_query(
-        "SELECT p.organization_id, o.kind FROM directory_people p \
-         JOIN directory_organizations o ON o.id = p.organization_id \
-         WHERE p.id = $1 AND p.active AND (p.active_until IS NULL OR p.active_until >= current_date) \
-           AND o.active AND o.kind IN ('youth_office', 'institution')",
-    )
-    .bind::<sql_types::Uuid, _>(person)
-    .get_result(conn)
-    .await
-    .optional()?;
-    Ok(row.map(|r| (r.organization_id, r.kind)))
-}
