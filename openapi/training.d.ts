@@ -485,7 +485,7 @@ export interface components {
              * @description 1 to 200 hours.
              */
             duration_hours: number;
-            /** @description Courses to complete before this one. */
+            /** @description Courses to complete before this one (up to 20). */
             prerequisites?: string[];
             /** @description Staff functions of the directory for which the course is required (up to 20). */
             required_for?: string[];
@@ -960,7 +960,7 @@ export interface components {
              * @description Last day the reserved seats are kept; then they are free for everyone.
              */
             reserved_until?: string | null;
-            /** @description Directory people who teach it. */
+            /** @description Directory people who teach it (up to 20). */
             trainers?: string[];
         };
         /**
