@@ -95,3 +95,26 @@ pub async fn completion(
     };
     publish(conn, event).await
 }
+
+/// `training.certificate.issued.v1`, or `…revoked.v1` when the certificate is revoked.
+pub async fn certificate(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::certificates::CertificateRow,
+) -> Result<(), ApiError> {
+    let data = qmf_contracts::training::CertificateV1 {
+        certificate_id: row.id,
+        registration_id: row.registration_id,
+        session_id: row.session_id,
+        course_id: row.course_id,
+        person_id: row.person_id,
+        organization_id: row.organization_id,
+        issued_on: row.issued_at.date_naive(),
+        revoke_reason: row.revoke_reason.clone(),
+    };
+    let event = if row.revoked_at.is_some() {
+        TrainingEvent::CertificateRevoked(data)
+    } else {
+        TrainingEvent::CertificateIssued(data)
+    };
+    publish(conn, event).await
+}

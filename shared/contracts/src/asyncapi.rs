@@ -78,6 +78,7 @@ fn schemas() -> Map<String, Value> {
         training::CompletionV1,
         training::ReminderDueV1,
         training::SessionParticipant,
+        training::CertificateV1,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();

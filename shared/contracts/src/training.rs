@@ -93,6 +93,8 @@ pub enum TrainingEvent {
     CompletionAchieved(CompletionV1),
     CompletionWithdrawn(CompletionV1),
     ReminderDue(ReminderDueV1),
+    CertificateIssued(CertificateV1),
+    CertificateRevoked(CertificateV1),
 }
 
 impl crate::Event for TrainingEvent {
@@ -113,6 +115,8 @@ impl crate::Event for TrainingEvent {
             TrainingEvent::CompletionAchieved(_) => COMPLETION_ACHIEVED,
             TrainingEvent::CompletionWithdrawn(_) => COMPLETION_WITHDRAWN,
             TrainingEvent::ReminderDue(_) => REMINDER_DUE,
+            TrainingEvent::CertificateIssued(_) => CERTIFICATE_ISSUED,
+            TrainingEvent::CertificateRevoked(_) => CERTIFICATE_REVOKED,
         }
     }
 
@@ -130,6 +134,9 @@ impl crate::Event for TrainingEvent {
                 e.session_id
             }
             TrainingEvent::ReminderDue(e) => e.session_id,
+            TrainingEvent::CertificateIssued(e) | TrainingEvent::CertificateRevoked(e) => {
+                e.session_id
+            }
         };
         subject.to_string()
     }
@@ -202,6 +209,18 @@ pub const EVENTS: &[EventType] = &[
         description: "A session begins in 7 days, or tomorrow: its confirmed participants to remind, once each (subject: the session).",
         payload: "ReminderDueV1",
     },
+    EventType {
+        name: CERTIFICATE_ISSUED,
+        source: SOURCE,
+        description: "A certificate of attendance was issued for a completion (subject: the session).",
+        payload: "CertificateV1",
+    },
+    EventType {
+        name: CERTIFICATE_REVOKED,
+        source: SOURCE,
+        description: "A certificate was revoked: its verification answers `revoked` from now on (subject: the session).",
+        payload: "CertificateV1",
+    },
 ];
 
 pub const ATTENDANCE_RECORDED: &str = "training.attendance.recorded.v1";
@@ -269,4 +288,27 @@ pub struct ReminderDueV1 {
     pub online: bool,
     /// Confirmed participants.
     pub participants: Vec<SessionParticipant>,
+}
+
+pub const CERTIFICATE_ISSUED: &str = "training.certificate.issued.v1";
+pub const CERTIFICATE_REVOKED: &str = "training.certificate.revoked.v1";
+
+/// A certificate of attendance was issued, or revoked (with the reason). Names stay in the
+/// training service; the event carries ids only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"certificate_id": "01938200-0000-7000-8000-000000000031",
+    "registration_id": "01938200-0000-7000-8000-000000000021",
+    "session_id": "01938200-0000-7000-8000-000000000011", "course_id": "01938200-0000-7000-8000-000000000001",
+    "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+    "issued_on": "2027-03-11", "revoke_reason": null}))]
+pub struct CertificateV1 {
+    pub certificate_id: Uuid,
+    pub registration_id: Uuid,
+    pub session_id: Uuid,
+    pub course_id: Uuid,
+    pub person_id: Uuid,
+    pub organization_id: Uuid,
+    pub issued_on: NaiveDate,
+    /// Why it was revoked (revocations only).
+    pub revoke_reason: Option<String>,
 }

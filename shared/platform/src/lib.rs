@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod net;
 pub mod pagination;
+pub mod pdf;
 pub mod reply;
 pub mod rules;
 pub mod server;

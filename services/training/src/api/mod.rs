@@ -1,6 +1,7 @@
 //! HTTP endpoints of the training service.
 
 pub mod attendance;
+pub mod certificates;
 pub mod courses;
 pub mod registrations;
 pub mod sessions;
@@ -23,5 +24,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(registrations::accept)
         .service(attendance::record)
         .service(attendance::of_registration)
-        .service(attendance::training_record);
+        .service(attendance::training_record)
+        .service(certificates::list)
+        .service(certificates::get)
+        .service(certificates::document)
+        .service(certificates::revoke)
+        .service(certificates::reissue)
+        .service(certificates::verify);
 }

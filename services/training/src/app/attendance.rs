@@ -138,9 +138,12 @@ pub async fn record(
             .await?
             {
                 events::completion(conn, data, true).await?;
+                super::certificates::issue_for(conn, registration.id).await?;
             }
         } else if store::withdraw(conn, registration.id).await? {
             events::completion(conn, data, false).await?;
+            super::certificates::revoke_for_withdrawal(conn, registration.id, &principal.subject)
+                .await?;
         }
     }
     Ok(Recorded {

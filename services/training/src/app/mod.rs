@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod catalogue;
+pub mod certificates;
 pub mod registrations;
 pub mod reminders;
 

@@ -28,6 +28,12 @@ qmf_platform::rules! {
         AttendanceBeforeTheDay = "attendance_before_the_day",
         /// Attendance is recorded for the session's confirmed participants.
         NotAParticipant = "not_a_participant",
+        /// A registration has at most one valid certificate.
+        CertificateValid = "certificate_valid",
+        /// Certificates are issued for completed registrations only.
+        NotCompleted = "not_completed",
+        /// A revoked certificate stays revoked.
+        CertificateRevoked = "certificate_revoked",
     }
 }
 

@@ -1,6 +1,7 @@
 //! Queries of the training service's own database.
 
 pub mod attendance;
+pub mod certificates;
 pub mod courses;
 pub mod registrations;
 pub mod sessions;

@@ -7,5 +7,6 @@ mod common;
 
 mod attendance;
 mod catalogue;
+mod certificates;
 mod registrations;
 mod reminders;
