@@ -191,6 +191,13 @@ impl Document {
         self.y = bottom;
     }
 
+    /// Starts a new page (nothing when the current one is still empty).
+    pub fn page_break(&mut self) {
+        if self.y < PAGE_HEIGHT - MARGIN {
+            self.new_page();
+        }
+    }
+
     /// Starts a new page unless `height` still fits above the bottom margin.
     fn room_for(&mut self, height: f32) {
         if self.y - height < MARGIN {

@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod certificates;
 pub mod courses;
+pub mod exports;
 pub mod registrations;
 pub mod sessions;
 
@@ -17,6 +18,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(sessions::list)
         .service(sessions::get)
         .service(sessions::cancel)
+        .service(exports::participant_list)
+        .service(exports::sign_in_sheet)
         .service(registrations::register)
         .service(registrations::list)
         .service(registrations::get)

@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod catalogue;
 pub mod certificates;
+pub mod exports;
 pub mod registrations;
 pub mod reminders;
 

@@ -3,6 +3,7 @@ pub mod access;
 pub mod attendance;
 pub mod certificates;
 pub mod courses;
+pub mod exports;
 pub mod rules;
 pub mod seats;
 pub mod sessions;

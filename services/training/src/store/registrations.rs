@@ -257,3 +257,48 @@ pub async fn live_of_session(
     .load(conn)
     .await?)
 }
+
+/// A confirmed participant as the participant list and the sign-in sheet show them.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ParticipantRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub registration_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub person_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub given_name: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub family_name: String,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub email: Option<String>,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub organization_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub organization_name: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub organization_kind: String,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub registered_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The confirmed participants of a session with names and organisations from the directory
+/// copy, by family name, given name.
+pub async fn participants(
+    conn: &mut AsyncPgConnection,
+    session: Uuid,
+) -> Result<Vec<ParticipantRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT r.id AS registration_id, r.person_id, coalesce(p.given_name, '') AS given_name, \
+                coalesce(p.family_name, '') AS family_name, p.email, r.organization_id, \
+                coalesce(o.name, '') AS organization_name, r.organization_kind, \
+                r.created_at AS registered_at \
+         FROM registrations r \
+         LEFT JOIN directory_people p ON p.id = r.person_id \
+         LEFT JOIN directory_organizations o ON o.id = r.organization_id \
+         WHERE r.session_id = $1 AND r.state = 'confirmed' \
+         ORDER BY lower(coalesce(p.family_name, '')), lower(coalesce(p.given_name, '')), r.id",
+    )
+    .bind::<sql_types::Uuid, _>(session)
+    .load(conn)
+    .await?)
+}

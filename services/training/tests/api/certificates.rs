@@ -365,3 +365,82 @@ async fn a_correction_that_takes_the_completion_back_revokes_the_certificate() {
     assert_eq!(count(&app, "training.certificate.issued.v1").await, 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_participant_list_and_sign_in_sheet_are_for_the_organisers() {
+    let app = spawn().await;
+    let held = held(&app).await;
+    let list = format!("/v1/sessions/{}/participants", held.session);
+    let sheet = format!("/v1/sessions/{}/sign-in-sheet", held.session);
+    for path in [&list, &sheet] {
+        as_person(&app, held.anna.0, held.anna.1)
+            .get(path)
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+        app.as_(Persona::role("service").of(INSTITUTIONS[0]))
+            .get(path)
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    organiser(&app)
+        .get(&format!("/v1/sessions/{}/participants", Uuid::now_v7()))
+        .send()
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "not-found");
+    let json = organiser(&app).get(&list).send().await;
+    let json = json.expect(StatusCode::OK);
+    let names: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["family_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Nachname", "Weiß"]);
+    let csv = app
+        .as_(Persona::role("coordinator"))
+        .get(&format!("{list}?format=csv"))
+        .send()
+        .await;
+    csv.expect(StatusCode::OK);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = csv.body.as_str().unwrap();
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.contains("Weiß,Jürgen,v.nachname@example.org,Einrichtung Öhringen,institution"));
+    let sheet_csv = organiser(&app)
+        .get(&format!("{sheet}?format=csv"))
+        .send()
+        .await;
+    assert_eq!(
+        sheet_csv
+            .expect(StatusCode::OK)
+            .as_str()
+            .unwrap()
+            .lines()
+            .count(),
+        5
+    );
+    organiser(&app)
+        .get(&format!("{sheet}?format=json"))
+        .send()
+        .await
+        .expect_validation(&["/format"]);
+    let pdf = reqwest::Client::new()
+        .get(app.url(&sheet))
+        .bearer_auth(Persona::role("trainer").of(PROVIDER).token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pdf.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(qmf_platform::pdf::shows(&bytes, "Weiß, Jürgen"));
+    assert!(qmf_platform::pdf::shows(
+        &bytes,
+        &format!("Tag: {}", held.days[1].format("%d.%m.%Y"))
+    ));
+    app.stop().await;
+}
