@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod etag;
 pub mod http;
+pub mod ical;
 pub mod idempotency;
 pub mod input;
 pub mod jobs;

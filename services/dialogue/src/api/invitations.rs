@@ -265,7 +265,7 @@ pub async fn calendar(
     pool: web::Data<DbPool>,
     address: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    if address.len() != 64 || !address.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !qmf_platform::ical::is_feed_secret(&address) {
         return Err(qmf_platform::not_found("feed"));
     }
     let mut conn = pool.get().await?;

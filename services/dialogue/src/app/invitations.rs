@@ -4,8 +4,8 @@ use diesel_async::AsyncPgConnection;
 use qmf_contracts::dialogue::{
     DialogueInvitedV1, Participant, ParticipantReplacedV1, ParticipantRespondedV1,
 };
+use qmf_platform::ical::{feed_secret_digest, new_feed_secret};
 use qmf_platform::{ApiError, ApiResult, IfMatch, Principal, RuleName, not_found};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::access;
@@ -219,13 +219,6 @@ pub async fn respond(
         .ok_or_else(|| not_found("dialogue"))
 }
 
-fn sha256_hex(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Creates a feed; returns it with its secret, which is shown only now.
 #[tracing::instrument(skip_all)]
 pub async fn create_feed(
@@ -235,11 +228,10 @@ pub async fn create_feed(
     organization: Option<Uuid>,
 ) -> ApiResult<(FeedRow, String)> {
     access::require_feed_owner(principal, person, organization)?;
-    // 244 random bits from the system's generator, as hex.
-    let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    let token = new_feed_secret();
     let row = feed_store::insert(
         conn,
-        &sha256_hex(&token),
+        &feed_secret_digest(&token),
         person,
         organization,
         &principal.subject,
@@ -265,7 +257,7 @@ pub async fn revoke_feed(
 /// The iCalendar text of the feed a secret opens (404 for an unknown or revoked one).
 #[tracing::instrument(skip_all)]
 pub async fn feed_calendar(conn: &mut AsyncPgConnection, token: &str) -> ApiResult<String> {
-    let feed = feed_store::by_token(conn, &sha256_hex(token))
+    let feed = feed_store::by_token(conn, &feed_secret_digest(token))
         .await?
         .ok_or_else(|| not_found("feed"))?;
     let rows = store::for_feed(conn, feed.person_id, feed.organization_id).await?;

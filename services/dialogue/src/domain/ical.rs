@@ -1,10 +1,9 @@
-//! iCalendar invitations and subscription feeds for quality dialogues (RFC 5545).
-//!
-//! The `icalendar` crate writes the text: it escapes TEXT values, folds lines at 75 octets
-//! and ends them with CRLF. All times are written in UTC, so no VTIMEZONE is needed.
+//! iCalendar invitations and subscription feeds for quality dialogues (RFC 5545), written by
+//! the platform's shared writer (`qmf_platform::ical`) with the dialogue service's product id
+//! and UIDs.
 
 use chrono::{DateTime, Utc};
-use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use qmf_platform::ical::{self as shared, Entry, Status, When};
 
 const PRODID: &str = "-//QMF Heilbronn-Franken//Dialogue//DE";
 const UID_DOMAIN: &str = "dialogue.qmf-heilbronn-franken.de";
@@ -29,68 +28,46 @@ pub struct DialogueEntry<'a> {
     pub stamp: DateTime<Utc>,
 }
 
+impl<'a> DialogueEntry<'a> {
+    fn shared(&self) -> Entry<'a> {
+        Entry {
+            uid: format!("{}@{UID_DOMAIN}", self.dialogue_id),
+            sequence: self.sequence,
+            summary: self.summary,
+            location: self.location,
+            description: self.description,
+            when: When::Timed {
+                starts_at: self.starts_at,
+                ends_at: self.ends_at,
+            },
+            status: if self.cancelled {
+                Status::Cancelled
+            } else {
+                Status::Confirmed
+            },
+            stamp: self.stamp,
+        }
+    }
+}
+
 /// One invitation: METHOD:REQUEST, or METHOD:CANCEL when cancelled.
 pub fn invitation(entry: &DialogueEntry<'_>) -> String {
-    let method = if entry.cancelled { "CANCEL" } else { "REQUEST" };
-    let mut calendar = calendar(method);
-    calendar.push(event(entry));
-    calendar.to_string()
+    shared::invitation(PRODID, &entry.shared())
 }
 
 /// A subscription feed: METHOD:PUBLISH, X-WR-CALNAME `calendar_name`, one VEVENT per entry.
 pub fn feed(calendar_name: &str, entries: &[DialogueEntry<'_>]) -> String {
-    let mut calendar = calendar("PUBLISH");
-    // Sets both NAME (RFC 7986) and X-WR-CALNAME, which older programs read.
-    calendar.name(&plain_text(calendar_name));
-    calendar.extend(entries.iter().map(event));
-    calendar.to_string()
-}
-
-fn calendar(method: &str) -> Calendar {
-    // Not Calendar::new(): it brings the crate's own PRODID.
-    let mut calendar = Calendar::empty();
-    calendar
-        .append_property(("VERSION", "2.0"))
-        .append_property(("PRODID", PRODID))
-        .append_property(("CALSCALE", "GREGORIAN"))
-        .append_property(("METHOD", method));
-    calendar
-}
-
-fn event(entry: &DialogueEntry<'_>) -> Event {
-    let status = if entry.cancelled {
-        EventStatus::Cancelled
-    } else {
-        EventStatus::Confirmed
-    };
-    Event::new()
-        .uid(&format!("{}@{UID_DOMAIN}", entry.dialogue_id))
-        .sequence(u32::try_from(entry.sequence).unwrap_or(0))
-        .timestamp(entry.stamp)
-        .starts(entry.starts_at)
-        .ends(entry.ends_at)
-        .summary(&plain_text(entry.summary))
-        .location(&plain_text(entry.location))
-        .description(&plain_text(entry.description))
-        .status(status)
-        .done()
-}
-
-/// TEXT values may hold line breaks only as the escape `\n` and no other control
-/// characters (RFC 5545 3.3.11); the crate escapes LF, so CR and the rest go here.
-fn plain_text(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect()
+    let entries: Vec<Entry<'_>> = entries.iter().map(DialogueEntry::shared).collect();
+    shared::feed(PRODID, calendar_name, &entries)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use icalendar::{CalendarComponent, DatePerhapsTime};
+    use icalendar::{
+        Calendar, CalendarComponent, Component, DatePerhapsTime, Event, EventLike, EventStatus,
+    };
 
     fn utc(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
