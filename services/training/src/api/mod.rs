@@ -4,6 +4,7 @@ pub mod attendance;
 pub mod certificates;
 pub mod courses;
 pub mod exports;
+pub mod feeds;
 pub mod registrations;
 pub mod sessions;
 
@@ -33,5 +34,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(certificates::document)
         .service(certificates::revoke)
         .service(certificates::reissue)
-        .service(certificates::verify);
+        .service(certificates::verify)
+        .service(feeds::create)
+        .service(feeds::list)
+        .service(feeds::revoke)
+        .service(feeds::calendar);
 }

@@ -110,7 +110,7 @@ pub fn view(row: SessionRow) -> Session {
         (status = 201, description = "Scheduled.", body = Session,
             headers(("ETag" = String, description = "Strong ETag of version 1"), ("Location" = String, description = "URL of the session"))),
         (status = 403, description = "Only the organisers.", body = qmf_platform::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Rule `course_unknown`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rules `course_unknown`, `trainer_unknown` (a trainer who is no active person of an education provider).", body = qmf_platform::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]

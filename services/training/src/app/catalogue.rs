@@ -43,6 +43,16 @@ pub async fn schedule(
     if course_store::find(conn, draft.course_id).await?.is_none() {
         return Err(Rule::CourseUnknown.conflict(format!("no course {}", draft.course_id)));
     }
+    for trainer in &draft.trainers {
+        let provider = qmf_directory_copy::store::affiliation(conn, *trainer, super::today())
+            .await?
+            .is_some_and(|a| a.kind == "education_provider");
+        if !provider {
+            return Err(Rule::TrainerUnknown.conflict(format!(
+                "trainer {trainer} is no active directory person of an education provider"
+            )));
+        }
+    }
     let id = Uuid::now_v7();
     store::insert(conn, id, draft).await?;
     let row = session(conn, id).await?;

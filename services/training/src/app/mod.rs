@@ -4,6 +4,7 @@ pub mod attendance;
 pub mod catalogue;
 pub mod certificates;
 pub mod exports;
+pub mod feeds;
 pub mod registrations;
 pub mod reminders;
 

@@ -44,6 +44,25 @@ pub fn require_act_for(
     }
 }
 
+/// Whether `principal` may hold a calendar feed of `organization`'s sessions: its staff and
+/// software, the organisers and the coordination.
+pub fn may_follow_organization(principal: &Principal, organization: Uuid) -> bool {
+    acts_for_everyone(principal)
+        || (principal.belongs_to(organization)
+            && principal.has_any_role(&[
+                Role::YouthOfficeStaff,
+                Role::InstitutionStaff,
+                Role::Service,
+            ]))
+}
+
+/// Whether `principal` may hold a calendar feed of what `trainer` teaches: the trainer and
+/// the administration.
+pub fn may_follow_trainer(principal: &Principal, trainer: Uuid) -> bool {
+    principal.has_role(Role::Admin)
+        || (principal.has_role(Role::Trainer) && principal.subject == trainer.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

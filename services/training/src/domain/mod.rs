@@ -1,6 +1,7 @@
 //! The training service's rules, free of I/O.
 pub mod access;
 pub mod attendance;
+pub mod calendar;
 pub mod certificates;
 pub mod courses;
 pub mod exports;

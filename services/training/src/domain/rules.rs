@@ -6,6 +6,8 @@ qmf_platform::rules! {
     pub enum Rule {
         /// Sessions are scheduled for existing courses.
         CourseUnknown = "course_unknown",
+        /// Trainers are active directory people of an education provider.
+        TrainerUnknown = "trainer_unknown",
         /// A cancelled session changes no more.
         SessionCancelled = "session_cancelled",
         /// Registration is possible only inside the session's registration window.

@@ -3,5 +3,6 @@
 pub mod attendance;
 pub mod certificates;
 pub mod courses;
+pub mod feeds;
 pub mod registrations;
 pub mod sessions;

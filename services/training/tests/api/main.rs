@@ -8,5 +8,6 @@ mod common;
 mod attendance;
 mod catalogue;
 mod certificates;
+mod feeds;
 mod registrations;
 mod reminders;
