@@ -214,3 +214,18 @@ async fn closed(conn: &mut AsyncPgConnection, row: &CaseRow) -> Result<(), qmf_p
     };
     enqueue(conn, CaseEvent::Closed(data)).await
 }
+
+/// Publishes `case.instrument_released.v1` for a newly released instrument version.
+#[tracing::instrument(skip_all, fields(instrument = %row.key, version = row.version))]
+pub async fn instrument_released(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::instruments::InstrumentRow,
+) -> Result<(), qmf_platform::ApiError> {
+    let data = qmf_contracts::case::InstrumentReleasedV1 {
+        instrument: row.key.clone(),
+        version: row.version,
+        title: row.title.clone(),
+        released_on: row.released_at.date_naive(),
+    };
+    enqueue(conn, CaseEvent::InstrumentReleased(data)).await
+}

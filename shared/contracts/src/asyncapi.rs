@@ -79,6 +79,7 @@ fn schemas() -> Map<String, Value> {
         training::ReminderDueV1,
         training::SessionParticipant,
         training::CertificateV1,
+        case::InstrumentReleasedV1,
         dialogue::FindingEscalatedV1,
     );
     let mut map = Map::new();

@@ -132,6 +132,7 @@ pub enum CaseEvent {
     ReviewHeld(ReviewHeldV1),
     Transferred(TransferredV1),
     Closed(ClosedV1),
+    InstrumentReleased(InstrumentReleasedV1),
 }
 
 impl crate::Event for CaseEvent {
@@ -148,6 +149,7 @@ impl crate::Event for CaseEvent {
             CaseEvent::ReviewHeld(_) => REVIEW_HELD,
             CaseEvent::Transferred(_) => TRANSFERRED,
             CaseEvent::Closed(_) => CLOSED,
+            CaseEvent::InstrumentReleased(_) => INSTRUMENT_RELEASED,
         }
     }
 
@@ -160,6 +162,7 @@ impl crate::Event for CaseEvent {
             CaseEvent::ReviewHeld(e) => e.case,
             CaseEvent::Transferred(e) => e.case,
             CaseEvent::Closed(e) => e.case,
+            CaseEvent::InstrumentReleased(e) => return format!("instrument/{}", e.instrument),
         };
         case.to_string()
     }
@@ -208,4 +211,25 @@ pub const EVENTS: &[EventType] = &[
         description: "A case was closed; carries the outcome figures (duration, end, goal attainment).",
         payload: "ClosedV1",
     },
+    EventType {
+        name: INSTRUMENT_RELEASED,
+        source: SOURCE,
+        description: "A new version of an instrument was released (subject: `instrument/<key>`). No personal data; the training service marks the staff trained on an older version as needing a refresher.",
+        payload: "InstrumentReleasedV1",
+    },
 ];
+
+pub const INSTRUMENT_RELEASED: &str = "case.instrument_released.v1";
+
+/// A new version of an instrument (assessment, help plan, review, final evaluation) was
+/// released, as adopted by the Forum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"instrument": "help_plan", "version": 2, "title": "Hilfeplan",
+    "released_on": "2027-01-15"}))]
+pub struct InstrumentReleasedV1 {
+    /// `assessment`, `help_plan`, `review` or `final_evaluation`.
+    pub instrument: String,
+    pub version: i32,
+    pub title: String,
+    pub released_on: NaiveDate,
+}

@@ -49,7 +49,8 @@ pub async fn get(
 /// Admins and coordinators. The schema is checked against the JSON Schema 2020-12 meta-schema
 /// and must constrain the documents (see `Release`). Existing documents keep the version they
 /// were filled with. Releasing is recorded in the audit log (`instrument.release`, target
-/// `instrument/{key}/{version}`).
+/// `instrument/{key}/{version}`) and published as `case.instrument_released.v1`, so the
+/// training service can tell who needs a refresher.
 #[utoipa::path(
     tag = "instruments",
     operation_id = "release_instrument_version",

@@ -90,5 +90,6 @@ pub async fn release(
     .await?;
     let target = format!("instrument/{}/{}", row.key, row.version);
     audit::record_about(conn, principal, &target, "instrument.release").await?;
+    crate::events::instrument_released(conn, &row).await?;
     Ok(row)
 }

@@ -116,5 +116,22 @@ async fn only_schemas_that_constrain_documents_are_released() {
     assert_eq!(releases[0]["subject"], "coordinator-1");
     assert_eq!(releases[0]["target"], "instrument/assessment/2");
     assert!(releases[0]["case_id"].is_null());
+    // And published, once, with no personal data; the refusals published nothing.
+    let published = app
+        .sql(
+            "SELECT subject, envelope->'data' AS data FROM outbox \
+             WHERE event_type = 'case.instrument_released.v1'",
+        )
+        .await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["subject"], "instrument/assessment");
+    let data = &published[0]["data"];
+    assert_eq!(data["instrument"], "assessment");
+    assert_eq!(data["version"], 2);
+    assert_eq!(data["title"], "Bedarfserhebung 2027");
+    assert_eq!(
+        data.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["instrument", "released_on", "title", "version"]
+    );
     app.stop().await;
 }
