@@ -30,6 +30,7 @@ diesel::table! {
         given_name -> Nullable<Text>,
         family_name -> Nullable<Text>,
         email -> Nullable<Text>,
+        functions -> Array<Text>,
         active -> Bool,
         active_until -> Nullable<Date>,
         version -> Int4,

@@ -178,11 +178,12 @@ pub async fn upsert_person(
     let contact = detail == PersonDetail::Contact;
     diesel::sql_query(
         "INSERT INTO directory_people \
-             (id, organization_id, given_name, family_name, email, active, active_until, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             (id, organization_id, given_name, family_name, email, active, active_until, version, \
+              functions) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, \
              given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, \
-             email = EXCLUDED.email, active = EXCLUDED.active, \
+             email = EXCLUDED.email, functions = EXCLUDED.functions, active = EXCLUDED.active, \
              active_until = EXCLUDED.active_until, version = EXCLUDED.version, synced_at = now() \
          WHERE directory_people.version < EXCLUDED.version",
     )
@@ -194,8 +195,20 @@ pub async fn upsert_person(
     .bind::<sql_types::Bool, _>(active_on(person.active_until, today))
     .bind::<sql_types::Nullable<sql_types::Date>, _>(person.active_until)
     .bind::<sql_types::Integer, _>(person.version)
+    .bind::<sql_types::Array<sql_types::Text>, _>(function_codes(&person.functions))
     .execute(conn)
     .await
+}
+
+/// Staff functions as stored: their snake_case names (`qmf_coordinator`).
+pub fn function_codes(functions: &[qmf_contracts::directory::StaffFunction]) -> Vec<String> {
+    functions
+        .iter()
+        .filter_map(|f| match serde_json::to_value(f) {
+            Ok(serde_json::Value::String(code)) => Some(code),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The person left the organisation: inactive from now on, whatever the announced last day.

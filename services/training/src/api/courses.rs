@@ -9,15 +9,16 @@ use uuid::Uuid;
 
 use crate::app;
 use crate::domain::access;
-use crate::domain::courses::{CompletionRule, CourseInput, Topic};
+use crate::domain::courses::{CompletionRule, CourseInput, Instrument, Topic};
 use crate::store::courses::{CourseRow, list as list_rows};
+use qmf_contracts::directory::StaffFunction;
 
 /// A course of the catalogue.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation",
     "topic": "guidelines", "description": "Leitlinien und Philosophie der Kooperation in Heilbronn-Franken.",
     "duration_hours": 12, "prerequisites": [], "completion_rule": "all_parts_attended",
-    "required_for": ["caseworker", "leader"], "version": 1,
+    "required_for": ["caseworker", "leader"], "instruments": [], "valid_for_years": null, "version": 1,
     "created_at": "2026-12-04T10:00:00Z", "updated_at": "2026-12-04T10:00:00Z"}))]
 pub struct Course {
     pub id: Uuid,
@@ -27,7 +28,12 @@ pub struct Course {
     pub duration_hours: i32,
     pub prerequisites: Vec<Uuid>,
     pub completion_rule: CompletionRule,
-    pub required_for: Vec<String>,
+    /// Staff functions for which the course is required.
+    pub required_for: Vec<StaffFunction>,
+    /// Instruments the course teaches.
+    pub instruments: Vec<Instrument>,
+    /// How long a completion counts, in years; none: for good.
+    pub valid_for_years: Option<i32>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -47,7 +53,17 @@ fn view(row: CourseRow) -> ApiResult<Course> {
         description: row.description,
         duration_hours: row.duration_hours,
         prerequisites: row.prerequisites,
-        required_for: row.required_for,
+        required_for: row
+            .required_for
+            .iter()
+            .map(|f| parse(f))
+            .collect::<ApiResult<_>>()?,
+        instruments: row
+            .instruments
+            .iter()
+            .map(|i| parse(i))
+            .collect::<ApiResult<_>>()?,
+        valid_for_years: row.valid_for_years,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,

@@ -5,6 +5,7 @@ pub mod certificates;
 pub mod courses;
 pub mod exports;
 pub mod feeds;
+pub mod needs;
 pub mod registrations;
 pub mod sessions;
 
@@ -38,5 +39,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(feeds::create)
         .service(feeds::list)
         .service(feeds::revoke)
-        .service(feeds::calendar);
+        .service(feeds::calendar)
+        .service(needs::of_person)
+        .service(needs::of_organization);
 }

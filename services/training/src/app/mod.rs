@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod certificates;
 pub mod exports;
 pub mod feeds;
+pub mod needs;
 pub mod registrations;
 pub mod reminders;
 

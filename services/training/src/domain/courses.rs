@@ -1,5 +1,6 @@
 //! Courses of the catalogue.
 
+use qmf_contracts::directory::StaffFunction;
 use qmf_platform::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,13 +56,34 @@ impl CompletionRule {
     }
 }
 
+/// An instrument of the help process a course teaches (the case service's instrument keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Instrument {
+    Assessment,
+    HelpPlan,
+    Review,
+    FinalEvaluation,
+}
+
+impl Instrument {
+    pub fn code(self) -> &'static str {
+        match self {
+            Instrument::Assessment => "assessment",
+            Instrument::HelpPlan => "help_plan",
+            Instrument::Review => "review",
+            Instrument::FinalEvaluation => "final_evaluation",
+        }
+    }
+}
+
 /// A course as written.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Grundlagen der Kooperation", "topic": "guidelines",
     "description": "Leitlinien und Philosophie der Kooperation in Heilbronn-Franken.",
     "duration_hours": 12, "prerequisites": [], "completion_rule": "all_parts_attended",
-    "required_for": ["caseworker", "leader"]}))]
+    "required_for": ["caseworker", "leader"], "instruments": [], "valid_for_years": null}))]
 pub struct CourseInput {
     /// 1 to 200 characters.
     pub title: String,
@@ -74,9 +96,16 @@ pub struct CourseInput {
     #[serde(default)]
     pub prerequisites: Vec<Uuid>,
     pub completion_rule: CompletionRule,
-    /// Staff functions of the directory for which the course is required (up to 20).
+    /// Staff functions of the directory for which the course is required.
     #[serde(default)]
-    pub required_for: Vec<String>,
+    pub required_for: Vec<StaffFunction>,
+    /// Instruments the course teaches: when one gets a new version, whoever was trained on it
+    /// before needs a refresher (a course teaching it, completed after the release).
+    #[serde(default)]
+    pub instruments: Vec<Instrument>,
+    /// How long a completion counts (1 to 20 years); none: for good.
+    #[serde(default)]
+    pub valid_for_years: Option<i32>,
 }
 
 impl CourseInput {
@@ -99,23 +128,15 @@ impl CourseInput {
         if self.prerequisites.len() > 20 {
             errors.push(FieldError::new("/prerequisites", "at most 20 courses"));
         }
-        self.required_for = self
-            .required_for
-            .iter()
-            .map(|f| f.trim().to_string())
-            .collect();
         self.required_for.sort();
         self.required_for.dedup();
-        if self.required_for.len() > 20
-            || self
-                .required_for
-                .iter()
-                .any(|f| f.is_empty() || f.len() > 50)
+        self.instruments.sort();
+        self.instruments.dedup();
+        if self
+            .valid_for_years
+            .is_some_and(|years| !(1..=20).contains(&years))
         {
-            errors.push(FieldError::new(
-                "/required_for",
-                "up to 20 staff functions of 1 to 50 characters",
-            ));
+            errors.push(FieldError::new("/valid_for_years", "must be from 1 to 20"));
         }
         if errors.is_empty() {
             Ok(self)
@@ -139,16 +160,30 @@ mod tests {
             duration_hours: 6,
             prerequisites: vec![],
             completion_rule: CompletionRule::AllPartsAttended,
-            required_for: vec!["leader".into(), "caseworker".into(), "leader".into()],
+            required_for: vec![
+                StaffFunction::Leader,
+                StaffFunction::Caseworker,
+                StaffFunction::Leader,
+            ],
+            instruments: vec![Instrument::Review, Instrument::HelpPlan],
+            valid_for_years: None,
         };
         let course = input.clone().validate().unwrap();
         assert_eq!(course.title, "Prozessschritte");
-        assert_eq!(course.required_for, ["caseworker", "leader"]);
+        assert_eq!(
+            course.required_for,
+            [StaffFunction::Leader, StaffFunction::Caseworker]
+        );
+        assert_eq!(
+            course.instruments,
+            [Instrument::HelpPlan, Instrument::Review]
+        );
         let bad = CourseInput {
             title: " ".into(),
             duration_hours: 0,
+            valid_for_years: Some(0),
             ..input
         };
-        assert_eq!(bad.validate().unwrap_err().len(), 2);
+        assert_eq!(bad.validate().unwrap_err().len(), 3);
     }
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod certificates;
 pub mod courses;
 pub mod exports;
+pub mod needs;
 pub mod rules;
 pub mod seats;
 pub mod sessions;

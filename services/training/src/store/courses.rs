@@ -26,6 +26,10 @@ pub struct CourseRow {
     pub completion_rule: String,
     #[diesel(sql_type = sql_types::Array<sql_types::Text>)]
     pub required_for: Vec<String>,
+    #[diesel(sql_type = sql_types::Array<sql_types::Text>)]
+    pub instruments: Vec<String>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Int4>)]
+    pub valid_for_years: Option<i32>,
     #[diesel(sql_type = sql_types::Int4)]
     pub version: i32,
     #[diesel(sql_type = sql_types::Timestamptz)]
@@ -35,7 +39,7 @@ pub struct CourseRow {
 }
 
 const COLUMNS: &str = "id, title, topic, description, duration_hours, prerequisites, \
-    completion_rule, required_for, version, created_at, updated_at";
+    completion_rule, required_for, instruments, valid_for_years, version, created_at, updated_at";
 
 #[tracing::instrument(skip_all)]
 pub async fn insert(
@@ -46,8 +50,9 @@ pub async fn insert(
 ) -> Result<CourseRow, ApiError> {
     Ok(diesel::sql_query(format!(
         "INSERT INTO courses (id, title, topic, description, duration_hours, prerequisites, \
-                              completion_rule, required_for, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+                              completion_rule, required_for, instruments, valid_for_years, \
+                              created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
     ))
     .bind::<sql_types::Uuid, _>(id)
     .bind::<sql_types::Text, _>(&course.title)
@@ -56,7 +61,17 @@ pub async fn insert(
     .bind::<sql_types::Int4, _>(course.duration_hours)
     .bind::<sql_types::Array<sql_types::Uuid>, _>(&course.prerequisites)
     .bind::<sql_types::Text, _>(course.completion_rule.code())
-    .bind::<sql_types::Array<sql_types::Text>, _>(&course.required_for)
+    .bind::<sql_types::Array<sql_types::Text>, _>(qmf_directory_copy::store::function_codes(
+        &course.required_for,
+    ))
+    .bind::<sql_types::Array<sql_types::Text>, _>(
+        course
+            .instruments
+            .iter()
+            .map(|i| i.code())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<sql_types::Nullable<sql_types::Int4>, _>(course.valid_for_years)
     .bind::<sql_types::Text, _>(created_by)
     .get_result(conn)
     .await?)

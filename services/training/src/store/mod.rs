@@ -4,5 +4,6 @@ pub mod attendance;
 pub mod certificates;
 pub mod courses;
 pub mod feeds;
+pub mod needs;
 pub mod registrations;
 pub mod sessions;

@@ -9,5 +9,6 @@ mod attendance;
 mod catalogue;
 mod certificates;
 mod feeds;
+mod needs;
 mod registrations;
 mod reminders;
