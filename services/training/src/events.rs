@@ -28,6 +28,7 @@ pub async fn session_scheduled(
         place: session.place.clone(),
         online: session.online_url.is_some(),
         capacity: session.capacity,
+        proposal_id: session.proposal_id,
     };
     publish(conn, TrainingEvent::SessionScheduled(data)).await
 }

@@ -150,6 +150,20 @@ const DIALOGUE_EVENTS: [&str; 13] = [
     training::SESSION_CANCELLED,
 ];
 
+const TRAINING_EVENTS: [&str; 11] = [
+    directory::ORGANIZATION_REGISTERED,
+    directory::ORGANIZATION_UPDATED,
+    directory::ORGANIZATION_DEACTIVATED,
+    directory::AGREEMENT_SIGNED,
+    directory::AGREEMENT_TERMINATED,
+    directory::PERSON_REGISTERED,
+    directory::PERSON_UPDATED,
+    directory::PERSON_DEACTIVATED,
+    case::INSTRUMENT_RELEASED,
+    committee::DECISION_RECORDED,
+    dialogue::FINDING_RECORDED,
+];
+
 /// Every consuming service with its subscriptions; the system tests compare this list with
 /// the bindings the services declare.
 pub const CONSUMERS: &[Consumer] = &[
@@ -176,10 +190,13 @@ pub const CONSUMERS: &[Consumer] = &[
     },
     Consumer {
         service: "training",
-        events: &DIRECTORY_COPY_WITH_PEOPLE,
+        events: &TRAINING_EVENTS,
         purpose: "keeps its read copy of organisations, agreements and people (with their \
-                  contact details) current: who may register for a session, for which \
-                  organisation",
+                  contact details and staff functions) current: who may register for a \
+                  session, for which organisation, and who needs which course; marks staff \
+                  trained on an older instrument version as needing a refresher; and offers \
+                  Forum decisions of kind `event` and dialogue findings of kind `expert_day` \
+                  as expert days to schedule",
     },
 ];
 

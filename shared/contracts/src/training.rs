@@ -22,7 +22,8 @@ pub const REGISTRATION_CANCELLED: &str = "training.registration.cancelled.v1";
 #[schema(example = json!({"session_id": "01938200-0000-7000-8000-000000000011",
     "course_id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation",
     "topic": "guidelines", "days": ["2027-03-10", "2027-03-11"],
-    "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1", "online": false, "capacity": 20}))]
+    "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1", "online": false, "capacity": 20,
+    "proposal_id": null}))]
 pub struct SessionScheduledV1 {
     pub session_id: Uuid,
     pub course_id: Uuid,
@@ -36,6 +37,11 @@ pub struct SessionScheduledV1 {
     /// Held online (the link is not part of the event).
     pub online: bool,
     pub capacity: i32,
+    /// The expert-day proposal it realises: the id of the Forum decision
+    /// (`committee.decision.recorded.v1`) or of the dialogue finding
+    /// (`dialogue.finding.recorded.v1`) it came from.
+    #[serde(default)]
+    pub proposal_id: Option<Uuid>,
 }
 
 /// A session was called off; its registrations end with it.

@@ -6,6 +6,7 @@ pub mod courses;
 pub mod exports;
 pub mod feeds;
 pub mod needs;
+pub mod proposals;
 pub mod registrations;
 pub mod sessions;
 
@@ -41,5 +42,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(feeds::revoke)
         .service(feeds::calendar)
         .service(needs::of_person)
-        .service(needs::of_organization);
+        .service(needs::of_organization)
+        .service(proposals::list);
 }

@@ -40,8 +40,22 @@ pub async fn schedule(
     draft: &SessionDraft,
 ) -> ApiResult<SessionRow> {
     access::require_organiser(principal)?;
-    if course_store::find(conn, draft.course_id).await?.is_none() {
+    let Some(course) = course_store::find(conn, draft.course_id).await? else {
         return Err(Rule::CourseUnknown.conflict(format!("no course {}", draft.course_id)));
+    };
+    if let Some(proposal) = draft.proposal_id {
+        if crate::store::proposals::find(conn, proposal)
+            .await?
+            .is_none()
+        {
+            return Err(Rule::ProposalUnknown.conflict(format!(
+                "no expert-day proposal {proposal} (a Forum decision or a dialogue finding)"
+            )));
+        }
+        if course.topic != "expert_day" {
+            return Err(Rule::ProposalNeedsExpertDay
+                .conflict("a proposal is realised by a session of an expert-day course"));
+        }
     }
     for trainer in &draft.trainers {
         let provider = qmf_directory_copy::store::affiliation(conn, *trainer, super::today())

@@ -8,6 +8,10 @@ qmf_platform::rules! {
         CourseUnknown = "course_unknown",
         /// Trainers are active directory people of an education provider.
         TrainerUnknown = "trainer_unknown",
+        /// A session realises an expert-day proposal the service received.
+        ProposalUnknown = "proposal_unknown",
+        /// Only a session of an expert-day course realises an expert-day proposal.
+        ProposalNeedsExpertDay = "proposal_needs_expert_day",
         /// A cancelled session changes no more.
         SessionCancelled = "session_cancelled",
         /// Registration is possible only inside the session's registration window.

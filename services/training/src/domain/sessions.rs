@@ -45,6 +45,9 @@ pub struct SessionInput {
     pub max_per_organization: Option<i32>,
     /// How long an offered seat is held, 1 to 720 hours (default 48).
     pub offer_hours: Option<i32>,
+    /// For an expert day: the proposal (Forum decision or dialogue finding) it realises,
+    /// from `GET /v1/expert-day-proposals`.
+    pub proposal_id: Option<Uuid>,
 }
 
 /// A checked session.
@@ -64,6 +67,7 @@ pub struct SessionDraft {
     pub reserved_until: Option<NaiveDate>,
     pub max_per_organization: Option<i32>,
     pub offer_hours: i32,
+    pub proposal_id: Option<Uuid>,
 }
 
 impl SessionInput {
@@ -186,6 +190,7 @@ impl SessionInput {
             reserved_until: self.reserved_until,
             max_per_organization: self.max_per_organization,
             offer_hours,
+            proposal_id: self.proposal_id,
         })
     }
 }
@@ -253,6 +258,7 @@ mod tests {
             reserved_until: Some(day("2027-02-10")),
             max_per_organization: Some(4),
             offer_hours: None,
+            proposal_id: None,
         }
     }
 

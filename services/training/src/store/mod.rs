@@ -5,5 +5,6 @@ pub mod certificates;
 pub mod courses;
 pub mod feeds;
 pub mod needs;
+pub mod proposals;
 pub mod registrations;
 pub mod sessions;

@@ -10,5 +10,6 @@ mod catalogue;
 mod certificates;
 mod feeds;
 mod needs;
+mod proposals;
 mod registrations;
 mod reminders;

@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN proposal_id;
+DROP TABLE expert_day_proposals;
