@@ -1,7 +1,9 @@
-//! A training across the directory, the training and the dialogue service: directory people
+//! A training across the directory, training, dialogue and case services: directory people
 //! register through their organisation's software, the second waits, gets the seat the first
-//! gives back as an offer and accepts it; attendance completes the course and it appears in
-//! the training record; the session's days are blackout days in the dialogue service.
+//! gives back as an offer and accepts it; attendance completes the course, it appears in the
+//! training record and brings a certificate anyone can verify by its code; the session's days
+//! are blackout days in the dialogue service; and when the case service releases a new
+//! version of an instrument the course teaches, the person needs a refresher.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Datelike, Days, Utc};
@@ -15,6 +17,7 @@ async fn a_directory_person_waits_gets_a_seat_attends_and_completes() {
     let cluster = Cluster::new();
     let training = cluster.start(common::training()).await;
     let dialogue = cluster.start(common::dialogue()).await;
+    let case = cluster.start(common::case()).await;
     let directory = cluster.start(common::directory()).await;
     let admin = directory.as_(Persona::admin());
     let organizations = common::organizations_with_agreements(
@@ -43,7 +46,8 @@ async fn a_directory_person_waits_gets_a_seat_attends_and_completes() {
         .post("/v1/courses")
         .json(&json!({"title": "Instrumente in der Hilfeplanung", "topic": "instruments",
             "description": "Die Instrumente des gemeinsamen Prozesses anwenden.", "duration_hours": 6,
-            "completion_rule": "all_parts_attended"}))
+            "completion_rule": "all_parts_attended", "required_for": ["specialist"],
+            "instruments": ["help_plan"]}))
         .send()
         .await;
     let course = course.expect(StatusCode::CREATED)["id"].clone();
@@ -153,6 +157,57 @@ async fn a_directory_person_waits_gets_a_seat_attends_and_completes() {
     let record = record.expect(StatusCode::OK).clone();
     assert_eq!(record["completed"][0]["course_id"], course);
     assert_eq!(record["completed"][0]["completed_on"], json!(yesterday));
+
+    // A certificate came with the completion; anyone verifies its code.
+    let certificates = person
+        .get(&format!(
+            "/v1/certificates?person_id={}",
+            institution_people[0]
+        ))
+        .send()
+        .await;
+    let certificate = certificates.expect(StatusCode::OK)["items"][0].clone();
+    let code = certificate["code"].as_str().unwrap();
+    let verified = training
+        .anonymous()
+        .get(&format!("/v1/certificate-verifications/{code}"))
+        .send()
+        .await;
+    let verified = verified.expect(StatusCode::OK);
+    assert_eq!(verified["state"], "valid");
+    assert_eq!(verified["course_title"], "Instrumente in der Hilfeplanung");
+    assert_eq!(
+        verified["organization_name"],
+        "Kinder- und Jugendhilfe Öhringen"
+    );
+
+    // The course is current for them ...
+    let needs_path = format!("/v1/people/{}/training-needs", institution_people[0]);
+    let needs = person.get(&needs_path).send().await;
+    assert_eq!(
+        needs.expect(StatusCode::OK)["courses"][0]["state"],
+        "current"
+    );
+    // ... until the case service releases a new help plan.
+    case.as_(Persona::coordinator())
+        .post("/v1/instruments/help_plan/versions")
+        .json(
+            &json!({"title": "Hilfeplan 2027", "description": "Beschluss des Forums",
+            "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+                "properties": {"summary": {"type": "string", "minLength": 1}},
+                "required": ["summary"]}}),
+        )
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    let (reader, path) = (&person, &needs_path);
+    eventually("the person needs a refresher", || async move {
+        let needs = reader.get(path).send().await;
+        let course = needs.expect(StatusCode::OK)["courses"][0].clone();
+        (course["state"] == "refresher" && course["reason"] == "help_plan v2").then_some(())
+    })
+    .await;
+    case.stop().await;
     directory.stop().await;
     dialogue.stop().await;
     training.stop().await;
