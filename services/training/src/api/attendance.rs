@@ -112,12 +112,94 @@ pub struct AttendanceChange {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// A registration's attendance and every change of it.
+/// The make-up of an excused day.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"registration_id": "01938200-0000-7000-8000-000000000021", "day": "2027-03-11",
+    "made_up_on": "2027-04-14", "note": "Nachgeholt im Kurs vom 14.04.2027", "recorded_by": "trainer-1",
+    "recorded_at": "2027-04-14T16:00:00Z"}))]
+pub struct MakeUp {
+    pub registration_id: Uuid,
+    /// The excused session day.
+    pub day: NaiveDate,
+    pub made_up_on: NaiveDate,
+    pub note: String,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+fn make_up(row: store::MakeUpRow) -> MakeUp {
+    MakeUp {
+        registration_id: row.registration_id,
+        day: row.day,
+        made_up_on: row.made_up_on,
+        note: row.note,
+        recorded_by: row.recorded_by,
+        recorded_at: row.recorded_at,
+    }
+}
+
+/// A registration's attendance, every change of it, and the make-ups of excused days.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RegistrationAttendance {
     pub registration_id: Uuid,
     pub entries: Vec<AttendanceEntry>,
     pub history: Vec<AttendanceChange>,
+    pub make_ups: Vec<MakeUp>,
+}
+
+/// How an excused day was made up.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"made_up_on": "2027-04-14", "note": "Nachgeholt im Kurs vom 14.04.2027"}))]
+pub struct MakeUpInput {
+    /// When (on or before today).
+    pub made_up_on: NaiveDate,
+    /// How, 1 to 500 characters (e.g. the session it was made up in).
+    pub note: String,
+}
+
+/// Record the make-up of an excused day.
+///
+/// The organisers, for a confirmed participant of a course completed by attendance or excused
+/// parts made up (`attended_or_excused_with_make_up`), for a day recorded as `excused`. The
+/// completion follows (`training.completion.achieved.v1` and a certificate when every day is
+/// now attended or made up). Idempotent: the same make-up again changes nothing; a different
+/// date or note replaces it.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "record_make_up",
+    params(("id" = Uuid, Path, description = "Registration id"), ("day" = NaiveDate, Path, description = "The excused session day")),
+    request_body = MakeUpInput,
+    responses(
+        (status = 200, description = "Recorded.", body = MakeUp),
+        (status = 403, description = "Only the organisers.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `make_up_not_allowed`, `not_a_participant`, `day_not_excused` or `make_up_in_the_future`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No note, or one too long.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/registrations/{id}/make-ups/{day}")]
+pub async fn record_make_up(
+    principal: Principal,
+    write: Write,
+    path: web::Path<(Uuid, NaiveDate)>,
+    body: Json<MakeUpInput>,
+) -> ApiResult<Reply> {
+    access::require_organiser(&principal)?;
+    let input = body.into_inner()?;
+    let note = input.note.trim().to_string();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(ApiError::validation("/note", "1 to 500 characters"));
+    }
+    let (id, day) = path.into_inner();
+    write
+        .run(async move |conn| {
+            let row =
+                app::attendance::record_make_up(conn, &principal, id, day, input.made_up_on, &note)
+                    .await?;
+            Ok(Reply::ok(&make_up(row)))
+        })
+        .await
 }
 
 /// Read a registration's attendance with its history. The person, their organisation's
@@ -167,10 +249,16 @@ pub async fn of_registration(
             })
         })
         .collect::<ApiResult<_>>()?;
+    let make_ups = store::make_ups_of(&mut conn, *id)
+        .await?
+        .into_iter()
+        .map(make_up)
+        .collect();
     Ok(Reply::ok(&RegistrationAttendance {
         registration_id: *id,
         entries,
         history,
+        make_ups,
     }))
 }
 

@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(registrations::accept)
         .service(attendance::record)
         .service(attendance::of_registration)
+        .service(attendance::record_make_up)
         .service(attendance::training_record)
         .service(certificates::list)
         .service(certificates::get)

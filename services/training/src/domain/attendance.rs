@@ -97,13 +97,13 @@ impl AttendanceInput {
 /// Whether a participant completed the course by `rule`, given their status per day.
 ///
 /// - `all_parts_attended`: present (or late) on every day.
-/// - `attended_or_excused_with_make_up`: present or late on every day, or excused on some and
-///   present on at least one; the make-up of the excused parts is agreed with the trainer and
-///   not recorded here.
+/// - `attended_or_excused_with_make_up`: present or late on every day, or excused on some
+///   whose make-up is recorded (`made_up`), and present on at least one.
 pub fn completed(
     rule: CompletionRule,
     days: &[NaiveDate],
     statuses: &BTreeMap<NaiveDate, Status>,
+    made_up: &BTreeSet<NaiveDate>,
 ) -> bool {
     let on = |day: &NaiveDate| statuses.get(day).copied();
     match rule {
@@ -111,9 +111,9 @@ pub fn completed(
             days.iter().all(|d| on(d).is_some_and(Status::attended))
         }
         CompletionRule::AttendedOrExcusedWithMakeUp => {
-            days.iter()
-                .all(|d| on(d).is_some_and(|s| s.attended() || s == Status::Excused))
-                && days.iter().any(|d| on(d).is_some_and(Status::attended))
+            days.iter().all(|d| {
+                on(d).is_some_and(|s| s.attended() || (s == Status::Excused && made_up.contains(d)))
+            }) && days.iter().any(|d| on(d).is_some_and(Status::attended))
         }
     }
 }
@@ -139,31 +139,34 @@ mod tests {
         };
         let all = CompletionRule::AllPartsAttended;
         let excused_ok = CompletionRule::AttendedOrExcusedWithMakeUp;
+        let none = BTreeSet::new();
+        let second = BTreeSet::from([days[1]]);
+        let both = BTreeSet::from([days[0], days[1]]);
+        let excused = with(Status::Present, Some(Status::Excused));
         assert!(completed(
             all,
             &days,
-            &with(Status::Present, Some(Status::Late))
+            &with(Status::Present, Some(Status::Late)),
+            &none
         ));
-        assert!(!completed(all, &days, &with(Status::Present, None)));
-        assert!(!completed(
-            all,
-            &days,
-            &with(Status::Present, Some(Status::Excused))
-        ));
-        assert!(completed(
-            excused_ok,
-            &days,
-            &with(Status::Present, Some(Status::Excused))
-        ));
+        assert!(!completed(all, &days, &with(Status::Present, None), &none));
+        assert!(!completed(all, &days, &excused, &second));
+        // Excused needs its make-up.
+        assert!(!completed(excused_ok, &days, &excused, &none));
+        assert!(completed(excused_ok, &days, &excused, &second));
+        // Nothing attended at all is no completion, made up or not.
         assert!(!completed(
             excused_ok,
             &days,
-            &with(Status::Excused, Some(Status::Excused))
+            &with(Status::Excused, Some(Status::Excused)),
+            &both
         ));
+        // Absent is not excused.
         assert!(!completed(
             excused_ok,
             &days,
-            &with(Status::Present, Some(Status::Absent))
+            &with(Status::Present, Some(Status::Absent)),
+            &second
         ));
     }
 

@@ -34,6 +34,12 @@ qmf_platform::rules! {
         AttendanceBeforeTheDay = "attendance_before_the_day",
         /// Attendance is recorded for the session's confirmed participants.
         NotAParticipant = "not_a_participant",
+        /// Only courses completed by attendance or excused parts made up take make-ups.
+        MakeUpNotAllowed = "make_up_not_allowed",
+        /// A make-up is recorded for a day the participant was excused.
+        DayNotExcused = "day_not_excused",
+        /// A make-up is recorded once it took place.
+        MakeUpInTheFuture = "make_up_in_the_future",
         /// A registration has at most one valid certificate.
         CertificateValid = "certificate_valid",
         /// Certificates are issued for completed registrations only.

@@ -197,3 +197,69 @@ pub async fn record_of(
     .load(conn)
     .await?)
 }
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MakeUpRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub registration_id: Uuid,
+    #[diesel(sql_type = sql_types::Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = sql_types::Date)]
+    pub made_up_on: NaiveDate,
+    #[diesel(sql_type = sql_types::Text)]
+    pub note: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub recorded_by: String,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Records the make-up of an excused day; returns the row and whether anything changed (a
+/// repeated recording with the same content changes nothing).
+pub async fn set_make_up(
+    conn: &mut AsyncPgConnection,
+    registration: Uuid,
+    day: NaiveDate,
+    made_up_on: NaiveDate,
+    note: &str,
+    recorded_by: &str,
+) -> Result<(MakeUpRow, bool), ApiError> {
+    let changed: Vec<MakeUpRow> = diesel::sql_query(
+        "INSERT INTO make_ups (registration_id, day, made_up_on, note, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (registration_id, day) DO UPDATE \
+             SET made_up_on = $3, note = $4, recorded_by = $5, recorded_at = now() \
+             WHERE make_ups.made_up_on <> $3 OR make_ups.note <> $4 \
+         RETURNING registration_id, day, made_up_on, note, recorded_by, recorded_at",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .bind::<sql_types::Date, _>(day)
+    .bind::<sql_types::Date, _>(made_up_on)
+    .bind::<sql_types::Text, _>(note)
+    .bind::<sql_types::Text, _>(recorded_by)
+    .load(conn)
+    .await?;
+    if let Some(row) = changed.into_iter().next() {
+        return Ok((row, true));
+    }
+    let rows = make_ups_of(conn, registration).await?;
+    let row = rows
+        .into_iter()
+        .find(|r| r.day == day)
+        .ok_or_else(|| ApiError::internal("the make-up vanished"))?;
+    Ok((row, false))
+}
+
+/// The make-ups of a registration, by day.
+pub async fn make_ups_of(
+    conn: &mut AsyncPgConnection,
+    registration: Uuid,
+) -> Result<Vec<MakeUpRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT registration_id, day, made_up_on, note, recorded_by, recorded_at FROM make_ups \
+         WHERE registration_id = $1 ORDER BY day",
+    )
+    .bind::<sql_types::Uuid, _>(registration)
+    .load(conn)
+    .await?)
+}

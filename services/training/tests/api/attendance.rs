@@ -5,6 +5,7 @@
 
 use chrono::Days;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::common::*;
 
@@ -164,5 +165,105 @@ async fn attendance_waits_for_the_day() {
         .send()
         .await
         .expect_conflict("attendance_before_the_day");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_excused_day_counts_once_made_up_for_courses_that_allow_it() {
+    let app = spawn().await;
+    let make_up_course = organiser(&app)
+        .post("/v1/courses")
+        .json(
+            &json!({"title": "Prozessschritte", "topic": "process_steps",
+            "description": "Die Schritte eines Hilfefalls.", "duration_hours": 12,
+            "completion_rule": "attended_or_excused_with_make_up"}),
+        )
+        .send()
+        .await;
+    let make_up_course = id(make_up_course.expect(StatusCode::CREATED));
+    let strict_course = course(&app).await;
+    let (first, second) = (today() - Days::new(2), today() - Days::new(1));
+    let mut held = Vec::new();
+    for course in [&make_up_course, &strict_course] {
+        let session = organiser(&app)
+            .post("/v1/sessions")
+            .json(&session_body(course, json!({})))
+            .send()
+            .await;
+        let session = session.expect(StatusCode::CREATED).clone();
+        let anna = person(&app, OFFICES[0]).await;
+        let registration = register(&app, &session, anna, OFFICES[0]).await;
+        let registration = id(registration.expect(StatusCode::CREATED));
+        app.execute(&format!(
+            "UPDATE sessions SET days = ARRAY['{first}', '{second}']::date[] WHERE id = '{}'",
+            id(&session)
+        ))
+        .await;
+        for (day, status) in [(first, "present"), (second, "excused")] {
+            organiser(&app)
+                .put(&format!("/v1/sessions/{}/attendance/{day}", id(&session)))
+                .json(&json!({"entries": [{"registration_id": registration, "status": status}]}))
+                .send()
+                .await
+                .expect(StatusCode::OK);
+        }
+        held.push(registration);
+    }
+    // Excused alone completes nothing.
+    assert_eq!(count(&app, "training.completion.achieved.v1").await, 0);
+    let make_up = |registration: &str, day: chrono::NaiveDate| {
+        format!("/v1/registrations/{registration}/make-ups/{day}")
+    };
+    let body = json!({"made_up_on": today(), "note": "Nachgeholt im Kurs vom Vortag"});
+
+    as_person(&app, Uuid::now_v7(), OFFICES[0])
+        .put(&make_up(&held[0], second))
+        .json(&body)
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    organiser(&app)
+        .put(&make_up(&held[1], second))
+        .json(&body)
+        .send()
+        .await
+        .expect_conflict("make_up_not_allowed");
+    organiser(&app)
+        .put(&make_up(&held[0], first))
+        .json(&body)
+        .send()
+        .await
+        .expect_conflict("day_not_excused");
+    organiser(&app)
+        .put(&make_up(&held[0], second))
+        .json(&json!({"made_up_on": today() + Days::new(3), "note": "später"}))
+        .send()
+        .await
+        .expect_conflict("make_up_in_the_future");
+    organiser(&app)
+        .put(&make_up(&held[0], second))
+        .json(&json!({"made_up_on": today(), "note": " "}))
+        .send()
+        .await
+        .expect_validation(&["/note"]);
+
+    // Made up: completed, with a certificate; the same make-up again changes nothing.
+    for _ in 0..2 {
+        let recorded = organiser(&app)
+            .put(&make_up(&held[0], second))
+            .json(&body)
+            .send()
+            .await;
+        assert_eq!(recorded.expect(StatusCode::OK)["day"], json!(second));
+    }
+    assert_eq!(count(&app, "training.completion.achieved.v1").await, 1);
+    assert_eq!(count(&app, "training.certificate.issued.v1").await, 1);
+    let attendance = organiser(&app)
+        .get(&format!("/v1/registrations/{}/attendance", held[0]))
+        .send()
+        .await;
+    let make_ups = attendance.expect(StatusCode::OK)["make_ups"].clone();
+    assert_eq!(make_ups.as_array().unwrap().len(), 1);
+    assert_eq!(make_ups[0]["note"], "Nachgeholt im Kurs vom Vortag");
     app.stop().await;
 }
