@@ -28,6 +28,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(registrations::get)
         .service(registrations::cancel)
         .service(registrations::accept)
+        .service(registrations::offer)
+        .service(registrations::move_in_waiting_list)
         .service(attendance::record)
         .service(attendance::of_registration)
         .service(attendance::record_make_up)

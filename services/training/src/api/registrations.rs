@@ -298,3 +298,85 @@ pub async fn accept(
         })
         .await
 }
+
+/// Offer a seat out of order.
+///
+/// The organisers: a free seat (neither confirmed nor offered) is offered to this waiting
+/// registration, out of the waiting list's order and its quotas, for the session's offer time.
+/// Never more seats than the session has. Publishes `training.registration.offered.v1`.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "offer_seat",
+    params(("id" = Uuid, Path, description = "Registration id"), ("If-Match" = String, Header, description = "ETag of the registration as read")),
+    responses(
+        (status = 200, description = "Offered.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Only the organisers.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `registration_not_waitlisted`, `no_free_seat`, `session_cancelled` or `registration_ended`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The registration changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/offer")]
+pub async fn offer(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<Reply> {
+    access::require_organiser(&principal)?;
+    let id = *id;
+    write
+        .run(async move |conn| {
+            reply(app::registrations::offer_manually(conn, &principal, id, &if_match).await?)
+        })
+        .await
+}
+
+/// Where to move a waiting registration.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"before": "01938200-0000-7000-8000-000000000024"}))]
+pub struct WaitlistMove {
+    /// Another waiting registration of the session to stand before; none (or null): to the end.
+    pub before: Option<Uuid>,
+}
+
+/// Move a registration in the waiting list.
+///
+/// The organisers: before another waiting registration of the session, or to the end. The
+/// others keep their order. Publishes `training.registration.waitlisted.v1` for the moved one.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "move_in_waiting_list",
+    params(("id" = Uuid, Path, description = "Registration id"), ("If-Match" = String, Header, description = "ETag of the registration as read")),
+    request_body = WaitlistMove,
+    responses(
+        (status = 200, description = "Moved.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Only the organisers.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `registration_not_waitlisted` (this one, or the one to stand before) or `registration_ended`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The registration changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/waitlist-position")]
+pub async fn move_in_waiting_list(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<WaitlistMove>,
+) -> ApiResult<Reply> {
+    access::require_organiser(&principal)?;
+    let before = body.into_inner()?.before;
+    let id = *id;
+    write
+        .run(async move |conn| {
+            reply(
+                app::registrations::move_in_waiting_list(conn, &principal, id, &if_match, before)
+                    .await?,
+            )
+        })
+        .await
+}

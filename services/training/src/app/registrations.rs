@@ -171,6 +171,81 @@ pub async fn accept(
     Ok(row)
 }
 
+/// Offers a free seat to a waiting person out of the list's order and its quotas: the
+/// organisers' decision (`training.registration.offered.v1`). Never more seats than the
+/// session has.
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn offer_manually(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<RegistrationRow> {
+    access::require_organiser(principal)?;
+    let (session, current) = lock_registration(conn, principal, id, if_match).await?;
+    if current.state != "waitlisted" {
+        return Err(Rule::NotWaitlisted.conflict(format!("the registration is {}", current.state)));
+    }
+    if session.state == "cancelled" {
+        return Err(Rule::SessionCancelled.conflict("the session is cancelled"));
+    }
+    let taken = store::taken(conn, session.id, current.organization_id).await?;
+    if taken.total >= i64::from(session.capacity) {
+        return Err(Rule::NoFreeSeat.conflict("every seat is confirmed or offered"));
+    }
+    let until = Utc::now() + Duration::hours(i64::from(session.offer_hours));
+    let row = store::set_state(conn, id, "offered", Some(until), None).await?;
+    events::registration_changed(conn, &row, session.course_id).await?;
+    Ok(row)
+}
+
+/// Moves a waiting registration in the waiting list: before another waiting registration of
+/// the session, or to its end. The organisers. Publishes `training.registration.waitlisted.v1`
+/// for the moved registration with its new position.
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn move_in_waiting_list(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+    before: Option<Uuid>,
+) -> ApiResult<RegistrationRow> {
+    access::require_organiser(principal)?;
+    let (session, current) = lock_registration(conn, principal, id, if_match).await?;
+    if current.state != "waitlisted" {
+        return Err(Rule::NotWaitlisted.conflict(format!("the registration is {}", current.state)));
+    }
+    let waiting = store::waiting(conn, session.id).await?;
+    let positions: Vec<i64> = waiting.iter().filter_map(|r| r.waitlist_position).collect();
+    let mut order: Vec<Uuid> = waiting.iter().map(|r| r.id).filter(|r| *r != id).collect();
+    let at = match before {
+        None => order.len(),
+        Some(other) => order.iter().position(|r| *r == other).ok_or_else(|| {
+            Rule::NotWaitlisted.conflict(format!(
+                "{other} is no other waiting registration of the session"
+            ))
+        })?,
+    };
+    order.insert(at, id);
+    // The same positions, handed out in the new order: the list stays gapless as before.
+    let mut moved = None;
+    for (registration, position) in order.iter().zip(positions) {
+        let before = waiting.iter().find(|r| r.id == *registration);
+        if before.and_then(|r| r.waitlist_position) != Some(position) {
+            let row = store::set_position(conn, *registration, position).await?;
+            if *registration == id {
+                moved = Some(row);
+            }
+        }
+    }
+    let row = match moved {
+        Some(row) => row,
+        None => current,
+    };
+    events::registration_changed(conn, &row, session.course_id).await?;
+    Ok(row)
+}
+
 /// Offers the free seats of a (locked) session to the waiting list in its order, skipping
 /// those who may not have one of them yet (reservation, organisation limit); each offer holds
 /// the seat for the session's offer time (`training.registration.offered.v1`). Nothing is

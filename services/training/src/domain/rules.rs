@@ -28,6 +28,10 @@ qmf_platform::rules! {
         OfferExpired = "offer_expired",
         /// A cancelled or expired registration changes no more.
         RegistrationEnded = "registration_ended",
+        /// Manual offers and moves in the waiting list are for waiting registrations.
+        NotWaitlisted = "registration_not_waitlisted",
+        /// An offer needs a seat that is neither confirmed nor offered.
+        NoFreeSeat = "no_free_seat",
         /// Attendance is recorded for the session's own days.
         DayNotInSession = "day_not_in_session",
         /// Attendance is recorded on or after the day, not before.

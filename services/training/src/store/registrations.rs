@@ -178,6 +178,21 @@ pub async fn set_state(
     .await?)
 }
 
+/// Gives a waiting registration another place in the waiting list.
+pub async fn set_position(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    position: i64,
+) -> Result<RegistrationRow, ApiError> {
+    Ok(diesel::sql_query(format!(
+        "UPDATE registrations SET waitlist_position = $2, version = version + 1,              updated_at = now()          WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind::<sql_types::Uuid, _>(id)
+    .bind::<sql_types::BigInt, _>(position)
+    .get_result(conn)
+    .await?)
+}
+
 /// Filters of a registration list.
 #[derive(Debug, Clone, Default)]
 pub struct RegistrationFilter {

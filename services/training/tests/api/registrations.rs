@@ -397,3 +397,127 @@ async fn a_repeated_idempotency_key_registers_once_and_a_stale_etag_cancels_noth
         .expect_validation(&["/prerequisites"]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn organisers_offer_a_free_seat_out_of_order_and_reorder_the_waiting_list() {
+    let app = spawn().await;
+    let session = session(&app, json!({"capacity": 2, "max_per_organization": 1})).await;
+    let mut registrations = Vec::new();
+    for org in [OFFICES[0], OFFICES[0]] {
+        let person = person(&app, org).await;
+        let reply = register(&app, &session, person, org).await;
+        registrations.push((person, org, reply.expect(StatusCode::CREATED).clone()));
+    }
+    let (anna, ben) = (&registrations[0], &registrations[1]);
+    assert_eq!(anna.2["state"], "confirmed");
+    assert_eq!(ben.2["state"], "waitlisted");
+    let ben_path = format!("/v1/registrations/{}", id(&ben.2));
+
+    // Ben waits for his organisation's limit although a seat is free: the organisers may
+    // offer it to him anyway, with the current ETag.
+    as_person(&app, ben.0, ben.1)
+        .post(&format!("{ben_path}/offer"))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    organiser(&app)
+        .post(&format!("{ben_path}/offer"))
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_REQUIRED, "precondition-required");
+    organiser(&app)
+        .post(&format!("{ben_path}/offer"))
+        .if_match("\"9\"")
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
+    let etag = organiser(&app).get(&ben_path).send().await.etag();
+    let offered = organiser(&app)
+        .post(&format!("{ben_path}/offer"))
+        .if_match(&etag)
+        .send()
+        .await;
+    assert_eq!(offered.expect(StatusCode::OK)["state"], "offered");
+
+    // Now full: Carl and Dora wait, and no seat is left to offer.
+    let mut waiting = Vec::new();
+    for org in [INSTITUTIONS[0], INSTITUTIONS[1]] {
+        let person = person(&app, org).await;
+        let reply = register(&app, &session, person, org).await;
+        let body = reply.expect(StatusCode::CREATED).clone();
+        assert_eq!(body["state"], "waitlisted");
+        waiting.push(id(&body));
+    }
+    let (carl, dora) = (&waiting[0], &waiting[1]);
+    let etag_of = |path: String| {
+        let caller = organiser(&app);
+        async move { caller.get(&path).send().await.etag() }
+    };
+    let carl_path = format!("/v1/registrations/{carl}");
+    organiser(&app)
+        .post(&format!("{carl_path}/offer"))
+        .if_match(etag_of(carl_path.clone()).await)
+        .send()
+        .await
+        .expect_conflict("no_free_seat");
+
+    // Dora moves before Carl; moving before a confirmed one, or a confirmed one, is refused.
+    let order = || async {
+        app.sql(&format!(
+            "SELECT id FROM registrations WHERE session_id = '{}' AND state = 'waitlisted' \
+             ORDER BY waitlist_position",
+            id(&session)
+        ))
+        .await
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(order().await, [carl.clone(), dora.clone()]);
+    let dora_path = format!("/v1/registrations/{dora}");
+    let moved = organiser(&app)
+        .post(&format!("{dora_path}/waitlist-position"))
+        .if_match(etag_of(dora_path.clone()).await)
+        .json(&json!({"before": carl}))
+        .send()
+        .await;
+    assert_eq!(moved.expect(StatusCode::OK)["state"], "waitlisted");
+    assert_eq!(order().await, [dora.clone(), carl.clone()]);
+    organiser(&app)
+        .post(&format!("{dora_path}/waitlist-position"))
+        .if_match(etag_of(dora_path.clone()).await)
+        .json(&json!({"before": id(&anna.2)}))
+        .send()
+        .await
+        .expect_conflict("registration_not_waitlisted");
+    let anna_path = format!("/v1/registrations/{}", id(&anna.2));
+    organiser(&app)
+        .post(&format!("{anna_path}/waitlist-position"))
+        .if_match(etag_of(anna_path.clone()).await)
+        .json(&json!({"before": null}))
+        .send()
+        .await
+        .expect_conflict("registration_not_waitlisted");
+    as_person(&app, anna.0, anna.1)
+        .post(&format!("{dora_path}/waitlist-position"))
+        .if_match(etag_of(dora_path.clone()).await)
+        .json(&json!({"before": null}))
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // The order counts: Ben gives his offer back and Dora, now first, is offered the seat.
+    organiser(&app)
+        .post(&format!("{ben_path}/cancellation"))
+        .if_match(etag_of(ben_path.clone()).await)
+        .json(&json!({"reason": "verhindert"}))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let dora_now = organiser(&app).get(&dora_path).send().await;
+    assert_eq!(dora_now.expect(StatusCode::OK)["state"], "offered");
+    let carl_now = organiser(&app).get(&carl_path).send().await;
+    assert_eq!(carl_now.expect(StatusCode::OK)["state"], "waitlisted");
+    app.stop().await;
+}
