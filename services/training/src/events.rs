@@ -71,6 +71,7 @@ pub async fn registration_changed(
         "waitlisted" => TrainingEvent::RegistrationWaitlisted(data),
         "offered" => TrainingEvent::RegistrationOffered(data),
         "expired" => TrainingEvent::RegistrationOfferExpired(data),
+        "pending_approval" => TrainingEvent::RegistrationPendingApproval(data),
         _ => TrainingEvent::RegistrationCancelled(data),
     };
     publish(conn, event).await

@@ -16,6 +16,7 @@ pub const REGISTRATION_WAITLISTED: &str = "training.registration.waitlisted.v1";
 pub const REGISTRATION_OFFERED: &str = "training.registration.offered.v1";
 pub const REGISTRATION_OFFER_EXPIRED: &str = "training.registration.offer_expired.v1";
 pub const REGISTRATION_CANCELLED: &str = "training.registration.cancelled.v1";
+pub const REGISTRATION_PENDING_APPROVAL: &str = "training.registration.pending_approval.v1";
 
 /// A session of a course was scheduled: its days, where, how many seats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -73,7 +74,7 @@ pub struct RegistrationChangedV1 {
     /// The directory person registered.
     pub person_id: Uuid,
     pub organization_id: Uuid,
-    /// `confirmed`, `waitlisted`, `offered`, `expired` or `cancelled`.
+    /// `pending_approval`, `confirmed`, `waitlisted`, `offered`, `expired` or `cancelled`.
     pub state: String,
     /// Place in the waiting list (waitlisted and offered registrations).
     pub waitlist_position: Option<i64>,
@@ -95,6 +96,7 @@ pub enum TrainingEvent {
     RegistrationOffered(RegistrationChangedV1),
     RegistrationOfferExpired(RegistrationChangedV1),
     RegistrationCancelled(RegistrationChangedV1),
+    RegistrationPendingApproval(RegistrationChangedV1),
     AttendanceRecorded(AttendanceRecordedV1),
     CompletionAchieved(CompletionV1),
     CompletionWithdrawn(CompletionV1),
@@ -117,6 +119,7 @@ impl crate::Event for TrainingEvent {
             TrainingEvent::RegistrationOffered(_) => REGISTRATION_OFFERED,
             TrainingEvent::RegistrationOfferExpired(_) => REGISTRATION_OFFER_EXPIRED,
             TrainingEvent::RegistrationCancelled(_) => REGISTRATION_CANCELLED,
+            TrainingEvent::RegistrationPendingApproval(_) => REGISTRATION_PENDING_APPROVAL,
             TrainingEvent::AttendanceRecorded(_) => ATTENDANCE_RECORDED,
             TrainingEvent::CompletionAchieved(_) => COMPLETION_ACHIEVED,
             TrainingEvent::CompletionWithdrawn(_) => COMPLETION_WITHDRAWN,
@@ -134,7 +137,8 @@ impl crate::Event for TrainingEvent {
             | TrainingEvent::RegistrationWaitlisted(e)
             | TrainingEvent::RegistrationOffered(e)
             | TrainingEvent::RegistrationOfferExpired(e)
-            | TrainingEvent::RegistrationCancelled(e) => e.session_id,
+            | TrainingEvent::RegistrationCancelled(e)
+            | TrainingEvent::RegistrationPendingApproval(e) => e.session_id,
             TrainingEvent::AttendanceRecorded(e) => e.session_id,
             TrainingEvent::CompletionAchieved(e) | TrainingEvent::CompletionWithdrawn(e) => {
                 e.session_id
@@ -189,6 +193,12 @@ pub const EVENTS: &[EventType] = &[
         name: REGISTRATION_CANCELLED,
         source: SOURCE,
         description: "A registration was cancelled (by the person, their organisation or the organiser); a seat it held is offered on (subject: the session).",
+        payload: "RegistrationChangedV1",
+    },
+    EventType {
+        name: REGISTRATION_PENDING_APPROVAL,
+        source: SOURCE,
+        description: "A person registered themselves for a session that requires approval: the registration waits for their organisation's leader (subject: the session).",
         payload: "RegistrationChangedV1",
     },
     EventType {

@@ -29,6 +29,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(registrations::cancel)
         .service(registrations::accept)
         .service(registrations::offer)
+        .service(registrations::approve)
+        .service(registrations::reject)
         .service(registrations::move_in_waiting_list)
         .service(attendance::record)
         .service(attendance::of_registration)

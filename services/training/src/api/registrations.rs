@@ -18,6 +18,9 @@ use crate::store::registrations::{RegistrationFilter, RegistrationRow, find, lis
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
+    /// Registered by the person for a session that requires approval: waits for the
+    /// organisation's leader (or its software, the organisers, the coordination).
+    PendingApproval,
     /// Has a seat.
     Confirmed,
     /// Waits for a seat, at `waitlist_position`.
@@ -377,6 +380,90 @@ pub async fn move_in_waiting_list(
                 app::registrations::move_in_waiting_list(conn, &principal, id, &if_match, before)
                     .await?,
             )
+        })
+        .await
+}
+
+/// Approve a registration.
+///
+/// For sessions that require approval, a registration staff made themselves waits for it. A
+/// leader of the person's organisation (a directory person with the function `leader`, never
+/// the person themselves), the organisation's software, the organisers or the coordination
+/// approve it: it gets a seat when one is free for the person, else waits in the list at the
+/// place it took when registered. Publishes `training.registration.confirmed.v1` or
+/// `…waitlisted.v1`.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "approve_registration",
+    params(("id" = Uuid, Path, description = "Registration id"), ("If-Match" = String, Header, description = "ETag of the registration as read")),
+    responses(
+        (status = 200, description = "Approved: confirmed or waitlisted.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Not a leader of the organisation, its software, an organiser or the coordination.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `registration_not_pending_approval`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The registration changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/approval")]
+pub async fn approve(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<Reply> {
+    let id = *id;
+    write
+        .run(async move |conn| {
+            reply(app::registrations::approve(conn, &principal, id, &if_match).await?)
+        })
+        .await
+}
+
+/// Why a registration is not approved.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Teilnahme im nächsten Halbjahr"}))]
+pub struct RejectInput {
+    /// 1 to 500 characters.
+    pub reason: String,
+}
+
+/// Reject a registration that waits for approval.
+///
+/// Who may approve it. The registration ends (`cancelled`, with the reason). Publishes
+/// `training.registration.cancelled.v1`.
+#[utoipa::path(
+    tag = "registrations",
+    operation_id = "reject_registration",
+    params(("id" = Uuid, Path, description = "Registration id"), ("If-Match" = String, Header, description = "ETag of the registration as read")),
+    request_body = RejectInput,
+    responses(
+        (status = 200, description = "Rejected.", body = Registration, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Not a leader of the organisation, its software, an organiser or the coordination.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rule `registration_not_pending_approval`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The registration changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/rejection")]
+pub async fn reject(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<RejectInput>,
+) -> ApiResult<Reply> {
+    let reason = body.into_inner()?.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::validation("/reason", "1 to 500 characters"));
+    }
+    let id = *id;
+    write
+        .run(async move |conn| {
+            reply(app::registrations::reject(conn, &principal, id, &if_match, &reason).await?)
         })
         .await
 }

@@ -21,7 +21,7 @@ use crate::store::sessions::{SessionFilter, SessionRow, list as list_rows};
     "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1", "online_url": null, "capacity": 20, "trainers": [],
     "registration_opens_on": "2027-01-10", "registration_closes_on": "2027-03-03", "cancellation_deadline": "2027-03-03",
     "min_youth_office_seats": 5, "min_institution_seats": 5, "reserved_until": "2027-02-10", "max_per_organization": 4,
-    "offer_hours": 48, "proposal_id": null, "state": "open", "cancel_reason": null, "confirmed": 12, "offered": 1, "waitlisted": 0,
+    "offer_hours": 48, "requires_approval": false, "proposal_id": null, "state": "open", "cancel_reason": null, "confirmed": 12, "offered": 1, "waitlisted": 0,
     "free_seats": 7, "version": 1, "created_at": "2026-12-04T10:00:00Z", "updated_at": "2026-12-04T10:00:00Z"}))]
 pub struct Session {
     pub id: Uuid,
@@ -43,6 +43,8 @@ pub struct Session {
     pub reserved_until: Option<NaiveDate>,
     pub max_per_organization: Option<i32>,
     pub offer_hours: i32,
+    /// Staff who register themselves wait for their leader's approval.
+    pub requires_approval: bool,
     /// The expert-day proposal (Forum decision or dialogue finding) it realises.
     pub proposal_id: Option<Uuid>,
     pub state: SessionState,
@@ -88,6 +90,7 @@ pub fn view(row: SessionRow) -> Session {
         reserved_until: row.reserved_until,
         max_per_organization: row.max_per_organization,
         offer_hours: row.offer_hours,
+        requires_approval: row.requires_approval,
         proposal_id: row.proposal_id,
         state,
         cancel_reason: row.cancel_reason,

@@ -77,8 +77,21 @@ pub async fn register(
             existing.id, existing.state
         )));
     }
-    let taken = store::taken(conn, session_id, organization).await?;
-    let decision = decide(&session.seat_rules(), &taken, kind_of(&kind), today);
+    // Staff registering themselves for a session that requires it wait for their leader;
+    // their organisation, the organisers and the coordination register without.
+    let needs_approval = session.requires_approval && principal.subject == person.to_string();
+    let (state, reason) = if needs_approval {
+        (
+            "pending_approval",
+            Some("awaiting the approval of the organisation's leader"),
+        )
+    } else {
+        let taken = store::taken(conn, session_id, organization).await?;
+        match decide(&session.seat_rules(), &taken, kind_of(&kind), today) {
+            Ok(()) => ("confirmed", None),
+            Err(wait) => ("waitlisted", Some(wait.reason())),
+        }
+    };
     let row = store::insert(
         conn,
         &NewRegistration {
@@ -87,8 +100,8 @@ pub async fn register(
             person_id: person,
             organization_id: organization,
             organization_kind: &kind,
-            waitlisted: decision.is_err(),
-            reason: decision.err().map(|w| w.reason()),
+            state,
+            reason,
             registered_by: &principal.subject,
         },
     )
@@ -115,7 +128,8 @@ async fn lock_registration(
         .await?
         .ok_or_else(|| not_found("registration"))?;
     if_match.check(current.version)?;
-    if !["confirmed", "waitlisted", "offered"].contains(&current.state.as_str()) {
+    if !["pending_approval", "confirmed", "waitlisted", "offered"].contains(&current.state.as_str())
+    {
         return Err(
             Rule::RegistrationEnded.conflict(format!("the registration is {}", current.state))
         );
@@ -142,7 +156,7 @@ pub async fn cancel(
     }
     let row = store::set_state(conn, id, "cancelled", None, reason).await?;
     events::registration_changed(conn, &row, session.course_id).await?;
-    if current.state != "waitlisted" && session.state != "cancelled" {
+    if ["confirmed", "offered"].contains(&current.state.as_str()) && session.state != "cancelled" {
         offer_next(conn, &session).await?;
     }
     Ok(row)
@@ -169,6 +183,93 @@ pub async fn accept(
     let row = store::set_state(conn, id, "confirmed", None, None).await?;
     events::registration_changed(conn, &row, session.course_id).await?;
     Ok(row)
+}
+
+/// Approves a registration that waits for the leader: it gets a seat when one is free for the
+/// person, else waits in the list at the place it took when registered
+/// (`training.registration.confirmed.v1` or `…waitlisted.v1`).
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn approve(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<RegistrationRow> {
+    let (session, current) = lock_pending(conn, principal, id, if_match).await?;
+    let taken = store::taken(conn, session.id, current.organization_id).await?;
+    let row = match decide(
+        &session.seat_rules(),
+        &taken,
+        kind_of(&current.organization_kind),
+        today(),
+    ) {
+        Ok(()) => store::set_state(conn, id, "confirmed", None, None).await?,
+        Err(wait) => store::set_state(conn, id, "waitlisted", None, Some(wait.reason())).await?,
+    };
+    store::set_approved_by(conn, id, &principal.subject).await?;
+    events::registration_changed(conn, &row, session.course_id).await?;
+    Ok(row)
+}
+
+/// Rejects a registration that waits for the leader (`training.registration.cancelled.v1`).
+#[tracing::instrument(skip_all, fields(registration_id = %id))]
+pub async fn reject(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+    reason: &str,
+) -> ApiResult<RegistrationRow> {
+    let (session, _) = lock_pending(conn, principal, id, if_match).await?;
+    let row = store::set_state(conn, id, "cancelled", None, Some(reason)).await?;
+    events::registration_changed(conn, &row, session.course_id).await?;
+    Ok(row)
+}
+
+/// A registration waiting for approval, its session locked, after the approver's rights
+/// (the organisation's leader, its software, the organisers, the coordination; never the
+/// person themselves) and the version are checked.
+async fn lock_pending(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<(SessionRow, RegistrationRow)> {
+    let peek = store::find(conn, id)
+        .await?
+        .ok_or_else(|| not_found("registration"))?;
+    let leader = match principal.subject.parse::<Uuid>() {
+        Ok(subject) if subject != peek.person_id => {
+            crate::store::needs::people(conn, Some(peek.organization_id), Some(subject), today())
+                .await?
+                .first()
+                .is_some_and(|p| p.functions.iter().any(|f| f == "leader"))
+        }
+        _ => false,
+    };
+    let approver = access::acts_for_everyone(principal)
+        || (principal.has_role(qmf_platform::Role::Service)
+            && principal.belongs_to(peek.organization_id))
+        || (leader && principal.belongs_to(peek.organization_id));
+    if !approver {
+        return Err(qmf_platform::ApiError::Forbidden(
+            "approved by the organisation's leader, its software, the organisers or the coordination"
+                .into(),
+        ));
+    }
+    let session = session_store::lock(conn, peek.session_id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    let current = store::find(conn, id)
+        .await?
+        .ok_or_else(|| not_found("registration"))?;
+    if_match.check(current.version)?;
+    if current.state != "pending_approval" {
+        return Err(
+            Rule::NotPendingApproval.conflict(format!("the registration is {}", current.state))
+        );
+    }
+    Ok((session, current))
 }
 
 /// Offers a free seat to a waiting person out of the list's order and its quotas: the

@@ -37,6 +37,7 @@ pub enum Standing {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Registration {
+    PendingApproval,
     Confirmed,
     Offered,
     Waitlisted,
@@ -49,6 +50,7 @@ impl Registration {
             "confirmed" => Registration::Confirmed,
             "offered" => Registration::Offered,
             "waitlisted" => Registration::Waitlisted,
+            "pending_approval" => Registration::PendingApproval,
             _ => Registration::Ended,
         }
     }
@@ -60,6 +62,9 @@ pub fn texts(session: &SessionDays<'_>) -> Vec<(String, String)> {
     let note = match session.standing {
         Standing::Registration(Registration::Offered) => " (Platz angeboten)".to_string(),
         Standing::Registration(Registration::Waitlisted) => " (Warteliste)".to_string(),
+        Standing::Registration(Registration::PendingApproval) => {
+            " (Freigabe ausstehend)".to_string()
+        }
         Standing::Participants(n) => format!(" ({n} Teilnehmende)"),
         Standing::Teaching(n) => format!(" (Leitung, {n} Teilnehmende)"),
         _ => String::new(),

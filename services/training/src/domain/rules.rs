@@ -28,6 +28,8 @@ qmf_platform::rules! {
         OfferExpired = "offer_expired",
         /// A cancelled or expired registration changes no more.
         RegistrationEnded = "registration_ended",
+        /// Only a registration waiting for its leader is approved or rejected.
+        NotPendingApproval = "registration_not_pending_approval",
         /// Manual offers and moves in the waiting list are for waiting registrations.
         NotWaitlisted = "registration_not_waitlisted",
         /// An offer needs a seat that is neither confirmed nor offered.

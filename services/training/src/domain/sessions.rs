@@ -45,6 +45,10 @@ pub struct SessionInput {
     pub max_per_organization: Option<i32>,
     /// How long an offered seat is held, 1 to 720 hours (default 48).
     pub offer_hours: Option<i32>,
+    /// Staff who register themselves wait for the approval of their organisation's leader
+    /// (default false).
+    #[serde(default)]
+    pub requires_approval: bool,
     /// For an expert day: the proposal (Forum decision or dialogue finding) it realises,
     /// from `GET /v1/expert-day-proposals`.
     pub proposal_id: Option<Uuid>,
@@ -67,6 +71,7 @@ pub struct SessionDraft {
     pub reserved_until: Option<NaiveDate>,
     pub max_per_organization: Option<i32>,
     pub offer_hours: i32,
+    pub requires_approval: bool,
     pub proposal_id: Option<Uuid>,
 }
 
@@ -190,6 +195,7 @@ impl SessionInput {
             reserved_until: self.reserved_until,
             max_per_organization: self.max_per_organization,
             offer_hours,
+            requires_approval: self.requires_approval,
             proposal_id: self.proposal_id,
         })
     }
@@ -258,6 +264,7 @@ mod tests {
             reserved_until: Some(day("2027-02-10")),
             max_per_organization: Some(4),
             offer_hours: None,
+            requires_approval: false,
             proposal_id: None,
         }
     }

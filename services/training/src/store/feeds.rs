@@ -155,7 +155,7 @@ pub async fn sessions(
              FROM registrations r JOIN sessions s ON s.id = r.session_id \
              JOIN courses k ON k.id = s.course_id \
              WHERE r.person_id = $1 AND {recent} \
-             ORDER BY s.id, (r.state IN ('confirmed', 'offered', 'waitlisted')) DESC, r.updated_at DESC) x \
+             ORDER BY s.id, (r.state IN ('confirmed', 'offered', 'waitlisted', 'pending_approval')) DESC, r.updated_at DESC) x \
              ORDER BY days[1], id LIMIT 1000"
             ),
             person,
@@ -167,7 +167,8 @@ pub async fn sessions(
                     count(*) FILTER (WHERE r.state = 'confirmed') AS participants \
              FROM registrations r JOIN sessions s ON s.id = r.session_id \
              JOIN courses k ON k.id = s.course_id \
-             WHERE r.organization_id = $1 AND r.state IN ('confirmed', 'offered', 'waitlisted') \
+             WHERE r.organization_id = $1 \
+               AND r.state IN ('confirmed', 'offered', 'waitlisted', 'pending_approval') \
                AND {recent} \
              GROUP BY s.id, k.title ORDER BY s.days[1], s.id LIMIT 1000"
             ),

@@ -41,14 +41,15 @@ pub struct RegistrationRow {
 const COLUMNS: &str = "id, session_id, person_id, organization_id, organization_kind, state, \
     waitlist_position, offered_until, reason, registered_by, version, created_at, updated_at";
 
-/// A new registration: confirmed (no position) or waitlisted (the next position).
+/// A new registration: `confirmed` (no position), or `waitlisted` or `pending_approval` (the
+/// next position).
 pub struct NewRegistration<'a> {
     pub id: Uuid,
     pub session_id: Uuid,
     pub person_id: Uuid,
     pub organization_id: Uuid,
     pub organization_kind: &'a str,
-    pub waitlisted: bool,
+    pub state: &'a str,
     pub reason: Option<&'a str>,
     pub registered_by: &'a str,
 }
@@ -60,8 +61,8 @@ pub async fn insert(
     Ok(diesel::sql_query(format!(
         "INSERT INTO registrations (id, session_id, person_id, organization_id, \
              organization_kind, state, waitlist_position, reason, registered_by) \
-         VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN 'waitlisted' ELSE 'confirmed' END, \
-                 CASE WHEN $6 THEN nextval('registration_positions') END, $7, $8) \
+         VALUES ($1, $2, $3, $4, $5, $6, \
+                 CASE WHEN $6 <> 'confirmed' THEN nextval('registration_positions') END, $7, $8) \
          RETURNING {COLUMNS}"
     ))
     .bind::<sql_types::Uuid, _>(new.id)
@@ -69,7 +70,7 @@ pub async fn insert(
     .bind::<sql_types::Uuid, _>(new.person_id)
     .bind::<sql_types::Uuid, _>(new.organization_id)
     .bind::<sql_types::Text, _>(new.organization_kind)
-    .bind::<sql_types::Bool, _>(new.waitlisted)
+    .bind::<sql_types::Text, _>(new.state)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(new.reason)
     .bind::<sql_types::Text, _>(new.registered_by)
     .get_result(conn)
@@ -97,7 +98,7 @@ pub async fn live_of(
 ) -> Result<Option<RegistrationRow>, ApiError> {
     Ok(diesel::sql_query(format!(
         "SELECT {COLUMNS} FROM registrations WHERE session_id = $1 AND person_id = $2 \
-           AND state IN ('confirmed', 'waitlisted', 'offered')"
+           AND state IN ('pending_approval', 'confirmed', 'waitlisted', 'offered')"
     ))
     .bind::<sql_types::Uuid, _>(session)
     .bind::<sql_types::Uuid, _>(person)
@@ -176,6 +177,20 @@ pub async fn set_state(
     .bind::<sql_types::Nullable<sql_types::Text>, _>(reason)
     .get_result(conn)
     .await?)
+}
+
+/// Records who approved a registration.
+pub async fn set_approved_by(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    approved_by: &str,
+) -> Result<(), ApiError> {
+    diesel::sql_query("UPDATE registrations SET approved_by = $2 WHERE id = $1")
+        .bind::<sql_types::Uuid, _>(id)
+        .bind::<sql_types::Text, _>(approved_by)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Gives a waiting registration another place in the waiting list.
@@ -266,7 +281,7 @@ pub async fn live_of_session(
 ) -> Result<Vec<RegistrationRow>, ApiError> {
     Ok(diesel::sql_query(format!(
         "SELECT {COLUMNS} FROM registrations WHERE session_id = $1 \
-           AND state IN ('confirmed', 'waitlisted', 'offered') ORDER BY id"
+           AND state IN ('pending_approval', 'confirmed', 'waitlisted', 'offered') ORDER BY id"
     ))
     .bind::<sql_types::Uuid, _>(session)
     .load(conn)

@@ -46,6 +46,8 @@ pub struct SessionRow {
     pub max_per_organization: Option<i32>,
     #[diesel(sql_type = sql_types::Int4)]
     pub offer_hours: i32,
+    #[diesel(sql_type = sql_types::Bool)]
+    pub requires_approval: bool,
     #[diesel(sql_type = sql_types::Text)]
     pub state: String,
     #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
@@ -95,7 +97,8 @@ const SELECT: &str = "\
     SELECT s.id, s.course_id, c.title, c.topic, s.days, s.place, s.online_url, s.capacity, \
            s.trainers, s.registration_opens_on, s.registration_closes_on, \
            s.cancellation_deadline, s.min_youth_office_seats, s.min_institution_seats, \
-           s.reserved_until, s.max_per_organization, s.offer_hours, s.state, s.cancel_reason, s.proposal_id, \
+           s.reserved_until, s.max_per_organization, s.offer_hours, s.requires_approval, s.state, s.cancel_reason, \
+           s.proposal_id, \
            (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state = 'confirmed') AS confirmed, \
            (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state = 'offered') AS offered, \
            (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state = 'waitlisted') AS waitlisted, \
@@ -112,8 +115,8 @@ pub async fn insert(
         "INSERT INTO sessions (id, course_id, days, place, online_url, capacity, trainers, \
              registration_opens_on, registration_closes_on, cancellation_deadline, \
              min_youth_office_seats, min_institution_seats, reserved_until, \
-             max_per_organization, offer_hours, proposal_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             max_per_organization, offer_hours, proposal_id, requires_approval) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind::<sql_types::Uuid, _>(id)
     .bind::<sql_types::Uuid, _>(draft.course_id)
@@ -131,6 +134,7 @@ pub async fn insert(
     .bind::<sql_types::Nullable<sql_types::Int4>, _>(draft.max_per_organization)
     .bind::<sql_types::Int4, _>(draft.offer_hours)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(draft.proposal_id)
+    .bind::<sql_types::Bool, _>(draft.requires_approval)
     .execute(conn)
     .await?;
     Ok(())
@@ -154,8 +158,8 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Sessi
         "SELECT s.id, s.course_id, c.title, c.topic, s.days, s.place, s.online_url, s.capacity, \
                 s.trainers, s.registration_opens_on, s.registration_closes_on, \
                 s.cancellation_deadline, s.min_youth_office_seats, s.min_institution_seats, \
-                s.reserved_until, s.max_per_organization, s.offer_hours, s.state, s.cancel_reason, \
-                s.proposal_id, 0::bigint AS confirmed, 0::bigint AS offered, 0::bigint AS waitlisted, \
+                s.reserved_until, s.max_per_organization, s.offer_hours, s.requires_approval, \
+                s.state, s.cancel_reason, s.proposal_id, 0::bigint AS confirmed, 0::bigint AS offered, 0::bigint AS waitlisted, \
                 s.version, s.created_at, s.updated_at \
          FROM sessions s JOIN courses c ON c.id = s.course_id WHERE s.id = $1 FOR UPDATE OF s",
     )

@@ -521,3 +521,98 @@ async fn organisers_offer_a_free_seat_out_of_order_and_reorder_the_waiting_list(
     assert_eq!(carl_now.expect(StatusCode::OK)["state"], "waitlisted");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn staff_registering_themselves_wait_for_their_leaders_approval_when_the_session_asks() {
+    let app = spawn().await;
+    let session = session(&app, json!({"requires_approval": true})).await;
+    assert_eq!(session["requires_approval"], true);
+    let leader = person(&app, INSTITUTIONS[0]).await;
+    let other_leader = person(&app, INSTITUTIONS[1]).await;
+    app.execute(&format!(
+        "UPDATE directory_people SET functions = '{{leader}}' WHERE id IN ('{leader}', '{other_leader}')"
+    ))
+    .await;
+    let (anna, ben, carl) = (
+        person(&app, INSTITUTIONS[0]).await,
+        person(&app, INSTITUTIONS[0]).await,
+        person(&app, INSTITUTIONS[0]).await,
+    );
+    let pending = register(&app, &session, anna, INSTITUTIONS[0]).await;
+    let pending = pending.expect(StatusCode::CREATED).clone();
+    assert_eq!(pending["state"], "pending_approval");
+    register(&app, &session, anna, INSTITUTIONS[0])
+        .await
+        .expect_conflict("already_registered");
+    let published = app
+        .sql(
+            "SELECT count(*) AS n FROM outbox \
+             WHERE event_type = 'training.registration.pending_approval.v1'",
+        )
+        .await;
+    assert_eq!(published[0]["n"], 1);
+    // Registered by the organisation's software: no approval needed.
+    let by_software = app
+        .as_(Persona::role("service").of(INSTITUTIONS[0]))
+        .post(&format!("/v1/sessions/{}/registrations", id(&session)))
+        .json(&json!({"person_id": carl}))
+        .send()
+        .await;
+    assert_eq!(
+        by_software.expect(StatusCode::CREATED)["state"],
+        "confirmed"
+    );
+
+    let path = format!("/v1/registrations/{}", id(&pending));
+    let approval = format!("{path}/approval");
+    // Not herself, not a colleague without the leader function, not another organisation's leader.
+    for (caller, org) in [
+        (anna, INSTITUTIONS[0]),
+        (ben, INSTITUTIONS[0]),
+        (other_leader, INSTITUTIONS[1]),
+    ] {
+        as_person(&app, caller, org)
+            .post(&approval)
+            .if_match("\"1\"")
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    let boss = as_person(&app, leader, INSTITUTIONS[0]);
+    boss.post(&approval)
+        .if_match("\"2\"")
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
+    let approved = boss.post(&approval).if_match("\"1\"").send().await;
+    let approved = approved.expect(StatusCode::OK).clone();
+    assert_eq!(approved["state"], "confirmed");
+    boss.post(&approval)
+        .if_match(format!("\"{}\"", approved["version"]))
+        .send()
+        .await
+        .expect_conflict("registration_not_pending_approval");
+
+    // Ben's request is rejected with a reason.
+    let ben_request = register(&app, &session, ben, INSTITUTIONS[0]).await;
+    let ben_path = format!(
+        "/v1/registrations/{}",
+        id(ben_request.expect(StatusCode::CREATED))
+    );
+    boss.post(&format!("{ben_path}/rejection"))
+        .if_match("\"1\"")
+        .json(&json!({"reason": ""}))
+        .send()
+        .await
+        .expect_validation(&["/reason"]);
+    let rejected = boss
+        .post(&format!("{ben_path}/rejection"))
+        .if_match("\"1\"")
+        .json(&json!({"reason": "Teilnahme im nächsten Halbjahr"}))
+        .send()
+        .await;
+    let rejected = rejected.expect(StatusCode::OK);
+    assert_eq!(rejected["state"], "cancelled");
+    assert_eq!(rejected["reason"], "Teilnahme im nächsten Halbjahr");
+    app.stop().await;
+}
