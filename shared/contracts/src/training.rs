@@ -278,11 +278,14 @@ pub struct CompletionV1 {
 
 pub const REMINDER_DUE: &str = "training.reminder.due.v1";
 
-/// A participant to remind.
+/// A participant to remind, with the leaders of their organisation to tell as well.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SessionParticipant {
     pub person_id: Uuid,
     pub organization_id: Uuid,
+    /// Directory people with the function `leader` in the participant's organisation.
+    #[serde(default)]
+    pub leaders: Vec<Uuid>,
 }
 
 /// A session begins in `days_before` days (7 or 1): whom to remind. Delivering the reminder
@@ -292,7 +295,8 @@ pub struct SessionParticipant {
     "course_id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation",
     "first_day": "2027-03-10", "days_before": 7, "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1",
     "online": false, "participants": [{"person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
-        "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f"}]}))]
+        "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+        "leaders": ["01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e61"]}]}))]
 pub struct ReminderDueV1 {
     pub session_id: Uuid,
     pub course_id: Uuid,

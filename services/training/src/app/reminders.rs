@@ -28,6 +28,8 @@ struct ParticipantRow {
     person_id: Uuid,
     #[diesel(sql_type = sql_types::Uuid)]
     organization_id: Uuid,
+    #[diesel(sql_type = sql_types::Array<sql_types::Uuid>)]
+    leaders: Vec<Uuid>,
 }
 
 /// Publishes every reminder that is due and not yet sent, each session in its own
@@ -84,8 +86,13 @@ async fn send(
         return Ok(0);
     }
     let participants: Vec<ParticipantRow> = diesel::sql_query(
-        "SELECT person_id, organization_id FROM registrations \
-         WHERE session_id = $1 AND state = 'confirmed' ORDER BY person_id",
+        "SELECT r.person_id, r.organization_id, \
+                coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM directory_people p \
+                          WHERE p.organization_id = r.organization_id AND p.active \
+                            AND 'leader' = ANY (p.functions) AND p.id <> r.person_id), \
+                         '{}') AS leaders \
+         FROM registrations r WHERE r.session_id = $1 AND r.state = 'confirmed' \
+         ORDER BY r.person_id",
     )
     .bind::<sql_types::Uuid, _>(session_id)
     .load(conn)
@@ -108,6 +115,7 @@ async fn send(
             .map(|p| SessionParticipant {
                 person_id: p.person_id,
                 organization_id: p.organization_id,
+                leaders: p.leaders,
             })
             .collect(),
     });

@@ -40,6 +40,11 @@ async fn reminders_go_out_a_week_and_a_day_before_once_each() {
     register(&app, &session, ben, INSTITUTIONS[0])
         .await
         .expect(StatusCode::CREATED);
+    let leader = person(&app, OFFICES[0]).await;
+    app.execute(&format!(
+        "UPDATE directory_people SET functions = '{{leader}}' WHERE id = '{leader}'"
+    ))
+    .await;
     let remind = || qmf_training::app::reminders::remind(app.pool());
     // Three weeks ahead: nothing due.
     assert_eq!(remind().await.unwrap(), 0);
@@ -63,6 +68,15 @@ async fn reminders_go_out_a_week_and_a_day_before_once_each() {
     let mut expected = vec![anna.to_string(), ben.to_string()];
     expected.sort();
     assert_eq!(people, expected);
+    // Anna's leader is told too; Ben's organisation has none.
+    for participant in sent[1]["participants"].as_array().unwrap() {
+        let leaders = if participant["person_id"] == json!(anna) {
+            json!([leader])
+        } else {
+            json!([])
+        };
+        assert_eq!(participant["leaders"], leaders);
+    }
     app.stop().await;
 }
 
