@@ -547,7 +547,8 @@ export interface paths {
          * @description Admins and coordinators. The schema is checked against the JSON Schema 2020-12 meta-schema
          *     and must constrain the documents (see `Release`). Existing documents keep the version they
          *     were filled with. Releasing is recorded in the audit log (`instrument.release`, target
-         *     `instrument/{key}/{version}`).
+         *     `instrument/{key}/{version}`) and published as `case.instrument_released.v1`, so the
+         *     training service can tell who needs a refresher.
          */
         post: operations["release_instrument_version"];
         delete?: never;

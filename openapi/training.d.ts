@@ -67,6 +67,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/certificate-verifications/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify a certificate by its code (public).
+         * @description No token: whoever holds a certificate (an employer, the person) can check it. The answer
+         *     says whether the code is valid or revoked, and shows only what the certificate shows
+         *     (holder, organisation, course, days, hours, issue date); the revocation's reason is not
+         *     shown. Case, hyphens and spaces do not matter, and O, I, L read as 0, 1, 1. An unknown
+         *     code answers 404. Codes carry 80 random bits, and requests are rate-limited per address.
+         */
+        get: operations["verify_certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the certificates of a person or of a session.
+         * @description Valid and revoked ones, newest first, at most 500. One of `person_id` and `session_id`
+         *     is required.
+         */
+        get: operations["list_certificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a certificate.
+         * @description Its holder, their organisation's software, the organisers and the coordination; for
+         *     anyone else it does not exist (404).
+         */
+        get: operations["get_certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a certificate as PDF.
+         * @description One A4 page in German: holder, organisation, course, topic, days, hours, place, the
+         *     education provider, the issue date and the verification code with the address to check
+         *     it. A revoked certificate is not handed out again (409 `certificate_revoked`). Who may
+         *     read the certificate may download it.
+         */
+        get: operations["get_certificate_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/certificates/{id}/revocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a certificate.
+         * @description The organisers. Its verification answers `revoked` with the date from now on, and the PDF
+         *     is no longer handed out. Publishes `training.certificate.revoked.v1`. A completion that
+         *     stands may get a new certificate with `POST /v1/registrations/{id}/certificate`.
+         */
+        post: operations["revoke_certificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/courses": {
         parameters: {
             query?: never;
@@ -98,6 +209,74 @@ export interface paths {
         };
         /** Read a course. Every authenticated caller. */
         get: operations["get_course"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/expert-day-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List expert-day proposals.
+         * @description The organisers and the coordination. Every Forum decision of kind `event` and every
+         *     quality-dialogue finding of kind `expert_day` the service received; schedule a session of
+         *     an expert-day course with its `proposal_id` to realise one, and the session links back.
+         */
+        get: operations["list_expert_day_proposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/training-needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read what training an organisation's staff still need.
+         * @description Per required course how many active staff members have it `missing`, `expired`, due as
+         *     `refresher` or `current`, and per staff member (with a required course) their courses.
+         *     The organisation's software, the organisers and the coordination.
+         */
+        get: operations["get_organization_training_needs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people/{id}/training-needs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read what training a person still needs.
+         * @description For every course required for one of the person's staff functions (from the directory):
+         *     `missing` (never completed), `expired` (older than the course's `valid_for_years`),
+         *     `refresher` (an instrument the course teaches got a new version since the person was last
+         *     trained on it, as released by the case service) or `current`. The person, their
+         *     organisation's software, the organisers and the coordination.
+         */
+        get: operations["get_person_training_needs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -188,6 +367,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/registrations/{id}/approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a registration.
+         * @description For sessions that require approval, a registration staff made themselves waits for it. A
+         *     leader of the person's organisation (a directory person with the function `leader`, never
+         *     the person themselves), the organisation's software, the organisers or the coordination
+         *     approve it: it gets a seat when one is free for the person, else waits in the list at the
+         *     place it took when registered. Publishes `training.registration.confirmed.v1` or
+         *     `…waitlisted.v1`.
+         */
+        post: operations["approve_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/registrations/{id}/attendance": {
         parameters: {
             query?: never;
@@ -225,6 +429,117 @@ export interface paths {
          *     `training.registration.cancelled.v1` (and `…offered.v1` for the next).
          */
         post: operations["cancel_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a certificate anew.
+         * @description The organisers, for a completed registration whose certificate was revoked (for example
+         *     to correct a name the directory has since corrected). A new code; the old one stays
+         *     revoked. Certificates are otherwise issued by themselves with each completion. Publishes
+         *     `training.certificate.issued.v1`.
+         */
+        post: operations["reissue_certificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/make-ups/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record the make-up of an excused day.
+         * @description The organisers, for a confirmed participant of a course completed by attendance or excused
+         *     parts made up (`attended_or_excused_with_make_up`), for a day recorded as `excused`. The
+         *     completion follows (`training.completion.achieved.v1` and a certificate when every day is
+         *     now attended or made up). Idempotent: the same make-up again changes nothing; a different
+         *     date or note replaces it.
+         */
+        put: operations["record_make_up"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Offer a seat out of order.
+         * @description The organisers: a free seat (neither confirmed nor offered) is offered to this waiting
+         *     registration, out of the waiting list's order and its quotas, for the session's offer time.
+         *     Never more seats than the session has. Publishes `training.registration.offered.v1`.
+         */
+        post: operations["offer_seat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/rejection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a registration that waits for approval.
+         * @description Who may approve it. The registration ends (`cancelled`, with the reason). Publishes
+         *     `training.registration.cancelled.v1`.
+         */
+        post: operations["reject_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registrations/{id}/waitlist-position": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a registration in the waiting list.
+         * @description The organisers: before another waiting registration of the session, or to the end. The
+         *     others keep their order. Publishes `training.registration.waitlisted.v1` for the moved one.
+         */
+        post: operations["move_in_waiting_list"];
         delete?: never;
         options?: never;
         head?: never;
@@ -315,6 +630,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a session's participant list.
+         * @description The organisers and the coordination: the confirmed participants with name, work e-mail
+         *     and organisation from the directory, by family name. `?format=csv` gives a CSV file (cells
+         *     neutralised against spreadsheet formulas), `?format=pdf` an A4 list to print.
+         */
+        get: operations["get_participant_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions/{id}/registrations": {
         parameters: {
             query?: never;
@@ -335,6 +672,101 @@ export interface paths {
          */
         post: operations["register"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/sign-in-sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a session's sign-in sheet.
+         * @description The organisers and the coordination. PDF (the default): a page per session day with every
+         *     confirmed participant and room to sign. `?format=csv`: a row per day and participant with an
+         *     empty `signature` column. There is no JSON form: `format=json` answers 422.
+         */
+        get: operations["get_sign_in_sheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/training-feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List training feeds: those the caller made, their own and their organisation's (the
+         *     organisers and the coordination see all), newest first, without their secrets.
+         */
+        get: operations["list_training_feeds"];
+        put?: never;
+        /**
+         * Create a training calendar feed.
+         * @description A person's (the person, their organisation's software, the organisers, the coordination),
+         *     an organisation's (its staff and software, the organisers, the coordination) or a
+         *     trainer's (the trainer, the administration). Calendar programs cannot send tokens, so the
+         *     feed is read through a secret address, returned only in this answer.
+         */
+        post: operations["create_training_feed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/training-feeds/{address}/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a training calendar feed (for calendar programs).
+         * @description No bearer token: the feed's unguessable address (244 random bits, stored only as its
+         *     SHA-256) is the key. iCalendar (`text/calendar`), one whole-day entry per session day of
+         *     the last year and every coming one (at most 1,000 sessions): for a person their
+         *     registrations (waiting list and offers as tentative, ended ones and cancelled sessions as
+         *     cancelled), for an organisation the sessions its staff registered for with their number,
+         *     for a trainer what they teach. Online links are not in the feed. An unknown or revoked
+         *     address answers 404.
+         */
+        get: operations["read_training_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/training-feeds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a training feed: its address answers 404 from now on. Who made it, or whoever
+         *     may create it.
+         */
+        delete: operations["revoke_training_feed"];
         options?: never;
         head?: never;
         patch?: never;
@@ -406,6 +838,79 @@ export interface components {
             /** @description 1 to 500 characters. */
             reason: string;
         };
+        /**
+         * @description A certificate of attendance, as issued.
+         * @example {
+         *       "code": "7K3D-9XQ2-M4TB-R8WN",
+         *       "completed_on": "2027-03-11",
+         *       "course_id": "01938200-0000-7000-8000-000000000001",
+         *       "course_title": "Grundlagen der Kooperation",
+         *       "days": [
+         *         "2027-03-10",
+         *         "2027-03-11"
+         *       ],
+         *       "document": "/v1/certificates/01938200-0000-7000-8000-000000000031/document",
+         *       "duration_hours": 12,
+         *       "holder_name": "Anna Becker",
+         *       "id": "01938200-0000-7000-8000-000000000031",
+         *       "issued_at": "2027-03-11T16:05:00Z",
+         *       "online": false,
+         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *       "organization_name": "Jugendamt Heilbronn",
+         *       "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+         *       "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1",
+         *       "registration_id": "01938200-0000-7000-8000-000000000021",
+         *       "revoke_reason": null,
+         *       "revoked_at": null,
+         *       "session_id": "01938200-0000-7000-8000-000000000011",
+         *       "state": "valid",
+         *       "topic": "guidelines",
+         *       "version": 1
+         *     }
+         */
+        Certificate: {
+            /** @description The verification code printed on it, in groups of four. */
+            code: string;
+            /** Format: date */
+            completed_on: string;
+            /** Format: uuid */
+            course_id: string;
+            course_title: string;
+            days: string[];
+            /** @description The PDF. */
+            document: string;
+            /** Format: int32 */
+            duration_hours: number;
+            /** @description The holder's name as the directory had it when the certificate was issued. */
+            holder_name: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            issued_at: string;
+            online: boolean;
+            /** Format: uuid */
+            organization_id: string;
+            organization_name: string;
+            /** Format: uuid */
+            person_id: string;
+            place?: string | null;
+            /** Format: uuid */
+            registration_id: string;
+            revoke_reason?: string | null;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            /** Format: uuid */
+            session_id: string;
+            /** @description `valid` or `revoked`. */
+            state: string;
+            topic: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description Certificates, newest first (at most 500). */
+        CertificateList: {
+            items: components["schemas"]["Certificate"][];
+        };
         /** @description A completed course. */
         CompletedCourse: {
             /** Format: date */
@@ -432,6 +937,7 @@ export interface components {
          *       "description": "Leitlinien und Philosophie der Kooperation in Heilbronn-Franken.",
          *       "duration_hours": 12,
          *       "id": "01938200-0000-7000-8000-000000000001",
+         *       "instruments": [],
          *       "prerequisites": [],
          *       "required_for": [
          *         "caseworker",
@@ -440,6 +946,7 @@ export interface components {
          *       "title": "Grundlagen der Kooperation",
          *       "topic": "guidelines",
          *       "updated_at": "2026-12-04T10:00:00Z",
+         *       "valid_for_years": null,
          *       "version": 1
          *     }
          */
@@ -452,12 +959,20 @@ export interface components {
             duration_hours: number;
             /** Format: uuid */
             id: string;
+            /** @description Instruments the course teaches. */
+            instruments: components["schemas"]["Instrument"][];
             prerequisites: string[];
-            required_for: string[];
+            /** @description Staff functions for which the course is required. */
+            required_for: components["schemas"]["StaffFunction"][];
             title: string;
             topic: components["schemas"]["Topic"];
             /** Format: date-time */
             updated_at: string;
+            /**
+             * Format: int32
+             * @description How long a completion counts, in years; none: for good.
+             */
+            valid_for_years?: number | null;
             /** Format: int32 */
             version: number;
         };
@@ -467,13 +982,15 @@ export interface components {
          *       "completion_rule": "all_parts_attended",
          *       "description": "Leitlinien und Philosophie der Kooperation in Heilbronn-Franken.",
          *       "duration_hours": 12,
+         *       "instruments": [],
          *       "prerequisites": [],
          *       "required_for": [
          *         "caseworker",
          *         "leader"
          *       ],
          *       "title": "Grundlagen der Kooperation",
-         *       "topic": "guidelines"
+         *       "topic": "guidelines",
+         *       "valid_for_years": null
          *     }
          */
         CourseInput: {
@@ -485,13 +1002,57 @@ export interface components {
              * @description 1 to 200 hours.
              */
             duration_hours: number;
+            /**
+             * @description Instruments the course teaches: when one gets a new version, whoever was trained on it
+             *     before needs a refresher (a course teaching it, completed after the release).
+             */
+            instruments?: components["schemas"]["Instrument"][];
             /** @description Courses to complete before this one (up to 20). */
             prerequisites?: string[];
-            /** @description Staff functions of the directory for which the course is required (up to 20). */
-            required_for?: string[];
+            /** @description Staff functions of the directory for which the course is required. */
+            required_for?: components["schemas"]["StaffFunction"][];
             /** @description 1 to 200 characters. */
             title: string;
             topic: components["schemas"]["Topic"];
+            /**
+             * Format: int32
+             * @description How long a completion counts (1 to 20 years); none: for good.
+             */
+            valid_for_years?: number | null;
+        };
+        /** @description One required course of a person. */
+        CourseNeed: {
+            /**
+             * Format: date
+             * @description The person's latest completion of the course.
+             */
+            completed_on?: string | null;
+            /** Format: uuid */
+            course_id: string;
+            course_title: string;
+            /**
+             * Format: date
+             * @description Since when it is due again (`expired`: the end of its validity; `refresher`: the
+             *     instrument's release).
+             */
+            due_since?: string | null;
+            /** @description For `refresher`: the instrument and its new version, e.g. `help_plan v2`. */
+            reason?: string | null;
+            state: components["schemas"]["NeedState"];
+        };
+        /** @description How many people of an organisation stand where with one course. */
+        CourseSummary: {
+            /** Format: uuid */
+            course_id: string;
+            course_title: string;
+            /** Format: int64 */
+            current: number;
+            /** Format: int64 */
+            expired: number;
+            /** Format: int64 */
+            missing: number;
+            /** Format: int64 */
+            refresher: number;
         };
         /**
          * @description The attendance of a session day after a recording.
@@ -543,6 +1104,126 @@ export interface components {
             /** @description JSON pointer to the offending field (`/address/postal_code`), or to a CSV cell (`/rows/3/name`). */
             pointer: string;
         };
+        /**
+         * @description An instrument of the help process a course teaches (the case service's instrument keys).
+         * @enum {string}
+         */
+        Instrument: "assessment" | "help_plan" | "review" | "final_evaluation";
+        /**
+         * @description The make-up of an excused day.
+         * @example {
+         *       "day": "2027-03-11",
+         *       "made_up_on": "2027-04-14",
+         *       "note": "Nachgeholt im Kurs vom 14.04.2027",
+         *       "recorded_at": "2027-04-14T16:00:00Z",
+         *       "recorded_by": "trainer-1",
+         *       "registration_id": "01938200-0000-7000-8000-000000000021"
+         *     }
+         */
+        MakeUp: {
+            /**
+             * Format: date
+             * @description The excused session day.
+             */
+            day: string;
+            /** Format: date */
+            made_up_on: string;
+            note: string;
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+            /** Format: uuid */
+            registration_id: string;
+        };
+        /**
+         * @description How an excused day was made up.
+         * @example {
+         *       "made_up_on": "2027-04-14",
+         *       "note": "Nachgeholt im Kurs vom 14.04.2027"
+         *     }
+         */
+        MakeUpInput: {
+            /**
+             * Format: date
+             * @description When (on or before today).
+             */
+            made_up_on: string;
+            /** @description How, 1 to 500 characters (e.g. the session it was made up in). */
+            note: string;
+        };
+        /**
+         * @description Where a person stands with a required course.
+         * @enum {string}
+         */
+        NeedState: "missing" | "expired" | "refresher" | "current";
+        /**
+         * @description Creating a feed: of a person, an organisation or a trainer (exactly one).
+         * @example {
+         *       "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"
+         *     }
+         */
+        NewFeed: {
+            /**
+             * Format: uuid
+             * @description The sessions with registrations of an organisation's staff.
+             */
+            organization_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The sessions a person registered for (with their registration's state).
+             */
+            person_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The sessions a trainer teaches.
+             */
+            trainer_id?: string | null;
+        };
+        /**
+         * @description An organisation's training needs: per required course the counts, and per active staff
+         *     member their courses.
+         * @example {
+         *       "courses": [
+         *         {
+         *           "course_id": "01938200-0000-7000-8000-000000000001",
+         *           "course_title": "Grundlagen der Kooperation",
+         *           "current": 12,
+         *           "expired": 0,
+         *           "missing": 3,
+         *           "refresher": 1
+         *         }
+         *       ],
+         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *       "people": [
+         *         {
+         *           "courses": [
+         *             {
+         *               "completed_on": null,
+         *               "course_id": "01938200-0000-7000-8000-000000000001",
+         *               "course_title": "Grundlagen der Kooperation",
+         *               "due_since": null,
+         *               "reason": null,
+         *               "state": "missing"
+         *             }
+         *           ],
+         *           "family_name": "Becker",
+         *           "functions": [
+         *             "caseworker"
+         *           ],
+         *           "given_name": "Anna",
+         *           "open": 1,
+         *           "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"
+         *         }
+         *       ]
+         *     }
+         */
+        OrganizationTrainingNeeds: {
+            courses: components["schemas"]["CourseSummary"][];
+            /** Format: uuid */
+            organization_id: string;
+            /** @description Active staff with at least one required course, by family name (at most 5,000). */
+            people: components["schemas"]["PersonTrainingNeeds"][];
+        };
         /** @description One page of a list. */
         Page_Course: {
             /** @description The items of this page, in the list's stable order. */
@@ -555,12 +1236,20 @@ export interface components {
                 duration_hours: number;
                 /** Format: uuid */
                 id: string;
+                /** @description Instruments the course teaches. */
+                instruments: components["schemas"]["Instrument"][];
                 prerequisites: string[];
-                required_for: string[];
+                /** @description Staff functions for which the course is required. */
+                required_for: components["schemas"]["StaffFunction"][];
                 title: string;
                 topic: components["schemas"]["Topic"];
                 /** Format: date-time */
                 updated_at: string;
+                /**
+                 * Format: int32
+                 * @description How long a completion counts, in years; none: for good.
+                 */
+                valid_for_years?: number | null;
                 /** Format: int32 */
                 version: number;
             }[];
@@ -644,10 +1333,17 @@ export interface components {
                 offered: number;
                 online_url?: string | null;
                 place?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The expert-day proposal (Forum decision or dialogue finding) it realises.
+                 */
+                proposal_id?: string | null;
                 /** Format: date */
                 registration_closes_on: string;
                 /** Format: date */
                 registration_opens_on: string;
+                /** @description Staff who register themselves wait for their leader's approval. */
+                requires_approval: boolean;
                 /** Format: date */
                 reserved_until?: string | null;
                 state: components["schemas"]["SessionState"];
@@ -668,6 +1364,86 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+        };
+        /** @description A confirmed participant. */
+        Participant: {
+            email?: string | null;
+            family_name: string;
+            given_name: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** @description `youth_office` or `institution`. */
+            organization_kind: string;
+            organization_name: string;
+            /** Format: uuid */
+            person_id: string;
+            /** Format: date-time */
+            registered_at: string;
+            /** Format: uuid */
+            registration_id: string;
+        };
+        /**
+         * @description The confirmed participants of a session, by family name.
+         * @example {
+         *       "capacity": 20,
+         *       "items": [
+         *         {
+         *           "email": "a.becker@example.org",
+         *           "family_name": "Becker",
+         *           "given_name": "Anna",
+         *           "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *           "organization_kind": "youth_office",
+         *           "organization_name": "Jugendamt Heilbronn",
+         *           "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+         *           "registered_at": "2027-01-12T08:15:00Z",
+         *           "registration_id": "01938200-0000-7000-8000-000000000021"
+         *         }
+         *       ],
+         *       "session_id": "01938200-0000-7000-8000-000000000011"
+         *     }
+         */
+        ParticipantList: {
+            /** Format: int32 */
+            capacity: number;
+            items: components["schemas"]["Participant"][];
+            /** Format: uuid */
+            session_id: string;
+        };
+        /**
+         * @description A person's required courses, by the staff functions the directory gives them.
+         * @example {
+         *       "courses": [
+         *         {
+         *           "completed_on": "2026-05-12",
+         *           "course_id": "01938200-0000-7000-8000-000000000001",
+         *           "course_title": "Hilfeplanung mit den Instrumenten",
+         *           "due_since": "2027-01-15",
+         *           "reason": "help_plan v2",
+         *           "state": "refresher"
+         *         }
+         *       ],
+         *       "family_name": "Becker",
+         *       "functions": [
+         *         "caseworker"
+         *       ],
+         *       "given_name": "Anna",
+         *       "open": 1,
+         *       "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"
+         *     }
+         */
+        PersonTrainingNeeds: {
+            courses: components["schemas"]["CourseNeed"][];
+            family_name: string;
+            /** @description Staff functions, e.g. `caseworker`, `leader`. */
+            functions: string[];
+            given_name: string;
+            /**
+             * Format: int64
+             * @description How many of the courses are not `current`.
+             */
+            open: number;
+            /** Format: uuid */
+            person_id: string;
         };
         /**
          * @example {
@@ -704,6 +1480,46 @@ export interface components {
              *     first of them.
              */
             violations?: components["schemas"]["Violation"][];
+        };
+        /**
+         * @description An expert day (Fachtag) proposed by a Forum decision or a quality-dialogue finding.
+         * @example {
+         *       "id": "01938000-0000-7000-8000-000000000008",
+         *       "proposed_on": "2027-05-12",
+         *       "received_at": "2027-05-12T15:00:00Z",
+         *       "sessions": [],
+         *       "source": "dialogue_finding",
+         *       "summary": "Ein gemeinsamer Fachtag soll die Praxis nach §41 SGB VIII klären.",
+         *       "title": "Fachtag Übergänge in die Volljährigkeit"
+         *     }
+         */
+        Proposal: {
+            /**
+             * Format: uuid
+             * @description The id of the Forum decision or of the dialogue finding.
+             */
+            id: string;
+            /**
+             * Format: date
+             * @description When it was decided, or when the dialogue was held.
+             */
+            proposed_on: string;
+            /** Format: date-time */
+            received_at: string;
+            /** @description Sessions scheduled from it (`proposal_id` of a session), cancelled ones included. */
+            sessions: string[];
+            /**
+             * @description `committee_decision` (a decision of kind `event`) or `dialogue_finding` (a finding of
+             *     kind `expert_day`).
+             */
+            source: string;
+            /** @description The finding's summary (decisions carry none). */
+            summary?: string | null;
+            title: string;
+        };
+        /** @description Expert-day proposals, newest first (at most 500). */
+        ProposalList: {
+            items: components["schemas"]["Proposal"][];
         };
         /**
          * @description Result of the readiness probe.
@@ -782,10 +1598,11 @@ export interface components {
              */
             waitlist_position?: number | null;
         };
-        /** @description A registration's attendance and every change of it. */
+        /** @description A registration's attendance, every change of it, and the make-ups of excused days. */
         RegistrationAttendance: {
             entries: components["schemas"]["AttendanceEntry"][];
             history: components["schemas"]["AttendanceChange"][];
+            make_ups: components["schemas"]["MakeUp"][];
             /** Format: uuid */
             registration_id: string;
         };
@@ -793,7 +1610,27 @@ export interface components {
          * @description Where a registration stands.
          * @enum {string}
          */
-        RegistrationState: "confirmed" | "waitlisted" | "offered" | "cancelled" | "expired";
+        RegistrationState: "pending_approval" | "confirmed" | "waitlisted" | "offered" | "cancelled" | "expired";
+        /**
+         * @description Why a registration is not approved.
+         * @example {
+         *       "reason": "Teilnahme im nächsten Halbjahr"
+         *     }
+         */
+        RejectInput: {
+            /** @description 1 to 500 characters. */
+            reason: string;
+        };
+        /**
+         * @description Why a certificate is revoked.
+         * @example {
+         *       "reason": "Name falsch geschrieben; neu ausgestellt"
+         *     }
+         */
+        RevokeInput: {
+            /** @description 1 to 500 characters. */
+            reason: string;
+        };
         /**
          * @description A session with what its seats hold now.
          * @example {
@@ -816,8 +1653,10 @@ export interface components {
          *       "offered": 1,
          *       "online_url": null,
          *       "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1",
+         *       "proposal_id": null,
          *       "registration_closes_on": "2027-03-03",
          *       "registration_opens_on": "2027-01-10",
+         *       "requires_approval": false,
          *       "reserved_until": "2027-02-10",
          *       "state": "open",
          *       "title": "Grundlagen der Kooperation",
@@ -866,10 +1705,17 @@ export interface components {
             offered: number;
             online_url?: string | null;
             place?: string | null;
+            /**
+             * Format: uuid
+             * @description The expert-day proposal (Forum decision or dialogue finding) it realises.
+             */
+            proposal_id?: string | null;
             /** Format: date */
             registration_closes_on: string;
             /** Format: date */
             registration_opens_on: string;
+            /** @description Staff who register themselves wait for their leader's approval. */
+            requires_approval: boolean;
             /** Format: date */
             reserved_until?: string | null;
             state: components["schemas"]["SessionState"];
@@ -949,12 +1795,23 @@ export interface components {
             /** @description Where (up to 300 characters); a place or an online link is needed. */
             place?: string | null;
             /**
+             * Format: uuid
+             * @description For an expert day: the proposal (Forum decision or dialogue finding) it realises,
+             *     from `GET /v1/expert-day-proposals`.
+             */
+            proposal_id?: string | null;
+            /**
              * Format: date
              * @description On or after the opening, before the first day.
              */
             registration_closes_on: string;
             /** Format: date */
             registration_opens_on: string;
+            /**
+             * @description Staff who register themselves wait for the approval of their organisation's leader
+             *     (default false).
+             */
+            requires_approval?: boolean;
             /**
              * Format: date
              * @description Last day the reserved seats are kept; then they are free for everyone.
@@ -969,6 +1826,11 @@ export interface components {
          */
         SessionState: "planned" | "open" | "full" | "closed" | "held" | "cancelled";
         /**
+         * @description Function of a staff member.
+         * @enum {string}
+         */
+        StaffFunction: "leader" | "qmf_coordinator" | "caseworker" | "specialist" | "trainer";
+        /**
          * @description A participant's attendance on one day.
          * @enum {string}
          */
@@ -978,6 +1840,41 @@ export interface components {
          * @enum {string}
          */
         Topic: "guidelines" | "process_steps" | "instruments" | "quality_dialogue" | "refresher" | "expert_day";
+        /**
+         * @description A training calendar feed.
+         * @example {
+         *       "created_at": "2026-12-04T10:00:00Z",
+         *       "id": "01938300-0000-7000-8000-000000000001",
+         *       "organization_id": null,
+         *       "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60",
+         *       "revoked_at": null,
+         *       "trainer_id": null,
+         *       "url": "/v1/training-feeds/3f2a…9c1d/calendar.ics"
+         *     }
+         */
+        TrainingFeed: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id?: string | null;
+            /** Format: uuid */
+            person_id?: string | null;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            /** Format: uuid */
+            trainer_id?: string | null;
+            /**
+             * @description Only in the answer that created the feed: the secret address to give to a calendar
+             *     program. It is not stored and cannot be shown again; revoke the feed and make a new one.
+             */
+            url?: string | null;
+        };
+        /** @description The caller's training feeds. */
+        TrainingFeedList: {
+            items: components["schemas"]["TrainingFeed"][];
+        };
         /**
          * @description A person's training record.
          * @example {
@@ -999,6 +1896,42 @@ export interface components {
             completed: components["schemas"]["CompletedCourse"][];
             /** Format: uuid */
             person_id: string;
+        };
+        /**
+         * @description What a verification shows: only what the certificate itself shows.
+         * @example {
+         *       "code": "7K3D-9XQ2-M4TB-R8WN",
+         *       "course_title": "Grundlagen der Kooperation",
+         *       "days": [
+         *         "2027-03-10",
+         *         "2027-03-11"
+         *       ],
+         *       "duration_hours": 12,
+         *       "holder_name": "Anna Becker",
+         *       "issued_on": "2027-03-11",
+         *       "issuer": "JuCon / Diakonische Jugendhilfe Heilbronn",
+         *       "organization_name": "Jugendamt Heilbronn",
+         *       "revoked_on": null,
+         *       "state": "valid",
+         *       "topic": "guidelines"
+         *     }
+         */
+        Verification: {
+            code: string;
+            course_title: string;
+            days: string[];
+            /** Format: int32 */
+            duration_hours: number;
+            holder_name: string;
+            /** Format: date */
+            issued_on: string;
+            issuer: string;
+            organization_name: string;
+            /** Format: date */
+            revoked_on?: string | null;
+            /** @description `valid`, or `revoked`: the certificate was withdrawn and no longer attests anything. */
+            state: string;
+            topic: string;
         };
         /**
          * @description The body of every error response (`application/problem+json`, RFC 9457).
@@ -1023,6 +1956,19 @@ export interface components {
             people?: string[];
             /** @description The rule's stable name. */
             rule: string;
+        };
+        /**
+         * @description Where to move a waiting registration.
+         * @example {
+         *       "before": "01938200-0000-7000-8000-000000000024"
+         *     }
+         */
+        WaitlistMove: {
+            /**
+             * Format: uuid
+             * @description Another waiting registration of the session to stand before; none (or null): to the end.
+             */
+            before?: string | null;
         };
     };
     responses: never;
@@ -1130,6 +2076,548 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The verification code printed on the certificate, e.g. `7K3D-9XQ2-M4TB-R8WN` */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate the code belongs to. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No certificate has this code. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_certificates: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A person's certificates: the person, their organisation's software, the organisers
+                 *     and the coordination.
+                 */
+                person_id?: string;
+                /** @description A session's certificates: the organisers and the coordination. */
+                session_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateList"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another person's, or a session's without being an organiser. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such person. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither filter given. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Certificate id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such certificate, or another person's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_certificate_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Certificate id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": number[];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such certificate, or another person's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `certificate_revoked`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_certificate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the certificate as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Certificate id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeInput"];
+            };
+        };
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such certificate. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `certificate_revoked`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The certificate changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
@@ -1431,6 +2919,270 @@ export interface operations {
                 };
             };
             /** @description No such course. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_expert_day_proposals: {
+        parameters: {
+            query?: {
+                /** @description Only proposals without a session that stands (default false). */
+                open?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proposals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalList"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers and the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_organization_training_needs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Directory organisation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation's training needs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationTrainingNeeds"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the organisation's software, the organisers or the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such organisation. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_person_training_needs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Directory person id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person's required courses. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonTrainingNeeds"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another person. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such active person. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1878,6 +3630,140 @@ export interface operations {
             };
         };
     };
+    approve_registration: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the registration as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Registration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved: confirmed or waitlisted. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a leader of the organisation, its software, an organiser or the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `registration_not_pending_approval`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The registration changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_registration_attendance: {
         parameters: {
             query?: never;
@@ -2131,6 +4017,725 @@ export interface operations {
             };
         };
     };
+    reissue_certificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Registration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Issued. */
+            201: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    /** @description URL of the certificate */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rules `certificate_valid`, `not_completed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_make_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Registration id */
+                id: string;
+                /** @description The excused session day */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MakeUpInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MakeUp"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `make_up_not_allowed`, `not_a_participant`, `day_not_excused` or `make_up_in_the_future`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No note, or one too long. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    offer_seat: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the registration as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Registration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Offered. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `registration_not_waitlisted`, `no_free_seat`, `session_cancelled` or `registration_ended`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The registration changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_registration: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the registration as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Registration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectInput"];
+            };
+        };
+        responses: {
+            /** @description Rejected. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a leader of the organisation, its software, an organiser or the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `registration_not_pending_approval`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The registration changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    move_in_waiting_list: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the registration as read */
+                "If-Match": string;
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Registration id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistMove"];
+            };
+        };
+        responses: {
+            /** @description Moved. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registration"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `registration_not_waitlisted` (this one, or the one to stand before) or `registration_ended`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The registration changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is valid JSON but violates the schema or a validation rule; `errors` lists each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_sessions: {
         parameters: {
             query?: {
@@ -2296,7 +4901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rule `course_unknown`. */
+            /** @description Rules `course_unknown`, `trainer_unknown` (a trainer who is no active person of an education provider), `proposal_unknown`, `proposal_needs_expert_day` (a proposal is realised by a session of an expert-day course). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2757,6 +5362,111 @@ export interface operations {
             };
         };
     };
+    get_participant_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `json` (the default of the participant list), `csv` or `pdf` (the default of the
+                 *     sign-in sheet).
+                 */
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list as JSON, CSV or PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantList"];
+                    "application/pdf": number[];
+                    "text/csv": string;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers and the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;
@@ -2866,6 +5576,502 @@ export interface operations {
             };
             /** @description Invalid body. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_sign_in_sheet: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `json` (the default of the participant list), `csv` or `pdf` (the default of the
+                 *     sign-in sheet).
+                 */
+                format?: "json" | "csv" | "pdf";
+            };
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sheet as PDF or CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": number[];
+                    "text/csv": string;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers and the coordination. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `format=json`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_training_feeds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feeds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingFeedList"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_training_feed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewFeed"];
+            };
+        };
+        responses: {
+            /** @description Created; `url` holds the secret. */
+            201: {
+                headers: {
+                    /** @description URL of the feed's record */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingFeed"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another person's, organisation's or trainer's feed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such person. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still being processed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not exactly one of `person_id`, `organization_id`, `trainer_id`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_training_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's secret address (64 hexadecimal characters), as returned when the feed was created */
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such feed, or revoked. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_training_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Feed id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another person's, organisation's or trainer's feed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such feed, or revoked already. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -546,17 +546,32 @@ const TAGS: &[(&str, &str, &str)] = &[
     (
         "training",
         "sessions",
-        "Dated sessions of the courses with their seats, registration window, seats kept for youth offices and institutions, and the limit per organisation.",
+        "Dated sessions of the courses with their seats, registration window, seats kept for youth offices and institutions, and the limit per organisation; participant lists and sign-in sheets; expert days proposed by the Forum and by quality dialogues.",
     ),
     (
         "training",
         "attendance",
-        "Attendance per session day (idempotent, corrections kept in a history), completion by the course's rule, and each person's training record.",
+        "Attendance per session day (idempotent, corrections kept in a history), make-ups of excused days, completion by the course's rule, and each person's training record.",
     ),
     (
         "training",
         "registrations",
-        "Registering for a session: a seat when one is free for the person, else the waiting list, whose next eligible person is offered a freed seat for a limited time.",
+        "Registering for a session: a seat when one is free for the person, else the waiting list, whose next eligible person is offered a freed seat for a limited time; approval by the organisation's leader where a session asks for it; offers and the list's order in the organisers' hands.",
+    ),
+    (
+        "training",
+        "certificates",
+        "Certificates of attendance issued with each completion (PDF in German), their revocation, and the public verification of a certificate's code.",
+    ),
+    (
+        "training",
+        "feeds",
+        "Calendar subscriptions of a person's, an organisation's or a trainer's sessions behind a secret, revocable address.",
+    ),
+    (
+        "training",
+        "training-needs",
+        "Who still needs which training: courses required for a person's staff functions that are missing, expired, or due as a refresher after a new instrument version.",
     ),
     (
         "dialogue",

@@ -27,6 +27,7 @@ pub enum ExportFormat {
 pub struct ExportQuery {
     /// `json` (the default of the participant list), `csv` or `pdf` (the default of the
     /// sign-in sheet).
+    #[param(inline)]
     pub format: Option<ExportFormat>,
 }
 

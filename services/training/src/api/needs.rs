@@ -41,7 +41,7 @@ pub struct PersonTrainingNeeds {
     /// Staff functions, e.g. `caseworker`, `leader`.
     pub functions: Vec<String>,
     /// How many of the courses are not `current`.
-    pub open: usize,
+    pub open: i64,
     pub courses: Vec<CourseNeed>,
 }
 
@@ -66,7 +66,7 @@ fn person_view(person: PersonNeeds, titles: &HashMap<Uuid, String>) -> PersonTra
         open: courses
             .iter()
             .filter(|c| c.state != NeedState::Current)
-            .count(),
+            .count() as i64,
         courses,
     }
 }
@@ -117,10 +117,10 @@ pub async fn of_person(
 pub struct CourseSummary {
     pub course_id: Uuid,
     pub course_title: String,
-    pub missing: usize,
-    pub expired: usize,
-    pub refresher: usize,
-    pub current: usize,
+    pub missing: i64,
+    pub expired: i64,
+    pub refresher: i64,
+    pub current: i64,
 }
 
 /// An organisation's training needs: per required course the counts, and per active staff
