@@ -1,6 +1,7 @@
 //! The demo's QMF training catalogue, written through the training API: five courses across
-//! the topics, for each a session already held (its registration window in the past) and one
-//! coming with registration open, and a few staff of the demo's youth offices and
+//! the topics (those on the instruments say which ones they teach), for each a session already
+//! held (its registration window in the past) and one coming with registration open, taught by
+//! a trainer of the education provider, and a few staff of the demo's youth offices and
 //! institutions registered for the coming ones — the first so many that it is full and has a
 //! waiting list.
 
@@ -27,6 +28,15 @@ type Course = (
     &'static [&'static str],
 );
 
+/// The instruments each course of [`COURSES`] teaches.
+const INSTRUMENTS: [&[&str]; 5] = [
+    &[],
+    &[],
+    &["assessment", "help_plan", "review"],
+    &[],
+    &["help_plan"],
+];
+
 const COURSES: [Course; 5] = [
     (
         "Grundlagen der Kooperation",
@@ -52,7 +62,7 @@ const COURSES: [Course; 5] = [
         "Einschätzungsbogen, Hilfeplanvorlage und Verlaufsdokumentation in der Praxis.",
         6,
         "all_parts_attended",
-        &[],
+        &["caseworker"],
     ),
     (
         "Qualitätsdialoge vorbereiten und gestalten",
@@ -87,35 +97,41 @@ pub fn run(directory_url: &str, training_url: &str, token: &str) -> Result<Strin
         return Ok("training demo: a catalogue exists; nothing seeded".into());
     }
     let today = chrono::Utc::now().date_naive();
+    // A trainer of the education provider teaches every session.
+    let providers = directory.get("/v1/organizations?kind=education_provider&active=true&limit=1")?;
+    let mut trainers = Vec::new();
+    if let Some(provider) = providers["items"][0]["id"].as_str() {
+        let staff = directory.get(&format!(
+            "/v1/people?organization_id={provider}&active=true&limit=1"
+        ))?;
+        trainers.extend(staff["items"][0]["id"].as_str().map(str::to_string));
+    }
     let mut held = 0;
     let mut coming = Vec::new();
-    for (n, (title, topic, description, hours, rule, required_for)) in
-        COURSES.into_iter().enumerate()
+    for (n, ((title, topic, description, hours, rule, required_for), instruments)) in
+        COURSES.into_iter().zip(INSTRUMENTS).enumerate()
     {
         let course = create(
             &training,
             "/v1/courses",
             &json!({"title": title, "topic": topic, "description": description,
-                "duration_hours": hours, "completion_rule": rule, "required_for": required_for}),
+                "duration_hours": hours, "completion_rule": rule, "required_for": required_for,
+                "instruments": instruments}),
         )?;
         let course = course["id"].as_str().unwrap_or_default().to_string();
         let days = u64::from(hours.unsigned_abs().div_ceil(6).max(1));
         let n = n as u64;
         // Held: two to five months ago.
         let first = weekday(today - Days::new(60 + 21 * n));
-        create(
-            &training,
-            "/v1/sessions",
-            &session(&course, first, days, first - Days::new(42), n, false),
-        )?;
+        let mut body = session(&course, first, days, first - Days::new(42), n, false);
+        body["trainers"] = json!(trainers);
+        create_waiting(&training, "/v1/sessions", &body, "trainer_unknown")?;
         held += 1;
         // Coming: five to eleven weeks ahead, registration open since last week.
         let first = weekday(today + Days::new(35 + 10 * n));
-        let created = create(
-            &training,
-            "/v1/sessions",
-            &session(&course, first, days, today - Days::new(7), n, n == 0),
-        )?;
+        let mut body = session(&course, first, days, today - Days::new(7), n, n == 0);
+        body["trainers"] = json!(trainers);
+        let created = create_waiting(&training, "/v1/sessions", &body, "trainer_unknown")?;
         coming.push(created["id"].as_str().unwrap_or_default().to_string());
     }
 
@@ -216,6 +232,22 @@ fn create(api: &Api, path: &str, body: &Value) -> Result<Value> {
         return Err(format!("POST {path} answered {status}: {created}").into());
     }
     Ok(created)
+}
+
+/// Creates, waiting while the service answers 409 `rule` because a directory person it needs
+/// is still on the way (people arrive there by the directory's events).
+fn create_waiting(api: &Api, path: &str, body: &Value, rule: &str) -> Result<Value> {
+    let started = Instant::now();
+    loop {
+        let (status, _, created) = api.call(Method::POST, path, Some(body), None)?;
+        if status == StatusCode::CREATED {
+            return Ok(created);
+        }
+        if created["rule"] != rule || started.elapsed() > PERSON_TIMEOUT {
+            return Err(format!("POST {path} answered {status}: {created}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
 
 /// Registers `person` (as the admin, an organiser); waits while the person is still on the
