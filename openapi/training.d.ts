@@ -293,7 +293,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read a person's training record: what they completed, when. The person, their
+         * Read a person's training record: what they completed, when, and the sessions they had a seat
+         *     in but did not come to (no-shows). The person, their
          *     organisation's software, the organisers and the coordination.
          */
         get: operations["get_training_record"];
@@ -1179,6 +1180,15 @@ export interface components {
              */
             trainer_id?: string | null;
         };
+        /** @description A session the person had a seat in and did not come to (absent, not excused, every day). */
+        NoShow: {
+            days: string[];
+            /** Format: uuid */
+            registration_id: string;
+            /** Format: uuid */
+            session_id: string;
+            title: string;
+        };
         /**
          * @description An organisation's training needs: per required course the counts, and per active staff
          *     member their courses.
@@ -1264,6 +1274,8 @@ export interface components {
                 created_at: string;
                 /** Format: uuid */
                 id: string;
+                /** @description Cancelled after the session's cancellation deadline (by the organisers). */
+                late_cancellation: boolean;
                 /** Format: date-time */
                 offered_until?: string | null;
                 /** Format: uuid */
@@ -1555,6 +1567,7 @@ export interface components {
          * @example {
          *       "created_at": "2027-01-12T08:00:00Z",
          *       "id": "01938200-0000-7000-8000-000000000021",
+         *       "late_cancellation": false,
          *       "offered_until": null,
          *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
          *       "organization_kind": "institution",
@@ -1573,6 +1586,8 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             id: string;
+            /** @description Cancelled after the session's cancellation deadline (by the organisers). */
+            late_cancellation: boolean;
             /** Format: date-time */
             offered_until?: string | null;
             /** Format: uuid */
@@ -1888,12 +1903,15 @@ export interface components {
          *           "topic": "guidelines"
          *         }
          *       ],
+         *       "no_shows": [],
          *       "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60"
          *     }
          */
         TrainingRecord: {
             /** @description Newest first. */
             completed: components["schemas"]["CompletedCourse"][];
+            /** @description Sessions the person had a seat in and was recorded absent on every day of, newest first. */
+            no_shows: components["schemas"]["NoShow"][];
             /** Format: uuid */
             person_id: string;
         };

@@ -98,7 +98,8 @@ pub fn run(directory_url: &str, training_url: &str, token: &str) -> Result<Strin
     }
     let today = chrono::Utc::now().date_naive();
     // A trainer of the education provider teaches every session.
-    let providers = directory.get("/v1/organizations?kind=education_provider&active=true&limit=1")?;
+    let providers =
+        directory.get("/v1/organizations?kind=education_provider&active=true&limit=1")?;
     let mut trainers = Vec::new();
     if let Some(provider) = providers["items"][0]["id"].as_str() {
         let staff = directory.get(&format!(

@@ -65,6 +65,7 @@ pub async fn registration_changed(
         waitlist_position: row.waitlist_position,
         offered_until: row.offered_until,
         reason: row.reason.clone(),
+        late_cancellation: row.cancelled_late,
     };
     let event = match row.state.as_str() {
         "confirmed" => TrainingEvent::RegistrationConfirmed(data),

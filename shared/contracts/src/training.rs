@@ -66,7 +66,8 @@ pub struct SessionCancelledV1 {
 #[schema(example = json!({"registration_id": "01938200-0000-7000-8000-000000000021",
     "session_id": "01938200-0000-7000-8000-000000000011", "course_id": "01938200-0000-7000-8000-000000000001",
     "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
-    "state": "offered", "waitlist_position": 3, "offered_until": "2027-02-12T09:30:00Z", "reason": null}))]
+    "state": "offered", "waitlist_position": 3, "offered_until": "2027-02-12T09:30:00Z", "reason": null,
+    "late_cancellation": false}))]
 pub struct RegistrationChangedV1 {
     pub registration_id: Uuid,
     pub session_id: Uuid,
@@ -82,6 +83,9 @@ pub struct RegistrationChangedV1 {
     pub offered_until: Option<DateTime<Utc>>,
     /// Why it was waitlisted or cancelled, when said.
     pub reason: Option<String>,
+    /// Cancelled after the session's cancellation deadline.
+    #[serde(default)]
+    pub late_cancellation: bool,
 }
 
 /// Everything the training service publishes. Subjects: the session (a session's

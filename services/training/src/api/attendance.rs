@@ -278,14 +278,26 @@ pub struct CompletedCourse {
 #[schema(example = json!({"person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "completed": [
     {"course_id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation", "topic": "guidelines",
      "session_id": "01938200-0000-7000-8000-000000000011", "registration_id": "01938200-0000-7000-8000-000000000021",
-     "completed_on": "2027-03-11"}]}))]
+     "completed_on": "2027-03-11"}], "no_shows": []}))]
 pub struct TrainingRecord {
     pub person_id: Uuid,
     /// Newest first.
     pub completed: Vec<CompletedCourse>,
+    /// Sessions the person had a seat in and was recorded absent on every day of, newest first.
+    pub no_shows: Vec<NoShow>,
 }
 
-/// Read a person's training record: what they completed, when. The person, their
+/// A session the person had a seat in and did not come to (absent, not excused, every day).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NoShow {
+    pub session_id: Uuid,
+    pub registration_id: Uuid,
+    pub title: String,
+    pub days: Vec<NaiveDate>,
+}
+
+/// Read a person's training record: what they completed, when, and the sessions they had a seat
+/// in but did not come to (no-shows). The person, their
 /// organisation's software, the organisers and the coordination.
 #[utoipa::path(
     tag = "attendance",
@@ -304,9 +316,18 @@ pub async fn training_record(
     id: web::Path<Uuid>,
 ) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
-    let rows = app::attendance::record_of(&mut conn, &principal, *id).await?;
+    let (rows, no_shows) = app::attendance::record_of(&mut conn, &principal, *id).await?;
     Ok(Reply::ok(&TrainingRecord {
         person_id: *id,
+        no_shows: no_shows
+            .into_iter()
+            .map(|n| NoShow {
+                session_id: n.session_id,
+                registration_id: n.registration_id,
+                title: n.course_title,
+                days: n.days,
+            })
+            .collect(),
         completed: rows
             .into_iter()
             .map(|r| CompletedCourse {

@@ -37,7 +37,7 @@ pub enum RegistrationState {
 #[schema(example = json!({"id": "01938200-0000-7000-8000-000000000021", "session_id": "01938200-0000-7000-8000-000000000011",
     "person_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
     "organization_kind": "institution", "state": "waitlisted", "waitlist_position": 17, "offered_until": null,
-    "reason": "every seat is taken", "registered_by": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "version": 1,
+    "reason": "every seat is taken", "registered_by": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "late_cancellation": false, "version": 1,
     "created_at": "2027-01-12T08:00:00Z", "updated_at": "2027-01-12T08:00:00Z"}))]
 pub struct Registration {
     pub id: Uuid,
@@ -54,6 +54,8 @@ pub struct Registration {
     pub reason: Option<String>,
     /// Who registered (the token's subject).
     pub registered_by: String,
+    /// Cancelled after the session's cancellation deadline (by the organisers).
+    pub late_cancellation: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -72,6 +74,7 @@ fn view(row: RegistrationRow) -> ApiResult<Registration> {
         offered_until: row.offered_until,
         reason: row.reason,
         registered_by: row.registered_by,
+        late_cancellation: row.cancelled_late,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,

@@ -235,10 +235,13 @@ pub async fn record_of(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     person: Uuid,
-) -> ApiResult<Vec<store::CompletionRow>> {
+) -> ApiResult<(Vec<store::CompletionRow>, Vec<store::NoShowRow>)> {
     let (organization, _) = super::registrations::staff_of_office_or_institution(conn, person)
         .await?
         .ok_or_else(|| not_found("person"))?;
     access::require_act_for(principal, person, organization)?;
-    store::record_of(conn, person).await
+    Ok((
+        store::record_of(conn, person).await?,
+        store::no_shows_of(conn, person).await?,
+    ))
 }

@@ -148,13 +148,17 @@ pub async fn cancel(
     reason: Option<&str>,
 ) -> ApiResult<RegistrationRow> {
     let (session, current) = lock_registration(conn, principal, id, if_match).await?;
-    if today() > session.cancellation_deadline && !access::acts_for_everyone(principal) {
+    let late = today() > session.cancellation_deadline;
+    if late && !access::acts_for_everyone(principal) {
         return Err(Rule::CancellationDeadlinePassed.conflict(format!(
             "participants cancel until {}; after it the organisers do",
             session.cancellation_deadline
         )));
     }
-    let row = store::set_state(conn, id, "cancelled", None, reason).await?;
+    let mut row = store::set_state(conn, id, "cancelled", None, reason).await?;
+    if late {
+        row = store::mark_late(conn, id).await?;
+    }
     events::registration_changed(conn, &row, session.course_id).await?;
     if ["confirmed", "offered"].contains(&current.state.as_str()) && session.state != "cancelled" {
         offer_next(conn, &session).await?;

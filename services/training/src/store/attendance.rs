@@ -263,3 +263,35 @@ pub async fn make_ups_of(
     .load(conn)
     .await?)
 }
+
+/// A session a person was confirmed for and recorded absent on every day of (a no-show).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct NoShowRow {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub session_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub registration_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub course_title: String,
+    #[diesel(sql_type = sql_types::Array<sql_types::Date>)]
+    pub days: Vec<NaiveDate>,
+}
+
+/// A person's no-shows, newest first.
+pub async fn no_shows_of(
+    conn: &mut AsyncPgConnection,
+    person: Uuid,
+) -> Result<Vec<NoShowRow>, ApiError> {
+    Ok(diesel::sql_query(
+        "SELECT s.id AS session_id, r.id AS registration_id, k.title AS course_title, s.days \
+         FROM registrations r JOIN sessions s ON s.id = r.session_id \
+         JOIN courses k ON k.id = s.course_id \
+         WHERE r.person_id = $1 AND r.state = 'confirmed' AND s.state <> 'cancelled' \
+           AND (SELECT count(*) FROM attendance a \
+                WHERE a.registration_id = r.id AND a.status = 'absent') = cardinality(s.days) \
+         ORDER BY s.days[1] DESC, s.id",
+    )
+    .bind::<sql_types::Uuid, _>(person)
+    .load(conn)
+    .await?)
+}

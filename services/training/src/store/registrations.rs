@@ -30,6 +30,9 @@ pub struct RegistrationRow {
     pub reason: Option<String>,
     #[diesel(sql_type = sql_types::Text)]
     pub registered_by: String,
+    /// Cancelled after the session's cancellation deadline.
+    #[diesel(sql_type = sql_types::Bool)]
+    pub cancelled_late: bool,
     #[diesel(sql_type = sql_types::Int4)]
     pub version: i32,
     #[diesel(sql_type = sql_types::Timestamptz)]
@@ -39,7 +42,8 @@ pub struct RegistrationRow {
 }
 
 const COLUMNS: &str = "id, session_id, person_id, organization_id, organization_kind, state, \
-    waitlist_position, offered_until, reason, registered_by, version, created_at, updated_at";
+    waitlist_position, offered_until, reason, registered_by, cancelled_late, version, created_at, \
+    updated_at";
 
 /// A new registration: `confirmed` (no position), or `waitlisted` or `pending_approval` (the
 /// next position).
@@ -175,6 +179,19 @@ pub async fn set_state(
     .bind::<sql_types::Text, _>(state)
     .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(offered_until)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(reason)
+    .get_result(conn)
+    .await?)
+}
+
+/// Marks a cancellation as late (after the session's cancellation deadline).
+pub async fn mark_late(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<RegistrationRow, ApiError> {
+    Ok(diesel::sql_query(format!(
+        "UPDATE registrations SET cancelled_late = true WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind::<sql_types::Uuid, _>(id)
     .get_result(conn)
     .await?)
 }

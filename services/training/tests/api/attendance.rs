@@ -101,6 +101,7 @@ async fn attendance_is_recorded_once_corrected_with_history_and_decides_completi
     let record = record.expect(StatusCode::OK).clone();
     assert_eq!(record["completed"].as_array().unwrap().len(), 1);
     assert_eq!(record["completed"][0]["completed_on"], json!(second));
+    assert_eq!(record["no_shows"], json!([]));
     as_person(&app, people[1].0, people[1].1)
         .get(&record_path)
         .send()
@@ -148,6 +149,22 @@ async fn attendance_is_recorded_once_corrected_with_history_and_decides_completi
             (json!("absent"), json!("present")),
         ]
     );
+
+    // Ben, late on day one and absent on day two, came; corrected to absent on both, he is a
+    // no-show in his record.
+    let ben_record = format!("/v1/people/{}/training-record", people[1].0);
+    let record = organiser(&app).get(&ben_record).send().await;
+    assert_eq!(record.expect(StatusCode::OK)["no_shows"], json!([]));
+    organiser(&app)
+        .put(&path(first))
+        .json(&body(&[(ben, "absent")]))
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let record = organiser(&app).get(&ben_record).send().await;
+    let no_shows = record.expect(StatusCode::OK)["no_shows"].clone();
+    assert_eq!(no_shows.as_array().unwrap().len(), 1);
+    assert_eq!(no_shows[0]["session_id"], session["id"]);
     app.stop().await;
 }
 

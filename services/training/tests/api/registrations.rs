@@ -347,7 +347,19 @@ async fn after_the_cancellation_deadline_only_the_organisers_cancel() {
         .json(&json!({"reason": "krank gemeldet"}))
         .send()
         .await;
-    assert_eq!(cancelled.expect(StatusCode::OK)["state"], "cancelled");
+    let cancelled = cancelled.expect(StatusCode::OK);
+    assert_eq!(cancelled["state"], "cancelled");
+    assert_eq!(
+        cancelled["late_cancellation"], true,
+        "after the deadline: late"
+    );
+    let published = app
+        .sql(
+            "SELECT envelope->'data'->'late_cancellation' AS late FROM outbox \
+             WHERE event_type = 'training.registration.cancelled.v1'",
+        )
+        .await;
+    assert_eq!(published[0]["late"], true);
     app.stop().await;
 }
 

@@ -1,0 +1,2 @@
+DROP INDEX attendance_registration_absent;
+ALTER TABLE registrations DROP COLUMN cancelled_late;
