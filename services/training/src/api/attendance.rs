@@ -224,11 +224,13 @@ pub async fn of_registration(
     let registration = crate::store::registrations::find(&mut conn, *id)
         .await?
         .ok_or_else(|| not_found("registration"))?;
-    access::require_act_for(
+    app::require_act_for(
+        &mut conn,
         &principal,
         registration.person_id,
         registration.organization_id,
-    )?;
+    )
+    .await?;
     let entries = store::of_registration(&mut conn, *id)
         .await?
         .into_iter()

@@ -33,7 +33,7 @@ pub struct ExportQuery {
 
 /// A confirmed participant.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Participant {
+pub struct ParticipantListEntry {
     pub registration_id: Uuid,
     pub person_id: Uuid,
     pub given_name: String,
@@ -57,7 +57,7 @@ pub struct Participant {
 pub struct ParticipantList {
     pub session_id: Uuid,
     pub capacity: i32,
-    pub items: Vec<Participant>,
+    pub items: Vec<ParticipantListEntry>,
 }
 
 fn head(session: &SessionRow) -> SessionHead<'_> {
@@ -126,7 +126,7 @@ pub async fn participant_list(
             capacity: session.capacity,
             items: people
                 .into_iter()
-                .map(|p| Participant {
+                .map(|p| ParticipantListEntry {
                     registration_id: p.registration_id,
                     person_id: p.person_id,
                     given_name: p.given_name,

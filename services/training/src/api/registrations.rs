@@ -97,8 +97,10 @@ pub struct RegisterInput {
 
 /// Register for a session.
 ///
-/// The person themselves, their organisation's software (`service` acting for it), the
-/// organisers or the coordination; inside the registration window. The person gets a seat when
+/// The person themselves, their organisation's software (`service` acting for it), its leaders
+/// and QMF coordinators (staff with the directory function `leader` or `qmf_coordinator`), the
+/// organisers or the coordination; inside the registration window. Where the session requires
+/// approval, staff who register themselves wait in `pending_approval` for their leader. The person gets a seat when
 /// one is free for them (the seats kept for the other kind of organisation until the
 /// reservation ends and the organisation's limit count), otherwise a place on the waiting list
 /// with the reason. Decided under the session's lock: a session is never overbooked however
@@ -148,7 +150,8 @@ pub struct RegistrationListQuery {
 /// List registrations.
 ///
 /// The organisers and the coordination see all; staff see their own; an organisation's
-/// software sees its organisation's. Filters narrow it further.
+/// software, leaders and QMF coordinators (staff functions in the directory) see its
+/// organisation's. Filters narrow it further.
 #[utoipa::path(
     tag = "registrations",
     operation_id = "list_registrations",
@@ -170,8 +173,13 @@ pub async fn list(
         person_id: query.filter.person_id,
         organization_id: query.filter.organization_id,
     };
+    let mut conn = pool.get().await?;
     if !access::acts_for_everyone(&principal) {
-        if principal.has_role(Role::Service) && principal.organization.is_some() {
+        let leads = match principal.organization {
+            Some(organization) => app::leads(&mut conn, &principal, organization).await?,
+            None => false,
+        };
+        if (principal.has_role(Role::Service) || leads) && principal.organization.is_some() {
             filter.organization_id = principal.organization;
         } else if principal.has_any_role(&[Role::YouthOfficeStaff, Role::InstitutionStaff]) {
             filter.person_id =
@@ -184,7 +192,6 @@ pub async fn list(
             ));
         }
     }
-    let mut conn = pool.get().await?;
     let rows = list_rows(&mut conn, &filter, after, query.limit).await?;
     let page = query.page(rows, |row| row.id);
     Ok(Reply::ok(&page.try_map(view)?))
@@ -212,7 +219,7 @@ pub async fn get(
     let row = find(&mut conn, *id)
         .await?
         .ok_or_else(|| not_found("registration"))?;
-    access::require_act_for(&principal, row.person_id, row.organization_id)?;
+    app::require_act_for(&mut conn, &principal, row.person_id, row.organization_id).await?;
     reply(row)
 }
 
@@ -227,8 +234,9 @@ pub struct CancelRegistrationInput {
 
 /// Cancel a registration.
 ///
-/// The person, their organisation's software, the organisers or the coordination; after the
-/// session's cancellation deadline only the organisers and the coordination. A seat it held is
+/// The person, their organisation's leaders, QMF coordinators and software, the organisers or
+/// the coordination; after the session's cancellation deadline only the organisers and the
+/// coordination (the cancellation is marked late). A seat it held is
 /// offered to the next eligible person on the waiting list. Publishes
 /// `training.registration.cancelled.v1` (and `…offered.v1` for the next).
 #[utoipa::path(

@@ -239,7 +239,7 @@ pub async fn record_of(
     let (organization, _) = super::registrations::staff_of_office_or_institution(conn, person)
         .await?
         .ok_or_else(|| not_found("person"))?;
-    access::require_act_for(principal, person, organization)?;
+    super::require_act_for(conn, principal, person, organization).await?;
     Ok((
         store::record_of(conn, person).await?,
         store::no_shows_of(conn, person).await?,

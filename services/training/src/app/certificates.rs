@@ -73,7 +73,7 @@ pub async fn get(
     let row = store::find(conn, id)
         .await?
         .ok_or_else(|| not_found("certificate"))?;
-    if !access::may_act_for(principal, row.person_id, row.organization_id) {
+    if !super::may_act_for(conn, principal, row.person_id, row.organization_id).await? {
         // Another person's certificate is not admitted to exist.
         return Err(not_found("certificate"));
     }
@@ -94,7 +94,7 @@ pub async fn list(
                 .await?
                 .map(|p| p.organization_id)
                 .ok_or_else(|| not_found("person"))?;
-            access::require_act_for(principal, person, organization)?;
+            super::require_act_for(conn, principal, person, organization).await?;
         }
         None if session.is_some() => {
             if !access::acts_for_everyone(principal) {

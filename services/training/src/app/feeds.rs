@@ -20,7 +20,7 @@ async fn require_follow(
             .await?
             .map(|p| p.organization_id)
             .ok_or_else(|| not_found("person"))?;
-        access::may_act_for(principal, person, organization)
+        super::may_act_for(conn, principal, person, organization).await?
     } else if let Some(organization) = owner.organization_id {
         access::may_follow_organization(principal, organization)
     } else {

@@ -13,3 +13,75 @@ pub mod reminders;
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
+
+/// Whether the caller is staff of `organization` whom the directory gives the function
+/// `leader` or `qmf_coordinator`: they register and cancel for their colleagues and see their
+/// organisation's registrations.
+pub async fn leads(
+    conn: &mut diesel_async::AsyncPgConnection,
+    principal: &qmf_platform::Principal,
+    organization: uuid::Uuid,
+) -> qmf_platform::ApiResult<bool> {
+    use diesel::{QueryableByName, sql_types};
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Leads {
+        #[diesel(sql_type = sql_types::Bool)]
+        leads: bool,
+    }
+    let staff = principal.has_any_role(&[
+        qmf_platform::Role::YouthOfficeStaff,
+        qmf_platform::Role::InstitutionStaff,
+    ]) && principal.belongs_to(organization);
+    let Some(subject) = principal
+        .subject
+        .parse::<uuid::Uuid>()
+        .ok()
+        .filter(|_| staff)
+    else {
+        return Ok(false);
+    };
+    let row: Leads = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM directory_people WHERE id = $1 AND organization_id = $2 \
+             AND active AND (active_until IS NULL OR active_until >= $3) \
+             AND functions && ARRAY['leader', 'qmf_coordinator']) AS leads",
+    )
+    .bind::<sql_types::Uuid, _>(subject)
+    .bind::<sql_types::Uuid, _>(organization)
+    .bind::<sql_types::Date, _>(today())
+    .get_result(conn)
+    .await?;
+    Ok(row.leads)
+}
+
+/// Whether the caller may act for `person` of `organization`: as `domain::access` says, or
+/// as a leader or QMF coordinator of the organisation.
+pub async fn may_act_for(
+    conn: &mut diesel_async::AsyncPgConnection,
+    principal: &qmf_platform::Principal,
+    person: uuid::Uuid,
+    organization: uuid::Uuid,
+) -> qmf_platform::ApiResult<bool> {
+    if crate::domain::access::may_act_for(principal, person, organization) {
+        return Ok(true);
+    }
+    leads(conn, principal, organization).await
+}
+
+/// [`may_act_for`], or 403.
+pub async fn require_act_for(
+    conn: &mut diesel_async::AsyncPgConnection,
+    principal: &qmf_platform::Principal,
+    person: uuid::Uuid,
+    organization: uuid::Uuid,
+) -> qmf_platform::ApiResult<()> {
+    if may_act_for(conn, principal, person, organization).await? {
+        Ok(())
+    } else {
+        Err(qmf_platform::ApiError::Forbidden(
+            "only the person, their organisation's leaders, QMF coordinators and software, the \
+             organisers or the coordination"
+                .into(),
+        ))
+    }
+}

@@ -52,7 +52,8 @@ pub async fn of_person(
 ) -> ApiResult<Needs> {
     let people = store::people(conn, None, Some(person), today()).await?;
     let row = people.first().ok_or_else(|| not_found("person"))?;
-    access::require_act_for(principal, person, row.organization_id)?;
+    let organization = row.organization_id;
+    super::require_act_for(conn, principal, person, organization).await?;
     compute(conn, people).await
 }
 

@@ -62,7 +62,7 @@ pub async fn register(
             Rule::PersonUnknown
                 .conflict("not an active directory person of a youth office or an institution")
         })?;
-    access::require_act_for(principal, person, organization)?;
+    super::require_act_for(conn, principal, person, organization).await?;
     let session = locked_session(conn, session_id).await?;
     let today = today();
     if today < session.registration_opens_on || today > session.registration_closes_on {
@@ -120,7 +120,7 @@ async fn lock_registration(
     let peek = store::find(conn, id)
         .await?
         .ok_or_else(|| not_found("registration"))?;
-    access::require_act_for(principal, peek.person_id, peek.organization_id)?;
+    super::require_act_for(conn, principal, peek.person_id, peek.organization_id).await?;
     let session = session_store::lock(conn, peek.session_id)
         .await?
         .ok_or_else(|| not_found("session"))?;

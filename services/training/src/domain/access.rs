@@ -4,7 +4,9 @@
 //!   sessions and see every registration; the coordination (`coordinator`) may register and
 //!   cancel for anyone and read everything.
 //! - Staff register themselves and cancel their own registrations; an organisation's software
-//!   (`service` acting for the organisation) does so for its staff.
+//!   (`service` acting for the organisation) does so for its staff, and so do its leaders and
+//!   QMF coordinators (staff functions the directory keeps; `app::leads` looks them up, as the
+//!   rule needs the directory copy).
 //! - The catalogue and the sessions are readable by every authenticated caller.
 
 use qmf_platform::{ApiError, Principal, Role};

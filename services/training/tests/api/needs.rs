@@ -109,8 +109,12 @@ async fn a_caseworker_needs_the_required_courses_and_a_refresher_after_a_release
         .send()
         .await;
     assert_eq!(theirs.expect(StatusCode::OK)["courses"], json!([]));
-    // Other people do not read it.
+    // Her leader reads it; a colleague or another organisation's software does not.
     read(as_person(&app, leader, INSTITUTIONS[0]))
+        .await
+        .expect(StatusCode::OK);
+    let colleague = staff(&app, INSTITUTIONS[0], &["specialist"]).await;
+    read(as_person(&app, colleague, INSTITUTIONS[0]))
         .await
         .expect_problem(StatusCode::FORBIDDEN, "forbidden");
     read(app.as_(Persona::role("service").of(INSTITUTIONS[1])))
@@ -174,6 +178,7 @@ async fn a_caseworker_needs_the_required_courses_and_a_refresher_after_a_release
         .send()
         .await;
     let org = org.expect(StatusCode::OK).clone();
+    // Anna (caseworker) has required courses; the leader and the specialist none.
     assert_eq!(org["people"].as_array().unwrap().len(), 1, "{org}");
     let summary: Vec<(Value, Value, Value)> = org["courses"]
         .as_array()

@@ -628,3 +628,73 @@ async fn staff_registering_themselves_wait_for_their_leaders_approval_when_the_s
     assert_eq!(rejected["reason"], "Teilnahme im nächsten Halbjahr");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_organisations_leader_or_qmf_coordinator_registers_colleagues_and_sees_their_registrations()
+ {
+    let app = spawn().await;
+    let session = session(&app, json!({})).await;
+    let (leader, coordinator, anna, ben) = (
+        person(&app, OFFICES[0]).await,
+        person(&app, OFFICES[0]).await,
+        person(&app, OFFICES[0]).await,
+        person(&app, OFFICES[0]).await,
+    );
+    let stranger = person(&app, OFFICES[1]).await;
+    app.execute(&format!(
+        "UPDATE directory_people SET functions = '{{leader}}' WHERE id IN ('{leader}', '{stranger}')"
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE directory_people SET functions = '{{qmf_coordinator}}' WHERE id = '{coordinator}'"
+    ))
+    .await;
+    let path = format!("/v1/sessions/{}/registrations", id(&session));
+    let by = |caller: Uuid, org: Uuid, person: Uuid| {
+        let request = as_person(&app, caller, org)
+            .post(&path)
+            .json(&json!({"person_id": person}));
+        async move { request.send().await }
+    };
+    // A plain colleague may not; another organisation's leader may not.
+    by(ben, OFFICES[0], anna)
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    by(stranger, OFFICES[1], anna)
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    by(leader, OFFICES[0], anna)
+        .await
+        .expect(StatusCode::CREATED);
+    by(coordinator, OFFICES[0], ben)
+        .await
+        .expect(StatusCode::CREATED);
+    // The leader sees the organisation's registrations; Ben only his own.
+    let listed = as_person(&app, leader, OFFICES[0])
+        .get("/v1/registrations")
+        .send()
+        .await;
+    assert_eq!(
+        listed.expect(StatusCode::OK)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let own = as_person(&app, ben, OFFICES[0])
+        .get("/v1/registrations")
+        .send()
+        .await;
+    let own = own.expect(StatusCode::OK)["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["person_id"], json!(ben));
+    let strangers = as_person(&app, stranger, OFFICES[1])
+        .get("/v1/registrations")
+        .send()
+        .await;
+    assert_eq!(strangers.expect(StatusCode::OK)["items"], json!([]));
+    app.stop().await;
+}
