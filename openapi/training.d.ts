@@ -316,7 +316,8 @@ export interface paths {
         /**
          * List registrations.
          * @description The organisers and the coordination see all; staff see their own; an organisation's
-         *     software sees its organisation's. Filters narrow it further.
+         *     software, leaders and QMF coordinators (staff functions in the directory) see its
+         *     organisation's. Filters narrow it further.
          */
         get: operations["list_registrations"];
         put?: never;
@@ -424,8 +425,9 @@ export interface paths {
         put?: never;
         /**
          * Cancel a registration.
-         * @description The person, their organisation's software, the organisers or the coordination; after the
-         *     session's cancellation deadline only the organisers and the coordination. A seat it held is
+         * @description The person, their organisation's leaders, QMF coordinators and software, the organisers or
+         *     the coordination; after the session's cancellation deadline only the organisers and the
+         *     coordination (the cancellation is marked late). A seat it held is
          *     offered to the next eligible person on the waiting list. Publishes
          *     `training.registration.cancelled.v1` (and `…offered.v1` for the next).
          */
@@ -578,7 +580,15 @@ export interface paths {
         };
         /** Read a session with its free seats (its availability). Every authenticated caller. */
         get: operations["get_session"];
-        put?: never;
+        /**
+         * Change a session.
+         * @description The organisers, with the session's ETag; the whole session as written for scheduling, with
+         *     the same course (and expert-day proposal, if any). Days, place, seats, trainers, windows and
+         *     quotas may change; the capacity never drops below the seats confirmed or offered, and seats
+         *     it adds are offered to the waiting list. Publishes `training.session.changed.v1` with the
+         *     new version (the dialogue service moves the days it keeps free).
+         */
+        put: operations["change_session"];
         post?: never;
         delete?: never;
         options?: never;
@@ -664,8 +674,10 @@ export interface paths {
         put?: never;
         /**
          * Register for a session.
-         * @description The person themselves, their organisation's software (`service` acting for it), the
-         *     organisers or the coordination; inside the registration window. The person gets a seat when
+         * @description The person themselves, their organisation's software (`service` acting for it), its leaders
+         *     and QMF coordinators (staff with the directory function `leader` or `qmf_coordinator`), the
+         *     organisers or the coordination; inside the registration window. Where the session requires
+         *     approval, staff who register themselves wait in `pending_approval` for their leader. The person gets a seat when
          *     one is free for them (the seats kept for the other kind of organisation until the
          *     reservation ends and the organisation's limit count), otherwise a place on the waiting list
          *     with the reason. Decided under the session's lock: a session is never overbooked however
@@ -1377,23 +1389,6 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
-        /** @description A confirmed participant. */
-        Participant: {
-            email?: string | null;
-            family_name: string;
-            given_name: string;
-            /** Format: uuid */
-            organization_id: string;
-            /** @description `youth_office` or `institution`. */
-            organization_kind: string;
-            organization_name: string;
-            /** Format: uuid */
-            person_id: string;
-            /** Format: date-time */
-            registered_at: string;
-            /** Format: uuid */
-            registration_id: string;
-        };
         /**
          * @description The confirmed participants of a session, by family name.
          * @example {
@@ -1417,9 +1412,26 @@ export interface components {
         ParticipantList: {
             /** Format: int32 */
             capacity: number;
-            items: components["schemas"]["Participant"][];
+            items: components["schemas"]["ParticipantListEntry"][];
             /** Format: uuid */
             session_id: string;
+        };
+        /** @description A confirmed participant. */
+        ParticipantListEntry: {
+            email?: string | null;
+            family_name: string;
+            given_name: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** @description `youth_office` or `institution`. */
+            organization_kind: string;
+            organization_name: string;
+            /** Format: uuid */
+            person_id: string;
+            /** Format: date-time */
+            registered_at: string;
+            /** Format: uuid */
+            registration_id: string;
         };
         /**
          * @description A person's required courses, by the staff functions the directory gives them.
@@ -5038,6 +5050,166 @@ export interface operations {
             };
             /** @description No such session. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_session: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag of the session as read */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionInput"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisers. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such session. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rules `session_cancelled`, `session_course_fixed`, `capacity_below_taken`, `trainer_unknown`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The session changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing. */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

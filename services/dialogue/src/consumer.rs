@@ -25,6 +25,7 @@ pub fn bindings() -> Vec<String> {
     keys.push(committee::MEETING_CANCELLED.to_string());
     keys.push(case::CLOSED.to_string());
     keys.push(training::SESSION_SCHEDULED.to_string());
+    keys.push(training::SESSION_CHANGED.to_string());
     keys.push(training::SESSION_CANCELLED.to_string());
     keys
 }
@@ -61,7 +62,7 @@ impl EventHandler for DialogueConsumer {
                     }
                     Ok(())
                 }
-                training::SESSION_SCHEDULED => {
+                training::SESSION_SCHEDULED | training::SESSION_CHANGED => {
                     let session: training::SessionScheduledV1 =
                         event.data_as().map_err(HandlerError::reject)?;
                     calendar::record_training_session(
@@ -69,6 +70,7 @@ impl EventHandler for DialogueConsumer {
                         session.session_id,
                         &session.days,
                         &session.title,
+                        session.version,
                     )
                     .await
                     .map_err(HandlerError::retry)

@@ -15,9 +15,11 @@ async fn publish(conn: &mut AsyncPgConnection, event: TrainingEvent) -> Result<(
     Ok(())
 }
 
+/// `training.session.scheduled.v1`, or `…changed.v1` when `changed`.
 pub async fn session_scheduled(
     conn: &mut AsyncPgConnection,
     session: &SessionRow,
+    changed: bool,
 ) -> Result<(), ApiError> {
     let data = SessionScheduledV1 {
         session_id: session.id,
@@ -29,8 +31,14 @@ pub async fn session_scheduled(
         online: session.online_url.is_some(),
         capacity: session.capacity,
         proposal_id: session.proposal_id,
+        version: session.version,
     };
-    publish(conn, TrainingEvent::SessionScheduled(data)).await
+    let event = if changed {
+        TrainingEvent::SessionChanged(data)
+    } else {
+        TrainingEvent::SessionScheduled(data)
+    };
+    publish(conn, event).await
 }
 
 pub async fn session_cancelled(

@@ -134,7 +134,7 @@ const COMMITTEE_EVENTS: [&str; 9] = [
     dialogue::FINDING_ESCALATED,
 ];
 
-const DIALOGUE_EVENTS: [&str; 13] = [
+const DIALOGUE_EVENTS: [&str; 14] = [
     directory::ORGANIZATION_REGISTERED,
     directory::ORGANIZATION_UPDATED,
     directory::ORGANIZATION_DEACTIVATED,
@@ -147,6 +147,7 @@ const DIALOGUE_EVENTS: [&str; 13] = [
     committee::MEETING_CANCELLED,
     case::CLOSED,
     training::SESSION_SCHEDULED,
+    training::SESSION_CHANGED,
     training::SESSION_CANCELLED,
 ];
 

@@ -11,6 +11,7 @@ pub const SOURCE: &str = "/qmf/training";
 
 pub const SESSION_SCHEDULED: &str = "training.session.scheduled.v1";
 pub const SESSION_CANCELLED: &str = "training.session.cancelled.v1";
+pub const SESSION_CHANGED: &str = "training.session.changed.v1";
 pub const REGISTRATION_CONFIRMED: &str = "training.registration.confirmed.v1";
 pub const REGISTRATION_WAITLISTED: &str = "training.registration.waitlisted.v1";
 pub const REGISTRATION_OFFERED: &str = "training.registration.offered.v1";
@@ -18,13 +19,14 @@ pub const REGISTRATION_OFFER_EXPIRED: &str = "training.registration.offer_expire
 pub const REGISTRATION_CANCELLED: &str = "training.registration.cancelled.v1";
 pub const REGISTRATION_PENDING_APPROVAL: &str = "training.registration.pending_approval.v1";
 
-/// A session of a course was scheduled: its days, where, how many seats.
+/// A session of a course was scheduled, or changed (`training.session.changed.v1`, the whole
+/// session as it is now): its days, where, how many seats.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"session_id": "01938200-0000-7000-8000-000000000011",
     "course_id": "01938200-0000-7000-8000-000000000001", "title": "Grundlagen der Kooperation",
     "topic": "guidelines", "days": ["2027-03-10", "2027-03-11"],
     "place": "Diakonische Jugendhilfe Heilbronn, Seminarraum 1", "online": false, "capacity": 20,
-    "proposal_id": null}))]
+    "proposal_id": null, "version": 1}))]
 pub struct SessionScheduledV1 {
     pub session_id: Uuid,
     pub course_id: Uuid,
@@ -43,6 +45,10 @@ pub struct SessionScheduledV1 {
     /// (`dialogue.finding.recorded.v1`) it came from.
     #[serde(default)]
     pub proposal_id: Option<Uuid>,
+    /// The session's version: 1 when scheduled, raised by each change, so a consumer keeps
+    /// the newest.
+    #[serde(default)]
+    pub version: i32,
 }
 
 /// A session was called off; its registrations end with it.
@@ -95,6 +101,7 @@ pub struct RegistrationChangedV1 {
 pub enum TrainingEvent {
     SessionScheduled(SessionScheduledV1),
     SessionCancelled(SessionCancelledV1),
+    SessionChanged(SessionScheduledV1),
     RegistrationConfirmed(RegistrationChangedV1),
     RegistrationWaitlisted(RegistrationChangedV1),
     RegistrationOffered(RegistrationChangedV1),
@@ -118,6 +125,7 @@ impl crate::Event for TrainingEvent {
         match self {
             TrainingEvent::SessionScheduled(_) => SESSION_SCHEDULED,
             TrainingEvent::SessionCancelled(_) => SESSION_CANCELLED,
+            TrainingEvent::SessionChanged(_) => SESSION_CHANGED,
             TrainingEvent::RegistrationConfirmed(_) => REGISTRATION_CONFIRMED,
             TrainingEvent::RegistrationWaitlisted(_) => REGISTRATION_WAITLISTED,
             TrainingEvent::RegistrationOffered(_) => REGISTRATION_OFFERED,
@@ -135,7 +143,7 @@ impl crate::Event for TrainingEvent {
 
     fn subject(&self) -> String {
         let subject = match self {
-            TrainingEvent::SessionScheduled(e) => e.session_id,
+            TrainingEvent::SessionScheduled(e) | TrainingEvent::SessionChanged(e) => e.session_id,
             TrainingEvent::SessionCancelled(e) => e.session_id,
             TrainingEvent::RegistrationConfirmed(e)
             | TrainingEvent::RegistrationWaitlisted(e)
@@ -161,6 +169,12 @@ pub const EVENTS: &[EventType] = &[
         name: SESSION_SCHEDULED,
         source: SOURCE,
         description: "A training session was scheduled with its days, place and seats (subject: the session).",
+        payload: "SessionScheduledV1",
+    },
+    EventType {
+        name: SESSION_CHANGED,
+        source: SOURCE,
+        description: "A session was changed by the organisers: the whole session as it is now, with its version (subject: the session).",
         payload: "SessionScheduledV1",
     },
     EventType {

@@ -201,22 +201,28 @@ pub async fn calendar(
     .await?)
 }
 
-/// Records a training session's days (a repeated event changes nothing; a session cancelled
-/// before stays cancelled).
+/// Records a training session's days as scheduled or changed: the newest version wins (a
+/// repeated or older event changes nothing), and a session cancelled before stays cancelled.
 #[tracing::instrument(skip_all, fields(session_id = %session_id))]
 pub async fn record_training_session(
     conn: &mut AsyncPgConnection,
     session_id: Uuid,
     days: &[NaiveDate],
     title: &str,
+    version: i32,
 ) -> Result<(), ApiError> {
     diesel::sql_query(
-        "INSERT INTO training_sessions (session_id, days, title) VALUES ($1, $2, $3) \
-         ON CONFLICT (session_id) DO NOTHING",
+        "INSERT INTO training_sessions (session_id, days, title, version) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (session_id) DO UPDATE \
+             SET days = EXCLUDED.days, title = EXCLUDED.title, version = EXCLUDED.version, \
+                 synced_at = now() \
+             WHERE training_sessions.version < EXCLUDED.version \
+               AND NOT training_sessions.cancelled",
     )
     .bind::<diesel::sql_types::Uuid, _>(session_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Date>, _>(days)
     .bind::<diesel::sql_types::Text, _>(title)
+    .bind::<diesel::sql_types::Integer, _>(version.max(1))
     .execute(conn)
     .await?;
     Ok(())

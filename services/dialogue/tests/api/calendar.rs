@@ -179,6 +179,22 @@ async fn a_training_session_blocks_its_days_until_it_is_cancelled() {
             "title": "Grundlagen der Kooperation"}])
     );
     assert_eq!(items[0]["blocked"], true);
+    // Moved to one other day (version 2); a late copy of version 1 does not move it back.
+    let mut changed = scheduled.clone();
+    changed["days"] = json!(["2026-11-20"]);
+    changed["version"] = json!(2);
+    app.apply_event("/qmf/training", "training.session.changed.v1", changed)
+        .await;
+    app.apply_event(
+        "/qmf/training",
+        "training.session.scheduled.v1",
+        scheduled.clone(),
+    )
+    .await;
+    let reply = blackout(&app).await;
+    let items = reply.expect(StatusCode::OK)["items"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["date"], "2026-11-20", "{items}");
     // Cancelled, and a late copy of the scheduling does not bring it back.
     app.apply_event(
         "/qmf/training",

@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(sessions::list)
         .service(sessions::get)
         .service(sessions::cancel)
+        .service(sessions::change)
         .service(exports::participant_list)
         .service(exports::sign_in_sheet)
         .service(registrations::register)

@@ -1,6 +1,6 @@
 //! Sessions of the courses, with their seats.
 
-use actix_web::{get, post, web};
+use actix_web::{get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use qmf_platform::{
     ApiError, ApiResult, DbPool, IfMatch, Json, Page, Paged, Principal, Reply, Write,
@@ -197,6 +197,51 @@ pub async fn get(
     let row = app::catalogue::session(&mut conn, *id).await?;
     let version = row.version;
     Ok(Reply::ok_with_etag(&view(row), version))
+}
+
+/// Change a session.
+///
+/// The organisers, with the session's ETag; the whole session as written for scheduling, with
+/// the same course (and expert-day proposal, if any). Days, place, seats, trainers, windows and
+/// quotas may change; the capacity never drops below the seats confirmed or offered, and seats
+/// it adds are offered to the waiting list. Publishes `training.session.changed.v1` with the
+/// new version (the dialogue service moves the days it keeps free).
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "change_session",
+    params(("id" = Uuid, Path, description = "Session id"), ("If-Match" = String, Header, description = "ETag of the session as read")),
+    request_body = SessionInput,
+    responses(
+        (status = 200, description = "Changed.", body = Session, headers(("ETag" = String, description = "Strong ETag"))),
+        (status = 403, description = "Only the organisers.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rules `session_cancelled`, `session_course_fixed`, `capacity_below_taken`, `trainer_unknown`.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The session changed since it was read.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/sessions/{id}")]
+pub async fn change(
+    principal: Principal,
+    write: Write,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<SessionInput>,
+) -> ApiResult<Reply> {
+    access::require_organiser(&principal)?;
+    let draft = body
+        .into_inner()?
+        .validate()
+        .map_err(ApiError::Validation)?;
+    let id = *id;
+    write
+        .run(async move |conn| {
+            let row = app::catalogue::change(conn, &principal, id, &if_match, &draft).await?;
+            let version = row.version;
+            Ok(Reply::ok_with_etag(&view(row), version))
+        })
+        .await
 }
 
 /// Why a session is called off.

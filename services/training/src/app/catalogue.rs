@@ -57,7 +57,17 @@ pub async fn schedule(
                 .conflict("a proposal is realised by a session of an expert-day course"));
         }
     }
-    for trainer in &draft.trainers {
+    check_trainers(conn, &draft.trainers).await?;
+    let id = Uuid::now_v7();
+    store::insert(conn, id, draft).await?;
+    let row = session(conn, id).await?;
+    events::session_scheduled(conn, &row, false).await?;
+    Ok(row)
+}
+
+/// Trainers are active directory people of an education provider.
+async fn check_trainers(conn: &mut AsyncPgConnection, trainers: &[Uuid]) -> ApiResult<()> {
+    for trainer in trainers {
         let provider = qmf_directory_copy::store::affiliation(conn, *trainer, super::today())
             .await?
             .is_some_and(|a| a.kind == "education_provider");
@@ -67,10 +77,48 @@ pub async fn schedule(
             )));
         }
     }
-    let id = Uuid::now_v7();
-    store::insert(conn, id, draft).await?;
+    Ok(())
+}
+
+/// Changes a session (`training.session.changed.v1`): everything but its course and its
+/// expert-day proposal. The capacity never drops below the seats confirmed or offered; seats
+/// it adds are offered to the waiting list.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &qmf_platform::IfMatch,
+    draft: &SessionDraft,
+) -> ApiResult<SessionRow> {
+    access::require_organiser(principal)?;
+    let current = store::lock(conn, id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    if_match.check(current.version)?;
+    if current.state == "cancelled" {
+        return Err(Rule::SessionCancelled.conflict("a cancelled session changes no more"));
+    }
+    if draft.course_id != current.course_id
+        || draft
+            .proposal_id
+            .is_some_and(|p| Some(p) != current.proposal_id)
+    {
+        return Err(Rule::SessionCourseFixed
+            .conflict("a session keeps its course and its expert-day proposal"));
+    }
+    check_trainers(conn, &draft.trainers).await?;
+    let taken = crate::store::registrations::taken(conn, id, Uuid::nil()).await?;
+    if i64::from(draft.capacity) < taken.total {
+        return Err(Rule::CapacityBelowTaken
+            .conflict(format!("{} seats are confirmed or offered", taken.total)));
+    }
+    store::update(conn, id, draft).await?;
+    let locked = store::lock(conn, id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    super::registrations::offer_next(conn, &locked).await?;
     let row = session(conn, id).await?;
-    events::session_scheduled(conn, &row).await?;
+    events::session_scheduled(conn, &row, true).await?;
     Ok(row)
 }
 

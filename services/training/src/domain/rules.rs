@@ -12,6 +12,10 @@ qmf_platform::rules! {
         ProposalUnknown = "proposal_unknown",
         /// Only a session of an expert-day course realises an expert-day proposal.
         ProposalNeedsExpertDay = "proposal_needs_expert_day",
+        /// A session keeps its course and its expert-day proposal.
+        SessionCourseFixed = "session_course_fixed",
+        /// A session never has fewer seats than are confirmed or offered.
+        CapacityBelowTaken = "capacity_below_taken",
         /// A cancelled session changes no more.
         SessionCancelled = "session_cancelled",
         /// Registration is possible only inside the session's registration window.

@@ -140,6 +140,42 @@ pub async fn insert(
     Ok(())
 }
 
+/// Writes a changed session (everything but its course and proposal) and raises its version.
+#[tracing::instrument(skip_all, fields(session_id = %id))]
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    draft: &SessionDraft,
+) -> Result<(), ApiError> {
+    diesel::sql_query(
+        "UPDATE sessions SET days = $2, place = $3, online_url = $4, capacity = $5, \
+             trainers = $6, registration_opens_on = $7, registration_closes_on = $8, \
+             cancellation_deadline = $9, min_youth_office_seats = $10, \
+             min_institution_seats = $11, reserved_until = $12, max_per_organization = $13, \
+             offer_hours = $14, requires_approval = $15, version = version + 1, \
+             updated_at = now() \
+         WHERE id = $1",
+    )
+    .bind::<sql_types::Uuid, _>(id)
+    .bind::<sql_types::Array<sql_types::Date>, _>(&draft.days)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(draft.place.as_deref())
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(draft.online_url.as_deref())
+    .bind::<sql_types::Int4, _>(draft.capacity)
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(&draft.trainers)
+    .bind::<sql_types::Date, _>(draft.registration_opens_on)
+    .bind::<sql_types::Date, _>(draft.registration_closes_on)
+    .bind::<sql_types::Date, _>(draft.cancellation_deadline)
+    .bind::<sql_types::Int4, _>(draft.min_youth_office_seats)
+    .bind::<sql_types::Int4, _>(draft.min_institution_seats)
+    .bind::<sql_types::Nullable<sql_types::Date>, _>(draft.reserved_until)
+    .bind::<sql_types::Nullable<sql_types::Int4>, _>(draft.max_per_organization)
+    .bind::<sql_types::Int4, _>(draft.offer_hours)
+    .bind::<sql_types::Bool, _>(draft.requires_approval)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 #[tracing::instrument(skip_all, fields(session_id = %id))]
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<SessionRow>, ApiError> {
     Ok(diesel::sql_query(format!("{SELECT} WHERE s.id = $1"))

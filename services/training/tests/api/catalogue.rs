@@ -121,3 +121,98 @@ async fn a_session_is_scheduled_checked_and_published_and_its_cancellation_ends_
         .expect_conflict("session_cancelled");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn organisers_change_a_session_but_not_its_course_nor_below_its_taken_seats() {
+    let app = spawn().await;
+    let course_id = course(&app).await;
+    let created = organiser(&app)
+        .post("/v1/sessions")
+        .json(&session_body(&course_id, json!({"capacity": 1})))
+        .send()
+        .await;
+    let created = created.expect(StatusCode::CREATED).clone();
+    let path = format!("/v1/sessions/{}", created["id"].as_str().unwrap());
+    let (anna, ben) = (
+        person(&app, OFFICES[0]).await,
+        person(&app, INSTITUTIONS[0]).await,
+    );
+    register(&app, &created, anna, OFFICES[0])
+        .await
+        .expect(StatusCode::CREATED);
+    let waiting = register(&app, &created, ben, INSTITUTIONS[0]).await;
+    assert_eq!(waiting.expect(StatusCode::CREATED)["state"], "waitlisted");
+    let etag = organiser(&app).get(&path).send().await.etag();
+    let change = |extra: serde_json::Value| session_body(&course_id, extra);
+
+    app.as_(Persona::institution_staff().of(INSTITUTIONS[0]))
+        .put(&path)
+        .if_match(&etag)
+        .json(&change(json!({"capacity": 2})))
+        .send()
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    organiser(&app)
+        .put(&path)
+        .json(&change(json!({"capacity": 2})))
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_REQUIRED, "precondition-required");
+    organiser(&app)
+        .put(&path)
+        .if_match("\"9\"")
+        .json(&change(json!({"capacity": 2})))
+        .send()
+        .await
+        .expect_problem(StatusCode::PRECONDITION_FAILED, "precondition-failed");
+    let other = course(&app).await;
+    organiser(&app)
+        .put(&path)
+        .if_match(&etag)
+        .json(&session_body(&other, json!({"capacity": 2})))
+        .send()
+        .await
+        .expect_conflict("session_course_fixed");
+    // Anna holds the only seat: not below one.
+    organiser(&app)
+        .put(&path)
+        .if_match(&etag)
+        .json(&change(json!({"capacity": 0})))
+        .send()
+        .await
+        .expect_validation(&["/capacity"]);
+
+    // Two seats and another place: Ben is offered the new seat; the change is published.
+    let moved = days_from_today(30);
+    let changed = organiser(&app)
+        .put(&path)
+        .if_match(&etag)
+        .json(&change(
+            json!({"capacity": 2, "days": [moved], "place": "Schwäbisch Hall"}),
+        ))
+        .send()
+        .await;
+    let changed = changed.expect(StatusCode::OK).clone();
+    assert_eq!(changed["version"], 2);
+    assert_eq!(changed["days"], json!([moved]));
+    assert_eq!(changed["offered"], 1);
+    let published = app
+        .sql(
+            "SELECT envelope->'data'->>'version' AS version, envelope->'data'->>'place' AS place \
+             FROM outbox WHERE event_type = 'training.session.changed.v1'",
+        )
+        .await;
+    assert_eq!(
+        published,
+        [json!({"version": "2", "place": "Schwäbisch Hall"})]
+    );
+    let etag = format!("\"{}\"", changed["version"]);
+    organiser(&app)
+        .put(&path)
+        .if_match(&etag)
+        .json(&change(json!({"capacity": 1, "days": [moved]})))
+        .send()
+        .await
+        .expect_conflict("capacity_below_taken");
+    app.stop().await;
+}

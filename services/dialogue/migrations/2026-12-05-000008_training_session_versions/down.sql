@@ -1,0 +1,1 @@
+ALTER TABLE training_sessions DROP COLUMN version;
