@@ -10,8 +10,11 @@ use qmf_platform::ApiError;
 use crate::store::registrations::RegistrationRow;
 use crate::store::sessions::SessionRow;
 
-async fn publish(conn: &mut AsyncPgConnection, event: TrainingEvent) -> Result<(), ApiError> {
-    qmf_events::publish(conn, &event).await?;
+/// Writes the event to the outbox. The connection is taken shared, so the insert can be
+/// pipelined with the change it reports.
+async fn publish(conn: &AsyncPgConnection, event: TrainingEvent) -> Result<(), ApiError> {
+    let mut conn = conn;
+    qmf_events::publish(&mut conn, &event).await?;
     Ok(())
 }
 
@@ -59,7 +62,7 @@ pub async fn session_cancelled(
 
 /// `training.registration.<state>.v1` for the registration as it is now.
 pub async fn registration_changed(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     row: &RegistrationRow,
     course_id: uuid::Uuid,
 ) -> Result<(), ApiError> {

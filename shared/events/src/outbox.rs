@@ -1,9 +1,10 @@
 //! Writing events: into the `outbox` table, in the caller's transaction, so that an event
 //! exists exactly when the state change that caused it is committed.
 
+use diesel::pg::Pg;
 use diesel::result::Error as DieselError;
 use diesel::{ExpressionMethods, QueryResult};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnectionCore, RunQueryDsl};
 use serde::Serialize;
 
 use crate::envelope::Envelope;
@@ -22,13 +23,21 @@ use crate::trace::current_traceparent;
 /// concurrent writes, write (and so lock) the aggregate's row before calling `enqueue` in the
 /// same transaction: a concurrent writer of the same aggregate then waits for this commit
 /// before it draws its outbox id.
-pub async fn enqueue<T: Serialize + ?Sized>(
-    conn: &mut AsyncPgConnection,
+///
+/// `conn` is the transaction's connection (`&mut AsyncPgConnection`), or a shared reference to
+/// it (`&mut &AsyncPgConnection`) so that the insert can be pipelined with other statements of
+/// the transaction (polled together, e.g. with `try_join!`).
+pub async fn enqueue<C, T>(
+    conn: &mut C,
     source: &str,
     event_type: &str,
     subject: &str,
     data: &T,
-) -> QueryResult<Envelope> {
+) -> QueryResult<Envelope>
+where
+    C: AsyncConnectionCore<Backend = Pg>,
+    T: Serialize + ?Sized,
+{
     let data =
         serde_json::to_value(data).map_err(|e| DieselError::SerializationError(Box::new(e)))?;
     let envelope =
@@ -39,10 +48,11 @@ pub async fn enqueue<T: Serialize + ?Sized>(
 
 /// Records a typed event in the outbox (see [`enqueue`]): its payload, type, producer and
 /// subject come from the event itself. The one publish call of every service.
-pub async fn publish<E: qmf_contracts::Event>(
-    conn: &mut AsyncPgConnection,
-    event: &E,
-) -> QueryResult<Envelope> {
+pub async fn publish<C, E>(conn: &mut C, event: &E) -> QueryResult<Envelope>
+where
+    C: AsyncConnectionCore<Backend = Pg>,
+    E: qmf_contracts::Event,
+{
     enqueue(
         conn,
         event.source(),
@@ -56,10 +66,10 @@ pub async fn publish<E: qmf_contracts::Event>(
 /// Records an already built envelope, e.g. one re-emitted by a migration tool. Refuses
 /// envelopes the relay could never publish (wrong version, empty or over-long type), because
 /// such a row would hold back every later event.
-pub async fn enqueue_envelope(
-    conn: &mut AsyncPgConnection,
-    envelope: &Envelope,
-) -> QueryResult<()> {
+pub async fn enqueue_envelope<C>(conn: &mut C, envelope: &Envelope) -> QueryResult<()>
+where
+    C: AsyncConnectionCore<Backend = Pg>,
+{
     envelope
         .validate()
         .map_err(|e| DieselError::SerializationError(Box::new(e)))?;

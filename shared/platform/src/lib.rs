@@ -25,6 +25,7 @@ pub mod rules;
 pub mod server;
 pub mod telemetry;
 pub mod text;
+pub mod turns;
 pub mod wire;
 pub mod write;
 

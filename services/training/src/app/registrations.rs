@@ -24,14 +24,13 @@ fn kind_of(code: &str) -> Kind {
     }
 }
 
-async fn locked_session(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<SessionRow> {
-    let session = session_store::lock(conn, id)
-        .await?
-        .ok_or_else(|| not_found("session"))?;
-    if session.state == "cancelled" {
-        return Err(Rule::SessionCancelled.conflict("the session is cancelled"));
-    }
-    Ok(session)
+/// The turns of this process per session: registrations for one session wait here for each
+/// other, before their transactions start, rather than all at the session's row lock (see
+/// `qmf_platform::turns`).
+pub fn session_turns() -> &'static std::sync::Arc<qmf_platform::turns::Turns<Uuid>> {
+    static TURNS: std::sync::LazyLock<std::sync::Arc<qmf_platform::turns::Turns<Uuid>>> =
+        std::sync::LazyLock::new(Default::default);
+    &TURNS
 }
 
 /// The organisation and its kind of an active person of a youth office or an institution.
@@ -47,15 +46,22 @@ pub async fn staff_of_office_or_institution(
     )
 }
 
-/// Registers `person` for a session: confirmed when a seat is free for them, waitlisted with
-/// the reason otherwise (`training.registration.confirmed.v1` or `…waitlisted.v1`).
-#[tracing::instrument(skip_all, fields(session_id = %session_id))]
-pub async fn register(
+/// Who is registered: an active person of a youth office or an institution the caller may
+/// register.
+pub struct Registrant {
+    pub person: Uuid,
+    pub organization: Uuid,
+    /// `youth_office` or `institution`.
+    pub kind: String,
+}
+
+/// Checks who is to be registered, before the registration's transaction (so that its
+/// read is not part of the time a session's registrations take turns).
+pub async fn registrant(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
-    session_id: Uuid,
     person: Uuid,
-) -> ApiResult<RegistrationRow> {
+) -> ApiResult<Registrant> {
     let (organization, kind) = staff_of_office_or_institution(conn, person)
         .await?
         .ok_or_else(|| {
@@ -63,7 +69,40 @@ pub async fn register(
                 .conflict("not an active directory person of a youth office or an institution")
         })?;
     super::require_act_for(conn, principal, person, organization).await?;
-    let session = locked_session(conn, session_id).await?;
+    Ok(Registrant {
+        person,
+        organization,
+        kind,
+    })
+}
+
+/// Registers `person` for a session: confirmed when a seat is free for them, waitlisted with
+/// the reason otherwise (`training.registration.confirmed.v1` or `…waitlisted.v1`).
+#[tracing::instrument(skip_all, fields(session_id = %session_id))]
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    session_id: Uuid,
+    registrant: &Registrant,
+) -> ApiResult<RegistrationRow> {
+    let Registrant {
+        person,
+        organization,
+        ref kind,
+    } = *registrant;
+    // The session's lock, then what the decision needs, sent together: the server runs them in
+    // order, so the counts are read once the lock is held, without a round trip in between.
+    let shared: &AsyncPgConnection = conn;
+    let (session, existing, taken, position) = futures_util::try_join!(
+        session_store::lock(shared, session_id),
+        store::live_of(shared, session_id, person),
+        store::taken(shared, session_id, organization),
+        store::next_position(shared),
+    )?;
+    let session = session.ok_or_else(|| not_found("session"))?;
+    if session.state == "cancelled" {
+        return Err(Rule::SessionCancelled.conflict("the session is cancelled"));
+    }
     let today = today();
     if today < session.registration_opens_on || today > session.registration_closes_on {
         return Err(Rule::RegistrationClosed.conflict(format!(
@@ -71,7 +110,7 @@ pub async fn register(
             session.registration_opens_on, session.registration_closes_on
         )));
     }
-    if let Some(existing) = store::live_of(conn, session_id, person).await? {
+    if let Some(existing) = existing {
         return Err(Rule::AlreadyRegistered.conflict(format!(
             "registration {} is {}",
             existing.id, existing.state
@@ -86,27 +125,45 @@ pub async fn register(
             Some("awaiting the approval of the organisation's leader"),
         )
     } else {
-        let taken = store::taken(conn, session_id, organization).await?;
-        match decide(&session.seat_rules(), &taken, kind_of(&kind), today) {
+        match decide(&session.seat_rules(), &taken, kind_of(kind), today) {
             Ok(()) => ("confirmed", None),
             Err(wait) => ("waitlisted", Some(wait.reason())),
         }
     };
-    let row = store::insert(
-        conn,
-        &NewRegistration {
-            id: Uuid::now_v7(),
-            session_id,
-            person_id: person,
-            organization_id: organization,
-            organization_kind: &kind,
-            state,
-            reason,
-            registered_by: &principal.subject,
-        },
-    )
-    .await?;
-    events::registration_changed(conn, &row, session.course_id).await?;
+    let new = NewRegistration {
+        id: Uuid::now_v7(),
+        session_id,
+        person_id: person,
+        organization_id: organization,
+        organization_kind: kind,
+        state,
+        waitlist_position: (state != "confirmed").then_some(position),
+        reason,
+        registered_by: &principal.subject,
+    };
+    // The registration and its event, pipelined: the event is made from what is written.
+    let now = Utc::now();
+    let expected = RegistrationRow {
+        id: new.id,
+        session_id,
+        person_id: person,
+        organization_id: organization,
+        organization_kind: kind.clone(),
+        state: state.to_string(),
+        waitlist_position: new.waitlist_position,
+        offered_until: None,
+        reason: reason.map(str::to_string),
+        registered_by: principal.subject.clone(),
+        cancelled_late: false,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let shared: &AsyncPgConnection = conn;
+    let (row, ()) = futures_util::try_join!(
+        store::insert(shared, &new),
+        events::registration_changed(shared, &expected, session.course_id),
+    )?;
     Ok(row)
 }
 

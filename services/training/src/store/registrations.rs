@@ -45,8 +45,8 @@ const COLUMNS: &str = "id, session_id, person_id, organization_id, organization_
     waitlist_position, offered_until, reason, registered_by, cancelled_late, version, created_at, \
     updated_at";
 
-/// A new registration: `confirmed` (no position), or `waitlisted` or `pending_approval` (the
-/// next position).
+/// A new registration: `confirmed` (no position), or `waitlisted` or `pending_approval` (with
+/// a position drawn by [`next_position`]).
 pub struct NewRegistration<'a> {
     pub id: Uuid,
     pub session_id: Uuid,
@@ -54,19 +54,20 @@ pub struct NewRegistration<'a> {
     pub organization_id: Uuid,
     pub organization_kind: &'a str,
     pub state: &'a str,
+    pub waitlist_position: Option<i64>,
     pub reason: Option<&'a str>,
     pub registered_by: &'a str,
 }
 
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     new: &NewRegistration<'_>,
 ) -> Result<RegistrationRow, ApiError> {
+    let mut conn = conn;
     Ok(diesel::sql_query(format!(
         "INSERT INTO registrations (id, session_id, person_id, organization_id, \
              organization_kind, state, waitlist_position, reason, registered_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, \
-                 CASE WHEN $6 <> 'confirmed' THEN nextval('registration_positions') END, $7, $8) \
+         VALUES ($1, $2, $3, $4, $5, $6, $9, $7, $8) \
          RETURNING {COLUMNS}"
     ))
     .bind::<sql_types::Uuid, _>(new.id)
@@ -77,8 +78,23 @@ pub async fn insert(
     .bind::<sql_types::Text, _>(new.state)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(new.reason)
     .bind::<sql_types::Text, _>(new.registered_by)
-    .get_result(conn)
+    .bind::<sql_types::Nullable<sql_types::BigInt>, _>(new.waitlist_position)
+    .get_result(&mut conn)
     .await?)
+}
+
+/// The next place in the waiting lists' order (drawn whether it is used or not).
+pub async fn next_position(conn: &AsyncPgConnection) -> Result<i64, ApiError> {
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = sql_types::BigInt)]
+        position: i64,
+    }
+    let mut conn = conn;
+    let next: Next = diesel::sql_query("SELECT nextval('registration_positions') AS position")
+        .get_result(&mut conn)
+        .await?;
+    Ok(next.position)
 }
 
 pub async fn find(
@@ -96,27 +112,29 @@ pub async fn find(
 
 /// The live registration of `person` for a session, if any.
 pub async fn live_of(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     session: Uuid,
     person: Uuid,
 ) -> Result<Option<RegistrationRow>, ApiError> {
+    let mut conn = conn;
     Ok(diesel::sql_query(format!(
         "SELECT {COLUMNS} FROM registrations WHERE session_id = $1 AND person_id = $2 \
            AND state IN ('pending_approval', 'confirmed', 'waitlisted', 'offered')"
     ))
     .bind::<sql_types::Uuid, _>(session)
     .bind::<sql_types::Uuid, _>(person)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()?)
 }
 
 /// Seats taken (confirmed or offered) in a session, by kind and by `organization`.
 pub async fn taken(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     session: Uuid,
     organization: Uuid,
 ) -> Result<Taken, ApiError> {
+    let mut conn = conn;
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = sql_types::BigInt)]
@@ -137,7 +155,7 @@ pub async fn taken(
     )
     .bind::<sql_types::Uuid, _>(session)
     .bind::<sql_types::Uuid, _>(organization)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await?;
     Ok(Taken {
         total: row.total,

@@ -189,7 +189,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Sessi
 /// seat decisions never overlap) and reads it in the same statement. The seat counts are not
 /// read here (they come back as 0): the writers count what they need under the lock.
 #[tracing::instrument(skip_all, fields(session_id = %id))]
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<SessionRow>, ApiError> {
+///
+/// Takes the connection shared, so that statements meant to run right after the lock can be
+/// pipelined with it (the server runs them in order, once the lock is held).
+pub async fn lock(conn: &AsyncPgConnection, id: Uuid) -> Result<Option<SessionRow>, ApiError> {
+    let mut conn = conn;
     Ok(diesel::sql_query(
         "SELECT s.id, s.course_id, c.title, c.topic, s.days, s.place, s.online_url, s.capacity, \
                 s.trainers, s.registration_opens_on, s.registration_closes_on, \
@@ -200,7 +204,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Sessi
          FROM sessions s JOIN courses c ON c.id = s.course_id WHERE s.id = $1 FOR UPDATE OF s",
     )
     .bind::<sql_types::Uuid, _>(id)
-    .get_result(conn)
+    .get_result(&mut conn)
     .await
     .optional()?)
 }
