@@ -129,17 +129,29 @@ pub async fn register(
 ) -> ApiResult<Reply> {
     let person = body.into_inner()?.person_id;
     let session = *id;
-    let registrant = {
+    // Who is registered, read before the transaction. When it is refused, the transaction
+    // checks again, so that a retried request with an Idempotency-Key still gets its stored
+    // answer first.
+    let checked = {
         let mut conn = pool.get().await?;
-        app::registrations::registrant(&mut conn, &principal, person).await?
+        app::registrations::registrant(&mut conn, &principal, person)
+            .await
+            .ok()
     };
     // Registrations for one session from this process take turns before their transaction
     // starts and until it has committed, so they do not all wait at the session's row lock
     // (which still decides). Passing the turn on before the commit measured slower: the next
     // one then waits at the row lock and is woken by the commit.
-    let _turn = app::registrations::session_turns().take(session).await;
+    let _turn = match checked {
+        Some(_) => Some(app::registrations::session_turns().take(session).await),
+        None => None,
+    };
     write
         .run(async move |conn| {
+            let registrant = match checked {
+                Some(registrant) => registrant,
+                None => app::registrations::registrant(conn, &principal, person).await?,
+            };
             let row = app::registrations::register(conn, &principal, session, &registrant).await?;
             let (version, location) = (row.version, format!("/v1/registrations/{}", row.id));
             Ok(Reply::created(&view(row)?, version, location))

@@ -377,6 +377,13 @@ async fn a_repeated_idempotency_key_registers_once_and_a_stale_etag_cancels_noth
     let again = send(json!({"person_id": anna})).await;
     assert_eq!(again.expect(StatusCode::CREATED), &registered);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    // The stored answer comes first, even once the person has left their organisation.
+    app.execute(&format!(
+        "UPDATE directory_people SET active = false WHERE id = '{anna}'"
+    ))
+    .await;
+    let after_leaving = send(json!({"person_id": anna})).await;
+    assert_eq!(after_leaving.expect(StatusCode::CREATED), &registered);
     let confirmed = app
         .sql("SELECT count(*) AS n FROM outbox WHERE event_type = 'training.registration.confirmed.v1'")
         .await;
