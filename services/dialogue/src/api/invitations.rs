@@ -270,8 +270,5 @@ pub async fn calendar(
     }
     let mut conn = pool.get().await?;
     let text = app::invitations::feed_calendar(&mut conn, &address).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Cache-Control", "private, max-age=300"))
-        .body(text))
+    Ok(qmf_platform::ical::feed_response(text))
 }

@@ -171,8 +171,5 @@ pub async fn calendar(
     }
     let mut conn = pool.get().await?;
     let text = app::feeds::calendar(&mut conn, &address).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Cache-Control", "private, max-age=300"))
-        .body(text))
+    Ok(qmf_platform::ical::feed_response(text))
 }

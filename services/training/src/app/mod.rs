@@ -22,13 +22,6 @@ pub async fn leads(
     principal: &qmf_platform::Principal,
     organization: uuid::Uuid,
 ) -> qmf_platform::ApiResult<bool> {
-    use diesel::{QueryableByName, sql_types};
-    use diesel_async::RunQueryDsl;
-    #[derive(QueryableByName)]
-    struct Leads {
-        #[diesel(sql_type = sql_types::Bool)]
-        leads: bool,
-    }
     let staff = principal.has_any_role(&[
         qmf_platform::Role::YouthOfficeStaff,
         qmf_platform::Role::InstitutionStaff,
@@ -41,17 +34,14 @@ pub async fn leads(
     else {
         return Ok(false);
     };
-    let row: Leads = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM directory_people WHERE id = $1 AND organization_id = $2 \
-             AND active AND (active_until IS NULL OR active_until >= $3) \
-             AND functions && ARRAY['leader', 'qmf_coordinator']) AS leads",
+    crate::store::needs::holds_function(
+        conn,
+        subject,
+        organization,
+        &["leader", "qmf_coordinator"],
+        today(),
     )
-    .bind::<sql_types::Uuid, _>(subject)
-    .bind::<sql_types::Uuid, _>(organization)
-    .bind::<sql_types::Date, _>(today())
-    .get_result(conn)
-    .await?;
-    Ok(row.leads)
+    .await
 }
 
 /// Whether the caller may act for `person` of `organization`: as `domain::access` says, or

@@ -301,10 +301,14 @@ async fn lock_pending(
         .ok_or_else(|| not_found("registration"))?;
     let leader = match principal.subject.parse::<Uuid>() {
         Ok(subject) if subject != peek.person_id => {
-            crate::store::needs::people(conn, Some(peek.organization_id), Some(subject), today())
-                .await?
-                .first()
-                .is_some_and(|p| p.functions.iter().any(|f| f == "leader"))
+            crate::store::needs::holds_function(
+                conn,
+                subject,
+                peek.organization_id,
+                &["leader"],
+                today(),
+            )
+            .await?
         }
         _ => false,
     };

@@ -129,6 +129,34 @@ pub async fn people(
     .await?)
 }
 
+/// Whether `person` is active staff of `organization` holding one of `functions` (directory
+/// staff functions, e.g. `leader`).
+pub async fn holds_function(
+    conn: &mut AsyncPgConnection,
+    person: Uuid,
+    organization: Uuid,
+    functions: &[&str],
+    today: NaiveDate,
+) -> Result<bool, ApiError> {
+    #[derive(QueryableByName)]
+    struct Holds {
+        #[diesel(sql_type = sql_types::Bool)]
+        holds: bool,
+    }
+    let row: Holds = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM directory_people WHERE id = $1 AND organization_id = $2 \
+             AND active AND (active_until IS NULL OR active_until >= $3) \
+             AND functions && $4) AS holds",
+    )
+    .bind::<sql_types::Uuid, _>(person)
+    .bind::<sql_types::Uuid, _>(organization)
+    .bind::<sql_types::Date, _>(today)
+    .bind::<sql_types::Array<sql_types::Text>, _>(functions)
+    .get_result(conn)
+    .await?;
+    Ok(row.holds)
+}
+
 #[derive(QueryableByName)]
 struct CompletedRow {
     #[diesel(sql_type = sql_types::Uuid)]
