@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use qmf_platform::ical::{Entry, Status, When};
 use uuid::Uuid;
 
-use super::certificates::ISSUER;
+use super::certificates::{ISSUER, place_de};
 
 pub const PRODID: &str = "-//QMF Heilbronn-Franken//Training//DE";
 const UID_DOMAIN: &str = "training.qmf-heilbronn-franken.de";
@@ -69,11 +69,7 @@ pub fn texts(session: &SessionDays<'_>) -> Vec<(String, String)> {
         Standing::Teaching(n) => format!(" (Leitung, {n} Teilnehmende)"),
         _ => String::new(),
     };
-    let place = match (session.place, session.online) {
-        (Some(place), true) => format!("{place} und online"),
-        (Some(place), false) => place.to_string(),
-        (None, _) => "online".to_string(),
-    };
+    let place = place_de(session.place, session.online);
     (1..=count)
         .map(|i| {
             let part = if count > 1 {

@@ -87,6 +87,15 @@ pub fn topic_de(topic: &str) -> &'static str {
     }
 }
 
+/// Where a session takes place, in German: the place, "online", or both.
+pub fn place_de(place: Option<&str>, online: bool) -> String {
+    match (place, online) {
+        (Some(place), true) => format!("{place} und online"),
+        (Some(place), false) => place.to_string(),
+        (None, _) => "online".to_string(),
+    }
+}
+
 /// Days as a German list: "10.03.2027, 11.03.2027".
 pub fn days_de(days: &[NaiveDate]) -> String {
     days.iter()
@@ -143,12 +152,11 @@ pub fn pdf(certificate: &Certificate<'_>) -> Vec<u8> {
         &format!("{} Zeitstunden", certificate.duration_hours),
         11.0,
     );
-    let place = match (certificate.place, certificate.online) {
-        (Some(place), true) => format!("{place} und online"),
-        (Some(place), false) => place.to_string(),
-        (None, _) => "online".to_string(),
-    };
-    doc.field("Ort", &place, 11.0);
+    doc.field(
+        "Ort",
+        &place_de(certificate.place, certificate.online),
+        11.0,
+    );
     doc.field("Veranstalter", ISSUER, 11.0);
     doc.field(
         "Ausgestellt am",

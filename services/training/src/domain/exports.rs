@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use qmf_platform::csv_out;
 use qmf_platform::pdf::{Align, Column, Document, Weight};
 
-use super::certificates::{ISSUER, days_de};
+use super::certificates::{ISSUER, days_de, place_de};
 
 /// The session as the head of both documents shows it.
 #[derive(Debug, Clone)]
@@ -35,20 +35,12 @@ fn kind_de(kind: &str) -> &'static str {
     }
 }
 
-fn place(head: &SessionHead<'_>) -> String {
-    match (head.place, head.online) {
-        (Some(place), true) => format!("{place} und online"),
-        (Some(place), false) => place.to_string(),
-        (None, _) => "online".to_string(),
-    }
-}
-
 fn head(doc: &mut Document, title: &str, head: &SessionHead<'_>) {
     doc.text(title, 18.0, Weight::Bold, Align::Left);
     doc.space(6.0);
     doc.field("Schulung", head.course_title, 10.5);
     doc.field("Termin", &days_de(head.days), 10.5);
-    doc.field("Ort", &place(head), 10.5);
+    doc.field("Ort", &place_de(head.place, head.online), 10.5);
     doc.field("Veranstalter", ISSUER, 10.5);
     doc.space(12.0);
 }
