@@ -1342,6 +1342,16 @@ export interface components {
                 free_seats: number;
                 /** Format: uuid */
                 id: string;
+                /**
+                 * Format: int64
+                 * @description Of the free seats, those still kept for institution staff (until `reserved_until`).
+                 */
+                institution_seats_kept: number;
+                /**
+                 * Format: int64
+                 * @description Seats confirmed or offered to institution staff.
+                 */
+                institution_taken: number;
                 /** Format: int32 */
                 max_per_organization?: number | null;
                 /** Format: int32 */
@@ -1385,6 +1395,16 @@ export interface components {
                  * @description Registrations waiting.
                  */
                 waitlisted: number;
+                /**
+                 * Format: int64
+                 * @description Of the free seats, those still kept for youth-office staff (until `reserved_until`).
+                 */
+                youth_office_seats_kept: number;
+                /**
+                 * Format: int64
+                 * @description Seats confirmed or offered to youth-office staff.
+                 */
+                youth_office_taken: number;
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -1673,6 +1693,8 @@ export interface components {
          *       ],
          *       "free_seats": 7,
          *       "id": "01938200-0000-7000-8000-000000000011",
+         *       "institution_seats_kept": 0,
+         *       "institution_taken": 5,
          *       "max_per_organization": 4,
          *       "min_institution_seats": 5,
          *       "min_youth_office_seats": 5,
@@ -1691,7 +1713,9 @@ export interface components {
          *       "trainers": [],
          *       "updated_at": "2026-12-04T10:00:00Z",
          *       "version": 1,
-         *       "waitlisted": 0
+         *       "waitlisted": 0,
+         *       "youth_office_seats_kept": 0,
+         *       "youth_office_taken": 8
          *     }
          */
         Session: {
@@ -1717,6 +1741,16 @@ export interface components {
             free_seats: number;
             /** Format: uuid */
             id: string;
+            /**
+             * Format: int64
+             * @description Of the free seats, those still kept for institution staff (until `reserved_until`).
+             */
+            institution_seats_kept: number;
+            /**
+             * Format: int64
+             * @description Seats confirmed or offered to institution staff.
+             */
+            institution_taken: number;
             /** Format: int32 */
             max_per_organization?: number | null;
             /** Format: int32 */
@@ -1760,6 +1794,16 @@ export interface components {
              * @description Registrations waiting.
              */
             waitlisted: number;
+            /**
+             * Format: int64
+             * @description Of the free seats, those still kept for youth-office staff (until `reserved_until`).
+             */
+            youth_office_seats_kept: number;
+            /**
+             * Format: int64
+             * @description Seats confirmed or offered to youth-office staff.
+             */
+            youth_office_taken: number;
         };
         /**
          * @description A session as the organiser writes it.

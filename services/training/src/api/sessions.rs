@@ -22,7 +22,8 @@ use crate::store::sessions::{SessionFilter, SessionRow, list as list_rows};
     "registration_opens_on": "2027-01-10", "registration_closes_on": "2027-03-03", "cancellation_deadline": "2027-03-03",
     "min_youth_office_seats": 5, "min_institution_seats": 5, "reserved_until": "2027-02-10", "max_per_organization": 4,
     "offer_hours": 48, "requires_approval": false, "proposal_id": null, "state": "open", "cancel_reason": null, "confirmed": 12, "offered": 1, "waitlisted": 0,
-    "free_seats": 7, "version": 1, "created_at": "2026-12-04T10:00:00Z", "updated_at": "2026-12-04T10:00:00Z"}))]
+    "free_seats": 7, "youth_office_taken": 8, "institution_taken": 5, "youth_office_seats_kept": 0,
+    "institution_seats_kept": 0, "version": 1, "created_at": "2026-12-04T10:00:00Z", "updated_at": "2026-12-04T10:00:00Z"}))]
 pub struct Session {
     pub id: Uuid,
     pub course_id: Uuid,
@@ -57,6 +58,14 @@ pub struct Session {
     pub waitlisted: i64,
     /// Seats neither confirmed nor offered.
     pub free_seats: i64,
+    /// Seats confirmed or offered to youth-office staff.
+    pub youth_office_taken: i64,
+    /// Seats confirmed or offered to institution staff.
+    pub institution_taken: i64,
+    /// Of the free seats, those still kept for youth-office staff (until `reserved_until`).
+    pub youth_office_seats_kept: i64,
+    /// Of the free seats, those still kept for institution staff (until `reserved_until`).
+    pub institution_seats_kept: i64,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -64,6 +73,12 @@ pub struct Session {
 
 pub fn view(row: SessionRow) -> Session {
     let free_seats = row.free_seats();
+    let (youth_office_seats_kept, institution_seats_kept) = crate::domain::seats::kept(
+        &row.seat_rules(),
+        row.youth_office_taken,
+        row.institution_taken,
+        app::today(),
+    );
     let state = state_on(
         &row.state,
         row.registration_opens_on,
@@ -98,6 +113,10 @@ pub fn view(row: SessionRow) -> Session {
         offered: row.offered,
         waitlisted: row.waitlisted,
         free_seats,
+        youth_office_taken: row.youth_office_taken,
+        institution_taken: row.institution_taken,
+        youth_office_seats_kept,
+        institution_seats_kept,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,

@@ -57,6 +57,24 @@ impl Wait {
     }
 }
 
+/// Seats still kept for youth-office and for institution staff on `today`: what each kind
+/// lacks of its minimum while the reservation lasts, nothing after it.
+pub fn kept(
+    rules: &SeatRules,
+    youth_office: i64,
+    institution: i64,
+    today: NaiveDate,
+) -> (i64, i64) {
+    if rules.reserved_until.is_some_and(|until| today <= until) {
+        (
+            (rules.min_youth_office - youth_office).max(0),
+            (rules.min_institution - institution).max(0),
+        )
+    } else {
+        (0, 0)
+    }
+}
+
 /// Whether a registrant of `kind` gets a seat now, given what is taken, on `today`.
 pub fn decide(rules: &SeatRules, taken: &Taken, kind: Kind, today: NaiveDate) -> Result<(), Wait> {
     let free = rules.capacity - taken.total;
@@ -69,16 +87,15 @@ pub fn decide(rules: &SeatRules, taken: &Taken, kind: Kind, today: NaiveDate) ->
     {
         return Err(Wait::OrganizationLimit);
     }
-    let reserving = rules.reserved_until.is_some_and(|until| today <= until);
-    if reserving {
-        // Seats the other kind still needs to reach its minimum stay free for it.
-        let kept_for_others = match kind {
-            Kind::YouthOffice => (rules.min_institution - taken.institution).max(0),
-            Kind::Institution => (rules.min_youth_office - taken.youth_office).max(0),
-        };
-        if free - kept_for_others <= 0 {
-            return Err(Wait::ReservedForOthers);
-        }
+    // Seats the other kind still needs to reach its minimum stay free for it.
+    let (for_youth_offices, for_institutions) =
+        kept(rules, taken.youth_office, taken.institution, today);
+    let kept_for_others = match kind {
+        Kind::YouthOffice => for_institutions,
+        Kind::Institution => for_youth_offices,
+    };
+    if kept_for_others > 0 && free - kept_for_others <= 0 {
+        return Err(Wait::ReservedForOthers);
     }
     Ok(())
 }

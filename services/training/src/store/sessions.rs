@@ -61,6 +61,11 @@ pub struct SessionRow {
     pub offered: i64,
     #[diesel(sql_type = sql_types::BigInt)]
     pub waitlisted: i64,
+    /// Seats confirmed or offered to youth-office staff, and to institution staff.
+    #[diesel(sql_type = sql_types::BigInt)]
+    pub youth_office_taken: i64,
+    #[diesel(sql_type = sql_types::BigInt)]
+    pub institution_taken: i64,
     #[diesel(sql_type = sql_types::Int4)]
     pub version: i32,
     #[diesel(sql_type = sql_types::Timestamptz)]
@@ -102,6 +107,10 @@ const SELECT: &str = "\
            (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state = 'confirmed') AS confirmed, \
            (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state = 'offered') AS offered, \
            (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state = 'waitlisted') AS waitlisted, \
+           (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state IN ('confirmed', 'offered') \
+              AND r.organization_kind = 'youth_office') AS youth_office_taken, \
+           (SELECT count(*) FROM registrations r WHERE r.session_id = s.id AND r.state IN ('confirmed', 'offered') \
+              AND r.organization_kind = 'institution') AS institution_taken, \
            s.version, s.created_at, s.updated_at \
     FROM sessions s JOIN courses c ON c.id = s.course_id";
 
@@ -200,6 +209,7 @@ pub async fn lock(conn: &AsyncPgConnection, id: Uuid) -> Result<Option<SessionRo
                 s.cancellation_deadline, s.min_youth_office_seats, s.min_institution_seats, \
                 s.reserved_until, s.max_per_organization, s.offer_hours, s.requires_approval, \
                 s.state, s.cancel_reason, s.proposal_id, 0::bigint AS confirmed, 0::bigint AS offered, 0::bigint AS waitlisted, \
+                0::bigint AS youth_office_taken, 0::bigint AS institution_taken, \
                 s.version, s.created_at, s.updated_at \
          FROM sessions s JOIN courses c ON c.id = s.course_id WHERE s.id = $1 FOR UPDATE OF s",
     )

@@ -146,6 +146,12 @@ async fn reserved_seats_wait_for_the_other_kind_and_an_organisation_gets_its_lim
         (Some(3), Some(2))
     );
     assert_eq!(read["free_seats"], 1);
+    // Per kind: two offices and one institution hold seats; the free one is still kept for
+    // youth offices (three at least), none for institutions (one reached).
+    assert_eq!(read["youth_office_taken"], 2);
+    assert_eq!(read["institution_taken"], 1);
+    assert_eq!(read["youth_office_seats_kept"], 1);
+    assert_eq!(read["institution_seats_kept"], 0);
     app.stop().await;
 }
 
