@@ -25,7 +25,7 @@ pub mod rules;
 pub mod server;
 pub mod telemetry;
 pub mod text;
-pub mod turns;
+pub mod together;
 pub mod wire;
 pub mod write;
 

@@ -12,6 +12,8 @@ use crate::db::{DbPool, transaction};
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::Claim;
 use crate::reply::Reply;
+use crate::together::Together;
+use futures_util::future::BoxFuture;
 
 /// A request's write: the pool and, with an `Idempotency-Key`, the request's claim on the key.
 pub struct Write {
@@ -49,6 +51,28 @@ impl Write {
             claim.mark_stored();
         }
         Ok(reply)
+    }
+
+    /// Like [`Write::run`], for writes that would all wait for one row lock (the same `key`):
+    /// queued with the process's other writes under that key and committed together with them
+    /// (see [`crate::together`]). `operation` runs in its own savepoint of the batch's
+    /// transaction; its answer comes after the commit.
+    pub async fn run_together<K, F>(
+        self,
+        together: &std::sync::Arc<Together<K>>,
+        key: K,
+        operation: F,
+    ) -> ApiResult<Reply>
+    where
+        K: Eq + std::hash::Hash + Clone + Send + 'static,
+        F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> BoxFuture<'c, ApiResult<Reply>>
+            + Send
+            + 'static,
+    {
+        let pool = DbPool::clone(&self.pool);
+        together
+            .run(pool, key, Box::new(operation), self.claim)
+            .await
     }
 }
 

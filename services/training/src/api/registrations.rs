@@ -138,23 +138,20 @@ pub async fn register(
             .await
             .ok()
     };
-    // Registrations for one session from this process take turns before their transaction
-    // starts and until it has committed, so they do not all wait at the session's row lock
-    // (which still decides). Passing the turn on before the commit measured slower: the next
-    // one then waits at the row lock and is woken by the commit.
-    let _turn = match checked {
-        Some(_) => Some(app::registrations::session_turns().take(session).await),
-        None => None,
-    };
+    // Registrations for one session from this process are committed together: they would
+    // all wait for the session's row lock (which still decides), one commit each.
     write
-        .run(async move |conn| {
-            let registrant = match checked {
-                Some(registrant) => registrant,
-                None => app::registrations::registrant(conn, &principal, person).await?,
-            };
-            let row = app::registrations::register(conn, &principal, session, &registrant).await?;
-            let (version, location) = (row.version, format!("/v1/registrations/{}", row.id));
-            Ok(Reply::created(&view(row)?, version, location))
+        .run_together(app::registrations::session_writes(), session, move |conn| {
+            Box::pin(async move {
+                let registrant = match checked {
+                    Some(registrant) => registrant,
+                    None => app::registrations::registrant(conn, &principal, person).await?,
+                };
+                let row =
+                    app::registrations::register(conn, &principal, session, &registrant).await?;
+                let (version, location) = (row.version, format!("/v1/registrations/{}", row.id));
+                Ok(Reply::created(&view(row)?, version, location))
+            })
         })
         .await
 }

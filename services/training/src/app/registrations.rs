@@ -24,13 +24,12 @@ fn kind_of(code: &str) -> Kind {
     }
 }
 
-/// The turns of this process per session: registrations for one session wait here for each
-/// other, before their transactions start, rather than all at the session's row lock (see
-/// `qmf_platform::turns`).
-pub fn session_turns() -> &'static std::sync::Arc<qmf_platform::turns::Turns<Uuid>> {
-    static TURNS: std::sync::LazyLock<std::sync::Arc<qmf_platform::turns::Turns<Uuid>>> =
+/// The registrations of this process per session, committed together (see
+/// `qmf_platform::together`).
+pub fn session_writes() -> &'static std::sync::Arc<qmf_platform::together::Together<Uuid>> {
+    static WRITES: std::sync::LazyLock<std::sync::Arc<qmf_platform::together::Together<Uuid>>> =
         std::sync::LazyLock::new(Default::default);
-    &TURNS
+    &WRITES
 }
 
 /// The organisation and its kind of an active person of a youth office or an institution.

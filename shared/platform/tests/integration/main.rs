@@ -8,3 +8,4 @@ mod jobs;
 mod jwks;
 mod migrations;
 mod pool;
+mod together;
