@@ -9,6 +9,7 @@ use qmf_contracts::directory::{
     PersonDeactivatedV1, PersonV1,
 };
 use qmf_platform::codes::code;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use crate::PersonDetail;
@@ -34,6 +35,7 @@ pub async fn upsert_organization(
     .bind::<sql_types::Nullable<sql_types::Text>, _>(org.district.as_ref().map(code))
     .bind::<sql_types::Bool, _>(org.active)
     .bind::<sql_types::Integer, _>(org.version)
+    .keep_prepared()
     .execute(conn)
     .await
 }
@@ -141,6 +143,7 @@ pub async fn is_eligible_provider(
     )
     .bind::<sql_types::Uuid, _>(organization_id)
     .bind::<sql_types::Date, _>(day)
+    .keep_prepared()
     .get_result(conn)
     .await?;
     Ok(row.eligible)
@@ -196,6 +199,7 @@ pub async fn upsert_person(
     .bind::<sql_types::Nullable<sql_types::Date>, _>(person.active_until)
     .bind::<sql_types::Integer, _>(person.version)
     .bind::<sql_types::Array<sql_types::Text>, _>(function_codes(&person.functions))
+    .keep_prepared()
     .execute(conn)
     .await
 }
@@ -336,6 +340,7 @@ pub async fn affiliation(
     )
     .bind::<sql_types::Uuid, _>(person)
     .bind::<sql_types::Date, _>(day)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()

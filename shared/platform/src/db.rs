@@ -167,3 +167,48 @@ pub fn unique_violation(
     }
     ApiError::from(error)
 }
+
+/// A query whose SQL text never changes (values are bound, never spliced in), kept prepared on
+/// its connection: later runs skip the parse, the plan and the round trip that preparing takes.
+///
+/// Diesel keeps its query builder's statements prepared, but not raw SQL (`sql_query`), since
+/// it cannot know whether such text was built from values; nor updates. Mark with
+/// [`KeepPrepared::keep_prepared`] only text that is fixed in the source (constants and
+/// `format!` of constants), never text that varies with input, or each connection's cache of
+/// statements grows without bound.
+#[derive(Debug, Clone)]
+pub struct Prepared<T>(T);
+
+/// Marks a query as [`Prepared`].
+pub trait KeepPrepared: Sized {
+    fn keep_prepared(self) -> Prepared<Self> {
+        Prepared(self)
+    }
+}
+
+impl<T: diesel::query_builder::QueryFragment<Pg>> KeepPrepared for T {}
+
+impl<T> diesel::query_builder::QueryId for Prepared<T> {
+    type QueryId = ();
+    // Keyed by its SQL text, not by its type (raw queries of one type differ in their text).
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<T> {
+    type SqlType = T::SqlType;
+}
+
+impl<T: diesel::query_builder::QueryFragment<Pg>> diesel::query_builder::QueryFragment<Pg>
+    for Prepared<T>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}

@@ -10,6 +10,7 @@
 //! once, as soon as the lease has lapsed. Answers of requests that changed nothing (refusals,
 //! validation errors) are stored by the middleware after the handler.
 
+use crate::db::KeepPrepared;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
@@ -69,6 +70,7 @@ impl Claim {
         )
         .bind::<Text, _>(&self.subject)
         .bind::<Text, _>(&self.key)
+        .keep_prepared()
         .get_result(conn)
         .await
         .optional()?;
@@ -204,7 +206,7 @@ pub async fn middleware(
     .bind::<Text, _>(&path)
     .bind::<Text, _>(&request_hash)
     .bind::<diesel::sql_types::Uuid, _>(claim_id)
-    .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
+    .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64()).keep_prepared()
     .execute(&mut conn)
     .await
     .map_err(ApiError::from);
@@ -217,6 +219,7 @@ pub async fn middleware(
             )
             .bind::<Text, _>(&subject)
             .bind::<Text, _>(&key)
+            .keep_prepared()
             .get_result(&mut conn)
             .await;
             let stored = match stored {
@@ -325,6 +328,7 @@ async fn save(
     .bind::<SmallInt, _>(status as i16)
     .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Object(headers))
     .bind::<Bytea, _>(body)
+    .keep_prepared()
     .execute(conn)
     .await?)
 }
@@ -339,6 +343,7 @@ async fn release(pool: &DbPool, claim: &Claim) {
         .bind::<Text, _>(&claim.subject)
         .bind::<Text, _>(&claim.key)
         .bind::<diesel::sql_types::Uuid, _>(claim.id)
+        .keep_prepared()
         .execute(&mut conn)
         .await;
     }
@@ -366,6 +371,7 @@ pub async fn purge_expired(pool: &DbPool) -> Result<usize, ApiError> {
     Ok(diesel::sql_query(format!(
         "DELETE FROM idempotency_keys WHERE created_at < now() - interval '{RETENTION_HOURS} hours'"
     ))
+    .keep_prepared()
     .execute(&mut conn)
     .await?)
 }

@@ -4,6 +4,7 @@
 use diesel::{QueryableByName, sql_types};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use qmf_contracts::training::{ReminderDueV1, SessionParticipant, TrainingEvent};
+use qmf_platform::db::KeepPrepared;
 use qmf_platform::{ApiError, ApiResult, DbPool};
 use uuid::Uuid;
 
@@ -51,6 +52,7 @@ pub async fn remind(pool: &DbPool) -> ApiResult<usize> {
     )
     .bind::<sql_types::Date, _>(today)
     .bind::<sql_types::Array<sql_types::Int4>, _>(REMINDERS.to_vec())
+    .keep_prepared()
     .load(&mut conn)
     .await?;
     let mut sent = 0;
@@ -80,6 +82,7 @@ async fn send(
     )
     .bind::<sql_types::Uuid, _>(session_id)
     .bind::<sql_types::Int4, _>(days_before)
+    .keep_prepared()
     .execute(conn)
     .await?;
     if recorded == 0 {
@@ -95,6 +98,7 @@ async fn send(
          ORDER BY r.person_id",
     )
     .bind::<sql_types::Uuid, _>(session_id)
+    .keep_prepared()
     .load(conn)
     .await?;
     let event = TrainingEvent::ReminderDue(ReminderDueV1 {

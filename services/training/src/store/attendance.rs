@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -34,6 +35,7 @@ pub async fn of_session(
     )
     .bind::<sql_types::Uuid, _>(session)
     .bind::<sql_types::Nullable<sql_types::Date>, _>(day)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -48,6 +50,7 @@ pub async fn of_registration(
          WHERE registration_id = $1 ORDER BY day",
     )
     .bind::<sql_types::Uuid, _>(registration)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -72,6 +75,7 @@ pub async fn set(
     )
     .bind::<sql_types::Uuid, _>(registration)
     .bind::<sql_types::Date, _>(day)
+    .keep_prepared()
     .get_result(conn)
     .await?;
     if before.before.as_deref() == Some(status) {
@@ -89,6 +93,7 @@ pub async fn set(
     .bind::<sql_types::Uuid, _>(person)
     .bind::<sql_types::Text, _>(status)
     .bind::<sql_types::Text, _>(recorded_by)
+    .keep_prepared()
     .execute(conn)
     .await?;
     diesel::sql_query(
@@ -99,7 +104,7 @@ pub async fn set(
     .bind::<sql_types::Date, _>(day)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(before.before.as_deref())
     .bind::<sql_types::Text, _>(status)
-    .bind::<sql_types::Text, _>(recorded_by)
+    .bind::<sql_types::Text, _>(recorded_by).keep_prepared()
     .execute(conn)
     .await?;
     Ok(true)
@@ -128,6 +133,7 @@ pub async fn history(
          WHERE registration_id = $1 ORDER BY day, id",
     )
     .bind::<sql_types::Uuid, _>(registration)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -151,7 +157,7 @@ pub async fn complete(
     .bind::<sql_types::Uuid, _>(organization)
     .bind::<sql_types::Uuid, _>(course)
     .bind::<sql_types::Uuid, _>(session)
-    .bind::<sql_types::Date, _>(on)
+    .bind::<sql_types::Date, _>(on).keep_prepared()
     .execute(conn)
     .await?;
     Ok(inserted == 1)
@@ -161,6 +167,7 @@ pub async fn complete(
 pub async fn withdraw(conn: &mut AsyncPgConnection, registration: Uuid) -> Result<bool, ApiError> {
     let deleted = diesel::sql_query("DELETE FROM completions WHERE registration_id = $1")
         .bind::<sql_types::Uuid, _>(registration)
+        .keep_prepared()
         .execute(conn)
         .await?;
     Ok(deleted == 1)
@@ -194,6 +201,7 @@ pub async fn record_of(
          WHERE c.person_id = $1 ORDER BY c.completed_on DESC, c.registration_id",
     )
     .bind::<sql_types::Uuid, _>(person)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -237,6 +245,7 @@ pub async fn set_make_up(
     .bind::<sql_types::Date, _>(made_up_on)
     .bind::<sql_types::Text, _>(note)
     .bind::<sql_types::Text, _>(recorded_by)
+    .keep_prepared()
     .load(conn)
     .await?;
     if let Some(row) = changed.into_iter().next() {
@@ -260,6 +269,7 @@ pub async fn make_ups_of(
          WHERE registration_id = $1 ORDER BY day",
     )
     .bind::<sql_types::Uuid, _>(registration)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -292,6 +302,7 @@ pub async fn no_shows_of(
          ORDER BY s.days[1] DESC, s.id",
     )
     .bind::<sql_types::Uuid, _>(person)
+    .keep_prepared()
     .load(conn)
     .await?)
 }

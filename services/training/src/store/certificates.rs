@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{OptionalExtension, QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -82,7 +83,7 @@ pub async fn issue(
     ))
     .bind::<sql_types::Uuid, _>(id)
     .bind::<sql_types::Text, _>(code)
-    .bind::<sql_types::Uuid, _>(registration)
+    .bind::<sql_types::Uuid, _>(registration).keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -95,6 +96,7 @@ pub async fn find(
     Ok(
         diesel::sql_query(format!("SELECT {COLUMNS} FROM certificates WHERE id = $1"))
             .bind::<sql_types::Uuid, _>(id)
+            .keep_prepared()
             .get_result(conn)
             .await
             .optional()?,
@@ -109,6 +111,7 @@ pub async fn lock(
         "SELECT {COLUMNS} FROM certificates WHERE id = $1 FOR UPDATE"
     ))
     .bind::<sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -122,6 +125,7 @@ pub async fn by_code(
         "SELECT {COLUMNS} FROM certificates WHERE code = $1"
     ))
     .bind::<sql_types::Text, _>(code)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -137,6 +141,7 @@ pub async fn valid_of(
          FOR UPDATE"
     ))
     .bind::<sql_types::Uuid, _>(registration)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -156,6 +161,7 @@ pub async fn revoke(
     .bind::<sql_types::Uuid, _>(id)
     .bind::<sql_types::Text, _>(by)
     .bind::<sql_types::Text, _>(reason)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -173,6 +179,7 @@ pub async fn list(
     ))
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(session)
+    .keep_prepared()
     .load(conn)
     .await?)
 }

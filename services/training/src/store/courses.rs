@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::{OptionalExtension, QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use crate::domain::courses::CourseInput;
@@ -73,6 +74,7 @@ pub async fn insert(
     )
     .bind::<sql_types::Nullable<sql_types::Int4>, _>(course.valid_for_years)
     .bind::<sql_types::Text, _>(created_by)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -82,6 +84,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Cours
     Ok(
         diesel::sql_query(format!("SELECT {COLUMNS} FROM courses WHERE id = $1"))
             .bind::<sql_types::Uuid, _>(id)
+            .keep_prepared()
             .get_result(conn)
             .await
             .optional()?,
@@ -97,6 +100,7 @@ pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<Vec<
     }
     let rows: Vec<Id> = diesel::sql_query("SELECT id FROM courses WHERE id = ANY($1)")
         .bind::<sql_types::Array<sql_types::Uuid>, _>(ids)
+        .keep_prepared()
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
@@ -113,6 +117,7 @@ pub async fn list(
     ))
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after)
     .bind::<sql_types::BigInt, _>(limit + 1)
+    .keep_prepared()
     .load(conn)
     .await?)
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{OptionalExtension, QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -50,7 +51,7 @@ pub async fn insert(
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(owner.person_id)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(owner.organization_id)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(owner.trainer_id)
-    .bind::<sql_types::Text, _>(created_by)
+    .bind::<sql_types::Text, _>(created_by).keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -60,6 +61,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<FeedR
         "SELECT {COLUMNS} FROM calendar_feeds WHERE id = $1"
     ))
     .bind::<sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -74,6 +76,7 @@ pub async fn by_digest(
         "SELECT {COLUMNS} FROM calendar_feeds WHERE token_sha256 = $1 AND revoked_at IS NULL"
     ))
     .bind::<sql_types::Text, _>(digest)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -82,6 +85,7 @@ pub async fn by_digest(
 pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
     diesel::sql_query("UPDATE calendar_feeds SET revoked_at = now() WHERE id = $1")
         .bind::<sql_types::Uuid, _>(id)
+        .keep_prepared()
         .execute(conn)
         .await?;
     Ok(())
@@ -105,6 +109,7 @@ pub async fn list(
     .bind::<sql_types::Text, _>(creator)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(organization)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -188,6 +193,7 @@ pub async fn sessions(
     };
     Ok(diesel::sql_query(sql.0)
         .bind::<sql_types::Uuid, _>(sql.1)
+        .keep_prepared()
         .load(conn)
         .await?)
 }

@@ -6,6 +6,7 @@ use diesel::{QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_contracts::case::InstrumentReleasedV1;
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use crate::domain::needs::{Completed, Release, RequiredCourse};
@@ -23,6 +24,7 @@ pub async fn record_release(
     .bind::<sql_types::Integer, _>(release.version)
     .bind::<sql_types::Text, _>(&release.title)
     .bind::<sql_types::Date, _>(release.released_on)
+    .keep_prepared()
     .execute(conn)
     .await
 }
@@ -43,6 +45,7 @@ pub async fn latest_releases(conn: &mut AsyncPgConnection) -> Result<Vec<Release
         "SELECT DISTINCT ON (instrument) instrument, version, released_on \
          FROM instrument_releases ORDER BY instrument, version DESC",
     )
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows
@@ -87,6 +90,7 @@ pub async fn required_courses(conn: &mut AsyncPgConnection) -> Result<Vec<Course
         "SELECT id, title, required_for, instruments, valid_for_years FROM courses \
          WHERE cardinality(required_for) > 0 ORDER BY title, id",
     )
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -125,6 +129,7 @@ pub async fn people(
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(organization)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
     .bind::<sql_types::Date, _>(today)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -152,6 +157,7 @@ pub async fn holds_function(
     .bind::<sql_types::Uuid, _>(organization)
     .bind::<sql_types::Date, _>(today)
     .bind::<sql_types::Array<sql_types::Text>, _>(functions)
+    .keep_prepared()
     .get_result(conn)
     .await?;
     Ok(row.holds)
@@ -180,6 +186,7 @@ pub async fn completions(
          WHERE c.person_id = ANY ($1)",
     )
     .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{OptionalExtension, QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -43,6 +44,7 @@ pub async fn record(
     .bind::<sql_types::Text, _>(title)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(summary)
     .bind::<sql_types::Date, _>(proposed_on)
+    .keep_prepared()
     .execute(conn)
     .await
 }
@@ -55,6 +57,7 @@ const SELECT: &str = "SELECT p.id, p.source, p.title, p.summary, p.proposed_on, 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<ProposalRow>, ApiError> {
     Ok(diesel::sql_query(format!("{SELECT} WHERE p.id = $1"))
         .bind::<sql_types::Uuid, _>(id)
+        .keep_prepared()
         .get_result(conn)
         .await
         .optional()?)
@@ -68,6 +71,7 @@ pub async fn list(conn: &mut AsyncPgConnection, open: bool) -> Result<Vec<Propos
          ORDER BY p.proposed_on DESC, p.id LIMIT 500"
     ))
     .bind::<sql_types::Bool, _>(open)
+    .keep_prepared()
     .load(conn)
     .await?)
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::{OptionalExtension, QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use crate::domain::seats::Taken;
@@ -79,6 +80,7 @@ pub async fn insert(
     .bind::<sql_types::Nullable<sql_types::Text>, _>(new.reason)
     .bind::<sql_types::Text, _>(new.registered_by)
     .bind::<sql_types::Nullable<sql_types::BigInt>, _>(new.waitlist_position)
+    .keep_prepared()
     .get_result(&mut conn)
     .await?)
 }
@@ -92,6 +94,7 @@ pub async fn next_position(conn: &AsyncPgConnection) -> Result<i64, ApiError> {
     }
     let mut conn = conn;
     let next: Next = diesel::sql_query("SELECT nextval('registration_positions') AS position")
+        .keep_prepared()
         .get_result(&mut conn)
         .await?;
     Ok(next.position)
@@ -104,6 +107,7 @@ pub async fn find(
     Ok(
         diesel::sql_query(format!("SELECT {COLUMNS} FROM registrations WHERE id = $1"))
             .bind::<sql_types::Uuid, _>(id)
+            .keep_prepared()
             .get_result(conn)
             .await
             .optional()?,
@@ -123,6 +127,7 @@ pub async fn live_of(
     ))
     .bind::<sql_types::Uuid, _>(session)
     .bind::<sql_types::Uuid, _>(person)
+    .keep_prepared()
     .get_result(&mut conn)
     .await
     .optional()?)
@@ -155,6 +160,7 @@ pub async fn taken(
     )
     .bind::<sql_types::Uuid, _>(session)
     .bind::<sql_types::Uuid, _>(organization)
+    .keep_prepared()
     .get_result(&mut conn)
     .await?;
     Ok(Taken {
@@ -175,6 +181,7 @@ pub async fn waiting(
          ORDER BY waitlist_position"
     ))
     .bind::<sql_types::Uuid, _>(session)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -197,6 +204,7 @@ pub async fn set_state(
     .bind::<sql_types::Text, _>(state)
     .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(offered_until)
     .bind::<sql_types::Nullable<sql_types::Text>, _>(reason)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -210,6 +218,7 @@ pub async fn mark_late(
         "UPDATE registrations SET cancelled_late = true WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind::<sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -223,6 +232,7 @@ pub async fn set_approved_by(
     diesel::sql_query("UPDATE registrations SET approved_by = $2 WHERE id = $1")
         .bind::<sql_types::Uuid, _>(id)
         .bind::<sql_types::Text, _>(approved_by)
+        .keep_prepared()
         .execute(conn)
         .await?;
     Ok(())
@@ -238,7 +248,7 @@ pub async fn set_position(
         "UPDATE registrations SET waitlist_position = $2, version = version + 1,              updated_at = now()          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind::<sql_types::Uuid, _>(id)
-    .bind::<sql_types::BigInt, _>(position)
+    .bind::<sql_types::BigInt, _>(position).keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -269,6 +279,7 @@ pub async fn list(
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(filter.organization_id)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after)
     .bind::<sql_types::BigInt, _>(limit + 1)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -288,6 +299,7 @@ pub async fn sessions_with_expired_offers(
          WHERE state = 'offered' AND offered_until <= $1",
     )
     .bind::<sql_types::Timestamptz, _>(now)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.session_id).collect())
@@ -304,7 +316,7 @@ pub async fn expired_offers(
          WHERE session_id = $1 AND state = 'offered' AND offered_until <= $2 ORDER BY waitlist_position"
     ))
     .bind::<sql_types::Uuid, _>(session)
-    .bind::<sql_types::Timestamptz, _>(now)
+    .bind::<sql_types::Timestamptz, _>(now).keep_prepared()
     .load(conn)
     .await?)
 }
@@ -319,6 +331,7 @@ pub async fn live_of_session(
            AND state IN ('pending_approval', 'confirmed', 'waitlisted', 'offered') ORDER BY id"
     ))
     .bind::<sql_types::Uuid, _>(session)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -364,6 +377,7 @@ pub async fn participants(
          ORDER BY lower(coalesce(p.family_name, '')), lower(coalesce(p.given_name, '')), r.id",
     )
     .bind::<sql_types::Uuid, _>(session)
+    .keep_prepared()
     .load(conn)
     .await?)
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{OptionalExtension, QueryableByName, sql_types};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use crate::domain::seats::SeatRules;
@@ -144,6 +145,7 @@ pub async fn insert(
     .bind::<sql_types::Int4, _>(draft.offer_hours)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(draft.proposal_id)
     .bind::<sql_types::Bool, _>(draft.requires_approval)
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -180,6 +182,7 @@ pub async fn update(
     .bind::<sql_types::Nullable<sql_types::Int4>, _>(draft.max_per_organization)
     .bind::<sql_types::Int4, _>(draft.offer_hours)
     .bind::<sql_types::Bool, _>(draft.requires_approval)
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -189,6 +192,7 @@ pub async fn update(
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<SessionRow>, ApiError> {
     Ok(diesel::sql_query(format!("{SELECT} WHERE s.id = $1"))
         .bind::<sql_types::Uuid, _>(id)
+        .keep_prepared()
         .get_result(conn)
         .await
         .optional()?)
@@ -213,7 +217,7 @@ pub async fn lock(conn: &AsyncPgConnection, id: Uuid) -> Result<Option<SessionRo
                 s.version, s.created_at, s.updated_at \
          FROM sessions s JOIN courses c ON c.id = s.course_id WHERE s.id = $1 FOR UPDATE OF s",
     )
-    .bind::<sql_types::Uuid, _>(id)
+    .bind::<sql_types::Uuid, _>(id).keep_prepared()
     .get_result(&mut conn)
     .await
     .optional()?)
@@ -243,6 +247,7 @@ pub async fn list(
     .bind::<sql_types::Nullable<sql_types::Date>, _>(filter.from)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after)
     .bind::<sql_types::BigInt, _>(limit + 1)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -255,6 +260,7 @@ pub async fn cancel(conn: &mut AsyncPgConnection, id: Uuid, reason: &str) -> Res
     )
     .bind::<sql_types::Uuid, _>(id)
     .bind::<sql_types::Text, _>(reason)
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! The loop of one job: claim when due, run, record, sleep; see the parent module.
 
+use crate::db::KeepPrepared;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,6 +79,7 @@ async fn step(
                  ON CONFLICT (name) DO NOTHING",
             )
             .bind::<Text, _>(job.name)
+            .keep_prepared()
             .execute(&mut conn)
             .await?;
             *registered = true;
@@ -87,6 +89,7 @@ async fn step(
              FROM jobs WHERE name = $1",
         )
         .bind::<Text, _>(job.name)
+        .keep_prepared()
         .get_result(&mut conn)
         .await?;
         due.seconds
@@ -108,6 +111,7 @@ async fn step(
              FOR NO KEY UPDATE SKIP LOCKED",
         )
         .bind::<Text, _>(job.name)
+        .keep_prepared()
         .execute(conn)
         .await?;
         if claimed == 0 {
@@ -123,6 +127,7 @@ async fn step(
         .bind::<Text, _>(job.name)
         .bind::<Timestamptz, _>(started_at)
         .bind::<BigInt, _>(i64::try_from(job.interval.as_micros()).unwrap_or(i64::MAX))
+        .keep_prepared()
         .execute(conn)
         .await?;
         Ok(job
@@ -153,6 +158,7 @@ async fn run_claimed(
              WHERE job_name = $1 AND finished_at IS NULL",
         )
         .bind::<Text, _>(job.name)
+        .keep_prepared()
         .execute(&mut conn)
         .await?;
         let run: NewRun = diesel::sql_query(
@@ -161,6 +167,7 @@ async fn run_claimed(
         )
         .bind::<Text, _>(job.name)
         .bind::<Text, _>(&settings.replica)
+        .keep_prepared()
         .get_result(&mut conn)
         .await?;
         (run.id, run.started_at)
@@ -178,6 +185,7 @@ async fn run_claimed(
             let mut conn = pool.get().await?;
             diesel::sql_query("DELETE FROM job_runs WHERE id = $1")
                 .bind::<BigInt, _>(run_id)
+                .keep_prepared()
                 .execute(&mut conn)
                 .await?;
             return Ok(result.map(|_| started_at));
@@ -205,11 +213,13 @@ async fn run_claimed(
     .bind::<Text, _>(outcome)
     .bind::<Nullable<Text>, _>(summary)
     .bind::<Nullable<Text>, _>(error)
+    .keep_prepared()
     .execute(&mut conn)
     .await?;
     diesel::sql_query(format!(
         "DELETE FROM job_runs WHERE started_at < now() - interval '{HISTORY_DAYS} days'"
     ))
+    .keep_prepared()
     .execute(&mut conn)
     .await?;
     Ok(result.map(|_| started_at))

@@ -8,4 +8,5 @@ mod jobs;
 mod jwks;
 mod migrations;
 mod pool;
+mod prepared;
 mod together;
