@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -84,6 +85,7 @@ pub async fn release(
 ) -> Result<InstrumentRow, ApiError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('instrument:' || $1))")
         .bind::<diesel::sql_types::Text, _>(code(&key))
+        .keep_prepared()
         .execute(conn)
         .await?;
     let next = latest(conn, key)

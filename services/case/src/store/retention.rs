@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use diesel::sql_types::{Date, Integer};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 
 /// Archives cases closed on or before `closed_until`. Returns how many.
 #[tracing::instrument(skip_all, fields(closed_until = %closed_until))]
@@ -22,6 +23,7 @@ pub async fn archive(
          SELECT 'retention-job', id, 'case.archive' FROM archived",
     )
     .bind::<Date, _>(closed_until)
+    .keep_prepared()
     .execute(conn)
     .await?)
 }
@@ -43,6 +45,7 @@ pub async fn erase(
     )
     .bind::<Date, _>(closed_until)
     .bind::<Integer, _>(born_until_year)
+    .keep_prepared()
     .load(conn)
     .await?;
     let ids: Vec<uuid::Uuid> = erased.iter().map(|e| e.id).collect();
@@ -74,6 +77,7 @@ pub async fn erase(
     ] {
         diesel::sql_query(statement)
             .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+            .keep_prepared()
             .execute(conn)
             .await?;
     }

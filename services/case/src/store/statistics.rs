@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use diesel::sql_types::{BigInt, Date, Double, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 
 #[derive(Debug, diesel::QueryableByName)]
 pub struct OutcomeRow {
@@ -46,7 +47,7 @@ pub async fn outcomes(
          ORDER BY p.provider_id, c.help_kind",
     )
     .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
+    .bind::<Date, _>(to).keep_prepared()
     .load(conn)
     .await?)
 }

@@ -27,6 +27,7 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::domain::ObjectType;
@@ -174,7 +175,8 @@ async fn load<R>(
 where
     R: QueryableByName<Pg> + Send + 'static,
 {
-    Ok(query.load::<R>(conn).await?)
+    // One text per kind of list: kept prepared.
+    Ok(query.keep_prepared().load::<R>(conn).await?)
 }
 
 /// The stamps of one page of a list in id order: live objects and tombstones (a tombstone of an

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::code;
@@ -247,6 +248,7 @@ pub async fn reorder(
     order: &[Uuid],
 ) -> Result<(), ApiError> {
     diesel::sql_query("SET CONSTRAINTS agenda_items_meeting_id_position_key DEFERRED")
+        .keep_prepared()
         .execute(conn)
         .await?;
     for (id, position) in order.iter().zip(1_i32..) {
@@ -438,6 +440,7 @@ pub async fn forum_counts(
     )
     .bind::<diesel::sql_types::Integer, _>(from_year)
     .bind::<diesel::sql_types::Integer, _>(to_year)
+    .keep_prepared()
     .load(conn)
     .await?)
 }

@@ -9,6 +9,7 @@ pub mod terms;
 pub mod topics;
 
 pub use qmf_platform::codes::{code, parse_code};
+use qmf_platform::db::KeepPrepared;
 
 /// The calendar day of an instant in the region (Europe/Berlin), by PostgreSQL's time-zone
 /// rules: a Forum meeting at 00:30 local time belongs to that day, not to the UTC one before.
@@ -25,6 +26,7 @@ pub async fn regional_day(
     }
     let row: Day = diesel::sql_query("SELECT ($1 AT TIME ZONE 'Europe/Berlin')::date AS day")
         .bind::<diesel::sql_types::Timestamptz, _>(at)
+        .keep_prepared()
         .get_result(conn)
         .await?;
     Ok(row.day)

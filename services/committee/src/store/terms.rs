@@ -2,6 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::management_terms;
@@ -42,6 +43,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> Result<Vec<TermRow>, ApiError
 #[tracing::instrument(skip_all)]
 pub async fn lock(conn: &mut AsyncPgConnection) -> Result<(), ApiError> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('management_terms'))")
+        .keep_prepared()
         .execute(conn)
         .await?;
     Ok(())

@@ -1,6 +1,7 @@
 //! Planning runs: requested by the coordination, run by the background-job runner, accepted
 //! into the cycle through the same rules as scheduling by hand.
 
+use qmf_platform::db::KeepPrepared;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -366,6 +367,7 @@ async fn cycle_dialogues(
          JOIN dialogues d ON d.host_id = h.id WHERE h.cycle_id = $1 AND h.state = 'active'",
     )
     .bind::<sql_types::Uuid, _>(cycle)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::{forum_meetings, school_holidays};
@@ -102,6 +103,7 @@ pub async fn record_forum_meeting(
     .bind::<diesel::sql_types::Uuid, _>(meeting_id)
     .bind::<diesel::sql_types::Timestamptz, _>(starts_at)
     .bind::<diesel::sql_types::Text, _>(title)
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -121,6 +123,7 @@ pub async fn cancel_forum_meeting(
     )
     .bind::<diesel::sql_types::Uuid, _>(meeting_id)
     .bind::<diesel::sql_types::Timestamptz, _>(starts_at)
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -196,7 +199,7 @@ pub async fn calendar(
     )
     .bind::<sql_types::Uuid, _>(cycle)
     .bind::<sql_types::Date, _>(from)
-    .bind::<sql_types::Date, _>(to)
+    .bind::<sql_types::Date, _>(to).keep_prepared()
     .load(conn)
     .await?)
 }
@@ -223,6 +226,7 @@ pub async fn record_training_session(
     .bind::<diesel::sql_types::Array<diesel::sql_types::Date>, _>(days)
     .bind::<diesel::sql_types::Text, _>(title)
     .bind::<diesel::sql_types::Integer, _>(version.max(1))
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -242,6 +246,7 @@ pub async fn cancel_training_session(
     )
     .bind::<diesel::sql_types::Uuid, _>(session_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Date>, _>(days)
+    .keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -269,6 +274,7 @@ pub async fn training_days(
     )
     .bind::<diesel::sql_types::Date, _>(from)
     .bind::<diesel::sql_types::Date, _>(to)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows

@@ -5,6 +5,7 @@ use diesel::QueryableByName;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 /// States of a dialogue that took place.
@@ -60,7 +61,7 @@ pub async fn organizations(
          LEFT JOIN planned p ON p.organization_id = h.organization_id \
          WHERE h.cycle_id = $1 ORDER BY o.kind DESC, o.name, h.organization_id"
     ))
-    .bind::<sql_types::Uuid, _>(cycle)
+    .bind::<sql_types::Uuid, _>(cycle).keep_prepared()
     .load(conn)
     .await?)
 }
@@ -91,6 +92,7 @@ pub async fn people(conn: &mut AsyncPgConnection, cycle: Uuid) -> Result<Vec<Per
          ORDER BY p.organization_id, p.id"
     ))
     .bind::<sql_types::Uuid, _>(cycle)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -125,6 +127,7 @@ pub async fn districts(
          GROUP BY o.district ORDER BY o.district"
     ))
     .bind::<sql_types::Uuid, _>(cycle)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -168,7 +171,7 @@ pub async fn findings(
          FROM findings f JOIN dialogues d ON d.id = f.dialogue_id WHERE d.cycle_id = $1",
     )
     .bind::<sql_types::Uuid, _>(cycle)
-    .bind::<sql_types::Date, _>(today)
+    .bind::<sql_types::Date, _>(today).keep_prepared()
     .get_result(conn)
     .await?)
 }

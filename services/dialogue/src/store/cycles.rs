@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::{cycle_rules, cycles};
@@ -191,6 +192,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, id: Uuid) -> Result<CycleCount
          FROM hosts h LEFT JOIN dialogues d ON d.host_id = h.id WHERE h.cycle_id = $1",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -228,6 +230,7 @@ pub async fn hosting(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Hosting, 
          WHERE h.cycle_id = $1 AND h.state = 'active'",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }

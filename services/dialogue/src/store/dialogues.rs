@@ -1,5 +1,6 @@
 //! Dialogues: their date, guests and history, and what surrounds a date in the region.
 
+use qmf_platform::db::KeepPrepared;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -77,6 +78,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Dialo
     Ok(
         diesel::sql_query(format!("{SELECT_DIALOGUES} WHERE d.id = $1"))
             .bind::<sql_types::Uuid, _>(id)
+            .keep_prepared()
             .get_result(conn)
             .await
             .optional()?,
@@ -130,6 +132,7 @@ pub async fn list(
     .bind::<sql_types::Nullable<sql_types::Date>, _>(filter.to)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after)
     .bind::<sql_types::BigInt, _>(limit + 1)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -157,6 +160,7 @@ pub async fn load_around(
     ))
     .bind::<sql_types::Uuid, _>(except)
     .bind::<sql_types::Date, _>(day)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -185,6 +189,7 @@ pub async fn busy_on(
     .bind::<sql_types::Uuid, _>(except)
     .bind::<sql_types::Date, _>(day)
     .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
@@ -216,6 +221,7 @@ pub async fn guest_dialogues_in_year(
     .bind::<sql_types::Uuid, _>(except)
     .bind::<sql_types::Integer, _>(day.year())
     .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.person_id, r.n)).collect())
@@ -245,7 +251,7 @@ pub async fn organizations_of(
            AND o.active AND o.kind IN ('youth_office', 'institution')",
     )
     .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
-    .bind::<sql_types::Date, _>(day)
+    .bind::<sql_types::Date, _>(day).keep_prepared()
     .load(conn)
     .await?;
     Ok(rows
@@ -490,7 +496,7 @@ pub async fn contacts(
                 email \
          FROM directory_people WHERE id = ANY($1) ORDER BY id",
     )
-    .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(people).keep_prepared()
     .load(conn)
     .await?)
 }
@@ -518,7 +524,7 @@ pub async fn for_feed(
          ORDER BY d.day, d.id LIMIT 1000"
     ))
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
-    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(organization)
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(organization).keep_prepared()
     .load(conn)
     .await?)
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::{dialogues, host_representatives, hosts, proposed_dates};
@@ -73,6 +74,7 @@ const SELECT_HOSTS: &str = "\
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<HostRow>, ApiError> {
     Ok(diesel::sql_query(format!("{SELECT_HOSTS} WHERE h.id = $1"))
         .bind::<sql_types::Uuid, _>(id)
+        .keep_prepared()
         .get_result(conn)
         .await
         .optional()?)
@@ -122,6 +124,7 @@ pub async fn list(
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(filter.organization_id)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(after)
     .bind::<sql_types::BigInt, _>(limit + 1)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -173,6 +176,7 @@ pub async fn join_eligible(
     .bind::<sql_types::Uuid, _>(cycle_id)
     .bind::<sql_types::Date, _>(day)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(organization)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -197,7 +201,7 @@ pub async fn eligibility(
                 coalesce((SELECT active FROM directory_organizations WHERE id = $1), false) AS active"
     ))
     .bind::<sql_types::Uuid, _>(organization)
-    .bind::<sql_types::Date, _>(day)
+    .bind::<sql_types::Date, _>(day).keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -351,6 +355,7 @@ pub async fn staff_of(
     .bind::<sql_types::Array<sql_types::Uuid>, _>(people)
     .bind::<sql_types::Uuid, _>(organization)
     .bind::<sql_types::Date, _>(day)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
@@ -383,6 +388,7 @@ pub async fn out_of_step(
     ))
     .bind::<sql_types::Uuid, _>(cycle_id)
     .bind::<sql_types::Date, _>(day)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())

@@ -1,5 +1,6 @@
 //! Planning runs, and the cycle's data as the planner needs it.
 
+use qmf_platform::db::KeepPrepared;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -61,6 +62,7 @@ pub async fn data(
          WHERE d.cycle_id = $1 AND g.response <> 'declined' ORDER BY g.dialogue_id, g.person_id",
     )
     .bind::<sql_types::Uuid, _>(cycle.id)
+    .keep_prepared()
     .load(conn)
     .await?;
     let mut guests_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -96,7 +98,7 @@ pub async fn data(
          ORDER BY organization_id, id",
     )
     .bind::<sql_types::Array<sql_types::Uuid>, _>(&organizations)
-    .bind::<sql_types::Date, _>(today.max(cycle.start_on))
+    .bind::<sql_types::Date, _>(today.max(cycle.start_on)).keep_prepared()
     .load(conn)
     .await?;
     let ids: Vec<Uuid> = staff.iter().map(|p| p.id).collect();
@@ -254,6 +256,7 @@ pub async fn insert(
     .bind::<sql_types::Int4, _>(built.published)
     .bind::<sql_types::Jsonb, _>(Value::Array(left_out))
     .bind::<sql_types::Text, _>(requested_by)
+    .keep_prepared()
     .get_result(conn)
     .await?)
 }
@@ -265,6 +268,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<RunRo
         "SELECT {RUN_COLUMNS} FROM planning_runs WHERE id = $1"
     ))
     .bind::<sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -277,6 +281,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<RunRo
         "SELECT {RUN_COLUMNS} FROM planning_runs WHERE id = $1 FOR UPDATE"
     ))
     .bind::<sql_types::Uuid, _>(id)
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -291,6 +296,7 @@ pub async fn documents(
     Ok(
         diesel::sql_query("SELECT instance, previous, solution FROM planning_runs WHERE id = $1")
             .bind::<sql_types::Uuid, _>(id)
+            .keep_prepared()
             .get_result(conn)
             .await
             .optional()?,
@@ -312,6 +318,7 @@ pub async fn list(
     .bind::<sql_types::Uuid, _>(cycle_id)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(before)
     .bind::<sql_types::BigInt, _>(limit + 1)
+    .keep_prepared()
     .load(conn)
     .await?)
 }
@@ -325,6 +332,7 @@ pub async fn claim_next(conn: &mut AsyncPgConnection) -> Result<Option<RunRow>, 
         "SELECT {RUN_COLUMNS} FROM planning_runs WHERE state IN ('queued', 'running') \
          ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
     ))
+    .keep_prepared()
     .get_result(conn)
     .await
     .optional()?)
@@ -377,6 +385,7 @@ pub async fn progress(
         )
         .bind::<sql_types::Uuid, _>(id)
         .bind::<sql_types::Jsonb, _>(progress)
+        .keep_prepared()
         .get_result(conn)
         .await
         .optional()?

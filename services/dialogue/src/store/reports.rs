@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::{quality_reports, report_reads};
@@ -143,7 +144,7 @@ pub async fn record_closed_case(
     .bind::<sql_types::Nullable<sql_types::BigInt>, _>(closed.duration_days)
     .bind::<sql_types::Text, _>(&closed.end_kind)
     .bind::<sql_types::Nullable<sql_types::Double>, _>(closed.goal_attainment)
-    .bind::<sql_types::Timestamptz, _>(at)
+    .bind::<sql_types::Timestamptz, _>(at).keep_prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -186,7 +187,7 @@ pub async fn outcomes(
          GROUP BY help_kind ORDER BY help_kind"
     ))
     .bind::<sql_types::Uuid, _>(organization)
-    .bind::<sql_types::Timestamptz, _>(since)
+    .bind::<sql_types::Timestamptz, _>(since).keep_prepared()
     .load(conn)
     .await?)
 }

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_contracts::directory::{District, OrganizationKind};
 use qmf_platform::ApiError;
+use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::{agreements, organizations};
@@ -248,6 +249,7 @@ pub async fn taken_names(
         "SELECT lower(name) AS name FROM organizations WHERE lower(name) = ANY($1)",
     )
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(names_lower)
+    .keep_prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.name).collect())
