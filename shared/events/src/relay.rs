@@ -1,6 +1,6 @@
-//! The outbox relay: publishes committed outbox rows in id order with publisher confirms and
-//! marks them published. Nothing is lost while the broker is down: rows simply stay until a
-//! publish is confirmed. Delivery is at least once (a crash between confirm and commit
+//! The outbox relay: publishes committed outbox rows in id order with publisher confirms (many
+//! in flight at once, see `publish_batch`) and marks them published. Nothing is lost while the
+//! broker is down: rows simply stay until a publish is confirmed. Delivery is at least once (a crash between confirm and commit
 //! republishes); consumers deduplicate with their inbox.
 
 use std::sync::Arc;
@@ -242,7 +242,9 @@ async fn run(
             continue;
         };
 
-        match publish_batch(&pool, &current.channel, &config).await {
+        // After a failure, one event at a time until a batch goes through (see publish_batch).
+        let window = if failures == 0 { usize::MAX } else { 1 };
+        match publish_batch(&pool, &current.channel, &config, window).await {
             Ok(BatchOutcome {
                 failure: None,
                 full,
@@ -292,13 +294,25 @@ async fn run(
     status.set(false);
 }
 
-/// One transaction: take the relay lock, lock the oldest unpublished rows, publish them one by
-/// one waiting for each confirm, mark them, and stop at the first failure so no later event of
-/// the same aggregate overtakes the failed one.
+/// One transaction: take the relay lock, lock the oldest unpublished rows, and publish them in
+/// windows of `window` rows: each window is sent whole, in order, and then its confirms are
+/// awaited in the same order. The rows up to the first failure are marked published with one
+/// statement; the failure is recorded on its row, and that row and every later one stay for
+/// the next batch.
+///
+/// Sending a window before waiting makes one confirm wait cover many events (the broker
+/// confirms many messages with one flush) instead of one wait per event. The price comes only
+/// with a failure: when the broker refuses an event, later events of the same window may
+/// already be delivered, and the retry delivers them again. Consumers deduplicate by event id
+/// and keep only the newest version of a snapshot, so neither the repeat nor the changed order
+/// changes their state. After a failure the relay publishes one event at a time (a window of
+/// one) until a batch goes through, so an event the broker keeps refusing holds back the
+/// events behind it as before instead of having them sent again with every retry.
 async fn publish_batch(
     pool: &DbPool,
     channel: &Channel,
     config: &EventsConfig,
+    window: usize,
 ) -> Result<BatchOutcome, EventsError> {
     let mut pooled = pool.get().await?;
     let conn: &mut AsyncPgConnection = &mut pooled;
@@ -324,50 +338,83 @@ async fn publish_batch(
             .load(conn)
             .await?;
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= config.relay_batch_size;
-        let mut published = 0;
-        for row in &rows {
-            match publish(channel, config, row).await {
-                Ok(()) => {
-                    diesel::update(outbox::table.find(row.id))
-                        .set((
-                            outbox::published_at.eq(Utc::now()),
-                            outbox::attempts.eq(outbox::attempts + 1),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    published += 1;
-                }
-                Err(error) => {
-                    diesel::update(outbox::table.find(row.id))
-                        .set((
-                            outbox::attempts.eq(outbox::attempts + 1),
-                            outbox::last_error.eq(error.to_string()),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    return Ok(BatchOutcome {
-                        published,
-                        full,
-                        failure: Some(error),
-                    });
-                }
+        let mut confirmed = Vec::with_capacity(rows.len());
+        let mut failure = None;
+        for window in rows.chunks(window.max(1)) {
+            failure = send_window(channel, config, window, &mut confirmed).await;
+            if failure.is_some() {
+                break;
             }
         }
+        if !confirmed.is_empty() {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&confirmed)))
+                .set((
+                    outbox::published_at.eq(Utc::now()),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        if let Some((id, error)) = &failure {
+            diesel::update(outbox::table.find(id))
+                .set((
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::last_error.eq(error.to_string()),
+                ))
+                .execute(conn)
+                .await?;
+        }
         Ok(BatchOutcome {
-            published,
+            published: confirmed.len(),
             full,
-            failure: None,
+            failure: failure.map(|(_, error)| error),
         })
     })
     .await
 }
 
-/// Publishes one row and waits for the broker to take responsibility for it.
-async fn publish(
+/// Sends the rows of a window, then waits for their confirms in order; the ids up to the first
+/// failure go to `confirmed`, the failure is returned with its row.
+async fn send_window(
+    channel: &Channel,
+    config: &EventsConfig,
+    rows: &[PendingRow],
+    confirmed: &mut Vec<i64>,
+) -> Option<(i64, EventsError)> {
+    let mut sent = Vec::with_capacity(rows.len());
+    for row in rows {
+        let confirm = send(channel, config, row).await;
+        let failed = confirm.is_err();
+        sent.push(confirm);
+        if failed {
+            break;
+        }
+    }
+    for (row, confirm) in rows.iter().zip(sent) {
+        let outcome = match confirm {
+            Ok(confirm) => timed(
+                config.broker_timeout,
+                "waiting for a publisher confirm",
+                async { Ok(confirm.await?) },
+            )
+            .await
+            .and_then(|confirmation| accepted(confirmation, row)),
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(()) => confirmed.push(row.id),
+            Err(error) => return Some((row.id, error)),
+        }
+    }
+    None
+}
+
+/// Sends one row; the confirm that the broker took responsibility for it comes later.
+async fn send(
     channel: &Channel,
     config: &EventsConfig,
     row: &PendingRow,
-) -> Result<(), EventsError> {
+) -> Result<lapin::PublisherConfirm, EventsError> {
     let payload = serde_json::to_vec(&row.envelope)?;
     let routing_key = short(&row.event_type)?;
     let mut headers = FieldTable::default();
@@ -388,23 +435,22 @@ async fn publish(
         mandatory: config.require_route,
         immediate: false,
     };
-    let confirmation = timed(
-        config.broker_timeout,
-        "waiting for a publisher confirm",
-        async {
-            let confirm = channel
-                .basic_publish(
-                    short(&config.exchange)?,
-                    routing_key,
-                    options,
-                    &payload,
-                    properties,
-                )
-                .await?;
-            Ok(confirm.await?)
-        },
-    )
-    .await?;
+    timed(config.broker_timeout, "sending an event", async {
+        Ok(channel
+            .basic_publish(
+                short(&config.exchange)?,
+                routing_key,
+                options,
+                &payload,
+                properties,
+            )
+            .await?)
+    })
+    .await
+}
+
+/// Whether the broker's confirm means it took the event to a queue.
+fn accepted(confirmation: Confirmation, row: &PendingRow) -> Result<(), EventsError> {
     match confirmation {
         Confirmation::Ack(None) => Ok(()),
         Confirmation::Ack(Some(returned)) => Err(EventsError::NotAccepted(format!(

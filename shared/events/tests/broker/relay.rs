@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{observe, outbox_rows, setup, wait_until};
+use common::{observe, observe_keys, outbox_rows, setup, wait_until};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lapin::types::AMQPValue;
 use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
@@ -321,6 +321,59 @@ async fn an_unroutable_event_stays_in_the_outbox_until_a_queue_is_bound() {
         .map(|m| Envelope::from_slice(&m.data).unwrap().id)
         .collect();
     assert_eq!(ids, vec![first.id, second.id]);
+
+    relay.stop().await;
+    setup.cleanup(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_event_in_a_batch_keeps_those_before_it_and_holds_back_those_behind_it() {
+    let setup = setup("refused-in-batch").await;
+    let observer = observe_keys(&setup.config, "test.heard.#").await;
+    // One batch: three events somebody hears, one nobody does, three more heard ones.
+    let mut events = Vec::new();
+    for n in 0..7 {
+        let event_type = if n == 3 {
+            "test.nobody.listens.v1"
+        } else {
+            "test.heard.v1"
+        };
+        events.push(enqueue_one(&setup.pool, event_type, &format!("s-{n}"), json!({"n": n})).await);
+    }
+    let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
+
+    // Retried a few times (the setup's back-off is at most half a second).
+    let pool = setup.pool.clone();
+    wait_until("the refusal is retried", Duration::from_secs(20), || {
+        let pool = pool.clone();
+        async move { outbox_rows(&pool).await[3].attempts >= 3 }
+    })
+    .await;
+    let rows = outbox_rows(&setup.pool).await;
+    assert!(rows[..3].iter().all(|r| r.published && r.attempts == 1));
+    assert!(!rows[3].published);
+    assert!(
+        rows[3]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unroutable"))
+    );
+    assert!(rows[4..].iter().all(|r| !r.published && r.attempts == 0));
+
+    // Those before it arrived once, in order. Those behind it were in flight with it once at
+    // most; the retries, one event at a time, stop at the refused one and send them no more.
+    let delivered: Vec<_> = observer
+        .collect(3, Duration::from_millis(500))
+        .await
+        .iter()
+        .map(|m| Envelope::from_slice(&m.data).unwrap().id)
+        .collect();
+    let ids: Vec<_> = events.iter().map(|e| e.id).collect();
+    assert_eq!(delivered[..3], ids[..3]);
+    for later in &ids[4..] {
+        assert!(delivered.iter().filter(|id| *id == later).count() <= 1);
+    }
+    assert!(delivered.len() <= 6);
 
     relay.stop().await;
     setup.cleanup(&[]).await;

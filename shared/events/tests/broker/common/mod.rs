@@ -79,7 +79,8 @@ pub async fn connect() -> lapin::Result<Connection> {
     Connection::connect(&qmf_testkit::amqp_url(), ConnectionProperties::default()).await
 }
 
-/// A queue bound to the test exchange with `#`: it sees everything published.
+/// A queue bound to the test exchange with `#` (or another binding key): it sees everything
+/// published (that matches).
 pub struct Observer {
     pub connection: Connection,
     pub channel: Channel,
@@ -87,6 +88,11 @@ pub struct Observer {
 }
 
 pub async fn observe(config: &EventsConfig) -> Observer {
+    observe_keys(config, "#").await
+}
+
+/// An observer that sees only what matches `binding` (an AMQP topic pattern).
+pub async fn observe_keys(config: &EventsConfig, binding: &str) -> Observer {
     let connection = connect().await.unwrap();
     let channel = connection.create_channel().await.unwrap();
     topology::declare_exchange(&channel, config).await.unwrap();
@@ -106,7 +112,7 @@ pub async fn observe(config: &EventsConfig) -> Observer {
         .queue_bind(
             queue.as_str().into(),
             config.exchange.as_str().into(),
-            "#".into(),
+            binding.into(),
             QueueBindOptions::default(),
             FieldTable::default(),
         )
