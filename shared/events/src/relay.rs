@@ -3,6 +3,7 @@
 //! broker is down: rows simply stay until a publish is confirmed. Delivery is at least once (a crash between confirm and commit
 //! republishes); consumers deduplicate with their inbox.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -375,6 +376,10 @@ async fn publish_batch(
 
 /// Sends the rows of a window, then waits for their confirms in order; the ids up to the first
 /// failure go to `confirmed`, the failure is returned with its row.
+///
+/// A message returned as unroutable is matched to its row by its message id (the event id),
+/// not by the confirm it comes with: lapin hands a returned message to whichever confirm
+/// completes next, which with many in flight (and multiple acks) need not be its own.
 async fn send_window(
     channel: &Channel,
     config: &EventsConfig,
@@ -390,23 +395,72 @@ async fn send_window(
             break;
         }
     }
-    for (row, confirm) in rows.iter().zip(sent) {
-        let outcome = match confirm {
-            Ok(confirm) => timed(
-                config.broker_timeout,
-                "waiting for a publisher confirm",
-                async { Ok(confirm.await?) },
-            )
-            .await
-            .and_then(|confirmation| accepted(confirmation, row)),
+    let mut outcomes = Vec::with_capacity(sent.len());
+    let mut returned = HashMap::new();
+    for confirm in sent {
+        let confirmation = match confirm {
+            Ok(confirm) => {
+                timed(
+                    config.broker_timeout,
+                    "waiting for a publisher confirm",
+                    async { Ok(confirm.await?) },
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
-        match outcome {
-            Ok(()) => confirmed.push(row.id),
-            Err(error) => return Some((row.id, error)),
+        let outcome = match confirmation {
+            Ok(Confirmation::Ack(message)) => {
+                note_returned(message, &mut returned);
+                Ok(())
+            }
+            Ok(Confirmation::Nack(message)) => {
+                note_returned(message, &mut returned);
+                Err(EventsError::NotAccepted("nacked by the broker".into()))
+            }
+            Ok(Confirmation::NotRequested) => Err(EventsError::NotAccepted(
+                "publisher confirms are not enabled on the channel".into(),
+            )),
+            Err(error) => Err(error),
+        };
+        // After a timeout or a broken channel the later confirms say nothing more.
+        let stop = outcome.is_err();
+        outcomes.push(outcome);
+        if stop {
+            break;
         }
     }
+    for (row, outcome) in rows.iter().zip(outcomes) {
+        if let Err(error) = outcome {
+            return Some((row.id, error));
+        }
+        if let Some((code, text)) = returned.get(&row.event_id.to_string()) {
+            return Some((
+                row.id,
+                EventsError::NotAccepted(format!(
+                    "returned as unroutable ({code} {text}): no queue is bound to routing key {}",
+                    row.event_type
+                )),
+            ));
+        }
+        confirmed.push(row.id);
+    }
     None
+}
+
+/// Keeps a returned message's reason under its message id (the event id).
+fn note_returned(
+    message: Option<lapin::message::BasicReturnMessage>,
+    returned: &mut HashMap<String, (u16, String)>,
+) {
+    if let Some(message) = message
+        && let Some(id) = message.properties.message_id()
+    {
+        returned.insert(
+            id.to_string(),
+            (message.reply_code, message.reply_text.to_string()),
+        );
+    }
 }
 
 /// Sends one row; the confirm that the broker took responsibility for it comes later.
@@ -447,21 +501,6 @@ async fn send(
             .await?)
     })
     .await
-}
-
-/// Whether the broker's confirm means it took the event to a queue.
-fn accepted(confirmation: Confirmation, row: &PendingRow) -> Result<(), EventsError> {
-    match confirmation {
-        Confirmation::Ack(None) => Ok(()),
-        Confirmation::Ack(Some(returned)) => Err(EventsError::NotAccepted(format!(
-            "returned as unroutable ({} {}): no queue is bound to routing key {}",
-            returned.reply_code, returned.reply_text, row.event_type
-        ))),
-        Confirmation::Nack(_) => Err(EventsError::NotAccepted("nacked by the broker".into())),
-        Confirmation::NotRequested => Err(EventsError::NotAccepted(
-            "publisher confirms are not enabled on the channel".into(),
-        )),
-    }
 }
 
 /// Notes a failed connect on the oldest waiting row, so that `attempts` and `last_error` show
