@@ -109,20 +109,49 @@ impl<K: Eq + Hash + Clone + Send + 'static> Together<K> {
 
     /// Runs the key's writes, batch after batch, until its queue is empty; then forgets it.
     async fn drain(self: Arc<Self>, pool: DbPool, key: K) {
+        let mut running = Running {
+            together: Arc::clone(&self),
+            key: key.clone(),
+            done: false,
+        };
         loop {
             let batch = {
                 let mut queues = self.lock();
                 let Some(queue) = queues.get_mut(&key) else {
+                    running.done = true;
                     return;
                 };
                 if queue.is_empty() {
                     queues.remove(&key);
+                    running.done = true;
                     return;
                 }
                 let take = queue.len().min(MOST);
                 queue.drain(..take).collect::<Vec<Job>>()
             };
             commit_together(&pool, batch).await;
+        }
+    }
+}
+
+/// A key's running queue. Should its task end other than by emptying the queue (a write that
+/// panics, a runtime shutting down), the queue is forgotten: the writes waiting in it get an
+/// error rather than wait forever, and the key's next write starts a new task.
+struct Running<K: Eq + Hash> {
+    together: Arc<Together<K>>,
+    key: K,
+    done: bool,
+}
+
+impl<K: Eq + Hash> Drop for Running<K> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut queues = self
+                .together
+                .queues
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            queues.remove(&self.key);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Writes committed together on a real database: every write of a batch is answered with its
 //! own result, a failed write takes back only itself, a failed commit takes back the whole
-//! batch and tells every write so, and a key's queue is forgotten when it is empty.
+//! batch and tells every write so, a write that panics fails only its batch, and a key's queue
+//! is forgotten when it is empty.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -145,4 +146,54 @@ async fn a_failed_commit_answers_every_write_of_its_batch_with_the_error() {
     );
     assert_eq!(values(&pool).await, vec![0, 5]);
     assert!(together.is_empty());
+}
+
+#[tokio::test]
+async fn a_write_that_panics_fails_its_batch_and_the_key_goes_on() {
+    let (_db, pool) = database("CREATE TABLE written (value int NOT NULL)").await;
+    let together: Arc<Together<u8>> = Arc::default();
+    // The first write holds the key while the others queue behind it, one of which panics.
+    let first = tokio::spawn(insert(together.clone(), pool.clone(), 0, 0.3, false));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let pool_for_panic = pool.clone();
+    let together_for_panic = together.clone();
+    let panicking = tokio::spawn(async move {
+        Write::without_key(web::Data::new(pool_for_panic))
+            .run_together(&together_for_panic, 1, move |_conn| {
+                Box::pin(async move {
+                    if together_for_panic_marker() {
+                        panic!("a write that breaks");
+                    }
+                    Ok(Reply::no_content())
+                })
+            })
+            .await
+    });
+    let behind = tokio::spawn(insert(together.clone(), pool.clone(), 2, 0.0, false));
+    assert!(first.await.unwrap().is_ok());
+    // Every write of the broken batch is answered (with an error), none waits forever.
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        (panicking.await.unwrap(), behind.await.unwrap())
+    })
+    .await
+    .expect("the writes of a broken batch are answered");
+    assert!(answered.0.is_err());
+    // Its batch never committed: the write queued with it was not kept either.
+    assert!(answered.1.is_err());
+    // The key starts anew with the next write (without the broken queue forgotten, it would
+    // wait for a task that is gone).
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        insert(together.clone(), pool.clone(), 3, 0.0, false),
+    )
+    .await
+    .expect("the key takes writes again");
+    assert!(next.is_ok());
+    assert_eq!(values(&pool).await, vec![0, 3]);
+    assert!(together.is_empty());
+}
+
+/// Always true; keeps the compiler from seeing the panic as unconditional.
+fn together_for_panic_marker() -> bool {
+    std::hint::black_box(true)
 }
