@@ -42,6 +42,16 @@ async fn views(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let (agenda_rows, attendance_rows) =
         futures_util::try_join!(store::agendas(conn, &ids), store::attendances(conn, &ids))?;
+    assemble(rows, agenda_rows, attendance_rows, reader)
+}
+
+/// Meetings with their agenda items and attendance, as read.
+fn assemble(
+    rows: Vec<MeetingRow>,
+    agenda_rows: Vec<store::AgendaItemRow>,
+    attendance_rows: Vec<store::AttendanceRow>,
+    reader: MinutesReader,
+) -> ApiResult<Vec<Meeting>> {
     let mut agendas: HashMap<Uuid, Vec<AgendaItem>> = HashMap::new();
     for item in agenda_rows {
         agendas
@@ -174,12 +184,21 @@ pub async fn get(
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<Meeting> {
-    let row = store::find(conn, id)
-        .await?
-        .ok_or_else(|| not_found("meeting"))?;
+    // The meeting, its agenda and its attendance in one round trip (sent together; an unknown
+    // id simply finds no items).
+    let shared: &AsyncPgConnection = conn;
+    let ids = [id];
+    let (row, agenda_rows, attendance_rows) = futures_util::try_join!(
+        store::find(shared, id),
+        store::agendas(shared, &ids),
+        store::attendances(shared, &ids),
+    )?;
+    let row = row.ok_or_else(|| not_found("meeting"))?;
     let reader =
         seats::minutes_reader_for(conn, principal, row.body_id, std::slice::from_ref(&row)).await?;
-    view(conn, row, reader).await
+    assemble(vec![row], agenda_rows, attendance_rows, reader)?
+        .pop()
+        .ok_or_else(|| ApiError::internal("meeting vanished while mapping"))
 }
 
 /// Marks a meeting held (publishing `committee.meeting.held.v1`), approves its minutes, or

@@ -83,11 +83,11 @@ pub async fn insert(
 }
 
 #[tracing::instrument(skip_all, fields(meeting_id = %id))]
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<MeetingRow>, ApiError> {
+pub async fn find(mut conn: &AsyncPgConnection, id: Uuid) -> Result<Option<MeetingRow>, ApiError> {
     Ok(meetings::table
         .filter(meetings::id.eq(id))
         .select(MeetingRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
