@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::app;
 use crate::domain::dialogues::DialogueState;
 use crate::domain::hosts::DayFlag;
-use crate::store::calendar::calendar;
 
 /// A dialogue as a calendar shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -100,8 +99,7 @@ pub async fn get(
         ));
     }
     let mut conn = pool.get().await?;
-    app::cycles::find(&mut conn, *id).await?;
-    let rows = calendar(&mut conn, *id, from, to).await?;
+    let (rows, blackouts, school) = app::calendar::cycle_calendar(&mut conn, *id, from, to).await?;
     let unscheduled = match rows.first() {
         Some(row) => row.unscheduled,
         None => crate::store::dialogues::count_in_state(&mut conn, *id, "unscheduled").await?,
@@ -123,8 +121,6 @@ pub async fn get(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let (blackouts, school) =
-        app::calendar::blackouts_and_school_holidays(&mut conn, from, to).await?;
     let blackout_days = blackouts
         .into_iter()
         .map(|(date, reasons)| CalendarBlackout {

@@ -81,7 +81,7 @@ pub async fn blackout_days(
 /// The blackout days of `from..=to` (as [`blackout_days`]) and the school holidays touching
 /// the range, from one read of each.
 pub async fn blackouts_and_school_holidays(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> ApiResult<(Vec<(NaiveDate, Vec<DayFlag>)>, Vec<SchoolHolidayRow>)> {
@@ -94,17 +94,20 @@ pub async fn blackouts_and_school_holidays(
             format!("the range covers at most {MAX_BLACKOUT_DAYS} days"),
         ));
     }
-    let rows = store::school_holidays(conn, Some(from), Some(to)).await?;
+    // The three reads sent together: one round trip.
+    let (rows, forum, training) = futures_util::try_join!(
+        store::school_holidays(conn, Some(from), Some(to)),
+        store::forum_meetings(conn, from, to),
+        store::training_days(conn, from, to),
+    )?;
     let school: Vec<(String, NaiveDate, NaiveDate)> = rows
         .iter()
         .map(|r| (r.name.clone(), r.start_on, r.end_on))
         .collect();
-    let forum: Vec<(NaiveDate, Uuid, String)> = store::forum_meetings(conn, from, to)
-        .await?
+    let forum: Vec<(NaiveDate, Uuid, String)> = forum
         .into_iter()
         .map(|m| (m.day, m.meeting_id, m.title))
         .collect();
-    let training = store::training_days(conn, from, to).await?;
     let holidays = public_holidays(from, to);
     let context = DayContext {
         public_holidays: &holidays,
@@ -190,4 +193,27 @@ pub async fn import_school_year(
         return Err(ApiError::Validation(outside));
     }
     store::replace_school_year(conn, school_year, &holidays, &principal.subject).await
+}
+
+/// What a calendar screen of a cycle shows, read in one round trip: the cycle (404 when there
+/// is none), its dialogues with a date in `from..=to`, and the blackout days and school
+/// holidays of the range.
+pub async fn cycle_calendar(
+    conn: &mut AsyncPgConnection,
+    cycle: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<(
+    Vec<crate::store::calendar::CalendarRow>,
+    Vec<(NaiveDate, Vec<DayFlag>)>,
+    Vec<SchoolHolidayRow>,
+)> {
+    let shared: &AsyncPgConnection = conn;
+    let (found, rows, (blackouts, school)) = futures_util::try_join!(
+        crate::store::cycles::find(shared, cycle),
+        store::calendar(shared, cycle, from, to),
+        blackouts_and_school_holidays(shared, from, to),
+    )?;
+    found.ok_or_else(|| qmf_platform::not_found("cycle"))?;
+    Ok((rows, blackouts, school))
 }

@@ -56,7 +56,7 @@ pub async fn replace_school_year(
 /// School holidays touching `from..=to` (all when both are open), by start.
 #[tracing::instrument(skip_all)]
 pub async fn school_holidays(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Vec<SchoolHolidayRow>, ApiError> {
@@ -73,7 +73,7 @@ pub async fn school_holidays(
     if let Some(to) = to {
         query = query.filter(school_holidays::start_on.le(to));
     }
-    Ok(query.load(conn).await?)
+    Ok(query.load(&mut conn).await?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -132,7 +132,7 @@ pub async fn cancel_forum_meeting(
 /// Forum meetings (not cancelled) on days in `from..=to`.
 #[tracing::instrument(skip_all)]
 pub async fn forum_meetings(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ForumMeetingRow>, ApiError> {
@@ -141,7 +141,7 @@ pub async fn forum_meetings(
         .filter(forum_meetings::day.between(from, to))
         .select(ForumMeetingRow::as_select())
         .order(forum_meetings::day.asc())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 
@@ -179,7 +179,7 @@ pub struct CalendarRow {
 /// [`unscheduled`] then).
 #[tracing::instrument(skip_all, fields(cycle_id = %cycle))]
 pub async fn calendar(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     cycle: Uuid,
     from: NaiveDate,
     to: NaiveDate,
@@ -200,7 +200,7 @@ pub async fn calendar(
     .bind::<sql_types::Uuid, _>(cycle)
     .bind::<sql_types::Date, _>(from)
     .bind::<sql_types::Date, _>(to).keep_prepared()
-    .load(conn)
+    .load(&mut conn)
     .await?)
 }
 
@@ -255,7 +255,7 @@ pub async fn cancel_training_session(
 /// Days of training sessions (not cancelled) in `from..=to`: day, session, title.
 #[tracing::instrument(skip_all)]
 pub async fn training_days(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, Uuid, String)>, ApiError> {
@@ -275,7 +275,7 @@ pub async fn training_days(
     .bind::<diesel::sql_types::Date, _>(from)
     .bind::<diesel::sql_types::Date, _>(to)
     .keep_prepared()
-    .load(conn)
+    .load(&mut conn)
     .await?;
     Ok(rows
         .into_iter()

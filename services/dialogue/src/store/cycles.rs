@@ -75,11 +75,11 @@ pub async fn insert(
 }
 
 #[tracing::instrument(skip_all, fields(cycle_id = %id))]
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<CycleRow>, ApiError> {
+pub async fn find(mut conn: &AsyncPgConnection, id: Uuid) -> Result<Option<CycleRow>, ApiError> {
     Ok(cycles::table
         .find(id)
         .select(CycleRow::as_select())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }
