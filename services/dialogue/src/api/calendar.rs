@@ -140,8 +140,8 @@ pub async fn list_school_holidays(
     pool: web::Data<DbPool>,
     query: web::Query<SchoolHolidayQuery>,
 ) -> ApiResult<Reply> {
-    let mut conn = pool.get().await?;
-    let rows = school_holidays(&mut conn, query.from, query.to).await?;
+    let conn = pool.get().await?;
+    let rows = school_holidays(&conn, query.from, query.to).await?;
     Ok(Reply::ok(&SchoolHolidayList {
         items: rows.into_iter().map(view).collect(),
     }))
