@@ -663,46 +663,6 @@ export interface components {
             participation: components["schemas"]["Participation"];
         };
         /**
-         * @description One entry of the append-only audit log: who did what to which case (or, for other actions,
-         *     to which `target`), when.
-         * @example {
-         *       "action": "case.read",
-         *       "at": "2027-03-02T09:14:05Z",
-         *       "case_id": "01937a10-0000-7000-8000-0000000000c1",
-         *       "case_ids": null,
-         *       "id": 48213,
-         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
-         *       "outcome": "granted",
-         *       "subject": "01936f40-0000-7000-8000-000000000001",
-         *       "target": null
-         *     }
-         */
-        AuditEntry: {
-            action: string;
-            /** Format: date-time */
-            at: string;
-            /**
-             * Format: uuid
-             * @description The case read or changed; `null` for a listed page (see `case_ids`) and for actions not
-             *     on a case.
-             */
-            case_id?: string | null;
-            /** @description The cases of a listed page, read together (`case.list`, `case.review_due`). */
-            case_ids?: string[] | null;
-            /** Format: int64 */
-            id: number;
-            /** Format: uuid */
-            organization_id?: string | null;
-            /** @description `refused`: the caller was answered 403 or 404 and read nothing. */
-            outcome: components["schemas"]["AuditOutcome"];
-            subject: string;
-            /**
-             * @description What an action other than on a case was about, e.g. `instrument/review/2` for
-             *     `instrument.release`.
-             */
-            target?: string | null;
-        };
-        /**
          * @description Whether an access recorded in the audit log was granted or refused.
          * @enum {string}
          */

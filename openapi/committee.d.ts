@@ -2828,38 +2828,6 @@ export interface components {
          */
         TopicState: "draft" | "submitted" | "referred_back" | "forwarded" | "scheduled" | "postponed" | "adopted" | "adopted_with_changes" | "rejected";
         /**
-         * @description A topic in a list (without its text).
-         * @example {
-         *       "draft_number": 2,
-         *       "finding_id": null,
-         *       "id": "01937d00-0000-7000-8000-000000000005",
-         *       "meeting_id": null,
-         *       "origin_body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
-         *       "state": "submitted",
-         *       "title": "Empfehlung zur Kooperation Jugendhilfe–Psychiatrie",
-         *       "updated_at": "2027-02-20T10:30:00Z",
-         *       "version": 5
-         *     }
-         */
-        TopicSummary: {
-            /** Format: int32 */
-            draft_number: number;
-            /** Format: uuid */
-            finding_id?: string | null;
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            meeting_id?: string | null;
-            /** Format: uuid */
-            origin_body_id: string;
-            state: components["schemas"]["TopicState"];
-            title: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** Format: int32 */
-            version: number;
-        };
-        /**
          * @description A step on a topic's route.
          * @example {
          *       "action": "decide",

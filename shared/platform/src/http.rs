@@ -615,6 +615,50 @@ fn document_tags(api: &OpenApi, service: &str) -> Vec<utoipa::openapi::Tag> {
 
 /// Adds the responses every operation can give, so each handler documents only its own, and
 /// the list of tags.
+/// Drops component schemas that nothing in the document refers to. utoipa registers the item
+/// type of a generic page (`Page<T>`) as a component of its own although the page's schema
+/// carries it inline, so a type that appears only in lists would stand in the document unused.
+fn prune_unused_schemas(api: &mut OpenApi) {
+    const PREFIX: &str = "\"#/components/schemas/";
+    fn refs(json: &str, found: &mut Vec<String>) {
+        for (at, _) in json.match_indices(PREFIX) {
+            let rest = &json[at + PREFIX.len()..];
+            if let Some(end) = rest.find('"') {
+                found.push(rest[..end].to_string());
+            }
+        }
+    }
+    let Some(schemas) = api.components.as_ref().map(|c| c.schemas.clone()) else {
+        return;
+    };
+    // Everything but the schemas themselves: paths, responses, parameters, request bodies.
+    let mut outside = api.clone();
+    if let Some(components) = outside.components.as_mut() {
+        components.schemas.clear();
+    }
+    let Ok(text) = serde_json::to_string(&outside) else {
+        return;
+    };
+    let mut pending = Vec::new();
+    refs(&text, &mut pending);
+    let mut reachable = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if let Some(schema) = schemas.get(&name)
+            && reachable.insert(name)
+        {
+            let Ok(text) = serde_json::to_string(schema) else {
+                return;
+            };
+            refs(&text, &mut pending);
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        components
+            .schemas
+            .retain(|name, _| reachable.contains(name));
+    }
+}
+
 fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
     api.tags = Some(document_tags(&api, info.name));
     for (path, item) in api.paths.paths.iter_mut() {
@@ -756,6 +800,7 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
             );
         }
     }
+    prune_unused_schemas(&mut api);
     api
 }
 
@@ -1147,4 +1192,51 @@ async fn health_ready(pool: web::Data<DbPool>, readiness: web::Data<Readiness>) 
 #[get("/metrics")]
 async fn metrics_endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
     metrics::serve(metrics).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use utoipa::openapi::{ComponentsBuilder, OpenApiBuilder, Ref};
+
+    #[test]
+    fn schemas_nothing_refers_to_are_dropped_and_the_rest_kept() {
+        let object = || RefOr::T(utoipa::openapi::schema::Schema::Object(Default::default()));
+        let mut nested = utoipa::openapi::schema::Object::new();
+        nested
+            .properties
+            .insert("inner".into(), RefOr::Ref(Ref::from_schema_name("Inner")));
+        let response = utoipa::openapi::ResponseBuilder::new()
+            .description("ok")
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Outer")))
+                    .build(),
+            )
+            .build();
+        let operation = utoipa::openapi::path::OperationBuilder::new()
+            .response("200", response)
+            .build();
+        let mut api = OpenApiBuilder::new()
+            .paths(utoipa::openapi::PathsBuilder::new().path(
+                "/things",
+                utoipa::openapi::PathItem::new(utoipa::openapi::HttpMethod::Get, operation),
+            ))
+            .components(Some(
+                ComponentsBuilder::new()
+                    .schema(
+                        "Outer",
+                        RefOr::T(utoipa::openapi::schema::Schema::Object(nested)),
+                    )
+                    .schema("Inner", object())
+                    .schema("Unused", object())
+                    .build(),
+            ))
+            .build();
+        prune_unused_schemas(&mut api);
+        let names: Vec<&String> = api.components.as_ref().unwrap().schemas.keys().collect();
+        assert_eq!(names, ["Inner", "Outer"]);
+    }
 }
