@@ -179,14 +179,8 @@ async fn commit_together(pool: &DbPool, batch: Vec<Job>) {
         for (operation, claim) in jobs {
             // Nested, the transaction is a savepoint: a failed write takes only itself back.
             let answer = transaction(conn, async |conn| {
-                if let Some(claim) = &claim {
-                    claim.hold(conn).await?;
-                }
-                let reply = operation(conn).await?;
-                if let Some(claim) = &claim {
-                    claim.store(conn, &reply).await?;
-                }
-                Ok(reply)
+                crate::write::claimed(conn, claim.as_ref(), async |conn| operation(conn).await)
+                    .await
             })
             .await;
             answers.push(answer);

@@ -37,14 +37,7 @@ impl Write {
         let mut conn = self.pool.get().await?;
         let claim = self.claim;
         let reply = transaction(&mut conn, async |conn| {
-            if let Some(claim) = &claim {
-                claim.hold(conn).await?;
-            }
-            let reply = operation(conn).await?;
-            if let Some(claim) = &claim {
-                claim.store(conn, &reply).await?;
-            }
-            Ok(reply)
+            claimed(conn, claim.as_ref(), operation).await
         })
         .await?;
         if let Some(claim) = &claim {
@@ -74,6 +67,26 @@ impl Write {
             .run(pool, key, Box::new(operation), self.claim)
             .await
     }
+}
+
+/// Inside a write's transaction: holds the request's claim on its `Idempotency-Key` (if any),
+/// runs `operation` and stores its answer under the key.
+pub(crate) async fn claimed<F>(
+    conn: &mut AsyncPgConnection,
+    claim: Option<&Claim>,
+    operation: F,
+) -> ApiResult<Reply>
+where
+    F: AsyncFnOnce(&mut AsyncPgConnection) -> ApiResult<Reply>,
+{
+    if let Some(claim) = claim {
+        claim.hold(conn).await?;
+    }
+    let reply = operation(conn).await?;
+    if let Some(claim) = claim {
+        claim.store(conn, &reply).await?;
+    }
+    Ok(reply)
 }
 
 impl FromRequest for Write {

@@ -80,6 +80,26 @@ async fn check_trainers(conn: &mut AsyncPgConnection, trainers: &[Uuid]) -> ApiR
     Ok(())
 }
 
+/// A session the organisers change: locked, its ETag checked, not cancelled (409 with
+/// `cancelled` as the detail otherwise).
+async fn lock_live(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    id: Uuid,
+    if_match: &qmf_platform::IfMatch,
+    cancelled: &str,
+) -> ApiResult<SessionRow> {
+    access::require_organiser(principal)?;
+    let current = store::lock(conn, id)
+        .await?
+        .ok_or_else(|| not_found("session"))?;
+    if_match.check(current.version)?;
+    if current.state == "cancelled" {
+        return Err(Rule::SessionCancelled.conflict(cancelled));
+    }
+    Ok(current)
+}
+
 /// Changes a session (`training.session.changed.v1`): everything but its course and its
 /// expert-day proposal. The capacity never drops below the seats confirmed or offered; seats
 /// it adds are offered to the waiting list.
@@ -90,14 +110,14 @@ pub async fn change(
     if_match: &qmf_platform::IfMatch,
     draft: &SessionDraft,
 ) -> ApiResult<SessionRow> {
-    access::require_organiser(principal)?;
-    let current = store::lock(conn, id)
-        .await?
-        .ok_or_else(|| not_found("session"))?;
-    if_match.check(current.version)?;
-    if current.state == "cancelled" {
-        return Err(Rule::SessionCancelled.conflict("a cancelled session changes no more"));
-    }
+    let current = lock_live(
+        conn,
+        principal,
+        id,
+        if_match,
+        "a cancelled session changes no more",
+    )
+    .await?;
     if draft.course_id != current.course_id
         || draft
             .proposal_id
@@ -137,14 +157,14 @@ pub async fn cancel(
     if_match: &qmf_platform::IfMatch,
     reason: &str,
 ) -> ApiResult<SessionRow> {
-    access::require_organiser(principal)?;
-    let current = store::lock(conn, id)
-        .await?
-        .ok_or_else(|| not_found("session"))?;
-    if_match.check(current.version)?;
-    if current.state == "cancelled" {
-        return Err(Rule::SessionCancelled.conflict("the session is cancelled already"));
-    }
+    let current = lock_live(
+        conn,
+        principal,
+        id,
+        if_match,
+        "the session is cancelled already",
+    )
+    .await?;
     store::cancel(conn, id, reason).await?;
     let ended = end_all(conn, &current, "the session was cancelled").await?;
     events::session_cancelled(conn, &current, reason, ended).await?;
