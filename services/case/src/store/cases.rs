@@ -133,7 +133,7 @@ pub async fn find_visible(
 /// Like `find_visible`, locking the row for a command.
 #[tracing::instrument(skip_all, fields(case_id = %id, organization_id = %audience.organization()))]
 pub async fn lock_visible(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     id: Uuid,
     audience: Audience,
 ) -> Result<Option<CaseRow>, ApiError> {
@@ -142,7 +142,7 @@ pub async fn lock_visible(
         .filter(visible(audience, false))
         .select(CaseRow::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?)
 }

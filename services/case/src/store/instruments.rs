@@ -73,6 +73,19 @@ pub async fn latest(
         .optional()?)
 }
 
+/// The number of the newest released version of an instrument.
+#[tracing::instrument(skip_all, fields(key = ?key))]
+pub async fn latest_version(
+    conn: &mut AsyncPgConnection,
+    key: InstrumentKey,
+) -> Result<Option<i32>, ApiError> {
+    Ok(instruments::table
+        .filter(instruments::key.eq(code(&key)))
+        .select(diesel::dsl::max(instruments::version))
+        .first(conn)
+        .await?)
+}
+
 /// Releases the next version; the key's rows are locked so two releases cannot take one number.
 #[tracing::instrument(skip_all, fields(key = ?key))]
 pub async fn release(

@@ -48,22 +48,31 @@ pub struct NewPlan<'a> {
     pub goals: &'a [String],
 }
 
-/// Inserts the next plan version as `proposed`, with its goals.
+/// The version number the next plan of a case takes (the case is locked by the command).
+#[tracing::instrument(skip_all, fields(case_id = %case_id))]
+pub async fn next_version(mut conn: &AsyncPgConnection, case_id: Uuid) -> Result<i32, ApiError> {
+    let newest: Option<i32> = plans::table
+        .filter(plans::case_id.eq(case_id))
+        .select(diesel::dsl::max(plans::plan_version))
+        .first(&mut conn)
+        .await?;
+    Ok(newest.unwrap_or(0) + 1)
+}
+
+/// Inserts plan version `version` as `proposed`, with its goals (at least one), in one round
+/// trip.
 #[tracing::instrument(skip_all, fields(case_id = %new.case_id, provider_id = %new.provider_id))]
 pub async fn insert(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     new: NewPlan<'_>,
+    version: i32,
 ) -> Result<(PlanRow, Vec<GoalRow>), ApiError> {
-    let version: Option<i32> = plans::table
-        .filter(plans::case_id.eq(new.case_id))
-        .select(diesel::dsl::max(plans::plan_version))
-        .first(conn)
-        .await?;
-    let plan: PlanRow = diesel::insert_into(plans::table)
+    let plan_id = Uuid::now_v7();
+    let plan = diesel::insert_into(plans::table)
         .values((
-            plans::id.eq(Uuid::now_v7()),
+            plans::id.eq(plan_id),
             plans::case_id.eq(new.case_id),
-            plans::plan_version.eq(version.unwrap_or(0) + 1),
+            plans::plan_version.eq(version),
             plans::provider_id.eq(new.provider_id),
             plans::start_on.eq(new.start_on),
             plans::hours_per_week.eq(new.hours_per_week),
@@ -74,8 +83,7 @@ pub async fn insert(
             plans::status.eq("proposed"),
         ))
         .returning(PlanRow::as_returning())
-        .get_result(conn)
-        .await?;
+        .get_result::<PlanRow>(&mut conn);
     let goals: Vec<_> = new
         .goals
         .iter()
@@ -83,17 +91,18 @@ pub async fn insert(
         .map(|(i, text)| {
             (
                 plan_goals::id.eq(Uuid::now_v7()),
-                plan_goals::plan_id.eq(plan.id),
+                plan_goals::plan_id.eq(plan_id),
                 plan_goals::position.eq(i as i32 + 1),
                 plan_goals::description.eq(text.trim()),
             )
         })
         .collect();
+    let mut goal_conn = conn;
     let goals = diesel::insert_into(plan_goals::table)
         .values(goals)
         .returning(GoalRow::as_returning())
-        .get_results(conn)
-        .await?;
+        .get_results::<GoalRow>(&mut goal_conn);
+    let (plan, goals) = tokio::try_join!(plan, goals)?;
     Ok((plan, goals))
 }
 
@@ -141,19 +150,36 @@ pub async fn accepted(
         .optional()?)
 }
 
-/// The version waiting for the provider's answer, if any.
+/// The plan versions still open on a case: the one waiting for the provider's answer and the
+/// one in force (accepted), each if any. One statement, so a command reads both together with
+/// its lock on the case.
+#[derive(Debug, Default)]
+pub struct OpenPlans {
+    pub proposed: Option<PlanRow>,
+    pub accepted: Option<PlanRow>,
+}
+
+/// The proposed and the accepted plan version of a case (the newest of each, if ever more).
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
-pub async fn proposed(
-    mut conn: &AsyncPgConnection,
-    case_id: Uuid,
-) -> Result<Option<PlanRow>, ApiError> {
-    Ok(plans::table
+pub async fn open(mut conn: &AsyncPgConnection, case_id: Uuid) -> Result<OpenPlans, ApiError> {
+    let rows: Vec<PlanRow> = plans::table
         .filter(plans::case_id.eq(case_id))
-        .filter(plans::status.eq("proposed"))
+        .filter(plans::status.eq_any(["proposed", "accepted"]))
+        .order(plans::plan_version.desc())
         .select(PlanRow::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?)
+        .load(&mut conn)
+        .await?;
+    let mut open = OpenPlans::default();
+    for row in rows {
+        let slot = match row.status.as_str() {
+            "proposed" => &mut open.proposed,
+            _ => &mut open.accepted,
+        };
+        if slot.is_none() {
+            *slot = Some(row);
+        }
+    }
+    Ok(open)
 }
 
 /// The goals of every plan version of a case, by plan and position.
@@ -202,30 +228,37 @@ pub async fn goals(conn: &mut AsyncPgConnection, plan_id: Uuid) -> Result<Vec<Go
 /// Records the provider's answer. An accepted version supersedes the previously accepted one.
 #[tracing::instrument(skip_all, fields(case_id = %plan.case_id, plan_version = plan.plan_version, accept))]
 pub async fn decide(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     plan: &PlanRow,
     accept: bool,
     reason: Option<&str>,
 ) -> Result<PlanRow, ApiError> {
-    if accept {
+    // The version in force is superseded before the answer is written; one round trip.
+    let mut first = conn;
+    let superseded = async move {
+        if !accept {
+            return Ok(0);
+        }
         diesel::update(
             plans::table
                 .filter(plans::case_id.eq(plan.case_id))
                 .filter(plans::status.eq("accepted")),
         )
         .set(plans::status.eq("superseded"))
-        .execute(conn)
-        .await?;
-    }
-    Ok(diesel::update(plans::table.filter(plans::id.eq(plan.id)))
+        .execute(&mut first)
+        .await
+    };
+    let mut second = conn;
+    let decided = diesel::update(plans::table.filter(plans::id.eq(plan.id)))
         .set((
             plans::status.eq(if accept { "accepted" } else { "declined" }),
             plans::decision_reason.eq(reason),
             plans::decided_at.eq(diesel::dsl::now),
         ))
         .returning(PlanRow::as_returning())
-        .get_result(conn)
-        .await?)
+        .get_result::<PlanRow>(&mut second);
+    let (_, decided) = tokio::try_join!(superseded, decided)?;
+    Ok(decided)
 }
 
 /// Ends every plan version still in force or waiting (a reopened case starts afresh).
@@ -245,7 +278,7 @@ pub async fn supersede_all(conn: &mut AsyncPgConnection, case_id: Uuid) -> Resul
 /// A still unanswered older version is replaced by a new proposal.
 #[tracing::instrument(skip_all, fields(case_id = %case_id))]
 pub async fn withdraw_proposed(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     case_id: Uuid,
 ) -> Result<(), ApiError> {
     diesel::update(
@@ -254,7 +287,7 @@ pub async fn withdraw_proposed(
             .filter(plans::status.eq("proposed")),
     )
     .set(plans::status.eq("superseded"))
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     Ok(())
 }

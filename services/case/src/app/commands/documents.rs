@@ -74,16 +74,17 @@ type CompiledSchemas = HashMap<(InstrumentKey, i32), Arc<Validator>>;
 /// Most compiled schemas kept.
 const MAX_COMPILED: usize = 256;
 
-/// The compiled schema of instrument `key` at `version`, compiled on first use.
-fn compiled(key: InstrumentKey, version: i32, schema: &Value) -> ApiResult<Arc<Validator>> {
-    let cached = COMPILED
+/// The compiled schema of instrument `key` at `version`, if it was compiled before.
+fn cached(key: InstrumentKey, version: i32) -> ApiResult<Option<Arc<Validator>>> {
+    Ok(COMPILED
         .lock()
         .map_err(|_| ApiError::internal("the schema cache is poisoned"))?
         .get(&(key, version))
-        .cloned();
-    if let Some(validator) = cached {
-        return Ok(validator);
-    }
+        .cloned())
+}
+
+/// Compiles the schema of instrument `key` at `version` and keeps it.
+fn compile(key: InstrumentKey, version: i32, schema: &Value) -> ApiResult<Arc<Validator>> {
     let validator =
         Arc::new(instruments::compile(schema, "/document/content").map_err(ApiError::Validation)?);
     let mut cache = COMPILED
@@ -96,6 +97,34 @@ fn compiled(key: InstrumentKey, version: i32, schema: &Value) -> ApiResult<Arc<V
     Ok(validator)
 }
 
+/// The compiled schema of instrument `key` at `version` (the newest version when `None`): a
+/// version compiled before is taken from memory, with no query when the version is named; the
+/// schema itself is read only the first time.
+async fn validator(
+    conn: &mut AsyncPgConnection,
+    key: InstrumentKey,
+    version: Option<i32>,
+) -> ApiResult<(i32, Arc<Validator>)> {
+    let version = match version {
+        Some(version) => version,
+        None => instrument_store::latest_version(conn, key)
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("no {key:?} instrument released")))?,
+    };
+    if let Some(validator) = cached(key, version)? {
+        return Ok((version, validator));
+    }
+    let instrument = instrument_store::find(conn, key, version)
+        .await?
+        .ok_or_else(|| {
+            ApiError::validation(
+                "/document/instrument_version",
+                "no such version of this instrument",
+            )
+        })?;
+    Ok((version, compile(key, version, &instrument.schema)?))
+}
+
 /// Validates and stores a document of `key` for the locked case, encrypted; returns its id and
 /// instrument version.
 pub(super) async fn store_document(
@@ -104,20 +133,7 @@ pub(super) async fn store_document(
     key: InstrumentKey,
     input: &DocumentInput,
 ) -> ApiResult<(Uuid, i32)> {
-    let instrument = match input.instrument_version {
-        Some(version) => instrument_store::find(conn, key, version)
-            .await?
-            .ok_or_else(|| {
-                ApiError::validation(
-                    "/document/instrument_version",
-                    "no such version of this instrument",
-                )
-            })?,
-        None => instrument_store::latest(conn, key)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("no {key:?} instrument released")))?,
-    };
-    let validator = compiled(key, instrument.version, &instrument.schema)?;
+    let (version, validator) = validator(conn, key, input.instrument_version).await?;
     instruments::check_document(&validator, &input.content, "/document/content")
         .map_err(ApiError::Validation)?;
     let case_id = locked.case.id;
@@ -131,14 +147,14 @@ pub(super) async fn store_document(
         NewDocument {
             case_id,
             key,
-            version: instrument.version,
+            version,
             sealed: &sealed,
             key_id: &key_id,
             created_by: &locked.caller.principal.subject,
         },
     )
     .await?;
-    Ok((id, instrument.version))
+    Ok((id, version))
 }
 
 /// The ids of a plan's goals, in their order.

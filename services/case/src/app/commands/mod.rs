@@ -141,18 +141,22 @@ pub async fn run<C: CaseCommand>(
         Giver::ResponsibleOffice => Some(access::require_office(caller.audience)?),
         Giver::Addressee => None,
     };
-    let case = case_store::lock_visible(conn, id, caller.audience)
-        .await?
-        .ok_or_else(|| not_found("case"))?;
+    // The lock and the plans in one round trip: the plans are read once the lock is held.
+    let shared = &*conn;
+    let (case, plans) = tokio::try_join!(
+        case_store::lock_visible(shared, id, caller.audience),
+        plan_store::open(shared, id)
+    )?;
+    let case = case.ok_or_else(|| not_found("case"))?;
     if let Some(office) = office {
         access::require_responsible(office, case.responsible_office_id)?;
     }
     if_match.check(case.version)?;
     command.prepare(conn, &case).await?;
-    let (proposed_plan, accepted_plan) = tokio::try_join!(
-        plan_store::proposed(conn, id),
-        plan_store::accepted(conn, id)
-    )?;
+    let plan_store::OpenPlans {
+        proposed: proposed_plan,
+        accepted: accepted_plan,
+    } = plans;
     let plan_proposed = proposed_plan.is_some();
     let state = case_state(&case, plan_proposed, accepted_plan.is_some())?;
     let today = today();

@@ -113,12 +113,16 @@ impl CaseCommand for AgreePlan {
         let (document, _) =
             store_document(conn, &locked, InstrumentKey::HelpPlan, &input.document).await?;
         let case_id = locked.case.id;
-        plan_store::withdraw_proposed(conn, case_id).await?;
+        let shared = &*conn;
+        let ((), version) = tokio::try_join!(
+            plan_store::withdraw_proposed(shared, case_id),
+            plan_store::next_version(shared, case_id)
+        )?;
         let interval = input
             .review_interval_months
             .unwrap_or(locked.caller.settings.default_review_interval_months);
         let (plan, goals) = plan_store::insert(
-            conn,
+            shared,
             NewPlan {
                 case_id,
                 provider_id: input.provider_id,
@@ -131,6 +135,7 @@ impl CaseCommand for AgreePlan {
                 document_id: Some(document),
                 goals: &input.goals,
             },
+            version,
         )
         .await?;
         let details =
