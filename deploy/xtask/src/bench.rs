@@ -146,10 +146,6 @@ pub struct Options {
     /// Requests in flight while seeding.
     #[arg(long, default_value_t = 32)]
     pub seed_concurrency: usize,
-    /// Run the services with `QMF_EVENTS_LISTEN=false`: the outbox relay finds events only by
-    /// its 200 ms poll, as before commits woke it (for the event latency comparison).
-    #[arg(long)]
-    pub poll_only: bool,
     /// Leave out the ceilings (the pgbench write transaction and the bare HTTP read measured
     /// before the scenarios), for a quicker run; the report then has no ratios.
     #[arg(long)]
@@ -196,10 +192,7 @@ impl Options {
         }
         if self.service.planner() {
             self.planner.validate()?;
-            let flags = [
-                ("--poll-only", self.poll_only),
-                ("--skip-ceilings", self.skip_ceilings),
-            ];
+            let flags = [("--skip-ceilings", self.skip_ceilings)];
             let given: Vec<&str> = flags
                 .into_iter()
                 .filter_map(|(name, given)| given.then_some(name))
@@ -231,11 +224,10 @@ impl Options {
     fn reproduce_common(&self) -> String {
         let levels: Vec<String> = self.concurrency.iter().map(usize::to_string).collect();
         format!(
-            "--seconds {} --warmup {} --concurrency {}{}{}",
+            "--seconds {} --warmup {} --concurrency {}{}",
             self.seconds,
             self.warmup,
             levels.join(","),
-            if self.poll_only { " --poll-only" } else { "" },
             if self.skip_ceilings {
                 " --skip-ceilings"
             } else {
@@ -410,19 +402,19 @@ fn measure_all(
         ceilings,
     };
     if let Some(target) = &targets.case {
-        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries)?;
         runtime.block_on(case::measure(ctx, options, &mut launched, &run))?;
     }
     if let Some(target) = &targets.committee {
-        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries)?;
         runtime.block_on(committee::measure(ctx, options, &mut launched, &run))?;
     }
     if let Some(target) = &targets.dialogue {
-        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries)?;
         runtime.block_on(dialogue::measure(ctx, options, &mut launched, &run))?;
     }
     if let Some(target) = &targets.training {
-        let mut launched = launch(ctx, &runtime, &run, target, binaries, options.poll_only)?;
+        let mut launched = launch(ctx, &runtime, &run, target, binaries)?;
         runtime.block_on(training::measure(ctx, options, &mut launched, &run))?;
     }
     Ok(())
@@ -598,7 +590,6 @@ fn launch(
     run: &Run,
     target: &Target,
     binaries: &BTreeMap<String, PathBuf>,
-    poll_only: bool,
 ) -> Result<Launched> {
     let binary = binaries
         .get(&target.package())
@@ -624,11 +615,7 @@ fn launch(
         exchange: target.exchange,
         queue_prefix: target.queue_prefix,
         port: target.port,
-        extra_env: if poll_only {
-            vec![("QMF_EVENTS_LISTEN", "false")]
-        } else {
-            Vec::new()
-        },
+        extra_env: Vec::new(),
     };
     let spawned = Instant::now();
     let child = launch::spawn(
@@ -1388,7 +1375,7 @@ pub fn write_ceilings(report: &mut String, run: &Run) {
         report,
         "{:<22}what a case command writes: UPDATE of a row by primary key, audit INSERT, outbox \
          INSERT, one transaction; {} -M prepared -c <conc> -j min(conc, 2), scratch database \
-         of {} rows (outbox without its NOTIFY trigger)",
+         of {} rows (an outbox without a trigger, as the services have it)",
         "write transaction:",
         ceilings.pgbench,
         ceiling::ROWS

@@ -26,7 +26,7 @@ pub struct Isolated<'a> {
     pub exchange: &'a str,
     pub queue_prefix: &'a str,
     pub port: u16,
-    /// Further settings, e.g. `QMF_EVENTS_LISTEN=false`.
+    /// Further environment variables for the service.
     pub extra_env: Vec<(&'static str, &'static str)>,
 }
 

@@ -40,10 +40,6 @@ pub struct EventsConfig {
     /// type, so an event is not silently dropped before its consumers have declared their
     /// queues. Note that this also holds back later events until a binding exists.
     pub require_route: bool,
-    /// Wake the relay at every commit that wrote events (PostgreSQL `LISTEN` on a connection of
-    /// its own). Turn off where sessions cannot listen (a pooler in transaction mode): the relay
-    /// then finds events by its poll alone.
-    pub listen_for_commits: bool,
 }
 
 impl EventsConfig {
@@ -63,7 +59,6 @@ impl EventsConfig {
             prefetch: 10,
             broker_timeout: Duration::from_secs(10),
             require_route: true,
-            listen_for_commits: true,
         }
     }
 

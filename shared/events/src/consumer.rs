@@ -308,7 +308,10 @@ async fn process(
         loop {
             match apply(pool, handler, &envelope).await {
                 Ok(applied) => {
-                    if !applied {
+                    if applied {
+                        // The handler's effect may include events of this service.
+                        crate::relay::wake_relays();
+                    } else {
                         tracing::debug!("event already applied; acknowledging the duplicate");
                     }
                     delivery.acker.ack(BasicAckOptions::default()).await?;

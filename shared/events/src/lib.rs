@@ -31,7 +31,7 @@ pub use error::EventsError;
 /// The future type [`EventHandler::handle`] returns, re-exported for implementors.
 pub use futures_util::future::BoxFuture;
 pub use outbox::{enqueue, enqueue_envelope, publish};
-pub use relay::{RelayHandle, RelayNotifier, spawn_relay};
+pub use relay::{RelayHandle, RelayNotifier, spawn_relay, wake_relays};
 pub use trace::{current_traceparent, parse_traceparent};
 
 /// Re-exported so services and tests use the same lapin version as this crate.

@@ -12,8 +12,8 @@ use crate::schema::outbox;
 use crate::trace::current_traceparent;
 
 /// Records an event in the outbox and returns its envelope. Call it inside the transaction
-/// that makes the change the event reports; the relay publishes it after the commit (wake it
-/// with `RelayHandle::notify` for low latency). The current span's trace context, if any, is
+/// that makes the change the event reports; the relay publishes it after the commit (call
+/// [`crate::wake_relays`] after the commit for low latency; the platform's writes do). The current span's trace context, if any, is
 /// stored as `traceparent` so the consumers' work joins this trace.
 ///
 /// `source` names the producer (`/qmf/case`), `event_type` the versioned type and routing key

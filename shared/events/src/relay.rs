@@ -4,7 +4,8 @@
 //! republishes); consumers deduplicate with their inbox.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -40,13 +41,6 @@ pub fn spawn_relay(pool: DbPool, config: EventsConfig) -> RelayHandle {
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let status = BrokerStatus::default();
-    if config.listen_for_commits {
-        tokio::spawn(listen_for_commits(
-            pool.clone(),
-            wake.clone(),
-            stop_rx.clone(),
-        ));
-    }
     let task = tokio::spawn(run(pool, config, wake.clone(), stop_rx, status.clone()));
     RelayHandle {
         wake: RelayNotifier(wake),
@@ -101,54 +95,25 @@ impl RelayHandle {
     }
 }
 
-/// The channel the outbox trigger notifies at every commit that wrote events.
-const COMMIT_CHANNEL: &str = "qmf_outbox";
+/// Counts commits that may have written events in this process; every relay of the process
+/// watches it (see [`wake_relays`]).
+static COMMITS: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
 
-/// Wakes the relay when a transaction that wrote to the outbox commits: the outbox trigger
-/// sends a PostgreSQL NOTIFY, delivered at commit to every replica's listener. The relay's poll
-/// stays as the fallback while the listening connection is down.
-async fn listen_for_commits(pool: DbPool, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
-    while !stopping(&stop) {
-        match listen(&pool, &wake, &mut stop).await {
-            Ok(()) => break,
-            Err(error) => {
-                tracing::warn!(%error, "outbox commit listener lost its connection; polling until it is back");
-                if !pause(std::time::Duration::from_secs(1), &mut stop).await {
-                    break;
-                }
-            }
-        }
-    }
+/// Wakes the outbox relays of this process: call it after a transaction that may have written
+/// to the outbox commits (the platform's writes, consumers and jobs do). Cheap, and calls made
+/// while a relay publishes are coalesced into one more round. Events written by other processes
+/// are found when their relay runs or, at the latest, after one poll interval.
+///
+/// The wake is in process rather than a PostgreSQL `NOTIFY` at commit: PostgreSQL serialises all
+/// notifying commits of a cluster, WAL flush included, on one lock, which kept concurrent
+/// writes from sharing a flush.
+pub fn wake_relays() {
+    COMMITS.send_modify(|n| *n = n.wrapping_add(1));
 }
 
-/// Listens on one connection until a stop (`Ok`) or a connection failure (`Err`).
-async fn listen(
-    pool: &DbPool,
-    wake: &Notify,
-    stop: &mut watch::Receiver<bool>,
-) -> Result<(), String> {
-    use futures_util::StreamExt;
-    let pooled = pool.get().await.map_err(|e| e.to_string())?;
-    // The listening connection stays out of the pool: it must not serve queries.
-    let mut conn = diesel_async::pooled_connection::deadpool::Object::take(pooled);
-    diesel::sql_query(format!("LISTEN {COMMIT_CHANNEL}"))
-        .execute(&mut conn)
-        .await
-        .map_err(|e| e.to_string())?;
-    // Whatever committed before the LISTEN took effect goes out now.
-    wake.notify_one();
-    let mut notifications = std::pin::pin!(conn.notifications_stream());
-    loop {
-        tokio::select! {
-            notification = notifications.next() => match notification {
-                Some(Ok(_)) => wake.notify_one(),
-                Some(Err(e)) => return Err(e.to_string()),
-                None => return Err("the listening connection closed".into()),
-            },
-            _ = stop.changed() => return Ok(()),
-        }
-    }
-}
+/// How soon a relay tries again when another replica's relay holds the relay lock, so events
+/// its own process committed meanwhile do not wait for the poll.
+const LOCK_RETRY: Duration = Duration::from_millis(20);
 
 /// A connection with a confirm-mode channel.
 struct Publisher {
@@ -203,6 +168,8 @@ struct BatchOutcome {
     published: usize,
     /// The batch was full: more rows may be waiting.
     full: bool,
+    /// Another replica's relay held the relay lock; nothing was looked at.
+    lock_taken: bool,
     /// The publish that stopped the batch, recorded on its row.
     failure: Option<EventsError>,
 }
@@ -216,6 +183,7 @@ async fn run(
 ) {
     let mut publisher: Option<Publisher> = None;
     let mut failures: u32 = 0;
+    let mut commits = COMMITS.subscribe();
     while !stopping(&stop) {
         if !publisher.as_ref().is_some_and(Publisher::usable) {
             if let Some(old) = publisher.take() {
@@ -245,19 +213,27 @@ async fn run(
 
         // After a failure, one event at a time until a batch goes through (see publish_batch).
         let window = if failures == 0 { usize::MAX } else { 1 };
+        // Commits from here on wake the next round; this one sees those before.
+        commits.mark_unchanged();
         match publish_batch(&pool, &current.channel, &config, window).await {
             Ok(BatchOutcome {
                 failure: None,
                 full,
+                lock_taken,
                 published,
             }) => {
                 failures = 0;
                 if published > 0 {
                     tracing::debug!(published, "outbox relay published events");
                 }
-                if !full {
+                if lock_taken {
+                    if !pause(LOCK_RETRY.min(config.poll_interval), &mut stop).await {
+                        break;
+                    }
+                } else if !full {
                     tokio::select! {
                         _ = wake.notified() => {}
+                        _ = commits.changed() => {}
                         _ = tokio::time::sleep(config.poll_interval) => {}
                         _ = stop.changed() => {}
                     }
@@ -326,6 +302,7 @@ async fn publish_batch(
             return Ok(BatchOutcome {
                 published: 0,
                 full: false,
+                lock_taken: true,
                 failure: None,
             });
         }
@@ -368,6 +345,7 @@ async fn publish_batch(
         Ok(BatchOutcome {
             published: confirmed.len(),
             full,
+            lock_taken: false,
             failure: failure.map(|(_, error)| error),
         })
     })

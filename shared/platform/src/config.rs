@@ -73,8 +73,6 @@ pub struct Config {
     pub amqp_url: String,
     pub events_exchange: String,
     pub events_max_deliveries: u32,
-    /// Whether the outbox relay listens for commits (`QMF_EVENTS_LISTEN`, default true).
-    pub events_listen: bool,
     pub events_queue_prefix: String,
     pub http_workers: usize,
     pub auth: AuthConfig,
@@ -234,7 +232,6 @@ impl Config {
             amqp_url,
             events_exchange: get("QMF_EVENTS_EXCHANGE").unwrap_or_else(|| "qmf.events".into()),
             events_max_deliveries: parse_or(&get, "QMF_EVENTS_MAX_DELIVERIES", 5u32)?,
-            events_listen: parse_or(&get, "QMF_EVENTS_LISTEN", true)?,
             events_queue_prefix: get("QMF_EVENTS_QUEUE_PREFIX").unwrap_or_default(),
             http_workers: parse_or(&get, "QMF_HTTP_WORKERS", 0usize)?,
             auth: AuthConfig {

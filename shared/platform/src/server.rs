@@ -127,7 +127,6 @@ pub fn events_config(config: &Config) -> qmf_events::EventsConfig {
     events.exchange = config.events_exchange.clone();
     events.queue_prefix = config.events_queue_prefix.clone();
     events.max_deliveries = config.events_max_deliveries;
-    events.listen_for_commits = config.events_listen;
     // Events nobody has subscribed to yet must not hold back the others.
     events.require_route = false;
     events

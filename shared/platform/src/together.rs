@@ -188,6 +188,9 @@ async fn commit_together(pool: &DbPool, batch: Vec<Job>) {
         Ok(())
     })
     .await;
+    if committed.is_ok() {
+        qmf_events::wake_relays();
+    }
     // Writes the transaction never reached (it did not begin) get its error, as do those that
     // succeeded in a transaction that did not commit.
     let mut answers = answers.into_iter();

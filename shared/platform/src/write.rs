@@ -43,6 +43,7 @@ impl Write {
         if let Some(claim) = &claim {
             claim.mark_stored();
         }
+        qmf_events::wake_relays();
         Ok(reply)
     }
 

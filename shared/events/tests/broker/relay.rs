@@ -379,10 +379,12 @@ async fn a_refused_event_in_a_batch_keeps_those_before_it_and_holds_back_those_b
     setup.cleanup(&[]).await;
 }
 
+/// After its commit a writer wakes the relays of its process (`wake_relays`, as the platform's
+/// writes, consumers and jobs do): the events go out without waiting for a poll.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
     let mut setup = setup("woken").await;
-    // A poll far longer than the test: only the commit notification can bring the events out.
+    // A poll far longer than the test: only the wake can bring the events out.
     setup.config.poll_interval = Duration::from_secs(3600);
     let observer = observe(&setup.config).await;
     let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
@@ -392,13 +394,6 @@ async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
         async move { status.is_connected() }
     })
     .await;
-    // And until its commit listener is listening: before that only the poll would find events.
-    wait_until(
-        "the relay's commit listener is listening",
-        Duration::from_secs(20),
-        || listening(&setup.pool),
-    )
-    .await;
     for n in 0..3 {
         enqueue_one(
             &setup.pool,
@@ -407,6 +402,7 @@ async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
             json!({"n": n}),
         )
         .await;
+        qmf_events::wake_relays();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let delivered = observer.collect(3, Duration::from_millis(200)).await;
@@ -415,24 +411,43 @@ async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
     setup.cleanup(&[]).await;
 }
 
-/// Whether a session of this test's database is listening for outbox commits.
-async fn listening(pool: &DbPool) -> bool {
-    use diesel::sql_types::BigInt;
+/// A woken relay that finds the relay lock held (another replica's relay in the middle of a
+/// round) tries again soon: its events go out once the lock is free, not a poll later.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_woken_relay_that_finds_the_lock_held_tries_again_soon() {
     use diesel_async::RunQueryDsl as _;
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let mut conn = pool.get().await.unwrap();
-    let found: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM pg_stat_activity \
-         WHERE datname = current_database() AND query = 'LISTEN qmf_outbox' AND state = 'idle'",
-    )
-    .get_result(&mut conn)
-    .await
-    .unwrap();
-    found.n > 0
+    let mut setup = setup("lock-held").await;
+    setup.config.poll_interval = Duration::from_secs(3600);
+    let observer = observe(&setup.config).await;
+    let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
+    wait_until("the relay is connected", Duration::from_secs(10), || {
+        let status = relay.broker_status();
+        async move { status.is_connected() }
+    })
+    .await;
+    // The other replica: holds the relay's advisory lock (the relay's key) on a session.
+    let mut other = setup.pool.get().await.unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock(5858416065494994009)")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    enqueue_one(&setup.pool, "test.thing.changed.v1", "held", json!({})).await;
+    qmf_events::wake_relays();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        observer.count().await,
+        0,
+        "published while the lock was held"
+    );
+    diesel::sql_query("SELECT pg_advisory_unlock(5858416065494994009)")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    // No further wake and a poll an hour away: only the relay's retry can publish it.
+    let delivered = observer.collect(1, Duration::from_millis(200)).await;
+    assert_eq!(delivered.len(), 1);
+    relay.stop().await;
+    setup.cleanup(&[]).await;
 }
 
 /// The services propose small frames: the broker agrees on `DEFAULT_FRAME_MAX` (each connection

@@ -245,11 +245,19 @@ async fn run_within_grace(
         .catch_unwind()
         .map(|result| result.unwrap_or_else(|panic| Err(panic_message(panic.as_ref()))));
     let mut run = std::pin::pin!(run);
-    tokio::select! {
-        result = &mut run => return Some(result),
-        _ = stop.wait_for(|stopped| *stopped) => {}
+    let finished = tokio::select! {
+        result = &mut run => Some(result),
+        _ = stop.wait_for(|stopped| *stopped) => None,
+    };
+    let result = match finished {
+        Some(result) => Some(result),
+        None => tokio::time::timeout(grace, run).await.ok(),
+    };
+    // A run that did something may have committed events: the relay need not wait for its poll.
+    if !matches!(result, Some(Ok(None))) {
+        qmf_events::wake_relays();
     }
-    tokio::time::timeout(grace, run).await.ok()
+    result
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
