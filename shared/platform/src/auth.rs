@@ -126,9 +126,28 @@ impl Principal {
     }
 }
 
+/// The identity provider's keys as last fetched.
 struct JwksCache {
     keys: HashMap<String, (DecodingKey, Algorithm)>,
+    /// The last fetch that succeeded: keys older than `jwks_max_age` are fetched again, so a key
+    /// the provider withdrew stops being accepted.
     fetched_at: Option<Instant>,
+    /// The last fetch tried: at most one per `jwks_retry_after`, however many tokens name an
+    /// unknown key or find the keys old.
+    tried_at: Option<Instant>,
+}
+
+impl JwksCache {
+    fn older_than(at: Option<Instant>, age: Duration) -> bool {
+        at.is_none_or(|at| at.elapsed() >= age)
+    }
+
+    /// Whether a token naming `kid` needs a fetch first: its key is unknown or the keys are
+    /// old, and no fetch was tried within `retry_after`.
+    fn fetch_due(&self, kid: &str, max_age: Duration, retry_after: Duration) -> bool {
+        let wanted = !self.keys.contains_key(kid) || Self::older_than(self.fetched_at, max_age);
+        wanted && Self::older_than(self.tried_at, retry_after)
+    }
 }
 
 /// Verifies bearer tokens. One per service, shared by all workers.
@@ -138,9 +157,6 @@ pub struct Authenticator {
     http: reqwest::Client,
 }
 
-/// How often an unknown `kid` may trigger a JWKS refetch.
-const JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
-
 impl Authenticator {
     pub fn new(config: AuthConfig) -> Arc<Self> {
         Arc::new(Authenticator {
@@ -148,6 +164,7 @@ impl Authenticator {
             jwks: RwLock::new(JwksCache {
                 keys: HashMap::new(),
                 fetched_at: None,
+                tried_at: None,
             }),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
@@ -200,38 +217,38 @@ impl Authenticator {
         })
     }
 
+    /// The key `kid` of the identity provider. Keys are fetched on first use, again when they
+    /// are older than `jwks_max_age` (a withdrawn key then stops working) and when a token names
+    /// an unknown key (a rotated key is picked up), at most once per `jwks_retry_after`. While
+    /// the provider cannot be reached the keys fetched before keep working; a token naming a key
+    /// not among them is refused (503 on the attempt that found the provider unreachable, 401
+    /// after it until the next attempt).
     async fn jwks_key(&self, url: &str, kid: &str) -> Result<(DecodingKey, Algorithm), ApiError> {
+        let (max_age, retry_after) = (self.config.jwks_max_age, self.config.jwks_retry_after);
         {
             let cache = self.jwks.read().await;
-            if let Some((key, alg)) = cache.keys.get(kid) {
-                return Ok((key.clone(), *alg));
-            }
-            if cache
-                .fetched_at
-                .is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL)
-            {
-                return Err(unknown_key(kid));
+            if !cache.fetch_due(kid, max_age, retry_after) {
+                return known_key(&cache, kid);
             }
         }
         let mut cache = self.jwks.write().await;
-        if cache
-            .fetched_at
-            .is_none_or(|at| at.elapsed() >= JWKS_REFRESH_INTERVAL)
-        {
-            cache.fetched_at = Some(Instant::now());
+        // Another request may have fetched while this one waited for the lock.
+        if cache.fetch_due(kid, max_age, retry_after) {
+            cache.tried_at = Some(Instant::now());
             match self.fetch_jwks(url).await {
-                Ok(keys) => cache.keys = keys,
+                Ok(keys) => {
+                    cache.keys = keys;
+                    cache.fetched_at = cache.tried_at;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, jwks_url = url, "could not fetch JWKS");
-                    return Err(ApiError::Unavailable(format!("JWKS unavailable: {e}")));
+                    if !cache.keys.contains_key(kid) {
+                        return Err(ApiError::Unavailable(format!("JWKS unavailable: {e}")));
+                    }
                 }
             }
         }
-        cache
-            .keys
-            .get(kid)
-            .map(|(k, a)| (k.clone(), *a))
-            .ok_or_else(|| unknown_key(kid))
+        known_key(&cache, kid)
     }
 
     async fn fetch_jwks(
@@ -269,6 +286,15 @@ pub fn keys_from_jwks(set: &JwkSet) -> HashMap<String, (DecodingKey, Algorithm)>
         }
     }
     keys
+}
+
+/// The cached key `kid`, or the refusal of an unknown key.
+fn known_key(cache: &JwksCache, kid: &str) -> Result<(DecodingKey, Algorithm), ApiError> {
+    cache
+        .keys
+        .get(kid)
+        .map(|(key, algorithm)| (key.clone(), *algorithm))
+        .ok_or_else(|| unknown_key(kid))
 }
 
 fn unknown_key(kid: &str) -> ApiError {
@@ -411,6 +437,8 @@ mod tests {
             issuer: "qmf-dev".into(),
             audience: "qmf".into(),
             leeway_secs: 30,
+            jwks_max_age: Duration::from_secs(900),
+            jwks_retry_after: Duration::from_secs(60),
         })
     }
 

@@ -42,6 +42,12 @@ pub struct AuthConfig {
     pub audience: String,
     /// Clock skew tolerated when checking `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
+    /// Keys fetched from the JWKS are fetched again when older than this, so a key the identity
+    /// provider withdrew stops being accepted (`QMF_AUTH_JWKS_MAX_AGE_SECS`, default 900).
+    pub jwks_max_age: std::time::Duration,
+    /// At most one JWKS fetch per this interval, whatever tokens arrive
+    /// (`QMF_AUTH_JWKS_RETRY_SECS`, default 60).
+    pub jwks_retry_after: std::time::Duration,
 }
 
 /// One rate limit: sustained requests per minute and the burst allowed on top; 0 turns it off.
@@ -239,6 +245,18 @@ impl Config {
                 issuer: get("QMF_AUTH_ISSUER").unwrap_or_else(|| "qmf-dev".into()),
                 audience: get("QMF_AUTH_AUDIENCE").unwrap_or_else(|| "qmf".into()),
                 leeway_secs: bounded(&get, "QMF_AUTH_LEEWAY_SECS", 30, 0..=300)?,
+                jwks_max_age: std::time::Duration::from_secs(bounded(
+                    &get,
+                    "QMF_AUTH_JWKS_MAX_AGE_SECS",
+                    900,
+                    60..=86_400,
+                )?),
+                jwks_retry_after: std::time::Duration::from_secs(bounded(
+                    &get,
+                    "QMF_AUTH_JWKS_RETRY_SECS",
+                    60,
+                    1..=3_600,
+                )?),
             },
             cors_allowed_origins: get("QMF_CORS_ALLOWED_ORIGINS")
                 .map(|v| {
@@ -400,6 +418,29 @@ mod tests {
         let c = config(&[("QMF_AUTH_JWKS_URL", "https://idp.example/jwks")])
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(c.auth.keys, AuthKeys::JwksUrl(_)));
+        assert_eq!(c.auth.jwks_max_age, Duration::from_secs(900));
+        assert_eq!(c.auth.jwks_retry_after, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn jwks_timing_is_bounded() {
+        let jwks = ("QMF_AUTH_JWKS_URL", "https://idp.example/jwks");
+        let c = config(&[
+            jwks,
+            ("QMF_AUTH_JWKS_MAX_AGE_SECS", "300"),
+            ("QMF_AUTH_JWKS_RETRY_SECS", "10"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.auth.jwks_max_age, Duration::from_secs(300));
+        assert_eq!(c.auth.jwks_retry_after, Duration::from_secs(10));
+        for (variable, value) in [
+            ("QMF_AUTH_JWKS_MAX_AGE_SECS", "0"),
+            ("QMF_AUTH_JWKS_MAX_AGE_SECS", "100000"),
+            ("QMF_AUTH_JWKS_RETRY_SECS", "0"),
+        ] {
+            let err = config(&[jwks, (variable, value)]).err();
+            assert_eq!(err.map(|e| e.variable), Some(variable.to_string()));
+        }
     }
 
     #[test]
