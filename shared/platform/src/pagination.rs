@@ -1,8 +1,19 @@
 //! Cursor pagination: `limit` + opaque `cursor` in, `items` + `next_cursor` out.
 //!
 //! A cursor encodes the sort key of the last item returned; the next page starts strictly after
-//! it. Because the sort keys are unique and immutable (time-ordered UUIDv7 ids, or a change
-//! sequence), rows inserted while a client pages are neither skipped nor repeated.
+//! it. Because the sort keys are unique and immutable (time-ordered UUIDv7 ids, or the writing
+//! transaction's id and the row's id), rows inserted while a client pages are neither skipped
+//! nor repeated.
+//!
+//! # Exact incremental sync
+//!
+//! In change order (`modified_since`) a row's key is the id of the transaction that last changed
+//! it (`change_xid`, see [`writer_xid`]) and its own id. A list hands out only rows whose writer
+//! had finished when the list was read: below the oldest transaction still running
+//! ([`sync_horizon`]). Every transaction below that horizon has ended, so no row can later appear
+//! below it: a cursor past a row never passes over a change that commits later. (A sequence
+//! number cannot do this: a writer that took an earlier number may commit after a later one was
+//! read.) Every page in change order also carries `sync_cursor`, where a client resumes later.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -55,6 +66,11 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+    /// later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+    /// committed after this page: none is skipped, none repeated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -70,6 +86,7 @@ impl<T> Page<T> {
         Page {
             items: rows,
             next_cursor,
+            sync_cursor: None,
         }
     }
 
@@ -78,6 +95,7 @@ impl<T> Page<T> {
         Ok(Page {
             items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
             next_cursor: self.next_cursor,
+            sync_cursor: self.sync_cursor,
         })
     }
 }
@@ -90,11 +108,26 @@ pub enum ListOrder {
 }
 
 /// Cursor key of lists in creation order (the last time-ordered id) or change order (the last
-/// change sequence). One type for every such list, so cursors look alike everywhere.
+/// row's writing transaction and id). One type for every such list, so cursors look alike
+/// everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ListKey {
     Id(uuid::Uuid),
-    Seq(i64),
+    Change(i64, uuid::Uuid),
+}
+
+/// The transaction writing a row, as `change_xid` stores it: set it wherever a row's
+/// `change_seq` is set (the column's default covers inserts).
+pub fn writer_xid() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>("(pg_current_xact_id()::text::bigint)")
+}
+
+/// The oldest transaction still running when the statement runs: every row with a smaller
+/// `change_xid` was written by a transaction that has ended.
+pub fn sync_horizon() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(pg_snapshot_xmin(pg_current_snapshot())::text::bigint)",
+    )
 }
 
 /// The paging parameters every list takes, for the OpenAPI document:
@@ -113,9 +146,10 @@ pub struct PageParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SyncParams {
-    /// Only items changed after this time; switches the list to change order for
-    /// incremental sync. Keep a few seconds of overlap between runs: writes committing late
-    /// carry their start time.
+    /// Only items changed after this time; switches the list to change order for incremental
+    /// sync. Each page then carries `sync_cursor`: resume with it (and the same
+    /// `modified_since`) to get exactly the changes committed since, none skipped or repeated.
+    /// A change shows once the transactions that started before it have ended.
     #[param(example = "2026-11-23T09:00:00Z")]
     pub modified_since: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -159,16 +193,36 @@ impl<F, const SYNC: bool> PagedQuery<F, SYNC> {
     }
 
     /// The cursor key of an item in this list's order.
-    pub fn key(&self, id: uuid::Uuid, change_seq: i64) -> ListKey {
+    pub fn key(&self, id: uuid::Uuid, change_xid: i64) -> ListKey {
         match self.order() {
             ListOrder::Created => ListKey::Id(id),
-            ListOrder::Changed => ListKey::Seq(change_seq),
+            ListOrder::Changed => ListKey::Change(change_xid, id),
         }
     }
 
     /// A page from up to `limit + 1` fetched rows (see [`Page::from_rows`]).
     pub fn page<T, K: Serialize>(&self, rows: Vec<T>, key: impl Fn(&T) -> K) -> Page<T> {
         Page::from_rows(rows, self.limit, key)
+    }
+
+    /// The page of a list with a change order (keys from [`PagedQuery::key`]); in change order
+    /// with its `sync_cursor`: after the page's last row, else where the request started.
+    pub fn sync_page<T>(&self, rows: Vec<T>, key: impl Fn(&T) -> ListKey) -> Page<T> {
+        let resume = (self.order() == ListOrder::Changed).then(|| {
+            let shown = rows
+                .len()
+                .min(usize::try_from(self.limit).unwrap_or(usize::MAX));
+            let cursor = self.cursor.as_deref().filter(|c| !c.is_empty());
+            match (shown.checked_sub(1).and_then(|last| rows.get(last)), cursor) {
+                (Some(row), _) => encode_cursor(&key(row)),
+                (None, Some(cursor)) => cursor.to_string(),
+                (None, None) => encode_cursor(&ListKey::Change(0, uuid::Uuid::nil())),
+            }
+        });
+        Page {
+            sync_cursor: resume,
+            ..Page::from_rows(rows, self.limit, key)
+        }
     }
 
     fn parse(query: &str) -> Result<Self, ApiError>
@@ -238,27 +292,34 @@ pub fn foreign_cursor() -> ApiError {
 }
 
 /// Keyset paging of a boxed diesel query over a table with a time-ordered `id` and a
-/// `change_seq`: starts after the cursor's key, orders by the list's order and fetches one row
-/// more than the page (see [`Page::from_rows`]). Evaluates to `Result<query, ApiError>`.
+/// `change_xid`: starts after the cursor's key, orders by the list's order and fetches one row
+/// more than the page (see [`Page::from_rows`]). In change order only rows below the
+/// [`sync_horizon`] are handed out (see the module). Evaluates to `Result<query, ApiError>`.
 ///
 /// ```ignore
-/// let query = keyset_page!(query, people::id, people::change_seq, order, after, limit)?;
+/// let query = keyset_page!(query, people::id, people::change_xid, order, after, limit)?;
 /// Ok(query.load(conn).await?)
 /// ```
 #[macro_export]
 macro_rules! keyset_page {
-    ($query:expr, $id:expr, $seq:expr, $order:expr, $after:expr, $limit:expr) => {{
+    ($query:expr, $id:expr, $xid:expr, $order:expr, $after:expr, $limit:expr) => {{
         use $crate::pagination::{ListKey, ListOrder};
         let query = $query;
+        let query = match $order {
+            ListOrder::Created => query,
+            ListOrder::Changed => query.filter($xid.lt($crate::pagination::sync_horizon())),
+        };
         match ($order, $after) {
             (ListOrder::Created, Some(ListKey::Id(id))) => Ok(query.filter($id.gt(id))),
-            (ListOrder::Changed, Some(ListKey::Seq(seq))) => Ok(query.filter($seq.gt(seq))),
+            (ListOrder::Changed, Some(ListKey::Change(xid, id))) => {
+                Ok(query.filter($xid.gt(xid).or($xid.eq(xid).and($id.gt(id)))))
+            }
             (_, Some(_)) => Err($crate::pagination::foreign_cursor()),
             (_, None) => Ok(query),
         }
         .map(|query| match $order {
             ListOrder::Created => query.order($id.asc()),
-            ListOrder::Changed => query.order($seq.asc()),
+            ListOrder::Changed => query.order(($xid.asc(), $id.asc())),
         })
         .map(|query| query.limit($limit + 1))
     }};
@@ -337,11 +398,44 @@ mod tests {
         assert_eq!(paged.limit, 10);
         assert_eq!(paged.order(), ListOrder::Changed);
         let id = uuid::Uuid::nil();
-        assert_eq!(paged.key(id, 7), ListKey::Seq(7));
+        assert_eq!(paged.key(id, 7), ListKey::Change(7, id));
         let plain = Paged::<Filter>::parse("").unwrap();
         assert_eq!(plain.limit, DEFAULT_LIMIT);
         assert_eq!(plain.order(), ListOrder::Created);
         assert_eq!(plain.key(id, 7), ListKey::Id(id));
+    }
+
+    #[test]
+    fn pages_in_change_order_carry_where_to_resume() {
+        let a = uuid::Uuid::from_u128(1);
+        let b = uuid::Uuid::from_u128(2);
+        let rows = vec![(5_i64, a), (9, b), (12, a)];
+        let paged =
+            SyncPaged::<Filter>::parse("limit=2&modified_since=2026-11-23T09%3A00%3A00Z").unwrap();
+        // A full page resumes after its own last row, not after the extra row.
+        let page = paged.sync_page(rows.clone(), |(xid, id)| paged.key(*id, *xid));
+        let after_b = encode_cursor(&ListKey::Change(9, b));
+        assert_eq!(page.next_cursor.as_deref(), Some(after_b.as_str()));
+        assert_eq!(page.sync_cursor.as_deref(), Some(after_b.as_str()));
+        // An empty page resumes where the request started, or from the beginning.
+        let cursor = encode_cursor(&ListKey::Change(9, b));
+        let resumed = SyncPaged::<Filter>::parse(&format!(
+            "modified_since=2026-11-23T09%3A00%3A00Z&cursor={cursor}"
+        ))
+        .unwrap();
+        let empty = resumed.sync_page(Vec::<(i64, uuid::Uuid)>::new(), |(x, i)| {
+            resumed.key(*i, *x)
+        });
+        assert_eq!(empty.sync_cursor, Some(cursor));
+        let first = paged.sync_page(Vec::<(i64, uuid::Uuid)>::new(), |(x, i)| paged.key(*i, *x));
+        assert_eq!(
+            first.sync_cursor,
+            Some(encode_cursor(&ListKey::Change(0, uuid::Uuid::nil())))
+        );
+        // Lists in creation order carry none.
+        let plain = Paged::<Filter>::parse("limit=2").unwrap();
+        let created = plain.sync_page(rows, |(xid, id)| plain.key(*id, *xid));
+        assert_eq!(created.sync_cursor, None);
     }
 
     #[test]

@@ -326,13 +326,18 @@ pub async fn list(
         .iter()
         .map(|id| ids.remove(id).unwrap_or_default())
         .collect();
-    let Page { items, next_cursor } = query.page(rows, |row| query.key(row.id, row.change_seq));
-    let items = items
+    let page = query.sync_page(rows, |row| query.key(row.id, row.change_xid));
+    let items = page
+        .items
         .into_iter()
         .zip(ids)
         .map(|(row, ids)| case_response(row, ids, audience, settings))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor })
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+        sync_cursor: page.sync_cursor,
+    })
 }
 
 /// The steps of a case, oldest first; the read, or its refusal, is audited.

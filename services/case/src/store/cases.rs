@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_platform::db::unique_violation;
+use qmf_platform::pagination::{ListOrder, writer_xid};
 use qmf_platform::{ApiError, ListKey, RuleName};
 use uuid::Uuid;
 
@@ -44,6 +45,7 @@ pub struct CaseRow {
     pub erased_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub change_seq: i64,
+    pub change_xid: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -183,23 +185,14 @@ pub async fn list_visible(
     if let Some(since) = filter.modified_since {
         query = query.filter(cases::updated_at.gt(since));
     }
-    query = match (by_change, after) {
-        (false, Some(ListKey::Id(id))) => query.filter(cases::id.gt(id)),
-        (true, Some(ListKey::Seq(seq))) => query.filter(cases::change_seq.gt(seq)),
-        (_, Some(_)) => {
-            return Err(ApiError::validation(
-                "/query/cursor",
-                "belongs to a list with other filters",
-            ));
-        }
-        (_, None) => query,
-    };
-    query = if by_change {
-        query.order(cases::change_seq.asc())
+    let order = if by_change {
+        ListOrder::Changed
     } else {
-        query.order(cases::id.asc())
+        ListOrder::Created
     };
-    Ok(query.limit(limit + 1).load(conn).await?)
+    let query =
+        qmf_platform::keyset_page!(query, cases::id, cases::change_xid, order, after, limit)?;
+    Ok(query.load(conn).await?)
 }
 
 /// Base data of an update.
@@ -226,6 +219,7 @@ pub async fn update_base(
             cases::birth_year.eq(data.birth_year),
             cases::version.eq(cases::version + 1),
             cases::change_seq.eq(next_change_seq()),
+            cases::change_xid.eq(writer_xid()),
             cases::updated_at.eq(diesel::dsl::now),
         ))
         .returning(CaseRow::as_returning())
@@ -330,6 +324,7 @@ pub async fn change(
             change,
             cases::version.eq(cases::version + 1),
             cases::change_seq.eq(next_change_seq()),
+            cases::change_xid.eq(writer_xid()),
             cases::updated_at.eq(diesel::dsl::now),
         ))
         .returning(CaseRow::as_returning())

@@ -16,7 +16,8 @@ pub async fn archive(
     Ok(diesel::sql_query(
         "WITH archived AS ( \
              UPDATE cases SET archived_at = now(), version = version + 1, \
-                 change_seq = nextval('case_change_seq'), updated_at = now() \
+                 change_seq = nextval('case_change_seq'), \
+                 change_xid = pg_current_xact_id()::text::bigint, updated_at = now() \
              WHERE phase = 'closed' AND archived_at IS NULL AND closed_on <= $1 \
              RETURNING id) \
          INSERT INTO audit_log (subject, case_id, action) \
@@ -38,7 +39,8 @@ pub async fn erase(
 ) -> Result<usize, ApiError> {
     let erased: Vec<ErasedId> = diesel::sql_query(
         "UPDATE cases SET personal_data = NULL, personal_key_id = NULL, erased_at = now(), \
-             version = version + 1, change_seq = nextval('case_change_seq'), updated_at = now() \
+             version = version + 1, change_seq = nextval('case_change_seq'), \
+                 change_xid = pg_current_xact_id()::text::bigint, updated_at = now() \
          WHERE archived_at IS NOT NULL AND erased_at IS NULL AND closed_on <= $1 \
            AND birth_year <= $2 \
          RETURNING id",

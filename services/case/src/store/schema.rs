@@ -23,6 +23,7 @@ diesel::table! {
         erased_at -> Nullable<Timestamptz>,
         version -> Int4,
         change_seq -> Int8,
+        change_xid -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

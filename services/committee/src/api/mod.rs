@@ -61,7 +61,7 @@ fn id_cursor<F>(query: &Paged<F>) -> ApiResult<Option<Uuid>> {
     match query.after::<ListKey>()? {
         None => Ok(None),
         Some(ListKey::Id(id)) => Ok(Some(id)),
-        Some(ListKey::Seq(_)) => Err(ApiError::validation(
+        Some(ListKey::Change(..)) => Err(ApiError::validation(
             "/query/cursor",
             "is not a cursor returned by this list",
         )),

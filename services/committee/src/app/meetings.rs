@@ -174,6 +174,7 @@ pub async fn list(
     Ok(Page {
         items: views(conn, page.items, reader).await?,
         next_cursor: page.next_cursor,
+        sync_cursor: None,
     })
 }
 

@@ -162,7 +162,7 @@ pub async fn list(
         today(),
     )
     .await?;
-    let page = query.page(rows, |(row, _)| query.key(row.id, row.change_seq));
+    let page = query.sync_page(rows, |(row, _)| query.key(row.id, row.change_xid));
     Ok(Reply::ok(
         &page.try_map(|(row, valid)| response(row, valid))?,
     ))

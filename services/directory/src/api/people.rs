@@ -145,7 +145,7 @@ pub async fn list(
     };
     let mut conn = pool.get().await?;
     let rows = store::list(&mut conn, &filter, query.order(), after, query.limit).await?;
-    let page = query.page(rows, |row| query.key(row.id, row.change_seq));
+    let page = query.sync_page(rows, |row| query.key(row.id, row.change_xid));
     Ok(Reply::ok(&page.try_map(|row| response(row, &principal))?))
 }
 

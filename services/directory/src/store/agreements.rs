@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use super::organizations::{ListKey, ListOrder};
 use super::schema::agreements;
+use qmf_platform::pagination::writer_xid;
+
 use super::{code, conflict_or, next_change_seq};
 use crate::domain::agreement::{AgreementDraft, Termination};
 
@@ -22,6 +24,7 @@ pub struct AgreementRow {
     pub termination_reason: Option<String>,
     pub version: i32,
     pub change_seq: i64,
+    pub change_xid: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -117,7 +120,7 @@ pub async fn list(
     let query = qmf_platform::keyset_page!(
         query,
         agreements::id,
-        agreements::change_seq,
+        agreements::change_xid,
         order,
         after,
         limit
@@ -138,6 +141,7 @@ pub async fn terminate(
                 agreements::termination_reason.eq(termination.reason.trim()),
                 agreements::version.eq(agreements::version + 1),
                 agreements::change_seq.eq(next_change_seq()),
+                agreements::change_xid.eq(writer_xid()),
                 agreements::updated_at.eq(diesel::dsl::now),
             ))
             .returning(AgreementRow::as_returning())

@@ -8,6 +8,8 @@ use qmf_platform::db::KeepPrepared;
 use uuid::Uuid;
 
 use super::schema::{agreements, organizations};
+use qmf_platform::pagination::writer_xid;
+
 use super::{code, conflict_or, next_change_seq};
 use crate::domain::organization::OrganizationDraft;
 
@@ -29,6 +31,7 @@ pub struct OrganizationRow {
     pub deactivated_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub change_seq: i64,
+    pub change_xid: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -179,7 +182,7 @@ pub async fn list(
     let query = qmf_platform::keyset_page!(
         query,
         organizations::id,
-        organizations::change_seq,
+        organizations::change_xid,
         order,
         after,
         limit
@@ -198,6 +201,7 @@ pub async fn update(
             OrganizationValues::from(draft),
             organizations::version.eq(organizations::version + 1),
             organizations::change_seq.eq(next_change_seq()),
+            organizations::change_xid.eq(writer_xid()),
             organizations::updated_at.eq(diesel::dsl::now),
         ))
         .returning(OrganizationRow::as_returning())
@@ -218,6 +222,7 @@ pub async fn deactivate(
                 organizations::deactivated_at.eq(diesel::dsl::now),
                 organizations::version.eq(organizations::version + 1),
                 organizations::change_seq.eq(next_change_seq()),
+                organizations::change_xid.eq(writer_xid()),
                 organizations::updated_at.eq(diesel::dsl::now),
             ))
             .returning(OrganizationRow::as_returning())

@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use super::organizations::{ListKey, ListOrder, escape_like};
 use super::schema::people;
+use qmf_platform::pagination::writer_xid;
+
 use super::{code, next_change_seq};
 use crate::domain::person::PersonDraft;
 
@@ -24,6 +26,7 @@ pub struct PersonRow {
     pub active_until: Option<NaiveDate>,
     pub version: i32,
     pub change_seq: i64,
+    pub change_xid: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -125,7 +128,7 @@ pub async fn list(
         );
     }
     let query =
-        qmf_platform::keyset_page!(query, people::id, people::change_seq, order, after, limit)?;
+        qmf_platform::keyset_page!(query, people::id, people::change_xid, order, after, limit)?;
     Ok(query.load(conn).await?)
 }
 
@@ -146,6 +149,7 @@ pub async fn update(
             people::active_until.eq(draft.active_until),
             people::version.eq(people::version + 1),
             people::change_seq.eq(next_change_seq()),
+            people::change_xid.eq(writer_xid()),
             people::updated_at.eq(diesel::dsl::now),
         ))
         .returning(PersonRow::as_returning())
@@ -164,6 +168,7 @@ pub async fn end_activity(
             people::active_until.eq(until),
             people::version.eq(people::version + 1),
             people::change_seq.eq(next_change_seq()),
+            people::change_xid.eq(writer_xid()),
             people::updated_at.eq(diesel::dsl::now),
         ))
         .returning(PersonRow::as_returning())

@@ -17,6 +17,7 @@ diesel::table! {
         deactivated_at -> Nullable<Timestamptz>,
         version -> Int4,
         change_seq -> Int8,
+        change_xid -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -35,6 +36,7 @@ diesel::table! {
         active_until -> Nullable<Date>,
         version -> Int4,
         change_seq -> Int8,
+        change_xid -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -51,6 +53,7 @@ diesel::table! {
         termination_reason -> Nullable<Text>,
         version -> Int4,
         change_seq -> Int8,
+        change_xid -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

@@ -18,4 +18,5 @@ mod people;
 mod protocol;
 mod shutdown;
 mod smoke;
+mod sync;
 mod writes;
