@@ -225,6 +225,93 @@ async fn incremental_sync_pages_in_change_order() {
     app.stop().await;
 }
 
+/// One sync run over the caseworker's cases changed since `since`, resuming at `cursor`:
+/// returns the ids handed out and moves `cursor` to the last page's `sync_cursor`.
+async fn sync_cases(app: &TestApp, since: &str, cursor: &mut Option<String>) -> Vec<String> {
+    let mut ids = Vec::new();
+    loop {
+        let mut request = app
+            .as_(caseworker())
+            .get("/v1/cases")
+            .query(&[("modified_since", since), ("limit", "2")]);
+        if let Some(cursor) = cursor.as_deref() {
+            request = request.query(&[("cursor", cursor)]);
+        }
+        let body = request.send().await.expect(StatusCode::OK).clone();
+        ids.extend(body["items"].as_array().unwrap().iter().map(id));
+        *cursor = Some(body["sync_cursor"].as_str().unwrap().to_string());
+        match body["next_cursor"].as_str() {
+            Some(next) => *cursor = Some(next.to_string()),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_case_change_committing_after_a_later_one_is_not_passed_over() {
+    use diesel_async::RunQueryDsl as _;
+    let app = spawn().await;
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(5)).to_rfc3339();
+    let early = id(&open_case(&app).await);
+    let late = id(&open_case(&app).await);
+    let mut cursor = None;
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen.extend(sync_cases(&app, &since, &mut cursor).await);
+        if seen.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, vec![early.clone(), late.clone()]);
+
+    // A writer changes the early case first and commits last (as a slow command would).
+    let mut writer = app.connection().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    diesel::sql_query(
+        "UPDATE cases SET version = version + 1, change_seq = nextval('case_change_seq'), \
+         change_xid = pg_current_xact_id()::text::bigint, updated_at = now() WHERE id = $1::uuid",
+    )
+    .bind::<diesel::sql_types::Text, _>(&early)
+    .execute(&mut writer)
+    .await
+    .unwrap();
+    let mut draft = case_draft();
+    draft["help_kind"] = json!("counselling");
+    app.as_(caseworker())
+        .put(&format!("/v1/cases/{late}"))
+        .if_match("\"1\"")
+        .json(&draft)
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        sync_cases(&app, &since, &mut cursor).await.is_empty(),
+        "a change behind a running writer was handed out"
+    );
+    diesel::sql_query("COMMIT")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen.extend(sync_cases(&app, &since, &mut cursor).await);
+        if seen.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    seen.sort();
+    let mut expected = vec![early, late];
+    expected.sort();
+    assert_eq!(seen, expected, "each change once");
+    assert!(sync_cases(&app, &since, &mut cursor).await.is_empty());
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn case_data_is_validated_with_pointers() {
     let app = spawn().await;
