@@ -2518,6 +2518,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Decision: {
@@ -2553,6 +2559,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Meeting: {
@@ -2594,6 +2606,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Membership: {
@@ -2629,6 +2647,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_TopicSummary: {
@@ -2653,6 +2677,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /**
          * @description A person as the committee service knows them.

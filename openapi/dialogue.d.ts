@@ -2083,6 +2083,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Cycle: {
@@ -2121,6 +2127,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Dialogue: {
@@ -2157,6 +2169,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Finding: {
@@ -2184,6 +2202,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Host: {
@@ -2226,6 +2250,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_PlanningRun: {
@@ -2281,6 +2311,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description Staff of the hosting organisations against the target of guest dialogues per cycle. */
         PeopleCoverage: {

@@ -602,6 +602,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_OrganizationResponse: {
@@ -637,6 +643,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_PersonResponse: {
@@ -666,6 +678,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /**
          * @description A staff member as written by clients (create and full update).
@@ -1108,9 +1126,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
                 /**
-                 * @description Only items changed after this time; switches the list to change order for
-                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
-                 *     carry their start time.
+                 * @description Only items changed after this time; switches the list to change order for incremental
+                 *     sync. Each page then carries `sync_cursor`: resume with it (and the same
+                 *     `modified_since`) to get exactly the changes committed since, none skipped or repeated.
+                 *     A change shows once the transactions that started before it have ended.
                  * @example 2026-11-23T09:00:00Z
                  */
                 modified_since?: string;
@@ -1609,9 +1628,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
                 /**
-                 * @description Only items changed after this time; switches the list to change order for
-                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
-                 *     carry their start time.
+                 * @description Only items changed after this time; switches the list to change order for incremental
+                 *     sync. Each page then carries `sync_cursor`: resume with it (and the same
+                 *     `modified_since`) to get exactly the changes committed since, none skipped or repeated.
+                 *     A change shows once the transactions that started before it have ended.
                  * @example 2026-11-23T09:00:00Z
                  */
                 modified_since?: string;
@@ -2372,9 +2392,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string;
                 /**
-                 * @description Only items changed after this time; switches the list to change order for
-                 *     incremental sync. Keep a few seconds of overlap between runs: writes committing late
-                 *     carry their start time.
+                 * @description Only items changed after this time; switches the list to change order for incremental
+                 *     sync. Each page then carries `sync_cursor`: resume with it (and the same
+                 *     `modified_since`) to get exactly the changes committed since, none skipped or repeated.
+                 *     A change shows once the transactions that started before it have ended.
                  * @example 2026-11-23T09:00:00Z
                  */
                 modified_since?: string;

@@ -1277,6 +1277,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Registration: {
@@ -1315,6 +1321,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /** @description One page of a list. */
         Page_Session: {
@@ -1408,6 +1420,12 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
         };
         /**
          * @description The confirmed participants of a session, by family name.
