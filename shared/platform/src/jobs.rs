@@ -5,23 +5,25 @@
 //!
 //! Each job has a row in `jobs` holding its due time (`next_run_at`), so the schedule lives in
 //! the database, not in a replica. Every replica runs one loop per job. When the job is due,
-//! a loop opens a transaction and locks the row (`FOR NO KEY UPDATE SKIP LOCKED`): one replica
-//! gets it, the others skip it and look again later. The winner keeps the transaction (and with it
-//! the lock) open while the job runs, then sets `next_run_at` to the run's start plus the
-//! interval and commits. So a job never runs twice at once, and runs once per interval however
-//! many replicas there are: two runs start at least one interval apart, and the next starts
-//! only after the previous one has ended. An interval changed in the configuration applies from
-//! the next run on.
+//! a loop takes a session-level advisory lock for the job (`pg_try_advisory_lock`, keyed by the
+//! job's name) on a connection of its own: one replica gets it, the others look again later.
+//! The winner reads the due time again (another replica may have just run the job), runs the
+//! job, sets `next_run_at` to the run's start plus the interval, and closes the connection,
+//! which releases the lock. So a job never runs twice at once, and runs once per interval
+//! however many replicas there are: two runs start at least one interval apart, and the next
+//! starts only after the previous one has ended. An interval changed in the configuration
+//! applies from the next run on.
 //!
-//! The lock-holding transaction only locks the `jobs` row, on a connection of its own (taken out
-//! of the pool and closed after the run). The job does its work on connections of the pool, in
-//! its own transactions. A replica that dies while running a job loses its connection and with
-//! it the lock; the job is then due again at once for the others. The same happens if the
-//! database drops the lock-holding connection while the job still runs, so keep
-//! `idle_in_transaction_session_timeout` off (the default) or longer than the longest job.
-//! Runs are at least once: a run whose end cannot be recorded (the database went away) leaves
-//! the job due, and it runs again. Jobs must therefore be idempotent, which periodic clean-ups
-//! are by nature.
+//! The lock is not a row lock in an open transaction on purpose: no transaction stays open while
+//! a job runs, so a long run does not hold back readers that wait for running writers (the
+//! exact incremental sync of the lists hands out only what ended transactions wrote). The job
+//! does its work on connections of the pool, in its own transactions. A replica that dies while
+//! running a job loses its connection and with it the lock; the job is then due again at once
+//! for the others. The same happens if the database drops the lock-holding connection while the
+//! job still runs, so keep `idle_session_timeout` off (the default) or longer than the longest
+//! job. Runs are at least once: a run whose end cannot be recorded (the database went away)
+//! leaves the job due, and it runs again. Jobs must therefore be idempotent, which periodic
+//! clean-ups are by nature.
 //!
 //! # The run record
 //!

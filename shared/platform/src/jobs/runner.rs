@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::{Object, PoolError};
-use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -26,7 +26,7 @@ enum StepError {
     Database(#[from] diesel::result::Error),
     #[error("database pool: {0}")]
     Pool(#[from] PoolError),
-    /// The run was cancelled at shutdown; rolls the claim back.
+    /// The run was cancelled at shutdown; the job stays due.
     #[error("cancelled")]
     Cancelled,
 }
@@ -103,39 +103,60 @@ async fn step(
     // pool's connections to the job, however many jobs run at once; it is closed afterwards.
     let mut conn = Object::take(pool.get().await?);
     let started = Instant::now();
-    conn.transaction::<_, StepError, _>(async |conn| {
-        // NO KEY UPDATE: it excludes the other replicas as FOR UPDATE would, but lets the run
-        // records reference the row (their foreign key takes a KEY SHARE lock on it).
-        let claimed = diesel::sql_query(
-            "SELECT name FROM jobs WHERE name = $1 AND next_run_at <= now() \
-             FOR NO KEY UPDATE SKIP LOCKED",
-        )
-        .bind::<Text, _>(job.name)
-        .keep_prepared()
-        .execute(conn)
-        .await?;
-        if claimed == 0 {
-            // Another replica is running it, or has just run it.
-            return Ok(settings.poll);
-        }
-        let Some(started_at) = run_claimed(pool, job, settings, stop).await? else {
-            return Err(StepError::Cancelled);
-        };
-        diesel::sql_query(
-            "UPDATE jobs SET next_run_at = $2 + $3 * interval '1 microsecond' WHERE name = $1",
-        )
-        .bind::<Text, _>(job.name)
-        .bind::<Timestamptz, _>(started_at)
-        .bind::<BigInt, _>(i64::try_from(job.interval.as_micros()).unwrap_or(i64::MAX))
-        .keep_prepared()
-        .execute(conn)
-        .await?;
-        Ok(job
-            .interval
-            .saturating_sub(started.elapsed())
-            .min(settings.poll))
-    })
-    .await
+    // A session-level advisory lock, not a row lock in an open transaction: a transaction that
+    // stays open for a whole run would hold back every reader that waits for running writers
+    // (the exact incremental sync of the lists) for as long as the job runs.
+    let claimed: Claimed =
+        diesel::sql_query("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked")
+            .bind::<Integer, _>(JOB_LOCK_CLASS)
+            .bind::<Text, _>(job.name)
+            .keep_prepared()
+            .get_result(&mut conn)
+            .await?;
+    if !claimed.locked {
+        // Another replica is running it.
+        return Ok(settings.poll);
+    }
+    // Dropping the connection (closed, not returned to the pool) releases the lock on every
+    // path; an error below does too.
+    let due: DueIn = diesel::sql_query(
+        "SELECT EXTRACT(EPOCH FROM next_run_at - now())::float8 AS seconds \
+         FROM jobs WHERE name = $1",
+    )
+    .bind::<Text, _>(job.name)
+    .keep_prepared()
+    .get_result(&mut conn)
+    .await?;
+    if due.seconds > 0.0 {
+        // Another replica has just run it.
+        return Ok(settings.poll);
+    }
+    let Some(started_at) = run_claimed(pool, job, settings, stop).await? else {
+        return Err(StepError::Cancelled);
+    };
+    diesel::sql_query(
+        "UPDATE jobs SET next_run_at = $2 + $3 * interval '1 microsecond' WHERE name = $1",
+    )
+    .bind::<Text, _>(job.name)
+    .bind::<Timestamptz, _>(started_at)
+    .bind::<BigInt, _>(i64::try_from(job.interval.as_micros()).unwrap_or(i64::MAX))
+    .keep_prepared()
+    .execute(&mut conn)
+    .await?;
+    Ok(job
+        .interval
+        .saturating_sub(started.elapsed())
+        .min(settings.poll))
+}
+
+/// The first key of the jobs' advisory locks (the second is the hash of the job's name): a
+/// two-key lock, apart from the one-key locks of migrations and the outbox relay.
+const JOB_LOCK_CLASS: i32 = 0x514A_4F42; // "QJOB"
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
 }
 
 /// Runs a claimed job and records the run. Returns when it started if it finished (ok or

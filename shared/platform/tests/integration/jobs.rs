@@ -387,3 +387,40 @@ async fn a_polling_job_records_only_the_runs_that_found_work() {
         assert!(run.finished_at.is_some());
     }
 }
+
+/// A running job holds no transaction open: its claim is a session lock, so readers that wait
+/// for running writers (exact incremental sync) are not held back for the length of a run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_job_keeps_no_transaction_open() {
+    let db = database().await;
+    let pool = db.pool(2);
+    let tally = Arc::new(Tally::default());
+    let (minute, takes) = (Duration::from_secs(60), Duration::from_secs(2));
+    let job = counting_job("test.long", minute, takes, &tally);
+    let handle = runner(&db, "replica-a", Duration::from_secs(10), vec![job]);
+    wait_for_count(&pool, "SELECT count(*) FROM job_runs", 1).await;
+    for _ in 0..100 {
+        if tally.active.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(tally.active.load(Ordering::SeqCst), 1, "the job is running");
+    let open = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                AND pid <> pg_backend_pid() \
+                AND (backend_xid IS NOT NULL OR state LIKE 'idle in transaction%')";
+    assert_eq!(count(&pool, open).await, 0);
+    // And the claim still keeps a second replica out.
+    let tally_b = Arc::new(Tally::default());
+    let other = runner(
+        &db,
+        "replica-b",
+        Duration::from_secs(10),
+        vec![counting_job("test.long", minute, takes, &tally_b)],
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(tally_b.runs(), 0);
+    stop(other).await;
+    stop(handle).await;
+    assert_eq!(tally.runs(), 1);
+}
