@@ -258,6 +258,41 @@ impl TestApp {
         rows.into_iter().map(|r| r.row).collect()
     }
 
+    /// Waits until every transaction that had begun on the PostgreSQL cluster when called has
+    /// ended. Lists in change order hand out only what ended transactions wrote (exact sync),
+    /// and other tests' writers run on the same cluster: call this after a write and before a
+    /// list in change order that must show it.
+    pub async fn settle_writes(&self) {
+        let mut conn = self.connection().await;
+        let started: Vec<serde_json::Value> = self
+            .sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next")
+            .await;
+        let next = started[0]["next"].as_i64().unwrap_or(0);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            #[derive(diesel::QueryableByName)]
+            struct Horizon {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                oldest: i64,
+            }
+            let horizon: Horizon = diesel::sql_query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest",
+            )
+            .get_result(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("the oldest running transaction: {e}"));
+            if horizon.oldest >= next {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "transactions begun before {next} still run after 30 s (oldest {})",
+                horizon.oldest
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Runs a statement on the service's database (e.g. to set up data the API refuses to
     /// create); returns the number of rows it touched.
     pub async fn execute(&self, statement: &str) -> usize {

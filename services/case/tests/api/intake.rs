@@ -213,6 +213,7 @@ async fn incremental_sync_pages_in_change_order() {
         .json(&draft)
         .send()
         .await;
+    app.settle_writes().await;
 
     let query = format!(
         "/v1/cases?limit=2&modified_since={}",

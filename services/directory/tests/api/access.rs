@@ -502,6 +502,8 @@ async fn staff_contact_data_is_visible_only_to_the_own_organization_and_the_coor
             assert_eq!(person[field], expected[field], "{who}: {field}");
         }
     };
+    // The sync list below shows what ended transactions wrote.
+    app.settle_writes().await;
     for (who, persona, sees_a, sees_b) in &viewers {
         let caller = app.as_(persona);
         for (person_id, expected, visible) in [(&a_id, &a, *sees_a), (&b_id, &b, *sees_b)] {

@@ -181,6 +181,7 @@ async fn agreement_list_filters() {
             vec![&quality1, &quality2, &coop2, &coop1],
         ),
     ];
+    app.settle_writes().await;
     for (query, expected) in cases {
         let got = admin.list_ids(&format!("/v1/agreements?{query}")).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();

@@ -361,6 +361,7 @@ async fn organization_list_filters() {
     assert_eq!(items[0]["has_valid_agreement"], true);
 
     // modified_since: only changes after that time (the deactivation), in change order.
+    app.settle_writes().await;
     let changed = admin
         .list_all(&format!(
             "/v1/organizations?modified_since={}",

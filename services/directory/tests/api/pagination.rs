@@ -186,6 +186,7 @@ async fn modified_since_walks_in_change_order() {
     let path = format!("/v1/organizations?modified_since={since}");
 
     // Take the first page, then change A: it reappears after its change, later in the walk.
+    app.settle_writes().await;
     let first = admin.get(&path).query(&[("limit", "1")]).send().await;
     let first = first.expect(StatusCode::OK).clone();
     assert_eq!(ids(first["items"].as_array().unwrap()), vec![id(&a)]);
@@ -201,6 +202,7 @@ async fn modified_since_walks_in_change_order() {
         .send()
         .await;
     renamed.expect(StatusCode::OK);
+    app.settle_writes().await;
     let mut seen = Vec::new();
     let mut cursor = Some(cursor);
     while let Some(current) = cursor {
@@ -232,6 +234,7 @@ async fn modified_since_walks_in_change_order() {
         .await
         .expect(StatusCode::OK);
     let d = app.create_organization(institution("hohenlohekreis")).await;
+    app.settle_writes().await;
     let walk = pages(
         &app,
         &format!("/v1/organizations?modified_since={last_change}"),
@@ -281,6 +284,7 @@ async fn modified_since_walks_in_change_order() {
         .send()
         .await
         .expect(StatusCode::OK);
+    app.settle_writes().await;
     let walk = pages(&app, &format!("/v1/people?modified_since={since}"), 1).await;
     let order: Vec<String> = walk.iter().flat_map(|p| ids(p)).collect();
     assert_eq!(order, vec![id(&p2), id(&p1)]);
@@ -296,6 +300,7 @@ async fn modified_since_walks_in_change_order() {
         .send()
         .await
         .expect(StatusCode::OK);
+    app.settle_writes().await;
     let walk = pages(&app, &format!("/v1/agreements?modified_since={since}"), 1).await;
     let order: Vec<String> = walk.iter().flat_map(|p| ids(p)).collect();
     assert_eq!(order, vec![id(&a2), id(&a1)]);

@@ -232,6 +232,7 @@ async fn people_list_filters() {
             vec![&lena],
         ),
     ];
+    app.settle_writes().await;
     for (query, expected) in cases {
         let got = admin.list_ids(&format!("/v1/people?{query}")).await;
         let expected: Vec<String> = expected.into_iter().cloned().collect();
