@@ -76,6 +76,7 @@ pub fn run_migrations(database_url: &str, sets: &[EmbeddedMigrations]) -> Result
 }
 
 async fn migrate(url: &str, sets: &[EmbeddedMigrations]) -> Result<usize, DbError> {
+    distinct_versions(sets)?;
     let mut conn = AsyncPgConnection::establish(url)
         .await
         .map_err(|e| DbError::Connect(e.to_string()))?;
@@ -101,6 +102,28 @@ async fn migrate(url: &str, sets: &[EmbeddedMigrations]) -> Result<usize, DbErro
         .await
         .map_err(|e| DbError::Migration(e.to_string()))?;
     outcome.map(|_| applied)
+}
+
+/// Refuses sets of migrations that share a version: the database records applied migrations by
+/// version alone, so a migration whose version another set applied first would be skipped
+/// without a word.
+pub fn distinct_versions(sets: &[EmbeddedMigrations]) -> Result<(), DbError> {
+    let mut seen = std::collections::HashMap::new();
+    for set in sets {
+        let migrations = MigrationSource::<Pg>::migrations(set)
+            .map_err(|e| DbError::Migration(e.to_string()))?;
+        for migration in migrations {
+            let name = migration.name().to_string();
+            let version = migration.name().version().to_string();
+            if let Some(first) = seen.insert(version.clone(), name.clone()) {
+                return Err(DbError::Migration(format!(
+                    "migrations {first} and {name} share the version {version}; give one of \
+                     them a version of its own"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether the database answers; used by readiness.

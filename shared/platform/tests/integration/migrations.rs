@@ -50,3 +50,17 @@ fn an_unreachable_database_is_a_clear_error() {
     .unwrap_err();
     assert!(error.to_string().contains("cannot connect"), "{error}");
 }
+
+/// The database records applied migrations by version alone: sets that share a version are
+/// refused before anything runs, rather than one migration being skipped without a word.
+#[test]
+fn sets_sharing_a_version_are_refused() {
+    let sets = [qmf_platform::db::MIGRATIONS, qmf_platform::db::MIGRATIONS];
+    let error = qmf_platform::db::distinct_versions(&sets).unwrap_err();
+    assert!(error.to_string().contains("share the version"), "{error}");
+    let error = qmf_platform::db::run_migrations("postgres://postgres@127.0.0.1:1/none", &sets)
+        .unwrap_err();
+    assert!(error.to_string().contains("share the version"), "{error}");
+    qmf_platform::db::distinct_versions(&[qmf_platform::db::MIGRATIONS, qmf_events::MIGRATIONS])
+        .unwrap();
+}
