@@ -3,10 +3,11 @@
 //! Each service runs on its own (a throwaway database recreated every run, its own broker names,
 //! a free port, rate limits off; see `launch`) and gets two Schemathesis runs against the
 //! document it serves, one with a staff token and one with an admin token: the examples,
-//! coverage and fuzzing phases with positive and negative data and a fixed seed; stateful
-//! testing is off. A run fails on a server error, on a response outside its documented status
-//! codes, content type, headers or schema, and on a request the service did not answer; the
-//! step also fails when a service panicked or exited. Reports go to `.qmf/fuzz/`.
+//! coverage and fuzzing phases with positive and negative data and a fixed seed; with
+//! `--stateful` also the stateful phase, which follows the documents' links. A run fails on a
+//! server error, on a response outside its documented status codes, content type, headers or
+//! schema, and on a request the service did not answer; the step also fails when a service
+//! panicked or exited. Reports go to `.qmf/fuzz/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -34,6 +35,9 @@ pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
                       response_headers_conformance,response_schema_conformance";
 const PHASES: &str = "examples,coverage,fuzzing";
+/// With `--stateful`: also sequences of calls that follow the documents' links (from a
+/// creation to the operations on the created resource).
+const PHASES_STATEFUL: &str = "examples,coverage,fuzzing,stateful";
 /// The organisation of the staff token.
 const STAFF_ORG: Uuid = Uuid::from_u128(0x5a1f_f022_0000_4000_8000_0000_0000_0001);
 const DEFAULT_MAX_EXAMPLES: u32 = 30;
@@ -71,6 +75,11 @@ pub struct Options {
     #[arg(long, default_value_t = DEFAULT_TIME_LIMIT,
           value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub time_limit: u64,
+    /// Also run Schemathesis's stateful phase: sequences that follow the documents' links
+    /// (a creation, then reads and changes of what it created). For the long run, e.g.
+    /// `--stateful --max-examples 300 --time-limit 3600`; the test suite runs without it.
+    #[arg(long)]
+    pub stateful: bool,
 }
 
 impl Default for Options {
@@ -81,11 +90,20 @@ impl Default for Options {
             seed: DEFAULT_SEED,
             workers: DEFAULT_WORKERS,
             time_limit: DEFAULT_TIME_LIMIT,
+            stateful: false,
         }
     }
 }
 
 impl Options {
+    fn phases(&self) -> &'static str {
+        if self.stateful {
+            PHASES_STATEFUL
+        } else {
+            PHASES
+        }
+    }
+
     fn selected(&self) -> Vec<Service> {
         SERVICES
             .into_iter()
@@ -360,7 +378,14 @@ impl Fuzz<'_> {
             .arg(format!("{base}/openapi.json"))
             .args(["--url", &base])
             .args(["--header", &format!("Authorization: Bearer {token}")])
-            .args(["--phases", PHASES, "--mode", "all", "--checks", CHECKS])
+            .args([
+                "--phases",
+                self.options.phases(),
+                "--mode",
+                "all",
+                "--checks",
+                CHECKS,
+            ])
             .args(["--max-examples", &self.options.max_examples.to_string()])
             .args(["--seed", &self.options.seed.to_string()])
             .args(["--workers", &self.options.workers.to_string()])
@@ -800,9 +825,10 @@ fn summarize(fuzz: &Fuzz, outcomes: &[ServiceOutcome], took: Duration) -> String
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "fuzz summary: Schemathesis {SCHEMATHESIS_VERSION}, phases {PHASES}, positive and \
+        "fuzz summary: Schemathesis {SCHEMATHESIS_VERSION}, phases {}, positive and \
          negative data, {} generated cases per operation in the fuzzing phase, seed {}, {} \
          worker(s); {:.0} s in all; reports in {}",
+        options.phases(),
         options.max_examples,
         options.seed,
         options.workers,

@@ -659,6 +659,110 @@ fn prune_unused_schemas(api: &mut OpenApi) {
     }
 }
 
+/// Declares OpenAPI links from each `POST` that creates a resource (201 with an `id`) to the
+/// operations on the new resource's own path (`{collection}/{id}`, a UUID path parameter), so
+/// clients and stateful testers can follow a creation to what can be done with the result.
+/// Path parameters of the collection are passed on from the request.
+fn add_creation_links(api: &mut OpenApi) {
+    let Ok(doc) = serde_json::to_value(&*api) else {
+        return;
+    };
+    let schemas = doc["components"]["schemas"].clone();
+    let resolve = |schema: &serde_json::Value| -> serde_json::Value {
+        match schema["$ref"].as_str() {
+            Some(reference) => reference
+                .strip_prefix("#/components/schemas/")
+                .map(|name| schemas[name].clone())
+                .unwrap_or_default(),
+            None => schema.clone(),
+        }
+    };
+    let params_of = |path: &str| -> Vec<String> {
+        path.split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_string)
+            .collect()
+    };
+    let Some(paths) = doc["paths"].as_object() else {
+        return;
+    };
+    let mut found: Vec<(String, serde_json::Map<String, serde_json::Value>)> = Vec::new();
+    for (collection, item) in paths {
+        let created = &item["post"]["responses"]["201"]["content"]["application/json"]["schema"];
+        if resolve(created)["properties"]["id"].is_null() {
+            continue;
+        }
+        let mut links = serde_json::Map::new();
+        for (path, target) in paths {
+            let Some(name) = path
+                .strip_prefix(collection.as_str())
+                .and_then(|rest| rest.strip_prefix("/{"))
+                .and_then(|rest| rest.strip_suffix('}'))
+                .filter(|name| !name.contains(['/', '{', '}']))
+            else {
+                continue;
+            };
+            for method in ["get", "put", "patch", "delete"] {
+                let operation = &target[method];
+                let Some(operation_id) = operation["operationId"].as_str() else {
+                    continue;
+                };
+                let by_uuid = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|parameters| {
+                        parameters.iter().any(|p| {
+                            p["in"] == "path"
+                                && p["name"] == name
+                                && p["schema"]["format"] == "uuid"
+                        })
+                    });
+                if !by_uuid {
+                    continue;
+                }
+                let mut parameters = serde_json::Map::new();
+                for parent in params_of(collection) {
+                    parameters.insert(
+                        parent.clone(),
+                        serde_json::Value::String(format!("$request.path.{parent}")),
+                    );
+                }
+                parameters.insert(name.to_string(), "$response.body#/id".into());
+                links.insert(
+                    operation_id.to_string(),
+                    serde_json::json!({
+                        "operationId": operation_id,
+                        "parameters": parameters,
+                        "description": format!("`{}` on the created resource.", method.to_uppercase()),
+                    }),
+                );
+            }
+        }
+        if !links.is_empty() {
+            found.push((collection.clone(), links));
+        }
+    }
+    for (collection, links) in found {
+        let Some(RefOr::T(created)) = api
+            .paths
+            .paths
+            .get_mut(&collection)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|post| post.responses.responses.get_mut("201"))
+        else {
+            continue;
+        };
+        for (name, link) in links {
+            let mut builder = utoipa::openapi::link::LinkBuilder::new()
+                .operation_id(link["operationId"].as_str().unwrap_or_default())
+                .description(link["description"].as_str().unwrap_or_default());
+            for (parameter, value) in link["parameters"].as_object().into_iter().flatten() {
+                builder = builder.parameter(parameter, value.clone());
+            }
+            created.links.insert(name, RefOr::T(builder.build()));
+        }
+    }
+}
+
 fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
     api.tags = Some(document_tags(&api, info.name));
     for (path, item) in api.paths.paths.iter_mut() {
@@ -801,6 +905,7 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
         }
     }
     prune_unused_schemas(&mut api);
+    add_creation_links(&mut api);
     api
 }
 

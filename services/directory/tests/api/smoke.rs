@@ -33,3 +33,28 @@ async fn create_read_and_event_of_an_organization() {
     );
     app.stop().await;
 }
+
+/// The document links each creation to the operations on the created resource, passing the
+/// new id on, so clients and stateful testers can follow it.
+#[tokio::test]
+async fn creations_link_to_the_operations_on_what_they_create() {
+    let app = spawn().await;
+    let document = app
+        .as_(Persona::admin())
+        .get("/openapi.json")
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .clone();
+    let links = &document["paths"]["/v1/organizations"]["post"]["responses"]["201"]["links"];
+    for operation in ["get_organization", "update_organization"] {
+        assert_eq!(links[operation]["operationId"], operation);
+        assert_eq!(
+            links[operation]["parameters"]["id"], "$response.body#/id",
+            "{operation}"
+        );
+    }
+    // Actions on a resource (`/deactivate`) are not on its own path: no link.
+    assert_eq!(links.as_object().unwrap().len(), 2);
+    app.stop().await;
+}
