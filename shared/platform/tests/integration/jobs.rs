@@ -369,9 +369,11 @@ async fn a_polling_job_records_only_the_runs_that_found_work() {
         async move { Ok::<_, String>((n % 4 == 3).then(|| format!("did work at look {n}"))) }
     });
     let handle = runner(&db, "replica-a", Duration::from_secs(1), vec![job]);
+    // Finished runs only: a look that finds nothing has its row until it ends.
     wait_for_count(
         &pool,
-        "SELECT count(*) AS count FROM job_runs WHERE job_name = 'test.polling'",
+        "SELECT count(*) AS count FROM job_runs \
+         WHERE job_name = 'test.polling' AND finished_at IS NOT NULL",
         3,
     )
     .await;
