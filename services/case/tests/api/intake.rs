@@ -248,6 +248,25 @@ async fn sync_cases(app: &TestApp, since: &str, cursor: &mut Option<String>) -> 
     }
 }
 
+/// Syncs until at least `n` cases were handed out (writers of other tests on the cluster may
+/// hold changes back for a moment), at most 10 s.
+async fn sync_at_least(
+    app: &TestApp,
+    since: &str,
+    cursor: &mut Option<String>,
+    n: usize,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen.extend(sync_cases(app, since, cursor).await);
+        if seen.len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    seen
+}
+
 #[tokio::test]
 async fn a_case_change_committing_after_a_later_one_is_not_passed_over() {
     use diesel_async::RunQueryDsl as _;
@@ -256,14 +275,7 @@ async fn a_case_change_committing_after_a_later_one_is_not_passed_over() {
     let early = id(&open_case(&app).await);
     let late = id(&open_case(&app).await);
     let mut cursor = None;
-    let mut seen = Vec::new();
-    for _ in 0..200 {
-        seen.extend(sync_cases(&app, &since, &mut cursor).await);
-        if seen.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let seen = sync_at_least(&app, &since, &mut cursor, 2).await;
     assert_eq!(seen, vec![early.clone(), late.clone()]);
 
     // A writer changes the early case first and commits last (as a slow command would).
@@ -297,14 +309,7 @@ async fn a_case_change_committing_after_a_later_one_is_not_passed_over() {
         .execute(&mut writer)
         .await
         .unwrap();
-    let mut seen = Vec::new();
-    for _ in 0..200 {
-        seen.extend(sync_cases(&app, &since, &mut cursor).await);
-        if seen.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mut seen = sync_at_least(&app, &since, &mut cursor, 2).await;
     seen.sort();
     let mut expected = vec![early, late];
     expected.sort();

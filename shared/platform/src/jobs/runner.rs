@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::{Object, PoolError};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -62,6 +62,19 @@ struct DueIn {
     seconds: f64,
 }
 
+/// Seconds until job `name` is due (negative when overdue).
+async fn seconds_until_due(conn: &mut AsyncPgConnection, name: &str) -> Result<f64, StepError> {
+    let due: DueIn = diesel::sql_query(
+        "SELECT EXTRACT(EPOCH FROM next_run_at - now())::float8 AS seconds \
+         FROM jobs WHERE name = $1",
+    )
+    .bind::<Text, _>(name)
+    .keep_prepared()
+    .get_result(conn)
+    .await?;
+    Ok(due.seconds)
+}
+
 /// One look at the job: claims and runs it if it is due and free. Returns how long to sleep.
 async fn step(
     pool: &DbPool,
@@ -84,15 +97,7 @@ async fn step(
             .await?;
             *registered = true;
         }
-        let due: DueIn = diesel::sql_query(
-            "SELECT EXTRACT(EPOCH FROM next_run_at - now())::float8 AS seconds \
-             FROM jobs WHERE name = $1",
-        )
-        .bind::<Text, _>(job.name)
-        .keep_prepared()
-        .get_result(&mut conn)
-        .await?;
-        due.seconds
+        seconds_until_due(&mut conn, job.name).await?
     };
     if due_in > 0.0 {
         return Ok(Duration::try_from_secs_f64(due_in)
@@ -119,15 +124,7 @@ async fn step(
     }
     // Dropping the connection (closed, not returned to the pool) releases the lock on every
     // path; an error below does too.
-    let due: DueIn = diesel::sql_query(
-        "SELECT EXTRACT(EPOCH FROM next_run_at - now())::float8 AS seconds \
-         FROM jobs WHERE name = $1",
-    )
-    .bind::<Text, _>(job.name)
-    .keep_prepared()
-    .get_result(&mut conn)
-    .await?;
-    if due.seconds > 0.0 {
+    if seconds_until_due(&mut conn, job.name).await? > 0.0 {
         // Another replica has just run it.
         return Ok(settings.poll);
     }
