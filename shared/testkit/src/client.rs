@@ -104,6 +104,45 @@ impl Caller {
         }
     }
 
+    /// One incremental sync run over the list at `path` (no query string) in change order:
+    /// `modified_since=since`, pages of `limit`, starting at `cursor` if any, following
+    /// `next_cursor` to the end. Returns the items in the order handed out and moves `cursor`
+    /// to the last page's `sync_cursor`, where the next run resumes.
+    pub async fn sync(
+        &self,
+        path: &str,
+        since: &str,
+        limit: usize,
+        cursor: &mut Option<String>,
+    ) -> Vec<Value> {
+        let mut items = Vec::new();
+        loop {
+            let mut request = self
+                .get(path)
+                .query(&[("modified_since", since), ("limit", &limit.to_string())]);
+            if let Some(cursor) = cursor.as_deref() {
+                request = request.query(&[("cursor", cursor)]);
+            }
+            let reply = request.send().await;
+            let body = reply.expect(StatusCode::OK);
+            match body["items"].as_array() {
+                Some(page) => items.extend(page.iter().cloned()),
+                None => panic!("{}: not a list: {body}", reply.request),
+            }
+            match body["sync_cursor"].as_str() {
+                Some(resume) => *cursor = Some(resume.to_string()),
+                None => panic!(
+                    "{}: a page in change order without sync_cursor",
+                    reply.request
+                ),
+            }
+            match body["next_cursor"].as_str() {
+                Some(next) => *cursor = Some(next.to_string()),
+                None => return items,
+            }
+        }
+    }
+
     /// The `id`s of every item of a list, in list order.
     pub async fn list_ids(&self, path: &str) -> Vec<String> {
         self.list_all(path)

@@ -226,26 +226,14 @@ async fn incremental_sync_pages_in_change_order() {
     app.stop().await;
 }
 
-/// One sync run over the caseworker's cases changed since `since`, resuming at `cursor`:
-/// returns the ids handed out and moves `cursor` to the last page's `sync_cursor`.
+/// One sync run over the caseworker's cases (see `Caller::sync`); returns the ids handed out.
 async fn sync_cases(app: &TestApp, since: &str, cursor: &mut Option<String>) -> Vec<String> {
-    let mut ids = Vec::new();
-    loop {
-        let mut request = app
-            .as_(caseworker())
-            .get("/v1/cases")
-            .query(&[("modified_since", since), ("limit", "2")]);
-        if let Some(cursor) = cursor.as_deref() {
-            request = request.query(&[("cursor", cursor)]);
-        }
-        let body = request.send().await.expect(StatusCode::OK).clone();
-        ids.extend(body["items"].as_array().unwrap().iter().map(id));
-        *cursor = Some(body["sync_cursor"].as_str().unwrap().to_string());
-        match body["next_cursor"].as_str() {
-            Some(next) => *cursor = Some(next.to_string()),
-            None => return ids,
-        }
-    }
+    app.as_(caseworker())
+        .sync("/v1/cases", since, 2, cursor)
+        .await
+        .iter()
+        .map(id)
+        .collect()
 }
 
 /// Syncs until at least `n` cases were handed out (writers of other tests on the cluster may

@@ -13,30 +13,11 @@ use diesel_async::{AsyncConnection, RunQueryDsl as _};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-/// One sync run: the pages from `cursor` (or from `since` alone) until `next_cursor` is null.
-/// Returns the items in the order handed out and moves `cursor` to the last page's
-/// `sync_cursor`.
+/// One sync run over the organisations (see `Caller::sync`).
 async fn sync(app: &TestApp, since: &str, cursor: &mut Option<String>) -> Vec<Value> {
-    let mut items = Vec::new();
-    loop {
-        let mut request = app
-            .as_(Persona::admin())
-            .get("/v1/organizations")
-            .query(&[("modified_since", since), ("limit", "7")]);
-        if let Some(cursor) = cursor.as_deref() {
-            request = request.query(&[("cursor", cursor)]);
-        }
-        let body = request.send().await.expect(StatusCode::OK).clone();
-        items.extend(body["items"].as_array().unwrap().iter().cloned());
-        let resume = body["sync_cursor"]
-            .as_str()
-            .expect("every page in change order carries a sync_cursor");
-        *cursor = Some(resume.to_string());
-        match body["next_cursor"].as_str() {
-            Some(next) => *cursor = Some(next.to_string()),
-            None => return items,
-        }
-    }
+    app.as_(Persona::admin())
+        .sync("/v1/organizations", since, 7, cursor)
+        .await
 }
 
 /// Syncs until `done` holds for everything seen so far (other tests' transactions on the same

@@ -379,6 +379,16 @@ async fn a_refused_event_in_a_batch_keeps_those_before_it_and_holds_back_those_b
     setup.cleanup(&[]).await;
 }
 
+/// Waits until `relay` has connected to the broker (its first round has run: the outbox is
+/// empty and it waits to be woken).
+async fn connected(relay: &qmf_events::RelayHandle) {
+    wait_until("the relay is connected", Duration::from_secs(10), || {
+        let status = relay.broker_status();
+        async move { status.is_connected() }
+    })
+    .await;
+}
+
 /// After its commit a writer wakes the relays of its process (`wake_relays`, as the platform's
 /// writes, consumers and jobs do): the events go out without waiting for a poll.
 #[tokio::test(flavor = "multi_thread")]
@@ -389,11 +399,7 @@ async fn a_commit_wakes_the_relay_without_waiting_for_a_poll() {
     let observer = observe(&setup.config).await;
     let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
     // The relay's first round runs at start; wait until it is idle (connected, outbox empty).
-    wait_until("the relay is connected", Duration::from_secs(10), || {
-        let status = relay.broker_status();
-        async move { status.is_connected() }
-    })
-    .await;
+    connected(&relay).await;
     for n in 0..3 {
         enqueue_one(
             &setup.pool,
@@ -420,11 +426,7 @@ async fn a_woken_relay_that_finds_the_lock_held_tries_again_soon() {
     setup.config.poll_interval = Duration::from_secs(3600);
     let observer = observe(&setup.config).await;
     let relay = spawn_relay(setup.pool.clone(), setup.config.clone());
-    wait_until("the relay is connected", Duration::from_secs(10), || {
-        let status = relay.broker_status();
-        async move { status.is_connected() }
-    })
-    .await;
+    connected(&relay).await;
     // The other replica: holds the relay's advisory lock (the relay's key) on a session.
     let mut other = setup.pool.get().await.unwrap();
     diesel::sql_query("SELECT pg_advisory_lock(5858416065494994009)")
