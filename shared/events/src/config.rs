@@ -40,6 +40,10 @@ pub struct EventsConfig {
     /// type, so an event is not silently dropped before its consumers have declared their
     /// queues. Note that this also holds back later events until a binding exists.
     pub require_route: bool,
+    /// Fault testing only (`QMF_FAULT_EXIT_BEFORE_ACK`): after this many applied events the
+    /// process exits at once, after the event's transaction committed and before its ack, as a
+    /// consumer that crashes at the worst moment would. `None` in every real deployment.
+    pub exit_before_ack: Option<u64>,
 }
 
 impl EventsConfig {
@@ -59,6 +63,7 @@ impl EventsConfig {
             prefetch: 10,
             broker_timeout: Duration::from_secs(10),
             require_route: true,
+            exit_before_ack: None,
         }
     }
 

@@ -269,6 +269,23 @@ enum ApplyError {
     Handler(HandlerError),
 }
 
+/// Events applied by this process, counted for [`EventsConfig::exit_before_ack`].
+static APPLIED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The fault hook of [`EventsConfig::exit_before_ack`]: ends the process between the commit of
+/// an event's effect and its ack, so the broker delivers the event again to a process that
+/// already applied it.
+fn exit_if_fault_due(config: &EventsConfig) {
+    let Some(limit) = config.exit_before_ack else {
+        return;
+    };
+    let applied = APPLIED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if applied >= limit {
+        tracing::error!(applied, "QMF_FAULT_EXIT_BEFORE_ACK: exiting before the ack");
+        std::process::exit(86);
+    }
+}
+
 /// Handles one delivery to its end: ack, nack (retry) or reject (dead-letter). An error means
 /// the channel is gone; the message is then redelivered after reconnecting.
 async fn process(
@@ -311,6 +328,7 @@ async fn process(
                     if applied {
                         // The handler's effect may include events of this service.
                         crate::relay::wake_relays();
+                        exit_if_fault_due(config);
                     } else {
                         tracing::debug!("event already applied; acknowledging the duplicate");
                     }

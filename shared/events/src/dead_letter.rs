@@ -112,6 +112,8 @@ async fn replay(
             }
         }
     }
+    // Closed before the connection, which would otherwise report the open channel as an error.
+    let _ = channel.close(200, "replayed".into()).await;
     Ok(moved)
 }
 

@@ -25,7 +25,8 @@ pub async fn declare_exchange(channel: &Channel, config: &EventsConfig) -> Resul
 
 /// Declares everything a consumer needs: the exchange; the dead-letter exchange and the
 /// service's dead-letter queue; the service's quorum queue with an explicit delivery limit and
-/// dead-letter target (RabbitMQ 4 would otherwise drop messages after 20 deliveries); and one
+/// dead-letter target (RabbitMQ 4 would otherwise drop messages after 20 deliveries) and a
+/// single active consumer (replicas take over one from another, so order is kept); and one
 /// binding per routing key in `bindings` (topic patterns such as `directory.#` work too).
 pub async fn declare_consumer_topology(
     channel: &Channel,
@@ -102,6 +103,9 @@ pub async fn declare_service_queues(
     // Route by queue name, not by the event type, so only this service's dead-letter queue
     // receives the message; the original routing key stays in the `x-death` header.
     arguments.insert("x-dead-letter-routing-key".into(), string(&queue));
+    // One consumer at a time, however many replicas subscribe: the others wait and take over
+    // when it goes away. Competing consumers would apply one aggregate's events out of order.
+    arguments.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
     channel
         .queue_declare(short(&queue)?, durable_queue(), arguments)
         .await?;

@@ -101,6 +101,8 @@ pub struct Config {
     pub public_base_url: Option<String>,
     /// How often the `idempotency.purge` job runs (once across all replicas).
     pub idempotency_purge_interval: Duration,
+    /// Fault testing only: see `qmf_events::EventsConfig::exit_before_ack`.
+    pub fault_exit_before_ack: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,6 +299,15 @@ impl Config {
                 3600u64,
                 1..=604_800,
             )?),
+            fault_exit_before_ack: match get("QMF_FAULT_EXIT_BEFORE_ACK") {
+                None => None,
+                Some(_) => Some(bounded(
+                    &get,
+                    "QMF_FAULT_EXIT_BEFORE_ACK",
+                    1u64,
+                    1..=u64::MAX,
+                )?),
+            },
         })
     }
 }
@@ -387,6 +398,7 @@ mod tests {
         assert!(c.cors_allowed_origins.is_empty());
         assert_eq!(c.events_max_deliveries, 5);
         assert_eq!(c.idempotency_purge_interval, Duration::from_secs(3600));
+        assert_eq!(c.fault_exit_before_ack, None);
     }
 
     #[test]

@@ -361,9 +361,20 @@ impl From<diesel::result::Error> for ApiError {
             diesel::result::Error::DatabaseError(ClosedConnection | UnableToSendCommand, info) => {
                 ApiError::Unavailable(format!("database connection lost: {}", info.message()))
             }
+            // The server ends the session: shutdown or restart (SQLSTATE 57P01–57P03). The
+            // driver keeps the SQLSTATE to itself, so the server's (English) message tells.
+            diesel::result::Error::DatabaseError(_, info) if server_going_away(info.message()) => {
+                ApiError::Unavailable(format!("database unavailable: {}", info.message()))
+            }
             other => ApiError::Internal(format!("database: {other}")),
         }
     }
+}
+
+/// Whether a database error says the server is ending the session or not taking any: admin
+/// shutdown, crash of another backend, shutting down, starting up, in recovery.
+fn server_going_away(message: &str) -> bool {
+    message.starts_with("terminating connection") || message.starts_with("the database system is")
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
@@ -455,6 +466,34 @@ mod tests {
             GuestUnavailable = "guest_unavailable",
             RoomCapacity = "room_capacity",
         }
+    }
+
+    #[test]
+    fn a_database_going_away_answers_503_and_other_database_errors_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let database = |kind, message: &str| {
+            ApiError::from(Error::DatabaseError(kind, Box::new(message.to_string()))).status_code()
+        };
+        for message in [
+            "terminating connection due to administrator command",
+            "terminating connection because of crash of another server process",
+            "the database system is shutting down",
+            "the database system is starting up",
+        ] {
+            assert_eq!(
+                database(DatabaseErrorKind::Unknown, message),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{message}"
+            );
+        }
+        assert_eq!(
+            database(DatabaseErrorKind::ClosedConnection, "connection closed"),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            database(DatabaseErrorKind::Unknown, "division by zero"),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 
     #[test]

@@ -1098,7 +1098,9 @@ async fn problem_fallback(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // The readiness report is the documented body of its 503.
+    let readiness = response.request().path() == "/health/ready";
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || readiness {
         return Ok(response);
     }
     let timed_out = response
@@ -1126,6 +1128,7 @@ fn problem_for_status(status: actix_web::http::StatusCode) -> HttpResponse {
         404 => ApiError::NotFound("no such resource".into()),
         413 => ApiError::PayloadTooLarge("the request body is too large".into()),
         415 => ApiError::UnsupportedMediaType("unsupported content type".into()),
+        503 => ApiError::Unavailable("the service is unavailable".into()),
         code if code >= 500 => ApiError::Internal(format!("unmapped error response {code}")),
         code => {
             // Keep the status; describe it generically.

@@ -47,7 +47,7 @@ where
         "openapi" => {
             return print(serde_json::to_value((commands.openapi)()).unwrap_or_default());
         }
-        "serve" | "migrate" => {}
+        "serve" | "migrate" | "replay-dead-letters" => {}
         "help" | "--help" | "-h" => {
             print_usage(&commands);
             return ExitCode::SUCCESS;
@@ -89,6 +89,9 @@ where
             return ExitCode::from(2);
         }
     };
+    if command == "replay-dead-letters" {
+        return replay_dead_letters(&runtime, &config, args.get(1).map(String::as_str));
+    }
     match db::run_migrations(&config.database_url, &commands.migrations) {
         Ok(applied) => tracing::info!(applied, "database schema is up to date"),
         Err(e) => {
@@ -111,10 +114,42 @@ where
     }
 }
 
+/// `replay-dead-letters [MAX]`: moves up to MAX (default 1000) messages of the service's
+/// dead-letter queue back into its event queue (see `qmf_events::replay_dead_letters`).
+fn replay_dead_letters(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    max: Option<&str>,
+) -> ExitCode {
+    let max = match max.map(str::parse::<usize>) {
+        None => 1000,
+        Some(Ok(max)) if max > 0 => max,
+        Some(_) => {
+            eprintln!("replay-dead-letters: MAX must be a positive number");
+            return ExitCode::from(2);
+        }
+    };
+    let events = events_config(config);
+    match runtime.block_on(qmf_events::replay_dead_letters(&events, max)) {
+        Ok(moved) => {
+            println!(
+                "moved {moved} message(s) from {} back to {}",
+                events.dead_letter_queue(),
+                events.queue_name()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("replay-dead-letters: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn print_usage(commands: &Commands) {
     let extra: Vec<&str> = commands.documents.iter().map(|(name, _)| *name).collect();
     eprintln!(
-        "usage: qmf-{} [serve | migrate | openapi{}]\n\
+        "usage: qmf-{} [serve | migrate | replay-dead-letters [MAX] | openapi{}]\n\
          Configuration comes from QMF_* environment variables; see the README.",
         commands.info.name,
         extra.iter().map(|e| format!(" | {e}")).collect::<String>()
@@ -127,6 +162,7 @@ pub fn events_config(config: &Config) -> qmf_events::EventsConfig {
     events.exchange = config.events_exchange.clone();
     events.queue_prefix = config.events_queue_prefix.clone();
     events.max_deliveries = config.events_max_deliveries;
+    events.exit_before_ack = config.fault_exit_before_ack;
     // Events nobody has subscribed to yet must not hold back the others.
     events.require_route = false;
     events

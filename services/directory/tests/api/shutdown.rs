@@ -1,6 +1,7 @@
 //! Graceful shutdown of the real binary: SIGTERM in the middle of a stream of writes lets the
 //! running requests finish, exits cleanly, and loses neither an acknowledged write nor the
 //! event of any stored write (what the relay had not sent yet goes out after the restart).
+//! While the broker cannot be reached, readiness answers 503 with its report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
@@ -232,4 +233,51 @@ async fn sigterm_during_writes_finishes_them_and_loses_no_event() {
     second.terminate();
     assert!(second.exit_within(Duration::from_secs(20)).await.success());
     let _ = std::fs::remove_dir_all(&logs);
+}
+
+#[tokio::test]
+async fn readiness_answers_503_with_its_report_while_the_broker_is_unreachable() {
+    let db = qmf_testkit::create_database().await;
+    let (exchange, queue_prefix) = qmf_testkit::unique_names();
+    let mut env = qmf_testkit::service_env(&db.url, &exchange, &queue_prefix);
+    let base = format!("http://127.0.0.1:{}", free_port());
+    env.insert(
+        "QMF_HTTP_ADDR".into(),
+        base.trim_start_matches("http://").into(),
+    );
+    // Nothing listens there.
+    env.insert(
+        "QMF_AMQP_URL".into(),
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()),
+    );
+    let logs = std::env::temp_dir().join(format!("qmf-readiness-{queue_prefix}"));
+    std::fs::create_dir_all(&logs).unwrap();
+    let process = Process::start(&env, logs.join("service.log"));
+    let http = reqwest::Client::new();
+    let mut answer = None;
+    for _ in 0..300 {
+        if let Ok(response) = http.get(format!("{base}/health/ready")).send().await {
+            answer = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answer = answer.unwrap_or_else(|| panic!("no answer; log:\n{}", process.log_text()));
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        answer.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let report: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!({"status": "not_ready", "database": "up", "broker": "down"})
+    );
+    // Liveness does not depend on the broker.
+    let live = http
+        .get(format!("{base}/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
 }

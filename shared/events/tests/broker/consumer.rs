@@ -444,3 +444,72 @@ async fn the_consumer_reconnects_after_a_broker_outage() {
     let _ = connection.close(200, "done".into()).await;
     setup.cleanup(&[]).await;
 }
+
+/// Two replicas subscribe to one queue: one consumes and the other waits (single active
+/// consumer), so one aggregate's events are applied in their order; when the active one stops,
+/// the other takes over.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_replicas_consume_one_at_a_time_and_take_over() {
+    let setup = consumer_setup("replicas").await;
+    let first = Arc::new(Recorder::default());
+    let second = Arc::new(Recorder::default());
+    let first_consumer = start(&setup, first.clone()).await;
+    let second_consumer = start(&setup, second.clone()).await;
+
+    let connection = connect().await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let publish = |n: usize| {
+        let (channel, config) = (channel.clone(), setup.config.clone());
+        async move {
+            for i in 0..n {
+                let body = event(&format!("case-{}", i % 2)).to_json().unwrap();
+                publish_raw(&channel, &config, EVENT_TYPE, &body).await;
+            }
+        }
+    };
+    publish(20).await;
+    wait_until("20 events applied", Duration::from_secs(20), || async {
+        count(&setup, "SELECT count(*) AS n FROM effects").await == 20
+    })
+    .await;
+    let (active, waiting) = if first.calls() > 0 {
+        (first_consumer, second_consumer)
+    } else {
+        (second_consumer, first_consumer)
+    };
+    assert_eq!(
+        (
+            first.calls() + second.calls(),
+            first.calls() * second.calls()
+        ),
+        (20, 0),
+        "one replica applied every event"
+    );
+
+    active.stop().await;
+    let before = (first.calls(), second.calls());
+    publish(6).await;
+    wait_until(
+        "the other replica took over",
+        Duration::from_secs(20),
+        || async { count(&setup, "SELECT count(*) AS n FROM effects").await == 26 },
+    )
+    .await;
+    let taken_over = if before.0 == 20 {
+        second.calls()
+    } else {
+        first.calls()
+    };
+    assert_eq!(
+        taken_over, 6,
+        "the waiting replica applied the later events"
+    );
+
+    waiting.stop().await;
+    let _ = connection.close(200, "done".into()).await;
+    setup.cleanup(&[]).await;
+}
