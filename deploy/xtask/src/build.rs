@@ -12,6 +12,7 @@ use crate::process::{self, capture_stdout, describe};
 use crate::token;
 
 /// The five service binaries, by binary name.
+#[derive(Clone)]
 pub struct Binaries(BTreeMap<String, PathBuf>);
 
 impl Binaries {

@@ -7,6 +7,7 @@ use crate::Result;
 use crate::build;
 use crate::contracts;
 use crate::ctx::Ctx;
+use crate::faults;
 use crate::fuzz;
 use crate::infra::{Infra, Origin};
 use crate::openapi;
@@ -122,6 +123,19 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
         Err(_) => Err("skipped: the service binaries did not build".into()),
     };
     record(steps, "API fuzzing (cargo xtask fuzz)", started, outcome);
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = match &binaries {
+        Ok(binaries) => faults::run_with(ctx, binaries.clone(), &faults::Options::quick()),
+        Err(_) => Err("skipped: the service binaries did not build".into()),
+    };
+    record(
+        steps,
+        "fault suite (cargo xtask faults --quick)",
+        started,
+        outcome,
+    );
     process::check_interrupted()?;
 
     let started = Instant::now();

@@ -330,7 +330,7 @@ fn pg_bindir() -> Option<PathBuf> {
     best.map(|(_, bin)| bin)
 }
 
-fn psql() -> Option<PathBuf> {
+pub fn psql() -> Option<PathBuf> {
     pg_bindir()
         .map(|dir| dir.join("psql"))
         .filter(|p| process::is_executable(p))
@@ -377,7 +377,7 @@ pub struct Cluster {
 impl Cluster {
     /// The shared development cluster: fast and not crash-safe (fsync, synchronous commit and
     /// full-page writes off).
-    fn development(ctx: &Ctx) -> Cluster {
+    pub fn development(ctx: &Ctx) -> Cluster {
         Cluster {
             link: ctx.postgres_dir(),
             fallback: PathBuf::from(format!("/var/tmp/qmf-postgres-{}", ctx.pg_port)),
@@ -394,7 +394,7 @@ impl Cluster {
     }
 
     /// The directory: the link, or where it points.
-    fn dir(&self) -> PathBuf {
+    pub fn dir(&self) -> PathBuf {
         fs::canonicalize(&self.link).unwrap_or_else(|_| self.link.clone())
     }
 }
@@ -466,7 +466,7 @@ fn postgres_can_write(dir: &Path) -> Result<bool> {
 }
 
 /// Initialises the cluster when its directory holds none yet, and starts it.
-fn start_cluster(cluster: &Cluster) -> Result<()> {
+pub fn start_cluster(cluster: &Cluster) -> Result<()> {
     let bindir = pg_bindir().ok_or("PostgreSQL server binaries (initdb) not found")?;
     let dir = cluster_home(cluster)?;
     let data = dir.join("data");
@@ -537,7 +537,7 @@ fn stop_postgres(ctx: &Ctx) -> Result<bool> {
 }
 
 /// Stop the cluster in `dir`; false when it was not running.
-fn stop_cluster(dir: &Path) -> Result<bool> {
+pub fn stop_cluster(dir: &Path) -> Result<bool> {
     let data = dir.join("data");
     let Some(pid) = read_pid_file(&data.join("postmaster.pid")).filter(|pid| pid_alive(*pid))
     else {
@@ -687,7 +687,7 @@ fn rabbit_env(ctx: &Ctx, cmd: &mut Command) {
         .env("RABBITMQ_CONF_ENV_FILE", "/dev/null");
 }
 
-fn start_rabbitmq(ctx: &Ctx) -> Result<GroupChild> {
+pub fn start_rabbitmq(ctx: &Ctx) -> Result<GroupChild> {
     let bindir = rabbit_bindir().ok_or("rabbitmq-server not found")?;
     let dir = ctx.rabbitmq_dir();
     fs::create_dir_all(dir.join("log"))?;
@@ -769,7 +769,7 @@ fn start_rabbitmq(ctx: &Ctx) -> Result<GroupChild> {
 }
 
 /// Stop the node from our state dir; false when it was not running.
-fn stop_rabbitmq(ctx: &Ctx, child: Option<GroupChild>) -> Result<bool> {
+pub fn stop_rabbitmq(ctx: &Ctx, child: Option<GroupChild>) -> Result<bool> {
     let dir = ctx.rabbitmq_dir();
     let pid_file = dir.join("rabbit.pid");
     let pid = read_pid_file(&pid_file).filter(|pid| pid_alive(*pid));

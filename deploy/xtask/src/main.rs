@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod contracts;
 mod ctx;
+mod faults;
 mod fuzz;
 mod infra;
 mod launch;
@@ -98,6 +99,13 @@ enum Command {
     /// server error or response outside the documented status codes, content types, headers
     /// and schemas. Reports in .qmf/fuzz/.
     Fuzz(fuzz::Options),
+    /// Run the fault suite: PostgreSQL, RabbitMQ and two replicas of every service of their
+    /// own, a steady write load across services, and faults one at a time and then together
+    /// (RabbitMQ stopped and killed, PostgreSQL restarted, replicas killed, a consumer exiting
+    /// between commit and ack, a service cut off from the broker, duplicates and a poison
+    /// message). Checks from the databases that nothing was lost or applied twice, and prints a
+    /// table.
+    Faults(faults::Options),
     /// Plan the quality-dialogue cycle of an instance file: builds the planner (release) and
     /// searches at most --seconds of wall time; the solution JSON goes to --out or stdout,
     /// progress to stderr. A malformed instance gives a one-line error and exit status 2.
@@ -170,5 +178,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
         Command::Plan(options) => plan::run(&ctx, &options),
+        Command::Faults(options) => faults::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
 }
