@@ -34,9 +34,47 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     result
 }
 
+/// Deletes the services' event queues a `cargo xtask up` of an older version declared without a
+/// single active consumer: RabbitMQ refuses to declare them anew with it, and the service would
+/// never get ready. The services declare them again at start; the directory's snapshot, which
+/// `seed` republishes when it finds data, refreshes every read copy.
+fn recreate_outdated_queues(ctx: &Ctx) -> Result<()> {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let api = format!("http://127.0.0.1:{}/api/queues/%2F", ctx.management_port());
+    let queues: serde_json::Value = client
+        .get(&api)
+        .basic_auth("guest", Some("guest"))
+        .send()?
+        .error_for_status()?
+        .json()?;
+    for queue in queues.as_array().into_iter().flatten() {
+        let name = queue["name"].as_str().unwrap_or_default();
+        let ours = SERVICES
+            .iter()
+            .any(|s| name == format!("{}.events", s.name));
+        if !ours || queue["arguments"]["x-single-active-consumer"] == true {
+            continue;
+        }
+        client
+            .delete(format!("{api}/{name}"))
+            .basic_auth("guest", Some("guest"))
+            .send()?
+            .error_for_status()?;
+        println!(
+            "xtask: deleted queue {name} of an older version ({} messages); the service declares \
+             it anew",
+            queue["messages"].as_u64().unwrap_or(0)
+        );
+    }
+    Ok(())
+}
+
 fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> Result<()> {
     let databases: Vec<String> = SERVICES.iter().map(|s| s.database()).collect();
     crate::infra::ensure_databases(ctx, &databases)?;
+    recreate_outdated_queues(ctx)?;
     process::check_interrupted()?;
 
     let binaries = build::build_bins(ctx)?;
