@@ -35,7 +35,8 @@ async fn create_read_and_event_of_an_organization() {
 }
 
 /// The document links each creation to the operations on the created resource, passing the
-/// new id on, so clients and stateful testers can follow it.
+/// new id (and for changes its `ETag` as `If-Match`) on, so clients and stateful testers can
+/// follow it.
 #[tokio::test]
 async fn creations_link_to_the_operations_on_what_they_create() {
     let app = spawn().await;
@@ -54,6 +55,13 @@ async fn creations_link_to_the_operations_on_what_they_create() {
             "{operation}"
         );
     }
+    // The update names the version it replaces, taken from the creation's `ETag`; the read
+    // needs none.
+    assert_eq!(
+        links["update_organization"]["parameters"]["header.If-Match"],
+        "$response.header.ETag"
+    );
+    assert!(links["get_organization"]["parameters"]["header.If-Match"].is_null());
     // Actions on a resource (`/deactivate`) are not on its own path: no link.
     assert_eq!(links.as_object().unwrap().len(), 2);
     app.stop().await;
