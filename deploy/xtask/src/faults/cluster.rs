@@ -262,14 +262,15 @@ impl FaultCluster {
             .collect())
     }
 
-    /// Runs `qmf-<service> <args>` once with the service's environment; its output.
-    pub fn run_command(&self, service: Service, args: &[&str]) -> Result<String> {
+    /// Runs `qmf-<service> <args>` once with the service's environment and log filter `log`;
+    /// its output.
+    pub fn run_command(&self, service: Service, args: &[&str], log: &str) -> Result<String> {
         let mut cmd = build::service_command(&self.ctx, &self.binaries, service)?;
         cmd.env(
             "QMF_AMQP_URL",
             format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.ctx.amqp_port),
         )
-        .env("QMF_LOG", "warn")
+        .env("QMF_LOG", log)
         .args(args);
         output_checked(&mut cmd)
     }
