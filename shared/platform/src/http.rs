@@ -728,11 +728,13 @@ fn add_creation_links(api: &mut OpenApi) {
                 }
                 parameters.insert(name.to_string(), "$response.body#/id".into());
                 // A change of what was just created names the version it replaces.
-                let if_match = operation["parameters"].as_array().is_some_and(|parameters| {
-                    parameters
-                        .iter()
-                        .any(|p| p["in"] == "header" && p["name"] == "If-Match")
-                });
+                let if_match = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|parameters| {
+                        parameters
+                            .iter()
+                            .any(|p| p["in"] == "header" && p["name"] == "If-Match")
+                    });
                 if if_match {
                     parameters.insert("header.If-Match".into(), "$response.header.ETag".into());
                 }
