@@ -3144,11 +3144,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3162,7 +3169,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3298,11 +3308,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3316,7 +3333,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3394,11 +3414,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3412,7 +3439,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3490,11 +3520,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3508,7 +3545,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3586,11 +3626,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3604,7 +3651,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3682,11 +3732,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3700,7 +3757,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3778,11 +3838,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3796,7 +3863,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3874,11 +3944,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3892,7 +3969,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -3970,11 +4050,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -3988,7 +4075,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4066,11 +4156,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -4084,7 +4181,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;
@@ -4582,11 +4682,18 @@ export interface operations {
                 /** @description Only objects created at or before this time. */
                 created_until?: string;
                 /**
-                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes.
+                 * @description Only objects modified (or deleted) at or after this time: the way to sync changes. To
+                 *     resume exactly, pass the largest `modified` of all objects read before (every `next` page
+                 *     included): no change is skipped, and objects modified exactly then come again. A change
+                 *     shows once the transactions that began before it have ended: a list holds back whatever
+                 *     was modified since the oldest transaction still running began.
                  * @example 2027-03-01T00:00:00Z
                  */
                 modified_since?: string;
-                /** @description Only objects modified (or deleted) at or before this time. */
+                /**
+                 * @description Only objects modified (or deleted) at or before this time; what a list holds back (see
+                 *     `modified_since`) stays out whatever the bound.
+                 */
                 modified_until?: string;
                 /**
                  * @description Objects per page, at least 1 (default 100); more than 200 are served as 200.
@@ -4600,7 +4707,10 @@ export interface operations {
                  *     papers, `membership` of people), e.g. when they are read from their own lists anyway.
                  */
                 omit_internal?: boolean;
-                /** @description Opaque position of a page; take it from `links.next`, do not build it. */
+                /**
+                 * @description Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+                 *     list holds back the same recent changes as its first page.
+                 */
                 cursor?: string;
             };
             header?: never;

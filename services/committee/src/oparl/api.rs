@@ -12,7 +12,7 @@ use super::model::{
     OparlAgendaItem, OparlBody, OparlConsultation, OparlLegislativeTerm, OparlList, OparlLocation,
     OparlMeeting, OparlMembership, OparlOrganization, OparlPaper, OparlPerson, OparlSystem,
 };
-use super::params::{ListParams, RawListParams};
+use super::params::{ListParams, Position, RawListParams};
 use super::read;
 use super::render::Published;
 
@@ -26,10 +26,15 @@ pub struct OparlListQuery {
     pub created_since: Option<String>,
     /// Only objects created at or before this time.
     pub created_until: Option<String>,
-    /// Only objects modified (or deleted) at or after this time: the way to sync changes.
+    /// Only objects modified (or deleted) at or after this time: the way to sync changes. To
+    /// resume exactly, pass the largest `modified` of all objects read before (every `next` page
+    /// included): no change is skipped, and objects modified exactly then come again. A change
+    /// shows once the transactions that began before it have ended: a list holds back whatever
+    /// was modified since the oldest transaction still running began.
     #[param(example = "2027-03-01T00:00:00Z")]
     pub modified_since: Option<String>,
-    /// Only objects modified (or deleted) at or before this time.
+    /// Only objects modified (or deleted) at or before this time; what a list holds back (see
+    /// `modified_since`) stays out whatever the bound.
     pub modified_until: Option<String>,
     /// Objects per page, at least 1 (default 100); more than 200 are served as 200.
     #[param(minimum = 1, example = 100)]
@@ -46,12 +51,13 @@ pub struct OparlListQuery {
     /// Leave out the lists of embedded objects (`agendaItem` of meetings, `consultation` of
     /// papers, `membership` of people), e.g. when they are read from their own lists anyway.
     pub omit_internal: Option<bool>,
-    /// Opaque position of a page; take it from `links.next`, do not build it.
+    /// Opaque position of a page; take it from `links.next`, do not build it. Every page of a
+    /// list holds back the same recent changes as its first page.
     pub cursor: Option<String>,
 }
 
 impl OparlListQuery {
-    fn params(&self) -> ApiResult<(ListParams, Option<Uuid>)> {
+    fn params(&self) -> ApiResult<(ListParams, Option<Position>)> {
         let params = ListParams::parse(&RawListParams {
             created_since: self.created_since.as_deref(),
             created_until: self.created_until.as_deref(),

@@ -16,7 +16,10 @@
 //!
 //! Lists are sorted by id (stable), paged with an opaque `cursor` in `links.next`, and filtered
 //! by `created_since`, `created_until`, `modified_since`, `modified_until` (inclusive bounds);
-//! every page link repeats the filters, the page size and `omit_internal`.
+//! every page link repeats the filters, the page size and `omit_internal`. Incremental sync is
+//! exact: a list hands out only what was modified before its sync horizon
+//! ([`store::sync_horizon`], kept in the cursor for all its pages), so a client that resumes
+//! with `modified_since` = the largest `modified` it has seen skips no change.
 //!
 //! The module has its own layers: [`api`] (endpoints), [`read`] (a page or an object on one
 //! snapshot), [`render`] (objects from rows), [`model`] (the objects as JSON), [`domain`] and

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use qmf_platform::{ApiError, FieldError};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// Page size of object lists when the client asks for none.
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
@@ -27,6 +29,14 @@ impl ListFilter {
             && self.modified_since.is_none_or(|t| modified >= t)
             && self.modified_until.is_none_or(|t| modified <= t)
     }
+}
+
+/// Where a page of a list starts, as its cursor holds it: after the object `after`, in the list
+/// as of `horizon`, the sync horizon of the list's first page (see `store::sync_horizon`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub after: Uuid,
+    pub horizon: DateTime<Utc>,
 }
 
 /// The list parameters as the client sent them.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::domain::{self as rules, ObjectType, Urls};
 use super::model::{OparlBody, OparlLinks, OparlList, OparlPagination, OparlSystem};
-use super::params::ListParams;
+use super::params::{ListParams, Position};
 use super::render::{self, Published};
 use super::rows::{LiveRow, Stamp};
 use super::store::{self, Window};
@@ -43,25 +43,31 @@ async fn objects<P: Published>(
         .collect())
 }
 
-/// One page of the list at `list_url` after the cursor position `after`, narrowed to one
-/// committee's meetings with `meetings_of`.
+/// One page of the list at `list_url` after the cursor position `after` (none: the first page,
+/// which takes a new sync horizon), narrowed to one committee's meetings with `meetings_of`.
 #[tracing::instrument(skip_all, fields(kind = ?P::KIND, meetings_of = ?meetings_of))]
 pub async fn page_of<P: Published>(
     pool: &DbPool,
     urls: &Urls,
     list_url: &str,
     params: &ListParams,
-    after: Option<Uuid>,
+    after: Option<Position>,
     meetings_of: Option<Uuid>,
 ) -> ApiResult<OparlList<P>> {
+    let mut conn = pool.get().await?;
+    // Before the snapshot, see `store::sync_horizon`.
+    let horizon = match after {
+        Some(position) => position.horizon,
+        None => store::sync_horizon(&mut conn).await?,
+    };
     let window = Window {
         filter: params.filter,
-        after,
+        after: after.map(|position| position.after),
+        before: Some(horizon),
         limit: params.limit.saturating_add(1),
         meetings_of,
     };
     let (limit, embed) = (params.limit, !params.omit_internal);
-    let mut conn = pool.get().await?;
     let (data, next) = snapshot(&mut conn)
         .run::<_, ApiError, _>(async |conn| {
             let mut stamps = store::stamps(conn, P::KIND, &window, None).await?;
@@ -73,7 +79,7 @@ pub async fn page_of<P: Published>(
             Ok((data, next))
         })
         .await?;
-    let next = next.map(|id| encode_cursor(&id));
+    let next = next.map(|after| encode_cursor(&Position { after, horizon }));
     Ok(page(list_url, params, data, next))
 }
 
@@ -83,6 +89,7 @@ pub async fn object<P: Published>(pool: &DbPool, urls: &Urls, id: Uuid) -> ApiRe
     let window = Window {
         filter: Default::default(),
         after: None,
+        before: None,
         limit: 1,
         meetings_of: None,
     };
@@ -126,17 +133,25 @@ pub async fn body(pool: &DbPool, urls: &Urls) -> ApiResult<OparlBody> {
         .await
 }
 
-/// The list of bodies: the one body, when it passes the filters.
+/// The list of bodies: the one body, when it passes the filters and was modified before the
+/// list's sync horizon.
 #[tracing::instrument(skip_all)]
 pub async fn bodies(
     pool: &DbPool,
     urls: &Urls,
     params: &ListParams,
-    after: Option<Uuid>,
+    after: Option<Position>,
 ) -> ApiResult<OparlList<OparlBody>> {
-    let body = body(pool, urls).await?;
     // The only body sorts first: a page after any position is empty.
-    let data = if after.is_none() && params.filter.matches(body.created, body.modified) {
+    if after.is_some() {
+        return Ok(page(&urls.body_list(), params, Vec::new(), None));
+    }
+    let mut conn = pool.get().await?;
+    let horizon = store::sync_horizon(&mut conn).await?;
+    let body = snapshot(&mut conn)
+        .run::<_, ApiError, _>(async |conn| render::body(conn, urls).await)
+        .await?;
+    let data = if params.filter.matches(body.created, body.modified) && body.modified < horizon {
         vec![body]
     } else {
         Vec::new()

@@ -18,7 +18,8 @@
 //! published participants (present or guests).
 //!
 //! A list page is read in two steps: the stamps (id, created, modified, deleted) of the page in
-//! id order, then the rows of the live objects among them.
+//! id order, then the rows of the live objects among them. Lists hand out only what was modified
+//! before their [`sync_horizon`].
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
@@ -158,6 +159,9 @@ pub struct Window {
     pub filter: ListFilter,
     /// Start strictly after this id (the cursor).
     pub after: Option<Uuid>,
+    /// Only objects and tombstones modified before this time: the list's [`sync_horizon`]
+    /// (none for an object read alone).
+    pub before: Option<DateTime<Utc>>,
     /// Rows to read; read one more than the page size to know whether another page follows.
     pub limit: i64,
     /// Only the meetings of this committee (meeting lists only).
@@ -211,6 +215,7 @@ pub async fn stamps(
            AND ($6::uuid IS NULL OR o.id > $6)
            AND ($8::uuid IS NULL
                 OR EXISTS (SELECT 1 FROM meetings sm WHERE sm.id = o.id AND sm.body_id = $8))
+           AND ($9::timestamptz IS NULL OR o.modified < $9)
          ORDER BY o.id LIMIT $7"
     );
     let f = window.filter;
@@ -222,8 +227,56 @@ pub async fn stamps(
         .bind::<Nullable<Timestamptz>, _>(f.modified_until)
         .bind::<Nullable<SqlUuid>, _>(window.after)
         .bind::<BigInt, _>(window.limit)
-        .bind::<Nullable<SqlUuid>, _>(window.meetings_of);
+        .bind::<Nullable<SqlUuid>, _>(window.meetings_of)
+        .bind::<Nullable<Timestamptz>, _>(window.before);
     load(conn, query).await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+struct Horizon {
+    #[diesel(sql_type = Timestamptz)]
+    horizon: DateTime<Utc>,
+}
+
+/// The sync horizon of a list: the start of the oldest transaction still open on this database
+/// in any other session, or of this statement's own transaction if that is earlier.
+///
+/// An object's `modified` is the start time of the transaction that last wrote it (`now()`),
+/// and a transaction that began earlier may commit later: a change can appear with a stamp
+/// older than changes already handed out. Lists therefore hand out only what was modified
+/// before the horizon. Every transaction that began before it had ended when it was read (the
+/// list's snapshot, taken after, holds their changes), and every later one stamps later, so
+/// nothing can still appear below it: a client that resumes with `modified_since` = the
+/// largest `modified` it has seen misses no change (objects modified at exactly that time come
+/// again). A change shows once the transactions that began before it
+/// have ended. The pages of one list keep the horizon of its first page (it travels in the
+/// cursor): a later page with a later horizon could hand out a change newer than one an
+/// earlier page held back.
+///
+/// Every open transaction counts, read-only ones and those that have not written yet too: a
+/// transaction can write long after it began, stamped with its start. `xact_start` is set from
+/// a transaction's start until after its commit is visible (`state` may still say `idle` when
+/// it has just begun, so it is not looked at). The horizon must be read in a statement of its
+/// own before the list's snapshot is taken: a transaction ending in between would count as
+/// ended without its changes in the snapshot. Other sessions' `xact_start` is visible only to
+/// their own role (or with `pg_read_all_stats`): whatever writes these tables connects as the
+/// service's role. Background workers (autovacuum) write none of them and do not count.
+#[tracing::instrument(skip_all)]
+pub async fn sync_horizon(conn: &mut AsyncPgConnection) -> Result<DateTime<Utc>, ApiError> {
+    let rows: Vec<Horizon> = load(
+        conn,
+        boxed(
+            "SELECT LEAST(now(), (SELECT min(a.xact_start) FROM pg_stat_activity a
+                WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+                  AND a.backend_type = 'client backend')) AS horizon"
+                .to_string(),
+        ),
+    )
+    .await?;
+    rows.into_iter()
+        .next()
+        .map(|row| row.horizon)
+        .ok_or_else(|| ApiError::Internal("no sync horizon".into()))
 }
 
 /// The rows of `sql`, whose only parameter `$1` is the array `ids`; no query for no ids.

@@ -11,6 +11,7 @@ mod idempotency;
 mod meetings;
 mod minutes;
 mod oparl;
+mod oparl_sync;
 mod people;
 mod query_bounds;
 mod topics;

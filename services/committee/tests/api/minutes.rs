@@ -224,6 +224,7 @@ async fn minutes_of_closed_meetings_are_for_members_management_coordination_and_
         .expect(StatusCode::FORBIDDEN);
 
     // The public OParl interface knows neither the closed meeting nor any minutes.
+    app.settle_transactions().await;
     let oparl = app.anonymous();
     oparl
         .get(&format!("/oparl/v1/meeting/{closed}"))

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use qmf_testkit::eventually;
 pub use qmf_testkit::{
     Caller, EventProbe, Persona, Reply, ServiceUnderTest, StatusCode, TestApp, Versioned,
 };
@@ -148,6 +149,11 @@ pub trait Committee {
     async fn regional_time(&self, days: i32, time: &str) -> chrono::DateTime<chrono::Utc>;
     /// The number `query` counts (a `SELECT count(*) AS n …`).
     async fn count(&self, query: &str) -> i64;
+    /// Waits until every transaction that had begun on the service's database when called has
+    /// ended. OParl lists hold back what was modified since the oldest transaction still
+    /// running began (the service's own relay and consumer run some): call this after a write
+    /// and before a list that must show it.
+    async fn settle_transactions(&self);
 }
 
 impl Committee for TestApp {
@@ -253,5 +259,22 @@ impl Committee for TestApp {
 
     async fn count(&self, query: &str) -> i64 {
         self.sql(query).await[0]["n"].as_i64().unwrap()
+    }
+
+    async fn settle_transactions(&self) {
+        let now = self.sql("SELECT now() AS at").await;
+        let begun_before = now[0]["at"].as_str().unwrap().to_string();
+        let begun_before = &begun_before;
+        eventually("the transactions begun before have ended", || async move {
+            let running = self
+                .count(&format!(
+                    "SELECT count(*) AS n FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                       AND xact_start < '{begun_before}'"
+                ))
+                .await;
+            (running == 0).then_some(())
+        })
+        .await;
     }
 }
