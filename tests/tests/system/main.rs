@@ -5,6 +5,7 @@
 
 mod common;
 
+mod access_matrix;
 mod contracts;
 mod directory_to_case;
 mod documented_examples;
