@@ -820,6 +820,41 @@ pub fn stop_rabbitmq(ctx: &Ctx, child: Option<GroupChild>) -> Result<bool> {
     Ok(stopped)
 }
 
+/// The queues of the broker at `ctx` (RabbitMQ's management API): name, arguments, messages.
+pub fn broker_queues(ctx: &Ctx) -> Result<Vec<serde_json::Value>> {
+    let queues: serde_json::Value = management()?
+        .get(format!(
+            "http://127.0.0.1:{}/api/queues/%2F",
+            ctx.management_port()
+        ))
+        .basic_auth("guest", Some("guest"))
+        .send()?
+        .error_for_status()?
+        .json()?;
+    Ok(queues.as_array().cloned().unwrap_or_default())
+}
+
+/// Deletes queue `name` of the broker at `ctx`; a queue that does not exist is no error.
+pub fn delete_queue(ctx: &Ctx, name: &str) -> Result<()> {
+    let response = management()?
+        .delete(format!(
+            "http://127.0.0.1:{}/api/queues/%2F/{name}",
+            ctx.management_port()
+        ))
+        .basic_auth("guest", Some("guest"))
+        .send()?;
+    if response.status() != reqwest::StatusCode::NOT_FOUND {
+        response.error_for_status()?;
+    }
+    Ok(())
+}
+
+fn management() -> Result<reqwest::blocking::Client> {
+    Ok(reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?)
+}
+
 /// epmd outlives the node; it refuses to stop while other nodes are registered, which is
 /// what we want.
 fn epmd_kill() {

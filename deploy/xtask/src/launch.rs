@@ -1,6 +1,7 @@
 //! Starting service binaries for a command: the readiness wait, and a service on its own for
-//! `bench` and `fuzz` (a throwaway database dropped and created anew, its own broker names and
-//! port, rate limits off), so that a running `cargo xtask up` is not disturbed.
+//! `bench` and `fuzz` (a throwaway database dropped and created anew, its own broker names with
+//! their queues deleted first, its own port, rate limits off), so that a running
+//! `cargo xtask up` is not disturbed.
 
 use std::fs::File;
 use std::net::{Ipv4Addr, TcpListener};
@@ -66,6 +67,14 @@ pub fn spawn(
     log_path: &Path,
     name: String,
 ) -> Result<GroupChild> {
+    // Throwaway like the database: queues an earlier run (or version) declared go, so the
+    // service declares them afresh with its current arguments.
+    for queue in ["events", "dead-letter"] {
+        crate::infra::delete_queue(
+            ctx,
+            &format!("{}{}.{queue}", isolated.queue_prefix, isolated.service.name),
+        )?;
+    }
     let log =
         File::create(log_path).map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let mut cmd = Command::new(binary);

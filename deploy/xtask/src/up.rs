@@ -39,17 +39,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
 /// never get ready. The services declare them again at start; the directory's snapshot, which
 /// `seed` republishes when it finds data, refreshes every read copy.
 fn recreate_outdated_queues(ctx: &Ctx) -> Result<()> {
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()?;
-    let api = format!("http://127.0.0.1:{}/api/queues/%2F", ctx.management_port());
-    let queues: serde_json::Value = client
-        .get(&api)
-        .basic_auth("guest", Some("guest"))
-        .send()?
-        .error_for_status()?
-        .json()?;
-    for queue in queues.as_array().into_iter().flatten() {
+    for queue in crate::infra::broker_queues(ctx)? {
         let name = queue["name"].as_str().unwrap_or_default();
         let ours = SERVICES
             .iter()
@@ -57,11 +47,7 @@ fn recreate_outdated_queues(ctx: &Ctx) -> Result<()> {
         if !ours || queue["arguments"]["x-single-active-consumer"] == true {
             continue;
         }
-        client
-            .delete(format!("{api}/{name}"))
-            .basic_auth("guest", Some("guest"))
-            .send()?
-            .error_for_status()?;
+        crate::infra::delete_queue(ctx, name)?;
         println!(
             "xtask: deleted queue {name} of an older version ({} messages); the service declares \
              it anew",
