@@ -236,7 +236,12 @@ impl OpenCycleInput {
         let rules = self.rules.unwrap_or_default();
         errors.extend(rules.validate("/rules"));
         let start_on = NaiveDate::from_ymd_opt(self.start_year, 1, 1);
-        let end_on = NaiveDate::from_ymd_opt(self.start_year + years - 1, 12, 31);
+        // Checked: out-of-range years are refused above, but still reach this line.
+        let end_on = self
+            .start_year
+            .checked_add(years)
+            .and_then(|year| year.checked_sub(1))
+            .and_then(|year| NaiveDate::from_ymd_opt(year, 12, 31));
         match (errors.is_empty(), start_on, end_on) {
             (true, Some(start_on), Some(end_on)) => Ok(CycleDraft {
                 start_year: self.start_year,
@@ -309,6 +314,28 @@ mod tests {
                 "/rules/min_orgs_per_dialogue"
             ]
         );
+    }
+
+    #[test]
+    fn extreme_years_are_refused_not_overflowed() {
+        for (start_year, years) in [
+            (i32::MIN, i32::MIN),
+            (-2_147_483_647, -34_103),
+            (i32::MAX, i32::MAX),
+            (2027, i32::MAX),
+        ] {
+            let input = OpenCycleInput {
+                start_year,
+                years: Some(years),
+                rules: None,
+            };
+            let errors = input.validate(day(2026, 12, 4)).unwrap_err();
+            let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+            assert!(
+                pointers.contains(&"/years"),
+                "{start_year}, {years}: {pointers:?}"
+            );
+        }
     }
 
     #[test]
