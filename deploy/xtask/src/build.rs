@@ -88,6 +88,28 @@ pub fn service_env(ctx: &Ctx, service: Service) -> Result<Vec<(&'static str, Str
     Ok(env)
 }
 
+/// Every rate limit off: for a command whose client is one caller at one address sending many
+/// requests (`bench`, `fuzz`, `faults`).
+pub const RATE_LIMITS_OFF: [(&str, &str); 4] = [
+    ("QMF_RATE_LIMIT_PER_TOKEN", "0"),
+    ("QMF_RATE_LIMIT_PER_ADDRESS", "0"),
+    ("QMF_RATE_LIMIT_AUTH_FAILURES", "0"),
+    ("QMF_RATE_LIMIT_OPEN_DATA", "0"),
+];
+
+/// Spawns `cmd serve` with its output in `log`, in a process group of its own: Ctrl-C reaches
+/// only xtask, which stops the service itself.
+pub fn spawn_serving(cmd: &mut Command, log: std::fs::File) -> Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    cmd.arg("serve")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+    cmd.spawn()
+        .map_err(|e| format!("cannot start `{}`: {e}", describe(cmd)).into())
+}
+
 /// A command for a service binary with its local environment.
 pub fn service_command(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<Command> {
     let mut cmd = Command::new(binaries.get(service)?);

@@ -5,9 +5,8 @@
 
 use std::fs::File;
 use std::net::{Ipv4Addr, TcpListener};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -83,23 +82,12 @@ pub fn spawn(
         .env("QMF_DATABASE_URL", ctx.database_url(isolated.database))
         .env("QMF_EVENTS_EXCHANGE", isolated.exchange)
         .env("QMF_EVENTS_QUEUE_PREFIX", isolated.queue_prefix)
-        .env("QMF_RATE_LIMIT_PER_TOKEN", "0")
-        .env("QMF_RATE_LIMIT_PER_ADDRESS", "0")
-        .env("QMF_RATE_LIMIT_AUTH_FAILURES", "0")
-        .env("QMF_RATE_LIMIT_OPEN_DATA", "0")
+        .envs(build::RATE_LIMITS_OFF)
         .envs(isolated.extra_env.iter().copied())
         // A JWKS URL from the developer's shell would conflict with the development secret.
         .env_remove("QMF_AUTH_JWKS_URL")
-        .arg("serve")
-        .current_dir(&ctx.root)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        // Own process group: Ctrl-C reaches only us, and we stop the service ourselves.
-        .process_group(0);
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        .current_dir(&ctx.root);
+    let child = build::spawn_serving(&mut cmd, log)?;
     println!(
         "xtask: started {} on 127.0.0.1:{} (pid {}), log {}",
         ctx.display_path(binary),

@@ -1,8 +1,6 @@
 //! `cargo xtask up`: the whole platform on this machine, in the foreground.
 
 use std::fs::{self, File};
-use std::os::unix::process::CommandExt;
-use std::process::Stdio;
 use std::thread;
 use std::time::Duration;
 
@@ -131,15 +129,7 @@ fn spawn(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<GroupChild>
     let log = File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let mut cmd = build::service_command(ctx, binaries, service)?;
-    cmd.arg("serve")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        // Own process group: Ctrl-C reaches only us, and we stop the services in order.
-        .process_group(0);
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", service.binary()))?;
+    let child = build::spawn_serving(&mut cmd, log)?;
     println!(
         "xtask: started {} (pid {}), log {}",
         service.binary(),

@@ -4,9 +4,8 @@
 
 use std::fs::{self, OpenOptions};
 use std::net::{Ipv4Addr, TcpListener};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -131,9 +130,8 @@ impl FaultCluster {
             .create(true)
             .append(true)
             .open(&replica.log)?;
-        let mut cmd = Command::new(self.binaries.get(service)?);
-        cmd.envs(build::service_env(&self.ctx, service)?)
-            .env("QMF_HTTP_ADDR", format!("127.0.0.1:{}", replica.port))
+        let mut cmd = build::service_command(&self.ctx, &self.binaries, service)?;
+        cmd.env("QMF_HTTP_ADDR", format!("127.0.0.1:{}", replica.port))
             .env(
                 "QMF_AMQP_URL",
                 format!("amqp://guest:guest@127.0.0.1:{proxy_port}/%2f"),
@@ -141,24 +139,12 @@ impl FaultCluster {
             .env("QMF_HTTP_WORKERS", "1")
             .env("QMF_DB_POOL_SIZE", "4")
             .env("QMF_LOG", "info,qmf_events=debug")
-            .env("QMF_RATE_LIMIT_PER_TOKEN", "0")
-            .env("QMF_RATE_LIMIT_PER_ADDRESS", "0")
-            .env("QMF_RATE_LIMIT_AUTH_FAILURES", "0")
-            .env("QMF_RATE_LIMIT_OPEN_DATA", "0")
+            .envs(build::RATE_LIMITS_OFF)
             .env("QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS", "2")
             .env("QMF_CASE_RETENTION_INTERVAL_SECS", "2")
             .env("QMF_SHUTDOWN_TIMEOUT_SECS", "5")
-            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
-            .env_remove("QMF_AUTH_JWKS_URL")
-            .arg("serve")
-            .current_dir(&self.ctx.root)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .process_group(0);
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", replica.name()))?;
+            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())));
+        let child = build::spawn_serving(&mut cmd, log)?;
         let name = replica.name();
         self.replicas[i].child = Some(GroupChild::new(name, child));
         Ok(())

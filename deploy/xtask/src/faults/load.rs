@@ -407,66 +407,58 @@ fn uuid_of(answer: &Answer) -> Option<Uuid> {
     answer.body["id"].as_str().and_then(|s| s.parse().ok())
 }
 
-async fn setup(client: &Client, targets: &Targets, tokens: &Tokens) -> Result<Fixture> {
+/// A POST of the set-up that must create something: the new resource's id.
+async fn create(
+    client: &Client,
+    replicas: &Replicas,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Result<Uuid> {
     let never = AtomicBool::new(false);
-    let created = |answer: Option<Answer>, what: &str| -> Result<Answer> {
-        match answer {
-            Some(answer) if answer.status == StatusCode::CREATED => Ok(answer),
-            Some(answer) => Err(format!("{what}: {} {}", answer.status, answer.body).into()),
-            None => Err(format!("{what}: no answer").into()),
+    let answer = client
+        .write(replicas, Method::POST, path, token, &[key()], &body, &never)
+        .await;
+    match answer {
+        Some(answer) if answer.status == StatusCode::CREATED => {
+            uuid_of(&answer).ok_or_else(|| format!("POST {path}: the answer has no id").into())
         }
-    };
-    let office = created(
-        client
-            .write(
-                &targets.directory,
-                Method::POST,
-                "/v1/organizations",
-                &tokens.admin,
-                &[key()],
-                &json!({"name": "Jugendamt Störfall", "kind": "youth_office",
-                    "district": "stadt_heilbronn",
-                    "address": {"street": "Cäcilienstraße 1", "postal_code": "74072", "city": "Heilbronn"}}),
-                &never,
-            )
-            .await,
-        "registering the youth office",
-    )?;
-    let office = uuid_of(&office).ok_or("the youth office has no id")?;
-    let person = created(
-        client
-            .write(
-                &targets.directory,
-                Method::POST,
-                "/v1/people",
-                &tokens.admin,
-                &[key()],
-                &json!({"organization_id": office, "given_name": "Clara", "family_name": "Fall",
-                    "functions": ["caseworker"], "active_from": "2020-01-01"}),
-                &never,
-            )
-            .await,
-        "registering the caseworker",
-    )?;
-    let caseworker_id = uuid_of(&person).ok_or("the caseworker has no id")?;
-    let course = created(
-        client
-            .write(
-                &targets.training,
-                Method::POST,
-                "/v1/courses",
-                &tokens.trainer,
-                &[key()],
-                &json!({"title": "Hilfeplanung unter Last", "topic": "instruments",
-                    "description": "Die Instrumente des gemeinsamen Prozesses.", "duration_hours": 6,
-                    "completion_rule": "all_parts_attended", "required_for": ["specialist"],
-                    "instruments": ["help_plan"]}),
-                &never,
-            )
-            .await,
-        "creating the course",
-    )?;
-    let course = uuid_of(&course).ok_or("the course has no id")?;
+        Some(answer) => Err(format!("POST {path}: {} {}", answer.status, answer.body).into()),
+        None => Err(format!("POST {path}: no answer").into()),
+    }
+}
+
+async fn setup(client: &Client, targets: &Targets, tokens: &Tokens) -> Result<Fixture> {
+    let office = create(
+        client,
+        &targets.directory,
+        "/v1/organizations",
+        &tokens.admin,
+        json!({"name": "Jugendamt Störfall", "kind": "youth_office", "district": "stadt_heilbronn",
+            "address": {"street": "Cäcilienstraße 1", "postal_code": "74072", "city": "Heilbronn"}}),
+    )
+    .await?;
+    let caseworker_id = create(
+        client,
+        &targets.directory,
+        "/v1/people",
+        &tokens.admin,
+        json!({"organization_id": office, "given_name": "Clara", "family_name": "Fall",
+            "functions": ["caseworker"], "active_from": "2020-01-01"}),
+    )
+    .await?;
+    let course = create(
+        client,
+        &targets.training,
+        "/v1/courses",
+        &tokens.trainer,
+        json!({"title": "Hilfeplanung unter Last", "topic": "instruments",
+            "description": "Die Instrumente des gemeinsamen Prozesses.", "duration_hours": 6,
+            "completion_rule": "all_parts_attended", "required_for": ["specialist"],
+            "instruments": ["help_plan"]}),
+    )
+    .await?;
+    let never = AtomicBool::new(false);
     let fixture = Fixture {
         caseworker_token: crate::token::mint(
             &tokens.ctx,
