@@ -66,6 +66,10 @@ pub struct Acknowledged {
     pub people: Vec<Uuid>,
     pub closed_cases: Vec<Uuid>,
     pub sessions: Vec<Uuid>,
+    /// Findings documented as Forum topics: the committee must make each a topic once.
+    pub forum_findings: Vec<Uuid>,
+    /// Dialogue flows left unfinished, with the step and answer that stopped them.
+    pub dialogues_abandoned: Vec<String>,
     /// Writes given up after [`RETRY_FOR`], with why.
     pub given_up: Vec<String>,
 }
@@ -109,8 +113,13 @@ pub struct Load {
 /// What the setup registered for the load.
 struct Fixture {
     caseworker_token: String,
+    /// The youth office of the set-up; its people are the dialogues' guests.
+    office: Uuid,
     caseworker_id: Uuid,
     course: Uuid,
+    /// A cycle that began last year: its past weekdays take the dialogues of the load.
+    cycle: Uuid,
+    cycle_start: NaiveDate,
 }
 
 impl Load {
@@ -185,6 +194,16 @@ impl Load {
                         training_writer(&c, &t, &k, &f, w, pause, &s).await
                     }));
                 }
+                let (c, t, k, f, s) = (
+                    client.clone(),
+                    targets.clone(),
+                    tokens.clone(),
+                    fixture.clone(),
+                    stopping.clone(),
+                );
+                tasks.push(tokio::spawn(async move {
+                    dialogue_writer(&c, &t, &k, &f, pause, &s).await
+                }));
                 let (c, t, k, f, s) = (
                     client.clone(),
                     targets.clone(),
@@ -341,8 +360,8 @@ impl Client {
     }
 
     /// A write retried while the platform cannot take it (503, 409 while an earlier attempt
-    /// with the same key still runs, timeouts, no connection); the first other answer, or
-    /// `None` when it is given up.
+    /// with the same key still holds it, timeouts, no connection); the first other answer, or
+    /// `None` when it is given up (after [`RETRY_FOR`], or half that once the load stops).
     #[allow(clippy::too_many_arguments)]
     async fn write(
         &self,
@@ -362,8 +381,7 @@ impl Client {
                 .await
             {
                 Outcome::Answer(answer)
-                    if answer.status != StatusCode::SERVICE_UNAVAILABLE
-                        && answer.status != StatusCode::CONFLICT =>
+                    if answer.status != StatusCode::SERVICE_UNAVAILABLE && !in_flight(&answer) =>
                 {
                     return Some(answer);
                 }
@@ -397,6 +415,15 @@ fn template(path: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A 409 saying that an earlier attempt with the same key still holds it (its lease runs
+/// until it ends or lapses); other 409s are answers.
+fn in_flight(answer: &Answer) -> bool {
+    answer.status == StatusCode::CONFLICT
+        && answer.body["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/idempotency-key-in-flight"))
 }
 
 fn key() -> (&'static str, String) {
@@ -458,6 +485,7 @@ async fn setup(client: &Client, targets: &Targets, tokens: &Tokens) -> Result<Fi
             "instruments": ["help_plan"]}),
     )
     .await?;
+    let (cycle, cycle_start) = open_cycle(client, targets, tokens).await?;
     let never = AtomicBool::new(false);
     let fixture = Fixture {
         caseworker_token: crate::token::mint(
@@ -466,8 +494,11 @@ async fn setup(client: &Client, targets: &Targets, tokens: &Tokens) -> Result<Fi
             Some(office),
             Some("cw-faults"),
         )?,
+        office,
         caseworker_id,
         course,
+        cycle,
+        cycle_start,
     };
     // The case service learns the caseworker from the directory's events.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -677,6 +708,326 @@ async fn training_writer(
             client.acknowledge(|a| a.sessions.push(id));
         }
     }
+}
+
+/// Opens a cycle that began last year, with rules that let one youth office meet one
+/// institution; its start.
+async fn open_cycle(
+    client: &Client,
+    targets: &Targets,
+    tokens: &Tokens,
+) -> Result<(Uuid, NaiveDate)> {
+    let year = Utc::now().date_naive().year() - 1;
+    let cycle = create(
+        client,
+        &targets.dialogue,
+        "/v1/cycles",
+        &tokens.coordinator,
+        json!({"start_year": year}),
+    )
+    .await?;
+    let path = format!("/v1/cycles/{cycle}");
+    let Outcome::Answer(read) = client
+        .send(
+            &targets.dialogue,
+            Method::GET,
+            &path,
+            &tokens.coordinator,
+            &[],
+            None,
+        )
+        .await
+    else {
+        return Err("reading the cycle: no answer".into());
+    };
+    let mut rules = read.body["rules"].clone();
+    rules["min_orgs_per_dialogue"] = json!(2);
+    rules["min_institutions_per_dialogue"] = json!(1);
+    let etag = read.etag.ok_or("the cycle has no ETag")?;
+    let never = AtomicBool::new(false);
+    let updated = client
+        .write(
+            &targets.dialogue,
+            Method::PUT,
+            &format!("{path}/rules"),
+            &tokens.coordinator,
+            &[("If-Match", etag)],
+            &json!({"rules": rules}),
+            &never,
+        )
+        .await;
+    match updated {
+        Some(answer) if answer.status == StatusCode::OK => {}
+        other => {
+            return Err(format!(
+                "setting the cycle's rules: {:?}",
+                other.map(|a| (a.status, a.body))
+            )
+            .into());
+        }
+    }
+    let start = NaiveDate::from_ymd_opt(year, 1, 1).ok_or("no such year")?;
+    Ok((cycle, start))
+}
+
+/// A quality dialogue from the directory to the committee, again and again: an institution
+/// signs the agreement (the dialogue service makes it a host of the cycle), its person plans,
+/// schedules on a past weekday with the youth office's caseworker as guest, invites, holds and
+/// documents it with a Forum-topic finding, which the committee turns into a topic.
+async fn dialogue_writer(
+    client: &Client,
+    targets: &Targets,
+    tokens: &Tokens,
+    fixture: &Fixture,
+    pause: Duration,
+    stop: &AtomicBool,
+) {
+    let mut day = Utc::now().date_naive() - Days::new(1);
+    let mut i = 0u32;
+    while !stop.load(Ordering::SeqCst) && day > fixture.cycle_start {
+        // Slower than the other flows: the cycle's past weekdays are few.
+        tokio::time::sleep(pause * 8).await;
+        i += 1;
+        if let Err(why) = one_dialogue(client, targets, tokens, fixture, i, &mut day, stop).await {
+            client.acknowledge(|a| a.dialogues_abandoned.push(why));
+        }
+    }
+}
+
+async fn one_dialogue(
+    client: &Client,
+    targets: &Targets,
+    tokens: &Tokens,
+    fixture: &Fixture,
+    i: u32,
+    day: &mut NaiveDate,
+    stop: &AtomicBool,
+) -> std::result::Result<(), String> {
+    let step = |what: &str, answer: Option<Answer>, want: StatusCode| match answer {
+        Some(answer) if answer.status == want => Ok(answer),
+        Some(answer) => Err(format!(
+            "{what}: {} {}",
+            answer.status, answer.body["detail"]
+        )),
+        None => Err(format!("{what}: no answer")),
+    };
+    let id = |answer: &Answer| uuid_of(answer).ok_or_else(|| "no id".to_string());
+    let post = |replicas, path: String, token, body: Value| {
+        let client = client.clone();
+        async move {
+            client
+                .write(replicas, Method::POST, &path, token, &[key()], &body, stop)
+                .await
+        }
+    };
+    // A guest of the youth office for each dialogue (a person may be a guest four times a
+    // year); registered first, so the dialogue service knows the guest before the host.
+    let guest = post(
+        &targets.directory,
+        "/v1/people".into(),
+        &tokens.admin,
+        json!({"organization_id": fixture.office, "given_name": "Gero", "family_name": format!("Gast{i}"),
+            "functions": ["specialist"], "active_from": "2020-01-01"}),
+    )
+    .await;
+    let guest = id(&step("guest", guest, StatusCode::CREATED)?)?;
+    let org = post(
+        &targets.directory,
+        "/v1/organizations".into(),
+        &tokens.admin,
+        json!({"name": format!("Dialogträger {i}"), "kind": "institution",
+            "district": "hohenlohekreis",
+            "address": {"street": "Marktplatz 1", "postal_code": "74613", "city": "Öhringen"}}),
+    )
+    .await;
+    let org = id(&step("organisation", org, StatusCode::CREATED)?)?;
+    let person = post(
+        &targets.directory,
+        "/v1/people".into(),
+        &tokens.admin,
+        json!({"organization_id": org, "given_name": "Rita", "family_name": format!("Dialog{i}"),
+            "functions": ["specialist"], "active_from": "2020-01-01"}),
+    )
+    .await;
+    let person = id(&step("person", person, StatusCode::CREATED)?)?;
+    let agreement = post(
+        &targets.directory,
+        "/v1/agreements".into(),
+        &tokens.admin,
+        json!({"organization_id": org, "kind": "quality_development_agreement",
+            "signed_on": "2021-06-30", "signed_by": "Leitung"}),
+    )
+    .await;
+    step("agreement", agreement, StatusCode::CREATED)?;
+
+    // The dialogue service makes the institution a host once it learnt the agreement.
+    let hosts = format!("/v1/cycles/{}/hosts?organization_id={org}", fixture.cycle);
+    let deadline = Instant::now() + RETRY_FOR;
+    let (host, dialogue) = loop {
+        if let Outcome::Answer(a) = client
+            .send(
+                &targets.dialogue,
+                Method::GET,
+                &hosts,
+                &tokens.coordinator,
+                &[],
+                None,
+            )
+            .await
+            && let (Some(host), Some(dialogue)) = (
+                a.body["items"][0]["id"].as_str(),
+                a.body["items"][0]["dialogue_id"].as_str(),
+            )
+        {
+            break (host.to_string(), dialogue.to_string());
+        }
+        if Instant::now() >= deadline {
+            return Err("the institution did not become a host".into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let staff = crate::token::mint(
+        &tokens.ctx,
+        &[crate::token::Role::InstitutionStaff],
+        Some(org),
+        Some(&person.to_string()),
+    )
+    .map_err(|e| e.to_string())?;
+
+    // Its person plans it, once the dialogue service knows the person. The report was ready
+    // before the cycle began, so that no dialogue of the cycle waits for it.
+    let host_path = format!("/v1/hosts/{host}");
+    let mut window = Vec::new();
+    let mut candidate = *day;
+    while window.len() < 20 && candidate > fixture.cycle_start {
+        if candidate.weekday().number_from_monday() <= 5 {
+            window.push(candidate);
+        }
+        candidate = candidate - Days::new(1);
+    }
+    let last = *window.last().ok_or("no weekday of the cycle is left")?;
+    let planned = json!({"representatives": [person], "room_capacity": 12,
+        "report_ready_on": fixture.cycle_start - Days::new(60), "proposed_dates": window});
+    loop {
+        if Instant::now() >= deadline {
+            return Err("planning the host: no answer".into());
+        }
+        let Outcome::Answer(read) = client
+            .send(
+                &targets.dialogue,
+                Method::GET,
+                &host_path,
+                &staff,
+                &[],
+                None,
+            )
+            .await
+        else {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            continue;
+        };
+        let etag = read.etag.unwrap_or_default();
+        let put = client
+            .write(
+                &targets.dialogue,
+                Method::PUT,
+                &host_path,
+                &staff,
+                &[("If-Match", etag)],
+                &planned,
+                stop,
+            )
+            .await;
+        match put.map(|a| a.status) {
+            Some(StatusCode::OK) => break,
+            _ if Instant::now() >= deadline => return Err("planning the host".into()),
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+
+    // Scheduled on the latest free past weekday (one a day, two a week; holidays refused).
+    let path = format!("/v1/dialogues/{dialogue}");
+    let scheduled = loop {
+        while day.weekday().number_from_monday() > 5 {
+            *day = *day - Days::new(1);
+        }
+        if *day < last {
+            return Err("none of the host's proposed dates was free".into());
+        }
+        if Instant::now() >= deadline {
+            return Err("scheduling: no answer".into());
+        }
+        let Outcome::Answer(read) = client
+            .send(&targets.dialogue, Method::GET, &path, &staff, &[], None)
+            .await
+        else {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            continue;
+        };
+        let answer = client
+            .write(
+                &targets.dialogue,
+                Method::POST,
+                &format!("{path}/schedule"),
+                &staff,
+                &[key(), ("If-Match", read.etag.unwrap_or_default())],
+                &json!({"starts_at": format!("{day}T08:00:00Z"), "ends_at": format!("{day}T12:00:00Z"),
+                    "place": "Öhringen, Marktplatz 1", "guests": [guest]}),
+                stop,
+            )
+            .await;
+        match answer {
+            Some(a) if a.status == StatusCode::OK => {
+                *day = *day - Days::new(1);
+                break a;
+            }
+            Some(a) if a.status == StatusCode::CONFLICT => *day = *day - Days::new(1),
+            other => {
+                return Err(step("schedule", other, StatusCode::OK)
+                    .err()
+                    .unwrap_or_default());
+            }
+        }
+    };
+    // Invited, held with the guest present, documented with a Forum-topic finding.
+    let next = |suffix: &'static str, method: Method, etag: String, body: Value| {
+        let (client, path, staff) = (client.clone(), path.clone(), staff.clone());
+        async move {
+            client
+                .write(
+                    &targets.dialogue,
+                    method,
+                    &format!("{path}{suffix}"),
+                    &staff,
+                    &[key(), ("If-Match", etag)],
+                    &body,
+                    stop,
+                )
+                .await
+        }
+    };
+    let etag = scheduled.etag.unwrap_or_default();
+    let invited = next("/invitations", Method::POST, etag, json!({})).await;
+    let etag = step("invitations", invited, StatusCode::OK)?
+        .etag
+        .unwrap_or_default();
+    let present = json!({"present": [person, guest]});
+    let held = next("/held", Method::POST, etag, present).await;
+    let etag = step("held", held, StatusCode::OK)?.etag.unwrap_or_default();
+    let documentation = json!({"minutes": format!("Qualitätsdialog Dialogträger {i}."),
+        "findings": [{"kind": "forum_topic", "title": format!("Übergänge gestalten {i}"),
+            "summary": "Der Übergang in die Volljährigkeit braucht eine gemeinsame Linie."}]});
+    let documented = next("/documentation", Method::PUT, etag, documentation).await;
+    let documented = step("documentation", documented, StatusCode::OK)?;
+    let findings: Vec<Uuid> = documented.body["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["kind"] == "forum_topic")
+        .filter_map(|f| f["id"].as_str().and_then(|s| s.parse().ok()))
+        .collect();
+    client.acknowledge(|a| a.forum_findings.extend(findings));
+    Ok(())
 }
 
 fn weekday(mut day: NaiveDate) -> NaiveDate {

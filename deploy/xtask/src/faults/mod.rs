@@ -305,13 +305,23 @@ fn run_faults(cluster: &mut FaultCluster, options: &Options) -> Result<()> {
     writeln!(report)?;
     writeln!(
         report,
-        "Acknowledged writes: {} organisations, {} people, {} closed cases, {} sessions; given up: {}",
+        "Acknowledged writes: {} organisations, {} people, {} closed cases, {} sessions, {} \
+         dialogues documented with a Forum-topic finding (each checked as one committee topic); \
+         given up: {}",
         acknowledged.organizations.len(),
         acknowledged.people.len(),
         acknowledged.closed_cases.len(),
         acknowledged.sessions.len(),
+        acknowledged.forum_findings.len(),
         acknowledged.given_up.len()
     )?;
+    if !acknowledged.dialogues_abandoned.is_empty() {
+        writeln!(
+            report,
+            "Dialogue flows left unfinished: {}",
+            acknowledged.dialogues_abandoned.join("; ")
+        )?;
+    }
     writeln!(
         report,
         "Copies of the directory's organisations in {}: compared row by row with the directory.",
@@ -342,7 +352,10 @@ fn run_faults(cluster: &mut FaultCluster, options: &Options) -> Result<()> {
         }
     }
     if !acknowledged.given_up.is_empty() {
-        writeln!(report, "Writes given up after 120 s of retries:")?;
+        writeln!(
+            report,
+            "Writes given up after 120 s of retries (60 s once the load was stopping):"
+        )?;
         for w in acknowledged.given_up.iter().take(10) {
             writeln!(report, "  {w}")?;
         }
@@ -630,6 +643,28 @@ fn check_acknowledged(
         problems.push(format!(
             "{wrong} acknowledged organisations missing or without their acknowledged name"
         ));
+    }
+    // Each Forum-topic finding became one topic in the committee.
+    if acknowledged.forum_findings.is_empty() {
+        problems.push("no dialogue was documented with a Forum-topic finding".to_string());
+    } else {
+        let topics = cluster.query(
+            "qmf_committee",
+            &format!(
+                "SELECT count(*), count(DISTINCT finding_id) FROM topics WHERE finding_id IN ({})",
+                id_list(&acknowledged.forum_findings)
+            ),
+        )?;
+        let counts: Vec<usize> = topics
+            .first()
+            .map(|r| r.iter().filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default();
+        let n = acknowledged.forum_findings.len();
+        if counts != [n, n] {
+            problems.push(format!(
+                "{n} Forum-topic findings, committee topics (all, distinct findings): {counts:?}"
+            ));
+        }
     }
     let checks = [
         (
