@@ -5088,7 +5088,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5315,7 +5315,7 @@ export interface operations {
                 /** @description ETag of the body */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5589,7 +5589,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5841,7 +5841,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5986,7 +5986,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6398,7 +6398,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6706,7 +6706,7 @@ export interface operations {
                 /** @description ETag of the meeting */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7311,7 +7311,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7458,7 +7458,7 @@ export interface operations {
                 /** @description ETag of the meeting */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7873,7 +7873,7 @@ export interface operations {
                 /** @description ETag of the meeting */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -8038,7 +8038,7 @@ export interface operations {
                 /** @description ETag of the membership */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -8786,7 +8786,7 @@ export interface operations {
                 /** @description ETag of the topic */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -9039,7 +9039,7 @@ export interface operations {
                 /** @description ETag of the topic */
                 "If-Match": string;
                 /**
-                 * @description Unique key (1-255 characters) per intended write; repeating the request with the same key returns the stored response instead of writing twice.
+                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;

@@ -38,6 +38,8 @@ const PHASES: &str = "examples,coverage,fuzzing";
 /// With `--stateful`: also sequences of calls that follow the documents' links (from a
 /// creation to the operations on the created resource).
 const PHASES_STATEFUL: &str = "examples,coverage,fuzzing,stateful";
+/// Hooks handed to Schemathesis (`SCHEMATHESIS_HOOKS`): fresh idempotency keys per request.
+const HOOKS: &str = include_str!("fuzz_hooks.py");
 /// The organisation of the staff token.
 const STAFF_ORG: Uuid = Uuid::from_u128(0x5a1f_f022_0000_4000_8000_0000_0000_0001);
 const DEFAULT_MAX_EXAMPLES: u32 = 30;
@@ -181,6 +183,7 @@ pub fn run_with(ctx: &Ctx, binaries: &Binaries, options: &Options) -> Result<()>
             .map_err(|e| format!("cannot clear {}: {e}", ctx.display_path(&dir)))?;
     }
     fs::create_dir_all(&dir)?;
+    fs::write(dir.join("hooks.py"), HOOKS)?;
     let mut tokens = Vec::new();
     for who in Who::ALL {
         tokens.push((who, who.token(ctx)?));
@@ -406,6 +409,7 @@ impl Fuzz<'_> {
             .arg("--report-ndjson-path")
             .arg(&ndjson)
             .current_dir(&self.dir)
+            .env("SCHEMATHESIS_HOOKS", self.dir.join("hooks.py"))
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env("no_proxy", "127.0.0.1,localhost")
             .stdin(Stdio::null())

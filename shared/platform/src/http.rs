@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::Required;
 use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
@@ -795,14 +795,17 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
                         .parameter_in(ParameterIn::Header)
                         .required(Required::False)
                         .description(Some(
-                            "Unique key (1-255 characters) per intended write; repeating the request \
-                             with the same key returns the stored response instead of writing twice.",
+                            "Unique key per intended write: 1 to 255 visible ASCII characters (no \
+                             spaces), e.g. a UUID. Repeating the request with the same key returns \
+                             the stored response instead of writing twice; the same key with a \
+                             different request is refused (422).",
                         ))
                         .schema(Some(
                             ObjectBuilder::new()
                                 .schema_type(Type::String)
                                 .min_length(Some(1))
-                                .max_length(Some(255)),
+                                .max_length(Some(255))
+                                .pattern(Some(crate::idempotency::KEY_PATTERN)),
                         ))
                         .example(Some(serde_json::json!("5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b")))
                         .build(),
@@ -916,8 +919,92 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
         }
     }
     prune_unused_schemas(&mut api);
+    state_text_rule(&mut api);
     add_creation_links(&mut api);
     api
+}
+
+/// A regular expression of the rule [`crate::text::clean`] applies to every string of a request
+/// body: no control characters but tab and line breaks, no bidirectional embedding, override
+/// or isolate characters.
+pub const TEXT_PATTERN: &str =
+    r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$";
+
+/// States the text rule ([`TEXT_PATTERN`]) on every free-text string a request body can carry
+/// (strings without a format, enum or pattern of their own, in request bodies and the component
+/// schemas they refer to), so clients and generators know it before a 422 tells them.
+fn state_text_rule(api: &mut OpenApi) {
+    fn mark(schema: &mut serde_json::Value, refs: &mut Vec<String>) {
+        match schema {
+            serde_json::Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(|r| r.as_str()) {
+                    if let Some(name) = reference.strip_prefix("#/components/schemas/") {
+                        refs.push(name.to_string());
+                    }
+                    return;
+                }
+                let is_string = match map.get("type") {
+                    Some(serde_json::Value::String(t)) => t == "string",
+                    Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
+                    _ => false,
+                };
+                let own_rule = ["format", "enum", "const", "pattern"]
+                    .iter()
+                    .any(|k| map.contains_key(*k));
+                if is_string && !own_rule {
+                    map.insert("pattern".into(), TEXT_PATTERN.into());
+                }
+                for (key, value) in map.iter_mut() {
+                    // Examples are data, not schemas.
+                    if key != "example" && key != "examples" && key != "default" {
+                        mark(value, refs);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mark(v, refs)),
+            _ => {}
+        }
+    }
+    // Each schema goes through JSON and back on its own (utoipa reads its own schemas back, not
+    // always a whole document).
+    fn marked(schema: &RefOr<Schema>, refs: &mut Vec<String>) -> Option<RefOr<Schema>> {
+        let mut value = serde_json::to_value(schema).ok()?;
+        mark(&mut value, refs);
+        serde_json::from_value(value).ok()
+    }
+    let mut pending = Vec::new();
+    for item in api.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.put, &mut item.patch]
+            .into_iter()
+            .flatten()
+        {
+            let Some(RefOr::T(body)) = operation.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content
+                    && let Some(schema) = content.schema.as_mut()
+                    && let Some(new) = marked(schema, &mut pending)
+                {
+                    *schema = new;
+                }
+            }
+        }
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let mut done = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = components.schemas.get_mut(&name)
+            && let Some(new) = marked(schema, &mut pending)
+        {
+            *schema = new;
+        }
+    }
 }
 
 /// Path templates and methods of the documented API, used to answer 405 instead of 404 when
@@ -1318,6 +1405,70 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use utoipa::openapi::{ComponentsBuilder, OpenApiBuilder, Ref};
+
+    #[test]
+    fn the_text_rule_is_stated_on_free_text_of_request_bodies_only() {
+        let mut api: OpenApi = serde_json::from_value(serde_json::json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/things": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Draft"}}}},
+                "responses": {"201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/View"}}}}}
+            }}},
+            "components": {"schemas": {
+                "Draft": {"type": "object", "properties": {
+                    "name": {"type": "string", "maxLength": 10},
+                    "note": {"type": ["string", "null"]},
+                    "day": {"type": "string", "format": "date"},
+                    "kind": {"type": "string", "enum": ["a", "b"]},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "address": {"$ref": "#/components/schemas/Address"}
+                }, "example": {"name": "x"}},
+                "Address": {"type": "object", "properties": {"city": {"type": "string"}}},
+                "View": {"type": "object", "properties": {"label": {"type": "string"}}}
+            }}
+        }))
+        .unwrap();
+        state_text_rule(&mut api);
+        let doc = serde_json::to_value(&api).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let pattern = |schema: &serde_json::Value| schema["pattern"].as_str().map(str::to_string);
+        let draft = &schemas["Draft"]["properties"];
+        assert_eq!(pattern(&draft["name"]).as_deref(), Some(TEXT_PATTERN));
+        assert_eq!(pattern(&draft["note"]).as_deref(), Some(TEXT_PATTERN));
+        assert_eq!(pattern(&draft["tags"]["items"]).as_deref(), Some(TEXT_PATTERN));
+        assert_eq!(pattern(&draft["day"]), None);
+        assert_eq!(pattern(&draft["kind"]), None);
+        assert_eq!(pattern(&schemas["Draft"]["example"]), None);
+        assert_eq!(
+            pattern(&schemas["Address"]["properties"]["city"]).as_deref(),
+            Some(TEXT_PATTERN)
+        );
+        assert_eq!(pattern(&schemas["View"]["properties"]["label"]), None);
+    }
+
+    #[test]
+    fn the_text_pattern_accepts_what_the_text_rule_accepts() {
+        let regex = regex::Regex::new(TEXT_PATTERN).unwrap();
+        for text in [
+            "Jugendamt Heilbronn",
+            "Zeile 1\nZeile 2\tTab\r\n",
+            "",
+            "\u{0645}\u{0631}\u{062d}\u{0628}\u{0627}",
+            "a\u{0}b",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1\u{85}",
+            "evil\u{202e}txt",
+            "iso\u{2066}late",
+        ] {
+            let by_rule = !matches!(
+                crate::text::clean(text),
+                Err(crate::text::TextError::ControlCharacter | crate::text::TextError::BidiControl)
+            );
+            assert_eq!(regex.is_match(text), by_rule, "{text:?}");
+        }
+    }
 
     #[test]
     fn schemas_nothing_refers_to_are_dropped_and_the_rest_kept() {

@@ -115,6 +115,15 @@ struct StoredKey {
     body: Option<Vec<u8>>,
 }
 
+/// Whether `key` is a usable idempotency key: 1 to 255 visible ASCII characters (`!` to `~`,
+/// no spaces), the rule the OpenAPI documents state as [`KEY_PATTERN`].
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_LEN && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The rule of [`valid_key`] as a regular expression for the OpenAPI documents.
+pub const KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
 /// Middleware (`actix_web::middleware::from_fn`) applied to every service.
 pub async fn middleware(
     mut req: ServiceRequest,
@@ -124,7 +133,7 @@ pub async fn middleware(
         Some(value) if req.method() == Method::POST => value.to_str().ok().map(str::to_string),
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    let Some(key) = key.filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN) else {
+    let Some(key) = key.filter(|k| valid_key(k)) else {
         return Ok(reply(
             req,
             ApiError::validation(
@@ -374,4 +383,23 @@ pub async fn purge_expired(pool: &DbPool) -> Result<usize, ApiError> {
     .keep_prepared()
     .execute(&mut conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_one_to_255_visible_ascii_characters() {
+        for good in ["k", "5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b", "!~", &"k".repeat(255)] {
+            assert!(valid_key(good), "{good:?}");
+        }
+        for bad in ["", " ", "two words", "tab\there", "ümlaut", &"k".repeat(256)] {
+            assert!(!valid_key(bad), "{bad:?}");
+        }
+        let pattern = regex::Regex::new(KEY_PATTERN).unwrap();
+        for probe in ["k", "two words", "", "!~", &"k".repeat(255), &"k".repeat(256)] {
+            assert_eq!(pattern.is_match(probe), valid_key(probe), "{probe:?}");
+        }
+    }
 }
