@@ -177,7 +177,9 @@ impl CycleRules {
                 "must not exceed max_orgs_per_dialogue",
             ));
         }
-        if self.min_youth_offices_per_dialogue + self.min_institutions_per_dialogue
+        if self
+            .min_youth_offices_per_dialogue
+            .saturating_add(self.min_institutions_per_dialogue)
             > self.max_orgs_per_dialogue
         {
             errors.push(FieldError::new(
@@ -313,6 +315,27 @@ mod tests {
                 "/rules/weights/travel_minute",
                 "/rules/min_orgs_per_dialogue"
             ]
+        );
+    }
+
+    #[test]
+    fn huge_minimum_counts_are_refused_not_overflowed() {
+        let rules = CycleRules {
+            min_youth_offices_per_dialogue: i32::MAX,
+            min_institutions_per_dialogue: i32::MAX,
+            ..CycleRules::default()
+        };
+        let input = OpenCycleInput {
+            start_year: 2027,
+            years: None,
+            rules: Some(rules),
+        };
+        let errors = input.validate(day(2026, 12, 4)).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.pointer == "/rules/min_institutions_per_dialogue"),
+            "{errors:?}"
         );
     }
 

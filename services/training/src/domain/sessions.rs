@@ -150,7 +150,11 @@ impl SessionInput {
                 errors.push(FieldError::new(field, "must be 0 or more"));
             }
         }
-        if self.min_youth_office_seats + self.min_institution_seats > self.capacity {
+        if self
+            .min_youth_office_seats
+            .saturating_add(self.min_institution_seats)
+            > self.capacity
+        {
             errors.push(FieldError::new(
                 "/min_institution_seats",
                 "the reserved seats together exceed the capacity",
@@ -267,6 +271,22 @@ mod tests {
             requires_approval: false,
             proposal_id: None,
         }
+    }
+
+    #[test]
+    fn huge_reserved_seats_are_refused_not_overflowed() {
+        let bad = SessionInput {
+            min_youth_office_seats: i32::MAX,
+            min_institution_seats: i32::MAX,
+            ..input()
+        };
+        let pointers: Vec<String> = bad
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect();
+        assert!(pointers.contains(&"/min_institution_seats".to_string()));
     }
 
     #[test]
