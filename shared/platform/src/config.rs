@@ -75,6 +75,10 @@ pub struct Config {
     pub service: ServiceInfo,
     pub http_addr: SocketAddr,
     pub database_url: String,
+    /// A direct connection to the database for what needs a session of its own (migrations,
+    /// the claims of background jobs), when `database_url` goes through a pooler in
+    /// transaction mode; `None`: `database_url` serves both.
+    pub database_session_url: Option<String>,
     pub db_pool_size: usize,
     pub amqp_url: String,
     pub events_exchange: String,
@@ -112,6 +116,14 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// Where migrations and job claims connect: [`Config::database_session_url`] when set,
+    /// otherwise [`Config::database_url`].
+    pub fn session_database_url(&self) -> &str {
+        self.database_session_url
+            .as_deref()
+            .unwrap_or(&self.database_url)
+    }
+
     /// Reads the process environment.
     pub fn from_env(service: ServiceInfo) -> Result<Self, ConfigError> {
         Self::from_lookup(service, |key| std::env::var(key).ok())
@@ -135,6 +147,14 @@ impl Config {
             &database_url,
             &["postgres://", "postgresql://"],
         )?;
+        let database_session_url = get("QMF_DATABASE_SESSION_URL");
+        if let Some(url) = &database_session_url {
+            require_prefix(
+                "QMF_DATABASE_SESSION_URL",
+                url,
+                &["postgres://", "postgresql://"],
+            )?;
+        }
         let amqp_url = get("QMF_AMQP_URL")
             .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5673/%2f".to_string());
         require_prefix("QMF_AMQP_URL", &amqp_url, &["amqp://", "amqps://"])?;
@@ -236,6 +256,7 @@ impl Config {
             service,
             http_addr,
             database_url,
+            database_session_url,
             db_pool_size: parse_or(&get, "QMF_DB_POOL_SIZE", 10usize)?,
             amqp_url,
             events_exchange: get("QMF_EVENTS_EXCHANGE").unwrap_or_else(|| "qmf.events".into()),
@@ -395,6 +416,7 @@ mod tests {
             c.database_url,
             "postgres://postgres@127.0.0.1:55432/qmf_directory"
         );
+        assert_eq!(c.session_database_url(), c.database_url);
         assert!(c.cors_allowed_origins.is_empty());
         assert_eq!(c.events_max_deliveries, 5);
         assert_eq!(c.idempotency_purge_interval, Duration::from_secs(3600));
@@ -414,6 +436,11 @@ mod tests {
         assert_eq!(
             err.map(|e| e.variable),
             Some("QMF_DATABASE_URL".to_string())
+        );
+        let err = config(&[SECRET, ("QMF_DATABASE_SESSION_URL", "pgbouncer:6432")]).err();
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("QMF_DATABASE_SESSION_URL".to_string())
         );
         let err = config(&[SECRET, ("QMF_IDEMPOTENCY_PURGE_INTERVAL_SECS", "0")]).err();
         assert_eq!(

@@ -158,6 +158,10 @@ pub struct RunnerSettings {
     pub poll: Duration,
     /// How long a running job may go on after the stop before it is cancelled. Default: 5 s.
     pub grace: Duration,
+    /// Where a claim connects when the pool goes through a pooler in transaction mode: the claim
+    /// is a session-level advisory lock, so it needs a session of its own (a direct connection,
+    /// opened per run and closed after it). `None`: a connection taken out of the pool.
+    pub session_url: Option<String>,
 }
 
 impl Default for RunnerSettings {
@@ -166,6 +170,7 @@ impl Default for RunnerSettings {
             replica: replica_id(),
             poll: Duration::from_secs(30),
             grace: Duration::from_secs(5),
+            session_url: None,
         }
     }
 }

@@ -92,7 +92,7 @@ where
     if command == "replay-dead-letters" {
         return replay_dead_letters(&runtime, &config, args.get(1).map(String::as_str));
     }
-    match db::run_migrations(&config.database_url, &commands.migrations) {
+    match db::run_migrations(config.session_database_url(), &commands.migrations) {
         Ok(applied) => tracing::info!(applied, "database schema is up to date"),
         Err(e) => {
             tracing::error!(error = %e, "migrations failed");
@@ -217,7 +217,11 @@ where
         config.idempotency_purge_interval,
     )];
     all_jobs.extend(jobs);
-    let jobs = crate::jobs::spawn(pool, all_jobs, crate::jobs::RunnerSettings::default());
+    let settings = crate::jobs::RunnerSettings {
+        session_url: config.database_session_url.clone(),
+        ..crate::jobs::RunnerSettings::default()
+    };
+    let jobs = crate::jobs::spawn(pool, all_jobs, settings);
     Ok(Running {
         http,
         relay,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz};
 use diesel_async::pooled_connection::deadpool::{Object, PoolError};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -26,6 +26,8 @@ enum StepError {
     Database(#[from] diesel::result::Error),
     #[error("database pool: {0}")]
     Pool(#[from] PoolError),
+    #[error("database connection: {0}")]
+    Connect(#[from] diesel::ConnectionError),
     /// The run was cancelled at shutdown; the job stays due.
     #[error("cancelled")]
     Cancelled,
@@ -104,9 +106,13 @@ async fn step(
             .unwrap_or(settings.poll)
             .min(settings.poll));
     }
-    // The claim holds its connection for the whole run. Taken out of the pool, it leaves the
-    // pool's connections to the job, however many jobs run at once; it is closed afterwards.
-    let mut conn = Object::take(pool.get().await?);
+    // The claim holds its connection for the whole run. Taken out of the pool (or opened past a
+    // transaction-mode pooler), it leaves the pool's connections to the job, however many jobs
+    // run at once; it is closed afterwards.
+    let mut conn = match &settings.session_url {
+        Some(url) => AsyncPgConnection::establish(url).await?,
+        None => Object::take(pool.get().await?),
+    };
     let started = Instant::now();
     // A session-level advisory lock, not a row lock in an open transaction: a transaction that
     // stays open for a whole run would hold back every reader that waits for running writers

@@ -27,6 +27,7 @@ fn runner(db: &TestDatabase, replica: &str, grace: Duration, jobs: Vec<Job>) -> 
         replica: replica.into(),
         poll: Duration::from_millis(50),
         grace,
+        session_url: None,
     };
     jobs::spawn(db.pool(4), jobs, settings)
 }
@@ -138,6 +139,58 @@ fn counting_job(
             Ok::<_, String>("ticked")
         }
     })
+}
+
+/// Behind a pooler in transaction mode the claim's session-level lock must not go through the
+/// pool: with a session URL, the lock is held by a connection opened to that URL. The URL here
+/// names the connection, so the job can see who holds its lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_session_url_the_claim_is_held_by_a_direct_connection() {
+    let db = database().await;
+    let pool = db.pool(2);
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let session_url = format!("{}{separator}application_name=qmf-job-claims", db.url);
+    let holders = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = holders.clone();
+    let job = Job::new("test.session", Duration::from_secs(3600), move |pool: DbPool| {
+        let seen = seen.clone();
+        async move {
+            use diesel_async::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Holder {
+                #[diesel(sql_type = Text)]
+                application_name: String,
+            }
+            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+            let found: Vec<Holder> = diesel::sql_query(
+                "SELECT a.application_name FROM pg_locks l \
+                 JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()",
+            )
+            .load(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+            seen.lock()
+                .unwrap()
+                .extend(found.into_iter().map(|h| h.application_name));
+            Ok::<_, String>("looked")
+        }
+    });
+    let settings = RunnerSettings {
+        replica: "replica-session".into(),
+        poll: Duration::from_millis(50),
+        grace: Duration::from_secs(10),
+        session_url: Some(session_url),
+    };
+    let handle = jobs::spawn(db.pool(4), vec![job], settings);
+    wait_for_count(
+        &pool,
+        "SELECT count(*) FROM job_runs WHERE outcome = 'ok'",
+        1,
+    )
+    .await;
+    stop(handle).await;
+    assert_eq!(*holders.lock().unwrap(), ["qmf-job-claims"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
