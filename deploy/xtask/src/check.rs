@@ -10,6 +10,7 @@ use crate::ctx::Ctx;
 use crate::faults;
 use crate::fuzz;
 use crate::infra::{Infra, Origin};
+use crate::manifests;
 use crate::openapi;
 use crate::process::{self, Interrupted, find_program, run_checked};
 
@@ -114,6 +115,16 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
         Err(e) => Err(e.to_string().into()),
     };
     record(steps, "API drift (openapi/*.json)", started, outcome);
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = manifests::run(ctx);
+    record(
+        steps,
+        "Kubernetes manifests (cargo xtask manifests)",
+        started,
+        outcome,
+    );
     process::check_interrupted()?;
 
     let started = Instant::now();

@@ -1014,13 +1014,13 @@ fn ensure_schemathesis(ctx: &Ctx) -> Result<PathBuf> {
     }
 }
 
-fn python_works(python: &Path) -> bool {
+pub(crate) fn python_works(python: &Path) -> bool {
     output_checked(Command::new(python).args(["-m", "pip", "--version"])).is_ok()
 }
 
 /// `python3 -m venv`; Debian ships the module's pip bootstrap separately (python3-venv), which
 /// is installed with apt-get when we are root.
-fn create_venv(ctx: &Ctx, venv: &Path) -> Result<()> {
+pub(crate) fn create_venv(ctx: &Ctx, venv: &Path) -> Result<()> {
     println!(
         "xtask: creating the virtual environment {}",
         ctx.display_path(venv)

@@ -9,6 +9,7 @@ mod faults;
 mod fuzz;
 mod infra;
 mod launch;
+mod manifests;
 mod openapi;
 mod plan;
 mod process;
@@ -59,8 +60,8 @@ enum Command {
         #[command(subcommand)]
         action: InfraAction,
     },
-    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, the API fuzzing of `fuzz`,
-    /// rustfmt and clippy.
+    /// Run the workspace tests, the OpenAPI/AsyncAPI drift check, the Kubernetes manifests check
+    /// of `manifests`, the API fuzzing of `fuzz`, the bounded fault suite, rustfmt and clippy.
     Test,
     /// Regenerate openapi/<service>.json, openapi/asyncapi.json and the TypeScript types
     /// openapi/<service>.d.ts from the code.
@@ -106,6 +107,11 @@ enum Command {
     /// message). Checks from the databases that nothing was lost or applied twice, and prints a
     /// table.
     Faults(faults::Options),
+    /// Render the Kubernetes overlays (deploy/kubernetes) with kustomize and validate them
+    /// offline: built-in kinds with kubernetes-validate --strict, custom resources against the
+    /// operators' committed CustomResourceDefinitions, alert rules with promtool, and the
+    /// services' binaries, ports and probes against the code.
+    Manifests,
     /// Plan the quality-dialogue cycle of an instance file: builds the planner (release) and
     /// searches at most --seconds of wall time; the solution JSON goes to --out or stdout,
     /// progress to stderr. A malformed instance gives a one-line error and exit status 2.
@@ -177,6 +183,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bench::serve_http_ceiling(port, &database_url).map(|()| ExitCode::SUCCESS)
         }
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
+        Command::Manifests => manifests::run(&ctx).map(|()| ExitCode::SUCCESS),
         Command::Plan(options) => plan::run(&ctx, &options),
         Command::Faults(options) => faults::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
     }
