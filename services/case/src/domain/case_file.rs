@@ -15,7 +15,9 @@ use super::codes::HelpKind;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"given_name": "Mia", "family_name": "Beispiel", "date_of_birth": "2014-03-02"}))]
 pub struct YoungPerson {
+    #[schema(min_length = 1, max_length = 100)]
     pub given_name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub family_name: String,
     pub date_of_birth: NaiveDate,
 }
@@ -29,15 +31,21 @@ pub struct YoungPerson {
     "address": "Musterweg 3, 74072 Heilbronn", "phone": "+49 7131 555-0101", "email": null
 }))]
 pub struct CustodyHolder {
+    #[schema(min_length = 1, max_length = 100)]
     pub given_name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub family_name: String,
     /// E.g. mother, father, guardian (Vormund).
+    #[schema(min_length = 1, max_length = 50)]
     pub relation: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub address: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub phone: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub email: Option<String>,
 }
 
@@ -78,6 +86,7 @@ pub struct CaseDraft {
     pub young_person: YoungPerson,
     /// People with custody; may be empty for young adults (§41).
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub custody_holders: Vec<CustodyHolder>,
     /// Ids of the case in integrating systems (system → id), unique per youth office.
     #[serde(default)]
@@ -190,10 +199,29 @@ impl CaseDraft {
         }
     }
 
+    /// The personal data as stored: text without surrounding spaces (the limits are checked on
+    /// the trimmed text, so a stored value keeps within them).
     pub fn personal_data(&self) -> PersonalData {
+        let trim = |text: &str| text.trim().to_string();
+        let trim_optional = |text: &Option<String>| text.as_deref().map(trim);
         PersonalData {
-            young_person: self.young_person.clone(),
-            custody_holders: self.custody_holders.clone(),
+            young_person: YoungPerson {
+                given_name: trim(&self.young_person.given_name),
+                family_name: trim(&self.young_person.family_name),
+                date_of_birth: self.young_person.date_of_birth,
+            },
+            custody_holders: self
+                .custody_holders
+                .iter()
+                .map(|holder| CustodyHolder {
+                    given_name: trim(&holder.given_name),
+                    family_name: trim(&holder.family_name),
+                    relation: trim(&holder.relation),
+                    address: trim_optional(&holder.address),
+                    phone: trim_optional(&holder.phone),
+                    email: trim_optional(&holder.email),
+                })
+                .collect(),
         }
     }
 }
@@ -244,6 +272,19 @@ mod tests {
         );
         d.young_person.date_of_birth = day("1990-01-01");
         assert!(d.validate(day("2026-11-23")).is_err());
+    }
+
+    #[test]
+    fn personal_data_is_stored_trimmed() {
+        let mut padded = draft();
+        padded.young_person.given_name = format!("  {}  ", "M".repeat(100));
+        padded.custody_holders[0].address = Some(" Musterweg 3 ".into());
+        let data = padded.personal_data();
+        assert_eq!(data.young_person.given_name, "M".repeat(100));
+        assert_eq!(
+            data.custody_holders[0].address.as_deref(),
+            Some("Musterweg 3")
+        );
     }
 
     #[test]

@@ -31,16 +31,19 @@ pub enum ParticipantRole {
 }))]
 pub struct Participation {
     /// Roles of the people who took part (no names).
+    #[schema(min_items = 1)]
     pub participants: Vec<ParticipantRole>,
     /// Whether the child or young person was heard.
     pub young_person_heard: bool,
     /// Required when the young person was not heard.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub not_heard_reason: Option<String>,
     /// Whether agreement (Einvernehmen) was reached.
     pub agreement_reached: bool,
     /// Required when no agreement was reached.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub no_agreement_reason: Option<String>,
 }
 

@@ -121,12 +121,15 @@ pub struct MembershipEnd {
     "mandate": "Inclusive help for young people with disabilities (SGB VIII reform).", "parent_id": null, "established_on": "2026-11-05"}))]
 pub struct NewWorkingGroup {
     /// Unique among all bodies.
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
     pub short_name: Option<String>,
     /// Permanent (like AK QMF) or temporary until its mandate ends.
     pub permanent: bool,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub mandate: Option<String>,
     /// The working group this one is a sub-group of.
     #[serde(default)]

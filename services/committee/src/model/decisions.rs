@@ -54,11 +54,14 @@ pub fn decision(row: DecisionRow) -> ApiResult<Decision> {
     "mandate": "Empfehlungen zur inklusiven Jugendhilfe bis Ende 2028.", "parent_id": null}))]
 pub struct WorkingGroupSpec {
     /// Unique among all bodies.
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
     pub short_name: Option<String>,
     pub permanent: bool,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub mandate: Option<String>,
     /// The working group it is a sub-group of.
     #[serde(default)]
@@ -74,8 +77,10 @@ pub struct WorkingGroupSpec {
 pub struct DecisionInput {
     pub kind: DecisionKind,
     /// 1 to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// The wording decided, 1 to 50,000 characters.
+    #[schema(min_length = 1, max_length = 50000)]
     pub text: String,
     /// Required for `establish_working_group`, not allowed otherwise.
     #[serde(default)]

@@ -66,6 +66,7 @@ pub struct Attendance {
     pub organization_id: Option<Uuid>,
     /// For guests without a directory entry, e.g. an invited expert (1 to 200 characters).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub status: AttendanceStatus,
 }
@@ -76,10 +77,12 @@ pub struct Attendance {
 #[schema(example = json!({"title": "Forum Jugendhilfe, Frühjahrssitzung", "starts_at": "2027-03-17T09:00:00Z",
     "ends_at": "2027-03-17T13:00:00Z", "place": "Landratsamt Künzelsau, Sitzungssaal", "public": true}))]
 pub struct NewMeetingInput {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     pub starts_at: DateTime<Utc>,
     /// After `starts_at`.
     pub ends_at: DateTime<Utc>,
+    #[schema(min_length = 1, max_length = 300)]
     pub place: String,
     /// Public meetings appear in the OParl interface.
     #[serde(default)]
@@ -137,6 +140,7 @@ pub struct TransitionInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Empfehlung zur Kooperation Jugendhilfe–Psychiatrie", "public": true}))]
 pub struct NewAgendaItem {
+    #[schema(min_length = 1, max_length = 500)]
     pub title: String,
     #[serde(default = "public_by_default")]
     pub public: bool,
@@ -189,6 +193,7 @@ pub struct ForumYear {
 pub struct InvitationInput {
     /// Optional text for the invitation, up to 4000 characters.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub message: Option<String>,
 }
 
@@ -215,6 +220,7 @@ impl InvitationInput {
     {"name": "Dr. Beispiel (KJP Weinsberg)", "status": "guest"}]}))]
 pub struct AttendanceList {
     /// Up to 500 entries; each names a person, an organisation or (for guests) a name.
+    #[schema(max_items = 500)]
     pub entries: Vec<Attendance>,
 }
 
@@ -269,6 +275,7 @@ impl AttendanceList {
 #[schema(example = json!({"text": "TOP 1: Begrüßung durch die Geschäftsführung. TOP 2: Das Forum beschließt …"}))]
 pub struct MinutesInput {
     /// 1 to 100,000 characters.
+    #[schema(min_length = 1, max_length = 100000)]
     pub text: String,
 }
 

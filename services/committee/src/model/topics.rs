@@ -80,8 +80,10 @@ pub fn summary(row: TopicRow) -> ApiResult<TopicSummary> {
     "text": "Das Forum empfiehlt den Jugendämtern und Kliniken, gemeinsame Fallkonferenzen …"}))]
 pub struct DraftInput {
     /// 1 to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// 1 to 50,000 characters.
+    #[schema(min_length = 1, max_length = 50000)]
     pub text: String,
 }
 
@@ -188,6 +190,7 @@ pub struct TransitionInput {
     /// Required for `refer_back`, and for `decide` with `referred_back` or `adopted_with_changes`
     /// (what changed); 1 to 4000 characters.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4000)]
     pub reason: Option<String>,
     /// The Forum meeting, for `schedule`.
     #[serde(default)]

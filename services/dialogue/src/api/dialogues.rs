@@ -266,6 +266,7 @@ pub async fn change_guests(
 #[schema(example = json!({"reason": "Raum nicht verfügbar"}))]
 pub struct CancelInput {
     /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

@@ -36,8 +36,10 @@ pub struct AbsenceInput {
     pub start_on: Option<NaiveDate>,
     pub end_on: Option<NaiveDate>,
     /// A fixed weekday off, ISO numbering (1 Monday … 7 Sunday).
+    #[schema(minimum = 1, maximum = 7)]
     pub weekday: Option<i16>,
     /// A short note (up to 200 characters); no reasons of health or family.
+    #[schema(max_length = 200)]
     pub note: Option<String>,
 }
 
@@ -115,6 +117,7 @@ impl AbsenceInput {
 #[serde(deny_unknown_fields)]
 pub struct BulkAbsencesInput {
     /// Up to 5,000 absences.
+    #[schema(max_items = 5000)]
     pub absences: Vec<AbsenceInput>,
 }
 

@@ -537,10 +537,13 @@ pub struct ScheduleInput {
     /// On the same regional day, after `starts_at`.
     pub ends_at: chrono::DateTime<chrono::Utc>,
     /// 1 to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
     pub place: String,
     /// Directory people of other organisations (the host's representatives attend anyway).
+    #[schema(max_items = 50)]
     pub guests: Vec<Uuid>,
     /// Why a scheduled dialogue moves (kept in its history; up to 500 characters).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

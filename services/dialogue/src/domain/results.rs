@@ -128,8 +128,10 @@ impl FindingKind {
 pub struct FindingInput {
     pub kind: FindingKind,
     /// 1 to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// 1 to 20,000 characters.
+    #[schema(min_length = 1, max_length = 20000)]
     pub summary: String,
     /// With `agreed_measure` only: the organisation carrying it out.
     pub owner_organization_id: Option<Uuid>,
@@ -142,9 +144,11 @@ pub struct FindingInput {
 #[serde(deny_unknown_fields)]
 pub struct DocumentationInput {
     /// The minutes (1 to 50,000 characters).
+    #[schema(min_length = 1, max_length = 50000)]
     pub minutes: String,
     /// Up to 50 findings.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub findings: Vec<FindingInput>,
 }
 
@@ -229,12 +233,16 @@ impl DocumentationInput {
 #[schema(example = json!({"preparation": 4, "exchange": 5, "results": 4, "organisation": 5}))]
 pub struct Ratings {
     /// The quality report and the invitation prepared the dialogue well.
+    #[schema(minimum = 1, maximum = 5)]
     pub preparation: i16,
     /// The exchange between youth offices and institutions was open and professional.
+    #[schema(minimum = 1, maximum = 5)]
     pub exchange: i16,
     /// The dialogue reached clear results and agreements.
+    #[schema(minimum = 1, maximum = 5)]
     pub results: i16,
     /// Time, place and moderation suited the dialogue.
+    #[schema(minimum = 1, maximum = 5)]
     pub organisation: i16,
 }
 
@@ -244,6 +252,7 @@ pub struct Ratings {
 pub struct EvaluationInput {
     pub ratings: Ratings,
     /// Up to 2,000 characters; no personal data of children or families.
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
 }
 
@@ -315,6 +324,7 @@ pub struct MeasureInput {
     /// `done` or `dropped`.
     pub state: MeasureState,
     /// Required when dropped (1 to 500 characters).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

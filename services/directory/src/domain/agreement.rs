@@ -31,6 +31,11 @@ pub struct AgreementDraft {
     /// quality development agreements: 2021 or later.
     pub signed_on: NaiveDate,
     /// Who signed for the organisation (name and function).
+    #[schema(
+        min_length = 2,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub signed_by: String,
 }
 
@@ -65,6 +70,11 @@ pub struct Termination {
     /// First day on which the agreement is no longer valid; not before the signature.
     pub terminated_on: NaiveDate,
     /// Why the agreement ends.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub reason: String,
 }
 

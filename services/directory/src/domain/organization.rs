@@ -15,9 +15,24 @@ use super::text::Checks;
 #[schema(example = json!({"street": "Lerchenstraße 40", "postal_code": "74072", "city": "Heilbronn"}))]
 pub struct Address {
     /// Street and number.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub street: String,
     /// German postal code, five digits.
+    #[schema(
+        min_length = 5,
+        max_length = 5,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub postal_code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub city: String,
 }
 
@@ -33,6 +48,11 @@ pub struct Address {
 }))]
 pub struct OrganizationDraft {
     /// Unique name (case-insensitive), 2 to 200 characters.
+    #[schema(
+        min_length = 2,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub name: String,
     pub kind: OrganizationKind,
     /// Required for youth offices and institutions.
@@ -40,11 +60,25 @@ pub struct OrganizationDraft {
     pub district: Option<District>,
     /// Umbrella carrier (Dachverband/Träger) of an institution; only institutions have one.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub umbrella_carrier: Option<String>,
     pub address: Address,
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(
+        min_length = 3,
+        max_length = 40,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub phone: Option<String>,
     /// Ids of this organisation in integrating systems: system name → id.
     #[serde(default)]

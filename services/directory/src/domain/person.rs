@@ -20,15 +20,35 @@ use super::text::Checks;
 pub struct PersonDraft {
     /// The organisation employing the person; cannot change later.
     pub organization_id: Uuid,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub given_name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub family_name: String,
     /// Work e-mail; visible only to the own organisation and the coordination.
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub email: Option<String>,
     /// Work phone; visible only to the own organisation and the coordination.
     #[serde(default)]
+    #[schema(
+        min_length = 3,
+        max_length = 40,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub phone: Option<String>,
     /// At least one function, no repeats.
+    #[schema(min_items = 1)]
     pub functions: Vec<StaffFunction>,
     /// First day of the active period.
     pub active_from: NaiveDate,

@@ -155,6 +155,7 @@ pub struct MakeUpInput {
     /// When (on or before today).
     pub made_up_on: NaiveDate,
     /// How, 1 to 500 characters (e.g. the session it was made up in).
+    #[schema(min_length = 1, max_length = 500)]
     pub note: String,
 }
 

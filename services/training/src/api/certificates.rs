@@ -225,6 +225,7 @@ pub async fn document(
 #[schema(example = json!({"reason": "Name falsch geschrieben; neu ausgestellt"}))]
 pub struct RevokeInput {
     /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

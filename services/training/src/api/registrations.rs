@@ -248,6 +248,7 @@ pub async fn get(
 #[schema(example = json!({"reason": "Terminüberschneidung"}))]
 pub struct CancelRegistrationInput {
     /// Up to 500 characters.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -456,6 +457,7 @@ pub async fn approve(
 #[schema(example = json!({"reason": "Teilnahme im nächsten Halbjahr"}))]
 pub struct RejectInput {
     /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

@@ -269,6 +269,7 @@ pub async fn change(
 #[schema(example = json!({"reason": "Referentin erkrankt"}))]
 pub struct CancelSessionInput {
     /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

@@ -86,11 +86,14 @@ impl Instrument {
     "required_for": ["caseworker", "leader"], "instruments": [], "valid_for_years": null}))]
 pub struct CourseInput {
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub topic: Topic,
     /// 1 to 20,000 characters.
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: String,
     /// 1 to 200 hours.
+    #[schema(minimum = 1, maximum = 200)]
     pub duration_hours: i32,
     /// Courses to complete before this one (up to 20).
     #[serde(default)]
@@ -105,6 +108,7 @@ pub struct CourseInput {
     pub instruments: Vec<Instrument>,
     /// How long a completion counts (1 to 20 years); none: for good.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 20)]
     pub valid_for_years: Option<i32>,
 }
 

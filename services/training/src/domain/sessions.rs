@@ -18,12 +18,16 @@ use uuid::Uuid;
 pub struct SessionInput {
     pub course_id: Uuid,
     /// Every day of the session (1 to 20, distinct).
+    #[schema(min_items = 1, max_items = 20)]
     pub days: Vec<NaiveDate>,
     /// Where (up to 300 characters); a place or an online link is needed.
+    #[schema(max_length = 300)]
     pub place: Option<String>,
     /// `https://` link of an online session.
+    #[schema(max_length = 500)]
     pub online_url: Option<String>,
     /// 1 to 500 seats.
+    #[schema(minimum = 1, maximum = 500)]
     pub capacity: i32,
     /// Directory people who teach it (up to 20).
     #[serde(default)]
@@ -35,15 +39,19 @@ pub struct SessionInput {
     pub cancellation_deadline: NaiveDate,
     /// Seats kept for youth-office staff until `reserved_until` (default 0).
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub min_youth_office_seats: i32,
     /// Seats kept for institution staff until `reserved_until` (default 0).
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub min_institution_seats: i32,
     /// Last day the reserved seats are kept; then they are free for everyone.
     pub reserved_until: Option<NaiveDate>,
     /// At most this many seats per organisation.
+    #[schema(minimum = 1, maximum = 500)]
     pub max_per_organization: Option<i32>,
     /// How long an offered seat is held, 1 to 720 hours (default 48).
+    #[schema(minimum = 1, maximum = 720)]
     pub offer_hours: Option<i32>,
     /// Staff who register themselves wait for the approval of their organisation's leader
     /// (default false).

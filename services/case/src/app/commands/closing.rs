@@ -77,6 +77,7 @@ impl CaseCommand for CloseCaseWithoutHelp {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Erneuter Hilfebedarf nach Rückkehr in den Haushalt der Mutter."}))]
 pub struct Reopen {
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 

@@ -39,13 +39,17 @@ pub struct PlanInput {
     pub start_on: NaiveDate,
     /// Scope of the help (Fachleistungsstunden per week), if measured in hours.
     #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 168)]
     pub hours_per_week: Option<f32>,
     /// Months between reviews; the service default (6) when omitted.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 24)]
     pub review_interval_months: Option<i32>,
     /// At least one goal.
+    #[schema(min_items = 1, max_items = 20, min_length = 1, max_length = 1000)]
     pub goals: Vec<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 1000)]
     pub measures: Vec<String>,
     /// Without a participation record a plan cannot be agreed.
     pub participation: Participation,

@@ -28,6 +28,7 @@ pub struct ReviewInput {
     pub held_on: NaiveDate,
     /// The provider's progress report (Entwicklungsbericht).
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub progress_report: Option<String>,
     /// One rating for every goal of the plan in force.
     pub goal_ratings: Vec<GoalRating>,

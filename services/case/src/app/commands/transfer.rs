@@ -23,6 +23,7 @@ use crate::store::plans as plan_store;
 pub struct TransferRequest {
     /// Another youth office.
     pub to_office_id: Uuid,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
