@@ -38,8 +38,14 @@ const PHASES: &str = "examples,coverage,fuzzing";
 /// With `--stateful`: also sequences of calls that follow the documents' links (from a
 /// creation to the operations on the created resource).
 const PHASES_STATEFUL: &str = "examples,coverage,fuzzing,stateful";
-/// Hooks handed to Schemathesis (`SCHEMATHESIS_HOOKS`): fresh idempotency keys per request.
+/// Hooks handed to Schemathesis (`SCHEMATHESIS_HOOKS`): fresh idempotency keys per request;
+/// the creations as the stateful phase's starting points.
 const HOOKS: &str = include_str!("fuzz_hooks.py");
+/// Schemathesis' configuration (`st --config-file`). A stateful scenario has 6 steps by
+/// default, about what the creations alone take (each starting point may be called twice
+/// before anything else, and most generated creations are refused): a created resource was
+/// seldom left a step to be read or changed through the links.
+const CONFIG: &str = "[phases.stateful]\nmax-steps = 30\n";
 /// The organisation of the staff token.
 const STAFF_ORG: Uuid = Uuid::from_u128(0x5a1f_f022_0000_4000_8000_0000_0000_0001);
 const DEFAULT_MAX_EXAMPLES: u32 = 30;
@@ -184,6 +190,7 @@ pub fn run_with(ctx: &Ctx, binaries: &Binaries, options: &Options) -> Result<()>
     }
     fs::create_dir_all(&dir)?;
     fs::write(dir.join("hooks.py"), HOOKS)?;
+    fs::write(dir.join("schemathesis.toml"), CONFIG)?;
     let mut tokens = Vec::new();
     for who in Who::ALL {
         tokens.push((who, who.token(ctx)?));
@@ -377,7 +384,9 @@ impl Fuzz<'_> {
         let output = File::create(&text)
             .map_err(|e| format!("cannot create {}: {e}", self.ctx.display_path(&text)))?;
         let mut cmd = Command::new(&self.schemathesis);
-        cmd.arg("run")
+        cmd.arg("--config-file")
+            .arg(self.dir.join("schemathesis.toml"))
+            .arg("run")
             .arg(format!("{base}/openapi.json"))
             .args(["--url", &base])
             .args(["--header", &format!("Authorization: Bearer {token}")])
