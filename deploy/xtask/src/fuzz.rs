@@ -833,6 +833,19 @@ fn panics(log: &Path) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // summary
 
+/// The stateful phase's link coverage from Schemathesis' output ("API Links: 10 covered / 30
+/// selected / …"): links followed at least once, links in the run.
+fn links_covered(text: &Path) -> Option<(u64, u64)> {
+    let output = fs::read_to_string(text).ok()?;
+    let line = output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("API Links:"))?;
+    let mut numbers = line
+        .split_whitespace()
+        .filter_map(|word| word.parse::<u64>().ok());
+    Some((numbers.next()?, numbers.next()?))
+}
+
 fn summarize(fuzz: &Fuzz, outcomes: &[ServiceOutcome], took: Duration) -> String {
     let options = fuzz.options;
     let mut out = String::new();
@@ -852,9 +865,10 @@ fn summarize(fuzz: &Fuzz, outcomes: &[ServiceOutcome], took: Duration) -> String
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "  {:<10} {:<6} {:>10} {:>7} {:>8}  result",
-        "service", "token", "operations", "cases", "took"
+        "  {:<10} {:<6} {:>10} {:>7} {:>8} {:>9}  result",
+        "service", "token", "operations", "cases", "took", "links"
     );
+    let mut links_total = (0, 0);
     for outcome in outcomes {
         for run in &outcome.runs {
             let report = &run.report;
@@ -877,9 +891,17 @@ fn summarize(fuzz: &Fuzz, outcomes: &[ServiceOutcome], took: Duration) -> String
             } else {
                 "ok".to_string()
             };
+            let links = match links_covered(&run.text) {
+                Some((covered, selected)) => {
+                    links_total.0 += covered;
+                    links_total.1 += selected;
+                    format!("{covered}/{selected}")
+                }
+                None => "-".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "  {:<10} {:<6} {:>10} {:>7} {:>6.1} s  {result}",
+                "  {:<10} {:<6} {:>10} {:>7} {:>6.1} s {links:>9}  {result}",
                 outcome.service.name,
                 run.who.name(),
                 report.operations.len(),
@@ -890,15 +912,24 @@ fn summarize(fuzz: &Fuzz, outcomes: &[ServiceOutcome], took: Duration) -> String
         if !outcome.troubles.is_empty() {
             let _ = writeln!(
                 out,
-                "  {:<10} {:<6} {:>10} {:>7} {:>8}  FAILED: {} service problem(s)",
+                "  {:<10} {:<6} {:>10} {:>7} {:>8} {:>9}  FAILED: {} service problem(s)",
                 outcome.service.name,
                 "-",
+                "",
                 "",
                 "",
                 "",
                 outcome.troubles.len()
             );
         }
+    }
+    if links_total.1 > 0 {
+        let _ = writeln!(
+            out,
+            "links: the stateful phase followed {} of the {} links in its runs (declared and \
+             inferred) at least once",
+            links_total.0, links_total.1
+        );
     }
     if !outcomes.iter().any(ServiceOutcome::failed) {
         let _ = writeln!(out, "no failures");
@@ -1056,7 +1087,23 @@ pub(crate) fn create_venv(ctx: &Ctx, venv: &Path) -> Result<()> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{Report, compact, shell_quote};
+    use super::{Report, compact, links_covered, shell_quote};
+
+    #[test]
+    fn link_coverage_is_read_from_the_output() {
+        let dir = std::env::temp_dir().join(format!("qmf-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = dir.join("run.txt");
+        std::fs::write(
+            &text,
+            " Stateful\n     Scenarios:    38\n     API Links:    10 covered / 30 selected / 30 total (25 inferred)\n",
+        )
+        .unwrap();
+        assert_eq!(links_covered(&text), Some((10, 30)));
+        std::fs::write(&text, "no stateful phase\n").unwrap();
+        assert_eq!(links_covered(&text), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn shell_quoting_keeps_bytes() {
