@@ -789,7 +789,10 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
             if method == "post" {
-                operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(RefOr::T(
                     ParameterBuilder::new()
                         .name("Idempotency-Key")
                         .parameter_in(ParameterIn::Header)
@@ -807,7 +810,9 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
                                 .max_length(Some(255))
                                 .pattern(Some(crate::idempotency::KEY_PATTERN)),
                         ))
-                        .example(Some(serde_json::json!("5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b")))
+                        .example(Some(serde_json::json!(
+                            "5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b"
+                        )))
                         .build(),
                 ));
             }
@@ -1436,7 +1441,10 @@ mod tests {
         let draft = &schemas["Draft"]["properties"];
         assert_eq!(pattern(&draft["name"]).as_deref(), Some(TEXT_PATTERN));
         assert_eq!(pattern(&draft["note"]).as_deref(), Some(TEXT_PATTERN));
-        assert_eq!(pattern(&draft["tags"]["items"]).as_deref(), Some(TEXT_PATTERN));
+        assert_eq!(
+            pattern(&draft["tags"]["items"]).as_deref(),
+            Some(TEXT_PATTERN)
+        );
         assert_eq!(pattern(&draft["day"]), None);
         assert_eq!(pattern(&draft["kind"]), None);
         assert_eq!(pattern(&schemas["Draft"]["example"]), None);

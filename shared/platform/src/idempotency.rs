@@ -387,18 +387,38 @@ pub async fn purge_expired(pool: &DbPool) -> Result<usize, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn keys_are_one_to_255_visible_ascii_characters() {
-        for good in ["k", "5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b", "!~", &"k".repeat(255)] {
+        for good in [
+            "k",
+            "5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b",
+            "!~",
+            &"k".repeat(255),
+        ] {
             assert!(valid_key(good), "{good:?}");
         }
-        for bad in ["", " ", "two words", "tab\there", "ümlaut", &"k".repeat(256)] {
+        for bad in [
+            "",
+            " ",
+            "two words",
+            "tab\there",
+            "ümlaut",
+            &"k".repeat(256),
+        ] {
             assert!(!valid_key(bad), "{bad:?}");
         }
         let pattern = regex::Regex::new(KEY_PATTERN).unwrap();
-        for probe in ["k", "two words", "", "!~", &"k".repeat(255), &"k".repeat(256)] {
+        for probe in [
+            "k",
+            "two words",
+            "",
+            "!~",
+            &"k".repeat(255),
+            &"k".repeat(256),
+        ] {
             assert_eq!(pattern.is_match(probe), valid_key(probe), "{probe:?}");
         }
     }
