@@ -100,7 +100,8 @@ pub struct Config {
     pub idempotency_lease: Duration,
     pub rate_limits: RateLimits,
     /// Proxies whose forwarding headers (`X-Forwarded-For`, `Forwarded`) are believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Proxies (addresses or networks in CIDR notation) whose forwarding headers count.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Scheme and authority clients reach the service under, for links in responses.
     pub public_base_url: Option<String>,
     /// How often the `idempotency.purge` job runs (once across all replicas).
@@ -236,11 +237,15 @@ impl Config {
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(|p| {
-                    p.parse().map_err(|_| ConfigError {
-                        variable: "QMF_TRUSTED_PROXIES".into(),
-                        value: raw.clone(),
-                        reason: format!("{p:?} is not an IP address"),
-                    })
+                    p.parse::<ipnet::IpNet>()
+                        .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| ConfigError {
+                            variable: "QMF_TRUSTED_PROXIES".into(),
+                            value: raw.clone(),
+                            reason: format!(
+                                "{p:?} is neither an IP address nor a network such as 10.0.0.0/8"
+                            ),
+                        })
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -480,6 +485,22 @@ mod tests {
             let err = config(&[jwks, (variable, value)]).err();
             assert_eq!(err.map(|e| e.variable), Some(variable.to_string()));
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let c = config(&[
+            SECRET,
+            ("QMF_TRUSTED_PROXIES", "127.0.0.1, 10.244.0.0/16,::1"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let listed: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(listed, ["127.0.0.1/32", "10.244.0.0/16", "::1/128"]);
+        let err = config(&[SECRET, ("QMF_TRUSTED_PROXIES", "10.0.0.0/33")]).err();
+        assert_eq!(
+            err.map(|e| e.variable),
+            Some("QMF_TRUSTED_PROXIES".to_string())
+        );
     }
 
     #[test]

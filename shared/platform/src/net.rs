@@ -12,8 +12,9 @@ use actix_web::web;
 /// The network settings every worker reads (app data).
 #[derive(Debug, Clone, Default)]
 pub struct Network {
-    /// Proxies whose forwarding headers are believed.
-    pub trusted_proxies: Vec<IpAddr>,
+    /// Proxies whose forwarding headers are believed: addresses, or networks (a Kubernetes
+    /// pod network, where the gateway's addresses change).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The address clients use, e.g. `https://qmf.example.org`; no trailing slash.
     pub public_base_url: Option<String>,
 }
@@ -34,7 +35,7 @@ fn network(req: &HttpRequest) -> Option<&Network> {
 }
 
 fn peer_is_trusted(req: &HttpRequest, peer: IpAddr) -> bool {
-    network(req).is_some_and(|n| n.trusted_proxies.contains(&peer))
+    network(req).is_some_and(|n| n.trusted_proxies.iter().any(|net| net.contains(&peer)))
 }
 
 /// See [`ClientAddress::of`].
@@ -97,4 +98,36 @@ fn valid_authority(host: &str) -> bool {
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn request(peer: &str, forwarded_for: &str, trusted: &[&str]) -> HttpRequest {
+        let network = Network {
+            trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
+            public_base_url: None,
+        };
+        TestRequest::default()
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("x-forwarded-for", forwarded_for))
+            .app_data(web::Data::new(network))
+            .to_http_request()
+    }
+
+    #[test]
+    fn a_trusted_network_forwards_the_nearest_untrusted_address() {
+        // The gateway in a pod network, behind the ingress controller in the same network.
+        let req = request("10.244.1.7", "203.0.113.5, 10.244.3.2", &["10.244.0.0/16"]);
+        assert_eq!(client_ip(&req).to_string(), "203.0.113.5");
+        // A single trusted address works as before.
+        let req = request("127.0.0.1", "198.51.100.9", &["127.0.0.1/32"]);
+        assert_eq!(client_ip(&req).to_string(), "198.51.100.9");
+        // Outside the trusted network the header is ignored.
+        let req = request("192.0.2.1", "198.51.100.9", &["10.244.0.0/16"]);
+        assert_eq!(client_ip(&req).to_string(), "192.0.2.1");
+    }
 }
