@@ -976,9 +976,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read a person (names come from the directory's events).
-         * @description The committee service keeps a copy of the directory's people; a person registered there moments
-         *     ago may not have arrived yet (404).
+         * Read a person (deprecated: use `GET /v1/people/{id}/publication-consent`).
+         * @deprecated
+         * @description The same answer as `GET /v1/people/{id}/publication-consent`. Behind the gateway this
+         *     path belongs to the directory, which owns people, so this operation is reachable only on
+         *     the committee service's own address.
          */
         get: operations["get_person"];
         put?: never;
@@ -996,7 +998,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read a person's publication consent, with the names the committee holds.
+         * @description The committee service keeps a copy of the directory's people; a person registered there moments
+         *     ago may not have arrived yet (404).
+         */
+        get: operations["get_publication_consent"];
         /**
          * Record whether a person agrees to appear in the public OParl interface.
          * @description The person themselves (token subject = person id), the committee secretary or admins.
@@ -8209,6 +8216,94 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The person. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Person"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The committee service has not (yet) received this person from the directory. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_publication_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Person id (the directory's) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person, with their consent. */
             200: {
                 headers: {
                     [name: string]: unknown;

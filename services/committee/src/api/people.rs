@@ -9,27 +9,64 @@ use crate::app;
 use crate::domain::access;
 use crate::model::people::{ConsentInput, Person};
 
-/// Read a person (names come from the directory's events).
+/// Read a person's publication consent, with the names the committee holds.
 ///
 /// The committee service keeps a copy of the directory's people; a person registered there moments
 /// ago may not have arrived yet (404).
 #[utoipa::path(
     tag = "people",
-    operation_id = "get_person",
+    operation_id = "get_publication_consent",
     params(("id" = Uuid, Path, description = "Person id (the directory's)")),
     responses(
-        (status = 200, description = "The person.", body = Person),
+        (status = 200, description = "The person, with their consent.", body = Person),
         (status = 404, description = "The committee service has not (yet) received this person from the directory.", body = qmf_platform::Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/v1/people/{id}")]
-pub async fn get(
+#[get("/v1/people/{id}/publication-consent")]
+pub async fn get_consent(
     _principal: Principal,
     pool: web::Data<DbPool>,
     id: web::Path<Uuid>,
 ) -> ApiResult<Reply> {
+    read(&pool, *id).await
+}
+
+async fn read(pool: &DbPool, id: Uuid) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
-    Ok(Reply::ok(&app::people::get(&mut conn, *id).await?))
+    Ok(Reply::ok(&app::people::get(&mut conn, id).await?))
+}
+
+/// The first path of the committee's read, kept for clients that use it.
+pub mod legacy {
+    // The handler is marked deprecated for the OpenAPI document; the code actix generates
+    // around it calls it.
+    #![allow(deprecated)]
+
+    use super::*;
+
+    /// Read a person (deprecated: use `GET /v1/people/{id}/publication-consent`).
+    ///
+    /// The same answer as `GET /v1/people/{id}/publication-consent`. Behind the gateway this
+    /// path belongs to the directory, which owns people, so this operation is reachable only on
+    /// the committee service's own address.
+    #[utoipa::path(
+        tag = "people",
+        operation_id = "get_person",
+        params(("id" = Uuid, Path, description = "Person id (the directory's)")),
+        responses(
+            (status = 200, description = "The person.", body = Person),
+            (status = 404, description = "The committee service has not (yet) received this person from the directory.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    #[deprecated = "use GET /v1/people/{id}/publication-consent"]
+    #[get("/v1/people/{id}")]
+    pub async fn get(
+        _principal: Principal,
+        pool: web::Data<DbPool>,
+        id: web::Path<Uuid>,
+    ) -> ApiResult<Reply> {
+        read(&pool, *id).await
+    }
 }
 
 /// Record whether a person agrees to appear in the public OParl interface.

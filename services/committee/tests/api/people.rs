@@ -107,5 +107,31 @@ async fn people_arrive_from_the_directory_and_consent_to_publication() {
         .await
         .expect(StatusCode::OK);
     assert!(tombstones(&app).await.is_empty());
+
+    // The read has the consent's own path (the gateway gives /v1/people/{id} to the directory);
+    // the first path answers the same on the committee's own address.
+    let read = secretary
+        .get(&path)
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .clone();
+    assert_eq!(read["public_consent"], true);
+    assert_eq!(read["family_name"], "Muster");
+    let legacy = secretary
+        .get(&format!("/v1/people/{id}"))
+        .send()
+        .await
+        .expect(StatusCode::OK)
+        .clone();
+    assert_eq!(legacy, read);
+    secretary
+        .get(&format!(
+            "/v1/people/{}/publication-consent",
+            Uuid::now_v7()
+        ))
+        .send()
+        .await
+        .expect(StatusCode::NOT_FOUND);
     app.stop().await;
 }
