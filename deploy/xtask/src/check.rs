@@ -9,6 +9,7 @@ use crate::contracts;
 use crate::ctx::Ctx;
 use crate::faults;
 use crate::fuzz;
+use crate::gateway_check;
 use crate::infra::{Infra, Origin};
 use crate::manifests;
 use crate::openapi;
@@ -125,6 +126,15 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
         started,
         outcome,
     );
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = match &binaries {
+        _ if !infra_ok => Err("skipped: PostgreSQL and RabbitMQ are not available".into()),
+        Ok(binaries) => gateway_check::run_with(ctx, binaries),
+        Err(_) => Err("skipped: the service binaries did not build".into()),
+    };
+    record(steps, "gateway (cargo xtask gateway)", started, outcome);
     process::check_interrupted()?;
 
     let started = Instant::now();

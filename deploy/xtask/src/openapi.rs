@@ -9,6 +9,7 @@ use crate::Result;
 use crate::build::{self, Binaries};
 use crate::contracts;
 use crate::ctx::{Ctx, DIRECTORY, SERVICES, Service};
+use crate::gateway;
 use crate::process::{describe, output_checked};
 
 /// A document as the code produces it, normalised: parsed and pretty-printed by serde_json
@@ -23,6 +24,7 @@ pub fn write_all(ctx: &Ctx) -> Result<()> {
     let binaries = build::build_bins(ctx)?;
     let documents = generate(ctx, &binaries)?;
     fs::create_dir_all(ctx.root.join("openapi"))?;
+    fs::create_dir_all(ctx.root.join("deploy/kubernetes/base/gateway"))?;
     write_documents(ctx, &documents)?;
     // The TypeScript types are generated from the JSON documents just written.
     let tools = contracts::tools(ctx)?;
@@ -56,6 +58,27 @@ pub fn generate(ctx: &Ctx, binaries: &Binaries) -> Result<Vec<Document>> {
             &format!("{}.json", service.name),
         )?);
     }
+    let parsed: Vec<(Service, Value)> = SERVICES
+        .iter()
+        .zip(&documents)
+        .map(|(service, document)| Ok((*service, serde_json::from_str(&document.content)?)))
+        .collect::<Result<_>>()?;
+    let services: Vec<(Service, &Value)> = parsed.iter().map(|(s, d)| (*s, d)).collect();
+    let routes = gateway::routes_conf(&services)?;
+    let template = fs::read_to_string(ctx.root.join(gateway::TEMPLATE_FILE))?;
+    for (path, target) in [
+        (gateway::KUBERNETES_FILE, gateway::Target::kubernetes()),
+        (gateway::COMPOSE_FILE, gateway::Target::compose()),
+    ] {
+        documents.push(Document {
+            path: PathBuf::from(path),
+            content: gateway::render(&template, &routes, &target)?,
+        });
+    }
+    documents.push(Document {
+        path: PathBuf::from(gateway::ROUTES_FILE),
+        content: routes,
+    });
     documents.push(document(
         ctx,
         binaries,
@@ -117,7 +140,7 @@ pub fn check_drift(ctx: &Ctx, binaries: &Binaries) -> Result<()> {
         Ok(())
     } else {
         Err(format!(
-            "API documents out of date:\n  {}\nRun `cargo xtask openapi` and commit the result.",
+            "API documents (and the gateway's routes) out of date:\n  {}\nRun `cargo xtask openapi` and commit the result.",
             drifted.join("\n  ")
         )
         .into())

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::Result;
 use crate::build::{self, Binaries};
 use crate::ctx::{Ctx, DIALOGUE, DIRECTORY, SERVICES, Service};
+use crate::gateway;
 use crate::infra::Infra;
 use crate::launch;
 use crate::process::{self, GroupChild, port_open, tail};
@@ -64,6 +65,13 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
     let binaries = build::build_bins(ctx)?;
     process::check_interrupted()?;
 
+    if port_open(gateway::PORT) {
+        return Err(format!(
+            "port {} for the gateway is already in use (another `cargo xtask up`?)",
+            gateway::PORT
+        )
+        .into());
+    }
     for service in SERVICES {
         if port_open(service.port) {
             return Err(format!(
@@ -82,6 +90,7 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
         let log = ctx.logs_dir().join(format!("{}.log", service.name));
         launch::wait_ready(ctx, child, &service.base_url(), &log, READY_TIMEOUT)?;
     }
+    services.push(start_gateway(ctx)?);
 
     let token = token::admin_token(ctx)?;
     let seeded = seed::run(&DIRECTORY.base_url(), &token)?;
@@ -110,7 +119,10 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
                 && let Some(status) = child.poll()
             {
                 reported[i] = true;
-                let log = ctx.logs_dir().join(format!("{}.log", SERVICES[i].name));
+                let log = match SERVICES.get(i) {
+                    Some(service) => ctx.logs_dir().join(format!("{}.log", service.name)),
+                    None => ctx.state.join("gateway/nginx.err"),
+                };
                 eprintln!(
                     "xtask: {} exited ({status}); the others keep running. Last lines of {}:\n{}",
                     child.name,
@@ -124,11 +136,45 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
     Ok(())
 }
 
+/// nginx on 127.0.0.1:8080 in front of the services, with the routes of the documents they
+/// serve; its logs go to `.qmf/gateway/`.
+fn start_gateway(ctx: &Ctx) -> Result<GroupChild> {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let mut documents = Vec::new();
+    for service in SERVICES {
+        let url = format!("{}/openapi.json", service.base_url());
+        documents.push((
+            service,
+            client.get(&url).send()?.json::<serde_json::Value>()?,
+        ));
+    }
+    let refs: Vec<(Service, &serde_json::Value)> = documents.iter().map(|(s, d)| (*s, d)).collect();
+    let upstream = |s: Service| format!("127.0.0.1:{}", s.port);
+    let dir = ctx.state.join("gateway");
+    let target = gateway::Target {
+        listen: format!("127.0.0.1:{}", gateway::PORT),
+        state: dir.display().to_string(),
+        upstream: &upstream,
+    };
+    let child = gateway::start(ctx, &refs, &target, &dir, gateway::PORT)?;
+    println!(
+        "xtask: started nginx as the gateway on {} (pid {}), logs {}",
+        gateway::base_url(),
+        child.child.id(),
+        ctx.display_path(&dir)
+    );
+    Ok(child)
+}
+
 fn spawn(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<GroupChild> {
     let log_path = ctx.logs_dir().join(format!("{}.log", service.name));
     let log = File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let mut cmd = build::service_command(ctx, binaries, service)?;
+    // The gateway on this machine forwards the client's address and the host it was called by.
+    cmd.env("QMF_TRUSTED_PROXIES", "127.0.0.1");
     let child = build::spawn_serving(&mut cmd, log)?;
     println!(
         "xtask: started {} (pid {}), log {}",
@@ -144,6 +190,12 @@ fn print_banner(ctx: &Ctx, infra: &Infra, token: &str, seeded: &str) {
     println!("QMF platform is up.");
     println!("  {}", infra.describe(ctx));
     println!("  {seeded}");
+    println!();
+    println!(
+        "  Gateway (one origin for all APIs): {}   combined API docs: {}/docs/",
+        gateway::base_url(),
+        gateway::base_url()
+    );
     println!();
     println!("  {:<10} {:<24} {:<30} log", "service", "URL", "API docs");
     for service in SERVICES {
@@ -163,7 +215,7 @@ fn print_banner(ctx: &Ctx, infra: &Infra, token: &str, seeded: &str) {
     println!("Try:");
     println!(
         "curl -s -H 'Authorization: Bearer {token}' '{}/v1/organizations?limit=5'",
-        DIRECTORY.base_url()
+        gateway::base_url()
     );
     println!();
     println!("Press Ctrl-C to stop the services and the infrastructure this command started.");
