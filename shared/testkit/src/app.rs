@@ -133,7 +133,8 @@ impl Cluster {
         env.extend(service.env);
         let config = Config::from_lookup(info, |k| env.get(k).cloned())
             .unwrap_or_else(|e| panic!("{}: {e}", info.name));
-        if let Err(e) = qmf_platform::db::run_migrations(config.session_database_url(), &commands.migrations)
+        if let Err(e) =
+            qmf_platform::db::run_migrations(config.session_database_url(), &commands.migrations)
         {
             panic!("{}: migrations failed: {e}", info.name);
         }

@@ -152,30 +152,34 @@ async fn with_a_session_url_the_claim_is_held_by_a_direct_connection() {
     let session_url = format!("{}{separator}application_name=qmf-job-claims", db.url);
     let holders = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = holders.clone();
-    let job = Job::new("test.session", Duration::from_secs(3600), move |pool: DbPool| {
-        let seen = seen.clone();
-        async move {
-            use diesel_async::RunQueryDsl;
-            #[derive(diesel::QueryableByName)]
-            struct Holder {
-                #[diesel(sql_type = Text)]
-                application_name: String,
-            }
-            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            let found: Vec<Holder> = diesel::sql_query(
-                "SELECT a.application_name FROM pg_locks l \
+    let job = Job::new(
+        "test.session",
+        Duration::from_secs(3600),
+        move |pool: DbPool| {
+            let seen = seen.clone();
+            async move {
+                use diesel_async::RunQueryDsl;
+                #[derive(diesel::QueryableByName)]
+                struct Holder {
+                    #[diesel(sql_type = Text)]
+                    application_name: String,
+                }
+                let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+                let found: Vec<Holder> = diesel::sql_query(
+                    "SELECT a.application_name FROM pg_locks l \
                  JOIN pg_stat_activity a ON a.pid = l.pid \
                  WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()",
-            )
-            .load(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?;
-            seen.lock()
-                .unwrap()
-                .extend(found.into_iter().map(|h| h.application_name));
-            Ok::<_, String>("looked")
-        }
-    });
+                )
+                .load(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+                seen.lock()
+                    .unwrap()
+                    .extend(found.into_iter().map(|h| h.application_name));
+                Ok::<_, String>("looked")
+            }
+        },
+    );
     let settings = RunnerSettings {
         replica: "replica-session".into(),
         poll: Duration::from_millis(50),
