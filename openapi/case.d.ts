@@ -1995,7 +1995,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2649,7 +2649,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2814,7 +2814,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2948,7 +2948,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3203,7 +3203,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3368,7 +3368,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3709,7 +3709,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3874,7 +3874,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4041,7 +4041,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4208,7 +4208,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4373,7 +4373,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4626,7 +4626,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4791,7 +4791,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4925,7 +4925,7 @@ export interface operations {
                 /** @description ETag of the case */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5133,7 +5133,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;

@@ -5095,7 +5095,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5322,7 +5322,7 @@ export interface operations {
                 /** @description ETag of the body */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5596,7 +5596,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5848,7 +5848,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5993,7 +5993,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6405,7 +6405,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6713,7 +6713,7 @@ export interface operations {
                 /** @description ETag of the meeting */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7318,7 +7318,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7465,7 +7465,7 @@ export interface operations {
                 /** @description ETag of the meeting */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7880,7 +7880,7 @@ export interface operations {
                 /** @description ETag of the meeting */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -8045,7 +8045,7 @@ export interface operations {
                 /** @description ETag of the membership */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -8881,7 +8881,7 @@ export interface operations {
                 /** @description ETag of the topic */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -9134,7 +9134,7 @@ export interface operations {
                 /** @description ETag of the topic */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;

@@ -3092,7 +3092,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3493,7 +3493,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3821,7 +3821,7 @@ export interface operations {
                 /** @description ETag of the cycle */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4571,7 +4571,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4970,7 +4970,7 @@ export interface operations {
                 /** @description ETag of the dialogue */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5383,7 +5383,7 @@ export interface operations {
                 /** @description ETag of the dialogue */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5677,7 +5677,7 @@ export interface operations {
                 /** @description ETag of the dialogue */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5930,7 +5930,7 @@ export interface operations {
                 /** @description ETag of the dialogue */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6062,7 +6062,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6633,7 +6633,7 @@ export interface operations {
                 /** @description ETag of the report */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6765,7 +6765,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6912,7 +6912,7 @@ export interface operations {
                 /** @description ETag of the dialogue */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7151,7 +7151,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -7897,7 +7897,7 @@ export interface operations {
                 /** @description ETag of the measure */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -8289,7 +8289,7 @@ export interface operations {
                 /** @description ETag of the run as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -8454,7 +8454,7 @@ export interface operations {
                 /** @description ETag of the run as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;

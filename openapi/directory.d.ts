@@ -1016,7 +1016,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -1221,7 +1221,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -1448,7 +1448,7 @@ export interface operations {
                 /** @description ETag of the current version */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -1723,7 +1723,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -1858,7 +1858,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2246,7 +2246,7 @@ export interface operations {
                 /** @description ETag of the version being deactivated */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2487,7 +2487,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2622,7 +2622,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3001,7 +3001,7 @@ export interface operations {
                 /** @description ETag of the current version */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;

@@ -2574,7 +2574,7 @@ export interface operations {
                 /** @description ETag of the certificate as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -2830,7 +2830,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3595,7 +3595,7 @@ export interface operations {
                 /** @description ETag of the registration as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3729,7 +3729,7 @@ export interface operations {
                 /** @description ETag of the registration as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -3951,7 +3951,7 @@ export interface operations {
                 /** @description ETag of the registration as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4114,7 +4114,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4371,7 +4371,7 @@ export interface operations {
                 /** @description ETag of the registration as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4505,7 +4505,7 @@ export interface operations {
                 /** @description ETag of the registration as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4670,7 +4670,7 @@ export interface operations {
                 /** @description ETag of the registration as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -4930,7 +4930,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5456,7 +5456,7 @@ export interface operations {
                 /** @description ETag of the session as read */
                 "If-Match": string;
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -5724,7 +5724,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;
@@ -6051,7 +6051,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Unique key per intended write: 1 to 255 visible ASCII characters (no spaces), e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
                  * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
                  */
                 "Idempotency-Key"?: string;

@@ -122,7 +122,7 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
     let outcome = manifests::run(ctx);
     record(
         steps,
-        "Kubernetes manifests (cargo xtask manifests)",
+        "Kubernetes manifests (xtask manifests)",
         started,
         outcome,
     );

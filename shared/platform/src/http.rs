@@ -798,8 +798,8 @@ fn finish_document(mut api: OpenApi, info: &ServiceInfo) -> OpenApi {
                         .parameter_in(ParameterIn::Header)
                         .required(Required::False)
                         .description(Some(
-                            "Unique key per intended write: 1 to 255 visible ASCII characters (no \
-                             spaces), e.g. a UUID. Repeating the request with the same key returns \
+                            "Unique key per intended write: 1 to 255 printable ASCII characters, \
+                             e.g. a UUID. Repeating the request with the same key returns \
                              the stored response instead of writing twice; the same key with a \
                              different request is refused (422).",
                         ))

@@ -403,8 +403,8 @@ async fn same_key_with_another_request_is_refused() {
     assert_eq!(admin.list_ids("/v1/organizations").await.len(), 1);
     app.expect_outbox(&[]).await;
 
-    // Keys must be 1 to 255 visible ASCII characters, as the documents' pattern says.
-    for key in [String::new(), "k".repeat(256), "two words".to_string()] {
+    // Keys must be 1 to 255 printable ASCII characters, as the documents' pattern says.
+    for key in [String::new(), "k".repeat(256), "tab\tkey".to_string()] {
         admin
             .post("/v1/people")
             .json(&first)
