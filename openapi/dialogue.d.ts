@@ -55,8 +55,10 @@ export interface paths {
         };
         /**
          * Prometheus metrics in text exposition format.
-         * @description Request counts by method, route and status, request durations by method and route, and the
-         *     metrics the service registers itself (e.g. its outbox backlog), for scraping by Prometheus.
+         * @description Request counts by method, route and status, request durations by method and route; from the
+         *     database at each scrape: `qmf_database_up`, the outbox backlog (`qmf_outbox_pending_events`,
+         *     `qmf_outbox_oldest_pending_seconds`) and per background job its runs of the last 24 hours by
+         *     outcome (`qmf_job_runs_24h`) and its last success (`qmf_job_last_success_timestamp_seconds`).
          */
         get: operations["metrics_endpoint"];
         put?: never;

@@ -9,8 +9,9 @@
 //!   under `deploy/kubernetes/crds/`: each version's `openAPIV3Schema`, with unknown fields
 //!   refused as `kubectl apply` does (strict field validation). A custom resource whose
 //!   definition is not there fails.
-//! - The alert rules of every `PrometheusRule` are checked with `promtool check rules`
-//!   (Debian's `prometheus` package, installed with apt-get when xtask runs as root).
+//! - The alert rules of every `PrometheusRule`, and the queries of every Grafana dashboard
+//!   ConfigMap (label `grafana_dashboard`), are checked with `promtool check rules` (Debian's
+//!   `prometheus` package, installed with apt-get when xtask runs as root).
 //! - The manifests agree with the code: one Deployment per service, running its binary with
 //!   `serve` on the service's port, probed on the health endpoints, and a Service on that port;
 //!   the Dockerfile builds exactly the services' binaries with `cargo build --release --locked`.
@@ -62,6 +63,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         let mut custom = 0;
         let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
         let mut rules = Vec::new();
+        let mut dashboards = 0;
         for doc in &docs {
             let id = ObjectId::of(doc);
             *kinds.entry(id.kind.clone()).or_default() += 1;
@@ -76,14 +78,27 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                         ));
                     }
                     if id.kind == "PrometheusRule" {
-                        rules.push(doc["spec"].clone());
+                        rules.extend(doc["spec"]["groups"].as_array().cloned().unwrap_or_default());
                     }
                 }
                 None if id.is_custom() => problems.push(format!(
                     "{overlay}: {id}: no CustomResourceDefinition for {} under deploy/kubernetes/crds",
                     id.api_version
                 )),
-                None => builtin.push(doc.clone()),
+                None => {
+                    if id.kind == "ConfigMap"
+                        && doc["metadata"]["labels"]["grafana_dashboard"] == "1"
+                    {
+                        match dashboard_queries(doc) {
+                            Ok(group) => {
+                                dashboards += 1;
+                                rules.push(group);
+                            }
+                            Err(e) => problems.push(format!("{overlay}: {id}: {e}")),
+                        }
+                    }
+                    builtin.push(doc.clone());
+                }
             }
         }
         let builtin_path = out.join(format!("{overlay}-builtin.yaml"));
@@ -106,19 +121,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 .into_iter()
                 .map(|p| format!("{overlay}: {p}")),
         );
-        let rule_groups = rules
-            .iter()
-            .map(|spec| spec["groups"].as_array().map_or(0, Vec::len))
-            .sum::<usize>();
+        let rule_groups = rules.len();
         if !rules.is_empty() {
             let path = out.join(format!("{overlay}-rules.yaml"));
-            let groups: Vec<Value> = rules
-                .iter()
-                .flat_map(|spec| spec["groups"].as_array().cloned().unwrap_or_default())
-                .collect();
             fs::write(
                 &path,
-                serde_yaml::to_string(&serde_json::json!({ "groups": groups }))?,
+                serde_yaml::to_string(&serde_json::json!({ "groups": rules }))?,
             )?;
             let promtool = ensure_promtool()?;
             let checked = Command::new(promtool)
@@ -139,6 +147,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             objects: docs.len(),
             custom,
             rule_groups,
+            dashboards,
             kinds,
         });
     }
@@ -155,11 +164,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     for row in &rows {
         let kinds: Vec<String> = row.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
         println!(
-            "  {:<11} {:>3} objects ({} custom resources, {} alert rule groups): {}",
+            "  {:<11} {:>3} objects ({} custom resources, {} rule groups checked by promtool, \
+             {} of them dashboard queries): {}",
             row.overlay,
             row.objects,
             row.custom,
             row.rule_groups,
+            row.dashboards,
             kinds.join(", ")
         );
     }
@@ -179,6 +190,7 @@ struct Row {
     objects: usize,
     custom: usize,
     rule_groups: usize,
+    dashboards: usize,
     kinds: BTreeMap<String, usize>,
 }
 
@@ -232,6 +244,30 @@ fn to_yaml_stream(docs: &[Value]) -> Result<String> {
         text.push_str(&serde_yaml::to_string(doc)?);
     }
     Ok(text)
+}
+
+/// The queries of a Grafana dashboard ConfigMap as a group of recording rules, so that promtool
+/// checks that each one parses.
+fn dashboard_queries(config_map: &Value) -> Result<Value> {
+    let mut rules = Vec::new();
+    for (file, text) in config_map["data"].as_object().into_iter().flatten() {
+        let dashboard: Value = serde_json::from_str(text.as_str().unwrap_or_default())
+            .map_err(|e| format!("{file} is not JSON: {e}"))?;
+        for panel in dashboard["panels"].as_array().into_iter().flatten() {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                if let Some(expr) = target["expr"].as_str() {
+                    rules.push(serde_json::json!({
+                        "record": format!("dashboard:panel_{}:{}", panel["id"], rules.len()),
+                        "expr": expr,
+                    }));
+                }
+            }
+        }
+    }
+    if rules.is_empty() {
+        return Err("the dashboard has no queries".into());
+    }
+    Ok(serde_json::json!({ "name": "dashboard-queries", "rules": rules }))
 }
 
 /// The manifests against the code: every service has its Deployment and Service, with its

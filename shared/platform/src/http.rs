@@ -1393,16 +1393,21 @@ async fn health_ready(pool: web::Data<DbPool>, readiness: web::Data<Readiness>) 
 
 /// Prometheus metrics in text exposition format.
 ///
-/// Request counts by method, route and status, request durations by method and route, and the
-/// metrics the service registers itself (e.g. its outbox backlog), for scraping by Prometheus.
+/// Request counts by method, route and status, request durations by method and route; from the
+/// database at each scrape: `qmf_database_up`, the outbox backlog (`qmf_outbox_pending_events`,
+/// `qmf_outbox_oldest_pending_seconds`) and per background job its runs of the last 24 hours by
+/// outcome (`qmf_job_runs_24h`) and its last success (`qmf_job_last_success_timestamp_seconds`).
 #[utoipa::path(
     tag = "operations",
     security(()),
     responses((status = 200, description = "Metrics in Prometheus text format.", content_type = "text/plain", body = String))
 )]
 #[get("/metrics")]
-async fn metrics_endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
-    metrics::serve(metrics).await
+async fn metrics_endpoint(
+    metrics: web::Data<Metrics>,
+    pool: Option<web::Data<DbPool>>,
+) -> HttpResponse {
+    metrics::serve(metrics, pool).await
 }
 
 #[cfg(test)]

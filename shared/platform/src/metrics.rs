@@ -1,4 +1,8 @@
-//! Prometheus metrics: request counts and latencies per route pattern, served at `/metrics`.
+//! Prometheus metrics served at `/metrics`: request counts and latencies per route pattern, and
+//! what the database tells at each scrape: the outbox backlog and the age of its oldest unsent
+//! event, and per background job its runs of the last 24 hours by outcome and its last success.
+//! The database figures are the same on every replica (they describe the service, not the
+//! process), so alert on them with `max`, not `sum`.
 
 use std::time::Instant;
 
@@ -6,9 +10,19 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Double, Text};
+use diesel_async::RunQueryDsl;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
+
+use crate::db::DbPool;
+
+/// How long a scrape waits for the database figures; without them the scrape still answers,
+/// with `qmf_database_up 0` and the figures of the last successful scrape.
+const DATABASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One registry per service instance (tests run several services in one process).
 #[derive(Clone)]
@@ -16,6 +30,11 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    database_up: IntGauge,
+    outbox_pending: IntGauge,
+    outbox_oldest: Gauge,
+    job_runs: IntGaugeVec,
+    job_last_success: GaugeVec,
 }
 
 impl Metrics {
@@ -39,13 +58,82 @@ impl Metrics {
             ),
             &["method", "route"],
         )?;
+        let database_up = IntGauge::new(
+            "database_up",
+            "1 when the last scrape could read the database figures, else 0",
+        )?;
+        let outbox_pending = IntGauge::new(
+            "outbox_pending_events",
+            "Events committed but not yet confirmed by the broker",
+        )?;
+        let outbox_oldest = Gauge::new(
+            "outbox_oldest_pending_seconds",
+            "Age of the oldest event not yet confirmed by the broker (0 when none is waiting)",
+        )?;
+        let job_runs = IntGaugeVec::new(
+            Opts::new(
+                "job_runs_24h",
+                "Runs of each background job started in the last 24 hours, by outcome",
+            ),
+            &["job", "outcome"],
+        )?;
+        let job_last_success = GaugeVec::new(
+            Opts::new(
+                "job_last_success_timestamp_seconds",
+                "When each background job last finished successfully (Unix time; 0: never)",
+            ),
+            &["job"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(database_up.clone()))?;
+        registry.register(Box::new(outbox_pending.clone()))?;
+        registry.register(Box::new(outbox_oldest.clone()))?;
+        registry.register(Box::new(job_runs.clone()))?;
+        registry.register(Box::new(job_last_success.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
+            database_up,
+            outbox_pending,
+            outbox_oldest,
+            job_runs,
+            job_last_success,
         })
+    }
+
+    /// Reads the database figures into the gauges; on failure only `database_up` changes.
+    pub async fn refresh_from_database(&self, pool: &DbPool) {
+        match tokio::time::timeout(DATABASE_TIMEOUT, database_figures(pool)).await {
+            Ok(Ok((outbox, jobs))) => {
+                self.database_up.set(1);
+                self.outbox_pending.set(outbox.pending);
+                self.outbox_oldest.set(outbox.oldest_seconds);
+                for job in jobs {
+                    for (outcome, count) in [
+                        ("ok", job.ok),
+                        ("failed", job.failed),
+                        ("cancelled", job.cancelled),
+                    ] {
+                        self.job_runs
+                            .with_label_values(&[job.job.as_str(), outcome])
+                            .set(count);
+                    }
+                    self.job_last_success
+                        .with_label_values(&[job.job.as_str()])
+                        .set(job.last_success);
+                }
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "metrics: cannot read the database figures");
+                self.database_up.set(0);
+            }
+            Err(_) => {
+                tracing::warn!("metrics: the database figures took too long");
+                self.database_up.set(0);
+            }
+        }
     }
 
     /// Lets a service register its own metrics (e.g. outbox backlog).
@@ -92,7 +180,60 @@ pub async fn middleware(
     Ok(response)
 }
 
-pub async fn serve(metrics: web::Data<Metrics>) -> HttpResponse {
+#[derive(QueryableByName)]
+struct OutboxFigures {
+    #[diesel(sql_type = BigInt)]
+    pending: i64,
+    #[diesel(sql_type = Double)]
+    oldest_seconds: f64,
+}
+
+#[derive(QueryableByName)]
+struct JobFigures {
+    #[diesel(sql_type = Text)]
+    job: String,
+    #[diesel(sql_type = BigInt)]
+    ok: i64,
+    #[diesel(sql_type = BigInt)]
+    failed: i64,
+    #[diesel(sql_type = BigInt)]
+    cancelled: i64,
+    #[diesel(sql_type = Double)]
+    last_success: f64,
+}
+
+async fn database_figures(
+    pool: &DbPool,
+) -> Result<(OutboxFigures, Vec<JobFigures>), Box<dyn std::error::Error + Send + Sync>> {
+    let mut conn = pool.get().await?;
+    let outbox: OutboxFigures = diesel::sql_query(
+        "SELECT count(*) AS pending, \
+                COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_seconds \
+         FROM outbox WHERE published_at IS NULL",
+    )
+    .get_result(&mut conn)
+    .await?;
+    let jobs: Vec<JobFigures> = diesel::sql_query(
+        "SELECT j.name AS job, \
+                count(*) FILTER (WHERE r.outcome = 'ok') AS ok, \
+                count(*) FILTER (WHERE r.outcome = 'failed') AS failed, \
+                count(*) FILTER (WHERE r.outcome = 'cancelled') AS cancelled, \
+                COALESCE((SELECT EXTRACT(EPOCH FROM max(s.finished_at)) FROM job_runs s \
+                          WHERE s.job_name = j.name AND s.outcome = 'ok'), 0)::float8 \
+                  AS last_success \
+         FROM jobs j \
+         LEFT JOIN job_runs r ON r.job_name = j.name AND r.started_at > now() - interval '24 hours' \
+         GROUP BY j.name ORDER BY j.name",
+    )
+    .load(&mut conn)
+    .await?;
+    Ok((outbox, jobs))
+}
+
+pub async fn serve(metrics: web::Data<Metrics>, pool: Option<web::Data<DbPool>>) -> HttpResponse {
+    if let Some(pool) = pool {
+        metrics.refresh_from_database(&pool).await;
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render())

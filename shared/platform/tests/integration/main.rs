@@ -6,6 +6,7 @@
 
 mod jobs;
 mod jwks;
+mod metrics;
 mod migrations;
 mod pool;
 mod prepared;
