@@ -7,7 +7,9 @@
 //! in-memory exporter in place of OTLP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The system tests' helpers; this binary uses a few of them.
 #[path = "system/common/mod.rs"]
+#[allow(unused_imports)]
 mod common;
 
 use opentelemetry::trace::{SpanId, SpanKind, TraceId, TracerProvider as _};
