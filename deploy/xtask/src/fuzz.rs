@@ -25,9 +25,10 @@ use uuid::Uuid;
 use crate::Result;
 use crate::build::{self, Binaries};
 use crate::ctx::{Ctx, SERVICES, Service};
-use crate::infra::{self, Infra};
+use crate::infra::Infra;
 use crate::launch::{self, Isolated};
-use crate::process::{self, GroupChild, Interrupted, find_program, output_checked, tail};
+use crate::process::{self, GroupChild, Interrupted, output_checked, tail};
+use crate::pyvenv;
 use crate::token::{self, Role};
 
 /// The Schemathesis release the checks are written against; installed into `.qmf/venv`.
@@ -1023,26 +1024,11 @@ fn ensure_schemathesis(ctx: &Ctx) -> Result<PathBuf> {
     if installed(&program) {
         return Ok(program);
     }
-    let python = venv.join("bin/python");
-    if !python_works(&python) {
-        create_venv(ctx, &venv)?;
-    }
-    println!(
-        "xtask: pip install schemathesis=={SCHEMATHESIS_VERSION} into {}",
-        ctx.display_path(&venv)
-    );
-    let mut pip = Command::new(&python);
-    pip.args([
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        "--quiet",
-    ])
-    .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
-    .stdin(Stdio::null());
-    process::run_checked(&mut pip)?;
+    pyvenv::pip_install(
+        ctx,
+        &venv,
+        &[format!("schemathesis=={SCHEMATHESIS_VERSION}")],
+    )?;
     if installed(&program) {
         Ok(program)
     } else {
@@ -1052,36 +1038,6 @@ fn ensure_schemathesis(ctx: &Ctx) -> Result<PathBuf> {
         )
         .into())
     }
-}
-
-pub(crate) fn python_works(python: &Path) -> bool {
-    output_checked(Command::new(python).args(["-m", "pip", "--version"])).is_ok()
-}
-
-/// `python3 -m venv`; Debian ships the module's pip bootstrap separately (python3-venv), which
-/// is installed with apt-get when we are root.
-pub(crate) fn create_venv(ctx: &Ctx, venv: &Path) -> Result<()> {
-    println!(
-        "xtask: creating the virtual environment {}",
-        ctx.display_path(venv)
-    );
-    let create = || -> Result<()> {
-        let python =
-            find_program("python3", infra::SYSTEM_DIRS).ok_or("python3 is not installed")?;
-        output_checked(
-            Command::new(python)
-                .args(["-m", "venv", "--clear"])
-                .arg(venv),
-        )?;
-        Ok(())
-    };
-    if let Err(first) = create() {
-        println!("xtask: {first}");
-        infra::install_packages(&["python3-venv"])
-            .map_err(|e| format!("cannot create a Python virtual environment ({first}); {e}"))?;
-        create()?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

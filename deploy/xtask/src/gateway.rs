@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::Result;
 use crate::ctx::{Ctx, SERVICES, Service};
 use crate::infra;
-use crate::process::{self, GroupChild, find_program, tail};
+use crate::process::{self, GroupChild, tail};
 
 /// Where the routes file lives, relative to the repository root.
 pub const ROUTES_FILE: &str = "deploy/gateway/routes.conf";
@@ -81,7 +81,7 @@ pub fn start(
     dir: &Path,
     port: u16,
 ) -> Result<GroupChild> {
-    let nginx = ensure_program("nginx", "nginx")?;
+    let nginx = infra::ensure_program("nginx", "nginx")?;
     fs::create_dir_all(dir)?;
     let routes = routes_conf(documents)?;
     let template = fs::read_to_string(ctx.root.join(TEMPLATE_FILE))?;
@@ -124,16 +124,6 @@ pub fn start(
         thread::sleep(Duration::from_millis(100));
     }
     Ok(child)
-}
-
-/// A program from Debian's packages, installed with apt-get when we are root.
-pub fn ensure_program(program: &str, package: &str) -> Result<PathBuf> {
-    if let Some(path) = find_program(program, infra::SYSTEM_DIRS) {
-        return Ok(path);
-    }
-    infra::install_packages(&[package])?;
-    find_program(program, infra::SYSTEM_DIRS)
-        .ok_or_else(|| format!("{program} is missing after installing {package}").into())
 }
 
 /// The template with the routes and the target's addresses filled in.

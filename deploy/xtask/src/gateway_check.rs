@@ -27,7 +27,7 @@ use crate::Result;
 use crate::build::{self, Binaries};
 use crate::ctx::{Ctx, SERVICES, Service};
 use crate::gateway::{self, Target};
-use crate::infra::Infra;
+use crate::infra::{self, Infra};
 use crate::launch::{self, Isolated};
 use crate::process::{self, output_checked};
 use crate::token;
@@ -364,7 +364,7 @@ impl Check<'_> {
     /// The page's DOM after its scripts ran, from headless Chromium without network access
     /// beyond this machine.
     fn browser_dom(&self, url: &str) -> Result<String> {
-        let chromium = gateway::ensure_program("chromium", "chromium")?;
+        let chromium = infra::ensure_program("chromium", "chromium")?;
         let profile = self.dir.join("chromium-profile");
         fs::create_dir_all(&profile)?;
         let mut cmd = Command::new(chromium);

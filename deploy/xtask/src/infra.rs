@@ -275,6 +275,16 @@ pub fn ensure_packages(needs: &Needs) -> Result<()> {
     Ok(())
 }
 
+/// `program` from Debian's package `package`, installed with apt-get when we are root.
+pub fn ensure_program(program: &str, package: &str) -> Result<std::path::PathBuf> {
+    if let Some(path) = find_program(program, SYSTEM_DIRS) {
+        return Ok(path);
+    }
+    install_packages(&[package])?;
+    find_program(program, SYSTEM_DIRS)
+        .ok_or_else(|| format!("{program} is missing after installing {package}").into())
+}
+
 /// Install Debian packages with apt-get when we are root; otherwise fail naming them.
 pub fn install_packages(packages: &[&str]) -> Result<()> {
     let list = packages.join(" ");

@@ -15,6 +15,7 @@ mod manifests;
 mod openapi;
 mod plan;
 mod process;
+mod pyvenv;
 mod seed;
 mod seed_data;
 mod seed_dialogue;

