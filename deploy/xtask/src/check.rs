@@ -11,6 +11,7 @@ use crate::faults;
 use crate::fuzz;
 use crate::gateway_check;
 use crate::infra::{Infra, Origin};
+use crate::log_scan;
 use crate::manifests;
 use crate::openapi;
 use crate::process::{self, Interrupted, find_program, run_checked};
@@ -103,10 +104,26 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
         };
         cmd.current_dir(&ctx.root)
             .env("QMF_TEST_DATABASE_URL", ctx.database_url("postgres"))
-            .env("QMF_TEST_AMQP_URL", ctx.amqp_url());
+            .env("QMF_TEST_AMQP_URL", ctx.amqp_url())
+            .env("QMF_TEST_LOG_DIR", log_scan::prepare(ctx)?);
         (name, run_checked(&mut cmd))
     };
+    let tests_ran = infra_ok;
     record(steps, name, started, outcome);
+    process::check_interrupted()?;
+
+    let started = Instant::now();
+    let outcome = if tests_ran {
+        log_scan::run(ctx)
+    } else {
+        Err("skipped: the tests did not run".into())
+    };
+    record(
+        steps,
+        "logs of the tests: JSON, ids, no personal data",
+        started,
+        outcome,
+    );
     process::check_interrupted()?;
 
     let started = Instant::now();

@@ -11,6 +11,7 @@ mod gateway;
 mod gateway_check;
 mod infra;
 mod launch;
+mod log_scan;
 mod manifests;
 mod openapi;
 mod plan;
@@ -124,6 +125,10 @@ enum Command {
     /// searches at most --seconds of wall time; the solution JSON goes to --out or stdout,
     /// progress to stderr. A malformed instance gives a one-line error and exit status 2.
     Plan(plan::Options),
+    /// Check the logs the last `cargo xtask test` kept in .qmf/test-logs (run by `test`; by
+    /// hand after `QMF_TEST_LOG_DIR=.qmf/test-logs cargo test ...`).
+    #[command(hide = true)]
+    ScanTestLogs,
     /// The bare HTTP read `bench` measures as a ceiling: serves one row by primary key as JSON
     /// with actix-web and diesel-async, no service code.
     #[command(hide = true)]
@@ -192,6 +197,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Fuzz(options) => fuzz::run(&ctx, &options).map(|()| ExitCode::SUCCESS),
         Command::Manifests => manifests::run(&ctx).map(|()| ExitCode::SUCCESS),
+        Command::ScanTestLogs => log_scan::run(&ctx).map(|()| ExitCode::SUCCESS),
         Command::Gateway => gateway_check::run(&ctx).map(|()| ExitCode::SUCCESS),
         Command::Plan(options) => plan::run(&ctx, &options),
         Command::Faults(options) => faults::run(&ctx, &options).map(|()| ExitCode::SUCCESS),

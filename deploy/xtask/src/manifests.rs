@@ -11,7 +11,8 @@
 //!   definition is not there fails.
 //! - The alert rules of every `PrometheusRule`, and the queries of every Grafana dashboard
 //!   ConfigMap (label `grafana_dashboard`), are checked with `promtool check rules` (Debian's
-//!   `prometheus` package, installed with apt-get when xtask runs as root).
+//!   `prometheus` package, installed with apt-get when xtask runs as root); the alerts' unit
+//!   tests (`base/monitoring/alerts.test.yaml`) run with `promtool test rules`.
 //! - The manifests agree with the code: one Deployment per service, running its binary with
 //!   `serve` on the service's port, probed on the health endpoints, and a Service on that port;
 //!   the Dockerfile builds exactly the services' binaries with `cargo build --release --locked`.
@@ -28,6 +29,9 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::ctx::{Ctx, SERVICES};
+
+/// The unit tests of the alert rules, run against each overlay's rendered rules.
+const ALERT_TESTS: &str = "deploy/kubernetes/base/monitoring/alerts.test.yaml";
 use crate::infra;
 use crate::process::output_checked;
 use crate::pyvenv;
@@ -129,7 +133,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 serde_yaml::to_string(&serde_json::json!({ "groups": rules }))?,
             )?;
             let promtool = infra::ensure_program("promtool", "prometheus")?;
-            let checked = Command::new(promtool)
+            let checked = Command::new(&promtool)
                 .args(["check", "rules"])
                 .arg(&path)
                 .stdin(Stdio::null())
@@ -141,6 +145,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     String::from_utf8_lossy(&checked.stderr)
                 ));
             }
+            problems.extend(test_alerts(&promtool, &ctx.root, &out, overlay, &path)?);
         }
         rows.push(Row {
             overlay,
@@ -244,6 +249,39 @@ fn to_yaml_stream(docs: &[Value]) -> Result<String> {
         text.push_str(&serde_yaml::to_string(doc)?);
     }
     Ok(text)
+}
+
+/// The unit tests of the alert rules (`promtool test rules`, [`ALERT_TESTS`]) against the rules
+/// of one rendered overlay: alerts stay quiet and fire when they should, with their texts.
+fn test_alerts(
+    promtool: &Path,
+    root: &Path,
+    out: &Path,
+    overlay: &str,
+    rules: &Path,
+) -> Result<Vec<String>> {
+    let mut tests: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(root.join(ALERT_TESTS))?)?;
+    let rules_name = rules
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    tests["rule_files"] = serde_yaml::Value::Sequence(vec![rules_name.into()]);
+    let path = out.join(format!("{overlay}-alerts.test.yaml"));
+    fs::write(&path, serde_yaml::to_string(&tests)?)?;
+    let tested = Command::new(promtool)
+        .args(["test", "rules"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()?;
+    if tested.status.success() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "{overlay}: promtool test rules {ALERT_TESTS}: {}{}",
+        String::from_utf8_lossy(&tested.stdout),
+        String::from_utf8_lossy(&tested.stderr)
+    )])
 }
 
 /// The queries of a Grafana dashboard ConfigMap as a group of recording rules, so that promtool

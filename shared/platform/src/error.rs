@@ -292,6 +292,35 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// What a log line may say about this error: its kind, the broken rules and the pointers of
+    /// invalid fields, never a message. Messages can repeat input (a name in a search, a value
+    /// the JSON parser refused) or name people (the planner's violations), and logs must hold no
+    /// personal data. A server error's cause is logged separately when its response is built.
+    pub fn log_summary(&self) -> String {
+        match self {
+            ApiError::Validation(errors) => {
+                let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+                format!("validation failed at {}", pointers.join(", "))
+            }
+            ApiError::Conflict { rule, .. } => format!("conflict with rule {rule}"),
+            ApiError::Violations(violations) => {
+                let rules: Vec<&str> = violations.iter().map(|v| v.rule.as_str()).collect();
+                format!("rules broken: {}", rules.join(", "))
+            }
+            ApiError::MethodNotAllowed { .. }
+            | ApiError::IdempotencyKeyReused
+            | ApiError::IdempotencyKeyInFlight
+            | ApiError::TooManyRequests { .. } => self.to_string(),
+            _ => self
+                .status_code()
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_lowercase(),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -465,6 +494,47 @@ mod tests {
         pub enum TestRule {
             GuestUnavailable = "guest_unavailable",
             RoomCapacity = "room_capacity",
+        }
+    }
+
+    #[test]
+    fn log_summaries_name_kinds_rules_and_fields_but_repeat_no_message() {
+        let cases = [
+            (
+                ApiError::Violations(vec![
+                    Violation::new(
+                        TestRule::GuestUnavailable,
+                        "guest Vorname Nachname is away on 2027-05-05",
+                    ),
+                    Violation::new(TestRule::RoomCapacity, "room of Anna Beispiel too small"),
+                ]),
+                "rules broken: guest_unavailable, room_capacity",
+            ),
+            (
+                ApiError::Validation(vec![
+                    FieldError::new("/young_person/given_name", "Mia is too long"),
+                    FieldError::new("/email", "mia@example.org is not an address"),
+                ]),
+                "validation failed at /young_person/given_name, /email",
+            ),
+            (
+                ApiError::Conflict {
+                    rule: "person_inactive".into(),
+                    detail: "Anna Beispiel left in 2024".into(),
+                },
+                "conflict with rule person_inactive",
+            ),
+            (
+                ApiError::BadRequest("unknown variant `Beispiel`, expected `mother`".into()),
+                "bad request",
+            ),
+            (
+                ApiError::NotFound("no person Anna Beispiel".into()),
+                "not found",
+            ),
+        ];
+        for (error, summary) in cases {
+            assert_eq!(error.log_summary(), summary);
         }
     }
 

@@ -129,6 +129,7 @@ where
     // own connections along, never one that another worker's running request is using.
     let worker_pool_size = config.db_pool_size.div_ceil(workers).max(1);
     let database_url = config.database_url.clone();
+    let worker_number = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let listener = std::net::TcpListener::bind(config.http_addr)?;
     let addr = listener.local_addr()?;
     // The server is assembled from actix's parts rather than `HttpServer`, to put the
@@ -142,7 +143,11 @@ where
         .listen("qmf-http", listener, move || {
             let mut ctx = ctx.clone();
             match db::pool(&database_url, worker_pool_size) {
-                Ok(pool) => ctx.pool = pool,
+                Ok(pool) => {
+                    let n = worker_number.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    ctx.metrics.watch_pool(format!("http-worker-{n}"), &pool);
+                    ctx.pool = pool;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "no worker pool; the worker shares the process pool")
                 }
@@ -261,7 +266,7 @@ where
         .wrap(from_fn(open_data_cors))
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(response_headers))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<crate::request_span::RequestSpan>::new())
         .wrap(from_fn(head_as_get))
 }
 

@@ -21,6 +21,7 @@ pub mod net;
 pub mod pagination;
 pub mod pdf;
 pub mod reply;
+pub mod request_span;
 pub mod rules;
 pub mod server;
 pub mod telemetry;

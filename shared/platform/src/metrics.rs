@@ -2,8 +2,11 @@
 //! what the database tells at each scrape: the outbox backlog and the age of its oldest unsent
 //! event, and per background job its runs of the last 24 hours by outcome and its last success.
 //! The database figures are the same on every replica (they describe the service, not the
-//! process), so alert on them with `max`, not `sum`.
+//! process), so alert on them with `max`, not `sum`. The connection pools of the process are
+//! per replica: one for the relay, consumer and jobs (`pool="process"`), one per HTTP worker
+//! (`pool="http-worker-<n>"`); sum them per pod for the connections a replica holds.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -35,6 +38,10 @@ pub struct Metrics {
     outbox_oldest: Gauge,
     job_runs: IntGaugeVec,
     job_last_success: GaugeVec,
+    pools: Arc<Mutex<Vec<(String, DbPool)>>>,
+    pool_connections: IntGaugeVec,
+    pool_max: IntGaugeVec,
+    pool_waiting: IntGaugeVec,
 }
 
 impl Metrics {
@@ -84,7 +91,31 @@ impl Metrics {
             ),
             &["job"],
         )?;
+        let pool_connections = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Open database connections of each pool of this process, in use or idle",
+            ),
+            &["pool", "state"],
+        )?;
+        let pool_max = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_max_connections",
+                "The most connections each pool of this process may open",
+            ),
+            &["pool"],
+        )?;
+        let pool_waiting = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_waiting",
+                "Tasks of this process waiting for a connection from each pool",
+            ),
+            &["pool"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(pool_connections.clone()))?;
+        registry.register(Box::new(pool_max.clone()))?;
+        registry.register(Box::new(pool_waiting.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(database_up.clone()))?;
         registry.register(Box::new(outbox_pending.clone()))?;
@@ -100,7 +131,41 @@ impl Metrics {
             outbox_oldest,
             job_runs,
             job_last_success,
+            pools: Arc::default(),
+            pool_connections,
+            pool_max,
+            pool_waiting,
         })
+    }
+
+    /// Reports `pool` under `name` from the next scrape on.
+    pub fn watch_pool(&self, name: impl Into<String>, pool: &DbPool) {
+        self.pools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((name.into(), pool.clone()));
+    }
+
+    /// Reads the state of the watched pools into the gauges.
+    pub fn refresh_pools(&self) {
+        let pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
+        for (name, pool) in pools.iter() {
+            let status = pool.status();
+            let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+            let idle = status.available.min(status.size);
+            self.pool_connections
+                .with_label_values(&[name.as_str(), "in_use"])
+                .set(gauge(status.size - idle));
+            self.pool_connections
+                .with_label_values(&[name.as_str(), "idle"])
+                .set(gauge(idle));
+            self.pool_max
+                .with_label_values(&[name.as_str()])
+                .set(gauge(status.max_size));
+            self.pool_waiting
+                .with_label_values(&[name.as_str()])
+                .set(gauge(status.waiting));
+        }
     }
 
     /// Reads the database figures into the gauges; on failure only `database_up` changes.
@@ -234,6 +299,7 @@ pub async fn serve(metrics: web::Data<Metrics>, pool: Option<web::Data<DbPool>>)
     if let Some(pool) = pool {
         metrics.refresh_from_database(&pool).await;
     }
+    metrics.refresh_pools();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render())

@@ -211,6 +211,7 @@ where
                 .is_none_or(|status| status.is_connected())
     });
     let ctx = crate::http::AppContext::new(config, pool.clone(), broker_ready)?;
+    ctx.metrics.watch_pool("process", &pool);
     crate::http::spawn_housekeeping(ctx.limiters.clone());
     let http = crate::http::bind(config, ctx, routes)?;
     let mut all_jobs = vec![crate::idempotency::purge_job(

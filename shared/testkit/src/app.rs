@@ -127,6 +127,7 @@ impl Cluster {
     }
 
     async fn start_on(&self, service: ServiceUnderTest, db: TestDatabase, owns: bool) -> TestApp {
+        crate::logs::start();
         let commands = (service.commands)();
         let info = commands.info;
         let mut env = crate::service_env(&db.url, &self.exchange, &self.queue_prefix);

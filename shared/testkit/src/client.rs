@@ -167,6 +167,7 @@ pub struct Request {
 impl Request {
     /// A JSON body (`Content-Type: application/json`).
     pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Request {
+        crate::logs::note_personal_data(body);
         self.map(|b| b.json(body))
     }
 

@@ -9,6 +9,8 @@
 //! - [`events`]: the outbox (what a service committed), the broker ([`EventProbe`]) and events
 //!   delivered to a service; [`TestApp::stop`] fails when an event was never published;
 //! - [`wait`]: [`eventually`], for what another service does in its own time;
+//! - [`logs`]: the run's logs and the personal data the tests sent, for the check that no
+//!   log line holds personal data;
 //! - below these: throwaway databases ([`db`]), broker names and an outage proxy ([`broker`]),
 //!   development tokens ([`auth`]) and the token attacks every service is tested against
 //!   ([`token_table`]).
@@ -39,6 +41,7 @@ pub mod broker;
 pub mod client;
 pub mod db;
 pub mod events;
+pub mod logs;
 pub mod persona;
 pub mod probe;
 pub mod reply;

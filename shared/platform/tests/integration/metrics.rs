@@ -110,3 +110,90 @@ async fn a_scrape_reads_the_outbox_backlog_and_the_jobs_from_the_database() {
     assert_eq!(sample(&text, "qmf_database_up", ""), Some(0.0), "{text}");
     assert_eq!(sample(&text, "qmf_outbox_pending_events", ""), Some(2.0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_reports_each_watched_pool_in_use_idle_and_waiting() {
+    let db = qmf_testkit::create_database().await;
+    let process = qmf_platform::db::pool(&db.url, 2).unwrap();
+    let worker = qmf_platform::db::pool(&db.url, 3).unwrap();
+    let metrics = Metrics::new("case").unwrap();
+    metrics.watch_pool("process", &process);
+    metrics.watch_pool("http-worker-0", &worker);
+
+    // The process pool: both connections taken, a third task waiting; the worker pool: one
+    // connection opened and given back.
+    let first = process.get().await.unwrap();
+    let second = process.get().await.unwrap();
+    let waiting = tokio::spawn({
+        let process = process.clone();
+        async move { process.get().await.map(drop) }
+    });
+    drop(worker.get().await.unwrap());
+    qmf_testkit::eventually("the third task waits for the process pool", || async {
+        (process.status().waiting == 1).then_some(())
+    })
+    .await;
+
+    metrics.refresh_pools();
+    let text = metrics.render();
+    let value = |name: &str, labels: &str| sample(&text, name, labels);
+    assert_eq!(
+        value(
+            "qmf_db_pool_connections",
+            "pool=\"process\",state=\"in_use\""
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        value("qmf_db_pool_connections", "pool=\"process\",state=\"idle\""),
+        Some(0.0)
+    );
+    assert_eq!(value("qmf_db_pool_waiting", "pool=\"process\""), Some(1.0));
+    assert_eq!(
+        value("qmf_db_pool_max_connections", "pool=\"process\""),
+        Some(2.0)
+    );
+    assert_eq!(
+        value(
+            "qmf_db_pool_connections",
+            "pool=\"http-worker-0\",state=\"in_use\""
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        value(
+            "qmf_db_pool_connections",
+            "pool=\"http-worker-0\",state=\"idle\""
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value("qmf_db_pool_waiting", "pool=\"http-worker-0\""),
+        Some(0.0)
+    );
+    assert_eq!(
+        value("qmf_db_pool_max_connections", "pool=\"http-worker-0\""),
+        Some(3.0)
+    );
+
+    // Connections given back: the waiting task gets one, nobody waits any more.
+    drop(first);
+    waiting.await.unwrap().unwrap();
+    drop(second);
+    metrics.refresh_pools();
+    let text = metrics.render();
+    assert_eq!(
+        sample(
+            &text,
+            "qmf_db_pool_connections",
+            "pool=\"process\",state=\"in_use\""
+        ),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "qmf_db_pool_waiting", "pool=\"process\""),
+        Some(0.0)
+    );
+}
