@@ -50,7 +50,6 @@ pub const SERVICES: [Service; 5] = [
 ];
 
 pub const DIRECTORY: Service = SERVICES[0];
-pub const DIALOGUE: Service = SERVICES[3];
 
 /// Repository root, state directory and infrastructure ports of this invocation.
 #[derive(Debug, Clone)]

@@ -18,6 +18,8 @@ mod plan;
 mod process;
 mod pyvenv;
 mod seed;
+mod seed_case;
+mod seed_committee;
 mod seed_data;
 mod seed_dialogue;
 mod seed_training;
@@ -70,11 +72,14 @@ enum Command {
     /// Regenerate openapi/<service>.json, openapi/asyncapi.json and the TypeScript types
     /// openapi/<service>.d.ts from the code.
     Openapi,
-    /// Seed the regional demo data through the directory API.
+    /// Seed the demo data into a running cluster through the APIs (each service's part only
+    /// where that service holds none yet: organisations and people, committee work, help cases in
+    /// every phase, a dialogue cycle, a training catalogue) and print a token for one persona
+    /// of each role.
     Seed {
-        /// Base URL of the directory service.
-        #[arg(long, default_value = "http://127.0.0.1:8081")]
-        url: String,
+        /// One base URL for all services (the gateway); without it each service's own port.
+        #[arg(long)]
+        url: Option<String>,
     },
     /// Print a signed development JWT (HS256 with the development secret).
     Token {
@@ -182,9 +187,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Test => check::run(&ctx),
         Command::Openapi => openapi::write_all(&ctx).map(|()| ExitCode::SUCCESS),
         Command::Seed { url } => {
-            let token = token::admin_token(&ctx)?;
-            let outcome = seed::run(&url, &token)?;
-            println!("{outcome}");
+            let urls = url.map_or(seed::Urls::Services, seed::Urls::Gateway);
+            let (lines, personas) = seed::everything(&ctx, &urls)?;
+            seed::print_report(&ctx, &lines, &personas);
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { roles, org, sub } => {

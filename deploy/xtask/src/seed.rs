@@ -1,4 +1,6 @@
-//! `cargo xtask seed`: the regional demo data, written through the directory API.
+//! `cargo xtask seed`: the regional demo data, written through the services' APIs: the
+//! directory's organisations and people here, the other services' parts in `seed_*` modules
+//! ([`everything`]), and a token for one persona of each role.
 
 use std::fmt;
 use std::time::Duration;
@@ -10,7 +12,10 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::Result;
+use crate::ctx::{self, Ctx, SERVICES, Service};
 use crate::seed_data::{self, OrgKind};
+use crate::token::{self, Role};
+use crate::{seed_case, seed_committee, seed_dialogue, seed_training};
 
 /// What a seed run did.
 pub enum Outcome {
@@ -250,4 +255,175 @@ fn read(response: Response) -> Result<(StatusCode, HeaderMap, String)> {
     let headers = response.headers().clone();
     let text = response.text()?;
     Ok((status, headers, text))
+}
+
+/// The base URL of each service: every service's own port, or one gateway for all.
+pub enum Urls {
+    Services,
+    Gateway(String),
+}
+
+impl Urls {
+    pub fn of(&self, service: Service) -> String {
+        match self {
+            Urls::Services => service.base_url(),
+            Urls::Gateway(url) => url.trim_end_matches('/').to_string(),
+        }
+    }
+}
+
+/// Seeds every service through its API (each part only where its service holds none of it
+/// yet) and mints a token for one persona of each role; lines for the banner, then the
+/// personas. The directory's data is the base of everything else, so its failure is an
+/// error; a failure of another part is reported in its line.
+pub fn everything(ctx: &Ctx, urls: &Urls) -> Result<(Vec<String>, Vec<Persona>)> {
+    let token = token::admin_token(ctx)?;
+    let directory = urls.of(ctx::DIRECTORY);
+    let url = |name: &str| -> Result<String> {
+        SERVICES
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| urls.of(*s))
+            .ok_or_else(|| format!("no service {name}").into())
+    };
+    let mut lines = vec![run(&directory, &token)?.to_string()];
+    let report = |part: &str, outcome: Result<String>| {
+        outcome.unwrap_or_else(|e| format!("{part} demo: not seeded ({e})"))
+    };
+    lines.push(report(
+        "committee",
+        seed_committee::run(ctx, &directory, &url("committee")?, &token),
+    ));
+    lines.push(report(
+        "case",
+        seed_case::run(ctx, &directory, &url("case")?, &token),
+    ));
+    lines.push(report(
+        "dialogue",
+        seed_dialogue::run(&directory, &url("dialogue")?, &token),
+    ));
+    lines.push(report(
+        "training",
+        seed_training::run(&directory, &url("training")?, &token),
+    ));
+    let personas = personas(ctx, &directory, &token)?;
+    write_personas(ctx, &personas)?;
+    Ok((lines, personas))
+}
+
+/// A demo user: a token of one role, for an organisation of the demo data where the role
+/// acts for one, with the person it stands for.
+#[derive(serde::Serialize)]
+pub struct Persona {
+    pub role: &'static str,
+    pub who: String,
+    pub organization_id: Option<Uuid>,
+    pub subject: String,
+    pub token: String,
+}
+
+/// One persona of each role: the platform's admin, the overall coordination, the committee
+/// secretariat, an auditor; the leader and a caseworker of the first youth office, a
+/// coordinator of the first institution and a trainer of the education provider (as the
+/// directory's people, so their seats and registrations apply).
+fn personas(ctx: &Ctx, directory_url: &str, admin_token: &str) -> Result<Vec<Persona>> {
+    let directory = Api::new(directory_url, admin_token)?;
+    let first = |kind: &str| -> Result<Option<(Uuid, String)>> {
+        let page = directory.get(&format!(
+            "/v1/organizations?kind={kind}&active=true&limit=1"
+        ))?;
+        Ok(page["items"]
+            .as_array()
+            .and_then(|items| items.first())
+            .and_then(|org| {
+                let id = org["id"].as_str()?.parse().ok()?;
+                Some((id, org["name"].as_str()?.to_string()))
+            }))
+    };
+    let person = |org: Uuid, function: &str| -> Result<Option<(String, String)>> {
+        let page = directory.get(&format!(
+            "/v1/people?organization_id={org}&function={function}&active=true&limit=1"
+        ))?;
+        Ok(page["items"]
+            .as_array()
+            .and_then(|items| items.first())
+            .and_then(|p| {
+                let name = format!(
+                    "{} {}",
+                    p["given_name"].as_str()?,
+                    p["family_name"].as_str()?
+                );
+                Some((p["id"].as_str()?.to_string(), name))
+            }))
+    };
+    let mut personas = Vec::new();
+    for (role, who, subject) in [
+        (Role::Admin, "platform administration", "demo-admin"),
+        (Role::Coordinator, "Gesamtkoordination", "demo-coordinator"),
+        (
+            Role::CommitteeSecretary,
+            "Geschäftsstelle der Gremien",
+            "demo-secretary",
+        ),
+        (Role::Auditor, "audit", "demo-auditor"),
+    ] {
+        personas.push(Persona {
+            role: role.as_str(),
+            who: who.to_string(),
+            organization_id: None,
+            subject: subject.to_string(),
+            token: token::mint(ctx, &[role], None, Some(subject))?,
+        });
+    }
+    for (role, kind, function) in [
+        (Role::YouthOfficeStaff, "youth_office", "leader"),
+        (Role::Caseworker, "youth_office", "caseworker"),
+        (Role::InstitutionStaff, "institution", "qmf_coordinator"),
+        (Role::Trainer, "education_provider", "trainer"),
+    ] {
+        let Some((org, org_name)) = first(kind)? else {
+            continue;
+        };
+        let Some((subject, name)) = person(org, function)? else {
+            continue;
+        };
+        personas.push(Persona {
+            role: role.as_str(),
+            who: format!("{name} ({function}, {org_name})"),
+            organization_id: Some(org),
+            token: token::mint(ctx, &[role], Some(org), Some(&subject))?,
+            subject,
+        });
+    }
+    Ok(personas)
+}
+
+/// The personas' tokens as JSON for the frontend team: `.qmf/demo-personas.json`.
+fn write_personas(ctx: &Ctx, personas: &[Persona]) -> Result<()> {
+    std::fs::create_dir_all(&ctx.state)?;
+    std::fs::write(
+        personas_file(ctx),
+        serde_json::to_string_pretty(personas)? + "\n",
+    )?;
+    Ok(())
+}
+
+pub fn personas_file(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.state.join("demo-personas.json")
+}
+
+/// The seeded parts and the personas, for a terminal.
+pub fn print_report(ctx: &Ctx, lines: &[String], personas: &[Persona]) {
+    for line in lines {
+        println!("  {line}");
+    }
+    println!();
+    println!(
+        "Tokens of one persona per role (valid 12 h; also in {}):",
+        ctx.display_path(&personas_file(ctx))
+    );
+    for persona in personas {
+        println!("  {:<20} {}", persona.role, persona.who);
+        println!("    {}", persona.token);
+    }
 }

@@ -10,9 +10,13 @@ use serde_json::{Map, Value, json};
 const SEED: u64 = 0x5148_4d46_2026_0001;
 
 /// A small linear congruential generator (Knuth's MMIX constants); enough for demo data.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
     fn next(&mut self) -> u32 {
         self.0 = self
             .0
@@ -21,15 +25,15 @@ impl Rng {
         (self.0 >> 33) as u32
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         if n == 0 { 0 } else { self.next() as usize % n }
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 
-    fn chance(&mut self, percent: usize) -> bool {
+    pub(crate) fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
 
@@ -275,7 +279,7 @@ const STREETS: &[&str] = &[
     "Tauberstraße",
 ];
 
-const GIVEN_NAMES: &[&str] = &[
+pub(crate) const GIVEN_NAMES: &[&str] = &[
     "Anna",
     "Lena",
     "Sophie",
@@ -318,7 +322,7 @@ const GIVEN_NAMES: &[&str] = &[
     "Björn",
 ];
 
-const FAMILY_NAMES: &[&str] = &[
+pub(crate) const FAMILY_NAMES: &[&str] = &[
     "Müller",
     "Schmidt",
     "Schneider",

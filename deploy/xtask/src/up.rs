@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use crate::Result;
 use crate::build::{self, Binaries};
-use crate::ctx::{Ctx, DIALOGUE, DIRECTORY, SERVICES, Service};
+use crate::ctx::{Ctx, SERVICES, Service};
 use crate::gateway;
 use crate::infra::Infra;
 use crate::launch;
 use crate::process::{self, GroupChild, port_open, tail};
+use crate::seed;
 use crate::token;
-use crate::{seed, seed_dialogue, seed_training};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
 const STOP_GRACE: Duration = Duration::from_secs(15);
@@ -93,24 +93,8 @@ fn start_and_serve(ctx: &Ctx, infra: &Infra, services: &mut Vec<GroupChild>) -> 
     services.push(start_gateway(ctx)?);
 
     let token = token::admin_token(ctx)?;
-    let seeded = seed::run(&DIRECTORY.base_url(), &token)?;
-    // The demo cycle is a convenience: without it the platform still runs, so a failure is
-    // reported, not fatal.
-    let cycle = seed_dialogue::run(&DIRECTORY.base_url(), &DIALOGUE.base_url(), &token)
-        .unwrap_or_else(|e| format!("dialogue demo: not seeded ({e})"));
-    // Likewise the training catalogue.
-    let training = SERVICES
-        .iter()
-        .find(|s| s.name == "training")
-        .ok_or("the service list has no training service")?;
-    let catalogue = seed_training::run(&DIRECTORY.base_url(), &training.base_url(), &token)
-        .unwrap_or_else(|e| format!("training demo: not seeded ({e})"));
-    print_banner(
-        ctx,
-        infra,
-        &token,
-        &format!("{seeded}\n  {cycle}\n  {catalogue}"),
-    );
+    let (seeded, personas) = seed::everything(ctx, &seed::Urls::Services)?;
+    print_banner(ctx, infra, &token, &seeded, &personas);
 
     let mut reported = vec![false; services.len()];
     while !process::stop_requested() {
@@ -185,11 +169,17 @@ fn spawn(ctx: &Ctx, binaries: &Binaries, service: Service) -> Result<GroupChild>
     Ok(GroupChild::new(service.binary(), child))
 }
 
-fn print_banner(ctx: &Ctx, infra: &Infra, token: &str, seeded: &str) {
+fn print_banner(
+    ctx: &Ctx,
+    infra: &Infra,
+    token: &str,
+    seeded: &[String],
+    personas: &[seed::Persona],
+) {
     println!();
     println!("QMF platform is up.");
     println!("  {}", infra.describe(ctx));
-    println!("  {seeded}");
+    seed::print_report(ctx, seeded, personas);
     println!();
     println!(
         "  Gateway (one origin for all APIs): {}   combined API docs: {}/docs/",
@@ -209,8 +199,7 @@ fn print_banner(ctx: &Ctx, infra: &Infra, token: &str, seeded: &str) {
         );
     }
     println!();
-    println!("Admin token (valid 12 h; others: cargo xtask token --role ROLE [--org UUID]):");
-    println!("{token}");
+    println!("Other tokens: cargo xtask token --role ROLE [--org UUID] [--sub PERSON_ID]");
     println!();
     println!("Try:");
     println!(
