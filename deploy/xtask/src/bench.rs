@@ -1320,6 +1320,15 @@ pub fn write_header(report: &mut String, title: &str, launched: &Launched, servi
             IDLE_SETTLE.as_secs()
         );
     }
+    if let Some(peak) = usage::peak_rss_kib(launched.child.child.id()) {
+        let _ = writeln!(
+            report,
+            "  memory       peak RSS {:.1} MiB over seeding and every level (VmHWM of \
+             /proc/<pid>/status when the report is written); the basis of the resource limits \
+             in deploy/kubernetes",
+            peak as f64 / 1024.0
+        );
+    }
     let _ = writeln!(
         report,
         "  client       release build of xtask (pid {}): load client and event probe in one \

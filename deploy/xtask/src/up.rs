@@ -178,14 +178,12 @@ fn print_banner(
 ) {
     println!();
     println!("QMF platform is up.");
-    println!("  {}", infra.describe(ctx));
-    seed::print_report(ctx, seeded, personas);
-    println!();
     println!(
         "  Gateway (one origin for all APIs): {}   combined API docs: {}/docs/",
         gateway::base_url(),
         gateway::base_url()
     );
+    println!("  {}", infra.describe(ctx));
     println!();
     println!("  {:<10} {:<24} {:<30} log", "service", "URL", "API docs");
     for service in SERVICES {
@@ -199,6 +197,8 @@ fn print_banner(
         );
     }
     println!();
+    println!("Demo data:");
+    seed::print_report(ctx, seeded, personas);
     println!("Other tokens: cargo xtask token --role ROLE [--org UUID] [--sub PERSON_ID]");
     println!();
     println!("Try:");

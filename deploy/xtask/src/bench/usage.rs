@@ -96,10 +96,21 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     parse_rss_kib(&status)
 }
 
+/// The most resident memory the process `pid` has had since it started (`VmHWM`, its high
+/// water mark), in KiB.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_kib(&status, "VmHWM:")
+}
+
 fn parse_rss_kib(status: &str) -> Option<u64> {
+    status_kib(status, "VmRSS:")
+}
+
+fn status_kib(status: &str, field: &str) -> Option<u64> {
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| rest.trim().strip_suffix("kB"))
         .and_then(|kib| kib.trim().parse().ok())
 }
@@ -107,12 +118,13 @@ fn parse_rss_kib(status: &str) -> Option<u64> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{parse_rss_kib, parse_stat};
+    use super::{parse_rss_kib, parse_stat, status_kib};
 
     #[test]
     fn the_resident_size_is_read_from_the_status() {
-        let status = "Name:\tqmf-case\nVmPeak:\t  99 kB\nVmRSS:\t   23456 kB\nThreads:\t4\n";
+        let status = "Name:\tqmf-case\nVmPeak:\t  99 kB\nVmHWM:\t   30001 kB\nVmRSS:\t   23456 kB\nThreads:\t4\n";
         assert_eq!(parse_rss_kib(status), Some(23456));
+        assert_eq!(status_kib(status, "VmHWM:"), Some(30001));
         assert_eq!(parse_rss_kib("Name:\tx\n"), None);
     }
 
