@@ -120,7 +120,7 @@ fn run_steps(ctx: &Ctx, steps: &mut Vec<Step>, infra_ok: bool) -> Result<()> {
     };
     record(
         steps,
-        "logs of the tests: JSON, ids, no personal data",
+        "logs of the tests (no personal data)",
         started,
         outcome,
     );

@@ -247,6 +247,7 @@ mod tests {
             "Lio",
             "+49 7131 555",
             "a.b",
+            "ab@x.de",
         ]
         .into_iter()
         .filter(|v| identifying(v))
