@@ -160,6 +160,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leadership-confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List leadership confirmations. Every authenticated caller may read them.
+         * @description Cursor-paginated in creation order; with `modified_since` in change order. The newest
+         *     `confirmed_on` of an organisation is its current confirmation.
+         */
+        get: operations["list_leadership_confirmations"];
+        put?: never;
+        /**
+         * Record a leadership confirmation.
+         * @description The organisation's leader records their own statement (token subject = their directory id,
+         *     token organisation = theirs); admins and coordinators record it for any organisation. The
+         *     confirming person must be a leader (function `leader`) of the organisation, in office on
+         *     `confirmed_on`, and the organisation active. Publishes `directory.leadership.confirmed.v1`
+         *     (subject: the organisation).
+         */
+        post: operations["create_leadership_confirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leadership-confirmations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one leadership confirmation. */
+        get: operations["get_leadership_confirmation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations": {
         parameters: {
             query?: never;
@@ -435,6 +481,67 @@ export interface components {
             version: number;
         };
         /**
+         * @description A leader's statement as recorded by clients.
+         * @example {
+         *       "confirmed_on": "2026-11-30",
+         *       "leader_id": "01936f40-0000-7000-8000-000000000001",
+         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *       "statement": "Die Leitung stellt die Umsetzung der Kooperation in der Einrichtung sicher."
+         *     }
+         */
+        ConfirmationDraft: {
+            /**
+             * Format: date
+             * @description Date of the statement; not in the future.
+             */
+            confirmed_on: string;
+            /**
+             * Format: uuid
+             * @description The directory person who confirms: a leader (function `leader`) of the organisation,
+             *     active on `confirmed_on`.
+             */
+            leader_id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** @description The statement's wording, if it is to be kept. */
+            statement?: string | null;
+        };
+        /**
+         * @description A leader's dated statement that the leadership carries the cooperation into its house
+         *     (Verpflichtung der Leitung), one of the criteria of commitment. A record of a statement:
+         *     never edited; a newer statement supersedes an older one.
+         * @example {
+         *       "confirmed_on": "2026-11-30",
+         *       "created_at": "2026-12-01T09:00:00Z",
+         *       "id": "01936f42-0000-7000-8000-000000000003",
+         *       "leader_id": "01936f40-0000-7000-8000-000000000001",
+         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *       "statement": "Die Leitung stellt die Umsetzung der Kooperation in der Einrichtung sicher.",
+         *       "updated_at": "2026-12-01T09:00:00Z",
+         *       "version": 1
+         *     }
+         */
+        ConfirmationResponse: {
+            /** Format: date */
+            confirmed_on: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The confirming leader (a directory person of the organisation).
+             */
+            leader_id: string;
+            /** Format: uuid */
+            organization_id: string;
+            statement?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /**
          * @description End of a staff member's active period.
          * @example {
          *       "active_until": "2026-12-31"
@@ -599,6 +706,38 @@ export interface components {
                 updated_at: string;
                 /** @description Valid today: signed and not terminated. */
                 valid: boolean;
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor?: string | null;
+            /**
+             * @description Only in change order (with `modified_since`): where to resume incremental sync. Pass it
+             *     later as `cursor`, with the same filters and `modified_since`, to get exactly the changes
+             *     committed after this page: none is skipped, none repeated.
+             */
+            sync_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ConfirmationResponse: {
+            /** @description The items of this page, in the list's stable order. */
+            items: {
+                /** Format: date */
+                confirmed_on: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description The confirming leader (a directory person of the organisation).
+                 */
+                leader_id: string;
+                /** Format: uuid */
+                organization_id: string;
+                statement?: string | null;
+                /** Format: date-time */
+                updated_at: string;
                 /** Format: int32 */
                 version: number;
             }[];
@@ -1570,6 +1709,333 @@ export interface operations {
             };
             /** @description `If-Match` is missing. */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_leadership_confirmations: {
+        parameters: {
+            query?: {
+                organization_id?: string;
+                /**
+                 * @description Page size, 1 to 200 (default 50).
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; omit for the first page. */
+                cursor?: string;
+                /**
+                 * @description Only items changed after this time; switches the list to change order for incremental
+                 *     sync. Each page then carries `sync_cursor`: resume with it (and the same
+                 *     `modified_since`) to get exactly the changes committed since, none skipped or repeated.
+                 *     A change shows once the transactions that started before it have ended.
+                 * @example 2026-11-23T09:00:00Z
+                 */
+                modified_since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of confirmations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ConfirmationResponse"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter breaks the text rules (control or bidirectional override characters, a date outside 1900-2200) or is out of range; `errors` points at it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_leadership_confirmation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationDraft"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            201: {
+                headers: {
+                    /** @description Strong ETag of version 1 */
+                    ETag?: string;
+                    /** @description URL of the confirmation */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationResponse"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the organisation's leader, coordinators and admins. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body was not received in time (a pause longer than the body timeout). */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rule `organization_inactive` or `confirmed_by_its_leader`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has an unsupported content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, an unknown organisation or person. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_leadership_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Confirmation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The confirmation. */
+            200: {
+                headers: {
+                    /** @description Strong ETag */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmationResponse"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token carries no role this platform knows, or the caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such confirmation. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,12 +2,13 @@
 
 use diesel_async::AsyncPgConnection;
 use qmf_contracts::directory::{
-    AgreementSignedV1, AgreementTerminatedV1, DirectoryEvent, OrganizationDeactivatedV1,
-    OrganizationV1, PersonDeactivatedV1, PersonV1,
+    AgreementSignedV1, AgreementTerminatedV1, DirectoryEvent, LeadershipConfirmedV1,
+    OrganizationDeactivatedV1, OrganizationV1, PersonDeactivatedV1, PersonV1,
 };
 use qmf_platform::ApiError;
 
 use crate::store::agreements::AgreementRow;
+use crate::store::leadership::ConfirmationRow;
 use crate::store::organizations::OrganizationRow;
 use crate::store::parse_code;
 use crate::store::people::PersonRow;
@@ -134,4 +135,20 @@ pub async fn agreement_terminated(
         terminated_on: row.terminated_on.unwrap_or(row.signed_on),
     };
     publish(conn, DirectoryEvent::AgreementTerminated(data)).await
+}
+
+pub async fn leadership_confirmed(
+    conn: &mut AsyncPgConnection,
+    row: &ConfirmationRow,
+) -> Result<(), ApiError> {
+    publish(
+        conn,
+        DirectoryEvent::LeadershipConfirmed(LeadershipConfirmedV1 {
+            id: row.id,
+            organization_id: row.organization_id,
+            leader_id: row.leader_id,
+            confirmed_on: row.confirmed_on,
+        }),
+    )
+    .await
 }

@@ -30,6 +30,7 @@ fn schemas() -> Map<String, Value> {
         directory::PersonDeactivatedV1,
         directory::AgreementSignedV1,
         directory::AgreementTerminatedV1,
+        directory::LeadershipConfirmedV1,
         directory::OrganizationKind,
         directory::District,
         directory::AgreementKind,

@@ -17,6 +17,7 @@ pub const PERSON_UPDATED: &str = "directory.person.updated.v1";
 pub const PERSON_DEACTIVATED: &str = "directory.person.deactivated.v1";
 pub const AGREEMENT_SIGNED: &str = "directory.agreement.signed.v1";
 pub const AGREEMENT_TERMINATED: &str = "directory.agreement.terminated.v1";
+pub const LEADERSHIP_CONFIRMED: &str = "directory.leadership.confirmed.v1";
 
 /// Kind of organisation taking part in QMF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -154,6 +155,17 @@ pub struct AgreementTerminatedV1 {
     pub terminated_on: NaiveDate,
 }
 
+/// An organisation's leader confirmed that the leadership carries the cooperation into its
+/// house (Verpflichtung der Leitung), on `confirmed_on`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01936f42-0000-7000-8000-000000000003", "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "leader_id": "01936f40-0000-7000-8000-000000000001", "confirmed_on": "2026-11-30"}))]
+pub struct LeadershipConfirmedV1 {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub leader_id: Uuid,
+    pub confirmed_on: NaiveDate,
+}
+
 /// Everything the directory publishes. Agreements are published under their organisation as
 /// subject, so that an organisation's agreement events arrive in order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -167,6 +179,7 @@ pub enum DirectoryEvent {
     PersonDeactivated(PersonDeactivatedV1),
     AgreementSigned(AgreementSignedV1),
     AgreementTerminated(AgreementTerminatedV1),
+    LeadershipConfirmed(LeadershipConfirmedV1),
 }
 
 impl crate::Event for DirectoryEvent {
@@ -184,6 +197,7 @@ impl crate::Event for DirectoryEvent {
             DirectoryEvent::PersonDeactivated(_) => PERSON_DEACTIVATED,
             DirectoryEvent::AgreementSigned(_) => AGREEMENT_SIGNED,
             DirectoryEvent::AgreementTerminated(_) => AGREEMENT_TERMINATED,
+            DirectoryEvent::LeadershipConfirmed(_) => LEADERSHIP_CONFIRMED,
         }
     }
 
@@ -199,6 +213,7 @@ impl crate::Event for DirectoryEvent {
             DirectoryEvent::PersonDeactivated(p) => p.id.to_string(),
             DirectoryEvent::AgreementSigned(a) => a.organization_id.to_string(),
             DirectoryEvent::AgreementTerminated(a) => a.organization_id.to_string(),
+            DirectoryEvent::LeadershipConfirmed(c) => c.organization_id.to_string(),
         }
     }
 }
@@ -252,6 +267,12 @@ pub const EVENTS: &[EventType] = &[
         source: SOURCE,
         description: "An agreement was terminated; it is no longer valid from `terminated_on`.",
         payload: "AgreementTerminatedV1",
+    },
+    EventType {
+        name: LEADERSHIP_CONFIRMED,
+        source: SOURCE,
+        description: "An organisation's leader confirmed that the leadership carries the cooperation into its house; the newest `confirmed_on` is current.",
+        payload: "LeadershipConfirmedV1",
     },
 ];
 

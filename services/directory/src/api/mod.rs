@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agreements;
 pub mod import;
+pub mod leadership;
 pub mod organizations;
 pub mod people;
 
@@ -26,5 +27,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(agreements::list)
         .service(agreements::get)
         .service(agreements::terminate)
+        .service(leadership::create)
+        .service(leadership::list)
+        .service(leadership::get)
         .service(admin::republish);
 }

@@ -5,6 +5,7 @@
 
 pub mod agreements;
 pub mod import;
+pub mod leadership;
 pub mod organizations;
 pub mod people;
 pub mod republish;

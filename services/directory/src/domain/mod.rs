@@ -3,6 +3,7 @@
 pub mod access;
 pub mod agreement;
 pub mod import;
+pub mod leadership;
 pub mod organization;
 pub mod person;
 pub mod rules;

@@ -17,6 +17,7 @@ qmf_platform::rules! {
         PersonAlreadyInactive = "person_already_inactive",
         /// A terminated agreement cannot be terminated again.
         AgreementAlreadyTerminated = "agreement_already_terminated",
+        ConfirmedByItsLeader = "confirmed_by_its_leader",
     }
 }
 

@@ -59,6 +59,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    leadership_confirmations (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        leader_id -> Uuid,
+        confirmed_on -> Date,
+        statement -> Nullable<Text>,
+        version -> Int4,
+        change_seq -> Int8,
+        change_xid -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(people -> organizations (organization_id));
 diesel::joinable!(agreements -> organizations (organization_id));
-diesel::allow_tables_to_appear_in_same_query!(organizations, people, agreements);
+diesel::joinable!(leadership_confirmations -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    people,
+    agreements,
+    leadership_confirmations
+);

@@ -12,6 +12,7 @@ mod crash;
 mod events;
 mod hardening;
 mod import;
+mod leadership;
 mod organizations;
 mod pagination;
 mod people;

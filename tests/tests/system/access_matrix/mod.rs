@@ -36,6 +36,11 @@ const PARAMETERS: &[(&str, &str, Option<&str>)] = &[
     ("organizations", "id", Some("organization")),
     ("people", "id", Some("person")),
     ("agreements", "id", Some("agreement")),
+    (
+        "leadership-confirmations",
+        "id",
+        Some("leadership_confirmation"),
+    ),
     // case
     ("cases", "id", Some("case")),
     ("by-external-id", "system", Some("case_external_system")),
@@ -131,8 +136,8 @@ const ALLOWED: &[Allowed] = &[
         who: "*",
         operations: "directory GET *",
         may_name: &[],
-        why: "the regional directory (organisations, their people and agreements) is shared by \
-              every member of the cooperation",
+        why: "the regional directory (organisations, their people, agreements and leadership \
+              confirmations) is shared by every member of the cooperation",
     },
     Allowed {
         who: "*",

@@ -155,6 +155,22 @@ async fn directory_world(directory: &TestApp) -> (Organizations, Ids) {
         .send()
         .await;
     let agreement = id_of(&agreements.expect(StatusCode::OK)["items"][0]);
+    // Its leader's confirmation of the cooperation.
+    let leader = admin
+        .post("/v1/people")
+        .json(
+            &json!({"organization_id": office_a, "given_name": "Lotte", "family_name": "Leitung",
+            "functions": ["leader"], "active_from": "2020-01-01", "active_until": null}),
+        )
+        .send()
+        .await;
+    let leader = uuid_of(leader.expect(StatusCode::CREATED));
+    let confirmation = admin
+        .post("/v1/leadership-confirmations")
+        .json(&json!({"organization_id": office_a, "leader_id": leader, "confirmed_on": "2025-01-15"}))
+        .send()
+        .await;
+    let confirmation = id_of(confirmation.expect(StatusCode::CREATED));
 
     let orgs = Organizations {
         office_a,
@@ -169,6 +185,7 @@ async fn directory_world(directory: &TestApp) -> (Organizations, Ids) {
         ("organization", office_a.to_string()),
         ("person", orgs.person.to_string()),
         ("agreement", agreement),
+        ("leadership_confirmation", confirmation),
     ]);
     (orgs, ids)
 }
@@ -703,6 +720,14 @@ async fn self_check(apps: &BTreeMap<&'static str, TestApp>, orgs: &Organizations
     expect_ok(&admin, &format!("/v1/organizations/{}", id("organization"))).await;
     expect_ok(&admin, &format!("/v1/people/{}", id("person"))).await;
     expect_ok(&admin, &format!("/v1/agreements/{}", id("agreement"))).await;
+    expect_ok(
+        &admin,
+        &format!(
+            "/v1/leadership-confirmations/{}",
+            id("leadership_confirmation")
+        ),
+    )
+    .await;
 
     let caseworker = apps["case"].as_(orgs.caseworker_a());
     let case = format!("/v1/cases/{}", id("case"));
