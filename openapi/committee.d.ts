@@ -840,7 +840,8 @@ export interface paths {
         get?: never;
         /**
          * Record who attended (present, excused, guest), replacing the previous list.
-         * @description Until the minutes are approved; apologies can be recorded before the meeting.
+         * @description Until the minutes are approved; apologies can be recorded before the meeting. Publishes
+         *     `committee.meeting.attendance_recorded.v1` with the organisations present or excused.
          */
         put: operations["record_attendance"];
         post?: never;

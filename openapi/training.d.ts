@@ -193,9 +193,32 @@ export interface paths {
         /**
          * Add a course to the catalogue.
          * @description The organisers (`trainer` of the education provider, `admin`). Prerequisites must be
-         *     courses of the catalogue.
+         *     courses of the catalogue. Publishes `training.course.added.v1` (subject: the course).
          */
         post: operations["create_course"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/courses/republish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Republish the catalogue as events.
+         * @description Admins only. Publishes `training.course.added.v1` for every course again. Consumers apply
+         *     course events idempotently, so this is safe at any time; it lets a consumer that started
+         *     after the courses were added (the directory's engagement view, a rebuilt copy) learn the
+         *     catalogue and the staff functions each course is required for.
+         */
+        post: operations["republish_courses"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1689,6 +1712,16 @@ export interface components {
             reason: string;
         };
         /**
+         * @description What a republish of the catalogue put into the outbox.
+         * @example {
+         *       "courses": 5
+         *     }
+         */
+        RepublishedCourses: {
+            /** Format: int64 */
+            courses: number;
+        };
+        /**
          * @description Why a certificate is revoked.
          * @example {
          *       "reason": "Name falsch geschrieben; neu ausgestellt"
@@ -2923,6 +2956,106 @@ export interface operations {
                 };
             };
             /** @description Invalid fields. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    republish_courses: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every course is in the outbox and will be published. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepublishedCourses"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only admins. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still being processed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -163,6 +163,37 @@ pub async fn meeting_held(
     Ok(())
 }
 
+/// The meeting's attendance list as it now stands: organisations present or excused.
+pub async fn meeting_attendance_recorded(
+    conn: &mut AsyncPgConnection,
+    row: &crate::store::meetings::MeetingRow,
+    attendance: &[crate::store::meetings::AttendanceRow],
+) -> Result<(), ApiError> {
+    let entries = attendance
+        .iter()
+        .filter_map(|a| {
+            let status = match a.status.as_str() {
+                "present" => published::MemberAttendance::Present,
+                "excused" => published::MemberAttendance::Excused,
+                _ => return None,
+            };
+            Some(published::AttendanceEntryV1 {
+                organization_id: a.organization_id?,
+                person_id: a.person_id,
+                status,
+            })
+        })
+        .collect();
+    let data = published::MeetingAttendanceRecordedV1 {
+        meeting_id: row.id,
+        body_id: row.body_id,
+        starts_at: row.starts_at,
+        entries,
+    };
+    qmf_events::publish(conn, &CommitteeEvent::MeetingAttendanceRecorded(data)).await?;
+    Ok(())
+}
+
 pub async fn meeting_cancelled(
     conn: &mut AsyncPgConnection,
     row: &crate::store::meetings::MeetingRow,

@@ -3,10 +3,11 @@
 
 use diesel_async::AsyncPgConnection;
 use qmf_contracts::training::{
-    RegistrationChangedV1, SessionCancelledV1, SessionScheduledV1, TrainingEvent,
+    CourseAddedV1, RegistrationChangedV1, SessionCancelledV1, SessionScheduledV1, TrainingEvent,
 };
 use qmf_platform::ApiError;
 
+use crate::store::courses::CourseRow;
 use crate::store::registrations::RegistrationRow;
 use crate::store::sessions::SessionRow;
 
@@ -16,6 +17,25 @@ async fn publish(conn: &AsyncPgConnection, event: TrainingEvent) -> Result<(), A
     let mut conn = conn;
     qmf_events::publish(&mut conn, &event).await?;
     Ok(())
+}
+
+/// `training.course.added.v1`.
+pub async fn course_added(
+    conn: &mut AsyncPgConnection,
+    course: &CourseRow,
+) -> Result<(), ApiError> {
+    let data = CourseAddedV1 {
+        course_id: course.id,
+        title: course.title.clone(),
+        topic: course.topic.clone(),
+        required_for: course
+            .required_for
+            .iter()
+            .map(|f| qmf_platform::codes::parse_code(f))
+            .collect::<Result<_, _>>()?,
+        valid_for_years: course.valid_for_years,
+    };
+    publish(conn, TrainingEvent::CourseAdded(data)).await
 }
 
 /// `training.session.scheduled.v1`, or `…changed.v1` when `changed`.

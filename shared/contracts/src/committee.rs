@@ -80,6 +80,7 @@ pub const MEETING_SCHEDULED: &str = "committee.meeting.scheduled.v1";
 pub const MEETING_INVITATIONS_SENT: &str = "committee.meeting.invitations_sent.v1";
 pub const MEETING_HELD: &str = "committee.meeting.held.v1";
 pub const MEETING_CANCELLED: &str = "committee.meeting.cancelled.v1";
+pub const MEETING_ATTENDANCE_RECORDED: &str = "committee.meeting.attendance_recorded.v1";
 
 /// A meeting of a body was planned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -166,6 +167,40 @@ pub struct MeetingHeldV1 {
     pub guests: i64,
 }
 
+/// How a member organisation took part in a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberAttendance {
+    Present,
+    /// Excused beforehand (entschuldigt).
+    Excused,
+}
+
+/// One organisation's (and, where recorded, its representative's) attendance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttendanceEntryV1 {
+    pub organization_id: Uuid,
+    /// The directory person who attended or was excused, if recorded.
+    pub person_id: Option<Uuid>,
+    pub status: MemberAttendance,
+}
+
+/// The attendance list of a meeting was recorded or corrected (until its minutes are
+/// approved); replaces every earlier list of the meeting. Lists the organisations present or
+/// excused; guests are not members and are left out. An organisation with a seat in the body
+/// that is not listed was absent without excuse.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"meeting_id": "01937c00-0000-7000-8000-000000000003", "body_id": "7d1c2b9e-5f0a-4a57-9c39-0f7b2f3e8a11",
+    "starts_at": "2027-03-17T09:00:00Z", "entries": [
+        {"organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "person_id": "01936f40-0000-7000-8000-000000000001", "status": "present"},
+        {"organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e60", "person_id": null, "status": "excused"}]}))]
+pub struct MeetingAttendanceRecordedV1 {
+    pub meeting_id: Uuid,
+    pub body_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub entries: Vec<AttendanceEntryV1>,
+}
+
 /// A meeting was cancelled. If invitations had gone out, `ics` cancels the calendar entry
 /// (same UID, `STATUS:CANCELLED`, higher `SEQUENCE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -241,6 +276,7 @@ pub enum CommitteeEvent {
     MeetingInvitationsSent(MeetingInvitationsSentV1),
     MeetingHeld(MeetingHeldV1),
     MeetingCancelled(MeetingCancelledV1),
+    MeetingAttendanceRecorded(MeetingAttendanceRecordedV1),
     TopicTransitioned(TopicTransitionedV1),
     DecisionRecorded(DecisionRecordedV1),
 }
@@ -261,6 +297,7 @@ impl crate::Event for CommitteeEvent {
             CommitteeEvent::MeetingInvitationsSent(_) => MEETING_INVITATIONS_SENT,
             CommitteeEvent::MeetingHeld(_) => MEETING_HELD,
             CommitteeEvent::MeetingCancelled(_) => MEETING_CANCELLED,
+            CommitteeEvent::MeetingAttendanceRecorded(_) => MEETING_ATTENDANCE_RECORDED,
             CommitteeEvent::TopicTransitioned(_) => TOPIC_TRANSITIONED,
             CommitteeEvent::DecisionRecorded(_) => DECISION_RECORDED,
         }
@@ -277,6 +314,7 @@ impl crate::Event for CommitteeEvent {
             CommitteeEvent::MeetingInvitationsSent(e) => e.meeting_id,
             CommitteeEvent::MeetingHeld(e) => e.meeting_id,
             CommitteeEvent::MeetingCancelled(e) => e.meeting_id,
+            CommitteeEvent::MeetingAttendanceRecorded(e) => e.meeting_id,
             CommitteeEvent::TopicTransitioned(e) => e.topic_id,
             CommitteeEvent::DecisionRecorded(e) => e.meeting_id,
         };
@@ -302,6 +340,12 @@ pub const EVENTS: &[EventType] = &[
         source: SOURCE,
         description: "A meeting took place; carries the attendance counts.",
         payload: "MeetingHeldV1",
+    },
+    EventType {
+        name: MEETING_ATTENDANCE_RECORDED,
+        source: SOURCE,
+        description: "The attendance list of a meeting was recorded or corrected; lists the organisations present or excused and replaces every earlier list of the meeting.",
+        payload: "MeetingAttendanceRecordedV1",
     },
     EventType {
         name: MEETING_CANCELLED,

@@ -9,6 +9,7 @@ use crate::EventType;
 
 pub const SOURCE: &str = "/qmf/training";
 
+pub const COURSE_ADDED: &str = "training.course.added.v1";
 pub const SESSION_SCHEDULED: &str = "training.session.scheduled.v1";
 pub const SESSION_CANCELLED: &str = "training.session.cancelled.v1";
 pub const SESSION_CHANGED: &str = "training.session.changed.v1";
@@ -49,6 +50,23 @@ pub struct SessionScheduledV1 {
     /// the newest.
     #[serde(default)]
     pub version: i32,
+}
+
+/// A course was added to the catalogue. Courses are not changed afterwards; the training
+/// service republishes every course on request (`POST /v1/courses/republish`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"course_id": "01938200-0000-7000-8000-000000000001",
+    "title": "Grundlagen der Kooperation", "topic": "guidelines",
+    "required_for": ["caseworker", "leader"], "valid_for_years": null}))]
+pub struct CourseAddedV1 {
+    pub course_id: Uuid,
+    pub title: String,
+    /// The catalogue's topic code (`guidelines`, `process_steps`, `instruments`, …).
+    pub topic: String,
+    /// Staff functions of the directory for which the course is required.
+    pub required_for: Vec<crate::directory::StaffFunction>,
+    /// How long a completion counts; none: for good.
+    pub valid_for_years: Option<i32>,
 }
 
 /// A session was called off; its registrations end with it.
@@ -99,6 +117,7 @@ pub struct RegistrationChangedV1 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TrainingEvent {
+    CourseAdded(CourseAddedV1),
     SessionScheduled(SessionScheduledV1),
     SessionCancelled(SessionCancelledV1),
     SessionChanged(SessionScheduledV1),
@@ -123,6 +142,7 @@ impl crate::Event for TrainingEvent {
 
     fn event_type(&self) -> &'static str {
         match self {
+            TrainingEvent::CourseAdded(_) => COURSE_ADDED,
             TrainingEvent::SessionScheduled(_) => SESSION_SCHEDULED,
             TrainingEvent::SessionCancelled(_) => SESSION_CANCELLED,
             TrainingEvent::SessionChanged(_) => SESSION_CHANGED,
@@ -143,6 +163,7 @@ impl crate::Event for TrainingEvent {
 
     fn subject(&self) -> String {
         let subject = match self {
+            TrainingEvent::CourseAdded(e) => e.course_id,
             TrainingEvent::SessionScheduled(e) | TrainingEvent::SessionChanged(e) => e.session_id,
             TrainingEvent::SessionCancelled(e) => e.session_id,
             TrainingEvent::RegistrationConfirmed(e)
@@ -165,6 +186,12 @@ impl crate::Event for TrainingEvent {
 }
 
 pub const EVENTS: &[EventType] = &[
+    EventType {
+        name: COURSE_ADDED,
+        source: SOURCE,
+        description: "A course was added to the catalogue, with the staff functions it is required for; republished for every course by `POST /v1/courses/republish`.",
+        payload: "CourseAddedV1",
+    },
     EventType {
         name: SESSION_SCHEDULED,
         source: SOURCE,

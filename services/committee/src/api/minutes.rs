@@ -38,7 +38,8 @@ pub async fn read_minutes(
 
 /// Record who attended (present, excused, guest), replacing the previous list.
 ///
-/// Until the minutes are approved; apologies can be recorded before the meeting.
+/// Until the minutes are approved; apologies can be recorded before the meeting. Publishes
+/// `committee.meeting.attendance_recorded.v1` with the organisations present or excused.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "record_attendance",

@@ -9,6 +9,7 @@ use super::meetings::{check_meeting_day, lock_checked, view};
 use super::seats;
 use crate::domain::access;
 use crate::domain::meetings::{self as rules, MeetingState};
+use crate::events;
 use crate::model::meetings::{Attendance, Meeting, Minutes};
 use crate::store::meetings::{self as store, NewAttendance};
 use crate::store::parse_code;
@@ -81,5 +82,7 @@ pub async fn record_attendance(
         .collect();
     store::replace_attendance(conn, id, &rows).await?;
     let row = store::touch(conn, id, None).await?;
+    let attendance = store::attendance(conn, id).await?;
+    events::meeting_attendance_recorded(conn, &row, &attendance).await?;
     view(conn, row, access::minutes_reader_by_roles(principal)).await
 }

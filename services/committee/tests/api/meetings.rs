@@ -294,6 +294,17 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
         ),
         (Some(1), Some(1), Some(1))
     );
+    // The attendance list as organisations: the guest is no member; a refused list publishes
+    // nothing.
+    let recorded = of("committee.meeting.attendance_recorded.v1");
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["meeting_id"], id.to_string());
+    assert_eq!(
+        recorded[0]["entries"],
+        json!([
+            {"organization_id": OFFICES[0], "person_id": member, "status": "present"},
+            {"organization_id": OFFICES[1], "person_id": null, "status": "excused"}])
+    );
     let cancelled = of("committee.meeting.cancelled.v1");
     assert_eq!(cancelled[0]["invitations_were_sent"], true);
     let cancel_ics = cancelled[0]["ics"].as_str().unwrap();

@@ -70,10 +70,42 @@ fn view(row: CourseRow) -> ApiResult<Course> {
     })
 }
 
+/// What a republish of the catalogue put into the outbox.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"courses": 5}))]
+pub struct RepublishedCourses {
+    #[schema(format = Int64)]
+    pub courses: usize,
+}
+
+/// Republish the catalogue as events.
+///
+/// Admins only. Publishes `training.course.added.v1` for every course again. Consumers apply
+/// course events idempotently, so this is safe at any time; it lets a consumer that started
+/// after the courses were added (the directory's engagement view, a rebuilt copy) learn the
+/// catalogue and the staff functions each course is required for.
+#[utoipa::path(
+    tag = "catalogue",
+    operation_id = "republish_courses",
+    responses(
+        (status = 200, description = "Every course is in the outbox and will be published.", body = RepublishedCourses),
+        (status = 403, description = "Only admins.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/courses/republish")]
+pub async fn republish(principal: Principal, write: Write) -> ApiResult<Reply> {
+    write
+        .run(async move |conn| {
+            let courses = app::catalogue::republish_courses(conn, &principal).await?;
+            Ok(Reply::ok(&RepublishedCourses { courses }))
+        })
+        .await
+}
+
 /// Add a course to the catalogue.
 ///
 /// The organisers (`trainer` of the education provider, `admin`). Prerequisites must be
-/// courses of the catalogue.
+/// courses of the catalogue. Publishes `training.course.added.v1` (subject: the course).
 #[utoipa::path(
     tag = "catalogue",
     operation_id = "create_course",

@@ -15,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Registers every training endpoint.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(courses::create)
+        .service(courses::republish)
         .service(courses::list)
         .service(courses::get)
         .service(sessions::create)

@@ -13,7 +13,8 @@ use crate::events;
 use crate::store::courses::{self as course_store, CourseRow};
 use crate::store::sessions::{self as store, SessionRow};
 
-/// Adds a course to the catalogue; its prerequisites must be courses.
+/// Adds a course to the catalogue (`training.course.added.v1`); its prerequisites must be
+/// courses.
 pub async fn create_course(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
@@ -24,7 +25,24 @@ pub async fn create_course(
     if let Some(unknown) = course.prerequisites.iter().find(|p| !known.contains(p)) {
         return Err(Rule::CourseUnknown.conflict(format!("prerequisite {unknown} is no course")));
     }
-    course_store::insert(conn, Uuid::now_v7(), course, &principal.subject).await
+    let row = course_store::insert(conn, Uuid::now_v7(), course, &principal.subject).await?;
+    events::course_added(conn, &row).await?;
+    Ok(row)
+}
+
+/// Puts `training.course.added.v1` of every course into the outbox again, so that a consumer
+/// that started after the courses were added (or rebuilt its copy) learns the catalogue.
+/// Admins only; consumers apply course events idempotently.
+pub async fn republish_courses(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+) -> ApiResult<usize> {
+    principal.require_any(&[qmf_platform::Role::Admin])?;
+    let courses = course_store::all(conn).await?;
+    for course in &courses {
+        events::course_added(conn, course).await?;
+    }
+    Ok(courses.len())
 }
 
 pub async fn course(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<CourseRow> {

@@ -121,3 +121,12 @@ pub async fn list(
     .load(conn)
     .await?)
 }
+
+/// The whole catalogue in id order (for republishing it).
+pub async fn all(conn: &mut AsyncPgConnection) -> Result<Vec<CourseRow>, ApiError> {
+    Ok(
+        diesel::sql_query(format!("SELECT {COLUMNS} FROM courses ORDER BY id"))
+            .load(conn)
+            .await?,
+    )
+}

@@ -78,7 +78,8 @@ async fn a_session_is_scheduled_checked_and_published_and_its_cancellation_ends_
     let session = created.expect(StatusCode::CREATED).clone();
     assert_eq!(session["state"], "open");
     assert_eq!(session["free_seats"], 10);
-    app.expect_outbox(&["training.session.scheduled.v1"]).await;
+    app.expect_outbox(&["training.course.added.v1", "training.session.scheduled.v1"])
+        .await;
 
     let person = person(&app, INSTITUTIONS[0]).await;
     register(&app, &session, person, INSTITUTIONS[0])
@@ -214,5 +215,60 @@ async fn organisers_change_a_session_but_not_its_course_nor_below_its_taken_seat
         .send()
         .await
         .expect_conflict("capacity_below_taken");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_course_is_published_when_added_and_republished_on_an_admins_request() {
+    let app = spawn().await;
+    let first = course(&app).await;
+    let events = app.new_events().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_type, "training.course.added.v1");
+    assert_eq!(events[0].subject, first);
+    let published = app
+        .sql(&format!(
+            "SELECT envelope FROM outbox WHERE event_id = '{}'",
+            events[0].event_id
+        ))
+        .await;
+    let data = &published[0]["envelope"]["data"];
+    assert_eq!(data["required_for"], json!(["caseworker"]));
+    assert_eq!(data["topic"], "guidelines");
+    assert_eq!(data["valid_for_years"], serde_json::Value::Null);
+
+    let second = course(&app).await;
+    app.new_events().await;
+    for persona in [
+        Persona::role("trainer"),
+        Persona::coordinator(),
+        Persona::institution_staff().of(INSTITUTIONS[0]),
+    ] {
+        app.as_(persona)
+            .post("/v1/courses/republish")
+            .json(&json!({}))
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    assert!(app.new_events().await.is_empty());
+    let republished = app
+        .as_(Persona::admin())
+        .post("/v1/courses/republish")
+        .json(&json!({}))
+        .send()
+        .await;
+    assert_eq!(republished.expect(StatusCode::OK)["courses"], 2);
+    let mut subjects: Vec<String> = app
+        .new_events()
+        .await
+        .into_iter()
+        .inspect(|e| assert_eq!(e.event_type, "training.course.added.v1"))
+        .map(|e| e.subject)
+        .collect();
+    subjects.sort();
+    let mut expected = vec![first, second];
+    expected.sort();
+    assert_eq!(subjects, expected);
     app.stop().await;
 }

@@ -310,6 +310,7 @@ async fn a_freed_seat_is_offered_to_the_next_in_line_who_accepts_it_or_lets_it_e
     assert_eq!(accepted["state"], "confirmed");
     assert!(accepted["waitlist_position"].is_null());
     app.expect_outbox(&[
+        "training.course.added.v1",
         "training.session.scheduled.v1",
         "training.registration.confirmed.v1",
         "training.registration.waitlisted.v1",
