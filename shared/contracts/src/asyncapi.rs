@@ -219,10 +219,26 @@ fn envelope_example(event: &EventType, schemas: &Map<String, Value>) -> Value {
         || event.name.starts_with("dialogue.participant.")
         || event.name.starts_with("dialogue.evaluation.")
         || event.name.starts_with("dialogue.report.");
+    // Other events name their subject's field first where it is not the first id they carry
+    // (the `subject` of each event type in `qmf_contracts`).
     let fields: &[&str] = if by_dialogue {
         &["dialogue_id"]
+    } else if event.name.starts_with("training.course.") {
+        &["course_id"]
     } else if event.name.starts_with("training.") {
         &["session_id"]
+    } else if event.name.starts_with("directory.agreement.")
+        || event.name.starts_with("directory.leadership.")
+    {
+        &["organization_id"]
+    } else if event.name.starts_with("committee.membership.")
+        || event.name.starts_with("committee.body.")
+    {
+        &["body_id"]
+    } else if event.name.starts_with("committee.management_term.") {
+        &["office_id"]
+    } else if event.name.starts_with("committee.decision.") {
+        &["meeting_id"]
     } else {
         &[]
     };
