@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod agreement;
+pub mod engagement;
 pub mod import;
 pub mod leadership;
 pub mod organization;
