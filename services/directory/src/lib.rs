@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod consumer;
 pub mod domain;
 pub mod events;
 pub mod store;
@@ -10,7 +11,7 @@ pub mod store;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
-use qmf_platform::server::{BoxError, Commands, Running};
+use qmf_platform::server::{BoxError, Commands, Running, Subscription};
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "directory",
@@ -41,9 +42,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     qmf_platform::http::document(&SERVICE, api::routes)
 }
 
-/// Starts HTTP and the outbox relay; the database must be migrated.
+/// Starts HTTP, the outbox relay and the consumer of the events the engagement view is fed
+/// by; the database must be migrated.
 pub fn start(config: &Config) -> Result<Running, BoxError> {
-    qmf_platform::server::start(config, api::routes, None, Vec::new())
+    let subscription = Subscription {
+        bindings: consumer::bindings(),
+        handler: std::sync::Arc::new(consumer::DirectoryConsumer),
+    };
+    qmf_platform::server::start(config, api::routes, Some(subscription), Vec::new())
 }
 
 /// Serves until SIGINT/SIGTERM, then drains HTTP and stops the relay.

@@ -156,6 +156,26 @@ const DIALOGUE_EVENTS: [&str; 14] = [
     training::SESSION_CANCELLED,
 ];
 
+/// What the directory's engagement view is fed by.
+const DIRECTORY_EVENTS: [&str; 16] = [
+    committee::MEMBERSHIP_STARTED,
+    committee::MEMBERSHIP_ENDED,
+    committee::MEETING_HELD,
+    committee::MEETING_CANCELLED,
+    committee::MEETING_ATTENDANCE_RECORDED,
+    dialogue::CYCLE_OPENED,
+    dialogue::HOST_JOINED,
+    dialogue::HOST_WITHDRAWN,
+    dialogue::DIALOGUE_SCHEDULED,
+    dialogue::DIALOGUE_CANCELLED,
+    dialogue::DIALOGUE_HELD,
+    dialogue::FINDING_RECORDED,
+    dialogue::MEASURE_COMPLETED,
+    training::COURSE_ADDED,
+    training::COMPLETION_ACHIEVED,
+    training::COMPLETION_WITHDRAWN,
+];
+
 const TRAINING_EVENTS: [&str; 11] = [
     directory::ORGANIZATION_REGISTERED,
     directory::ORGANIZATION_UPDATED,
@@ -173,6 +193,14 @@ const TRAINING_EVENTS: [&str; 11] = [
 /// Every consuming service with its subscriptions; the system tests compare this list with
 /// the bindings the services declare.
 pub const CONSUMERS: &[Consumer] = &[
+    Consumer {
+        service: "directory",
+        events: &DIRECTORY_EVENTS,
+        purpose: "keeps the facts of its engagement view (commitment at a glance): seats and \
+                  meeting attendance in the committees, dialogues hosted and attended as guest, \
+                  measures agreed in dialogues and their state, required courses and completed \
+                  trainings",
+    },
     Consumer {
         service: "case",
         events: &DIRECTORY_COPY_WITH_PEOPLE,

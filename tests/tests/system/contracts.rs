@@ -148,6 +148,10 @@ fn the_event_document_lists_the_bindings_the_services_declare() {
         keys.sort();
         keys
     };
+    assert_eq!(
+        documented("directory"),
+        sorted(qmf_directory::consumer::bindings())
+    );
     assert_eq!(documented("case"), sorted(qmf_case::DIRECTORY.bindings()));
     assert_eq!(
         documented("committee"),
@@ -161,5 +165,5 @@ fn the_event_document_lists_the_bindings_the_services_declare() {
         documented("training"),
         sorted(qmf_training::consumer::bindings())
     );
-    assert_eq!(CONSUMERS.len(), 4, "a new consumer needs a line here");
+    assert_eq!(CONSUMERS.len(), 5, "a new consumer needs a line here");
 }

@@ -1,6 +1,7 @@
 //! Queries of the directory's own database.
 
 pub mod agreements;
+pub mod engagement;
 pub mod leadership;
 pub mod organizations;
 pub mod people;

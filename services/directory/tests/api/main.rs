@@ -9,6 +9,7 @@ mod access;
 mod admin;
 mod agreements;
 mod crash;
+mod engagement;
 mod events;
 mod hardening;
 mod import;

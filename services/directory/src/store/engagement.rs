@@ -1,0 +1,396 @@
+//! The engagement view's facts from the other services' events: each event is kept (for a
+//! rebuild) and applied to the fact tables. Applying is idempotent per event and per fact, so a
+//! repeated delivery or a replay gives the same tables.
+
+use chrono::NaiveDate;
+use diesel::sql_types::Uuid as SqlUuid;
+use diesel::sql_types::{Array, Bool, Date, Int4, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qmf_contracts::committee::{
+    self as committee, MeetingAttendanceRecordedV1, MeetingCancelledV1, MeetingHeldV1,
+    MemberAttendance, MembershipEndedV1, MembershipStartedV1,
+};
+use qmf_contracts::dialogue::{
+    self as dialogue, CycleOpenedV1, DialogueCancelledV1, DialogueHeldV1, DialogueScheduledV1,
+    FindingRecordedV1, HostJoinedV1, HostWithdrawnV1, MeasureCompletedV1,
+};
+use qmf_contracts::training::{self as training, CompletionV1, CourseAddedV1};
+use qmf_events::Envelope;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// The event types the view is fed by.
+pub const FED_BY: &[&str] = &[
+    committee::MEMBERSHIP_STARTED,
+    committee::MEMBERSHIP_ENDED,
+    committee::MEETING_HELD,
+    committee::MEETING_CANCELLED,
+    committee::MEETING_ATTENDANCE_RECORDED,
+    dialogue::CYCLE_OPENED,
+    dialogue::HOST_JOINED,
+    dialogue::HOST_WITHDRAWN,
+    dialogue::DIALOGUE_SCHEDULED,
+    dialogue::DIALOGUE_CANCELLED,
+    dialogue::DIALOGUE_HELD,
+    dialogue::FINDING_RECORDED,
+    dialogue::MEASURE_COMPLETED,
+    training::COURSE_ADDED,
+    training::COMPLETION_ACHIEVED,
+    training::COMPLETION_WITHDRAWN,
+];
+
+/// Why an event could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The payload does not fit its type: applying it again will not help.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+fn data<T: DeserializeOwned>(event: &Envelope) -> Result<T, ApplyError> {
+    event
+        .data_as()
+        .map_err(|e| ApplyError::Invalid(format!("{}: {e}", event.event_type)))
+}
+
+/// Keeps `event` for rebuilds (once per event id) and applies it.
+pub async fn record(conn: &mut AsyncPgConnection, event: &Envelope) -> Result<(), ApplyError> {
+    diesel::sql_query(
+        "INSERT INTO engagement_events (event_id, event_type, occurred_at, data) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(event.id)
+    .bind::<Text, _>(&event.event_type)
+    .bind::<Timestamptz, _>(event.time)
+    .bind::<Jsonb, _>(&event.data)
+    .execute(conn)
+    .await?;
+    apply(conn, event).await
+}
+
+/// Applies one event to the fact tables.
+pub async fn apply(conn: &mut AsyncPgConnection, event: &Envelope) -> Result<(), ApplyError> {
+    match event.event_type.as_str() {
+        committee::MEMBERSHIP_STARTED => {
+            let m: MembershipStartedV1 = data(event)?;
+            // Guests and invited experts hold no seat.
+            if !matches!(m.role.as_str(), "chair" | "deputy" | "speaker" | "member") {
+                return Ok(());
+            }
+            run(
+                diesel::sql_query(
+                    "INSERT INTO engagement_seats (membership_id, body_id, organization_id, start_on, end_on) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (membership_id) DO UPDATE \
+                     SET body_id = $2, organization_id = $3, start_on = $4, end_on = $5",
+                )
+                .bind::<SqlUuid, _>(m.membership_id)
+                .bind::<SqlUuid, _>(m.body_id)
+                .bind::<SqlUuid, _>(m.organization_id)
+                .bind::<Date, _>(m.start_on)
+                .bind::<Nullable<Date>, _>(m.end_on),
+                conn,
+            )
+            .await
+        }
+        committee::MEMBERSHIP_ENDED => {
+            let m: MembershipEndedV1 = data(event)?;
+            run(
+                diesel::sql_query(
+                    "UPDATE engagement_seats SET end_on = $2 WHERE membership_id = $1",
+                )
+                .bind::<SqlUuid, _>(m.membership_id)
+                .bind::<Date, _>(m.end_on),
+                conn,
+            )
+            .await
+        }
+        committee::MEETING_HELD => {
+            let m: MeetingHeldV1 = data(event)?;
+            meeting(
+                conn,
+                m.meeting_id,
+                m.body_id,
+                m.starts_at.date_naive(),
+                Some(true),
+                None,
+            )
+            .await
+        }
+        committee::MEETING_CANCELLED => {
+            let m: MeetingCancelledV1 = data(event)?;
+            meeting(
+                conn,
+                m.meeting_id,
+                m.body_id,
+                m.starts_at.date_naive(),
+                None,
+                Some(true),
+            )
+            .await
+        }
+        committee::MEETING_ATTENDANCE_RECORDED => {
+            let m: MeetingAttendanceRecordedV1 = data(event)?;
+            meeting(
+                conn,
+                m.meeting_id,
+                m.body_id,
+                m.starts_at.date_naive(),
+                None,
+                None,
+            )
+            .await?;
+            run(
+                diesel::sql_query("DELETE FROM engagement_attendance WHERE meeting_id = $1")
+                    .bind::<SqlUuid, _>(m.meeting_id),
+                conn,
+            )
+            .await?;
+            // An organisation is present when any of its people was.
+            let mut by_organization: std::collections::BTreeMap<Uuid, &str> = Default::default();
+            for entry in &m.entries {
+                let presence = match entry.status {
+                    MemberAttendance::Present => "present",
+                    MemberAttendance::Excused => "excused",
+                };
+                let slot = by_organization
+                    .entry(entry.organization_id)
+                    .or_insert(presence);
+                if presence == "present" {
+                    *slot = presence;
+                }
+            }
+            for (organization, presence) in by_organization {
+                run(
+                    diesel::sql_query(
+                        "INSERT INTO engagement_attendance (meeting_id, organization_id, presence) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind::<SqlUuid, _>(m.meeting_id)
+                    .bind::<SqlUuid, _>(organization)
+                    .bind::<Text, _>(presence),
+                    conn,
+                )
+                .await?;
+            }
+            Ok(())
+        }
+        dialogue::CYCLE_OPENED => {
+            let c: CycleOpenedV1 = data(event)?;
+            run(
+                diesel::sql_query(
+                    "INSERT INTO engagement_cycles (cycle_id, start_on, end_on) VALUES ($1, $2, $3) \
+                     ON CONFLICT (cycle_id) DO UPDATE SET start_on = $2, end_on = $3",
+                )
+                .bind::<SqlUuid, _>(c.cycle_id)
+                .bind::<Date, _>(c.start_on)
+                .bind::<Date, _>(c.end_on),
+                conn,
+            )
+            .await
+        }
+        dialogue::HOST_JOINED => {
+            let h: HostJoinedV1 = data(event)?;
+            dialogue_of(conn, h.dialogue_id, h.cycle_id, h.organization_id).await
+        }
+        dialogue::HOST_WITHDRAWN => {
+            let h: HostWithdrawnV1 = data(event)?;
+            if !h.dialogue_withdrawn {
+                return Ok(());
+            }
+            withdraw(conn, h.dialogue_id).await
+        }
+        dialogue::DIALOGUE_SCHEDULED => {
+            let d: DialogueScheduledV1 = data(event)?;
+            dialogue_of(conn, d.dialogue_id, d.cycle_id, d.host_organization_id).await
+        }
+        dialogue::DIALOGUE_CANCELLED => {
+            let d: DialogueCancelledV1 = data(event)?;
+            withdraw(conn, d.dialogue_id).await
+        }
+        dialogue::DIALOGUE_HELD => {
+            let d: DialogueHeldV1 = data(event)?;
+            dialogue_of(conn, d.dialogue_id, d.cycle_id, d.host_organization_id).await?;
+            run(
+                diesel::sql_query(
+                    "UPDATE engagement_dialogues SET held_on = $2 WHERE dialogue_id = $1",
+                )
+                .bind::<SqlUuid, _>(d.dialogue_id)
+                .bind::<Date, _>(d.date),
+                conn,
+            )
+            .await?;
+            for guest in d
+                .attendance
+                .iter()
+                .filter(|a| a.role == "guest" && a.present)
+            {
+                run(
+                    diesel::sql_query(
+                        "INSERT INTO engagement_guests (dialogue_id, person_id, organization_id) \
+                         VALUES ($1, $2, $3) ON CONFLICT (dialogue_id, person_id) \
+                         DO UPDATE SET organization_id = $3",
+                    )
+                    .bind::<SqlUuid, _>(d.dialogue_id)
+                    .bind::<SqlUuid, _>(guest.person_id)
+                    .bind::<SqlUuid, _>(guest.organization_id),
+                    conn,
+                )
+                .await?;
+            }
+            Ok(())
+        }
+        dialogue::FINDING_RECORDED => {
+            let f: FindingRecordedV1 = data(event)?;
+            let (true, Some(owner)) = (f.kind == "agreed_measure", f.owner_organization_id) else {
+                return Ok(());
+            };
+            run(
+                diesel::sql_query(
+                    "INSERT INTO engagement_measures (finding_id, owner_organization_id, title, agreed_on, due_on) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (finding_id) DO UPDATE \
+                     SET owner_organization_id = $2, title = $3, agreed_on = $4, due_on = $5",
+                )
+                .bind::<SqlUuid, _>(f.finding_id)
+                .bind::<SqlUuid, _>(owner)
+                .bind::<Text, _>(&f.title)
+                .bind::<Date, _>(f.held_on)
+                .bind::<Nullable<Date>, _>(f.due_on),
+                conn,
+            )
+            .await
+        }
+        dialogue::MEASURE_COMPLETED => {
+            let m: MeasureCompletedV1 = data(event)?;
+            let column = if m.state == "dropped" {
+                "dropped_on"
+            } else {
+                "completed_on"
+            };
+            run(
+                diesel::sql_query(format!(
+                    "UPDATE engagement_measures SET {column} = $2 WHERE finding_id = $1"
+                ))
+                .bind::<SqlUuid, _>(m.finding_id)
+                .bind::<Date, _>(m.completed_on),
+                conn,
+            )
+            .await
+        }
+        training::COURSE_ADDED => {
+            let c: CourseAddedV1 = data(event)?;
+            let required_for: Vec<String> = c
+                .required_for
+                .iter()
+                .map(qmf_platform::codes::code)
+                .collect();
+            run(
+                diesel::sql_query(
+                    "INSERT INTO engagement_courses (course_id, title, required_for, valid_for_years) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (course_id) DO UPDATE \
+                     SET title = $2, required_for = $3, valid_for_years = $4",
+                )
+                .bind::<SqlUuid, _>(c.course_id)
+                .bind::<Text, _>(&c.title)
+                .bind::<Array<Text>, _>(&required_for)
+                .bind::<Nullable<Int4>, _>(c.valid_for_years),
+                conn,
+            )
+            .await
+        }
+        training::COMPLETION_ACHIEVED => {
+            let c: CompletionV1 = data(event)?;
+            run(
+                diesel::sql_query(
+                    "INSERT INTO engagement_completions (registration_id, person_id, organization_id, course_id, completed_on) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (registration_id) DO UPDATE \
+                     SET person_id = $2, organization_id = $3, course_id = $4, completed_on = $5",
+                )
+                .bind::<SqlUuid, _>(c.registration_id)
+                .bind::<SqlUuid, _>(c.person_id)
+                .bind::<SqlUuid, _>(c.organization_id)
+                .bind::<SqlUuid, _>(c.course_id)
+                .bind::<Date, _>(c.completed_on),
+                conn,
+            )
+            .await
+        }
+        training::COMPLETION_WITHDRAWN => {
+            let c: CompletionV1 = data(event)?;
+            run(
+                diesel::sql_query("DELETE FROM engagement_completions WHERE registration_id = $1")
+                    .bind::<SqlUuid, _>(c.registration_id),
+                conn,
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn run<Q>(query: Q, conn: &mut AsyncPgConnection) -> Result<(), ApplyError>
+where
+    Q: diesel_async::methods::ExecuteDsl<AsyncPgConnection> + Send,
+{
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// Creates the meeting or updates it; `held`/`cancelled` only ever become true.
+async fn meeting(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    body: Uuid,
+    day: NaiveDate,
+    held: Option<bool>,
+    cancelled: Option<bool>,
+) -> Result<(), ApplyError> {
+    run(
+        diesel::sql_query(
+            "INSERT INTO engagement_meetings (meeting_id, body_id, day, held, cancelled) \
+             VALUES ($1, $2, $3, COALESCE($4, false), COALESCE($5, false)) \
+             ON CONFLICT (meeting_id) DO UPDATE SET body_id = $2, day = $3, \
+             held = engagement_meetings.held OR COALESCE($4, false), \
+             cancelled = engagement_meetings.cancelled OR COALESCE($5, false)",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(body)
+        .bind::<Date, _>(day)
+        .bind::<Nullable<Bool>, _>(held)
+        .bind::<Nullable<Bool>, _>(cancelled),
+        conn,
+    )
+    .await
+}
+
+async fn dialogue_of(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    cycle: Uuid,
+    host: Uuid,
+) -> Result<(), ApplyError> {
+    run(
+        diesel::sql_query(
+            "INSERT INTO engagement_dialogues (dialogue_id, cycle_id, host_organization_id) \
+             VALUES ($1, $2, $3) ON CONFLICT (dialogue_id) DO UPDATE \
+             SET cycle_id = $2, host_organization_id = $3",
+        )
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(cycle)
+        .bind::<SqlUuid, _>(host),
+        conn,
+    )
+    .await
+}
+
+async fn withdraw(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApplyError> {
+    run(
+        diesel::sql_query(
+            "UPDATE engagement_dialogues SET withdrawn = true WHERE dialogue_id = $1 AND held_on IS NULL",
+        )
+        .bind::<SqlUuid, _>(id),
+        conn,
+    )
+    .await
+}
