@@ -82,6 +82,15 @@ async fn a_working_group_topic_becomes_a_forum_decision_that_sets_up_a_working_g
     })
     .await;
     assert_eq!(known["family_name"], "Sprecherin");
+    // Both people: each arrives by its own event, and the seats need both.
+    eventually("the member reached the committee service", || async move {
+        let reply = at_committee
+            .get(&format!("/v1/people/{member_id}"))
+            .send()
+            .await;
+        (reply.status == StatusCode::OK).then_some(())
+    })
+    .await;
 
     let bodies = secretary.get("/v1/bodies?limit=200").send().await;
     let bodies = bodies.expect(StatusCode::OK);
