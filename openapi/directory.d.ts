@@ -302,6 +302,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{id}/engagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commitment at a glance: one organisation's engagement.
+         * @description The criteria of the region's commitment (Verbindlichkeit), each with its figures and status
+         *     (`met`, `at_risk`, `not_met`), judged today, and their statuses at the end of each of the
+         *     last eight quarters. Admins and coordinators read every organisation (staff as counts); the
+         *     organisation's leader and QMF coordinator read their own (guest visits per staff member by
+         *     directory id); nobody else. No personal data of children or families.
+         */
+        get: operations["get_organization_engagement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/people": {
         parameters: {
             query?: never;
@@ -437,6 +461,16 @@ export interface components {
              */
             signed_on: string;
         };
+        AgreementFigures: {
+            /** @description `quality_development_agreement` or `cooperation_agreement`; none without a valid one. */
+            kind?: string | null;
+            status: components["schemas"]["Status"];
+            /**
+             * Format: date
+             * @description The day its termination takes effect, if it is terminated.
+             */
+            valid_until?: string | null;
+        };
         /**
          * @description Kind of signed agreement on which commitment (Verbindlichkeit) rests.
          * @enum {string}
@@ -479,6 +513,23 @@ export interface components {
             valid: boolean;
             /** Format: int32 */
             version: number;
+        };
+        CommitteeFigures: {
+            /** Format: int32 */
+            excused: number;
+            /**
+             * Format: int32
+             * @description Held meetings of the bodies it sat in, within the window.
+             */
+            meetings: number;
+            /** Format: int32 */
+            present: number;
+            /**
+             * Format: int32
+             * @description Seats held today.
+             */
+            seats: number;
+            status: components["schemas"]["Status"];
         };
         /**
          * @description A leader's statement as recorded by clients.
@@ -542,6 +593,27 @@ export interface components {
             version: number;
         };
         /**
+         * @description The criteria of commitment (Verbindlichkeit) of one organisation, each with its figures and
+         *     status.
+         */
+        Criteria: {
+            /**
+             * @description A valid signed agreement: met by a quality development agreement; at risk with only the
+             *     old cooperation agreement or one that ends soon.
+             */
+            agreement: components["schemas"]["AgreementFigures"];
+            /** @description Seats in the committees and the share of their meetings attended over two years. */
+            committees: components["schemas"]["CommitteeFigures"];
+            /** @description Quality dialogues in the running cycle: hosted and held, attended as guest. */
+            dialogues: components["schemas"]["DialogueFigures"];
+            /** @description The leader's confirmation that the leadership carries the cooperation into its house. */
+            leadership: components["schemas"]["LeadershipFigures"];
+            /** @description Carrying out results: the measures agreed in dialogues that it owns. */
+            results: components["schemas"]["ResultFigures"];
+            /** @description Required trainings of its active staff per function. */
+            trainings: components["schemas"]["TrainingFigures"];
+        };
+        /**
          * @description End of a staff member's active period.
          * @example {
          *       "active_until": "2026-12-31"
@@ -554,11 +626,126 @@ export interface components {
              */
             active_until: string;
         };
+        DialogueFigures: {
+            /**
+             * Format: uuid
+             * @description The cycle running on the day; none: no cycle runs (not judged, `met`).
+             */
+            cycle_id?: string | null;
+            /**
+             * Format: int32
+             * @description Dialogues attended by its staff as guests.
+             */
+            guest_visits: number;
+            /**
+             * @description Per staff member (directory ids), for the organisation itself only; `null` for the
+             *     coordination, which sees counts.
+             */
+            guest_visits_by_person?: components["schemas"]["PersonVisits"][] | null;
+            /** Format: int32 */
+            hosted_held: number;
+            /** Format: int32 */
+            hosted_pending: number;
+            status: components["schemas"]["Status"];
+        };
         /**
          * @description The five districts of the region Heilbronn-Franken, one youth office each.
          * @enum {string}
          */
         District: "stadt_heilbronn" | "landkreis_heilbronn" | "hohenlohekreis" | "schwaebisch_hall" | "main_tauber_kreis";
+        /**
+         * @description Commitment at a glance of one organisation: today's criteria and the history per quarter.
+         * @example {
+         *       "criteria": {
+         *         "agreement": {
+         *           "kind": "quality_development_agreement",
+         *           "status": "met",
+         *           "valid_until": null
+         *         },
+         *         "committees": {
+         *           "excused": 1,
+         *           "meetings": 5,
+         *           "present": 4,
+         *           "seats": 2,
+         *           "status": "met"
+         *         },
+         *         "dialogues": {
+         *           "cycle_id": "01938100-0000-7000-8000-000000000001",
+         *           "guest_visits": 2,
+         *           "guest_visits_by_person": [
+         *             {
+         *               "person_id": "01936f40-0000-7000-8000-000000000011",
+         *               "visits": 2
+         *             }
+         *           ],
+         *           "hosted_held": 0,
+         *           "hosted_pending": 1,
+         *           "status": "at_risk"
+         *         },
+         *         "leadership": {
+         *           "confirmed_on": "2026-11-30",
+         *           "status": "met",
+         *           "valid_until": "2028-11-30"
+         *         },
+         *         "results": {
+         *           "done": 3,
+         *           "open": 2,
+         *           "overdue": [
+         *             "Konzept Elternarbeit"
+         *           ],
+         *           "status": "at_risk"
+         *         },
+         *         "trainings": {
+         *           "done": 11,
+         *           "missing": [
+         *             {
+         *               "course": "Arbeiten mit den QMF-Instrumenten",
+         *               "function": "caseworker",
+         *               "staff": 1
+         *             }
+         *           ],
+         *           "required": 12,
+         *           "status": "met"
+         *         }
+         *       },
+         *       "history": [
+         *         {
+         *           "on": "2026-09-30",
+         *           "overall": "at_risk",
+         *           "quarter": "2026-Q3",
+         *           "statuses": {
+         *             "agreement": "met",
+         *             "committees": "met",
+         *             "dialogues": "at_risk",
+         *             "leadership": "met",
+         *             "results": "met",
+         *             "trainings": "at_risk"
+         *           }
+         *         }
+         *       ],
+         *       "kind": "institution",
+         *       "name": "Kinder- und Jugendhilfe Heilbronn",
+         *       "on": "2026-12-05",
+         *       "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *       "overall": "at_risk"
+         *     }
+         */
+        EngagementResponse: {
+            criteria: components["schemas"]["Criteria"];
+            /** @description The last eight quarters, oldest first, judged on their last day with what is known now. */
+            history: components["schemas"]["QuarterStatuses"][];
+            kind: string;
+            name: string;
+            /**
+             * Format: date
+             * @description The day judged (today).
+             */
+            on: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** @description The worst status of the criteria. */
+            overall: components["schemas"]["Status"];
+        };
         /**
          * @description One invalid input field, addressed by a JSON pointer (RFC 6901) into the request.
          * @example {
@@ -590,6 +777,23 @@ export interface components {
             created: number;
             /** @description Ids of the new records, in the order of the rows. */
             ids: string[];
+        };
+        LeadershipFigures: {
+            /** Format: date */
+            confirmed_on?: string | null;
+            status: components["schemas"]["Status"];
+            /** Format: date */
+            valid_until?: string | null;
+        };
+        MissingTraining: {
+            course: string;
+            /** @description The staff function the course is required for. */
+            function: string;
+            /**
+             * Format: int32
+             * @description How many of its staff with that function miss it.
+             */
+            staff: number;
         };
         /**
          * @description An organisation as written by clients (create and full update).
@@ -911,6 +1115,12 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        PersonVisits: {
+            /** Format: uuid */
+            person_id: string;
+            /** Format: int32 */
+            visits: number;
+        };
         /**
          * @example {
          *       "detail": "2 fields are invalid",
@@ -947,6 +1157,20 @@ export interface components {
              */
             violations?: components["schemas"]["Violation"][];
         };
+        /** @description The statuses at the end of one past quarter. */
+        QuarterStatuses: {
+            /**
+             * Format: date
+             * @description Its last day, the day judged.
+             */
+            on: string;
+            overall: components["schemas"]["Status"];
+            /** @description E.g. `2026-Q3`. */
+            quarter: string;
+            statuses: {
+                [key: string]: components["schemas"]["Status"];
+            };
+        };
         /**
          * @description Result of the readiness probe.
          * @example {
@@ -979,11 +1203,25 @@ export interface components {
             /** Format: int64 */
             people: number;
         };
+        ResultFigures: {
+            /** Format: int32 */
+            done: number;
+            /** Format: int32 */
+            open: number;
+            /** @description The overdue measures by title, earliest due first. */
+            overdue: string[];
+            status: components["schemas"]["Status"];
+        };
         /**
          * @description Function of a staff member.
          * @enum {string}
          */
         StaffFunction: "leader" | "qmf_coordinator" | "caseworker" | "specialist" | "trainer";
+        /**
+         * @description How a criterion stands.
+         * @enum {string}
+         */
+        Status: "met" | "at_risk" | "not_met";
         /**
          * @description Ending an agreement.
          * @example {
@@ -999,6 +1237,20 @@ export interface components {
              * @description First day on which the agreement is no longer valid; not before the signature.
              */
             terminated_on: string;
+        };
+        TrainingFigures: {
+            /**
+             * Format: int32
+             * @description Of them with a completion still valid.
+             */
+            done: number;
+            missing: components["schemas"]["MissingTraining"][];
+            /**
+             * Format: int32
+             * @description Required trainings of its active staff (a course counts once per person).
+             */
+            required: number;
+            status: components["schemas"]["Status"];
         };
         /**
          * @description The body of every error response (`application/problem+json`, RFC 9457).
@@ -2803,6 +3055,94 @@ export interface operations {
             };
             /** @description `If-Match` is missing. */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_organization_engagement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organisation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation's engagement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngagementResponse"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not its leader or QMF coordinator, the coordination or an admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such organisation. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

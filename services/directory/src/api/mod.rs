@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod engagement;
 pub mod import;
 pub mod leadership;
 pub mod organizations;
@@ -14,6 +15,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(organizations::create)
         .service(organizations::list)
         .service(import::import_organizations)
+        .service(engagement::of_organization)
         .service(organizations::get)
         .service(organizations::update)
         .service(organizations::deactivate)

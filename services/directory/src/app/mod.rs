@@ -4,6 +4,7 @@
 //! Handlers in `api/` call exactly one operation; nothing here knows HTTP.
 
 pub mod agreements;
+pub mod engagement;
 pub mod import;
 pub mod leadership;
 pub mod organizations;

@@ -800,6 +800,68 @@ mod tests {
     }
 
     #[test]
+    fn the_history_covers_the_quarters_before_the_current_one() {
+        assert_eq!(
+            past_quarter_ends(day("2026-12-05"), 3),
+            [day("2026-03-31"), day("2026-06-30"), day("2026-09-30")]
+        );
+        assert_eq!(
+            past_quarter_ends(day("2026-01-01"), 2),
+            [day("2025-09-30"), day("2025-12-31")]
+        );
+    }
+
+    #[test]
+    fn only_the_coordination_and_the_organisations_leader_or_coordinator_read() {
+        use qmf_platform::{Principal, Role};
+        let org = Uuid::now_v7();
+        let principal = |roles: Vec<Role>, of: Option<Uuid>| Principal {
+            subject: "s".into(),
+            organization: of,
+            roles,
+        };
+        let leader = ["leader".to_string()];
+        let coordinator = ["qmf_coordinator".to_string(), "specialist".to_string()];
+        let specialist = ["specialist".to_string()];
+        let staff = principal(vec![Role::InstitutionStaff], Some(org));
+        assert_eq!(
+            reader(&principal(vec![Role::Coordinator], None), org, None).unwrap(),
+            Reader::Coordination
+        );
+        assert_eq!(
+            reader(&principal(vec![Role::Admin], None), org, None).unwrap(),
+            Reader::Coordination
+        );
+        assert_eq!(
+            reader(&staff, org, Some((org, &leader))).unwrap(),
+            Reader::Own
+        );
+        assert_eq!(
+            reader(&staff, org, Some((org, &coordinator))).unwrap(),
+            Reader::Own
+        );
+        assert!(reader(&staff, org, Some((org, &specialist))).is_err());
+        assert!(reader(&staff, org, Some((Uuid::now_v7(), &leader))).is_err());
+        assert!(reader(&staff, org, None).is_err());
+        let elsewhere = principal(vec![Role::InstitutionStaff], Some(Uuid::now_v7()));
+        assert!(reader(&elsewhere, org, Some((org, &leader))).is_err());
+        assert!(reader(&principal(vec![Role::Auditor], None), org, None).is_err());
+    }
+
+    #[test]
+    fn the_overall_status_is_the_worst() {
+        let criteria = judge(
+            &Facts::default(),
+            &[],
+            None,
+            day("2026-12-05"),
+            &Thresholds::default(),
+        );
+        assert_eq!(overall(&criteria), Status::NotMet);
+        assert_eq!(overall(&criteria[3..]), Status::Met);
+    }
+
+    #[test]
     fn quarters_end_on_their_last_day() {
         for (day_in, end) in [
             ("2026-01-01", "2026-03-31"),
@@ -824,4 +886,71 @@ mod tests {
         assert_eq!(status_of(&criteria, 0), Status::NotMet);
         assert_eq!(status_of(&criteria, 5), Status::Met);
     }
+}
+
+/// Who reads an organisation's engagement, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The overall coordination or an admin: every organisation, staff only as counts.
+    Coordination,
+    /// The organisation's own leader or QMF coordinator: its own, staff by their ids.
+    Own,
+}
+
+/// Admins and coordinators read every organisation's engagement; an organisation's leader or
+/// QMF coordinator (the token's subject is their directory id, active today) reads its own;
+/// nobody else. `viewer` is the directory person the token's subject names, if any: their
+/// organisation and functions.
+pub fn reader(
+    principal: &qmf_platform::Principal,
+    organization_id: Uuid,
+    viewer: Option<(Uuid, &[String])>,
+) -> Result<Reader, qmf_platform::ApiError> {
+    use qmf_platform::Role;
+    if principal.has_any_role(&[Role::Admin, Role::Coordinator]) {
+        return Ok(Reader::Coordination);
+    }
+    let own = principal.belongs_to(organization_id)
+        && viewer.is_some_and(|(org, functions)| {
+            org == organization_id
+                && functions
+                    .iter()
+                    .any(|f| f == "leader" || f == "qmf_coordinator")
+        });
+    if own {
+        Ok(Reader::Own)
+    } else {
+        Err(qmf_platform::ApiError::Forbidden(
+            "an organisation's engagement is for its leader and QMF coordinator, the \
+             coordination and admins"
+                .into(),
+        ))
+    }
+}
+
+/// The worst status of `criteria`.
+pub fn overall(criteria: &[Criterion]) -> Status {
+    criteria
+        .iter()
+        .map(Criterion::status)
+        .max()
+        .unwrap_or(Status::Met)
+}
+
+/// The last days of the `count` quarters before the one `on` falls in, oldest first.
+pub fn past_quarter_ends(on: NaiveDate, count: usize) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut ends = Vec::with_capacity(count);
+    let mut day = on;
+    for _ in 0..count {
+        let first_of_quarter =
+            NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).unwrap_or(day);
+        let Some(previous_end) = first_of_quarter.pred_opt() else {
+            break;
+        };
+        ends.push(previous_end);
+        day = previous_end;
+    }
+    ends.reverse();
+    ends
 }

@@ -394,3 +394,360 @@ async fn withdraw(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApplyErr
     )
     .await
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading the facts
+
+use std::collections::HashMap;
+
+use crate::domain::engagement::{
+    AgreementFact, AgreementKind, CompletionFact, CourseFact, CycleFact, Facts, GuestFact,
+    HostedFact, MeasureFact, MeetingFact, Presence, SeatFact, StaffFact,
+};
+
+#[derive(diesel::QueryableByName)]
+struct AgreementRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Date)]
+    signed_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    terminated_on: Option<NaiveDate>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+}
+
+#[derive(diesel::QueryableByName)]
+struct SeatRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    body_id: Uuid,
+    #[diesel(sql_type = Date)]
+    start_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    end_on: Option<NaiveDate>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct MeetingRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    body_id: Uuid,
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    presence: Option<String>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct HostedRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    cycle_id: Uuid,
+    #[diesel(sql_type = Nullable<Date>)]
+    held_on: Option<NaiveDate>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct GuestRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    cycle_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    dialogue_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    person_id: Uuid,
+    #[diesel(sql_type = Date)]
+    held_on: NaiveDate,
+}
+
+#[derive(diesel::QueryableByName)]
+struct MeasureRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Date)]
+    agreed_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    due_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    completed_on: Option<NaiveDate>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct StaffRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Array<Text>)]
+    functions: Vec<String>,
+    #[diesel(sql_type = Date)]
+    active_from: NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    active_until: Option<NaiveDate>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CompletionRow {
+    #[diesel(sql_type = SqlUuid)]
+    organization_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    person_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    course_id: Uuid,
+    #[diesel(sql_type = Date)]
+    completed_on: NaiveDate,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CourseRow {
+    #[diesel(sql_type = SqlUuid)]
+    course_id: Uuid,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Array<Text>)]
+    required_for: Vec<String>,
+    #[diesel(sql_type = Nullable<Int4>)]
+    valid_for_years: Option<i32>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct CycleRow {
+    #[diesel(sql_type = SqlUuid)]
+    cycle_id: Uuid,
+    #[diesel(sql_type = Date)]
+    start_on: NaiveDate,
+    #[diesel(sql_type = Date)]
+    end_on: NaiveDate,
+}
+
+/// Everything the view knows, for `organizations`: the facts of each, the catalogue's courses
+/// and the cycles of dialogues.
+pub struct Known {
+    pub facts: HashMap<Uuid, Facts>,
+    pub courses: Vec<CourseFact>,
+    pub cycles: Vec<CycleFact>,
+}
+
+/// Reads the facts of `organizations` (their own agreements, confirmations and staff from the
+/// directory's tables; the rest from the view's).
+pub async fn known(
+    conn: &mut AsyncPgConnection,
+    organizations: &[Uuid],
+) -> Result<Known, diesel::result::Error> {
+    let mut facts: HashMap<Uuid, Facts> = organizations
+        .iter()
+        .map(|id| (*id, Facts::default()))
+        .collect();
+    macro_rules! load {
+        ($row:ty, $sql:expr) => {{
+            let rows: Vec<$row> = diesel::sql_query($sql)
+                .bind::<Array<SqlUuid>, _>(organizations)
+                .load(conn)
+                .await?;
+            rows
+        }};
+    }
+    for r in load!(
+        AgreementRow,
+        "SELECT organization_id, kind, signed_on, terminated_on FROM agreements \
+         WHERE organization_id = ANY($1)"
+    ) {
+        let kind = if r.kind == "cooperation_agreement" {
+            AgreementKind::Cooperation
+        } else {
+            AgreementKind::QualityDevelopment
+        };
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .agreements
+            .push(AgreementFact {
+                kind,
+                signed_on: r.signed_on,
+                terminated_on: r.terminated_on,
+            });
+    }
+    for r in load!(
+        DayRow,
+        "SELECT organization_id, confirmed_on AS day FROM leadership_confirmations \
+         WHERE organization_id = ANY($1)"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .confirmations
+            .push(r.day);
+    }
+    for r in load!(
+        SeatRow,
+        "SELECT organization_id, body_id, start_on, end_on FROM engagement_seats \
+         WHERE organization_id = ANY($1)"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .seats
+            .push(SeatFact {
+                body_id: r.body_id,
+                start_on: r.start_on,
+                end_on: r.end_on,
+            });
+    }
+    for r in load!(
+        MeetingRow,
+        "SELECT s.organization_id, m.body_id, m.day, a.presence \
+         FROM engagement_meetings m \
+         JOIN (SELECT DISTINCT organization_id, body_id FROM engagement_seats \
+               WHERE organization_id = ANY($1)) s ON s.body_id = m.body_id \
+         LEFT JOIN engagement_attendance a \
+                ON a.meeting_id = m.meeting_id AND a.organization_id = s.organization_id \
+         WHERE m.held AND NOT m.cancelled"
+    ) {
+        let presence = match r.presence.as_deref() {
+            Some("present") => Some(Presence::Present),
+            Some("excused") => Some(Presence::Excused),
+            _ => None,
+        };
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .meetings
+            .push(MeetingFact {
+                body_id: r.body_id,
+                day: r.day,
+                presence,
+            });
+    }
+    for r in load!(
+        HostedRow,
+        "SELECT host_organization_id AS organization_id, cycle_id, held_on \
+         FROM engagement_dialogues WHERE NOT withdrawn AND host_organization_id = ANY($1)"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .hosted
+            .push(HostedFact {
+                cycle_id: r.cycle_id,
+                held_on: r.held_on,
+            });
+    }
+    for r in load!(
+        GuestRow,
+        "SELECT g.organization_id, d.cycle_id, g.dialogue_id, g.person_id, d.held_on \
+         FROM engagement_guests g JOIN engagement_dialogues d USING (dialogue_id) \
+         WHERE g.organization_id = ANY($1) AND d.held_on IS NOT NULL"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .guest_visits
+            .push(GuestFact {
+                cycle_id: r.cycle_id,
+                dialogue_id: r.dialogue_id,
+                person_id: r.person_id,
+                held_on: r.held_on,
+            });
+    }
+    for r in load!(
+        MeasureRow,
+        "SELECT owner_organization_id AS organization_id, title, agreed_on, due_on, completed_on \
+         FROM engagement_measures WHERE dropped_on IS NULL AND owner_organization_id = ANY($1)"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .measures
+            .push(MeasureFact {
+                title: r.title,
+                agreed_on: r.agreed_on,
+                due_on: r.due_on,
+                completed_on: r.completed_on,
+            });
+    }
+    for r in load!(
+        StaffRow,
+        "SELECT organization_id, id, functions, active_from, active_until FROM people \
+         WHERE organization_id = ANY($1)"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .staff
+            .push(StaffFact {
+                person_id: r.id,
+                functions: r.functions,
+                active_from: r.active_from,
+                active_until: r.active_until,
+            });
+    }
+    for r in load!(
+        CompletionRow,
+        "SELECT organization_id, person_id, course_id, completed_on FROM engagement_completions \
+         WHERE organization_id = ANY($1)"
+    ) {
+        facts
+            .entry(r.organization_id)
+            .or_default()
+            .completions
+            .push(CompletionFact {
+                person_id: r.person_id,
+                course_id: r.course_id,
+                completed_on: r.completed_on,
+            });
+    }
+    let courses: Vec<CourseRow> = diesel::sql_query(
+        "SELECT course_id, title, required_for, valid_for_years FROM engagement_courses \
+         ORDER BY title, course_id",
+    )
+    .load(conn)
+    .await?;
+    let cycles: Vec<CycleRow> = diesel::sql_query(
+        "SELECT cycle_id, start_on, end_on FROM engagement_cycles ORDER BY start_on",
+    )
+    .load(conn)
+    .await?;
+    Ok(Known {
+        facts,
+        courses: courses
+            .into_iter()
+            .map(|c| CourseFact {
+                id: c.course_id,
+                title: c.title,
+                required_for: c.required_for,
+                valid_for_years: c.valid_for_years.and_then(|y| u32::try_from(y).ok()),
+            })
+            .collect(),
+        cycles: cycles
+            .into_iter()
+            .map(|c| CycleFact {
+                id: c.cycle_id,
+                start_on: c.start_on,
+                end_on: c.end_on,
+            })
+            .collect(),
+    })
+}
+
+/// The cycle running on `day`, if any.
+pub fn cycle_on(cycles: &[CycleFact], day: NaiveDate) -> Option<&CycleFact> {
+    cycles
+        .iter()
+        .filter(|c| c.start_on <= day && day <= c.end_on)
+        .max_by_key(|c| c.start_on)
+}

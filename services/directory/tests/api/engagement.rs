@@ -285,3 +285,179 @@ async fn a_repeated_event_is_kept_once_and_a_broken_one_does_not_stop_the_queue(
     );
     owned.stop().await;
 }
+
+async fn engagement_of(caller: &qmf_testkit::Caller, path: &str) -> Value {
+    caller.get(path).send().await.expect(StatusCode::OK).clone()
+}
+
+/// A leader of `org` (active since 2020), as created by the admin; their id.
+async fn leader_of(app: &TestApp, org: &str, functions: Value) -> String {
+    let body = with(
+        with(person(org), "/functions", functions),
+        "/active_from",
+        json!("2020-01-01"),
+    );
+    id(&app.create_person(body).await)
+}
+
+#[tokio::test]
+async fn the_leader_and_the_coordination_read_the_engagement_nobody_else() {
+    let app = spawn().await;
+    let org = app.institution_id().await;
+    let other = app.institution_id().await;
+    let org_id: Uuid = org.parse().unwrap();
+    let other_id: Uuid = other.parse().unwrap();
+    let head = leader_of(&app, &org, json!(["leader"])).await;
+    let coordinator = leader_of(&app, &org, json!(["qmf_coordinator"])).await;
+    let specialist = id(&app.create_person(person(&org)).await);
+    let foreign = leader_of(&app, &other, json!(["leader"])).await;
+    let path = format!("/v1/organizations/{org}/engagement");
+
+    for persona in [
+        Persona::coordinator(),
+        Persona::admin(),
+        Persona::role("institution_staff").of(org_id).subject(&head),
+        Persona::role("institution_staff")
+            .of(org_id)
+            .subject(&coordinator),
+    ] {
+        let read = app.as_(persona).get(&path).send().await;
+        assert_eq!(read.expect(StatusCode::OK)["organization_id"], org.as_str());
+    }
+    for persona in [
+        Persona::role("institution_staff")
+            .of(org_id)
+            .subject(&specialist),
+        Persona::role("institution_staff")
+            .of(other_id)
+            .subject(&foreign),
+        // Another organisation's leader with a token naming this organisation.
+        Persona::role("institution_staff")
+            .of(org_id)
+            .subject(&foreign),
+        Persona::auditor(),
+        Persona::role("committee_secretary"),
+    ] {
+        app.as_(persona)
+            .get(&path)
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    app.as_(Persona::coordinator())
+        .get(&format!("/v1/organizations/{}/engagement", Uuid::now_v7()))
+        .send()
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "not-found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_criterion_follows_its_facts_and_staff_show_only_to_their_own_organisation() {
+    let app = spawn().await;
+    let org = app.institution_id().await;
+    let org_id: Uuid = org.parse().unwrap();
+    let head = leader_of(&app, &org, json!(["leader"])).await;
+    let as_coordination = app.as_(Persona::coordinator());
+    let as_own = app.as_(Persona::role("institution_staff").of(org_id).subject(&head));
+    let path = format!("/v1/organizations/{org}/engagement");
+
+    let before = engagement_of(&as_coordination, &path).await;
+    assert_eq!(before["criteria"]["agreement"]["status"], "not_met");
+    assert_eq!(before["criteria"]["leadership"]["status"], "not_met");
+    assert_eq!(before["criteria"]["committees"]["status"], "not_met");
+    assert_eq!(before["overall"], "not_met");
+    assert_eq!(before["history"].as_array().unwrap().len(), 8);
+
+    // Agreement and leadership from the directory itself.
+    app.create_agreement(quality_agreement(&org)).await;
+    as_coordination
+        .post("/v1/leadership-confirmations")
+        .json(&json!({"organization_id": org, "leader_id": head, "confirmed_on": today().to_string()}))
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+    // A seat and a meeting attended; a dialogue of another host attended as guest.
+    let (body, meeting, cycle, dialogue) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    let guest: Uuid = head.parse().unwrap();
+    let held_on = (today() - chrono::Duration::days(10)).to_string();
+    send(
+        &app,
+        "committee.membership.started.v1",
+        body,
+        json!({"membership_id": Uuid::now_v7(),
+        "body_id": body, "person_id": guest, "organization_id": org_id, "role": "member",
+        "start_on": "2024-01-01", "end_on": null}),
+    )
+    .await;
+    send(
+        &app,
+        "committee.meeting.held.v1",
+        meeting,
+        json!({"meeting_id": meeting, "body_id": body,
+        "starts_at": format!("{held_on}T09:00:00Z"), "present": 1, "excused": 0, "guests": 0}),
+    )
+    .await;
+    send(
+        &app,
+        "committee.meeting.attendance_recorded.v1",
+        meeting,
+        json!({"meeting_id": meeting,
+        "body_id": body, "starts_at": format!("{held_on}T09:00:00Z"),
+        "entries": [{"organization_id": org_id, "person_id": guest, "status": "present"}]}),
+    )
+    .await;
+    let year = chrono::Datelike::year(&today());
+    send(
+        &app,
+        "dialogue.cycle.opened.v1",
+        cycle,
+        json!({"cycle_id": cycle, "start_year": year,
+        "years": 3, "start_on": format!("{year}-01-01"), "end_on": format!("{}-12-31", year + 2),
+        "hosts": 2}),
+    )
+    .await;
+    send(&app, "dialogue.dialogue.held.v1", dialogue, json!({"dialogue_id": dialogue,
+        "cycle_id": cycle, "host_organization_id": Uuid::now_v7(), "date": held_on,
+        "attendance": [{"person_id": guest, "organization_id": org_id, "role": "guest", "present": true}]})).await;
+
+    let (own, path_ref) = (&as_own, &path);
+    let now = eventually("the events reached the view", || async move {
+        let now = own
+            .get(path_ref)
+            .send()
+            .await
+            .expect(StatusCode::OK)
+            .clone();
+        (now["criteria"]["dialogues"]["guest_visits"] == 1
+            && now["criteria"]["committees"]["present"] == 1)
+            .then_some(now)
+    })
+    .await;
+    assert_eq!(now["criteria"]["agreement"]["status"], "met");
+    assert_eq!(
+        now["criteria"]["agreement"]["kind"],
+        "quality_development_agreement"
+    );
+    assert_eq!(now["criteria"]["leadership"]["status"], "met");
+    assert_eq!(now["criteria"]["committees"]["status"], "met");
+    // Attended as guest but hosted nothing yet: at risk.
+    assert_eq!(now["criteria"]["dialogues"]["status"], "at_risk");
+    assert_eq!(
+        now["criteria"]["dialogues"]["guest_visits_by_person"],
+        json!([{"person_id": guest, "visits": 1}])
+    );
+    // The coordination sees the count only.
+    let counted = engagement_of(&as_coordination, &path).await;
+    assert_eq!(counted["criteria"]["dialogues"]["guest_visits"], 1);
+    assert_eq!(
+        counted["criteria"]["dialogues"]["guest_visits_by_person"],
+        Value::Null
+    );
+    app.stop().await;
+}
