@@ -69,6 +69,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/engagement/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rebuild the engagement view from its kept events.
+         * @description Admins only. The directory keeps every event the view is fed by; this empties the view's
+         *     facts and applies all kept events again in arrival order, in one transaction (events that
+         *     arrive meanwhile wait and are applied afterwards). The view reads the same before and after;
+         *     use it after a change to how events become facts. The directory's own records (agreements,
+         *     leadership confirmations, staff) are read directly and need no rebuild. Events the directory
+         *     never received are not in the history; the training catalogue can be sent again at its
+         *     source (`POST /v1/courses/republish` of the training service).
+         */
+        post: operations["rebuild_engagement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/republish": {
         parameters: {
             query?: never;
@@ -154,6 +180,31 @@ export interface paths {
          * @description Admins and coordinators; requires `If-Match`. Publishes `directory.agreement.terminated.v1`.
          */
         post: operations["terminate_agreement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/engagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commitment at a glance for the region: every organisation's engagement.
+         * @description The coordination and admins. Every active youth office and institution (the parties of the
+         *     agreements) with each criterion's status and figures judged today (or `on`), staff only as
+         *     counts; the counts per status of the organisations of the chosen kind and district; the
+         *     rows filtered by overall or per-criterion status and ordered as asked. `?format=csv` gives
+         *     the rows as CSV (one column per figure; the overdue measures as their number). Not paged:
+         *     the region has some dozens of organisations.
+         */
+        get: operations["get_region_engagement"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1188,6 +1239,174 @@ export interface components {
             status: string;
         };
         /**
+         * @description What a rebuild replayed and the facts it gave.
+         * @example {
+         *       "events": 1204,
+         *       "facts": {
+         *         "engagement_attendance": 310,
+         *         "engagement_completions": 212,
+         *         "engagement_courses": 6,
+         *         "engagement_cycles": 1,
+         *         "engagement_dialogues": 44,
+         *         "engagement_guests": 180,
+         *         "engagement_measures": 27,
+         *         "engagement_meetings": 40,
+         *         "engagement_seats": 61
+         *       }
+         *     }
+         */
+        Rebuilt: {
+            /**
+             * Format: int64
+             * @description The kept events applied again, in arrival order.
+             */
+            events: number;
+            /** @description The rows of each fact table afterwards. */
+            facts: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @description The counts per status of the organisations of the chosen kind and district (before the
+         *     status filters).
+         */
+        RegionCounts: {
+            /**
+             * @description Per criterion (`agreement`, `leadership`, `committees`, `dialogues`, `results`,
+             *     `trainings`).
+             */
+            criteria: {
+                [key: string]: components["schemas"]["StatusCounts"];
+            };
+            /** Format: int32 */
+            organizations: number;
+            overall: components["schemas"]["StatusCounts"];
+        };
+        /**
+         * @description Commitment at a glance for the region.
+         * @example {
+         *       "counts": {
+         *         "criteria": {
+         *           "agreement": {
+         *             "at_risk": 0,
+         *             "met": 2,
+         *             "not_met": 0
+         *           },
+         *           "committees": {
+         *             "at_risk": 0,
+         *             "met": 2,
+         *             "not_met": 0
+         *           },
+         *           "dialogues": {
+         *             "at_risk": 0,
+         *             "met": 2,
+         *             "not_met": 0
+         *           },
+         *           "leadership": {
+         *             "at_risk": 0,
+         *             "met": 1,
+         *             "not_met": 1
+         *           },
+         *           "results": {
+         *             "at_risk": 0,
+         *             "met": 2,
+         *             "not_met": 0
+         *           },
+         *           "trainings": {
+         *             "at_risk": 0,
+         *             "met": 2,
+         *             "not_met": 0
+         *           }
+         *         },
+         *         "organizations": 2,
+         *         "overall": {
+         *           "at_risk": 0,
+         *           "met": 1,
+         *           "not_met": 1
+         *         }
+         *       },
+         *       "items": [
+         *         {
+         *           "criteria": {
+         *             "agreement": {
+         *               "kind": "quality_development_agreement",
+         *               "status": "met",
+         *               "valid_until": null
+         *             },
+         *             "committees": {
+         *               "excused": 1,
+         *               "meetings": 8,
+         *               "present": 7,
+         *               "seats": 3,
+         *               "status": "met"
+         *             },
+         *             "dialogues": {
+         *               "cycle_id": "01938100-0000-7000-8000-000000000001",
+         *               "guest_visits": 4,
+         *               "guest_visits_by_person": null,
+         *               "hosted_held": 1,
+         *               "hosted_pending": 0,
+         *               "status": "met"
+         *             },
+         *             "leadership": {
+         *               "confirmed_on": "2024-06-30",
+         *               "status": "not_met",
+         *               "valid_until": "2026-06-30"
+         *             },
+         *             "results": {
+         *               "done": 2,
+         *               "open": 1,
+         *               "overdue": [],
+         *               "status": "met"
+         *             },
+         *             "trainings": {
+         *               "done": 19,
+         *               "missing": [
+         *                 {
+         *                   "course": "Arbeiten mit den QMF-Instrumenten",
+         *                   "function": "caseworker",
+         *                   "staff": 1
+         *                 }
+         *               ],
+         *               "required": 20,
+         *               "status": "met"
+         *             }
+         *           },
+         *           "district": "hohenlohekreis",
+         *           "kind": "youth_office",
+         *           "name": "Jugendamt Hohenlohekreis",
+         *           "organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f",
+         *           "overall": "not_met"
+         *         }
+         *       ],
+         *       "on": "2026-12-05"
+         *     }
+         */
+        RegionEngagement: {
+            counts: components["schemas"]["RegionCounts"];
+            /** @description The organisations that pass the status filters, in the chosen order. */
+            items: components["schemas"]["RegionRowView"][];
+            /**
+             * Format: date
+             * @description The day judged.
+             */
+            on: string;
+        };
+        /**
+         * @description One organisation in the region's table: the figures of each criterion as the coordination
+         *     sees them (staff as counts).
+         */
+        RegionRowView: {
+            criteria: components["schemas"]["Criteria"];
+            district?: string | null;
+            /** @description `youth_office` or `institution`. */
+            kind: string;
+            name: string;
+            /** Format: uuid */
+            organization_id: string;
+            overall: components["schemas"]["Status"];
+        };
+        /**
          * @description What a republish put into the outbox.
          * @example {
          *       "agreements": 78,
@@ -1222,6 +1441,15 @@ export interface components {
          * @enum {string}
          */
         Status: "met" | "at_risk" | "not_met";
+        /** @description How many organisations have each status. */
+        StatusCounts: {
+            /** Format: int32 */
+            at_risk: number;
+            /** Format: int32 */
+            met: number;
+            /** Format: int32 */
+            not_met: number;
+        };
         /**
          * @description Ending an agreement.
          * @example {
@@ -1382,6 +1610,106 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rebuild_engagement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Unique key per intended write: 1 to 255 printable ASCII characters, e.g. a UUID. Repeating the request with the same key returns the stored response instead of writing twice; the same key with a different request is refused (422).
+                 * @example 5f0c9a3e-2b7d-4c1e-9a55-7c1d2e3f4a5b
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rebuilt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rebuilt"];
+                };
+            };
+            /** @description The body is not well-formed JSON, or the query string has a malformed or unknown parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only admins. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with the same Idempotency-Key is still being processed. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
@@ -1961,6 +2289,116 @@ export interface operations {
             };
             /** @description `If-Match` is missing. */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rate limit was reached (per token, per client address, for refused tokens, or for the open-data interface); wait as long as `Retry-After` says. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the body is generic, the cause is logged under the request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (database, broker, identity provider) is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_region_engagement: {
+        parameters: {
+            query?: {
+                /** @description `youth_office` or `institution`. */
+                kind?: "youth_office" | "institution";
+                district?: "stadt_heilbronn" | "landkreis_heilbronn" | "hohenlohekreis" | "schwaebisch_hall" | "main_tauber_kreis";
+                /** @description Only organisations with this overall status. */
+                status?: "met" | "at_risk" | "not_met";
+                /** @description Only those with this status of the agreement criterion. */
+                agreement?: "met" | "at_risk" | "not_met";
+                leadership?: "met" | "at_risk" | "not_met";
+                committees?: "met" | "at_risk" | "not_met";
+                dialogues?: "met" | "at_risk" | "not_met";
+                results?: "met" | "at_risk" | "not_met";
+                trainings?: "met" | "at_risk" | "not_met";
+                /**
+                 * @description The day to judge (default today; not in the future), e.g. the last day of a past
+                 *     quarter; judged with what is known now.
+                 */
+                on?: string;
+                /** @description Default `name`; ties by name. */
+                sort?: "name" | "kind" | "district" | "overall" | "agreement" | "leadership" | "committees" | "dialogues" | "results" | "trainings";
+                /** @description Default `asc`; statuses order `met`, `at_risk`, `not_met`. Ties stay in name order. */
+                order?: "asc" | "desc";
+                /** @description `json` (default) or `csv` (one row per organisation, the counts left out). */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The table (JSON), or its rows as CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionEngagement"];
+                    "text/csv": string;
+                };
+            };
+            /** @description An unknown filter, status, order or format. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, expired or not yet valid bearer token; `detail` says which. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the coordination and admins. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `on` lies in the future. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

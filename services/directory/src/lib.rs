@@ -6,12 +6,16 @@ pub mod app;
 pub mod consumer;
 pub mod domain;
 pub mod events;
+pub mod settings;
 pub mod store;
 
+use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use qmf_platform::Config;
 use qmf_platform::config::ServiceInfo;
 use qmf_platform::server::{BoxError, Commands, Running, Subscription};
+use settings::DirectorySettings;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "directory",
@@ -44,15 +48,21 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Starts HTTP, the outbox relay and the consumer of the events the engagement view is fed
 /// by; the database must be migrated.
-pub fn start(config: &Config) -> Result<Running, BoxError> {
+pub fn start(config: &Config, settings: DirectorySettings) -> Result<Running, BoxError> {
     let subscription = Subscription {
         bindings: consumer::bindings(),
         handler: std::sync::Arc::new(consumer::DirectoryConsumer),
     };
-    qmf_platform::server::start(config, api::routes, Some(subscription), Vec::new())
+    let settings = web::Data::new(settings);
+    let routes = move |cfg: &mut ServiceConfig| {
+        cfg.app_data(settings.clone());
+        api::routes(cfg);
+    };
+    qmf_platform::server::start(config, routes, Some(subscription), Vec::new())
 }
 
 /// Serves until SIGINT/SIGTERM, then drains HTTP and stops the relay.
 pub async fn serve(config: Config) -> Result<(), BoxError> {
-    start(&config)?.serve().await
+    let settings = DirectorySettings::from_env()?;
+    start(&config, settings)?.serve().await
 }

@@ -338,8 +338,9 @@ impl Config {
     }
 }
 
-/// A number within `range`, or the default when the variable is unset.
-fn bounded<T>(
+/// A number within `range`, or the default when the variable is unset; for the services'
+/// own settings too (e.g. `QMF_ENGAGEMENT_*` of the directory).
+pub fn bounded<T>(
     get: &impl Fn(&str) -> Option<String>,
     key: &str,
     default: T,

@@ -7,7 +7,8 @@
 //! ```ignore
 //! /// In the service's tests, once.
 //! pub fn directory() -> ServiceUnderTest {
-//!     ServiceUnderTest::new(qmf_directory::commands, |config, _env| qmf_directory::start(config))
+//!     ServiceUnderTest::new(qmf_directory::commands, |config, env| qmf_directory::start(config,
+//!     DirectorySettings::from_lookup(env)?))
 //! }
 //!
 //! let app = TestApp::start(directory()).await;

@@ -19,7 +19,8 @@
 //! use qmf_testkit::{Persona, ServiceUnderTest, StatusCode, TestApp};
 //!
 //! fn directory() -> ServiceUnderTest {
-//!     ServiceUnderTest::new(qmf_directory::commands, |config, _| qmf_directory::start(config))
+//!     ServiceUnderTest::new(qmf_directory::commands, |config, env| qmf_directory::start(config,
+//!     DirectorySettings::from_lookup(env)?))
 //! }
 //!
 //! #[tokio::test]

@@ -1,14 +1,18 @@
 use std::collections::BTreeMap;
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{Datelike, NaiveDate};
-use qmf_platform::{ApiResult, DbPool, Principal, Reply};
+use qmf_contracts::directory::District;
+use qmf_platform::{ApiResult, DbPool, Principal, Reply, Write};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::app::{self, engagement::Judged};
-use crate::domain::engagement::{AgreementKind, Criterion, Reader, Status, Thresholds, overall};
+use crate::domain::engagement::{
+    self, AgreementKind, CRITERIA, Criterion, Reader, Status, overall,
+};
+use crate::settings::DirectorySettings;
 
 /// The criteria of commitment (Verbindlichkeit) of one organisation, each with its figures and
 /// status.
@@ -147,15 +151,6 @@ pub struct EngagementResponse {
     /// The last eight quarters, oldest first, judged on their last day with what is known now.
     pub history: Vec<QuarterStatuses>,
 }
-
-const NAMES: [&str; 6] = [
-    "agreement",
-    "leadership",
-    "committees",
-    "dialogues",
-    "results",
-    "trainings",
-];
 
 fn criteria(judged: &[Criterion], reader: Reader) -> Criteria {
     let mut figures = Criteria {
@@ -321,7 +316,7 @@ fn response(judged: Judged) -> EngagementResponse {
                 quarter: format!("{}-Q{}", end.year(), end.month0() / 3 + 1),
                 on: *end,
                 overall: overall(criteria),
-                statuses: NAMES
+                statuses: CRITERIA
                     .iter()
                     .zip(criteria)
                     .map(|(name, c)| (name.to_string(), c.status()))
@@ -352,11 +347,425 @@ fn response(judged: Judged) -> EngagementResponse {
 pub async fn of_organization(
     principal: Principal,
     pool: web::Data<DbPool>,
+    settings: web::Data<DirectorySettings>,
     id: web::Path<Uuid>,
 ) -> ApiResult<Reply> {
     let mut conn = pool.get().await?;
     let judged =
-        app::engagement::of_organization(&mut conn, &principal, *id, &Thresholds::default())
-            .await?;
+        app::engagement::of_organization(&mut conn, &principal, *id, &settings.engagement).await?;
     Ok(Reply::ok(&response(judged)))
+}
+
+/// Orders the region's table by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionSort {
+    Name,
+    Kind,
+    District,
+    /// The overall status (`asc`: met first; `desc`: not met first).
+    Overall,
+    Agreement,
+    Leadership,
+    Committees,
+    Dialogues,
+    Results,
+    Trainings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// The table's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TableFormat {
+    Json,
+    Csv,
+}
+
+/// Filters, order and format of the region's table.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RegionQuery {
+    /// `youth_office` or `institution`.
+    #[param(inline)]
+    pub kind: Option<RegionKind>,
+    #[param(inline)]
+    pub district: Option<District>,
+    /// Only organisations with this overall status.
+    #[param(inline)]
+    pub status: Option<Status>,
+    /// Only those with this status of the agreement criterion.
+    #[param(inline)]
+    pub agreement: Option<Status>,
+    #[param(inline)]
+    pub leadership: Option<Status>,
+    #[param(inline)]
+    pub committees: Option<Status>,
+    #[param(inline)]
+    pub dialogues: Option<Status>,
+    #[param(inline)]
+    pub results: Option<Status>,
+    #[param(inline)]
+    pub trainings: Option<Status>,
+    /// The day to judge (default today; not in the future), e.g. the last day of a past
+    /// quarter; judged with what is known now.
+    pub on: Option<NaiveDate>,
+    /// Default `name`; ties by name.
+    #[param(inline)]
+    pub sort: Option<RegionSort>,
+    /// Default `asc`; statuses order `met`, `at_risk`, `not_met`. Ties stay in name order.
+    #[param(inline)]
+    pub order: Option<SortOrder>,
+    /// `json` (default) or `csv` (one row per organisation, the counts left out).
+    #[param(inline)]
+    pub format: Option<TableFormat>,
+}
+
+/// The kinds of organisation in the region's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionKind {
+    YouthOffice,
+    Institution,
+}
+
+/// How many organisations have each status.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct StatusCounts {
+    pub met: u32,
+    pub at_risk: u32,
+    pub not_met: u32,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Met => self.met += 1,
+            Status::AtRisk => self.at_risk += 1,
+            Status::NotMet => self.not_met += 1,
+        }
+    }
+}
+
+/// The counts per status of the organisations of the chosen kind and district (before the
+/// status filters).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegionCounts {
+    pub organizations: u32,
+    pub overall: StatusCounts,
+    /// Per criterion (`agreement`, `leadership`, `committees`, `dialogues`, `results`,
+    /// `trainings`).
+    pub criteria: BTreeMap<String, StatusCounts>,
+}
+
+/// One organisation in the region's table: the figures of each criterion as the coordination
+/// sees them (staff as counts).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegionRowView {
+    pub organization_id: Uuid,
+    pub name: String,
+    /// `youth_office` or `institution`.
+    pub kind: String,
+    pub district: Option<String>,
+    pub overall: Status,
+    pub criteria: Criteria,
+}
+
+/// Commitment at a glance for the region.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "on": "2026-12-05",
+    "counts": {"organizations": 2, "overall": {"met": 1, "at_risk": 0, "not_met": 1},
+        "criteria": {
+            "agreement": {"met": 2, "at_risk": 0, "not_met": 0},
+            "leadership": {"met": 1, "at_risk": 0, "not_met": 1},
+            "committees": {"met": 2, "at_risk": 0, "not_met": 0},
+            "dialogues": {"met": 2, "at_risk": 0, "not_met": 0},
+            "results": {"met": 2, "at_risk": 0, "not_met": 0},
+            "trainings": {"met": 2, "at_risk": 0, "not_met": 0}}},
+    "items": [{"organization_id": "01936f3e-8a2b-7c4d-9e1f-0a1b2c3d4e5f", "name": "Jugendamt Hohenlohekreis",
+        "kind": "youth_office", "district": "hohenlohekreis", "overall": "not_met",
+        "criteria": {
+            "agreement": {"status": "met", "kind": "quality_development_agreement", "valid_until": null},
+            "leadership": {"status": "not_met", "confirmed_on": "2024-06-30", "valid_until": "2026-06-30"},
+            "committees": {"status": "met", "seats": 3, "meetings": 8, "present": 7, "excused": 1},
+            "dialogues": {"status": "met", "cycle_id": "01938100-0000-7000-8000-000000000001",
+                "hosted_held": 1, "hosted_pending": 0, "guest_visits": 4, "guest_visits_by_person": null},
+            "results": {"status": "met", "open": 1, "done": 2, "overdue": []},
+            "trainings": {"status": "met", "required": 20, "done": 19,
+                "missing": [{"function": "caseworker", "course": "Arbeiten mit den QMF-Instrumenten", "staff": 1}]}}}]
+}))]
+pub struct RegionEngagement {
+    /// The day judged.
+    pub on: NaiveDate,
+    pub counts: RegionCounts,
+    /// The organisations that pass the status filters, in the chosen order.
+    pub items: Vec<RegionRowView>,
+}
+
+fn status_of(row: &RegionRowView, sort: RegionSort) -> Status {
+    let c = &row.criteria;
+    match sort {
+        RegionSort::Agreement => c.agreement.status,
+        RegionSort::Leadership => c.leadership.status,
+        RegionSort::Committees => c.committees.status,
+        RegionSort::Dialogues => c.dialogues.status,
+        RegionSort::Results => c.results.status,
+        RegionSort::Trainings => c.trainings.status,
+        RegionSort::Name | RegionSort::Kind | RegionSort::District | RegionSort::Overall => {
+            row.overall
+        }
+    }
+}
+
+fn statuses(row: &RegionRowView) -> [Status; 6] {
+    let c = &row.criteria;
+    [
+        c.agreement.status,
+        c.leadership.status,
+        c.committees.status,
+        c.dialogues.status,
+        c.results.status,
+        c.trainings.status,
+    ]
+}
+
+fn region_csv(items: &[RegionRowView]) -> Result<String, qmf_platform::ApiError> {
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let rows = items.iter().map(|r| {
+        let c = &r.criteria;
+        vec![
+            r.organization_id.to_string(),
+            r.name.clone(),
+            r.kind.clone(),
+            r.district.clone().unwrap_or_default(),
+            code(r.overall),
+            code(c.agreement.status),
+            c.agreement.kind.clone().unwrap_or_default(),
+            day(c.agreement.valid_until),
+            code(c.leadership.status),
+            day(c.leadership.confirmed_on),
+            day(c.leadership.valid_until),
+            code(c.committees.status),
+            c.committees.seats.to_string(),
+            c.committees.meetings.to_string(),
+            c.committees.present.to_string(),
+            c.committees.excused.to_string(),
+            code(c.dialogues.status),
+            c.dialogues.hosted_held.to_string(),
+            c.dialogues.hosted_pending.to_string(),
+            c.dialogues.guest_visits.to_string(),
+            code(c.results.status),
+            c.results.open.to_string(),
+            c.results.done.to_string(),
+            c.results.overdue.len().to_string(),
+            code(c.trainings.status),
+            c.trainings.required.to_string(),
+            c.trainings.done.to_string(),
+        ]
+    });
+    qmf_platform::csv_out::write(
+        &[
+            "organization_id",
+            "name",
+            "kind",
+            "district",
+            "overall",
+            "agreement",
+            "agreement_kind",
+            "agreement_valid_until",
+            "leadership",
+            "leadership_confirmed_on",
+            "leadership_valid_until",
+            "committees",
+            "seats",
+            "meetings",
+            "meetings_present",
+            "meetings_excused",
+            "dialogues",
+            "dialogues_hosted_held",
+            "dialogues_hosted_pending",
+            "guest_visits",
+            "results",
+            "measures_open",
+            "measures_done",
+            "measures_overdue",
+            "trainings",
+            "trainings_required",
+            "trainings_done",
+        ],
+        rows,
+    )
+    .map_err(qmf_platform::ApiError::internal)
+}
+
+fn code(status: Status) -> String {
+    match status {
+        Status::Met => "met",
+        Status::AtRisk => "at_risk",
+        Status::NotMet => "not_met",
+    }
+    .to_string()
+}
+
+/// Commitment at a glance for the region: every organisation's engagement.
+///
+/// The coordination and admins. Every active youth office and institution (the parties of the
+/// agreements) with each criterion's status and figures judged today (or `on`), staff only as
+/// counts; the counts per status of the organisations of the chosen kind and district; the
+/// rows filtered by overall or per-criterion status and ordered as asked. `?format=csv` gives
+/// the rows as CSV (one column per figure; the overdue measures as their number). Not paged:
+/// the region has some dozens of organisations.
+#[utoipa::path(
+    tag = "engagement",
+    operation_id = "get_region_engagement",
+    params(RegionQuery),
+    responses(
+        (status = 200, description = "The table (JSON), or its rows as CSV.",
+            content((RegionEngagement = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "An unknown filter, status, order or format.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the coordination and admins.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`on` lies in the future.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/engagement")]
+pub async fn of_region(
+    principal: Principal,
+    pool: web::Data<DbPool>,
+    settings: web::Data<DirectorySettings>,
+    query: web::Query<RegionQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = pool.get().await?;
+    let kind = query.kind.map(|k| match k {
+        RegionKind::YouthOffice => "youth_office",
+        RegionKind::Institution => "institution",
+    });
+    let district = query.district.map(|d| crate::store::code(&d));
+    let (on, rows) = app::engagement::region(
+        &mut conn,
+        &principal,
+        query.on,
+        kind,
+        district.as_deref(),
+        &settings.engagement,
+    )
+    .await?;
+    let all: Vec<RegionRowView> = rows
+        .into_iter()
+        .map(|r| RegionRowView {
+            organization_id: r.organization_id,
+            name: r.name,
+            kind: r.kind,
+            district: r.district,
+            overall: overall(&r.criteria),
+            criteria: criteria(&r.criteria, Reader::Coordination),
+        })
+        .collect();
+    let mut counts = RegionCounts {
+        organizations: all.len() as u32,
+        overall: StatusCounts::default(),
+        criteria: CRITERIA
+            .iter()
+            .map(|name| (name.to_string(), StatusCounts::default()))
+            .collect(),
+    };
+    for row in &all {
+        counts.overall.add(row.overall);
+        for (name, status) in CRITERIA.iter().zip(statuses(row)) {
+            if let Some(c) = counts.criteria.get_mut(*name) {
+                c.add(status);
+            }
+        }
+    }
+    let wanted = [
+        query.agreement,
+        query.leadership,
+        query.committees,
+        query.dialogues,
+        query.results,
+        query.trainings,
+    ];
+    let mut items: Vec<RegionRowView> = all
+        .into_iter()
+        .filter(|row| query.status.is_none_or(|s| row.overall == s))
+        .filter(|row| {
+            wanted
+                .iter()
+                .zip(statuses(row))
+                .all(|(want, status)| want.is_none_or(|w| w == status))
+        })
+        .collect();
+    // The rows come ordered by name; the stable sort keeps that order among ties, whichever
+    // the direction.
+    let sort = query.sort.unwrap_or(RegionSort::Name);
+    let desc = query.order == Some(SortOrder::Desc);
+    let directed = |o: std::cmp::Ordering| if desc { o.reverse() } else { o };
+    match sort {
+        RegionSort::Name => items.sort_by(|a, b| directed(a.name.cmp(&b.name))),
+        RegionSort::Kind => items.sort_by(|a, b| directed(a.kind.cmp(&b.kind))),
+        RegionSort::District => items.sort_by(|a, b| directed(a.district.cmp(&b.district))),
+        _ => items.sort_by(|a, b| directed(status_of(a, sort).cmp(&status_of(b, sort)))),
+    }
+    if query.format == Some(TableFormat::Csv) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(region_csv(&items)?));
+    }
+    Ok(HttpResponse::Ok().json(RegionEngagement { on, counts, items }))
+}
+
+/// What a rebuild replayed and the facts it gave.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"events": 1204, "facts": {"engagement_seats": 61, "engagement_meetings": 40,
+    "engagement_attendance": 310, "engagement_cycles": 1, "engagement_dialogues": 44,
+    "engagement_guests": 180, "engagement_measures": 27, "engagement_courses": 6,
+    "engagement_completions": 212}}))]
+pub struct Rebuilt {
+    /// The kept events applied again, in arrival order.
+    #[schema(format = Int64)]
+    pub events: u64,
+    /// The rows of each fact table afterwards.
+    pub facts: BTreeMap<String, i64>,
+}
+
+/// Rebuild the engagement view from its kept events.
+///
+/// Admins only. The directory keeps every event the view is fed by; this empties the view's
+/// facts and applies all kept events again in arrival order, in one transaction (events that
+/// arrive meanwhile wait and are applied afterwards). The view reads the same before and after;
+/// use it after a change to how events become facts. The directory's own records (agreements,
+/// leadership confirmations, staff) are read directly and need no rebuild. Events the directory
+/// never received are not in the history; the training catalogue can be sent again at its
+/// source (`POST /v1/courses/republish` of the training service).
+#[utoipa::path(
+    tag = "administration",
+    operation_id = "rebuild_engagement",
+    responses(
+        (status = 200, description = "Rebuilt.", body = Rebuilt),
+        (status = 403, description = "Only admins.", body = qmf_platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/admin/engagement/rebuild")]
+pub async fn rebuild(principal: Principal, write: Write) -> ApiResult<Reply> {
+    engagement::require_rebuilder(&principal)?;
+    write
+        .run(async move |conn| {
+            let rebuilt = app::engagement::rebuild(conn).await?;
+            Ok(Reply::ok(&Rebuilt {
+                events: rebuilt.events,
+                facts: rebuilt
+                    .facts
+                    .into_iter()
+                    .map(|(table, n)| (table.to_string(), n))
+                    .collect(),
+            }))
+        })
+        .await
 }

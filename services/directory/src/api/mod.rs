@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(organizations::list)
         .service(import::import_organizations)
         .service(engagement::of_organization)
+        .service(engagement::of_region)
         .service(organizations::get)
         .service(organizations::update)
         .service(organizations::deactivate)
@@ -32,5 +33,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(leadership::create)
         .service(leadership::list)
         .service(leadership::get)
-        .service(admin::republish);
+        .service(admin::republish)
+        .service(engagement::rebuild);
 }

@@ -513,6 +513,109 @@ pub fn quarter_end(day: NaiveDate) -> NaiveDate {
         .unwrap_or(day)
 }
 
+/// Who reads an organisation's engagement, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The overall coordination or an admin: every organisation, staff only as counts.
+    Coordination,
+    /// The organisation's own leader or QMF coordinator: its own, staff by their ids.
+    Own,
+}
+
+/// Admins and coordinators read every organisation's engagement; an organisation's leader or
+/// QMF coordinator (the token's subject is their directory id, active today) reads its own;
+/// nobody else. `viewer` is the directory person the token's subject names, if any: their
+/// organisation and functions.
+pub fn reader(
+    principal: &qmf_platform::Principal,
+    organization_id: Uuid,
+    viewer: Option<(Uuid, &[String])>,
+) -> Result<Reader, qmf_platform::ApiError> {
+    use qmf_platform::Role;
+    if principal.has_any_role(&[Role::Admin, Role::Coordinator]) {
+        return Ok(Reader::Coordination);
+    }
+    let own = principal.belongs_to(organization_id)
+        && viewer.is_some_and(|(org, functions)| {
+            org == organization_id
+                && functions
+                    .iter()
+                    .any(|f| f == "leader" || f == "qmf_coordinator")
+        });
+    if own {
+        Ok(Reader::Own)
+    } else {
+        Err(qmf_platform::ApiError::Forbidden(
+            "an organisation's engagement is for its leader and QMF coordinator, the \
+             coordination and admins"
+                .into(),
+        ))
+    }
+}
+
+/// The worst status of `criteria`.
+pub fn overall(criteria: &[Criterion]) -> Status {
+    criteria
+        .iter()
+        .map(Criterion::status)
+        .max()
+        .unwrap_or(Status::Met)
+}
+
+/// The last days of the `count` quarters before the one `on` falls in, oldest first.
+pub fn past_quarter_ends(on: NaiveDate, count: usize) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut ends = Vec::with_capacity(count);
+    let mut day = on;
+    for _ in 0..count {
+        let first_of_quarter =
+            NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).unwrap_or(day);
+        let Some(previous_end) = first_of_quarter.pred_opt() else {
+            break;
+        };
+        ends.push(previous_end);
+        day = previous_end;
+    }
+    ends.reverse();
+    ends
+}
+
+/// The criteria's names, in the order [`judge`] gives them.
+pub const CRITERIA: [&str; 6] = [
+    "agreement",
+    "leadership",
+    "committees",
+    "dialogues",
+    "results",
+    "trainings",
+];
+
+/// The kinds of organisation the region's table lists: the parties of the agreements (youth
+/// offices and institutions). The state youth office and the education provider take part in
+/// other ways and are not judged there (their own view still answers).
+pub const REGION_KINDS: [&str; 2] = ["youth_office", "institution"];
+
+/// The region's table of every organisation is for the coordination and admins only.
+pub fn require_region_reader(
+    principal: &qmf_platform::Principal,
+) -> Result<(), qmf_platform::ApiError> {
+    use qmf_platform::Role;
+    if principal.has_any_role(&[Role::Admin, Role::Coordinator]) {
+        Ok(())
+    } else {
+        Err(qmf_platform::ApiError::Forbidden(
+            "the region's engagement table is for the coordination and admins".into(),
+        ))
+    }
+}
+
+/// Rebuilding the view from the kept events is an operation for admins.
+pub fn require_rebuilder(
+    principal: &qmf_platform::Principal,
+) -> Result<(), qmf_platform::ApiError> {
+    principal.require_any(&[qmf_platform::Role::Admin])
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -886,71 +989,4 @@ mod tests {
         assert_eq!(status_of(&criteria, 0), Status::NotMet);
         assert_eq!(status_of(&criteria, 5), Status::Met);
     }
-}
-
-/// Who reads an organisation's engagement, and how much of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
-    /// The overall coordination or an admin: every organisation, staff only as counts.
-    Coordination,
-    /// The organisation's own leader or QMF coordinator: its own, staff by their ids.
-    Own,
-}
-
-/// Admins and coordinators read every organisation's engagement; an organisation's leader or
-/// QMF coordinator (the token's subject is their directory id, active today) reads its own;
-/// nobody else. `viewer` is the directory person the token's subject names, if any: their
-/// organisation and functions.
-pub fn reader(
-    principal: &qmf_platform::Principal,
-    organization_id: Uuid,
-    viewer: Option<(Uuid, &[String])>,
-) -> Result<Reader, qmf_platform::ApiError> {
-    use qmf_platform::Role;
-    if principal.has_any_role(&[Role::Admin, Role::Coordinator]) {
-        return Ok(Reader::Coordination);
-    }
-    let own = principal.belongs_to(organization_id)
-        && viewer.is_some_and(|(org, functions)| {
-            org == organization_id
-                && functions
-                    .iter()
-                    .any(|f| f == "leader" || f == "qmf_coordinator")
-        });
-    if own {
-        Ok(Reader::Own)
-    } else {
-        Err(qmf_platform::ApiError::Forbidden(
-            "an organisation's engagement is for its leader and QMF coordinator, the \
-             coordination and admins"
-                .into(),
-        ))
-    }
-}
-
-/// The worst status of `criteria`.
-pub fn overall(criteria: &[Criterion]) -> Status {
-    criteria
-        .iter()
-        .map(Criterion::status)
-        .max()
-        .unwrap_or(Status::Met)
-}
-
-/// The last days of the `count` quarters before the one `on` falls in, oldest first.
-pub fn past_quarter_ends(on: NaiveDate, count: usize) -> Vec<NaiveDate> {
-    use chrono::Datelike;
-    let mut ends = Vec::with_capacity(count);
-    let mut day = on;
-    for _ in 0..count {
-        let first_of_quarter =
-            NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).unwrap_or(day);
-        let Some(previous_end) = first_of_quarter.pred_opt() else {
-            break;
-        };
-        ends.push(previous_end);
-        day = previous_end;
-    }
-    ends.reverse();
-    ends
 }

@@ -2,9 +2,9 @@
 //! rebuild) and applied to the fact tables. Applying is idempotent per event and per fact, so a
 //! repeated delivery or a replay gives the same tables.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::Uuid as SqlUuid;
-use diesel::sql_types::{Array, Bool, Date, Int4, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Int4, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use qmf_contracts::committee::{
     self as committee, MeetingAttendanceRecordedV1, MeetingCancelledV1, MeetingHeldV1,
@@ -16,6 +16,7 @@ use qmf_contracts::dialogue::{
 };
 use qmf_contracts::training::{self as training, CompletionV1, CourseAddedV1};
 use qmf_events::Envelope;
+use qmf_platform::ApiError;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -742,6 +743,107 @@ pub async fn known(
             })
             .collect(),
     })
+}
+
+/// The view's fact tables, emptied and refilled by a rebuild.
+pub const FACT_TABLES: [&str; 9] = [
+    "engagement_seats",
+    "engagement_meetings",
+    "engagement_attendance",
+    "engagement_cycles",
+    "engagement_dialogues",
+    "engagement_guests",
+    "engagement_measures",
+    "engagement_courses",
+    "engagement_completions",
+];
+
+/// How many kept events a replay reads at a time.
+const REPLAY_BATCH: i64 = 1000;
+
+#[derive(diesel::QueryableByName)]
+struct KeptRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = SqlUuid)]
+    event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    event_type: String,
+    #[diesel(sql_type = Timestamptz)]
+    occurred_at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    data: serde_json::Value,
+}
+
+/// Empties the fact tables and applies every kept event again in arrival order; returns how
+/// many were applied. Call inside a transaction: the events table is locked against new
+/// events (the consumer waits) until it commits. A kept event that no longer fits its type
+/// fails the replay rather than silently leaving its fact out.
+pub async fn replay(conn: &mut AsyncPgConnection) -> Result<u64, ApiError> {
+    diesel::sql_query("LOCK TABLE engagement_events IN EXCLUSIVE MODE")
+        .execute(conn)
+        .await?;
+    diesel::sql_query(format!("TRUNCATE {}", FACT_TABLES.join(", ")))
+        .execute(conn)
+        .await?;
+    let mut after = 0_i64;
+    let mut applied = 0_u64;
+    loop {
+        let batch: Vec<KeptRow> = diesel::sql_query(
+            "SELECT seq, event_id, event_type, occurred_at, data FROM engagement_events \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind::<BigInt, _>(after)
+        .bind::<BigInt, _>(REPLAY_BATCH)
+        .load(conn)
+        .await?;
+        let Some(last) = batch.last() else {
+            return Ok(applied);
+        };
+        after = last.seq;
+        for kept in batch {
+            // Applying reads the type and the data only.
+            let event = Envelope {
+                specversion: qmf_events::SPEC_VERSION.into(),
+                id: kept.event_id,
+                source: String::new(),
+                event_type: kept.event_type,
+                time: kept.occurred_at,
+                subject: String::new(),
+                datacontenttype: qmf_events::DATA_CONTENT_TYPE.into(),
+                data: kept.data,
+                traceparent: None,
+            };
+            apply(conn, &event).await.map_err(|e| match e {
+                ApplyError::Database(e) => ApiError::from(e),
+                ApplyError::Invalid(reason) => ApiError::internal(format!(
+                    "kept event {} can no longer be applied: {reason}",
+                    kept.event_id
+                )),
+            })?;
+            applied += 1;
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The number of rows of each fact table.
+pub async fn fact_counts(
+    conn: &mut AsyncPgConnection,
+) -> Result<Vec<(&'static str, i64)>, ApiError> {
+    let mut counts = Vec::with_capacity(FACT_TABLES.len());
+    for table in FACT_TABLES {
+        let row: CountRow = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result(conn)
+            .await?;
+        counts.push((table, row.n));
+    }
+    Ok(counts)
 }
 
 /// The cycle running on `day`, if any.

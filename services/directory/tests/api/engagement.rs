@@ -461,3 +461,435 @@ async fn each_criterion_follows_its_facts_and_staff_show_only_to_their_own_organ
     );
     app.stop().await;
 }
+
+/// A confirmation by `leader` of `org` on `day`, recorded by the coordination.
+async fn confirm(app: &TestApp, org: &str, leader: &str, day: chrono::NaiveDate) {
+    app.as_(Persona::coordinator())
+        .post("/v1/leadership-confirmations")
+        .json(
+            &json!({"organization_id": org, "leader_id": leader, "confirmed_on": day.to_string()}),
+        )
+        .send()
+        .await
+        .expect(StatusCode::CREATED);
+}
+
+fn names(table: &Value) -> Vec<String> {
+    table["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_region_table_lists_the_parties_filters_sorts_counts_and_exports() {
+    let app = spawn().await;
+    let named = |body: Value, name: &str| with(body, "/name", json!(name));
+    let alpha = id(&app
+        .create_organization(named(institution("hohenlohekreis"), "A Einrichtung"))
+        .await);
+    let beta = id(&app
+        .create_organization(named(institution("main_tauber_kreis"), "B Einrichtung"))
+        .await);
+    let office = id(&app
+        .create_organization(named(youth_office("hohenlohekreis"), "C Jugendamt"))
+        .await);
+    // Not parties of the agreements, or no longer active: not in the table.
+    app.create_organization(regional("state_youth_office"))
+        .await;
+    let gone = id(&app.create_organization(institution("hohenlohekreis")).await);
+    app.as_(Persona::admin())
+        .post(&format!("/v1/organizations/{gone}/deactivate"))
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    // A: quality development agreement and a confirmed leader; B: the old cooperation
+    // agreement (at risk); C: nothing yet.
+    app.create_agreement(quality_agreement(&alpha)).await;
+    let head = leader_of(&app, &alpha, json!(["leader"])).await;
+    confirm(&app, &alpha, &head, today()).await;
+    app.create_agreement(agreement(&beta, "cooperation_agreement", "2019-03-01"))
+        .await;
+
+    let coordination = app.as_(Persona::coordinator());
+    let table = engagement_of(&coordination, "/v1/engagement").await;
+    assert_eq!(table["on"], today().to_string());
+    assert_eq!(
+        names(&table),
+        ["A Einrichtung", "B Einrichtung", "C Jugendamt"]
+    );
+    assert_eq!(table["counts"]["organizations"], 3);
+    assert_eq!(
+        table["counts"]["criteria"]["agreement"],
+        json!({"met": 1, "at_risk": 1, "not_met": 1})
+    );
+    assert_eq!(
+        table["counts"]["criteria"]["leadership"],
+        json!({"met": 1, "at_risk": 0, "not_met": 2})
+    );
+    // Nobody holds a seat, so every organisation is not met overall.
+    assert_eq!(
+        table["counts"]["overall"],
+        json!({"met": 0, "at_risk": 0, "not_met": 3})
+    );
+    let a = &table["items"][0];
+    assert_eq!(a["organization_id"], alpha.as_str());
+    assert_eq!(a["kind"], "institution");
+    assert_eq!(a["district"], "hohenlohekreis");
+    assert_eq!(
+        a["criteria"]["agreement"]["kind"],
+        "quality_development_agreement"
+    );
+    assert_eq!(
+        a["criteria"]["leadership"]["confirmed_on"],
+        today().to_string()
+    );
+    assert_eq!(
+        a["criteria"]["dialogues"]["guest_visits_by_person"],
+        Value::Null
+    );
+
+    // Filters: kind and district narrow the counts; statuses narrow the rows only.
+    let query = |q: &'static str| {
+        let coordination = &coordination;
+        async move { engagement_of(coordination, &format!("/v1/engagement?{q}")).await }
+    };
+    let institutions = query("kind=institution").await;
+    assert_eq!(names(&institutions), ["A Einrichtung", "B Einrichtung"]);
+    assert_eq!(institutions["counts"]["organizations"], 2);
+    let local = query("district=hohenlohekreis").await;
+    assert_eq!(names(&local), ["A Einrichtung", "C Jugendamt"]);
+    let at_risk = query("agreement=at_risk").await;
+    assert_eq!(names(&at_risk), ["B Einrichtung"]);
+    assert_eq!(at_risk["counts"]["organizations"], 3);
+    assert_eq!(
+        names(&query("agreement=met&leadership=met").await),
+        ["A Einrichtung"]
+    );
+    assert!(names(&query("agreement=met&leadership=not_met").await).is_empty());
+    assert!(names(&query("status=met").await).is_empty());
+    assert_eq!(names(&query("status=not_met").await).len(), 3);
+    // Sorting: by a criterion, worst first with `desc`; ties keep the name order.
+    assert_eq!(
+        names(&query("sort=agreement&order=desc").await),
+        ["C Jugendamt", "B Einrichtung", "A Einrichtung"]
+    );
+    assert_eq!(
+        names(&query("sort=agreement").await),
+        ["A Einrichtung", "B Einrichtung", "C Jugendamt"]
+    );
+    assert_eq!(
+        names(&query("sort=kind&order=desc").await),
+        ["C Jugendamt", "A Einrichtung", "B Einrichtung"]
+    );
+    assert_eq!(
+        names(&query("sort=district").await),
+        ["A Einrichtung", "C Jugendamt", "B Einrichtung"]
+    );
+    // A past day is judged with what is known now: before any agreement was signed.
+    let before = query("on=2018-12-31").await;
+    assert_eq!(before["on"], "2018-12-31");
+    assert_eq!(
+        before["counts"]["criteria"]["agreement"],
+        json!({"met": 0, "at_risk": 0, "not_met": 3})
+    );
+
+    // CSV: one row per organisation after the filters, in the asked order.
+    let csv = coordination
+        .get("/v1/engagement?format=csv&kind=institution&sort=name&order=desc")
+        .send()
+        .await;
+    csv.expect(StatusCode::OK);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let text = csv.body.as_str().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("organization_id,name,kind,district,overall,agreement,agreement_kind"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{beta},B Einrichtung,institution,main_tauber_kreis,not_met,at_risk,cooperation_agreement")),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{alpha},A Einrichtung,")),
+        "{text}"
+    );
+
+    // Bad input.
+    for bad in [
+        "kind=state_youth_office",
+        "status=green",
+        "sort=size",
+        "order=up",
+        "format=xlsx",
+        "district=stuttgart",
+        "page=2",
+    ] {
+        coordination
+            .get(&format!("/v1/engagement?{bad}"))
+            .send()
+            .await
+            .expect(StatusCode::BAD_REQUEST);
+    }
+    let tomorrow = today() + chrono::Duration::days(1);
+    coordination
+        .get(&format!("/v1/engagement?on={tomorrow}"))
+        .send()
+        .await
+        .expect_validation(&["/query/on"]);
+
+    // Only the coordination and admins.
+    app.as_(Persona::admin())
+        .get("/v1/engagement")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    let alpha_id: Uuid = alpha.parse().unwrap();
+    let office_id: Uuid = office.parse().unwrap();
+    for persona in [
+        Persona::role("institution_staff")
+            .of(alpha_id)
+            .subject(&head),
+        Persona::role("youth_office_staff").of(office_id),
+        Persona::auditor(),
+        Persona::role("committee_secretary"),
+        Persona::role("trainer"),
+    ] {
+        app.as_(persona)
+            .get("/v1/engagement")
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    app.stop().await;
+}
+
+/// Every fact table's rows, in a stable order.
+async fn fact_tables(app: &TestApp) -> Vec<Vec<Value>> {
+    let mut tables = Vec::new();
+    for table in [
+        "engagement_seats",
+        "engagement_meetings",
+        "engagement_attendance",
+        "engagement_cycles",
+        "engagement_dialogues",
+        "engagement_guests",
+        "engagement_measures",
+        "engagement_courses",
+        "engagement_completions",
+    ] {
+        let mut rows = app.sql(&format!("SELECT * FROM {table}")).await;
+        rows.sort_by_key(|row| row.to_string());
+        tables.push(rows);
+    }
+    tables
+}
+
+#[tokio::test]
+async fn a_rebuild_replays_the_kept_events_and_the_view_reads_the_same() {
+    let app = spawn().await;
+    let org = app.institution_id().await;
+    let org_id: Uuid = org.parse().unwrap();
+    let head = leader_of(&app, &org, json!(["leader", "caseworker"])).await;
+    let person: Uuid = head.parse().unwrap();
+    let (body, meeting, cycle, dialogue, course, finding) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    let held_on = (today() - chrono::Duration::days(20)).to_string();
+    let year = chrono::Datelike::year(&today());
+    let events = [
+        (
+            "committee.membership.started.v1",
+            body,
+            json!({"membership_id": Uuid::now_v7(),
+            "body_id": body, "person_id": person, "organization_id": org_id, "role": "member",
+            "start_on": "2024-01-01", "end_on": null}),
+        ),
+        (
+            "committee.meeting.held.v1",
+            meeting,
+            json!({"meeting_id": meeting, "body_id": body,
+            "starts_at": format!("{held_on}T09:00:00Z"), "present": 1, "excused": 0, "guests": 0}),
+        ),
+        (
+            "committee.meeting.attendance_recorded.v1",
+            meeting,
+            json!({"meeting_id": meeting,
+            "body_id": body, "starts_at": format!("{held_on}T09:00:00Z"),
+            "entries": [{"organization_id": org_id, "person_id": person, "status": "present"}]}),
+        ),
+        (
+            "dialogue.cycle.opened.v1",
+            cycle,
+            json!({"cycle_id": cycle, "start_year": year,
+            "years": 3, "start_on": format!("{year}-01-01"),
+            "end_on": format!("{}-12-31", year + 2), "hosts": 2}),
+        ),
+        (
+            "dialogue.dialogue.held.v1",
+            dialogue,
+            json!({"dialogue_id": dialogue,
+            "cycle_id": cycle, "host_organization_id": Uuid::now_v7(), "date": held_on,
+            "attendance": [{"person_id": person, "organization_id": org_id, "role": "guest",
+                "present": true}]}),
+        ),
+        (
+            "dialogue.finding.recorded.v1",
+            finding,
+            json!({"finding_id": finding,
+            "dialogue_id": dialogue, "host_organization_id": Uuid::now_v7(),
+            "kind": "agreed_measure", "title": "Konzept Elternarbeit", "summary": "…",
+            "owner_organization_id": org_id, "due_on": "2020-01-31", "held_on": held_on}),
+        ),
+        (
+            "training.course.added.v1",
+            course,
+            json!({"course_id": course,
+            "title": "Grundlagen der Kooperation", "topic": "guidelines",
+            "required_for": ["caseworker"], "valid_for_years": null}),
+        ),
+        (
+            "training.completion.achieved.v1",
+            course,
+            json!({"registration_id": Uuid::now_v7(),
+            "session_id": Uuid::now_v7(), "course_id": course, "person_id": person,
+            "organization_id": org_id, "completed_on": held_on}),
+        ),
+    ];
+    for (event_type, subject, data) in events {
+        send(&app, event_type, subject, data).await;
+    }
+    let owned = app;
+    let app = &owned;
+    eventually("every event was kept", || async move {
+        (rows(app, "SELECT count(*) AS n FROM engagement_events").await[0]["n"] == 8).then_some(())
+    })
+    .await;
+    let path = format!("/v1/organizations/{org}/engagement");
+    let coordination = app.as_(Persona::coordinator());
+    let view = engagement_of(&coordination, &path).await;
+    let table = engagement_of(&coordination, "/v1/engagement").await;
+    let facts = fact_tables(app).await;
+    assert_eq!(view["criteria"]["committees"]["present"], 1);
+    assert_eq!(view["criteria"]["dialogues"]["guest_visits"], 1);
+    assert_eq!(
+        view["criteria"]["results"]["overdue"],
+        json!(["Konzept Elternarbeit"])
+    );
+    assert_eq!(view["criteria"]["trainings"]["done"], 1);
+
+    // The view's facts damaged by hand: the view reads differently.
+    for table in [
+        "engagement_attendance",
+        "engagement_guests",
+        "engagement_completions",
+    ] {
+        let deleted = app
+            .sql(&format!("DELETE FROM {table} RETURNING 1 AS n"))
+            .await;
+        assert_eq!(deleted.len(), 1, "{table}");
+    }
+    let damaged = engagement_of(&coordination, &path).await.clone();
+    assert_ne!(damaged["criteria"], view["criteria"]);
+
+    // Only admins rebuild.
+    for persona in [Persona::coordinator(), Persona::auditor()] {
+        app.as_(persona)
+            .post("/v1/admin/engagement/rebuild")
+            .send()
+            .await
+            .expect_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+    let key = Uuid::now_v7().to_string();
+    let rebuilt = app
+        .as_(Persona::admin())
+        .post("/v1/admin/engagement/rebuild")
+        .idempotency_key(&key)
+        .send()
+        .await;
+    let rebuilt = rebuilt.expect(StatusCode::OK).clone();
+    assert_eq!(rebuilt["events"], 8);
+    assert_eq!(rebuilt["facts"]["engagement_attendance"], 1);
+    assert_eq!(rebuilt["facts"]["engagement_completions"], 1);
+    assert_eq!(rebuilt["facts"]["engagement_measures"], 1);
+    assert_eq!(fact_tables(app).await, facts);
+    assert_eq!(engagement_of(&coordination, &path).await, view);
+    assert_eq!(engagement_of(&coordination, "/v1/engagement").await, table);
+
+    // The same key again answers the stored reply; a second rebuild changes nothing.
+    let again = app
+        .as_(Persona::admin())
+        .post("/v1/admin/engagement/rebuild")
+        .idempotency_key(&key)
+        .send()
+        .await;
+    assert_eq!(again.expect(StatusCode::OK), &rebuilt);
+    app.as_(Persona::admin())
+        .post("/v1/admin/engagement/rebuild")
+        .send()
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(fact_tables(app).await, facts);
+
+    // An event arriving after the rebuild is applied on the rebuilt facts.
+    send(
+        app,
+        "committee.meeting.held.v1",
+        Uuid::now_v7(),
+        json!({"meeting_id": Uuid::now_v7(),
+        "body_id": body, "starts_at": format!("{held_on}T15:00:00Z"), "present": 0, "excused": 0,
+        "guests": 0}),
+    )
+    .await;
+    let (c, p) = (&coordination, &path);
+    eventually("the later meeting counts", || async move {
+        (engagement_of(c, p).await["criteria"]["committees"]["meetings"] == 2).then_some(())
+    })
+    .await;
+    owned.stop().await;
+}
+
+/// The leadership of an institution confirmed 23 months ago, as `app` judges it.
+async fn leadership_confirmed_23_months_ago(app: &TestApp) -> Value {
+    let org = app.institution_id().await;
+    let head = leader_of(app, &org, json!(["leader"])).await;
+    let day = today().checked_sub_months(chrono::Months::new(23)).unwrap();
+    confirm(app, &org, &head, day).await;
+    let path = format!("/v1/organizations/{org}/engagement");
+    engagement_of(&app.as_(Persona::coordinator()), &path).await["criteria"]["leadership"].clone()
+}
+
+#[tokio::test]
+async fn the_thresholds_come_from_the_configuration() {
+    let defaults = spawn().await;
+    let judged = leadership_confirmed_23_months_ago(&defaults).await;
+    // Valid 24 months, at risk in the last 3.
+    assert_eq!(judged["status"], "at_risk");
+    defaults.stop().await;
+
+    let configured = TestApp::start(
+        directory()
+            .env("QMF_ENGAGEMENT_LEADERSHIP_VALID_MONTHS", "36")
+            .env("QMF_ENGAGEMENT_LEADERSHIP_WARNING_MONTHS", "6"),
+    )
+    .await;
+    let judged = leadership_confirmed_23_months_ago(&configured).await;
+    assert_eq!(judged["status"], "met");
+    let valid_until: chrono::NaiveDate = judged["valid_until"].as_str().unwrap().parse().unwrap();
+    let confirmed_on: chrono::NaiveDate = judged["confirmed_on"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        confirmed_on.checked_add_months(chrono::Months::new(36)),
+        Some(valid_until)
+    );
+    configured.stop().await;
+}

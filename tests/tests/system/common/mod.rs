@@ -7,8 +7,11 @@ pub use qmf_testkit::{
 };
 
 pub fn directory() -> ServiceUnderTest {
-    ServiceUnderTest::new(qmf_directory::commands, |config, _| {
-        qmf_directory::start(config)
+    ServiceUnderTest::new(qmf_directory::commands, |config, env| {
+        qmf_directory::start(
+            config,
+            qmf_directory::settings::DirectorySettings::from_lookup(env)?,
+        )
     })
 }
 
