@@ -22,6 +22,7 @@ mod seed_case;
 mod seed_committee;
 mod seed_data;
 mod seed_dialogue;
+mod seed_engagement;
 mod seed_training;
 mod token;
 mod up;

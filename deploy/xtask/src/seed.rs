@@ -15,7 +15,7 @@ use crate::Result;
 use crate::ctx::{self, Ctx, SERVICES, Service};
 use crate::seed_data::{self, OrgKind};
 use crate::token::{self, Role};
-use crate::{seed_case, seed_committee, seed_dialogue, seed_training};
+use crate::{seed_case, seed_committee, seed_dialogue, seed_engagement, seed_training};
 
 /// What a seed run did.
 pub enum Outcome {
@@ -197,7 +197,12 @@ impl Api {
             .map_err(|e| format!("GET {url}: response is not JSON ({e}): {body}").into())
     }
 
-    fn post(&self, path: &str, body: &Value, if_match: Option<&str>) -> Result<(Value, HeaderMap)> {
+    pub(crate) fn post(
+        &self,
+        path: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<(Value, HeaderMap)> {
         let url = format!("{}{path}", self.base);
         let mut request = self
             .client
@@ -305,6 +310,10 @@ pub fn everything(ctx: &Ctx, urls: &Urls) -> Result<(Vec<String>, Vec<Persona>)>
     lines.push(report(
         "training",
         seed_training::run(&directory, &url("training")?, &token),
+    ));
+    lines.push(report(
+        "engagement",
+        seed_engagement::run(&directory, &token),
     ));
     let personas = personas(ctx, &directory, &token)?;
     write_personas(ctx, &personas)?;

@@ -189,3 +189,42 @@ async fn only_a_leader_in_office_confirms_for_their_own_organisation() {
     assert!(events.iter().all(|e| e.event_type != CONFIRMED));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_confirmation_repeated_with_its_key_is_recorded_and_published_once() {
+    let app = spawn().await;
+    let org = app.institution_id().await;
+    let head = id(&app.create_person(leader(&org, "2020-01-01", None)).await);
+    let mut probe = app.probe().await;
+    app.new_events().await;
+    let coordination = app.as_(Persona::coordinator());
+    let body = confirmation(&org, &head, &today().to_string());
+    let send = |body: &Value| {
+        coordination
+            .post("/v1/leadership-confirmations")
+            .json(body)
+            .idempotency_key("confirmation-1")
+            .send()
+    };
+    let first = send(&body).await;
+    first.expect(StatusCode::CREATED);
+    let again = send(&body).await;
+    assert_eq!(again.expect(StatusCode::CREATED), &first.body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("location"), first.header("location"));
+    // The same key with another statement is refused, not recorded.
+    let other = with(body.clone(), "/statement", json!("Eine andere Erklärung."));
+    send(&other)
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused");
+    assert_eq!(
+        coordination
+            .list_ids(&format!(
+                "/v1/leadership-confirmations?organization_id={org}"
+            ))
+            .await,
+        [id(&first.body)]
+    );
+    app.expect_events(&mut probe, &[CONFIRMED]).await;
+    app.stop().await;
+}
