@@ -270,5 +270,21 @@ async fn a_course_is_published_when_added_and_republished_on_an_admins_request()
     let mut expected = vec![first, second];
     expected.sort();
     assert_eq!(subjects, expected);
+
+    // Repeated with its Idempotency-Key, a republish answers again and publishes nothing more.
+    let republish = || {
+        app.as_(Persona::admin())
+            .post("/v1/courses/republish")
+            .json(&json!({}))
+            .idempotency_key("republish-1")
+            .send()
+    };
+    let once = republish().await;
+    once.expect(StatusCode::OK);
+    assert_eq!(app.new_events().await.len(), 2);
+    let again = republish().await;
+    assert_eq!(again.expect(StatusCode::OK), &once.body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert!(app.new_events().await.is_empty());
     app.stop().await;
 }
