@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod net;
 pub mod pagination;
 pub mod pdf;
+pub mod region;
 pub mod reply;
 pub mod request_span;
 pub mod rules;

@@ -13,5 +13,5 @@ pub mod results;
 
 /// Today in the region (Europe/Berlin).
 pub fn today() -> chrono::NaiveDate {
-    crate::domain::calendar::berlin_date(chrono::Utc::now())
+    qmf_platform::region::today()
 }

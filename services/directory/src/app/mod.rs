@@ -11,9 +11,12 @@ pub mod organizations;
 pub mod people;
 pub mod republish;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
-/// The day rules are evaluated on (UTC).
+/// The day rules are evaluated on: today in the region (Europe/Berlin), so that a statement
+/// dated by its leader in Heilbronn after midnight is not "in the future", and the engagement
+/// view counts what the other services dated on the region's calendar (a measure completed
+/// today in the dialogue service) as done today.
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    qmf_platform::region::today()
 }

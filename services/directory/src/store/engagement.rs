@@ -17,6 +17,7 @@ use qmf_contracts::dialogue::{
 use qmf_contracts::training::{self as training, CompletionV1, CourseAddedV1};
 use qmf_events::Envelope;
 use qmf_platform::ApiError;
+use qmf_platform::region::berlin_date;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -113,7 +114,7 @@ pub async fn apply(conn: &mut AsyncPgConnection, event: &Envelope) -> Result<(),
                 conn,
                 m.meeting_id,
                 m.body_id,
-                m.starts_at.date_naive(),
+                berlin_date(m.starts_at),
                 Some(true),
                 None,
             )
@@ -125,7 +126,7 @@ pub async fn apply(conn: &mut AsyncPgConnection, event: &Envelope) -> Result<(),
                 conn,
                 m.meeting_id,
                 m.body_id,
-                m.starts_at.date_naive(),
+                berlin_date(m.starts_at),
                 None,
                 Some(true),
             )
@@ -137,7 +138,7 @@ pub async fn apply(conn: &mut AsyncPgConnection, event: &Envelope) -> Result<(),
                 conn,
                 m.meeting_id,
                 m.body_id,
-                m.starts_at.date_naive(),
+                berlin_date(m.starts_at),
                 None,
                 None,
             )

@@ -893,3 +893,29 @@ async fn the_thresholds_come_from_the_configuration() {
     );
     configured.stop().await;
 }
+
+#[tokio::test]
+async fn a_meeting_counts_on_its_day_in_the_region() {
+    let app = spawn().await;
+    let (body, meeting) = (Uuid::now_v7(), Uuid::now_v7());
+    // 23:30 UTC on 16 March is 00:30 on 17 March in Heilbronn (CET).
+    send(
+        &app,
+        "committee.meeting.held.v1",
+        meeting,
+        json!({"meeting_id": meeting, "body_id": body,
+        "starts_at": "2026-03-16T23:30:00Z", "present": 0, "excused": 0, "guests": 0}),
+    )
+    .await;
+    let owned = app;
+    let app = &owned;
+    let day = eventually("the meeting was applied", || async move {
+        rows(app, "SELECT day::text FROM engagement_meetings")
+            .await
+            .first()
+            .map(|row| row["day"].clone())
+    })
+    .await;
+    assert_eq!(day, "2026-03-17");
+    owned.stop().await;
+}

@@ -166,9 +166,9 @@ pub fn quality_agreement(organization_id: &str) -> Value {
     )
 }
 
-/// Today (UTC), the day the service evaluates its rules on.
+/// Today in the region (Europe/Berlin), the day the service evaluates its rules on.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    qmf_platform::region::today()
 }
 
 pub fn days_from_today(days: i64) -> String {
