@@ -38,8 +38,10 @@ pub async fn read_minutes(
 
 /// Record who attended (present, excused, guest), replacing the previous list.
 ///
-/// Until the minutes are approved; apologies can be recorded before the meeting. Publishes
-/// `committee.meeting.attendance_recorded.v1` with the organisations present or excused.
+/// Until the minutes are approved; apologies can be recorded before the meeting. An entry that
+/// names a person without `organization_id` counts for the organisation the person works for.
+/// Publishes `committee.meeting.attendance_recorded.v1` with the organisations present or
+/// excused.
 #[utoipa::path(
     tag = "meetings",
     operation_id = "record_attendance",

@@ -70,12 +70,22 @@ pub async fn record_attendance(
         .iter()
         .map(|e| crate::store::code(&e.status))
         .collect();
+    // An entry naming a person without an organisation counts for the organisation the
+    // person works for (the attendance list and its event name organisations).
+    let unplaced: Vec<Uuid> = entries
+        .iter()
+        .filter(|e| e.organization_id.is_none())
+        .filter_map(|e| e.person_id)
+        .collect();
+    let works_for = crate::store::people::organizations_of(conn, &unplaced).await?;
     let rows: Vec<NewAttendance<'_>> = entries
         .iter()
         .zip(&status_codes)
         .map(|(e, status)| NewAttendance {
             person_id: e.person_id,
-            organization_id: e.organization_id,
+            organization_id: e
+                .organization_id
+                .or_else(|| e.person_id.and_then(|p| works_for.get(&p).copied())),
             name: e.name.as_deref().map(str::trim),
             status,
         })

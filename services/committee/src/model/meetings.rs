@@ -62,6 +62,7 @@ pub struct Meeting {
 pub struct Attendance {
     #[serde(default)]
     pub person_id: Option<Uuid>,
+    /// The organisation represented; left out with a `person_id`, the one the person works for.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
     /// For guests without a directory entry, e.g. an invited expert (1 to 200 characters).

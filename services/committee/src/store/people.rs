@@ -3,6 +3,8 @@
 //! the person agreed to appear in the public (OParl) interface (`publication_consents`, the
 //! committee's own). `committee_people` is the view that joins both.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -40,6 +42,24 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Perso
         .first(conn)
         .await
         .optional()?)
+}
+
+/// The organisation each of `people` works for, as the directory last said (people the
+/// committee does not know are left out).
+#[tracing::instrument(skip_all, fields(people = people.len()))]
+pub async fn organizations_of(
+    conn: &mut AsyncPgConnection,
+    people: &[Uuid],
+) -> Result<HashMap<Uuid, Uuid>, ApiError> {
+    if people.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, Uuid)> = committee_people::table
+        .filter(committee_people::id.eq_any(people))
+        .select((committee_people::id, committee_people::organization_id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Records the person's consent to publication. Withdrawing it turns the person and their

@@ -221,7 +221,7 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
             &secretary,
             "/attendance",
             json!({"entries": [
-            {"person_id": member, "organization_id": OFFICES[0], "status": "present"},
+            {"person_id": member, "status": "present"},
             {"organization_id": OFFICES[1], "status": "excused"},
             {"name": "Vertretung KVJS", "status": "guest"}]}),
         )
@@ -294,8 +294,8 @@ async fn invitations_carry_agenda_recipients_and_a_calendar_entry() {
         ),
         (Some(1), Some(1), Some(1))
     );
-    // The attendance list as organisations: the guest is no member; a refused list publishes
-    // nothing.
+    // The attendance list as organisations (the member's is the one they work for): the guest
+    // is no member; a refused list publishes nothing.
     let recorded = of("committee.meeting.attendance_recorded.v1");
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0]["meeting_id"], id.to_string());
