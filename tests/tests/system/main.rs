@@ -9,6 +9,7 @@ mod access_matrix;
 mod contracts;
 mod directory_to_case;
 mod documented_examples;
+mod engagement_view;
 mod help_case_flow;
 mod late_subscriber;
 mod planning_a_cycle;
