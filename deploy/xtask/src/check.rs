@@ -16,6 +16,26 @@ use crate::manifests;
 use crate::openapi;
 use crate::process::{self, Interrupted, find_program, run_checked};
 
+/// How many problems a check lists before it only counts the rest.
+const LISTED_PROBLEMS: usize = 40;
+
+/// The ending of every check that collects problems: "no problems", or each problem listed
+/// (the first [`LISTED_PROBLEMS`]) and an error counting them, `what` saying where they are
+/// (e.g. "in the Kubernetes manifests").
+pub fn verdict(problems: &[String], what: &str) -> Result<()> {
+    if problems.is_empty() {
+        println!("  no problems");
+        return Ok(());
+    }
+    for problem in problems.iter().take(LISTED_PROBLEMS) {
+        println!("  - {problem}");
+    }
+    if problems.len() > LISTED_PROBLEMS {
+        println!("  … and {} more", problems.len() - LISTED_PROBLEMS);
+    }
+    Err(format!("{} problem(s) {what}", problems.len()).into())
+}
+
 struct Step {
     name: String,
     took: Duration,

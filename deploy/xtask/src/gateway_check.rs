@@ -219,20 +219,13 @@ impl Check<'_> {
         for line in &shadowed {
             println!("  {line}");
         }
-        if problems.is_empty() {
-            println!("  no problems");
-            Ok(())
-        } else {
-            for problem in &problems {
-                println!("  - {problem}");
-            }
-            Err(format!(
-                "{} problem(s) behind the gateway (logs in {})",
-                problems.len(),
+        crate::check::verdict(
+            &problems,
+            &format!(
+                "behind the gateway (logs in {})",
                 self.ctx.display_path(self.dir)
-            )
-            .into())
-        }
+            ),
+        )
     }
 
     fn send(&self, method: &reqwest::Method, url: &str, trace: Option<&str>) -> Result<Sent> {

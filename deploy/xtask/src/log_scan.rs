@@ -49,18 +49,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         "xtask: logs: {} lines ({} inside HTTP requests) scanned for {} personal values sent by the tests",
         findings.lines, findings.request_lines, findings.personal_values
     );
-    if findings.problems.is_empty() {
-        return Ok(());
-    }
-    for problem in findings.problems.iter().take(40) {
-        eprintln!("  {problem}");
-    }
-    Err(format!(
-        "{} problems in the logs of the test run ({})",
-        findings.problems.len(),
-        ctx.display_path(&dir)
+    crate::check::verdict(
+        &findings.problems,
+        &format!("in the logs of the test run ({})", ctx.display_path(&dir)),
     )
-    .into())
 }
 
 pub fn scan(dir: &Path) -> Result<Findings> {

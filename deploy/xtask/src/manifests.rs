@@ -179,15 +179,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             kinds.join(", ")
         );
     }
-    if problems.is_empty() {
-        println!("  no problems");
-        Ok(())
-    } else {
-        for problem in &problems {
-            println!("  - {problem}");
-        }
-        Err(format!("{} problem(s) in the Kubernetes manifests", problems.len()).into())
-    }
+    crate::check::verdict(&problems, "in the Kubernetes manifests")
 }
 
 struct Row {
