@@ -840,8 +840,10 @@ export interface paths {
         get?: never;
         /**
          * Record who attended (present, excused, guest), replacing the previous list.
-         * @description Until the minutes are approved; apologies can be recorded before the meeting. Publishes
-         *     `committee.meeting.attendance_recorded.v1` with the organisations present or excused.
+         * @description Until the minutes are approved; apologies can be recorded before the meeting. An entry that
+         *     names a person without `organization_id` counts for the organisation the person works for.
+         *     Publishes `committee.meeting.attendance_recorded.v1` with the organisations present or
+         *     excused.
          */
         put: operations["record_attendance"];
         post?: never;
@@ -1214,7 +1216,10 @@ export interface components {
         Attendance: {
             /** @description For guests without a directory entry, e.g. an invited expert (1 to 200 characters). */
             name?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organisation represented; left out with a `person_id`, the one the person works for.
+             */
             organization_id?: string | null;
             /** Format: uuid */
             person_id?: string | null;
