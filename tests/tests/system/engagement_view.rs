@@ -12,17 +12,9 @@ use chrono::{Datelike, Days, Months, NaiveDate, Utc, Weekday};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{self, Caller, Cluster, Persona, StatusCode, eventually, uuid_of};
+use qmf_directory::domain::engagement::CRITERIA;
 
-/// The criteria in the order of the view.
-const CRITERIA: [&str; 6] = [
-    "agreement",
-    "leadership",
-    "committees",
-    "dialogues",
-    "results",
-    "trainings",
-];
+use crate::common::{self, Caller, Cluster, Persona, StatusCode, eventually, uuid_of};
 
 /// The status of each criterion of a view, in [`CRITERIA`] order.
 fn statuses(view: &Value) -> Vec<&str> {
