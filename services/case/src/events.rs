@@ -225,7 +225,7 @@ pub async fn instrument_released(
         instrument: row.key.clone(),
         version: row.version,
         title: row.title.clone(),
-        released_on: row.released_at.date_naive(),
+        released_on: qmf_platform::region::berlin_date(row.released_at),
     };
     enqueue(conn, CaseEvent::InstrumentReleased(data)).await
 }

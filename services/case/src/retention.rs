@@ -54,6 +54,6 @@ pub async fn run(
 /// The retention job: [`run`] as of the current day, every `interval`.
 pub fn job(settings: RetentionSettings, interval: Duration) -> Job {
     Job::new(JOB, interval, move |pool| async move {
-        run(&pool, settings, chrono::Utc::now().date_naive()).await
+        run(&pool, settings, crate::app::today()).await
     })
 }

@@ -142,7 +142,7 @@ pub async fn certificate(
         course_id: row.course_id,
         person_id: row.person_id,
         organization_id: row.organization_id,
-        issued_on: row.issued_at.date_naive(),
+        issued_on: qmf_platform::region::berlin_date(row.issued_at),
         revoke_reason: row.revoke_reason.clone(),
     };
     let event = if row.revoked_at.is_some() {

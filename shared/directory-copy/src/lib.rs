@@ -95,7 +95,7 @@ impl EventHandler for DirectoryCopy {
                 }
                 contract::PERSON_REGISTERED | contract::PERSON_UPDATED => match self.people {
                     Some(detail) => {
-                        let today = chrono::Utc::now().date_naive();
+                        let today = qmf_platform::region::today();
                         store::upsert_person(conn, &payload(event)?, detail, today).await
                     }
                     None => return Ok(()),

@@ -1,7 +1,6 @@
 //! The directory's organisation and agreement events reach the case service's read copy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::Utc;
 use qmf_directory_copy::store as directory_copy;
 use serde_json::json;
 
@@ -36,7 +35,7 @@ async fn organisation_and_agreement_changes_reach_the_case_read_copy() {
         .await;
     let agreement = agreement.expect(StatusCode::CREATED);
 
-    let today = Utc::now().date_naive();
+    let today = qmf_platform::region::today();
     let copy = &case;
     eventually(
         "the case service knows the institution as eligible provider",

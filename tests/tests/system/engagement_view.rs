@@ -8,7 +8,7 @@
 //! region's table lists the institution as the only one meeting every criterion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Datelike, Days, Months, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -50,11 +50,9 @@ async fn an_institution_meets_each_criterion_of_commitment_in_turn() {
     let training = cluster.start(common::training()).await;
     let admin = directory.as_(Persona::admin());
     let coordination = directory.as_(Persona::coordinator());
-    // The day in the region (Europe/Berlin), as the directory, the committee and the dialogue
-    // service judge it; the training service dates by UTC (at most a day behind).
+    // The day in the region (Europe/Berlin), as every service judges it.
     let today = qmf_platform::region::today();
     let yesterday = today - Days::new(1);
-    let training_today = Utc::now().date_naive();
 
     // The region: a youth office and two institutions with agreements (Anna and Ben each) ...
     let others = common::organizations_with_agreements(
@@ -487,7 +485,7 @@ async fn an_institution_meets_each_criterion_of_commitment_in_turn() {
     );
     assert_eq!(view["overall"], "not_met");
     // A session; X's software registers Lea; the day comes (moved back) and she attends.
-    let mut day = training_today + Days::new(21);
+    let mut day = today + Days::new(21);
     while day.weekday().number_from_monday() > 5 {
         day = day + Days::new(1);
     }
@@ -495,9 +493,9 @@ async fn an_institution_meets_each_criterion_of_commitment_in_turn() {
         .post("/v1/sessions")
         .json(
             &json!({"course_id": course, "days": [day], "place": "Heilbronn", "capacity": 10,
-            "registration_opens_on": training_today,
-            "registration_closes_on": training_today + Days::new(14),
-            "cancellation_deadline": training_today + Days::new(14)}),
+            "registration_opens_on": today,
+            "registration_closes_on": today + Days::new(14),
+            "cancellation_deadline": today + Days::new(14)}),
         )
         .send()
         .await;

@@ -123,7 +123,7 @@ async fn a_help_case_runs_from_intake_to_close_across_services() {
 
     flow.command(&provider_staff, "/plans/1/accept", json!({}))
         .await;
-    let today = chrono::Utc::now().date_naive();
+    let today = qmf_platform::region::today();
     flow.command(&caseworker, "/help-start", json!({"started_on": today}))
         .await;
     let overview = caseworker
@@ -171,7 +171,7 @@ async fn a_help_case_runs_from_intake_to_close_across_services() {
     // The closed case reaches the pre-fill of the provider's next quality report: as one help
     // of its kind, a group under five, without figures.
     let coordinator = dialogue.as_(Persona::coordinator());
-    let year = chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1;
+    let year = chrono::Datelike::year(&qmf_platform::region::today()) + 1;
     let cycle = coordinator
         .post("/v1/cycles")
         .json(&json!({"start_year": year}))

@@ -6,7 +6,7 @@
 //! version of an instrument the course teaches, the person needs a refresher.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Datelike, Days, Utc};
+use chrono::{Datelike, Days};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ async fn a_directory_person_waits_gets_a_seat_attends_and_completes() {
         .send()
         .await;
     let course = course.expect(StatusCode::CREATED)["id"].clone();
-    let today = Utc::now().date_naive();
+    let today = qmf_platform::region::today();
     let mut day = today + Days::new(21);
     while day.weekday().number_from_monday() > 5 {
         day = day + Days::new(1);

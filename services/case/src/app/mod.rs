@@ -10,7 +10,7 @@ pub mod oversight;
 pub mod records;
 pub mod views;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use qmf_platform::{ApiResult, Principal};
 use uuid::Uuid;
@@ -39,9 +39,9 @@ impl<'a> Caller<'a> {
     }
 }
 
-/// The day rules are evaluated on (UTC).
+/// The day rules are evaluated on: today in the region (Europe/Berlin).
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    qmf_platform::region::today()
 }
 
 /// Ends a read of case data. A refusal (403, or 404, which the caller gets alike for a case that

@@ -32,7 +32,7 @@ pub async fn propose(conn: &mut AsyncPgConnection, years: u32) -> ApiResult<Term
         .map(|t| t.end_on)
         .max()
         .and_then(|end| end.succ_opt())
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        .unwrap_or_else(qmf_platform::region::today);
     let office_name = offices
         .iter()
         .find(|(id, _)| *id == office)

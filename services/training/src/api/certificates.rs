@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use qmf_platform::region::berlin_date;
 use qmf_platform::{ApiError, ApiResult, DbPool, IfMatch, Json, Principal, Reply, RuleName, Write};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -202,7 +203,7 @@ pub async fn document(
         days: &row.days,
         place: row.place.as_deref(),
         online: row.online,
-        issued_on: row.issued_at.date_naive(),
+        issued_on: berlin_date(row.issued_at),
         code: &row.code,
         verify_at: &verify_at,
     });
@@ -358,8 +359,8 @@ pub async fn verify(pool: web::Data<DbPool>, code: web::Path<String>) -> ApiResu
         topic: row.topic,
         duration_hours: row.duration_hours,
         days: row.days,
-        issued_on: row.issued_at.date_naive(),
+        issued_on: berlin_date(row.issued_at),
         issuer: domain::ISSUER.to_string(),
-        revoked_on: row.revoked_at.map(|t| t.date_naive()),
+        revoked_on: row.revoked_at.map(berlin_date),
     }))
 }

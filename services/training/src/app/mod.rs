@@ -9,9 +9,9 @@ pub mod needs;
 pub mod registrations;
 pub mod reminders;
 
-/// Today in the service's clock (UTC date).
+/// Today in the region (Europe/Berlin).
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    qmf_platform::region::today()
 }
 
 /// Whether the caller is staff of `organization` whom the directory gives the function

@@ -520,7 +520,7 @@ fn fill(
 
 /// The required query parameters with their example, or for dates today and a month on.
 fn required_query(operation: &Value) -> Vec<String> {
-    let today = chrono::Utc::now().date_naive();
+    let today = qmf_platform::region::today();
     operation["parameters"]
         .as_array()
         .into_iter()

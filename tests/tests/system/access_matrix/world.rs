@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Days, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 use qmf_testkit::Versioned;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -100,7 +100,7 @@ pub async fn build(cluster: &Cluster) -> World {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    qmf_platform::region::today()
 }
 
 /// The `n` weekdays (Monday to Friday) before `day`, latest first.

@@ -190,9 +190,9 @@ pub fn help_end(
     })
 }
 
-/// Today (UTC), the day the service dates its steps on.
+/// Today in the region (Europe/Berlin), the day the service dates its steps on.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    qmf_platform::region::today()
 }
 
 /// A case followed through its commands: its id, and its ETag moving on with every write.

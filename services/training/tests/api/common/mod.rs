@@ -3,7 +3,7 @@
 //! whose registration is open.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -74,8 +74,9 @@ pub fn as_person(app: &TestApp, person: Uuid, organization: Uuid) -> Caller {
     app.as_(Persona::role(role).of(organization).subject(person))
 }
 
+/// Today in the region (Europe/Berlin), the day the service judges its rules on.
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    qmf_platform::region::today()
 }
 
 pub fn days_from_today(n: u64) -> NaiveDate {
