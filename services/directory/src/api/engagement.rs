@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{Datelike, NaiveDate};
 use qmf_contracts::directory::District;
+use qmf_platform::codes::code;
 use qmf_platform::{ApiResult, DbPool, Principal, Reply, Write};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -510,21 +511,23 @@ pub struct RegionEngagement {
     pub items: Vec<RegionRowView>,
 }
 
+/// The status a row is sorted by: a criterion's, or else the overall one.
 fn status_of(row: &RegionRowView, sort: RegionSort) -> Status {
-    let c = &row.criteria;
-    match sort {
-        RegionSort::Agreement => c.agreement.status,
-        RegionSort::Leadership => c.leadership.status,
-        RegionSort::Committees => c.committees.status,
-        RegionSort::Dialogues => c.dialogues.status,
-        RegionSort::Results => c.results.status,
-        RegionSort::Trainings => c.trainings.status,
+    let criterion = match sort {
+        RegionSort::Agreement => 0,
+        RegionSort::Leadership => 1,
+        RegionSort::Committees => 2,
+        RegionSort::Dialogues => 3,
+        RegionSort::Results => 4,
+        RegionSort::Trainings => 5,
         RegionSort::Name | RegionSort::Kind | RegionSort::District | RegionSort::Overall => {
-            row.overall
+            return row.overall;
         }
-    }
+    };
+    statuses(row)[criterion]
 }
 
+/// The criteria's statuses in [`CRITERIA`] order.
 fn statuses(row: &RegionRowView) -> [Status; 6] {
     let c = &row.criteria;
     [
@@ -546,27 +549,27 @@ fn region_csv(items: &[RegionRowView]) -> Result<String, qmf_platform::ApiError>
             r.name.clone(),
             r.kind.clone(),
             r.district.clone().unwrap_or_default(),
-            code(r.overall),
-            code(c.agreement.status),
+            code(&r.overall),
+            code(&c.agreement.status),
             c.agreement.kind.clone().unwrap_or_default(),
             day(c.agreement.valid_until),
-            code(c.leadership.status),
+            code(&c.leadership.status),
             day(c.leadership.confirmed_on),
             day(c.leadership.valid_until),
-            code(c.committees.status),
+            code(&c.committees.status),
             c.committees.seats.to_string(),
             c.committees.meetings.to_string(),
             c.committees.present.to_string(),
             c.committees.excused.to_string(),
-            code(c.dialogues.status),
+            code(&c.dialogues.status),
             c.dialogues.hosted_held.to_string(),
             c.dialogues.hosted_pending.to_string(),
             c.dialogues.guest_visits.to_string(),
-            code(c.results.status),
+            code(&c.results.status),
             c.results.open.to_string(),
             c.results.done.to_string(),
             c.results.overdue.len().to_string(),
-            code(c.trainings.status),
+            code(&c.trainings.status),
             c.trainings.required.to_string(),
             c.trainings.done.to_string(),
         ]
@@ -606,15 +609,6 @@ fn region_csv(items: &[RegionRowView]) -> Result<String, qmf_platform::ApiError>
     .map_err(qmf_platform::ApiError::internal)
 }
 
-fn code(status: Status) -> String {
-    match status {
-        Status::Met => "met",
-        Status::AtRisk => "at_risk",
-        Status::NotMet => "not_met",
-    }
-    .to_string()
-}
-
 /// Commitment at a glance for the region: every organisation's engagement.
 ///
 /// The coordination and admins. Every active youth office and institution (the parties of the
@@ -647,7 +641,7 @@ pub async fn of_region(
         RegionKind::YouthOffice => "youth_office",
         RegionKind::Institution => "institution",
     });
-    let district = query.district.map(|d| crate::store::code(&d));
+    let district = query.district.map(|d| code(&d));
     let (on, rows) = app::engagement::region(
         &mut conn,
         &principal,
